@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+export { z } from 'zod';
+
+/**
+ * Validate the environment once at start against a zod schema and freeze the result. A bad
+ * value stops the process with one line per problem instead of failing later at request time.
+ */
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): Readonly<z.output<S>> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return Object.freeze(parsed.data);
+}
+
+/** Common field shapes for process config schemas. */
+export const env = {
+  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  url: (fallback: string) => z.url().default(fallback),
+  bool: (fallback: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0'])
+      .default(fallback ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1'),
+  int: (fallback: number) => z.coerce.number().int().min(0).default(fallback),
+  logLevel: () =>
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `redis` requires Redis, `memory` never uses it, `auto` uses it when it answers at start. */
+  storeMode: () => z.enum(['auto', 'redis', 'memory']).default('auto'),
+};

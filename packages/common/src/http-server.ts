@@ -1,0 +1,230 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AppError, ErrorCode, toAppError } from './errors';
+import type { Logger } from './logger';
+import type { ProcessMetrics } from './metrics';
+import { requestIdFrom, traceparentFrom } from './request-context';
+
+export interface RequestContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  params: Record<string, string>;
+  requestId: string;
+  traceparent: string;
+  log: Logger;
+}
+
+export type Handler = (ctx: RequestContext) => Promise<void> | void;
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Exact path, or segments with `:name` parameters such as `/orders/:id`. */
+  path: string;
+  handler: Handler;
+}
+
+export interface HttpServerOptions {
+  service: string;
+  logger: Logger;
+  metrics: ProcessMetrics;
+  routes: Route[];
+  /** Port to listen on; 0 picks a free one. */
+  port: number;
+  /** Default `127.0.0.1`. */
+  host?: string;
+  /** Answers `/readyz`; default: always ready once listening. */
+  isReady?: () => boolean | Promise<boolean>;
+  /** How long SIGTERM waits for in-flight requests before closing sockets; default 10 s. */
+  drainTimeoutMs?: number;
+}
+
+export interface RunningServer {
+  server: Server;
+  port: number;
+  url: string;
+  /** Stop accepting, answer new requests 503 while in-flight ones finish, then close. */
+  close(): Promise<void>;
+}
+
+interface CompiledRoute extends Route {
+  pattern: RegExp | undefined;
+  keys: string[];
+}
+
+function compile(route: Route): CompiledRoute {
+  if (!route.path.includes(':')) return { ...route, pattern: undefined, keys: [] };
+  const keys: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((seg) => {
+      if (!seg.startsWith(':')) return seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      keys.push(seg.slice(1));
+      return '([^/]+)';
+    })
+    .join('/');
+  return { ...route, pattern: new RegExp(`^${source}$`), keys };
+}
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(payload),
+    ...headers,
+  });
+  res.end(payload);
+}
+
+export function sendError(ctx: RequestContext, error: unknown): void {
+  const appError = toAppError(error);
+  if (appError.code === ErrorCode.INTERNAL_SERVER_ERROR) {
+    ctx.log.error({ err: appError.cause ?? appError }, 'unhandled error');
+  }
+  if (ctx.res.headersSent) {
+    ctx.res.destroy();
+    return;
+  }
+  sendJson(ctx.res, appError.status, appError.toJSON(), appError.headers);
+}
+
+/**
+ * A small node:http server: a route table, request ids, health/readiness/metrics endpoints and
+ * graceful drain. It is hand-rolled rather than a framework because the edge's hot path must
+ * stay within a few percent of a bare socket, and every process shares this one file.
+ */
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
+  const { logger, metrics } = options;
+  const exact = new Map<string, CompiledRoute>();
+  const patterns: CompiledRoute[] = [];
+  const builtins: Route[] = [
+    { method: 'GET', path: '/healthz', handler: ({ res }) => sendJson(res, 200, { status: 'ok' }) },
+    {
+      method: 'GET',
+      path: '/readyz',
+      handler: async ({ res }) => {
+        const ready = !draining && (options.isReady ? await options.isReady() : true);
+        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready' });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/metrics',
+      handler: async ({ res }) => {
+        const text = await metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(text);
+      },
+    },
+  ];
+  for (const route of [...builtins, ...options.routes].map(compile)) {
+    if (route.pattern) patterns.push(route);
+    else exact.set(`${route.method} ${route.path}`, route);
+  }
+
+  let draining = false;
+  let inFlight = 0;
+  let onIdle: (() => void) | undefined;
+
+  const match = (method: string, path: string) => {
+    const hit = exact.get(`${method} ${path}`);
+    if (hit) return { route: hit, params: {} as Record<string, string> };
+    for (const route of patterns) {
+      if (route.method !== method) continue;
+      const m = route.pattern?.exec(path);
+      if (!m) continue;
+      const params: Record<string, string> = {};
+      route.keys.forEach((key, i) => {
+        params[key] = decodeURIComponent(m[i + 1] ?? '');
+      });
+      return { route, params };
+    }
+    return undefined;
+  };
+
+  const server = createServer(async (req, res) => {
+    const started = process.hrtime.bigint();
+    const requestId = requestIdFrom(req);
+    const traceparent = traceparentFrom(req);
+    res.setHeader('x-request-id', requestId);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const found = match(req.method ?? 'GET', url.pathname);
+    const routeName = found ? `${found.route.method} ${found.route.path}` : 'unmatched';
+    const log = logger.child({ reqId: requestId });
+    const ctx: RequestContext = {
+      req,
+      res,
+      url,
+      params: found?.params ?? {},
+      requestId,
+      traceparent,
+      log,
+    };
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.httpRequests.inc({ route: routeName, status: String(res.statusCode) });
+      metrics.httpDuration.observe({ route: routeName }, seconds);
+      log.debug({
+        method: req.method,
+        path: url.pathname,
+        status: res.statusCode,
+        ms: seconds * 1e3,
+      });
+      if (inFlight === 0) onIdle?.();
+    });
+    try {
+      if (draining) {
+        res.setHeader('connection', 'close');
+        throw new AppError(ErrorCode.SHUTTING_DOWN, 'Server is shutting down', {
+          headers: { 'retry-after': '1' },
+        });
+      }
+      if (!found) {
+        const known = [...exact.values(), ...patterns].some((r) => r.path === url.pathname);
+        throw known
+          ? new AppError(ErrorCode.METHOD_NOT_ALLOWED, `Method ${req.method} not allowed`)
+          : new AppError(ErrorCode.NOT_FOUND, `No route for ${req.method} ${url.pathname}`);
+      }
+      await found.route.handler(ctx);
+    } catch (error) {
+      sendError(ctx, error);
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  logger.info({ port, url }, 'listening');
+
+  const close = async () => {
+    if (draining) return;
+    draining = true;
+    logger.info({ inFlight }, 'draining');
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    if (inFlight > 0) {
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          onIdle = resolve;
+        }),
+        new Promise((resolve) => setTimeout(resolve, options.drainTimeoutMs ?? 10_000).unref()),
+      ]);
+    }
+    server.closeAllConnections();
+    await closed;
+    logger.info('closed');
+  };
+  return { server, port, url, close };
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+// Entry point behind `npm start|test|bench|cli` and the same `pnpm` scripts. It exists so that a
+// machine with only Node 20 and npm can run the project: it bootstraps a pinned pnpm through npx
+// (corepack fails pnpm's signature check here), installs when the lockfile changed, and for tests
+// makes sure a Redis answers, starting a local redis-server when none does.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const PNPM = 'pnpm@9.15.9';
+const stamp = join(root, 'node_modules', '.install-stamp');
+const [command = 'start', ...rest] = process.argv.slice(2);
+
+const say = (msg) => process.stderr.write(`[run] ${msg}\n`);
+
+function run(cmd, args, opts = {}) {
+  const res = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+  if (res.error) throw res.error;
+  return res.status ?? 1;
+}
+
+function ensureInstalled() {
+  const lock = join(root, 'pnpm-lock.yaml');
+  const lockTime = statSync(lock).mtimeMs;
+  const fresh = existsSync(stamp) && readFileSync(stamp, 'utf8') === String(lockTime);
+  if (fresh) return;
+  say(`installing dependencies with ${PNPM}`);
+  const frozen = process.env.CI ? ['--frozen-lockfile'] : [];
+  const status = run('npx', ['--yes', PNPM, 'install', ...frozen], { stdio: ['ignore', 2, 2] });
+  if (status !== 0) process.exit(status);
+  writeFileSync(stamp, String(lockTime));
+}
+
+function redisAnswers(url) {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: hostname, port: Number(port || 6379) });
+    socket.setTimeout(500);
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (d) => {
+      socket.destroy();
+      resolve(d.toString().startsWith('+PONG'));
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+async function ensureRedis() {
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  if (await redisAnswers(url)) return;
+  const { port } = new URL(url);
+  say(`no Redis answers on ${url}; starting redis-server on port ${port || 6379}`);
+  const status = run('redis-server', [
+    '--daemonize',
+    'yes',
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    String(port || 6379),
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--logfile',
+    join(root, '.data', 'redis.log'),
+  ]);
+  if (status !== 0) {
+    say('could not start redis-server: install it (apt-get install redis-server) or set REDIS_URL');
+    process.exit(1);
+  }
+  for (let i = 0; i < 50; i++) {
+    if (await redisAnswers(url)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  say('redis-server did not answer after 5 s');
+  process.exit(1);
+}
+
+function exec(bin, args) {
+  const child = spawn(join(root, 'node_modules', '.bin', bin), args, {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+ensureInstalled();
+switch (command) {
+  case 'start':
+    exec('tsx', ['packages/stack/src/main.ts', ...rest]);
+    break;
+  case 'cli':
+    exec('tsx', ['packages/cli/src/main.ts', ...rest]);
+    break;
+  case 'bench':
+    exec('tsx', ['bench/src/main.ts', ...rest]);
+    break;
+  case 'test': {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(root, '.data'), { recursive: true });
+    await ensureRedis();
+    for (const [bin, args] of [
+      ['tsc', ['-p', 'tsconfig.json']],
+      ['biome', ['check', '.']],
+    ]) {
+      say(`${bin} ${args.join(' ')}`);
+      const status = run(join(root, 'node_modules', '.bin', bin), args);
+      if (status !== 0) process.exit(status);
+    }
+    exec('vitest', ['run', ...rest]);
+    break;
+  }
+  default:
+    say(`unknown command ${command}; expected start, test, bench or cli`);
+    process.exit(2);
+}
