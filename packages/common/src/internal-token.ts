@@ -12,7 +12,9 @@ export type Surface = 'web' | 'mobile' | 'partner';
 /** Who is calling, as established by the edge. BFFs trust nothing else. */
 export type Identity =
   | { surface: 'web' | 'mobile'; userId: string }
-  | { surface: 'partner'; partnerId: string; keyId: string; tier: string; version: string };
+  | { surface: 'partner'; partnerId: string; keyId: string; tier: string; version: string }
+  /** The edge itself, e.g. polling a BFF's schema; it may read the schema and nothing else. */
+  | { surface: 'internal'; service: string };
 
 /** Lifetime of an internal token: long enough to cache at the edge, short enough to be useless if leaked. */
 export const INTERNAL_TOKEN_TTL_S = 60;

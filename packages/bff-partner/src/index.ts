@@ -1,0 +1,1 @@
+export { resolversV1, resolversV2 } from './resolvers';

@@ -1,0 +1,104 @@
+import { ApolloServer } from '@apollo/server';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import {
+  createLogger,
+  createMetrics,
+  type Logger,
+  loadPublicKey,
+  type Route,
+  type RunningServer,
+  startHttpServer,
+} from '@edge/common';
+import { createServiceClients, type ServiceClients } from '@edge/upstream';
+import type { DocumentNode } from 'graphql';
+import { apolloHandler } from './apollo-handler';
+import type { BffConfig } from './config';
+import { type BffContext, buildContext } from './context';
+import { formatError } from './error-format';
+import { createIdentityVerifier } from './identity';
+
+export type BffResolvers = GraphQLResolverMap<BffContext>;
+
+export interface BffSchema {
+  /** HTTP path this schema answers on, e.g. `/graphql` or `/v2/graphql`. */
+  path: string;
+  typeDefs: DocumentNode;
+  resolvers: BffResolvers;
+}
+
+export interface BffOptions {
+  /** Process name for logs and metrics, e.g. `bff-web`. */
+  name: string;
+  config: BffConfig;
+  schemas: BffSchema[];
+}
+
+export interface RunningBff extends RunningServer {
+  log: Logger;
+  clients: ServiceClients;
+}
+
+/**
+ * One BFF process: an Apollo subgraph per schema (so the edge's @apollo/gateway can compose it
+ * and poll it for changes), shared resilient service clients, and per-request loaders.
+ */
+export async function startBff(options: BffOptions): Promise<RunningBff> {
+  const { config, name } = options;
+  const log = createLogger({ service: name, level: config.logLevel });
+  const metrics = createMetrics(name);
+  const edgeKey = await loadPublicKey(config.edgePublicKeyFile);
+  const verifyIdentity = createIdentityVerifier(edgeKey.key);
+  const clients = createServiceClients({
+    urls: config.services,
+    timeoutMs: config.upstreamTimeoutMs,
+  });
+
+  const routes: Route[] = [];
+  const servers: ApolloServer<BffContext>[] = [];
+  for (const schema of options.schemas) {
+    const server = new ApolloServer<BffContext>({
+      schema: buildSubgraphSchema({
+        typeDefs: schema.typeDefs,
+        // buildSubgraphSchema is typed for an unknown context; ours is fixed by this server.
+        resolvers: schema.resolvers as GraphQLResolverMap<unknown>,
+      }),
+      formatError,
+      includeStacktraceInErrorResponses: false,
+      introspection: !config.production,
+      // The edge already enforces CSRF-safe content types and owns client-facing policy.
+      csrfPrevention: false,
+      logger: {
+        debug: (m) => log.debug(m),
+        info: (m) => log.info(m),
+        warn: (m) => log.warn(m),
+        error: (m) => log.error(m),
+      },
+    });
+    await server.start();
+    servers.push(server);
+    const handler = apolloHandler(server, async (ctx) =>
+      buildContext(ctx, await verifyIdentity(ctx.req), clients),
+    );
+    routes.push({ method: 'POST', path: schema.path, handler });
+  }
+
+  const running = await startHttpServer({
+    service: name,
+    logger: log,
+    metrics,
+    routes,
+    port: config.port,
+    host: config.host,
+  });
+  return {
+    ...running,
+    log,
+    clients,
+    close: async () => {
+      await running.close();
+      await Promise.all(servers.map((s) => s.stop()));
+      await clients.close();
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export * from './bff-server';
+export * from './config';
+export * from './context';
+export * from './error-format';
+export * from './resolver-helpers';

@@ -1,0 +1,31 @@
+import { AppError, ErrorCode } from '@edge/common';
+
+/** What went wrong talking to an upstream, kept as a value so breakers and retries can decide. */
+export class UpstreamError extends Error {
+  constructor(
+    readonly service: string,
+    /** HTTP status, or 0 when no answer came (refused, reset, timeout). */
+    readonly status: number,
+    message: string,
+    /** Seconds the upstream asked us to wait (429/503 Retry-After), when it said so. */
+    readonly retryAfterS?: number,
+    /** The upstream's JSON error body, when it sent one. */
+    readonly body?: unknown,
+  ) {
+    super(message);
+    this.name = 'UpstreamError';
+  }
+
+  /** 4xx answers are the caller's problem, not the upstream failing: they never trip a breaker. */
+  get isClientError(): boolean {
+    return this.status >= 400 && this.status < 500 && this.status !== 429 && this.status !== 408;
+  }
+}
+
+/** The error a GraphQL client sees when a service cannot serve its part of a response. */
+export function unavailable(service: string, cause?: unknown): AppError {
+  return new AppError(ErrorCode.UPSTREAM_UNAVAILABLE, `The ${service} service is unavailable`, {
+    details: { service },
+    cause,
+  });
+}
