@@ -1,0 +1,116 @@
+import { AppError, ErrorCode, sendJson, z } from '@edge/common';
+import type { Catalog } from '../catalog';
+import { IdempotencyStore, sendStored } from '../idempotency';
+import type { MockService } from '../mock-service';
+import type { ItemQuantity, Product, Reservation } from '../types';
+import { idempotencyKey, itemQuantities, notFound, readBody } from '../validation';
+
+const reserveBody = z.object({
+  idempotencyKey,
+  orderId: z.string().min(1).max(100),
+  items: itemQuantities,
+});
+
+const releaseBody = z.object({ idempotencyKey });
+
+/** Sum quantities per product, so a list naming one product twice is checked against stock once. */
+function mergeItems(items: readonly ItemQuantity[]): ItemQuantity[] {
+  const totals = new Map<string, number>();
+  for (const { productId, quantity } of items) {
+    totals.set(productId, (totals.get(productId) ?? 0) + quantity);
+  }
+  return [...totals].map(([productId, quantity]) => ({ productId, quantity }));
+}
+
+export function createInventoryService(catalog: Catalog): MockService {
+  const idempotency = new IdempotencyStore();
+  const reservations = new Map<string, Reservation>();
+  let nextNumber = 1;
+
+  const findReservation = (id: string): Reservation => {
+    const reservation = reservations.get(id);
+    if (!reservation) throw notFound('Reservation', id);
+    return reservation;
+  };
+
+  return {
+    name: 'inventory',
+    reset: () => {
+      idempotency.reset();
+      reservations.clear();
+      nextNumber = 1;
+    },
+    routes: [
+      {
+        method: 'POST',
+        path: '/reservations',
+        handler: async (ctx) => {
+          const { raw, body } = await readBody(ctx, reserveBody);
+          const stored = idempotency.execute('POST /reservations', body.idempotencyKey, raw, () => {
+            const items = mergeItems(body.items);
+            const lines = items.map((item): [ItemQuantity, Product] => {
+              const product = catalog.products.get(item.productId);
+              if (!product) throw notFound('Product', item.productId);
+              return [item, product];
+            });
+            // Check every line before touching stock: a reservation is all or nothing.
+            for (const [item, product] of lines) {
+              if (product.stock < item.quantity) {
+                throw new AppError(ErrorCode.CONFLICT, `Not enough stock for ${product.id}`, {
+                  details: {
+                    reason: 'out_of_stock',
+                    productId: product.id,
+                    requested: item.quantity,
+                    available: product.stock,
+                  },
+                });
+              }
+            }
+            for (const [item, product] of lines) product.stock -= item.quantity;
+            const reservation: Reservation = {
+              id: `r-${nextNumber++}`,
+              orderId: body.orderId,
+              status: 'reserved',
+              items,
+            };
+            reservations.set(reservation.id, reservation);
+            return { status: 201, body: reservation };
+          });
+          sendStored(ctx.res, stored);
+        },
+      },
+      {
+        method: 'POST',
+        path: '/reservations/:id/release',
+        handler: async (ctx) => {
+          const id = ctx.params['id'] ?? '';
+          findReservation(id);
+          const { raw, body } = await readBody(ctx, releaseBody);
+          const stored = idempotency.execute(
+            'POST /reservations/:id/release',
+            body.idempotencyKey,
+            { id, ...raw },
+            () => {
+              const reservation = findReservation(id);
+              // Stock comes back once: a second release, whatever its key, changes nothing.
+              if (reservation.status === 'reserved') {
+                for (const item of reservation.items) {
+                  const product = catalog.products.get(item.productId);
+                  if (product) product.stock += item.quantity;
+                }
+                reservation.status = 'released';
+              }
+              return { status: 200, body: { id, status: reservation.status } };
+            },
+          );
+          sendStored(ctx.res, stored);
+        },
+      },
+      {
+        method: 'GET',
+        path: '/reservations/:id',
+        handler: (ctx) => sendJson(ctx.res, 200, findReservation(ctx.params['id'] ?? '')),
+      },
+    ],
+  };
+}

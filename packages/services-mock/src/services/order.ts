@@ -1,0 +1,127 @@
+import { AppError, ErrorCode, sendJson, z } from '@edge/common';
+import type { Catalog } from '../catalog';
+import { IdempotencyStore, sendStored } from '../idempotency';
+import type { MockService } from '../mock-service';
+import { paginate } from '../pagination';
+import { CURRENCY, ORDER_STATUSES, type Order, type OrderItem } from '../types';
+import {
+  idempotencyKey,
+  idList,
+  itemQuantities,
+  notFound,
+  pageSize,
+  readBody,
+  readQuery,
+} from '../validation';
+
+const listQuery = z.object({
+  ids: idList.optional(),
+  userId: z.string().min(1).optional(),
+  partnerId: z.string().min(1).optional(),
+  first: pageSize,
+  after: z.string().min(1).optional(),
+});
+
+const createBody = z.object({
+  idempotencyKey,
+  userId: z.string().min(1).max(100),
+  partnerId: z.string().min(1).max(100).nullish(),
+  items: itemQuantities,
+});
+
+const statusBody = z.object({ status: z.enum(ORDER_STATUSES) });
+
+export function createOrderService(catalog: Catalog): MockService {
+  const idempotency = new IdempotencyStore();
+
+  const findOrder = (id: string): Order => {
+    const order = catalog.orders.get(id);
+    if (!order) throw notFound('Order', id);
+    return order;
+  };
+
+  return {
+    name: 'order',
+    reset: () => idempotency.reset(),
+    routes: [
+      {
+        method: 'GET',
+        path: '/orders/:id',
+        handler: (ctx) => sendJson(ctx.res, 200, findOrder(ctx.params['id'] ?? '')),
+      },
+      {
+        method: 'GET',
+        path: '/orders',
+        handler: (ctx) => {
+          const query = readQuery(ctx, listQuery);
+          if (query.ids !== undefined) {
+            const items = query.ids.flatMap((id) => catalog.orders.get(id) ?? []);
+            sendJson(ctx.res, 200, { items });
+            return;
+          }
+          let list: readonly Order[];
+          if (query.partnerId !== undefined) {
+            const partnerOrders = catalog.ordersByPartner.get(query.partnerId) ?? [];
+            const { userId } = query;
+            list =
+              userId === undefined
+                ? partnerOrders
+                : partnerOrders.filter((o) => o.userId === userId);
+          } else if (query.userId !== undefined) {
+            list = catalog.ordersByUser.get(query.userId) ?? [];
+          } else {
+            throw new AppError(
+              ErrorCode.BAD_REQUEST,
+              'One of ids, userId or partnerId is required',
+            );
+          }
+          sendJson(ctx.res, 200, paginate(list, query.first, query.after));
+        },
+      },
+      {
+        method: 'POST',
+        path: '/orders',
+        handler: async (ctx) => {
+          const { raw, body } = await readBody(ctx, createBody);
+          const stored = idempotency.execute('POST /orders', body.idempotencyKey, raw, () => {
+            if (!catalog.users.has(body.userId)) throw notFound('User', body.userId);
+            const items: OrderItem[] = body.items.map(({ productId, quantity }) => {
+              const product = catalog.products.get(productId);
+              if (!product) throw notFound('Product', productId);
+              return { productId, quantity, unitPriceCents: product.priceCents };
+            });
+            const now = new Date().toISOString();
+            const order: Order = {
+              id: catalog.newOrderId(),
+              userId: body.userId,
+              partnerId: body.partnerId ?? null,
+              status: 'pending',
+              items,
+              totalCents: items.reduce((sum, i) => sum + i.unitPriceCents * i.quantity, 0),
+              currency: CURRENCY,
+              createdAt: now,
+              updatedAt: now,
+            };
+            catalog.addOrder(order);
+            return { status: 201, body: order };
+          });
+          sendStored(ctx.res, stored);
+        },
+      },
+      {
+        method: 'POST',
+        path: '/orders/:id/status',
+        handler: async (ctx) => {
+          const order = findOrder(ctx.params['id'] ?? '');
+          const { body } = await readBody(ctx, statusBody);
+          // Setting the status it already has is a no-op, which makes retries safe without a key.
+          if (order.status !== body.status) {
+            order.status = body.status;
+            order.updatedAt = new Date().toISOString();
+          }
+          sendJson(ctx.res, 200, order);
+        },
+      },
+    ],
+  };
+}

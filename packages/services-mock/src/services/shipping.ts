@@ -1,0 +1,75 @@
+import { sendJson, z } from '@edge/common';
+import { IdempotencyStore, sendStored } from '../idempotency';
+import type { MockService } from '../mock-service';
+import type { Shipment } from '../types';
+import { idempotencyKey, notFound, readBody } from '../validation';
+
+const createBody = z.object({ idempotencyKey, orderId: z.string().min(1).max(100) });
+const cancelBody = z.object({ idempotencyKey });
+
+export function createShippingService(): MockService {
+  const idempotency = new IdempotencyStore();
+  const shipments = new Map<string, Shipment>();
+  let nextNumber = 1;
+
+  const findShipment = (id: string): Shipment => {
+    const shipment = shipments.get(id);
+    if (!shipment) throw notFound('Shipment', id);
+    return shipment;
+  };
+
+  return {
+    name: 'shipping',
+    reset: () => {
+      idempotency.reset();
+      shipments.clear();
+      nextNumber = 1;
+    },
+    routes: [
+      {
+        method: 'POST',
+        path: '/shipments',
+        handler: async (ctx) => {
+          const { raw, body } = await readBody(ctx, createBody);
+          const stored = idempotency.execute('POST /shipments', body.idempotencyKey, raw, () => {
+            const number = nextNumber++;
+            const shipment: Shipment = {
+              id: `s-${number}`,
+              orderId: body.orderId,
+              label: `LBL-${String(number).padStart(8, '0')}`,
+              status: 'created',
+            };
+            shipments.set(shipment.id, shipment);
+            return { status: 201, body: shipment };
+          });
+          sendStored(ctx.res, stored);
+        },
+      },
+      {
+        method: 'POST',
+        path: '/shipments/:id/cancel',
+        handler: async (ctx) => {
+          const id = ctx.params['id'] ?? '';
+          findShipment(id);
+          const { raw, body } = await readBody(ctx, cancelBody);
+          const stored = idempotency.execute(
+            'POST /shipments/:id/cancel',
+            body.idempotencyKey,
+            { id, ...raw },
+            () => {
+              // Cancelling twice is a no-op, like releasing a reservation twice.
+              findShipment(id).status = 'cancelled';
+              return { status: 200, body: { id, status: 'cancelled' } };
+            },
+          );
+          sendStored(ctx.res, stored);
+        },
+      },
+      {
+        method: 'GET',
+        path: '/shipments/:id',
+        handler: (ctx) => sendJson(ctx.res, 200, findShipment(ctx.params['id'] ?? '')),
+      },
+    ],
+  };
+}

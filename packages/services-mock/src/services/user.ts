@@ -1,0 +1,34 @@
+import { AppError, ErrorCode, sendJson, z } from '@edge/common';
+import type { Catalog } from '../catalog';
+import type { MockService } from '../mock-service';
+import { idList, notFound, readQuery } from '../validation';
+
+const listQuery = z.object({ ids: idList.optional() });
+
+export function createUserService(catalog: Catalog): MockService {
+  return {
+    name: 'user',
+    reset: () => {},
+    routes: [
+      {
+        method: 'GET',
+        path: '/users/:id',
+        handler: (ctx) => {
+          const id = ctx.params['id'] ?? '';
+          const user = catalog.users.get(id);
+          if (!user) throw notFound('User', id);
+          sendJson(ctx.res, 200, user);
+        },
+      },
+      {
+        method: 'GET',
+        path: '/users',
+        handler: (ctx) => {
+          const { ids } = readQuery(ctx, listQuery);
+          if (ids === undefined) throw new AppError(ErrorCode.BAD_REQUEST, 'ids is required');
+          sendJson(ctx.res, 200, { items: ids.flatMap((id) => catalog.users.get(id) ?? []) });
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,126 @@
+/** The six mocked services, one port each. */
+export type MockServiceName = 'order' | 'product' | 'user' | 'inventory' | 'payment' | 'shipping';
+
+export const MOCK_SERVICE_NAMES: readonly MockServiceName[] = Object.freeze([
+  'order',
+  'product',
+  'user',
+  'inventory',
+  'payment',
+  'shipping',
+]);
+
+/** Every amount in this mock is in this currency. */
+export const CURRENCY = 'USD';
+
+export interface User {
+  id: string;
+  name: string;
+  email: string;
+}
+
+export interface Product {
+  id: string;
+  name: string;
+  description: string;
+  priceCents: number;
+  currency: string;
+  stock: number;
+}
+
+export const ORDER_STATUSES = [
+  'pending',
+  'confirmed',
+  'shipped',
+  'delivered',
+  'cancelled',
+  'failed',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export interface OrderItem {
+  productId: string;
+  quantity: number;
+  unitPriceCents: number;
+}
+
+export interface Order {
+  id: string;
+  userId: string;
+  partnerId: string | null;
+  status: OrderStatus;
+  items: OrderItem[];
+  totalCents: number;
+  currency: string;
+  /** ISO timestamp. */
+  createdAt: string;
+  /** ISO timestamp. */
+  updatedAt: string;
+}
+
+export interface ItemQuantity {
+  productId: string;
+  quantity: number;
+}
+
+export interface Reservation {
+  id: string;
+  orderId: string;
+  status: 'reserved' | 'released';
+  items: ItemQuantity[];
+}
+
+export interface Charge {
+  id: string;
+  orderId: string;
+  amountCents: number;
+  currency: string;
+  status: 'succeeded';
+}
+
+export interface Refund {
+  id: string;
+  chargeId: string;
+  orderId: string;
+  amountCents: number;
+  status: 'succeeded';
+}
+
+export interface Shipment {
+  id: string;
+  orderId: string;
+  label: string;
+  status: 'created' | 'cancelled';
+}
+
+/** What `GET /__ledger` on the payment port answers. */
+export interface Ledger {
+  orders: Record<
+    string,
+    {
+      charges: { id: string; idempotencyKey: string; amountCents: number }[];
+      refunds: { id: string; chargeId: string; idempotencyKey: string; amountCents: number }[];
+    }
+  >;
+  totals: { chargedCents: number; refundedCents: number };
+}
+
+export const FAULT_MODES = ['latency', 'error', '429', 'down'] as const;
+export type FaultMode = (typeof FAULT_MODES)[number];
+
+/** A fault as posted to `POST /__faults`. */
+export interface FaultSpec {
+  /** Route key as in `/__calls`, e.g. `POST /refunds`; absent = every route of the port. */
+  route?: string;
+  mode: FaultMode;
+  /** `latency` only: delay before serving normally; default 1000. */
+  latencyMs?: number;
+  /** `error` only: HTTP status to answer; default 503. */
+  status?: number;
+  /** `429` only: value of `Retry-After` in seconds; default 1. */
+  retryAfterS?: number;
+  /** Affect exactly the next N matching calls. */
+  calls?: number;
+  /** Stop affecting calls this long after the fault was added. */
+  durationMs?: number;
+}
