@@ -7,14 +7,19 @@ export interface LoggerOptions {
   service: string;
   /** Pino level; default `info`. */
   level?: string;
+  /** File descriptor to write to; default 1 (stdout). CLIs log to 2 so stdout holds only values. */
+  fd?: 1 | 2;
 }
 
 /** Structured JSON logs on stdout; one line per event, fields not sentences. */
 export function createLogger(options: LoggerOptions): Logger {
-  return pino({
-    level: options.level ?? 'info',
-    base: { service: options.service },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-  });
+  return pino(
+    {
+      level: options.level ?? 'info',
+      base: { service: options.service },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    pino.destination({ fd: options.fd ?? 1, sync: false }),
+  );
 }

@@ -1,0 +1,27 @@
+import { join } from 'node:path';
+import { DEFAULT_REDIS_URL, env, loadConfig as load, z } from '@edge/common';
+
+const schema = z
+  .object({
+    DATA_DIR: z.string().default('.data'),
+    REDIS_URL: env.url(DEFAULT_REDIS_URL),
+    STORE_MODE: env.storeMode(),
+    DEV_IDP_KEY_FILE: z.string().optional(),
+    JWT_ISSUER: z.string().default('https://dev-idp.local'),
+    JWT_AUDIENCE_WEB: z.string().default('edge-web'),
+    JWT_AUDIENCE_MOBILE: z.string().default('edge-mobile'),
+    SAGA_URL: env.url('http://127.0.0.1:4020'),
+  })
+  .transform((c) => ({
+    dataDir: c.DATA_DIR,
+    redisUrl: c.REDIS_URL,
+    storeMode: c.STORE_MODE,
+    devIdpKeyFile: c.DEV_IDP_KEY_FILE ?? join(c.DATA_DIR, 'keys', 'dev-idp.json'),
+    issuer: c.JWT_ISSUER,
+    audience: { web: c.JWT_AUDIENCE_WEB, mobile: c.JWT_AUDIENCE_MOBILE },
+    sagaUrl: c.SAGA_URL,
+  }));
+
+export type CliConfig = z.output<typeof schema>;
+
+export const loadConfig = (): Readonly<CliConfig> => load(schema);

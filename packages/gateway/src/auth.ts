@@ -1,0 +1,66 @@
+import type { IncomingMessage } from 'node:http';
+import { AppError, ErrorCode, type Identity } from '@edge/common';
+import { LRUCache } from 'lru-cache';
+import { verifyKey } from './api-keys';
+import type { JwtVerifier } from './jwt';
+import type { KeyStore, PartnerKeyRecord } from './key-store';
+import type { SurfaceDef } from './surfaces';
+
+/** Longest time a revoked key can still pass at one gateway: well inside the 1 s promise. */
+export const KEY_CACHE_TTL_MS = 500;
+
+function bearer(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (!header) return undefined;
+  const [scheme, token] = header.split(' ', 2);
+  return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
+}
+
+/** Reads of the key store, cached briefly so the hot path rarely touches Redis or disk. */
+function cachedKeys(store: KeyStore): KeyStore {
+  const cache = new LRUCache<string, { record: PartnerKeyRecord | undefined }>({
+    max: 10_000,
+    ttl: KEY_CACHE_TTL_MS,
+  });
+  return {
+    ...store,
+    get: async (keyId) => {
+      const hit = cache.get(keyId);
+      if (hit) return hit.record;
+      const record = await store.get(keyId);
+      cache.set(keyId, { record });
+      return record;
+    },
+  };
+}
+
+export function createAuthenticator(deps: { verifyJwt: JwtVerifier; keys: KeyStore }) {
+  const keys = cachedKeys(deps.keys);
+  return async (surface: SurfaceDef, req: IncomingMessage): Promise<Identity> => {
+    const { auth } = surface;
+    if (auth.kind === 'jwt') {
+      const token = bearer(req);
+      if (!token) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Missing bearer token');
+      const userId = await deps.verifyJwt(token, auth.audience);
+      return { surface: auth.surface, userId };
+    }
+    const headerKey = req.headers['x-api-key'];
+    const presented = (typeof headerKey === 'string' ? headerKey : undefined) ?? bearer(req);
+    if (!presented) throw new AppError(ErrorCode.UNAUTHENTICATED, 'Missing API key');
+    const record = await verifyKey(keys, presented);
+    if (!record.versions.includes(auth.version)) {
+      throw new AppError(ErrorCode.FORBIDDEN, `This key may not call API ${auth.version}`, {
+        details: { allowedVersions: record.versions },
+      });
+    }
+    return {
+      surface: 'partner',
+      partnerId: record.partnerId,
+      keyId: record.keyId,
+      tier: record.tier,
+      version: auth.version,
+    };
+  };
+}
+
+export type Authenticator = ReturnType<typeof createAuthenticator>;

@@ -1,0 +1,156 @@
+import { join } from 'node:path';
+import {
+  AppError,
+  createFailFastRedis,
+  createLogger,
+  createMetrics,
+  ErrorCode,
+  type Logger,
+  loadOrCreateSigningKey,
+  type Route,
+  type RunningServer,
+  resolveStoreKind,
+  startHttpServer,
+} from '@edge/common';
+import { type Authenticator, createAuthenticator } from './auth';
+import type { GatewayConfig } from './config';
+import { DEV_JWKS_PATH, devIdpRoute } from './dev-idp';
+import { edgeRoute } from './edge-route';
+import { createForwarder } from './forward';
+import { createInternalSigner, type InternalSigner } from './internal-signer';
+import { createJwtVerifier } from './jwt';
+import { createFileKeyStore, createRedisKeyStore, type KeyStore } from './key-store';
+import { loadSurfaceSchema, type SurfaceSchema } from './schema-registry';
+import { type SurfaceDef, surfacesFrom } from './surfaces';
+import { createValidator } from './validate';
+
+/** Wait between attempts to load a BFF's schema that is not up yet. */
+const SCHEMA_RETRY_MS = 1000;
+
+export interface RunningGateway extends RunningServer {
+  log: Logger;
+}
+
+async function openKeyStore(config: GatewayConfig, log: Logger): Promise<KeyStore> {
+  const kind = await resolveStoreKind(config.storeMode, config.redisUrl, log);
+  return kind === 'redis'
+    ? createRedisKeyStore(createFailFastRedis(config.redisUrl))
+    : createFileKeyStore(join(config.dataDir, 'partner-keys.json'));
+}
+
+interface BackgroundSchema {
+  get(): SurfaceSchema | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Loads a surface's schema in the background, retrying until its BFF answers, so the edge can
+ * start before (or without) any BFF; until then that surface answers UPSTREAM_UNAVAILABLE.
+ */
+function backgroundSchema(
+  surface: SurfaceDef,
+  sign: InternalSigner,
+  log: Logger,
+  pollMs: number,
+): BackgroundSchema {
+  let loaded: SurfaceSchema | undefined;
+  let stopped = false;
+  const attempt = async (): Promise<void> => {
+    while (!stopped && !loaded) {
+      try {
+        loaded = await loadSurfaceSchema(surface, sign, log, pollMs);
+        log.info({ surface: surface.name }, 'surface schema loaded');
+      } catch (err) {
+        log.warn({ surface: surface.name, err: (err as Error).message }, 'schema not loaded yet');
+        await new Promise((r) => setTimeout(r, SCHEMA_RETRY_MS));
+      }
+    }
+  };
+  void attempt();
+  return {
+    get: () => loaded,
+    stop: async () => {
+      stopped = true;
+      await loaded?.stop();
+    },
+  };
+}
+
+/** Validates against the surface's schema once loaded; until then the surface is unavailable. */
+function schemaValidator(surface: SurfaceDef, schema: BackgroundSchema) {
+  let validate: ((query: string) => void) | undefined;
+  return (query: string) => {
+    const current = schema.get();
+    if (!current) {
+      throw new AppError(
+        ErrorCode.UPSTREAM_UNAVAILABLE,
+        `The ${surface.name} surface is starting`,
+        {
+          headers: { 'retry-after': '1' },
+        },
+      );
+    }
+    validate ??= createValidator(current);
+    validate(query);
+  };
+}
+
+export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
+  const log = createLogger({ service: 'gateway', level: config.logLevel });
+  const metrics = createMetrics('gateway');
+  const edgeKey = await loadOrCreateSigningKey(config.edgeSigningKeyFile);
+  const sign = createInternalSigner(edgeKey);
+  const keys = await openKeyStore(config, log);
+  const surfaces = surfacesFrom(config).map((surface) => ({
+    surface,
+    schema: backgroundSchema(surface, sign, log, config.schemaPollMs),
+    forwarder: createForwarder(surface.upstream),
+  }));
+
+  // The JWKS URL may name this very process (dev IdP), whose port is known only after listen.
+  let authenticator: Authenticator | undefined;
+  const authenticate: Authenticator = (surface, req) => {
+    if (!authenticator) throw new AppError(ErrorCode.SHUTTING_DOWN, 'Gateway is starting');
+    return authenticator(surface, req);
+  };
+  const routes: Route[] = surfaces.map(({ surface, schema, forwarder }) => ({
+    method: 'POST',
+    path: surface.path,
+    handler: edgeRoute({
+      surface,
+      authenticate,
+      validate: schemaValidator(surface, schema),
+      sign,
+      forwarder,
+      bodyLimitBytes: config.bodyLimitBytes,
+    }),
+  }));
+  if (config.devIdp) {
+    routes.push(devIdpRoute(await loadOrCreateSigningKey(config.devIdpKeyFile)));
+    log.warn('dev identity provider enabled: tokens minted by `pnpm cli token` are accepted');
+  }
+
+  const running = await startHttpServer({
+    service: 'gateway',
+    logger: log,
+    metrics,
+    routes,
+    port: config.port,
+    host: config.host,
+    isReady: () => surfaces.every((s) => s.schema.get() !== undefined),
+  });
+  const jwksUrl = config.jwt.jwksUrl ?? `${running.url}${DEV_JWKS_PATH}`;
+  authenticator = createAuthenticator({
+    verifyJwt: createJwtVerifier({ ...config.jwt, jwksUrl }),
+    keys,
+  });
+  return {
+    ...running,
+    log,
+    close: async () => {
+      await running.close();
+      await Promise.all(surfaces.flatMap((s) => [s.schema.stop(), s.forwarder.close()]));
+      await keys.close();
+    },
+  };
+}

@@ -1,0 +1,10 @@
+export { createKey, type IssuedKey, revokeKey, rotateKey, verifyKey } from './api-keys';
+export { loadConfig as loadGatewayConfig } from './config';
+export {
+  type ApiVersion,
+  createFileKeyStore,
+  createRedisKeyStore,
+  type KeyStore,
+  type PartnerKeyRecord,
+  type Tier,
+} from './key-store';

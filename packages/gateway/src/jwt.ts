@@ -1,0 +1,74 @@
+import { AppError, ErrorCode } from '@edge/common';
+import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
+
+export interface JwtVerifierOptions {
+  jwksUrl: string;
+  issuer: string;
+  /** Seconds of clock skew tolerated on exp/nbf; default 30. */
+  clockToleranceS?: number;
+  /** How long fetched keys are trusted before a refetch; default 10 min. */
+  jwksCacheMaxAgeMs?: number;
+  /** Least time between refetches triggered by an unknown `kid`; default 30 s. */
+  jwksCooldownMs?: number;
+}
+
+/** Asymmetric algorithms only: an HS256 token "signed" with our public key must never verify. */
+export const ALLOWED_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'];
+
+export const DEFAULT_JWT = Object.freeze({
+  clockToleranceS: 30,
+  jwksCacheMaxAgeMs: 10 * 60_000,
+  jwksCooldownMs: 30_000,
+});
+
+/** One message for every rejection, so a caller cannot probe which check failed. */
+const rejected = (reason: string) =>
+  new AppError(ErrorCode.UNAUTHENTICATED, 'Invalid or expired token', { details: { reason } });
+
+function reasonOf(err: unknown): string {
+  if (err instanceof errors.JWTExpired) return 'expired';
+  if (err instanceof errors.JWTClaimValidationFailed) return `claim_${err.claim}`;
+  if (err instanceof errors.JWKSNoMatchingKey) return 'unknown_key';
+  if (err instanceof errors.JOSEAlgNotAllowed) return 'algorithm_not_allowed';
+  if (err instanceof errors.JWSSignatureVerificationFailed) return 'bad_signature';
+  return 'malformed';
+}
+
+/**
+ * Verifies user tokens against the configured JWKS only (never a URL the token names). Keys are
+ * cached and an unknown `kid` refetches at most once per cooldown, so rotation works and a
+ * stream of bogus kids cannot hammer the identity provider.
+ */
+export function createJwtVerifier(options: JwtVerifierOptions) {
+  const o = { ...DEFAULT_JWT, ...options };
+  const jwks = createRemoteJWKSet(new URL(o.jwksUrl), {
+    cacheMaxAge: o.jwksCacheMaxAgeMs,
+    cooldownDuration: o.jwksCooldownMs,
+    timeoutDuration: 2000,
+  });
+  // Verified tokens, so a client reusing its token skips the signature check until it expires.
+  const verified = new LRUCache<string, { sub: string; exp: number }>({ max: 20_000 });
+
+  return async (token: string, audience: string): Promise<string> => {
+    const cacheKey = `${audience} ${token}`;
+    const hit = verified.get(cacheKey);
+    if (hit && hit.exp * 1000 > Date.now()) return hit.sub;
+    try {
+      const { payload } = await jwtVerify(token, jwks, {
+        issuer: o.issuer,
+        audience,
+        algorithms: ALLOWED_ALGORITHMS,
+        clockTolerance: o.clockToleranceS,
+        requiredClaims: ['exp', 'sub', 'iat'],
+      });
+      const sub = payload.sub ?? '';
+      verified.set(cacheKey, { sub, exp: payload.exp ?? 0 });
+      return sub;
+    } catch (err) {
+      throw rejected(reasonOf(err));
+    }
+  };
+}
+
+export type JwtVerifier = ReturnType<typeof createJwtVerifier>;

@@ -1,0 +1,10 @@
+import { createLogger, onShutdown, runMain } from '@edge/common';
+import { loadConfig } from './config';
+import { startGateway } from './gateway-server';
+
+const bootLog = createLogger({ service: 'gateway' });
+
+runMain(bootLog, async () => {
+  const gateway = await startGateway(loadConfig());
+  onShutdown(gateway.log, gateway.close);
+});

@@ -1,0 +1,44 @@
+import type { GatewayConfig } from './config';
+
+/** A client surface: one public endpoint, one BFF schema, one way to authenticate. */
+export interface SurfaceDef {
+  /** Stable name used in logs, metrics and rate-limit keys. */
+  name: 'web' | 'mobile' | 'partner-v1' | 'partner-v2';
+  /** Public path on the gateway. */
+  path: string;
+  auth:
+    | { kind: 'jwt'; surface: 'web' | 'mobile'; audience: string }
+    | { kind: 'api-key'; version: 'v1' | 'v2' };
+  /** The BFF endpoint that serves this surface's schema. */
+  upstream: URL;
+}
+
+export function surfacesFrom(config: GatewayConfig): SurfaceDef[] {
+  const { bff, jwt } = config;
+  return [
+    {
+      name: 'web',
+      path: '/web/graphql',
+      auth: { kind: 'jwt', surface: 'web', audience: jwt.audience.web },
+      upstream: new URL('/graphql', bff.web),
+    },
+    {
+      name: 'mobile',
+      path: '/mobile/graphql',
+      auth: { kind: 'jwt', surface: 'mobile', audience: jwt.audience.mobile },
+      upstream: new URL('/graphql', bff.mobile),
+    },
+    {
+      name: 'partner-v1',
+      path: '/partner/v1/graphql',
+      auth: { kind: 'api-key', version: 'v1' },
+      upstream: new URL('/v1/graphql', bff.partner),
+    },
+    {
+      name: 'partner-v2',
+      path: '/partner/v2/graphql',
+      auth: { kind: 'api-key', version: 'v2' },
+      upstream: new URL('/v2/graphql', bff.partner),
+    },
+  ];
+}

@@ -1,0 +1,96 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface SpawnOptions {
+  /** Name used in errors and as the `proc` field of forwarded log lines. */
+  name: string;
+  /** TypeScript entry file, run with `node --import tsx` so the pid is the service itself. */
+  entry: string;
+  env: Record<string, string>;
+  cwd: string;
+  /** Log line message that means the process is up; default `listening`. */
+  readyMessage?: string;
+  /** Give up waiting for the ready line after this long; default 30 s. */
+  startTimeoutMs?: number;
+  /** Where the child's log lines go; default nowhere (they are kept for `logs()`). */
+  onLine?: (line: string) => void;
+}
+
+export interface ManagedProcess {
+  name: string;
+  child: ChildProcess;
+  /** The parsed ready line, e.g. `{ port }` or services-mock's `{ ports }`. */
+  ready: Record<string, unknown>;
+  /** The last lines the process printed, for failure reports. */
+  logs(): string[];
+  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+  /** kill -9: the crash tests' way to lose a process mid-flight. */
+  kill(): Promise<void>;
+}
+
+const KEPT_LINES = 200;
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** Start a service and resolve once it logs its ready line (with its real port). */
+export function spawnService(options: SpawnOptions): Promise<ManagedProcess> {
+  const readyMessage = options.readyMessage ?? 'listening';
+  const child = spawn(process.execPath, ['--import', 'tsx', options.entry], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const keep = (line: string) => {
+    lines.push(line);
+    if (lines.length > KEPT_LINES) lines.shift();
+    options.onLine?.(line);
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${options.name} did not start:\n${lines.join('\n')}`));
+    }, options.startTimeoutMs ?? 30_000);
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      reject(
+        new Error(`${options.name} exited with ${code} before it was ready:\n${lines.join('\n')}`),
+      );
+    };
+    child.once('exit', onExit);
+    createInterface({ input: child.stderr }).on('line', keep);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      keep(line);
+      let parsed: Record<string, unknown>;
+      try {
+        parsed = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      if (parsed['msg'] !== readyMessage) return;
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      resolve({
+        name: options.name,
+        child,
+        ready: parsed,
+        logs: () => [...lines],
+        stop: async (graceMs = 10_000) => {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          child.kill('SIGTERM');
+          const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
+          await exited(child);
+          clearTimeout(force);
+        },
+        kill: async () => {
+          child.kill('SIGKILL');
+          await exited(child);
+        },
+      });
+    });
+  });
+}

@@ -1,0 +1,2 @@
+export * from './child-process';
+export * from './stack';

@@ -1,0 +1,188 @@
+import { join } from 'node:path';
+import { loadOrCreateSigningKey } from '@edge/common';
+import { type ManagedProcess, spawnService } from './child-process';
+
+export type StoreMode = 'redis' | 'memory';
+
+export interface StackOptions {
+  /** Repository root; entries and the default data dir are resolved from it. */
+  root: string;
+  /** Where keys and file stores live; default `<root>/.data`. */
+  dataDir?: string;
+  storeMode: StoreMode;
+  redisUrl: string;
+  /** Use the contract's fixed ports (4000...) or let every process pick a free one. */
+  ports: 'default' | 'free';
+  logLevel?: string;
+  /** Extra environment for every process (e.g. short timeouts in tests). */
+  env?: Record<string, string>;
+  /** Extra environment per process name. */
+  envFor?: Partial<Record<ProcessName, Record<string, string>>>;
+  onLine?: (line: string) => void;
+}
+
+export type ProcessName =
+  | 'services-mock'
+  | 'saga'
+  | 'bff-web'
+  | 'bff-mobile'
+  | 'bff-partner'
+  | 'gateway';
+
+export interface StackUrls {
+  gateway: string;
+  bffWeb: string;
+  bffMobile: string;
+  bffPartner: string;
+  saga: string;
+  mock: Record<'order' | 'product' | 'user' | 'inventory' | 'payment' | 'shipping', string>;
+}
+
+export interface RunningStack {
+  urls: StackUrls;
+  processes: Map<ProcessName, ManagedProcess>;
+  /** Environment the stack's processes share (data dir, Redis, keys), for CLI calls in tests. */
+  env: Record<string, string>;
+  /** Stop (or after `kill`, just start) one process again with the same environment and ports. */
+  restart(name: ProcessName): Promise<ManagedProcess>;
+  /** kill -9 one process; `restart` brings it back. */
+  kill(name: ProcessName): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const ENTRIES: Record<ProcessName, string> = {
+  'services-mock': 'packages/services-mock/src/main.ts',
+  saga: 'packages/saga/src/main.ts',
+  'bff-web': 'packages/bff-web/src/main.ts',
+  'bff-mobile': 'packages/bff-mobile/src/main.ts',
+  'bff-partner': 'packages/bff-partner/src/main.ts',
+  gateway: 'packages/gateway/src/main.ts',
+};
+
+const DEFAULT_PORTS = {
+  gateway: '4000',
+  'bff-web': '4001',
+  'bff-mobile': '4002',
+  'bff-partner': '4003',
+  saga: '4020',
+} as const;
+
+const MOCK_SERVICES = ['order', 'product', 'user', 'inventory', 'payment', 'shipping'] as const;
+
+const url = (proc: ManagedProcess) => `http://127.0.0.1:${String(proc.ready['port'])}`;
+
+/**
+ * Start the whole stack as real processes in dependency order (services, saga, BFFs, gateway),
+ * each waiting for the previous ones' ports. Used by `pnpm start` and by the end-to-end tests.
+ */
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const dataDir = options.dataDir ?? join(options.root, '.data');
+  // Keys exist before any process starts, so BFFs and gateway agree on the edge key.
+  await loadOrCreateSigningKey(join(dataDir, 'keys', 'edge.json'));
+  await loadOrCreateSigningKey(join(dataDir, 'keys', 'dev-idp.json'));
+  const shared: Record<string, string> = {
+    DATA_DIR: dataDir,
+    REDIS_URL: options.redisUrl,
+    STORE_MODE: options.storeMode,
+    LOG_LEVEL: options.logLevel ?? 'info',
+    ...options.env,
+  };
+  const free = options.ports === 'free';
+  const processes = new Map<ProcessName, ManagedProcess>();
+  const envs = new Map<ProcessName, Record<string, string>>();
+
+  const start = async (name: ProcessName, env: Record<string, string>, readyMessage?: string) => {
+    const full = { ...shared, ...env, ...options.envFor?.[name] };
+    envs.set(name, full);
+    const proc = await spawnService({
+      name,
+      entry: join(options.root, ENTRIES[name]),
+      cwd: options.root,
+      env: full,
+      ...(readyMessage ? { readyMessage } : {}),
+      ...(options.onLine ? { onLine: options.onLine } : {}),
+    });
+    processes.set(name, proc);
+    return proc;
+  };
+  const portEnv = (name: keyof typeof DEFAULT_PORTS) => ({
+    PORT: free ? '0' : DEFAULT_PORTS[name],
+  });
+
+  try {
+    const mockEnv: Record<string, string> = {};
+    if (free) for (const s of MOCK_SERVICES) mockEnv[`${s.toUpperCase()}_PORT`] = '0';
+    const mockProc = await start('services-mock', mockEnv, 'services-mock ready');
+    const mockPorts = mockProc.ready['ports'] as Record<(typeof MOCK_SERVICES)[number], number>;
+    const mock = Object.fromEntries(
+      MOCK_SERVICES.map((s) => [s, `http://127.0.0.1:${mockPorts[s]}`]),
+    ) as StackUrls['mock'];
+    const serviceEnv = {
+      ORDER_SERVICE_URL: mock.order,
+      PRODUCT_SERVICE_URL: mock.product,
+      USER_SERVICE_URL: mock.user,
+      INVENTORY_SERVICE_URL: mock.inventory,
+      PAYMENT_SERVICE_URL: mock.payment,
+      SHIPPING_SERVICE_URL: mock.shipping,
+    };
+    const saga = await start('saga', {
+      ...serviceEnv,
+      ...portEnv('saga'),
+      SAGA_PORT: portEnv('saga').PORT,
+    });
+    const bffEnv = { ...serviceEnv, SAGA_URL: url(saga) };
+    const [web, mobile, partner] = await Promise.all([
+      start('bff-web', { ...bffEnv, ...portEnv('bff-web') }),
+      start('bff-mobile', { ...bffEnv, ...portEnv('bff-mobile') }),
+      start('bff-partner', { ...bffEnv, ...portEnv('bff-partner') }),
+    ]);
+    const gateway = await start('gateway', {
+      ...portEnv('gateway'),
+      BFF_WEB_URL: url(web),
+      BFF_MOBILE_URL: url(mobile),
+      BFF_PARTNER_URL: url(partner),
+    });
+    const urls: StackUrls = {
+      gateway: url(gateway),
+      bffWeb: url(web),
+      bffMobile: url(mobile),
+      bffPartner: url(partner),
+      saga: url(saga),
+      mock,
+    };
+    return {
+      urls,
+      processes,
+      env: shared,
+      restart: async (name) => {
+        const old = processes.get(name);
+        await old?.stop();
+        return start(name, { ...envs.get(name), ...(old ? samePorts(name, old) : {}) });
+      },
+      kill: async (name) => {
+        await processes.get(name)?.kill();
+      },
+      stop: () => stopAll(processes),
+    };
+  } catch (err) {
+    await stopAll(processes);
+    throw err;
+  }
+}
+
+/** Port settings that bring a restarted process back where its callers expect it. */
+function samePorts(name: ProcessName, old: ManagedProcess): Record<string, string> {
+  if (name === 'services-mock') {
+    const ports = old.ready['ports'] as Record<string, number>;
+    return Object.fromEntries(
+      Object.entries(ports).map(([s, p]) => [`${s.toUpperCase()}_PORT`, String(p)]),
+    );
+  }
+  const port = String(old.ready['port']);
+  return name === 'saga' ? { PORT: port, SAGA_PORT: port } : { PORT: port };
+}
+
+/** Stop in reverse start order, so nothing in front outlives what it calls. */
+async function stopAll(processes: Map<ProcessName, ManagedProcess>): Promise<void> {
+  for (const proc of [...processes.values()].reverse()) await proc.stop();
+}
