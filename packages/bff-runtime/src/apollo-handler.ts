@@ -1,6 +1,23 @@
 import type { ApolloServer, BaseContext, HTTPGraphQLRequest } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
-import { AppError, ErrorCode, type Handler, type RequestContext, readBody } from '@edge/common';
+import {
+  AppError,
+  ErrorCode,
+  type Handler,
+  type RequestContext,
+  readBody,
+  sendGraphQLError,
+} from '@edge/common';
+
+async function readGraphQLBody(ctx: RequestContext): Promise<unknown> {
+  if (ctx.req.method !== 'POST') return undefined;
+  const raw = await readBody(ctx.req);
+  try {
+    return raw.length ? JSON.parse(raw.toString('utf8')) : {};
+  } catch {
+    throw new AppError(ErrorCode.BAD_REQUEST, 'Body is not valid JSON');
+  }
+}
 
 /** Bridges node:http to Apollo Server's transport-neutral `executeHTTPGraphQLRequest`. */
 export function apolloHandler<TContext extends BaseContext>(
@@ -8,19 +25,20 @@ export function apolloHandler<TContext extends BaseContext>(
   context: (ctx: RequestContext) => Promise<TContext>,
 ): Handler {
   return async (ctx) => {
+    // Identity and body problems are HTTP-level refusals (401/400), decided before Apollo runs.
+    let built: TContext;
+    let body: unknown;
+    try {
+      built = await context(ctx);
+      body = await readGraphQLBody(ctx);
+    } catch (err) {
+      sendGraphQLError(ctx.res, err, ctx.log);
+      return;
+    }
     const { req, res } = ctx;
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
-    }
-    let body: unknown;
-    if (req.method === 'POST') {
-      const raw = await readBody(req);
-      try {
-        body = raw.length ? JSON.parse(raw.toString('utf8')) : {};
-      } catch {
-        throw new AppError(ErrorCode.BAD_REQUEST, 'Body is not valid JSON');
-      }
     }
     const request: HTTPGraphQLRequest = {
       method: req.method ?? 'POST',
@@ -30,7 +48,7 @@ export function apolloHandler<TContext extends BaseContext>(
     };
     const answer = await server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: request,
-      context: () => context(ctx),
+      context: async () => built,
     });
     for (const [key, value] of answer.headers) res.setHeader(key, value);
     res.statusCode = answer.status ?? 200;

@@ -1,4 +1,5 @@
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import {
@@ -64,6 +65,8 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
         resolvers: schema.resolvers as GraphQLResolverMap<unknown>,
       }),
       formatError,
+      // Inline tracing costs every request and the edge does not report to Apollo Studio.
+      plugins: [ApolloServerPluginInlineTraceDisabled()],
       includeStacktraceInErrorResponses: false,
       introspection: !config.production,
       // The edge already enforces CSRF-safe content types and owns client-facing policy.

@@ -1,7 +1,7 @@
-import { type Handler, readBody } from '@edge/common';
+import { type Handler, readBody, sendGraphQLError } from '@edge/common';
 import type { Authenticator } from './auth';
 import type { Forwarder } from './forward';
-import { sendGraphQLError } from './graphql-errors';
+
 import { parseGraphQLBody } from './graphql-request';
 import type { InternalSigner } from './internal-signer';
 import type { SurfaceDef } from './surfaces';

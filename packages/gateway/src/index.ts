@@ -1,4 +1,11 @@
-export { createKey, type IssuedKey, revokeKey, rotateKey, verifyKey } from './api-keys';
+export {
+  createKey,
+  type IssuedKey,
+  type NewKeyOptions,
+  revokeKey,
+  rotateKey,
+  verifyKey,
+} from './api-keys';
 export { loadConfig as loadGatewayConfig } from './config';
 export {
   type ApiVersion,

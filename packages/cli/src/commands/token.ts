@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadOrCreateSigningKey, SIGNING_ALG } from '@edge/common';
-import { SignJWT } from 'jose';
+import { loadOrCreateSigningKey, mintDevToken } from '@edge/common';
 import { type Command, UsageError } from '../command';
 
 export const tokenCommand: Command = {
@@ -20,15 +19,12 @@ export const tokenCommand: Command = {
     if (!Number.isInteger(ttl) || ttl <= 0)
       throw new UsageError('--ttl must be a positive integer');
     const key = await loadOrCreateSigningKey(config.devIdpKeyFile);
-    const token = await new SignJWT({})
-      .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ: 'JWT' })
-      .setSubject(values.user)
-      .setIssuer(config.issuer)
-      .setAudience(config.audience[surface])
-      .setIssuedAt()
-      .setNotBefore('0s')
-      .setExpirationTime(`${ttl}s`)
-      .sign(key.privateKey);
+    const token = await mintDevToken(key, {
+      userId: values.user,
+      issuer: config.issuer,
+      audience: config.audience[surface],
+      ttlS: ttl,
+    });
     out(token);
   },
 };

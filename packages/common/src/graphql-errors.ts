@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import { type Logger, sendJson, toAppError } from '@edge/common';
+import { toAppError } from './errors';
+import { sendJson } from './http-server';
+import type { Logger } from './logger';
 
 /**
  * The edge answers GraphQL clients in GraphQL's own error shape, with the stable code in
