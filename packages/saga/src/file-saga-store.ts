@@ -1,0 +1,220 @@
+import { appendFile, mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-file';
+import type { CancelRequest, OrderConfirmedEvent, Saga, SagaStatus } from './saga';
+import { type DlqStats, type Lease, LeaseLostError, type SagaStore } from './saga-store';
+
+export interface FileSagaStoreOptions {
+  /** Directory holding one JSON file per saga; created when missing. */
+  dir: string;
+  /** fsync every write (survives power loss, not only process death); default false. */
+  fsync?: boolean;
+}
+
+interface HeldLease {
+  owner: string;
+  token: number;
+  expiresAt: number;
+}
+
+/**
+ * Embedded store for one process: the files are the truth and the maps are indexes rebuilt from
+ * them at open. Each saga write is one atomic rename, so kill -9 leaves every saga at one of its
+ * persisted versions. Leases live in memory: after a restart nobody holds one, which is right
+ * because the only process that could have held them is gone.
+ */
+export class FileSagaStore implements SagaStore {
+  private readonly sagas = new Map<string, Saga>();
+  private readonly byClientKey = new Map<string, string>();
+  private readonly byOrderId = new Map<string, string>();
+  private readonly cancels = new Map<string, CancelRequest>();
+  private readonly leases = new Map<string, HeldLease>();
+  private fence = 0;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly fsync: boolean,
+  ) {}
+
+  static async open(options: FileSagaStoreOptions): Promise<FileSagaStore> {
+    const store = new FileSagaStore(options.dir, options.fsync ?? false);
+    await store.load();
+    return store;
+  }
+
+  private path(kind: 'sagas' | 'cancels', id: string): string {
+    return join(this.dir, kind, `${id}.json`);
+  }
+
+  private async load(): Promise<void> {
+    await mkdir(join(this.dir, 'sagas'), { recursive: true });
+    await mkdir(join(this.dir, 'cancels'), { recursive: true });
+    await mkdir(join(this.dir, 'events'), { recursive: true });
+    for (const name of await readdir(join(this.dir, 'sagas'))) {
+      if (name.endsWith('.tmp')) {
+        // A write interrupted before its rename: the previous version is still in place.
+        await unlink(join(this.dir, 'sagas', name));
+        continue;
+      }
+      if (!name.endsWith('.json')) continue;
+      const saga = JSON.parse(await readFile(join(this.dir, 'sagas', name), 'utf8')) as Saga;
+      this.index(saga);
+    }
+    for (const name of await readdir(join(this.dir, 'cancels'))) {
+      if (!name.endsWith('.json')) continue;
+      const request = JSON.parse(
+        await readFile(join(this.dir, 'cancels', name), 'utf8'),
+      ) as CancelRequest;
+      this.cancels.set(name.slice(0, -'.json'.length), request);
+    }
+  }
+
+  private index(saga: Saga): void {
+    this.sagas.set(saga.id, saga);
+    this.byClientKey.set(saga.clientKey, saga.id);
+    if (saga.context.orderId) this.byOrderId.set(saga.context.orderId, saga.id);
+  }
+
+  async create(saga: Saga): Promise<{ saga: Saga; created: boolean }> {
+    const existing = this.byClientKey.get(saga.clientKey);
+    const stored = existing ? this.sagas.get(existing) : undefined;
+    if (stored) return { saga: stored, created: false };
+    // Claim the key before the await so a concurrent create with the same key sees it.
+    this.byClientKey.set(saga.clientKey, saga.id);
+    try {
+      await writeFileAtomic(this.path('sagas', saga.id), JSON.stringify(saga), this.fsync);
+    } catch (error) {
+      this.byClientKey.delete(saga.clientKey);
+      throw error;
+    }
+    this.index(saga);
+    return { saga, created: true };
+  }
+
+  async get(id: string): Promise<Saga | undefined> {
+    return this.sagas.get(id);
+  }
+
+  async getByOrderId(orderId: string): Promise<Saga | undefined> {
+    const id = this.byOrderId.get(orderId);
+    return id ? this.sagas.get(id) : undefined;
+  }
+
+  async acquireLease(sagaId: string, owner: string, ttlMs: number): Promise<Lease | undefined> {
+    const saga = this.sagas.get(sagaId);
+    if (!saga) return undefined;
+    const now = Date.now();
+    const held = this.leases.get(sagaId);
+    if (held && held.expiresAt > now) return undefined;
+    const token = ++this.fence;
+    this.leases.set(sagaId, { owner, token, expiresAt: now + ttlMs });
+    return { sagaId, owner, token };
+  }
+
+  private holds(lease: Lease): boolean {
+    const held = this.leases.get(lease.sagaId);
+    return held !== undefined && held.token === lease.token && held.expiresAt > Date.now();
+  }
+
+  async save(
+    saga: Saga,
+    lease: Lease,
+    ttlMs: number,
+    confirmed?: OrderConfirmedEvent,
+  ): Promise<void> {
+    if (!this.holds(lease) || lease.sagaId !== saga.id) throw new LeaseLostError(saga.id);
+    if (confirmed) {
+      // Appended before the saga write: a crash between the two repeats the event on resume
+      // (at least once), and consumers dedupe by sagaId, rather than losing it.
+      await appendFile(
+        join(this.dir, 'events', 'order-confirmed.jsonl'),
+        `${JSON.stringify(confirmed)}\n`,
+      );
+    }
+    await writeFileAtomic(this.path('sagas', saga.id), JSON.stringify(saga), this.fsync);
+    this.index(saga);
+    const held = this.leases.get(saga.id);
+    if (held) held.expiresAt = Date.now() + ttlMs;
+  }
+
+  async release(lease: Lease, dueAt: number | null): Promise<void> {
+    if (!this.holds(lease)) return;
+    const saga = this.sagas.get(lease.sagaId);
+    // Written while still holding the lease, so no other writer can interleave.
+    if (saga && saga.dueAt !== dueAt) {
+      const next = { ...saga, dueAt };
+      await writeFileAtomic(this.path('sagas', saga.id), JSON.stringify(next), this.fsync);
+      this.index(next);
+    }
+    this.leases.delete(lease.sagaId);
+  }
+
+  async dueIds(now: number, limit: number): Promise<string[]> {
+    const due: Array<[number, string]> = [];
+    for (const saga of this.sagas.values()) {
+      const held = this.leases.get(saga.id);
+      if (held && held.expiresAt > now) continue;
+      const dueAt = this.cancelUnseen(saga) ? now : saga.dueAt;
+      if (dueAt === null || dueAt > now) continue;
+      due.push([dueAt, saga.id]);
+    }
+    due.sort((a, b) => a[0] - b[0]);
+    return due.slice(0, limit).map(([, id]) => id);
+  }
+
+  async listByStatus(status: SagaStatus, limit: number): Promise<Saga[]> {
+    const found: Saga[] = [];
+    for (const saga of this.sagas.values()) {
+      if (saga.state.status === status) found.push(saga);
+    }
+    found.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return found.slice(0, limit);
+  }
+
+  async dlqStats(): Promise<DlqStats> {
+    let depth = 0;
+    let oldestAt: number | null = null;
+    for (const saga of this.sagas.values()) {
+      if (saga.state.status !== 'dead_lettered') continue;
+      depth++;
+      const at = Date.parse(saga.state.at);
+      oldestAt = oldestAt === null ? at : Math.min(oldestAt, at);
+    }
+    return { depth, oldestAt };
+  }
+
+  async requestCancel(sagaId: string, request: CancelRequest): Promise<CancelRequest> {
+    const existing = this.cancels.get(sagaId);
+    if (existing) return existing;
+    if (!this.sagas.has(sagaId)) throw new Error(`no saga ${sagaId}`);
+    this.cancels.set(sagaId, request);
+    await writeFileAtomic(this.path('cancels', sagaId), JSON.stringify(request), this.fsync);
+    return request;
+  }
+
+  /**
+   * A cancel the saga has not recorded yet makes it due at once; deriving this instead of
+   * rewriting the saga file keeps every saga file written by its lease holder only.
+   */
+  private cancelUnseen(saga: Saga): boolean {
+    if (!this.cancels.has(saga.id)) return false;
+    if (
+      saga.state.status !== 'running' &&
+      saga.state.status !== 'pending' &&
+      saga.state.status !== 'completed'
+    ) {
+      return false;
+    }
+    return !saga.history.some((e) => e.type === 'cancel_requested');
+  }
+
+  async getCancelRequest(sagaId: string): Promise<CancelRequest | undefined> {
+    return this.cancels.get(sagaId);
+  }
+
+  async consumerLag(): Promise<Record<string, number>> {
+    return {};
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,264 @@
+import type { Redis } from 'ioredis';
+import type { CancelRequest, OrderConfirmedEvent, Saga, SagaStatus } from './saga';
+import { type DlqStats, type Lease, LeaseLostError, type SagaStore } from './saga-store';
+
+export interface RedisSagaStoreOptions {
+  /** A client with its offline queue on: saga writes should wait out a blip, not fail fast. */
+  redis: Redis;
+  /** Prefix of every key, so tests and deployments can share one Redis; default `saga:`. */
+  prefix?: string;
+}
+
+export const DEFAULT_SAGA_KEY_PREFIX = 'saga:';
+
+// Every script below is one atomic write: a crash (of the worker) lands between two of them.
+
+const CREATE = `
+local existing = redis.call('GET', KEYS[1])
+if existing then return existing end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[2], 'json', ARGV[2], 'status', ARGV[3])
+redis.call('SADD', ARGV[5] .. 'state:' .. ARGV[3], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
+return ARGV[1]
+`;
+
+// The lease value names its token and owner; the due score moves to the expiry so that a dead
+// worker's saga surfaces again by itself.
+const ACQUIRE = `
+if redis.call('EXISTS', KEYS[4]) == 0 then return false end
+if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+local token = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], token .. ':' .. ARGV[1], 'PX', ARGV[2])
+redis.call('ZADD', KEYS[3], 'XX', tonumber(ARGV[4]) + tonumber(ARGV[2]), ARGV[3])
+return token
+`;
+
+// Fenced: only the current lease holder writes. Record, status set, due set, DLQ and the
+// OrderConfirmed event change together.
+const SAVE = `
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+local old = redis.call('HGET', KEYS[1], 'status')
+redis.call('HSET', KEYS[1], 'json', ARGV[2], 'status', ARGV[3])
+if old and old ~= ARGV[3] then redis.call('SREM', ARGV[7] .. 'state:' .. old, ARGV[6]) end
+redis.call('SADD', ARGV[7] .. 'state:' .. ARGV[3], ARGV[6])
+if ARGV[4] == '' then redis.call('ZREM', KEYS[3], ARGV[6]) else redis.call('ZADD', KEYS[3], ARGV[4], ARGV[6]) end
+if ARGV[3] == 'dead_lettered' then redis.call('ZADD', KEYS[4], ARGV[8], ARGV[6]) else redis.call('ZREM', KEYS[4], ARGV[6]) end
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+if ARGV[9] ~= '' then redis.call('XADD', KEYS[5], '*', 'type', 'OrderConfirmed', 'data', ARGV[9]) end
+if ARGV[10] ~= '' then redis.call('SET', KEYS[6], ARGV[6]) end
+return 1
+`;
+
+// A cancel that arrived after the holder last looked keeps a completed saga due, so it is not
+// dropped between the holder's read and its release.
+const RELEASE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+local due = ARGV[2]
+if due == '' and redis.call('EXISTS', KEYS[3]) == 1 and redis.call('HGET', KEYS[4], 'status') == 'completed' then
+  due = ARGV[4]
+end
+if due == '' then redis.call('ZREM', KEYS[2], ARGV[3]) else redis.call('ZADD', KEYS[2], due, ARGV[3]) end
+return 1
+`;
+
+const CANCEL = `
+local existing = redis.call('GET', KEYS[1])
+if existing then return existing end
+if redis.call('EXISTS', KEYS[3]) == 0 then return false end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return ARGV[1]
+`;
+
+/**
+ * Shared store for several worker processes. Keys: `saga:<id>` (hash: json, status),
+ * `lease:<id>` (token:owner, with expiry), `fence` (token counter), `idem:<clientKey>`,
+ * `order:<orderId>`, `cancel:<id>`, `due` (zset by due time), `dlq` (zset by dead-letter time),
+ * `state:<status>` (sets), `events:order` (stream).
+ */
+export class RedisSagaStore implements SagaStore {
+  private readonly redis: Redis;
+  readonly prefix: string;
+
+  constructor(options: RedisSagaStoreOptions) {
+    this.redis = options.redis;
+    this.prefix = options.prefix ?? DEFAULT_SAGA_KEY_PREFIX;
+  }
+
+  private key(...parts: string[]): string {
+    return this.prefix + parts.join(':');
+  }
+
+  /** Name of the OrderConfirmed stream, for consumers. */
+  get eventsKey(): string {
+    return this.key('events', 'order');
+  }
+
+  private leaseValue(lease: Lease): string {
+    return `${lease.token}:${lease.owner}`;
+  }
+
+  async create(saga: Saga): Promise<{ saga: Saga; created: boolean }> {
+    const id = (await this.redis.eval(
+      CREATE,
+      3,
+      this.key('idem', saga.clientKey),
+      this.key('saga', saga.id),
+      this.key('due'),
+      saga.id,
+      JSON.stringify(saga),
+      saga.state.status,
+      String(saga.dueAt ?? Date.now()),
+      this.prefix,
+    )) as string;
+    if (id === saga.id) return { saga, created: true };
+    const existing = await this.get(id);
+    if (!existing) throw new Error(`idempotency index points to missing saga ${id}`);
+    return { saga: existing, created: false };
+  }
+
+  async get(id: string): Promise<Saga | undefined> {
+    const json = await this.redis.hget(this.key('saga', id), 'json');
+    return json ? (JSON.parse(json) as Saga) : undefined;
+  }
+
+  async getByOrderId(orderId: string): Promise<Saga | undefined> {
+    const id = await this.redis.get(this.key('order', orderId));
+    return id ? this.get(id) : undefined;
+  }
+
+  async acquireLease(sagaId: string, owner: string, ttlMs: number): Promise<Lease | undefined> {
+    const token = (await this.redis.eval(
+      ACQUIRE,
+      4,
+      this.key('lease', sagaId),
+      this.key('fence'),
+      this.key('due'),
+      this.key('saga', sagaId),
+      owner,
+      String(ttlMs),
+      sagaId,
+      String(Date.now()),
+    )) as number | null;
+    return token === null ? undefined : { sagaId, owner, token };
+  }
+
+  async save(
+    saga: Saga,
+    lease: Lease,
+    ttlMs: number,
+    confirmed?: OrderConfirmedEvent,
+  ): Promise<void> {
+    const deadAt = saga.state.status === 'dead_lettered' ? Date.parse(saga.state.at) : 0;
+    const ok = await this.redis.eval(
+      SAVE,
+      6,
+      this.key('saga', saga.id),
+      this.key('lease', saga.id),
+      this.key('due'),
+      this.key('dlq'),
+      this.eventsKey,
+      this.key('order', saga.context.orderId ?? '-'),
+      this.leaseValue(lease),
+      JSON.stringify(saga),
+      saga.state.status,
+      saga.dueAt === null ? '' : String(saga.dueAt),
+      String(ttlMs),
+      saga.id,
+      this.prefix,
+      String(deadAt),
+      confirmed ? JSON.stringify(confirmed) : '',
+      saga.context.orderId ?? '',
+    );
+    if (ok !== 1) throw new LeaseLostError(saga.id);
+  }
+
+  async release(lease: Lease, dueAt: number | null): Promise<void> {
+    await this.redis.eval(
+      RELEASE,
+      4,
+      this.key('lease', lease.sagaId),
+      this.key('due'),
+      this.key('cancel', lease.sagaId),
+      this.key('saga', lease.sagaId),
+      this.leaseValue(lease),
+      dueAt === null ? '' : String(dueAt),
+      lease.sagaId,
+      String(Date.now()),
+    );
+  }
+
+  async dueIds(now: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.key('due'), '-inf', String(now), 'LIMIT', 0, limit);
+  }
+
+  async listByStatus(status: SagaStatus, limit: number): Promise<Saga[]> {
+    const ids =
+      status === 'dead_lettered'
+        ? await this.redis.zrange(this.key('dlq'), 0, limit - 1)
+        : (await this.redis.smembers(this.key('state', status))).slice(0, limit);
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hget(this.key('saga', id), 'json');
+    const results = (await pipeline.exec()) ?? [];
+    const sagas: Saga[] = [];
+    for (const [error, json] of results) {
+      if (!error && typeof json === 'string') sagas.push(JSON.parse(json) as Saga);
+    }
+    return sagas.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  async dlqStats(): Promise<DlqStats> {
+    const [depth, oldest] = await Promise.all([
+      this.redis.zcard(this.key('dlq')),
+      this.redis.zrange(this.key('dlq'), 0, 0, 'WITHSCORES'),
+    ]);
+    const score = oldest[1];
+    return { depth, oldestAt: score === undefined ? null : Number(score) };
+  }
+
+  async requestCancel(sagaId: string, request: CancelRequest): Promise<CancelRequest> {
+    const stored = (await this.redis.eval(
+      CANCEL,
+      3,
+      this.key('cancel', sagaId),
+      this.key('due'),
+      this.key('saga', sagaId),
+      JSON.stringify(request),
+      String(Date.now()),
+      sagaId,
+    )) as string | null;
+    if (stored === null) throw new Error(`no saga ${sagaId}`);
+    return JSON.parse(stored) as CancelRequest;
+  }
+
+  async getCancelRequest(sagaId: string): Promise<CancelRequest | undefined> {
+    const json = await this.redis.get(this.key('cancel', sagaId));
+    return json ? (JSON.parse(json) as CancelRequest) : undefined;
+  }
+
+  async consumerLag(): Promise<Record<string, number>> {
+    let groups: unknown;
+    try {
+      groups = await this.redis.xinfo('GROUPS', this.eventsKey);
+    } catch {
+      // No stream yet: no events, no groups, no lag.
+      return {};
+    }
+    const lag: Record<string, number> = {};
+    if (!Array.isArray(groups)) return lag;
+    for (const group of groups) {
+      if (!Array.isArray(group)) continue;
+      const fields = new Map<string, unknown>();
+      for (let i = 0; i + 1 < group.length; i += 2) fields.set(String(group[i]), group[i + 1]);
+      const name = fields.get('name');
+      const value = fields.get('lag');
+      if (typeof name === 'string') lag[name] = typeof value === 'number' ? value : 0;
+    }
+    return lag;
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,362 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@edge/common';
+import { applyForward, forwardRequest, runCompensation } from './order-saga';
+import type { ProviderClient } from './provider-client';
+import {
+  assertNever,
+  type CancelRequest,
+  idempotencyKeyFor,
+  isTerminal,
+  type OrderConfirmedEvent,
+  type PlaceOrderInput,
+  type Saga,
+  type SagaEvent,
+  type SagaState,
+} from './saga';
+import {
+  decide,
+  type OutcomeResult,
+  onCompensationOutcome,
+  onForwardOutcome,
+} from './saga-decision';
+import type { SagaPolicies } from './saga-policies';
+import type { Lease, SagaStore } from './saga-store';
+
+export interface SagaEngineOptions {
+  store: SagaStore;
+  providers: ProviderClient;
+  policies: SagaPolicies;
+  log: Logger;
+  /** Name of this worker in leases; default a random id. */
+  owner?: string;
+  /** Clock in epoch ms; default Date.now. */
+  now?: () => number;
+  /** Source of jitter in [0, 1); default Math.random. */
+  random?: () => number;
+  /** Called after every persisted transition (metrics, waiters). */
+  onTransition?: (saga: Saga, event: SagaEvent | undefined) => void;
+}
+
+export type DriveResult = 'busy' | 'waiting' | 'idle';
+
+/** Thrown for operator actions that do not fit the saga's status. */
+export class SagaConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SagaConflictError';
+  }
+}
+
+/**
+ * Drives sagas: takes the lease, asks `decide` what is next, persists the intent, calls the
+ * provider, persists the outcome, and repeats until the saga waits or finishes. Every provider
+ * call is bracketed by two writes, so a crash anywhere leaves either "started" (re-send with the
+ * same key) or the outcome on record.
+ */
+export class SagaEngine {
+  readonly owner: string;
+  private readonly store: SagaStore;
+  private readonly providers: ProviderClient;
+  private readonly policies: SagaPolicies;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly onTransition: (saga: Saga, event: SagaEvent | undefined) => void;
+
+  constructor(options: SagaEngineOptions) {
+    this.store = options.store;
+    this.providers = options.providers;
+    this.policies = options.policies;
+    this.log = options.log;
+    this.owner = options.owner ?? `worker-${randomUUID().slice(0, 8)}`;
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.onTransition = options.onTransition ?? (() => {});
+  }
+
+  /** Create a place-order saga, or return the one already created under this client key. */
+  async start(
+    clientKey: string,
+    input: PlaceOrderInput,
+  ): Promise<{ saga: Saga; created: boolean }> {
+    const now = this.now();
+    const at = new Date(now).toISOString();
+    const saga: Saga = {
+      id: `sg-${randomUUID()}`,
+      type: 'place_order',
+      clientKey,
+      input,
+      state: { status: 'pending' },
+      context: {},
+      history: [{ type: 'saga_created', clientKey, input, at }],
+      createdAt: at,
+      updatedAt: at,
+      dueAt: now,
+    };
+    return this.store.create(saga);
+  }
+
+  async cancel(sagaId: string, request: CancelRequest): Promise<CancelRequest> {
+    return this.store.requestCancel(sagaId, request);
+  }
+
+  /** Run a saga as far as it can go now. Store failures propagate: the lease then expires. */
+  async drive(sagaId: string): Promise<DriveResult> {
+    const lease = await this.store.acquireLease(sagaId, this.owner, this.policies.leaseTtlMs);
+    if (!lease) return 'busy';
+    // A store failure propagates without a release: the lease expires and the saga is due again.
+    const { dueAt, result } = await this.driveHeld(sagaId, lease);
+    await this.store.release(lease, dueAt);
+    return result;
+  }
+
+  private async driveHeld(
+    sagaId: string,
+    lease: Lease,
+  ): Promise<{ dueAt: number | null; result: DriveResult }> {
+    for (;;) {
+      const saga = await this.store.get(sagaId);
+      if (!saga) return { dueAt: null, result: 'idle' };
+      const cancel =
+        saga.state.status === 'running' ||
+        saga.state.status === 'pending' ||
+        saga.state.status === 'completed'
+          ? await this.store.getCancelRequest(sagaId)
+          : undefined;
+      const now = this.now();
+      const decision = decide(saga, cancel, now);
+      switch (decision.kind) {
+        case 'idle':
+          return { dueAt: null, result: 'idle' };
+        case 'wait':
+          return { dueAt: decision.dueAt, result: 'waiting' };
+        case 'transition':
+          await this.persist(saga, lease, decision.state, saga.context, decision.events, null);
+          continue;
+        case 'forward': {
+          const { step, attempt } = decision;
+          const started = await this.persist(saga, lease, { status: 'running' }, saga.context, [
+            {
+              type: 'step_started',
+              step,
+              attempt,
+              idempotencyKey: idempotencyKeyFor(saga.id, step),
+              at: new Date(now).toISOString(),
+            },
+          ]);
+          const outcome = await this.providers.call(
+            forwardRequest(step, started, this.policies.forward.timeoutMs),
+          );
+          const context =
+            outcome.kind === 'ok'
+              ? applyForward(step, started.context, outcome.answer.body)
+              : undefined;
+          const result = onForwardOutcome({
+            saga: started,
+            step,
+            attempt,
+            outcome,
+            context,
+            now: this.now(),
+            policies: this.policies,
+            random: this.random,
+          });
+          await this.persistOutcome(started, lease, result);
+          continue;
+        }
+        case 'compensate': {
+          const { step, attempt, cause } = decision;
+          const started = await this.persist(saga, lease, saga.state, saga.context, [
+            {
+              type: 'compensation_started',
+              step,
+              attempt,
+              idempotencyKey: idempotencyKeyFor(saga.id, step),
+              at: new Date(now).toISOString(),
+            },
+          ]);
+          const { outcome, context } = await runCompensation(step, started, this.providers, {
+            cause,
+            timeoutMs: this.policies.compensation.timeoutMs,
+            checkLedger: decision.checkLedger,
+          });
+          const result = onCompensationOutcome({
+            saga: started,
+            step,
+            attempt,
+            outcome,
+            context,
+            cause,
+            now: this.now(),
+            policies: this.policies,
+            random: this.random,
+          });
+          await this.persistOutcome(started, lease, result);
+          continue;
+        }
+        default:
+          return assertNever(decision);
+      }
+    }
+  }
+
+  private async persistOutcome(saga: Saga, lease: Lease, result: OutcomeResult): Promise<void> {
+    await this.persist(saga, lease, result.state, result.context, result.events, result.retryAt);
+  }
+
+  /**
+   * One atomic write. `dueAt` undefined means "still driving": due at the lease expiry, so a
+   * crash hands the saga to another worker once the lease runs out.
+   */
+  private async persist(
+    saga: Saga,
+    lease: Lease,
+    state: SagaState,
+    context: Saga['context'],
+    events: SagaEvent[],
+    dueAt?: number | null,
+  ): Promise<Saga> {
+    const now = this.now();
+    const next: Saga = {
+      ...saga,
+      state,
+      context,
+      history: [...saga.history, ...events],
+      updatedAt: new Date(now).toISOString(),
+      dueAt: nextDueAt(state, dueAt, now, this.policies.leaseTtlMs),
+    };
+    const confirmed =
+      state.status === 'completed' && saga.state.status !== 'completed'
+        ? orderConfirmed(next, now)
+        : undefined;
+    await this.store.save(next, lease, this.policies.leaseTtlMs, confirmed);
+    for (const event of events) this.onTransition(next, event);
+    if (events.length === 0) this.onTransition(next, undefined);
+    return next;
+  }
+
+  /** Give a dead-lettered or stuck saga a fresh budget and schedule it now. */
+  async replay(sagaId: string, actor: string, reason: string): Promise<Saga> {
+    return this.operate(sagaId, (saga, at) => {
+      const { state } = saga;
+      if (state.status !== 'dead_lettered' && !this.isStuck(saga)) {
+        throw new SagaConflictError(
+          `saga ${saga.id} is ${state.status}, not dead-lettered or stuck`,
+        );
+      }
+      const resumed: SagaState =
+        state.status === 'dead_lettered'
+          ? state.phase === 'forward'
+            ? { status: 'running' }
+            : { status: 'compensating', cause: state.cause ?? 'failure', reason: state.reason }
+          : state;
+      return {
+        state: resumed,
+        events: [{ type: 'replayed', actor, reason, at }],
+        dueAt: Date.parse(at),
+      };
+    });
+  }
+
+  /** Mark a dead-lettered or stuck saga as settled by hand. */
+  async resolve(sagaId: string, actor: string, reason: string): Promise<Saga> {
+    return this.operate(sagaId, (saga, at) => {
+      if (saga.state.status !== 'dead_lettered' && !this.isStuck(saga)) {
+        throw new SagaConflictError(
+          `saga ${saga.id} is ${saga.state.status}, not dead-lettered or stuck`,
+        );
+      }
+      return {
+        state: { status: 'resolved', actor, reason },
+        events: [{ type: 'resolved', actor, reason, at }],
+        dueAt: null,
+      };
+    });
+  }
+
+  isStuck(saga: Saga): boolean {
+    const { status } = saga.state;
+    if (isTerminal(status) || status === 'dead_lettered') return false;
+    return this.now() - Date.parse(saga.updatedAt) > this.policies.stuckAfterMs;
+  }
+
+  private async operate(
+    sagaId: string,
+    change: (
+      saga: Saga,
+      at: string,
+    ) => { state: SagaState; events: SagaEvent[]; dueAt: number | null },
+  ): Promise<Saga> {
+    const lease = await this.store.acquireLease(sagaId, this.owner, this.policies.leaseTtlMs);
+    if (!lease) {
+      const exists = await this.store.get(sagaId);
+      if (!exists) throw new SagaNotFoundError(sagaId);
+      throw new SagaConflictError(`saga ${sagaId} is being driven by a worker; try again shortly`);
+    }
+    const saga = await this.store.get(sagaId);
+    if (!saga) {
+      await this.store.release(lease, null);
+      throw new SagaNotFoundError(sagaId);
+    }
+    let applied: ReturnType<typeof change>;
+    try {
+      applied = change(saga, new Date(this.now()).toISOString());
+    } catch (error) {
+      await this.store.release(lease, saga.dueAt);
+      throw error;
+    }
+    const next = await this.persist(
+      saga,
+      lease,
+      applied.state,
+      saga.context,
+      applied.events,
+      applied.dueAt,
+    );
+    await this.store.release(lease, next.dueAt);
+    this.log.info({ sagaId, events: applied.events.map((e) => e.type) }, 'operator action');
+    return next;
+  }
+}
+
+export class SagaNotFoundError extends Error {
+  constructor(sagaId: string) {
+    super(`no saga ${sagaId}`);
+    this.name = 'SagaNotFoundError';
+  }
+}
+
+function nextDueAt(
+  state: SagaState,
+  dueAt: number | null | undefined,
+  now: number,
+  leaseTtlMs: number,
+): number | null {
+  switch (state.status) {
+    case 'completed':
+    case 'compensated':
+    case 'resolved':
+    case 'dead_lettered':
+      return null;
+    case 'pending':
+    case 'running':
+    case 'compensating':
+      return dueAt ?? now + leaseTtlMs;
+    default:
+      return assertNever(state);
+  }
+}
+
+function orderConfirmed(saga: Saga, now: number): OrderConfirmedEvent | undefined {
+  const { orderId, totalCents, currency } = saga.context;
+  if (orderId === undefined || totalCents === undefined || currency === undefined) return undefined;
+  return {
+    type: 'OrderConfirmed',
+    sagaId: saga.id,
+    orderId,
+    userId: saga.input.userId,
+    totalCents,
+    currency,
+    at: new Date(now).toISOString(),
+  };
+}

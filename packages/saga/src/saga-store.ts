@@ -1,0 +1,55 @@
+import type { CancelRequest, OrderConfirmedEvent, Saga, SagaStatus } from './saga';
+
+/** Proof that one worker owns a saga; `token` grows with every grant (fencing). */
+export interface Lease {
+  sagaId: string;
+  owner: string;
+  token: number;
+}
+
+export interface DlqStats {
+  depth: number;
+  /** Epoch ms of the oldest dead-lettered saga, null when the DLQ is empty. */
+  oldestAt: number | null;
+}
+
+/** Thrown by a write whose lease expired or was taken over: the writer must stop driving. */
+export class LeaseLostError extends Error {
+  constructor(sagaId: string) {
+    super(`lease on saga ${sagaId} is no longer held`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+/**
+ * Durable saga state. Every mutation is one atomic write, so a crash can only fall between two
+ * of them; the engine is written so that any such prefix resumes correctly.
+ */
+export interface SagaStore {
+  /** Insert unless a saga with the same client key exists; returns whichever is stored. */
+  create(saga: Saga): Promise<{ saga: Saga; created: boolean }>;
+  get(id: string): Promise<Saga | undefined>;
+  getByOrderId(orderId: string): Promise<Saga | undefined>;
+  /**
+   * Take the saga if nobody holds it. While held, its due time becomes the lease expiry, so a
+   * worker that dies is replaced once the lease runs out.
+   */
+  acquireLease(sagaId: string, owner: string, ttlMs: number): Promise<Lease | undefined>;
+  /**
+   * Replace the record (fenced by the lease, renewing it) and its indexes: due time, status,
+   * DLQ, order id. `confirmed` is appended to the order event stream in the same write.
+   */
+  save(saga: Saga, lease: Lease, ttlMs: number, confirmed?: OrderConfirmedEvent): Promise<void>;
+  /** Give the saga up; `dueAt` is when anyone should look at it next (null: never by itself). */
+  release(lease: Lease, dueAt: number | null): Promise<void>;
+  /** Ids whose due time has come, oldest first. */
+  dueIds(now: number, limit: number): Promise<string[]>;
+  listByStatus(status: SagaStatus, limit: number): Promise<Saga[]>;
+  dlqStats(): Promise<DlqStats>;
+  /** Record a cancel (first one wins) and make the saga due now; returns the stored request. */
+  requestCancel(sagaId: string, request: CancelRequest): Promise<CancelRequest>;
+  getCancelRequest(sagaId: string): Promise<CancelRequest | undefined>;
+  /** Order events a consumer group has not read yet, per group. */
+  consumerLag(): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}

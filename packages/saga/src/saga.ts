@@ -1,0 +1,186 @@
+/** Every status a saga can be in. Terminal: completed, compensated, resolved. */
+export const SAGA_STATUSES = [
+  'pending',
+  'running',
+  'compensating',
+  'completed',
+  'compensated',
+  'dead_lettered',
+  'resolved',
+] as const;
+export type SagaStatus = (typeof SAGA_STATUSES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<SagaStatus> = new Set([
+  'completed',
+  'compensated',
+  'resolved',
+]);
+
+/** Forward steps of the place-order saga, in execution order. */
+export const FORWARD_STEPS = [
+  'create_order',
+  'reserve_inventory',
+  'charge_payment',
+  'create_shipment',
+  'confirm_order',
+] as const;
+export type ForwardStep = (typeof FORWARD_STEPS)[number];
+
+export type CompensationStep =
+  | 'cancel_shipment'
+  | 'refund_payment'
+  | 'release_inventory'
+  | 'close_order';
+
+/** Why a saga compensates: a forward step failed, or someone cancelled the order. */
+export type CompensationCause = 'failure' | 'cancel';
+
+/** Where a dead-lettered saga stopped, so a replay resumes the right phase. */
+export type SagaPhase = 'forward' | 'compensating';
+
+export type SagaState =
+  | { status: 'pending' }
+  | { status: 'running' }
+  | { status: 'compensating'; cause: CompensationCause; reason: string }
+  | { status: 'completed' }
+  | { status: 'compensated'; cause: CompensationCause; reason: string }
+  | {
+      status: 'dead_lettered';
+      phase: SagaPhase;
+      cause: CompensationCause | null;
+      reason: string;
+      at: string;
+    }
+  | { status: 'resolved'; actor: string; reason: string };
+
+export interface PlaceOrderItem {
+  productId: string;
+  quantity: number;
+}
+
+export interface PlaceOrderInput {
+  userId: string;
+  partnerId: string | null;
+  items: PlaceOrderItem[];
+}
+
+/** What a provider said: an HTTP answer, or why there was none. */
+export type ProviderAnswer =
+  | { status: number; body: unknown }
+  | { error: string; retryAfterMs?: number | undefined };
+
+interface Timed {
+  at: string;
+}
+
+interface StepCall<S> extends Timed {
+  step: S;
+  attempt: number;
+  idempotencyKey: string;
+}
+
+export type SagaEvent =
+  | ({ type: 'saga_created'; clientKey: string; input: PlaceOrderInput } & Timed)
+  | ({ type: 'step_started' } & StepCall<ForwardStep>)
+  | ({ type: 'step_succeeded'; answer: ProviderAnswer } & StepCall<ForwardStep>)
+  | ({ type: 'step_failed'; answer: ProviderAnswer; retryable: boolean } & StepCall<ForwardStep>)
+  | ({ type: 'compensation_started' } & StepCall<CompensationStep>)
+  | ({ type: 'compensation_succeeded'; answer: ProviderAnswer } & StepCall<CompensationStep>)
+  | ({
+      type: 'compensation_failed';
+      answer: ProviderAnswer;
+      retryable: boolean;
+    } & StepCall<CompensationStep>)
+  | ({
+      type: 'retry_scheduled';
+      step: ForwardStep | CompensationStep;
+      attempt: number;
+      delayMs: number;
+      dueAt: string;
+    } & Timed)
+  | ({ type: 'compensation_required'; cause: CompensationCause; reason: string } & Timed)
+  | ({ type: 'cancel_requested'; idempotencyKey: string; actor: string; reason: string } & Timed)
+  | ({ type: 'dead_lettered'; reason: string } & Timed)
+  | ({ type: 'replayed'; actor: string; reason: string } & Timed)
+  | ({ type: 'resolved'; actor: string; reason: string } & Timed)
+  | ({ type: 'completed' } & Timed)
+  | ({ type: 'compensated' } & Timed);
+
+export type SagaEventType = SagaEvent['type'];
+
+/** Facts learnt from providers, needed by later steps and compensations. */
+export interface SagaContext {
+  orderId?: string;
+  totalCents?: number;
+  currency?: string;
+  reservationId?: string;
+  chargeId?: string;
+  shipmentId?: string;
+}
+
+export interface Saga {
+  id: string;
+  type: 'place_order';
+  clientKey: string;
+  input: PlaceOrderInput;
+  state: SagaState;
+  context: SagaContext;
+  history: SagaEvent[];
+  createdAt: string;
+  updatedAt: string;
+  /**
+   * Epoch ms when a worker should next look at this saga; null when nothing is left to do
+   * without an operator. Persisted with the record so an embedded store can rebuild its
+   * schedule from the files alone.
+   */
+  dueAt: number | null;
+}
+
+/** Request to run a completed (or still running) saga's compensations. */
+export interface CancelRequest {
+  idempotencyKey: string;
+  actor: string;
+  reason: string;
+  at: string;
+}
+
+/** Published after a saga completes. */
+export interface OrderConfirmedEvent {
+  type: 'OrderConfirmed';
+  sagaId: string;
+  orderId: string;
+  userId: string;
+  totalCents: number;
+  currency: string;
+  at: string;
+}
+
+export function isTerminal(status: SagaStatus): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`Unexpected value: ${JSON.stringify(value)}`);
+}
+
+/** One key per saga and step (and compensation), so a re-send after a crash is a no-op. */
+export function idempotencyKeyFor(sagaId: string, step: ForwardStep | CompensationStep): string {
+  return `${sagaId}:${step}`;
+}
+
+/** The reason carried by states that have one. */
+export function reasonOf(state: SagaState): string | undefined {
+  switch (state.status) {
+    case 'pending':
+    case 'running':
+    case 'completed':
+      return undefined;
+    case 'compensating':
+    case 'compensated':
+    case 'dead_lettered':
+    case 'resolved':
+      return state.reason;
+    default:
+      return assertNever(state);
+  }
+}
