@@ -216,7 +216,11 @@ export async function runCompensation(
     resource = learnt ? resourceOf(forward, learnt) : undefined;
     if (!learnt || resource === undefined) {
       return {
-        outcome: { kind: 'retryable', answer: { error: `unusable ${forward} answer` } },
+        outcome: {
+          kind: 'retryable',
+          answer: { error: `unusable ${forward} answer` },
+          maybeApplied: true,
+        },
         context,
       };
     }

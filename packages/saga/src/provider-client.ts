@@ -20,7 +20,13 @@ export interface ProviderRequest {
 export type CallOutcome =
   | { kind: 'ok'; answer: { status: number; body: unknown } }
   | { kind: 'rejected'; answer: { status: number; body: unknown } }
-  | { kind: 'retryable'; answer: ProviderAnswer; retryAfterMs?: number | undefined };
+  | {
+      kind: 'retryable';
+      answer: ProviderAnswer;
+      retryAfterMs?: number | undefined;
+      /** False when the request provably had no effect (429, open breaker, refused connection). */
+      maybeApplied: boolean;
+    };
 
 /** Port through which the saga talks to services; it never retries (the engine does). */
 export interface ProviderClient {

@@ -124,17 +124,22 @@ function lastForwardOutcome(
   history: SagaEvent[],
   step: ForwardStep,
 ): 'none' | 'rejected' | 'maybe' | 'succeeded' {
-  let outcome: 'none' | 'rejected' | 'maybe' | 'succeeded' = 'none';
+  let unanswered = false;
+  let maybe = false;
+  let rejected = false;
   for (const event of history) {
     if (!('step' in event) || event.step !== step) continue;
     if (event.type === 'step_succeeded') return 'succeeded';
-    if (event.type === 'step_started') outcome = 'maybe';
-    if (event.type === 'step_failed' && !event.retryable) {
-      // A same-key re-send answering 4xx means no earlier attempt took effect either.
-      outcome = 'rejected';
+    if (event.type === 'step_started') unanswered = true;
+    if (event.type === 'step_failed') {
+      if (event.maybeApplied) maybe = true;
+      if (!event.retryable) rejected = true;
+      unanswered = false;
     }
   }
-  return outcome;
+  // A start with no outcome on record is a call whose effect we never learnt (crash).
+  if (maybe || unanswered) return 'maybe';
+  return rejected ? 'rejected' : 'none';
 }
 
 function startCompensating(
@@ -256,7 +261,13 @@ export function onForwardOutcome(
     };
   }
   const retryable = outcome.kind !== 'rejected';
-  const failed: SagaEvent = { type: 'step_failed', ...base, answer: answerOf(outcome), retryable };
+  const failed: SagaEvent = {
+    type: 'step_failed',
+    ...base,
+    answer: answerOf(outcome),
+    retryable,
+    maybeApplied: outcome.kind === 'retryable' ? outcome.maybeApplied : outcome.kind === 'ok',
+  };
   // confirm_order comes after the pivot: everything is paid and shipped, so it is finished like a
   // compensation (retried under the long budget, then the DLQ) rather than undone.
   const mustFinish = COMPENSATION_OF[step] === null;

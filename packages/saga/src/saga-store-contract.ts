@@ -121,7 +121,12 @@ export function describeSagaStoreContract(name: string, factory: StoreFactory): 
       });
       providers.fail({
         route: 'POST /refunds',
-        outcome: { kind: 'retryable', answer: { status: 429, body: {} }, retryAfterMs: 1 },
+        outcome: {
+          kind: 'retryable',
+          answer: { status: 429, body: {} },
+          retryAfterMs: 1,
+          maybeApplied: false,
+        },
       });
       const engine = engineFor(store, providers);
       const { saga } = await engine.start('client-dlq', input);

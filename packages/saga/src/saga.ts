@@ -83,7 +83,13 @@ export type SagaEvent =
   | ({ type: 'saga_created'; clientKey: string; input: PlaceOrderInput } & Timed)
   | ({ type: 'step_started' } & StepCall<ForwardStep>)
   | ({ type: 'step_succeeded'; answer: ProviderAnswer } & StepCall<ForwardStep>)
-  | ({ type: 'step_failed'; answer: ProviderAnswer; retryable: boolean } & StepCall<ForwardStep>)
+  | ({
+      type: 'step_failed';
+      answer: ProviderAnswer;
+      retryable: boolean;
+      /** False when the call provably had no effect, so there is nothing to undo. */
+      maybeApplied: boolean;
+    } & StepCall<ForwardStep>)
   | ({ type: 'compensation_started' } & StepCall<CompensationStep>)
   | ({ type: 'compensation_succeeded'; answer: ProviderAnswer } & StepCall<CompensationStep>)
   | ({

@@ -1,0 +1,122 @@
+import { DEFAULT_REDIS_URL, env, loadConfig, z } from '@edge/common';
+import type { SagaPolicyOverrides } from './saga-policies';
+
+const optionalMs = z.coerce.number().int().min(0).optional();
+const optionalCount = z.coerce.number().int().min(1).optional();
+
+const schema = z.object({
+  SAGA_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  HOST: z.string().default('127.0.0.1'),
+  REDIS_URL: env.url(DEFAULT_REDIS_URL),
+  STORE_MODE: env.storeMode(),
+  DATA_DIR: z.string().default('./.data'),
+  SAGA_KEY_PREFIX: z.string().min(1).default('saga:'),
+  ORDER_SERVICE_URL: env.url('http://127.0.0.1:4010'),
+  INVENTORY_SERVICE_URL: env.url('http://127.0.0.1:4013'),
+  PAYMENT_SERVICE_URL: env.url('http://127.0.0.1:4014'),
+  SHIPPING_SERVICE_URL: env.url('http://127.0.0.1:4015'),
+  ALERT_WEBHOOK_URL: z.url().optional(),
+  DLQ_ALERT_THRESHOLD: z.coerce.number().int().min(1).default(1),
+  DLQ_ALERT_REPEAT_MS: env.int(60_000),
+  DLQ_ALERT_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
+  SAGA_WORKER: env.bool(true),
+  SAGA_FORWARD_TIMEOUT_MS: optionalMs,
+  SAGA_FORWARD_BASE_DELAY_MS: optionalMs,
+  SAGA_FORWARD_MAX_DELAY_MS: optionalMs,
+  SAGA_FORWARD_MAX_ATTEMPTS: optionalCount,
+  SAGA_FORWARD_BUDGET_MS: optionalMs,
+  SAGA_COMPENSATION_TIMEOUT_MS: optionalMs,
+  SAGA_COMPENSATION_BASE_DELAY_MS: optionalMs,
+  SAGA_COMPENSATION_MAX_DELAY_MS: optionalMs,
+  SAGA_COMPENSATION_MAX_ATTEMPTS: optionalCount,
+  SAGA_COMPENSATION_BUDGET_MS: optionalMs,
+  SAGA_BREAKER_RESET_MS: optionalMs,
+  SAGA_BREAKER_VOLUME_THRESHOLD: optionalMs,
+  SAGA_LEASE_TTL_MS: optionalCount,
+  SAGA_POLL_INTERVAL_MS: optionalCount,
+  SAGA_MAX_CONCURRENT: optionalCount,
+  SAGA_STUCK_AFTER_MS: optionalMs,
+  LOG_LEVEL: env.logLevel(),
+});
+
+/** Default port of the orchestrator. */
+export const DEFAULT_SAGA_PORT = 4020;
+
+function defined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export interface SagaConfig {
+  port: number;
+  host: string;
+  redisUrl: string;
+  storeMode: 'auto' | 'redis' | 'memory';
+  dataDir: string;
+  keyPrefix: string;
+  serviceUrls: { order: string; inventory: string; payment: string; shipping: string };
+  alerts: {
+    webhookUrl: string | undefined;
+    threshold: number;
+    repeatMs: number;
+    intervalMs: number;
+  };
+  runWorker: boolean;
+  policies: SagaPolicyOverrides;
+  logLevel: string;
+}
+
+/** The only place that reads process.env: validated once, frozen. */
+export function loadSagaConfig(
+  source: Record<string, string | undefined> = process.env,
+): Readonly<SagaConfig> {
+  const e = loadConfig(schema, source);
+  return Object.freeze({
+    port: e.SAGA_PORT ?? e.PORT ?? DEFAULT_SAGA_PORT,
+    host: e.HOST,
+    redisUrl: e.REDIS_URL,
+    storeMode: e.STORE_MODE,
+    dataDir: e.DATA_DIR,
+    keyPrefix: e.SAGA_KEY_PREFIX,
+    serviceUrls: {
+      order: e.ORDER_SERVICE_URL,
+      inventory: e.INVENTORY_SERVICE_URL,
+      payment: e.PAYMENT_SERVICE_URL,
+      shipping: e.SHIPPING_SERVICE_URL,
+    },
+    alerts: {
+      webhookUrl: e.ALERT_WEBHOOK_URL,
+      threshold: e.DLQ_ALERT_THRESHOLD,
+      repeatMs: e.DLQ_ALERT_REPEAT_MS,
+      intervalMs: e.DLQ_ALERT_INTERVAL_MS,
+    },
+    runWorker: e.SAGA_WORKER,
+    policies: {
+      forward: defined({
+        timeoutMs: e.SAGA_FORWARD_TIMEOUT_MS,
+        baseDelayMs: e.SAGA_FORWARD_BASE_DELAY_MS,
+        maxDelayMs: e.SAGA_FORWARD_MAX_DELAY_MS,
+        maxAttempts: e.SAGA_FORWARD_MAX_ATTEMPTS,
+        budgetMs: e.SAGA_FORWARD_BUDGET_MS,
+      }),
+      compensation: defined({
+        timeoutMs: e.SAGA_COMPENSATION_TIMEOUT_MS,
+        baseDelayMs: e.SAGA_COMPENSATION_BASE_DELAY_MS,
+        maxDelayMs: e.SAGA_COMPENSATION_MAX_DELAY_MS,
+        maxAttempts: e.SAGA_COMPENSATION_MAX_ATTEMPTS,
+        budgetMs: e.SAGA_COMPENSATION_BUDGET_MS,
+      }),
+      breaker: defined({
+        resetTimeoutMs: e.SAGA_BREAKER_RESET_MS,
+        volumeThreshold: e.SAGA_BREAKER_VOLUME_THRESHOLD,
+      }),
+      ...defined({
+        leaseTtlMs: e.SAGA_LEASE_TTL_MS,
+        pollIntervalMs: e.SAGA_POLL_INTERVAL_MS,
+        maxConcurrentSagas: e.SAGA_MAX_CONCURRENT,
+        stuckAfterMs: e.SAGA_STUCK_AFTER_MS,
+      }),
+    },
+    logLevel: e.LOG_LEVEL,
+  });
+}

@@ -1,0 +1,166 @@
+import CircuitBreaker from 'opossum';
+import { Agent, request } from 'undici';
+import type { CallOutcome, ProviderClient, ProviderName, ProviderRequest } from './provider-client';
+import { PROVIDERS } from './provider-client';
+import { parseRetryAfter } from './retry-policy';
+import type { BreakerPolicy } from './saga-policies';
+
+export interface HttpProviderClientOptions {
+  /** Base URL per provider, e.g. `{ payment: 'http://127.0.0.1:4014', ... }`. */
+  baseUrls: Readonly<Record<ProviderName, string>>;
+  breaker: BreakerPolicy;
+  /** Keep-alive connections per provider origin; default 64. */
+  connections?: number;
+  /** Told when a breaker opens, half-opens or closes (metrics, logs). */
+  onBreakerState?: (provider: ProviderName, state: 'open' | 'half_open' | 'closed') => void;
+}
+
+/** A non-2xx answer, thrown inside the breaker so that it can judge it. */
+class ProviderHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(`provider answered ${status}`);
+    this.name = 'ProviderHttpError';
+  }
+}
+
+/** 4xx other than 408 and 429 is the provider refusing our request, not the provider failing. */
+function isDefiniteRefusal(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+function parseBody(text: string): unknown {
+  if (text === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text.slice(0, 500);
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
+  return typeof error.code === 'string' ? error.code : undefined;
+}
+
+function isBreakerOpen(error: unknown): boolean {
+  return errorCode(error) === 'EOPENBREAKER';
+}
+
+/** Nothing was sent when the connection was refused, so nothing can have happened. */
+function isConnectionRefused(error: unknown): boolean {
+  return errorCode(error) === 'ECONNREFUSED' || errorCode(error) === 'UND_ERR_CONNECT_TIMEOUT';
+}
+
+type Action = (request: ProviderRequest) => Promise<{ status: number; body: unknown }>;
+
+/**
+ * HTTP to the services behind one opossum breaker per provider. It never retries: the engine
+ * owns retries (one layer only) and their schedule survives restarts. There is deliberately no
+ * fallback: a failed refund must stay a failure until it is done. The breaker's own timeout is
+ * off because the request carries an AbortSignal that really cancels it.
+ */
+export class HttpProviderClient implements ProviderClient {
+  private readonly agent: Agent;
+  private readonly breakers: Record<
+    ProviderName,
+    CircuitBreaker<[ProviderRequest], { status: number; body: unknown }>
+  >;
+
+  constructor(private readonly options: HttpProviderClientOptions) {
+    this.agent = new Agent({ connections: options.connections ?? 64, keepAliveTimeout: 30_000 });
+    const make = (provider: ProviderName) => {
+      const breaker = new CircuitBreaker<[ProviderRequest], { status: number; body: unknown }>(
+        this.send,
+        {
+          name: provider,
+          timeout: false,
+          resetTimeout: options.breaker.resetTimeoutMs,
+          errorThresholdPercentage: options.breaker.errorThresholdPercentage,
+          rollingCountTimeout: options.breaker.rollingCountTimeoutMs,
+          volumeThreshold: options.breaker.volumeThreshold,
+          // 409 already_refunded, 404, 400: answers, not outages; they must not open the breaker.
+          errorFilter: (error: unknown) =>
+            error instanceof ProviderHttpError && isDefiniteRefusal(error.status),
+        },
+      );
+      breaker.on('open', () => options.onBreakerState?.(provider, 'open'));
+      breaker.on('halfOpen', () => options.onBreakerState?.(provider, 'half_open'));
+      breaker.on('close', () => options.onBreakerState?.(provider, 'closed'));
+      return breaker;
+    };
+    this.breakers = {
+      order: make('order'),
+      inventory: make('inventory'),
+      payment: make('payment'),
+      shipping: make('shipping'),
+    };
+  }
+
+  private readonly send: Action = async (req) => {
+    const url = new URL(req.path, this.options.baseUrls[req.provider]);
+    const response = await request(url, {
+      method: req.method,
+      dispatcher: this.agent,
+      signal: AbortSignal.timeout(req.timeoutMs),
+      headers: req.body ? { 'content-type': 'application/json' } : {},
+      ...(req.body ? { body: JSON.stringify(req.body) } : {}),
+    });
+    const body = parseBody(await response.body.text());
+    if (response.statusCode >= 200 && response.statusCode < 300) {
+      return { status: response.statusCode, body };
+    }
+    const retryAfter = response.headers['retry-after'];
+    throw new ProviderHttpError(
+      response.statusCode,
+      body,
+      parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
+    );
+  };
+
+  async call(req: ProviderRequest): Promise<CallOutcome> {
+    try {
+      const answer = await this.breakers[req.provider].fire(req);
+      return { kind: 'ok', answer };
+    } catch (error) {
+      if (error instanceof ProviderHttpError) {
+        const answer = { status: error.status, body: error.body };
+        if (isDefiniteRefusal(error.status)) return { kind: 'rejected', answer };
+        return {
+          kind: 'retryable',
+          answer,
+          retryAfterMs: error.retryAfterMs,
+          maybeApplied: error.status !== 429,
+        };
+      }
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const breakerOpen = isBreakerOpen(error);
+      // An open breaker answers at once; wait at least until its half-open probe is possible.
+      const retryAfterMs = breakerOpen ? this.options.breaker.resetTimeoutMs : undefined;
+      return {
+        kind: 'retryable',
+        answer: { error: message, retryAfterMs },
+        retryAfterMs,
+        maybeApplied: !breakerOpen && !isConnectionRefused(error),
+      };
+    }
+  }
+
+  /** Breaker states, for /metrics. */
+  breakerStates(): Record<ProviderName, 'open' | 'half_open' | 'closed'> {
+    const states = {} as Record<ProviderName, 'open' | 'half_open' | 'closed'>;
+    for (const provider of PROVIDERS) {
+      const breaker = this.breakers[provider];
+      states[provider] = breaker.opened ? 'open' : breaker.halfOpen ? 'half_open' : 'closed';
+    }
+    return states;
+  }
+
+  async close(): Promise<void> {
+    for (const provider of PROVIDERS) this.breakers[provider].shutdown();
+    await this.agent.close();
+  }
+}

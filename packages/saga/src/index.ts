@@ -1,0 +1,16 @@
+export { loadSagaConfig, type SagaConfig } from './config';
+export * from './saga';
+export type * from './saga-api-schemas';
+export {
+  createSagaClient,
+  type SagaClient,
+  SagaClientError,
+  type SagaClientOptions,
+} from './saga-client';
+export {
+  DEFAULT_SAGA_POLICIES,
+  type SagaPolicies,
+  type SagaPolicyOverrides,
+} from './saga-policies';
+export { type SagaService, startSagaService } from './saga-service';
+export type { SagaRef, SagaView } from './saga-view';

@@ -1,0 +1,12 @@
+import { createLogger, onShutdown, runMain } from '@edge/common';
+import { loadSagaConfig } from './config';
+import { startSagaService } from './saga-service';
+
+const bootLog = createLogger({ service: 'saga' });
+
+runMain(bootLog, async () => {
+  const config = loadSagaConfig();
+  const log = createLogger({ service: 'saga', level: config.logLevel });
+  const service = await startSagaService(config, log);
+  onShutdown(log, () => service.close());
+});

@@ -1,0 +1,124 @@
+import { Agent, request } from 'undici';
+import type {
+  CancelSagaRequest,
+  OperatorRequest,
+  PlaceOrderRequest,
+  SagaListState,
+} from './saga-api-schemas';
+import type { SagaRef, SagaView } from './saga-view';
+
+export interface SagaClientOptions {
+  /** Orchestrator base URL, e.g. `http://127.0.0.1:4020`. */
+  baseUrl: string;
+  /** Per-request timeout beyond any `waitMs`; default 5 s. */
+  timeoutMs?: number;
+  /** Extra headers on every call (x-request-id, traceparent). */
+  headers?: Record<string, string>;
+}
+
+/** An error answer of the orchestrator, with its code and HTTP status. */
+export class SagaClientError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SagaClientError';
+  }
+}
+
+export interface SagaClient {
+  placeOrder(
+    body: Omit<PlaceOrderRequest, 'type'>,
+    waitMs?: number,
+  ): Promise<SagaRef & { created: boolean }>;
+  cancelSaga(sagaId: string, body: CancelSagaRequest, waitMs?: number): Promise<SagaRef>;
+  cancelOrder(orderId: string, body: CancelSagaRequest, waitMs?: number): Promise<SagaRef>;
+  get(sagaId: string): Promise<SagaView>;
+  list(state: SagaListState, limit?: number): Promise<SagaView[]>;
+  replay(sagaId: string, body: OperatorRequest): Promise<SagaRef>;
+  replayAll(body: OperatorRequest): Promise<string[]>;
+  resolve(sagaId: string, body: OperatorRequest): Promise<SagaRef>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_MS = 5_000;
+
+/** Typed client of docs/saga-api.md, for BFFs, the CLI and tests. */
+export function createSagaClient(options: SagaClientOptions): SagaClient {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const agent = new Agent({ connections: 32, keepAliveTimeout: 30_000 });
+
+  async function call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    waitMs = 0,
+  ): Promise<{ status: number; json: T }> {
+    const response = await request(new URL(path, options.baseUrl), {
+      method,
+      dispatcher: agent,
+      signal: AbortSignal.timeout(timeoutMs + waitMs),
+      headers: {
+        ...options.headers,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const json = (await response.body.json()) as T & {
+      error?: { code?: string; message?: string };
+    };
+    if (response.statusCode >= 400) {
+      throw new SagaClientError(
+        response.statusCode,
+        json.error?.code ?? 'UNKNOWN',
+        json.error?.message ?? `HTTP ${response.statusCode}`,
+      );
+    }
+    return { status: response.statusCode, json };
+  }
+
+  const wait = (waitMs: number | undefined) => (waitMs ? `?waitMs=${waitMs}` : '');
+  const id = encodeURIComponent;
+
+  return {
+    async placeOrder(body, waitMs) {
+      const { status, json } = await call<SagaRef>(
+        'POST',
+        `/sagas${wait(waitMs)}`,
+        { ...body, type: 'place_order' },
+        waitMs,
+      );
+      return { ...json, created: status === 201 };
+    },
+    async cancelSaga(sagaId, body, waitMs) {
+      return (
+        await call<SagaRef>('POST', `/sagas/${id(sagaId)}/cancel${wait(waitMs)}`, body, waitMs)
+      ).json;
+    },
+    async cancelOrder(orderId, body, waitMs) {
+      return (
+        await call<SagaRef>('POST', `/orders/${id(orderId)}/cancel${wait(waitMs)}`, body, waitMs)
+      ).json;
+    },
+    async get(sagaId) {
+      return (await call<SagaView>('GET', `/sagas/${id(sagaId)}`)).json;
+    },
+    async list(state, limit = 100) {
+      return (await call<{ items: SagaView[] }>('GET', `/sagas?state=${state}&limit=${limit}`)).json
+        .items;
+    },
+    async replay(sagaId, body) {
+      return (await call<SagaRef>('POST', `/sagas/${id(sagaId)}/replay`, body)).json;
+    },
+    async replayAll(body) {
+      return (await call<{ replayed: string[] }>('POST', '/sagas/replay', { ...body, all: true }))
+        .json.replayed;
+    },
+    async resolve(sagaId, body) {
+      return (await call<SagaRef>('POST', `/sagas/${id(sagaId)}/resolve`, body)).json;
+    },
+    close: () => agent.close(),
+  };
+}

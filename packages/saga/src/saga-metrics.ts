@@ -1,0 +1,71 @@
+import { Counter, Gauge, type Registry } from '@edge/common';
+import type { ProviderName } from './provider-client';
+
+export interface SagaMetrics {
+  dlqDepth: Gauge;
+  dlqOldestAgeSeconds: Gauge;
+  events: Counter<'type'>;
+  alerts: Counter<'state'>;
+  breakerState: Gauge<'provider'>;
+  setBreakerState(provider: ProviderName, state: 'open' | 'half_open' | 'closed'): void;
+}
+
+const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
+
+/**
+ * The orchestrator's own series. Consumer lag is read from the store at scrape time, so it is
+ * right even when this process never publishes.
+ */
+export function createSagaMetrics(
+  registry: Registry,
+  consumerLag: () => Promise<Record<string, number>>,
+): SagaMetrics {
+  const breakerState = new Gauge({
+    name: 'saga_breaker_state',
+    help: 'Breaker per provider: 0 closed, 1 half-open, 2 open',
+    labelNames: ['provider'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'saga_order_events_consumer_lag',
+    help: 'OrderConfirmed events not yet read, per consumer group',
+    labelNames: ['group'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      try {
+        for (const [group, lag] of Object.entries(await consumerLag())) this.set({ group }, lag);
+      } catch {
+        // A scrape during a store outage reports no lag rather than failing the whole scrape.
+      }
+    },
+  });
+  return {
+    dlqDepth: new Gauge({
+      name: 'saga_dlq_depth',
+      help: 'Sagas in the dead-letter queue',
+      registers: [registry],
+    }),
+    dlqOldestAgeSeconds: new Gauge({
+      name: 'saga_dlq_oldest_age_seconds',
+      help: 'Age of the oldest dead-lettered saga (0 when empty)',
+      registers: [registry],
+    }),
+    events: new Counter({
+      name: 'saga_events_total',
+      help: 'Saga history events written by this process, by type',
+      labelNames: ['type'] as const,
+      registers: [registry],
+    }),
+    alerts: new Counter({
+      name: 'saga_dlq_alerts_total',
+      help: 'DLQ alert notifications sent, by state',
+      labelNames: ['state'] as const,
+      registers: [registry],
+    }),
+    breakerState,
+    setBreakerState(provider, state) {
+      breakerState.set({ provider }, BREAKER_VALUE[state]);
+    },
+  };
+}
