@@ -1,7 +1,7 @@
-import { loadSchema, startBff } from '@edge/bff-runtime';
+import { startBff } from '@edge/bff-runtime';
 import { createLogger, onShutdown, runMain } from '@edge/common';
 import { loadConfig } from './config';
-import { resolvers } from './resolvers';
+import { mobileSchema } from './mobile-schema';
 
 const bootLog = createLogger({ service: 'bff-mobile' });
 
@@ -9,13 +9,7 @@ runMain(bootLog, async () => {
   const bff = await startBff({
     name: 'bff-mobile',
     config: loadConfig(),
-    schemas: [
-      {
-        path: '/graphql',
-        typeDefs: loadSchema(new URL('./schema.graphql', import.meta.url)),
-        resolvers,
-      },
-    ],
+    schemas: [mobileSchema()],
   });
   onShutdown(bff.log, bff.close);
 });

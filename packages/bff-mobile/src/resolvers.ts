@@ -1,47 +1,44 @@
-import {
-  asFieldError,
-  type BffContext,
-  type BffResolvers,
-  loadOrNull,
-  requireUser,
-  toMoney,
-} from '@edge/bff-runtime';
-import { fetchOrderPage, type Order, type Product } from '@edge/upstream';
+import type { BffContext } from '@edge/bff-runtime';
+import { clampPage, loadOrNull, orFieldError, requireUser, toMoney } from '@edge/bff-runtime';
+import type { Order, Product } from '@edge/upstream';
+import type { Resolvers } from './generated/resolvers-types';
+import type { HomeModel } from './models';
 
 /** Mobile pages are small: a summary list never exceeds this. */
-const MAX_SUMMARIES = 50;
-const HOME_ORDERS = 5;
-const BUY_AGAIN = 6;
+export const MAX_SUMMARIES = 50;
+/** Orders on the home screen. */
+export const HOME_ORDERS = 5;
+/** Products in the home screen's "buy again" strip. */
+export const BUY_AGAIN = 6;
 
-async function recentOrders(first: number, ctx: BffContext): Promise<Order[]> {
-  const n = Math.min(Math.max(first, 0), MAX_SUMMARIES);
-  try {
-    const page = await fetchOrderPage(
-      ctx.clients,
-      { owner: { userId: requireUser(ctx) }, first: n },
-      ctx.callHeaders,
-    );
-    return page.items;
-  } catch (err) {
-    throw asFieldError(err);
-  }
+const recentOrders = (userId: string, first: number, ctx: BffContext): Promise<Order[]> =>
+  orFieldError(ctx.clients.orderPage({ owner: { userId }, first }, ctx.call)).then((p) => p.items);
+
+function homeOf(userId: string, ctx: BffContext): HomeModel {
+  let orders: Promise<Order[]> | undefined;
+  return {
+    userId,
+    recentOrders: () => {
+      orders ??= recentOrders(userId, HOME_ORDERS, ctx);
+      return orders;
+    },
+  };
 }
 
-export const resolvers: BffResolvers = {
+/** Checked against the generated types of schema.graphql, like every BFF's resolver map. */
+export const resolvers: Resolvers = {
   Query: {
-    home: async (_: unknown, __: unknown, ctx: BffContext) => {
-      const [user, orders] = await Promise.all([
-        loadOrNull(ctx.loaders.user, requireUser(ctx)),
-        recentOrders(HOME_ORDERS, ctx),
-      ]);
-      return { userName: user?.name ?? '', recentOrders: orders };
-    },
-    orderSummaries: (_: unknown, args: { first: number }, ctx: BffContext) =>
-      recentOrders(args.first, ctx),
+    home: (_, __, ctx) => homeOf(requireUser(ctx), ctx),
+    orderSummaries: (_, args, ctx) =>
+      recentOrders(requireUser(ctx), clampPage(args.first, 10, MAX_SUMMARIES), ctx),
   },
   Home: {
-    buyAgain: async (home: { recentOrders: Order[] }, _: unknown, ctx: BffContext) => {
-      const ids = [...new Set(home.recentOrders.flatMap((o) => o.items.map((i) => i.productId)))];
+    userName: async (home, _, ctx) =>
+      (await loadOrNull(ctx.loaders.user, home.userId))?.name ?? null,
+    recentOrders: (home) => home.recentOrders(),
+    buyAgain: async (home, _, ctx) => {
+      const orders = await home.recentOrders();
+      const ids = [...new Set(orders.flatMap((o) => o.items.map((i) => i.productId)))];
       const products = await Promise.all(
         ids.slice(0, BUY_AGAIN).map((id) => loadOrNull(ctx.loaders.product, id)),
       );
@@ -49,10 +46,10 @@ export const resolvers: BffResolvers = {
     },
   },
   OrderSummary: {
-    total: (order: Order) => toMoney(order.totalCents, order.currency),
-    itemCount: (order: Order) => order.items.reduce((n, item) => n + item.quantity, 0),
+    total: (order) => toMoney(order.totalCents, order.currency),
+    itemCount: (order) => order.items.reduce((n, item) => n + item.quantity, 0),
   },
   ProductCard: {
-    price: (product: Product) => toMoney(product.priceCents, product.currency),
+    price: (product) => toMoney(product.priceCents, product.currency),
   },
 };

@@ -1,38 +1,26 @@
+import type { Resolvers as V1Resolvers } from './generated/v1-types';
+import type { Resolvers as V2Resolvers } from './generated/v2-types';
 import {
-  asFieldError,
-  type BffContext,
-  type BffResolvers,
-  requirePartner,
-  toMoney,
-} from '@edge/bff-runtime';
-import { fetchOrderPage, type Order } from '@edge/upstream';
+  partnerItemFields as item,
+  partnerOrderFields as order,
+  partnerQuery,
+} from './partner-resolvers';
 
-const MAX_PAGE = 100;
-
-/** Partners only ever see orders placed through their own keys: the owner comes from the edge. */
-async function partnerOrders(_: unknown, args: { first: number }, ctx: BffContext) {
-  const first = Math.min(Math.max(args.first, 0), MAX_PAGE);
-  try {
-    const page = await fetchOrderPage(
-      ctx.clients,
-      { owner: { partnerId: requirePartner(ctx) }, first },
-      ctx.callHeaders,
-    );
-    return page.items;
-  } catch (err) {
-    throw asFieldError(err);
-  }
-}
-
-/** v1 and v2 share every resolver; only the field shapes that changed differ. */
-export const resolversV1: BffResolvers = {
-  Query: { orders: partnerOrders },
+/** v1: money as cents plus currency, `createdAt`, and the deprecated `customerEmail`. */
+export const resolversV1: V1Resolvers = {
+  Query: partnerQuery,
+  PartnerOrder: {
+    items: order.items,
+    totalCents: order.totalCents,
+    createdAt: order.createdAt,
+    customerEmail: order.customerEmail,
+  },
+  PartnerOrderItem: { unitPriceCents: item.unitPriceCents },
 };
 
-export const resolversV2: BffResolvers = {
-  Query: { orders: partnerOrders },
-  PartnerOrder: {
-    total: (order: Order) => toMoney(order.totalCents, order.currency),
-    placedAt: (order: Order) => order.createdAt,
-  },
+/** v2: money as a Money object, `placedAt`, no customer contact data. */
+export const resolversV2: V2Resolvers = {
+  Query: partnerQuery,
+  PartnerOrder: { items: order.items, total: order.total, placedAt: order.placedAt },
+  PartnerOrderItem: { unitPrice: item.unitPrice },
 };

@@ -11,21 +11,24 @@ import {
   type RunningServer,
   startHttpServer,
 } from '@edge/common';
-import { createServiceClients, type ServiceClients } from '@edge/upstream';
+import { createServiceClients, createUpstreamMetrics, type ServiceClients } from '@edge/upstream';
 import type { DocumentNode } from 'graphql';
 import { apolloHandler } from './apollo-handler';
 import type { BffConfig } from './config';
 import { type BffContext, buildContext } from './context';
 import { formatError } from './error-format';
 import { createIdentityVerifier } from './identity';
-
-export type BffResolvers = GraphQLResolverMap<BffContext>;
+import { stalePlugin } from './stale-plugin';
 
 export interface BffSchema {
   /** HTTP path this schema answers on, e.g. `/graphql` or `/v2/graphql`. */
   path: string;
   typeDefs: DocumentNode;
-  resolvers: BffResolvers;
+  /**
+   * The schema's resolver map, typed at its definition by the generated `Resolvers` type of
+   * that schema (src/generated), which is stricter than what buildSubgraphSchema accepts.
+   */
+  resolvers: object;
 }
 
 export interface BffOptions {
@@ -52,7 +55,9 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
   const verifyIdentity = createIdentityVerifier(edgeKey.key);
   const clients = createServiceClients({
     urls: config.services,
-    timeoutMs: config.upstreamTimeoutMs,
+    policies: config.upstreams,
+    // Into the process registry, so /metrics shows breakers, stale hits and upstream latency.
+    metrics: createUpstreamMetrics(metrics.registry),
   });
 
   const routes: Route[] = [];
@@ -61,12 +66,12 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
     const server = new ApolloServer<BffContext>({
       schema: buildSubgraphSchema({
         typeDefs: schema.typeDefs,
-        // buildSubgraphSchema is typed for an unknown context; ours is fixed by this server.
+        // Checked against the generated types where the map is written (see BffSchema).
         resolvers: schema.resolvers as GraphQLResolverMap<unknown>,
       }),
       formatError,
       // Inline tracing costs every request and the edge does not report to Apollo Studio.
-      plugins: [ApolloServerPluginInlineTraceDisabled()],
+      plugins: [ApolloServerPluginInlineTraceDisabled(), stalePlugin],
       includeStacktraceInErrorResponses: false,
       introspection: !config.production,
       // The edge already enforces CSRF-safe content types and owns client-facing policy.

@@ -1,7 +1,22 @@
 import { join } from 'node:path';
 import { env, loadConfig, z } from '@edge/common';
+import type { UpstreamPolicies, UpstreamPolicy } from '@edge/upstream';
 
-/** Environment every BFF reads; each BFF's own config.ts calls this with its default port. */
+const optionalInt = () => z.coerce.number().int().min(0).optional();
+const positiveInt = () => z.coerce.number().int().min(1).optional();
+
+/** Keep only the knobs that were set, so unset ones fall through to DEFAULT_UPSTREAM_POLICY. */
+function setOnly(policy: { [K in keyof UpstreamPolicy]?: number | undefined }) {
+  return Object.fromEntries(
+    Object.entries(policy).filter(([, v]) => v !== undefined),
+  ) as Partial<UpstreamPolicy>;
+}
+
+/**
+ * Environment every BFF reads; each BFF's own config.ts calls this with its default port.
+ * Upstream knobs apply to every upstream, `<SERVICE>_TIMEOUT_MS` and `<SERVICE>_BREAKER_RESET_MS`
+ * override one; anything unset keeps DEFAULT_UPSTREAM_POLICY (docs/bffs.md lists them).
+ */
 export function loadBffConfig(defaultPort: number, source = process.env) {
   const schema = z
     .object({
@@ -15,22 +30,62 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
       PRODUCT_SERVICE_URL: env.url('http://127.0.0.1:4011'),
       USER_SERVICE_URL: env.url('http://127.0.0.1:4012'),
       SAGA_URL: env.url('http://127.0.0.1:4020'),
-      UPSTREAM_TIMEOUT_MS: env.int(1000),
+      UPSTREAM_TIMEOUT_MS: positiveInt(),
+      UPSTREAM_CONNECTIONS: positiveInt(),
+      UPSTREAM_CAPACITY: positiveInt(),
+      BREAKER_ERROR_THRESHOLD_PCT: z.coerce.number().int().min(1).max(100).optional(),
+      BREAKER_VOLUME_THRESHOLD: optionalInt(),
+      BREAKER_RESET_MS: positiveInt(),
+      BREAKER_WINDOW_MS: positiveInt(),
+      STALE_CACHE_MAX_ENTRIES: positiveInt(),
+      STALE_CACHE_MAX_AGE_MS: optionalInt(),
+      ORDER_TIMEOUT_MS: positiveInt(),
+      PRODUCT_TIMEOUT_MS: positiveInt(),
+      USER_TIMEOUT_MS: positiveInt(),
+      ORDER_BREAKER_RESET_MS: positiveInt(),
+      PRODUCT_BREAKER_RESET_MS: positiveInt(),
+      USER_BREAKER_RESET_MS: positiveInt(),
     })
-    .transform((c) => ({
-      port: c.PORT,
-      host: c.HOST,
-      production: c.NODE_ENV === 'production',
-      logLevel: c.LOG_LEVEL,
-      edgePublicKeyFile: c.EDGE_PUBLIC_KEY_FILE ?? join(c.DATA_DIR, 'keys', 'edge.json'),
-      services: {
-        order: c.ORDER_SERVICE_URL,
-        product: c.PRODUCT_SERVICE_URL,
-        user: c.USER_SERVICE_URL,
-      },
-      sagaUrl: c.SAGA_URL,
-      upstreamTimeoutMs: c.UPSTREAM_TIMEOUT_MS,
-    }));
+    .transform((c) => {
+      const upstreams: UpstreamPolicies = {
+        all: setOnly({
+          timeoutMs: c.UPSTREAM_TIMEOUT_MS,
+          connections: c.UPSTREAM_CONNECTIONS,
+          capacity: c.UPSTREAM_CAPACITY,
+          errorThresholdPercentage: c.BREAKER_ERROR_THRESHOLD_PCT,
+          volumeThreshold: c.BREAKER_VOLUME_THRESHOLD,
+          resetTimeoutMs: c.BREAKER_RESET_MS,
+          rollingCountTimeoutMs: c.BREAKER_WINDOW_MS,
+          staleMaxEntries: c.STALE_CACHE_MAX_ENTRIES,
+          staleMaxAgeMs: c.STALE_CACHE_MAX_AGE_MS,
+        }),
+        perService: {
+          order: setOnly({
+            timeoutMs: c.ORDER_TIMEOUT_MS,
+            resetTimeoutMs: c.ORDER_BREAKER_RESET_MS,
+          }),
+          product: setOnly({
+            timeoutMs: c.PRODUCT_TIMEOUT_MS,
+            resetTimeoutMs: c.PRODUCT_BREAKER_RESET_MS,
+          }),
+          user: setOnly({ timeoutMs: c.USER_TIMEOUT_MS, resetTimeoutMs: c.USER_BREAKER_RESET_MS }),
+        },
+      };
+      return {
+        port: c.PORT,
+        host: c.HOST,
+        production: c.NODE_ENV === 'production',
+        logLevel: c.LOG_LEVEL,
+        edgePublicKeyFile: c.EDGE_PUBLIC_KEY_FILE ?? join(c.DATA_DIR, 'keys', 'edge.json'),
+        services: {
+          order: c.ORDER_SERVICE_URL,
+          product: c.PRODUCT_SERVICE_URL,
+          user: c.USER_SERVICE_URL,
+        },
+        sagaUrl: c.SAGA_URL,
+        upstreams,
+      };
+    });
   return loadConfig(schema, source);
 }
 

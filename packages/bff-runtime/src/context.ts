@@ -1,14 +1,16 @@
 import type { Identity, Logger, RequestContext } from '@edge/common';
 import { AppError, ErrorCode, propagationHeaders } from '@edge/common';
-import { type CallHeaders, createLoaders, type Loaders, type ServiceClients } from '@edge/upstream';
+import { type CallOptions, createLoaders, type Loaders, type ServiceClients } from '@edge/upstream';
+import { StaleRecorder } from './stale-recorder';
 
 /** What every resolver receives: who is calling, per-request loaders, and shared clients. */
 export interface BffContext {
   identity: Identity;
   loaders: Loaders;
   clients: ServiceClients;
-  /** Request id and trace context to pass on to every upstream call. */
-  callHeaders: CallHeaders;
+  /** Request id and trace context for every upstream call, and where stale answers are noted. */
+  call: CallOptions;
+  stale: StaleRecorder;
   log: Logger;
 }
 
@@ -17,14 +19,9 @@ export function buildContext(
   identity: Identity,
   clients: ServiceClients,
 ): BffContext {
-  const callHeaders = propagationHeaders(ctx);
-  return {
-    identity,
-    clients,
-    callHeaders,
-    loaders: createLoaders(clients, callHeaders),
-    log: ctx.log,
-  };
+  const stale = new StaleRecorder();
+  const call: CallOptions = { headers: propagationHeaders(ctx), onStale: stale.record };
+  return { identity, clients, call, stale, loaders: createLoaders(clients, call), log: ctx.log };
 }
 
 /** The signed-in user's id, or UNAUTHENTICATED for callers that are not end users. */

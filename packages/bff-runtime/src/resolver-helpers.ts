@@ -7,9 +7,15 @@ export function toMoney(amountCents: number, currency: string): Money {
   return { amountCents, currency };
 }
 
-/** Parse a schema file that sits next to the module asking for it. */
-export function loadSchema(url: URL): DocumentNode {
-  return parse(readFileSync(url, 'utf8'));
+/** Parse schema files that sit next to the module asking for them, as one document. */
+export function loadSchema(...urls: URL[]): DocumentNode {
+  return parse(urls.map((url) => readFileSync(url, 'utf8')).join('\n'));
+}
+
+/** Map an upstream failure to the error code clients see, once, here. */
+export function asFieldError(err: unknown): unknown {
+  if (err instanceof UpstreamError && !err.isClientError) return unavailable(err.service, err);
+  return err;
 }
 
 /**
@@ -25,8 +31,16 @@ export async function loadOrNull<T>(loader: DataLoader<string, T>, id: string): 
   }
 }
 
-/** Map an upstream failure to the error code clients see, once, here. */
-export function asFieldError(err: unknown): unknown {
-  if (err instanceof UpstreamError && !err.isClientError) return unavailable(err.service, err);
-  return err;
+/** Await an upstream read, turning its failure into the field's UPSTREAM_UNAVAILABLE error. */
+export async function orFieldError<T>(read: Promise<T>): Promise<T> {
+  try {
+    return await read;
+  } catch (err) {
+    throw asFieldError(err);
+  }
+}
+
+/** Clamp a client's page size into [0, max] instead of refusing it. */
+export function clampPage(first: number | null | undefined, fallback: number, max: number) {
+  return Math.min(Math.max(first ?? fallback, 0), max);
 }

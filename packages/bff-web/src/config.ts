@@ -1,6 +1,17 @@
 import { loadBffConfig } from '@edge/bff-runtime';
+import { env, loadConfig as load, z } from '@edge/common';
 
 /** Default port of bff-web (DESIGN.md section 1). */
 export const DEFAULT_PORT = 4001;
 
-export const loadConfig = () => loadBffConfig(DEFAULT_PORT);
+const webOnly = z.object({
+  /** Serve schema-preview.graphql as well: fields in preview, off by default. */
+  WEB_PREVIEW_FIELDS: env.bool(false),
+});
+
+/** The shared BFF settings (upstream knobs included) plus bff-web's own. */
+export const loadConfig = (source = process.env) =>
+  Object.freeze({
+    ...loadBffConfig(DEFAULT_PORT, source),
+    previewFields: load(webOnly, source).WEB_PREVIEW_FIELDS,
+  });

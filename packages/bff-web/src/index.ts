@@ -1,1 +1,3 @@
+export { loadConfig } from './config';
 export { resolvers } from './resolvers';
+export { webSchema } from './web-schema';

@@ -1,21 +1,12 @@
-import { loadSchema, startBff } from '@edge/bff-runtime';
+import { startBff } from '@edge/bff-runtime';
 import { createLogger, onShutdown, runMain } from '@edge/common';
 import { loadConfig } from './config';
-import { resolvers } from './resolvers';
+import { webSchema } from './web-schema';
 
 const bootLog = createLogger({ service: 'bff-web' });
 
 runMain(bootLog, async () => {
-  const bff = await startBff({
-    name: 'bff-web',
-    config: loadConfig(),
-    schemas: [
-      {
-        path: '/graphql',
-        typeDefs: loadSchema(new URL('./schema.graphql', import.meta.url)),
-        resolvers,
-      },
-    ],
-  });
+  const config = loadConfig();
+  const bff = await startBff({ name: 'bff-web', config, schemas: [webSchema(config)] });
   onShutdown(bff.log, bff.close);
 });

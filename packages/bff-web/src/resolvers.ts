@@ -1,81 +1,75 @@
 import {
-  asFieldError,
-  type BffContext,
-  type BffResolvers,
+  clampPage,
   loadOrNull,
+  orFieldError,
+  pricedItems,
   requireUser,
   toMoney,
 } from '@edge/bff-runtime';
-import {
-  fetchOrderPage,
-  type Order,
-  type OrderItem,
-  type Product,
-  searchProducts,
-} from '@edge/upstream';
+import type { Resolvers } from './generated/resolvers-types';
 
-/** Items carry the order's currency so their prices can be shown on their own. */
-type PricedItem = OrderItem & { currency: string };
+/** Most orders or products one page may ask for; larger requests are clamped, not refused. */
+export const MAX_PAGE = 100;
 
-/** Most orders one page may ask for; larger requests are clamped, not refused. */
-const MAX_PAGE = 100;
-
-async function ordersOf(userId: string, args: { first?: number; after?: string }, ctx: BffContext) {
-  const first = Math.min(Math.max(args.first ?? 10, 0), MAX_PAGE);
-  try {
-    const page = await fetchOrderPage(
-      ctx.clients,
-      { owner: { userId }, first, after: args.after },
-      ctx.callHeaders,
-    );
-    for (const order of page.items) ctx.loaders.order.prime(order.id, order);
-    return {
-      edges: page.items.map((node) => ({ cursor: node.id, node })),
-      pageInfo: { hasNextPage: page.nextCursor !== null, endCursor: page.nextCursor },
-    };
-  } catch (err) {
-    throw asFieldError(err);
-  }
-}
-
-export const resolvers: BffResolvers = {
+/**
+ * Schema-first: the shape of this map is checked against the generated types of
+ * schema.graphql (and schema-preview.graphql), so a schema change that breaks a resolver fails
+ * type-checking. Every upstream read goes through the context's loaders or resilient clients.
+ */
+export const resolvers: Resolvers = {
   Query: {
-    me: async (_: unknown, __: unknown, ctx: BffContext) => {
-      const user = await loadOrNull(ctx.loaders.user, requireUser(ctx));
-      return user ?? { id: requireUser(ctx), name: '', email: '' };
-    },
-    product: (_: unknown, args: { id: string }, ctx: BffContext) =>
-      loadOrNull(ctx.loaders.product, args.id),
-    order: async (_: unknown, args: { id: string }, ctx: BffContext) => {
-      const order = await loadOrNull(ctx.loaders.order, args.id);
+    // Only the id: name, email and orders are separate fields, so one failing service nulls its
+    // own fields and the rest of `me` still answers.
+    me: (_, __, ctx) => ({ id: requireUser(ctx) }),
+    product: (_, { id }, ctx) => loadOrNull(ctx.loaders.product, id),
+    order: async (_, { id }, ctx) => {
+      const order = await loadOrNull(ctx.loaders.order, id);
       return order && order.userId === requireUser(ctx) ? order : null;
     },
-    searchProducts: async (_: unknown, args: { query: string; first: number }, ctx: BffContext) => {
-      const first = Math.min(Math.max(args.first, 0), MAX_PAGE);
-      const { items } = await searchProducts(ctx.clients, args.query, first, ctx.callHeaders).catch(
-        (err: unknown) => {
-          throw asFieldError(err);
-        },
-      );
+    searchProducts: async (_, args, ctx) => {
+      const text = args.query;
+      const first = clampPage(args.first, 20, MAX_PAGE);
+      const items = await orFieldError(ctx.clients.searchProducts({ text, first }, ctx.call));
+      for (const product of items) ctx.loaders.product.prime(product.id, product);
+      return items;
+    },
+    products: async (_, args, ctx) => {
+      const first = clampPage(args.first, 20, MAX_PAGE);
+      const items = await orFieldError(ctx.clients.searchProducts({ text: '', first }, ctx.call));
       for (const product of items) ctx.loaders.product.prime(product.id, product);
       return items;
     },
   },
   User: {
-    orders: (user: { id: string }, args: { first?: number; after?: string }, ctx: BffContext) =>
-      ordersOf(user.id, args, ctx),
+    name: async (user, _, ctx) => (await loadOrNull(ctx.loaders.user, user.id))?.name ?? null,
+    email: async (user, _, ctx) => (await loadOrNull(ctx.loaders.user, user.id))?.email ?? null,
+    orders: async (user, args, ctx) => {
+      const first = clampPage(args.first, 10, MAX_PAGE);
+      const page = await orFieldError(
+        ctx.clients.orderPage(
+          { owner: { userId: user.id }, first, after: args.after ?? undefined },
+          ctx.call,
+        ),
+      );
+      // The page already holds each order: later loads of them in this request cost nothing.
+      for (const order of page.items) ctx.loaders.order.prime(order.id, order);
+      return {
+        edges: page.items.map((node) => ({ cursor: node.id, node })),
+        pageInfo: { hasNextPage: page.nextCursor !== null, endCursor: page.nextCursor },
+      };
+    },
   },
   Order: {
-    total: (order: Order) => toMoney(order.totalCents, order.currency),
-    items: (order: Order): PricedItem[] =>
-      order.items.map((item) => ({ ...item, currency: order.currency })),
+    total: (order) => toMoney(order.totalCents, order.currency),
+    items: (order) => pricedItems(order),
+    user: (order) => ({ id: order.userId }),
   },
   OrderItem: {
-    unitPrice: (item: PricedItem) => toMoney(item.unitPriceCents, item.currency),
-    product: (item: PricedItem, _: unknown, ctx: BffContext) =>
-      loadOrNull(ctx.loaders.product, item.productId),
+    unitPrice: (item) => toMoney(item.unitPriceCents, item.currency),
+    product: (item, _, ctx) => loadOrNull(ctx.loaders.product, item.productId),
   },
   Product: {
-    price: (product: Product) => toMoney(product.priceCents, product.currency),
+    price: (product) => toMoney(product.priceCents, product.currency),
+    inStock: (product) => product.stock > 0,
   },
 };

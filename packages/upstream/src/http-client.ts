@@ -1,21 +1,20 @@
 import { Agent, request } from 'undici';
 import { UpstreamError } from './upstream-error';
+import { DEFAULT_UPSTREAM_POLICY } from './upstream-policy';
 
 export interface HttpClientOptions {
   /** Name used in errors, metrics and logs. */
   service: string;
   baseUrl: string;
-  /** Per-request deadline, headers to last body byte; default 2,000 ms. */
-  timeoutMs?: number;
-  /** Keep-alive connections per origin; default 64. */
+  /** Keep-alive connections per origin; default from DEFAULT_UPSTREAM_POLICY. */
   connections?: number;
 }
-
-export const DEFAULT_HTTP_CLIENT = Object.freeze({ timeoutMs: 2000, connections: 64 });
 
 export interface RequestOptions {
   headers?: Record<string, string>;
   body?: unknown;
+  /** Aborting it destroys the socket's request, so an abandoned call stops costing anything. */
+  signal?: AbortSignal;
 }
 
 export interface HttpClient {
@@ -34,28 +33,48 @@ function retryAfterSeconds(header: string | string[] | undefined): number | unde
   return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
 }
 
+function noAnswer(service: string, what: string, err: unknown, signal?: AbortSignal) {
+  if (signal?.aborted) {
+    const reason = signal.reason instanceof UpstreamError ? signal.reason.message : 'aborted';
+    return new UpstreamError(
+      service,
+      0,
+      `${service}: ${what} ${reason}`,
+      undefined,
+      undefined,
+      'timeout',
+    );
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new UpstreamError(
+    service,
+    0,
+    `${service}: ${what} ${message}`,
+    undefined,
+    undefined,
+    'network',
+  );
+}
+
 /**
- * JSON over a keep-alive undici pool. The deadline aborts the socket, so a timed-out call does
- * not keep running behind the caller's back (opossum's timeout alone would not cancel it).
+ * JSON over a keep-alive undici pool. Deadlines are not its business (see withTimeout): it only
+ * honours the caller's signal, which aborts the socket's request rather than abandoning it.
  */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_HTTP_CLIENT.timeoutMs;
   const dispatcher = new Agent({
-    connections: options.connections ?? DEFAULT_HTTP_CLIENT.connections,
+    connections: options.connections ?? DEFAULT_UPSTREAM_POLICY.connections,
     keepAliveTimeout: 30_000,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
   });
   const { service } = options;
 
   async function send<T>(method: 'GET' | 'POST', path: string, opts: RequestOptions = {}) {
-    const signal = AbortSignal.timeout(timeoutMs);
+    const what = `${method} ${path}`;
     let res: Awaited<ReturnType<typeof request>>;
     try {
       res = await request(new URL(path, options.baseUrl), {
         method,
         dispatcher,
-        signal,
+        signal: opts.signal,
         headers: {
           accept: 'application/json',
           ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -64,22 +83,20 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
       });
     } catch (err) {
-      const reason = signal.aborted ? `timed out after ${timeoutMs} ms` : (err as Error).message;
-      throw new UpstreamError(service, 0, `${service}: ${method} ${path} ${reason}`);
+      throw noAnswer(service, what, err, opts.signal);
     }
     let body: unknown;
     try {
       const text = await res.body.text();
       body = text ? JSON.parse(text) : undefined;
     } catch (err) {
-      const reason = signal.aborted ? `timed out after ${timeoutMs} ms` : (err as Error).message;
-      throw new UpstreamError(service, res.statusCode, `${service}: unreadable answer: ${reason}`);
+      throw noAnswer(service, `${what} unreadable answer:`, err, opts.signal);
     }
     if (res.statusCode >= 400) {
       throw new UpstreamError(
         service,
         res.statusCode,
-        `${service}: ${method} ${path} answered ${res.statusCode}`,
+        `${service}: ${what} answered ${res.statusCode}`,
         retryAfterSeconds(res.headers['retry-after']),
         body,
       );

@@ -1,13 +1,7 @@
 import DataLoader from 'dataloader';
+import type { CallOptions } from './call-options';
 import type { Order, Product, User } from './domain';
-import {
-  type CallHeaders,
-  fetchOrders,
-  fetchProducts,
-  fetchUsers,
-  type ServiceClients,
-} from './service-clients';
-import { UpstreamError } from './upstream-error';
+import type { ServiceClients } from './service-clients';
 
 /** Most ids one batch call may carry (the services cap `?ids=` at 500). */
 export const MAX_BATCH = 500;
@@ -19,40 +13,16 @@ export interface Loaders {
 }
 
 /**
- * Results in key order, one per key, an Error value for a missing one: the dataloader contract.
- * A failed batch rejects every key and dataloader does not cache it, so a retry refetches.
+ * Build fresh loaders for one GraphQL request: every id asked for in one tick becomes one batch
+ * call per service. Never share them between requests: they cache, and a shared cache would
+ * leak one caller's data to another. A failed batch rejects its keys and is not cached, so a
+ * later load in the same request calls again.
  */
-function byId<T extends { id: string }>(
-  service: string,
-  fetch: (keys: readonly string[]) => Promise<{ items: T[] }>,
-) {
-  return async (keys: readonly string[]): Promise<(T | Error)[]> => {
-    const { items } = await fetch(keys);
-    const found = new Map(items.map((item) => [item.id, item]));
-    return keys.map(
-      (key) => found.get(key) ?? new UpstreamError(service, 404, `${service} ${key} not found`),
-    );
-  };
-}
-
-/**
- * Build fresh loaders for one GraphQL request. Never share them between requests: they cache,
- * and a shared cache would leak one caller's data to another.
- */
-export function createLoaders(clients: ServiceClients, headers: CallHeaders): Loaders {
+export function createLoaders(clients: ServiceClients, call: CallOptions): Loaders {
   const options = { maxBatchSize: MAX_BATCH };
   return {
-    user: new DataLoader(
-      byId('user', (k) => fetchUsers(clients, k, headers)),
-      options,
-    ),
-    product: new DataLoader(
-      byId('product', (k) => fetchProducts(clients, k, headers)),
-      options,
-    ),
-    order: new DataLoader(
-      byId('order', (k) => fetchOrders(clients, k, headers)),
-      options,
-    ),
+    user: new DataLoader((ids) => clients.users(ids, call), options),
+    product: new DataLoader((ids) => clients.products(ids, call), options),
+    order: new DataLoader((ids) => clients.orders(ids, call), options),
   };
 }

@@ -1,60 +1,24 @@
-import { type BreakerOptions, type GuardedClient, withBreaker } from './breaker';
+import type { CallOptions } from './call-options';
 import type { Order, Page, Product, User } from './domain';
 import { createHttpClient } from './http-client';
+import { StaleCache } from './stale-cache';
+import { UpstreamError } from './upstream-error';
+import { createUpstreamMetrics, type UpstreamMetrics } from './upstream-metrics';
+import { resolvePolicy, type UpstreamPolicies, type UpstreamService } from './upstream-policy';
+import { type GuardedClient, withBreaker } from './with-breaker';
+import { withLatency } from './with-latency';
+import { type Read, type ReadMany, withStaleBatch, withStaleCache } from './with-stale-cache';
+import { withTimeout } from './with-timeout';
 
-export interface ServiceUrls {
-  order: string;
-  product: string;
-  user: string;
-}
+export type ServiceUrls = Record<UpstreamService, string>;
 
 export interface ServiceClientsOptions {
   urls: ServiceUrls;
-  /** Per-call deadline for every service; default from the HTTP client. */
-  timeoutMs?: number;
-  breaker?: BreakerOptions;
+  /** Resilience settings per upstream; unset fields take DEFAULT_UPSTREAM_POLICY. */
+  policies?: UpstreamPolicies;
+  /** The process's upstream metrics; a private set by default. */
+  metrics?: UpstreamMetrics;
 }
-
-/** Per-call metadata that must reach the services: request id and trace context. */
-export type CallHeaders = Record<string, string>;
-
-export interface ServiceClients {
-  order: GuardedClient;
-  product: GuardedClient;
-  user: GuardedClient;
-  close(): Promise<void>;
-}
-
-/** One guarded client per upstream, shared by every request of the process. */
-export function createServiceClients(options: ServiceClientsOptions): ServiceClients {
-  const make = (service: keyof ServiceUrls) =>
-    withBreaker(
-      createHttpClient({
-        service,
-        baseUrl: options.urls[service],
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-      }),
-      options.breaker,
-    );
-  const clients = { order: make('order'), product: make('product'), user: make('user') };
-  return {
-    ...clients,
-    close: async () => {
-      await Promise.all(Object.values(clients).map((c) => c.close()));
-    },
-  };
-}
-
-const ids = (keys: readonly string[]) => encodeURIComponent(keys.join(','));
-
-export const fetchUsers = (c: ServiceClients, keys: readonly string[], headers: CallHeaders) =>
-  c.user.get<{ items: User[] }>(`/users?ids=${ids(keys)}`, { headers });
-
-export const fetchProducts = (c: ServiceClients, keys: readonly string[], headers: CallHeaders) =>
-  c.product.get<{ items: Product[] }>(`/products?ids=${ids(keys)}`, { headers });
-
-export const fetchOrders = (c: ServiceClients, keys: readonly string[], headers: CallHeaders) =>
-  c.order.get<{ items: Order[] }>(`/orders?ids=${ids(keys)}`, { headers });
 
 export interface OrderPageQuery {
   owner: { userId: string } | { partnerId: string };
@@ -62,21 +26,103 @@ export interface OrderPageQuery {
   after?: string | undefined;
 }
 
-export function fetchOrderPage(c: ServiceClients, q: OrderPageQuery, headers: CallHeaders) {
+export interface ProductSearch {
+  /** Case-insensitive match on name and description; empty lists the catalogue. */
+  text: string;
+  first: number;
+}
+
+/** Typed, resilient reads of the order, product and user services, shared by every request. */
+export interface ServiceClients {
+  users: ReadMany<User>;
+  products: ReadMany<Product>;
+  orders: ReadMany<Order>;
+  orderPage: Read<OrderPageQuery, Page<Order>>;
+  searchProducts: Read<ProductSearch, Product[]>;
+  /** The guarded HTTP client per upstream, for breaker state and health. */
+  upstreams: Readonly<Record<UpstreamService, GuardedClient>>;
+  close(): Promise<void>;
+}
+
+const idList = (ids: readonly string[]) => encodeURIComponent(ids.join(','));
+
+/** The batch endpoint's answer in key order, an Error value for an id it did not return. */
+function batchRead<T extends { id: string }>(client: GuardedClient, path: string): ReadMany<T> {
+  return async (ids, call) => {
+    const { items } = await client.get<{ items: T[] }>(`${path}?ids=${idList(ids)}`, {
+      headers: call.headers,
+    });
+    const found = new Map(items.map((item) => [item.id, item]));
+    return ids.map(
+      (id) =>
+        found.get(id) ??
+        new UpstreamError(client.service, 404, `${client.service} ${id} not found`),
+    );
+  };
+}
+
+function orderPageQuery(q: OrderPageQuery): string {
   const params = new URLSearchParams({ first: String(q.first) });
   if ('userId' in q.owner) params.set('userId', q.owner.userId);
   else params.set('partnerId', q.owner.partnerId);
   if (q.after) params.set('after', q.after);
-  return c.order.get<Page<Order>>(`/orders?${params}`, { headers });
+  return params.toString();
 }
 
-export const searchProducts = (
-  c: ServiceClients,
-  search: string,
-  first: number,
-  headers: CallHeaders,
-) =>
-  c.product.get<{ items: Product[] }>(
-    `/products?search=${encodeURIComponent(search)}&first=${first}`,
-    { headers },
-  );
+/**
+ * One decorated client per upstream, from the wire outwards: keep-alive pool, latency metric,
+ * socket deadline, breaker with bounded concurrency; reads then fall back to the stale cache.
+ */
+export function createServiceClients(options: ServiceClientsOptions): ServiceClients {
+  const metrics = options.metrics ?? createUpstreamMetrics();
+  const guard = (service: UpstreamService) => {
+    const policy = resolvePolicy(service, options.policies);
+    const http = createHttpClient({
+      service,
+      baseUrl: options.urls[service],
+      connections: policy.connections,
+    });
+    return withBreaker(withTimeout(withLatency(http, metrics), policy.timeoutMs), {
+      ...policy,
+      metrics,
+    });
+  };
+  const cacheFor = <T>(service: UpstreamService) => {
+    const policy = resolvePolicy(service, options.policies);
+    return new StaleCache<T>({
+      service,
+      maxEntries: policy.staleMaxEntries,
+      maxAgeMs: policy.staleMaxAgeMs,
+      metrics,
+    });
+  };
+  const upstreams = { order: guard('order'), product: guard('product'), user: guard('user') };
+  const orderCache = cacheFor<Order>('order');
+  const productCache = cacheFor<Product>('product');
+
+  const orderPage: Read<OrderPageQuery, Page<Order>> = (q, call: CallOptions) =>
+    upstreams.order.get(`/orders?${orderPageQuery(q)}`, { headers: call.headers });
+  const searchProducts: Read<ProductSearch, Product[]> = async (q, call) => {
+    const params = new URLSearchParams({ search: q.text, first: String(q.first) });
+    const { items } = await upstreams.product.get<{ items: Product[] }>(`/products?${params}`, {
+      headers: call.headers,
+    });
+    return items;
+  };
+
+  return {
+    users: withStaleBatch(batchRead<User>(upstreams.user, '/users'), cacheFor('user')),
+    products: withStaleBatch(batchRead<Product>(upstreams.product, '/products'), productCache),
+    orders: withStaleBatch(batchRead<Order>(upstreams.order, '/orders'), orderCache),
+    orderPage: withStaleCache(orderPage, cacheFor('order'), orderPageQuery),
+    searchProducts: withStaleCache(
+      searchProducts,
+      cacheFor('product'),
+      (q) => `${q.first}:${q.text}`,
+    ),
+    upstreams,
+    close: async () => {
+      await Promise.all(Object.values(upstreams).map((c) => c.close()));
+    },
+  };
+}

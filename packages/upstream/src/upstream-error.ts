@@ -1,16 +1,21 @@
 import { AppError, ErrorCode } from '@edge/common';
 
+/** Why no answer came: the reasons a client of this layer may want to tell apart. */
+export type NoAnswerReason = 'timeout' | 'network' | 'breaker_open' | 'over_capacity';
+
 /** What went wrong talking to an upstream, kept as a value so breakers and retries can decide. */
 export class UpstreamError extends Error {
   constructor(
     readonly service: string,
-    /** HTTP status, or 0 when no answer came (refused, reset, timeout). */
+    /** HTTP status, or 0 when no answer came (refused, reset, timeout, breaker open). */
     readonly status: number,
     message: string,
     /** Seconds the upstream asked us to wait (429/503 Retry-After), when it said so. */
     readonly retryAfterS?: number,
     /** The upstream's JSON error body, when it sent one. */
     readonly body?: unknown,
+    /** Set when status is 0. */
+    readonly reason?: NoAnswerReason,
   ) {
     super(message);
     this.name = 'UpstreamError';

@@ -1,58 +1,99 @@
 import CircuitBreaker from 'opossum';
 import type { HttpClient } from './http-client';
-import { UpstreamError } from './upstream-error';
+import { type NoAnswerReason, UpstreamError } from './upstream-error';
+import { BREAKER_STATE_VALUE, type BreakerState, type UpstreamMetrics } from './upstream-metrics';
+import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './upstream-policy';
 
-export interface BreakerOptions {
-  /** Failure percentage over the rolling window that opens the breaker; default 50. */
-  errorThresholdPercentage?: number;
-  /** Calls needed in the window before the breaker may open; default 5. */
-  volumeThreshold?: number;
-  /** How long the breaker stays open before a half-open probe; default 5,000 ms. */
-  resetTimeoutMs?: number;
-  /** Rolling statistics window; default 10,000 ms. */
-  rollingCountTimeoutMs?: number;
-}
+export type { BreakerState } from './upstream-metrics';
 
-export const DEFAULT_BREAKER: Readonly<Required<BreakerOptions>> = Object.freeze({
-  errorThresholdPercentage: 50,
-  volumeThreshold: 5,
-  resetTimeoutMs: 5000,
-  rollingCountTimeoutMs: 10_000,
-});
+export type BreakerOptions = Partial<
+  Pick<
+    UpstreamPolicy,
+    | 'timeoutMs'
+    | 'capacity'
+    | 'errorThresholdPercentage'
+    | 'volumeThreshold'
+    | 'resetTimeoutMs'
+    | 'rollingCountTimeoutMs'
+  >
+> & {
+  /** Where state, transitions and refusals are counted; none by default. */
+  metrics?: UpstreamMetrics;
+};
 
-export type BreakerState = 'closed' | 'open' | 'half_open';
+/**
+ * opossum's timeout sits just behind the socket deadline of withTimeout, so the socket is
+ * normally aborted first (and the capacity slot freed with it); it only catches a call that
+ * ignores its signal.
+ */
+export const BREAKER_TIMEOUT_MARGIN_MS = 100;
 
 export interface GuardedClient extends HttpClient {
   readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
   state(): BreakerState;
 }
 
+/** opossum's codes for the calls it refuses or abandons itself. */
+const REFUSALS: Readonly<Record<string, NoAnswerReason>> = {
+  EOPENBREAKER: 'breaker_open',
+  ESEMLOCKED: 'over_capacity',
+  ETIMEDOUT: 'timeout',
+};
+
 /**
- * Put one opossum breaker in front of a client. The deadline lives in the HTTP client (it can
- * abort the socket), so the breaker's own timeout is off; 4xx answers are the caller's fault and
- * do not count against the upstream.
+ * Put one opossum breaker in front of an upstream: it opens once `errorThresholdPercentage` of
+ * at least `volumeThreshold` calls in the window failed, refuses calls at once while open, and
+ * after `resetTimeoutMs` lets a single half-open probe through whose outcome closes or reopens
+ * it. `capacity` bounds calls in flight, so a slow upstream cannot build an unbounded queue.
+ * 4xx answers are the caller's fault and do not count against the upstream.
  */
 export function withBreaker(client: HttpClient, options: BreakerOptions = {}): GuardedClient {
-  const o = { ...DEFAULT_BREAKER, ...options };
+  const { service } = client;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_UPSTREAM_POLICY.timeoutMs;
   const breaker = new CircuitBreaker((call: () => Promise<unknown>) => call(), {
-    name: client.service,
-    timeout: false,
-    errorThresholdPercentage: o.errorThresholdPercentage,
-    volumeThreshold: o.volumeThreshold,
-    resetTimeout: o.resetTimeoutMs,
-    rollingCountTimeout: o.rollingCountTimeoutMs,
+    name: service,
+    timeout: timeoutMs + BREAKER_TIMEOUT_MARGIN_MS,
+    capacity: options.capacity ?? DEFAULT_UPSTREAM_POLICY.capacity,
+    errorThresholdPercentage:
+      options.errorThresholdPercentage ?? DEFAULT_UPSTREAM_POLICY.errorThresholdPercentage,
+    volumeThreshold: options.volumeThreshold ?? DEFAULT_UPSTREAM_POLICY.volumeThreshold,
+    resetTimeout: options.resetTimeoutMs ?? DEFAULT_UPSTREAM_POLICY.resetTimeoutMs,
+    rollingCountTimeout:
+      options.rollingCountTimeoutMs ?? DEFAULT_UPSTREAM_POLICY.rollingCountTimeoutMs,
     errorFilter: (err: unknown) => err instanceof UpstreamError && err.isClientError,
   });
+  const state = (): BreakerState =>
+    breaker.opened ? 'open' : breaker.halfOpen ? 'half_open' : 'closed';
+
+  const { metrics } = options;
+  if (metrics) {
+    metrics.breakerState.set({ service }, BREAKER_STATE_VALUE.closed);
+    const enter = (to: BreakerState) => () => {
+      metrics.breakerState.set({ service }, BREAKER_STATE_VALUE[to]);
+      metrics.breakerTransitions.inc({ service, to });
+    };
+    breaker.on('open', enter('open'));
+    breaker.on('halfOpen', enter('half_open'));
+    breaker.on('close', enter('closed'));
+    breaker.on('reject', () => metrics.breakerRejections.inc({ service, reason: 'open' }));
+    breaker.on('semaphoreLocked', () =>
+      metrics.breakerRejections.inc({ service, reason: 'over_capacity' }),
+    );
+  }
+
   const guarded = <T>(call: () => Promise<T>) =>
     breaker.fire(call).catch((err: unknown) => {
       if (err instanceof UpstreamError) throw err;
-      // opossum's own rejection when open: make it look like any other unavailable upstream.
-      throw new UpstreamError(client.service, 0, `${client.service}: ${(err as Error).message}`);
+      // opossum's own refusals become the same error as any other unavailable upstream.
+      const code = (err as { code?: unknown }).code;
+      const reason = (typeof code === 'string' && REFUSALS[code]) || 'network';
+      const message = `${service}: ${err instanceof Error ? err.message : String(err)}`;
+      throw new UpstreamError(service, 0, message, undefined, undefined, reason);
     }) as Promise<T>;
   return {
-    service: client.service,
+    service,
     breaker,
-    state: () => (breaker.opened ? 'open' : breaker.halfOpen ? 'half_open' : 'closed'),
+    state,
     get: (path, opts) => guarded(() => client.get(path, opts)),
     post: (path, opts) => guarded(() => client.post(path, opts)),
     close: async () => {

@@ -1,0 +1,222 @@
+import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
+import type { Order as OrderModel, Product as ProductModel } from '@edge/upstream';
+import type { HomeModel as HomeModelModel } from '../models';
+import type { BffContext } from '@edge/bff-runtime';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  link__Import: { input: unknown; output: unknown; }
+};
+
+export type Home = {
+  __typename?: 'Home';
+  /** Products from the user's recent orders, for a 'buy again' strip. */
+  buyAgain: Maybe<Array<ProductCard>>;
+  recentOrders: Maybe<Array<OrderSummary>>;
+  userName: Maybe<Scalars['String']['output']>;
+};
+
+/** Integer cents plus an ISO 4217 currency code. */
+export type Money = {
+  __typename?: 'Money';
+  amountCents: Scalars['Int']['output'];
+  currency: Scalars['String']['output'];
+};
+
+export type OrderSummary = {
+  __typename?: 'OrderSummary';
+  id: Scalars['ID']['output'];
+  /** Units across all items. */
+  itemCount: Scalars['Int']['output'];
+  status: Scalars['String']['output'];
+  total: Money;
+  updatedAt: Scalars['String']['output'];
+};
+
+export type ProductCard = {
+  __typename?: 'ProductCard';
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  price: Money;
+};
+
+/**
+ * Compact shapes for small screens. Parts served by a failing service are null with an
+ * UPSTREAM_UNAVAILABLE error naming it; stale parts are listed in `extensions.stale`.
+ */
+export type Query = {
+  __typename?: 'Query';
+  /** Everything the app's first screen needs, in one round trip. */
+  home: Home;
+  /** The signed-in user's orders, newest first. */
+  orderSummaries: Maybe<Array<OrderSummary>>;
+};
+
+
+/**
+ * Compact shapes for small screens. Parts served by a failing service are null with an
+ * UPSTREAM_UNAVAILABLE error naming it; stale parts are listed in `extensions.stale`.
+ */
+export type QueryOrderSummariesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+
+export type ResolverTypeWrapper<T> = Promise<T> | T;
+
+
+export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
+  resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
+};
+export type Resolver<TResult, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+
+export type ResolverFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Promise<TResult> | TResult;
+
+export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
+
+export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<{ [key in TKey]: TResult }, TParent, TContext, TArgs>;
+  resolve?: SubscriptionResolveFn<TResult, { [key in TKey]: TResult }, TContext, TArgs>;
+}
+
+export interface SubscriptionResolverObject<TResult, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<any, TParent, TContext, TArgs>;
+  resolve: SubscriptionResolveFn<TResult, any, TContext, TArgs>;
+}
+
+export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, TArgs> =
+  | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
+  | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
+
+export type SubscriptionResolver<TResult, TKey extends string, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> =
+  | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
+  | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
+
+export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
+  parent: TParent,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
+
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
+
+export type NextResolverFn<T> = () => Promise<T>;
+
+export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = (
+  next: NextResolverFn<TResult>,
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+
+
+
+
+/** Mapping between all available schema types and the resolvers types */
+export type ResolversTypes = {
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Home: ResolverTypeWrapper<HomeModelModel>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Money: ResolverTypeWrapper<Money>;
+  OrderSummary: ResolverTypeWrapper<OrderModel>;
+  ProductCard: ResolverTypeWrapper<ProductModel>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
+};
+
+/** Mapping between all available schema types and the resolvers parents */
+export type ResolversParentTypes = {
+  Boolean: Scalars['Boolean']['output'];
+  Home: HomeModelModel;
+  ID: Scalars['ID']['output'];
+  Int: Scalars['Int']['output'];
+  Money: Money;
+  OrderSummary: OrderModel;
+  ProductCard: ProductModel;
+  Query: Record<PropertyKey, never>;
+  String: Scalars['String']['output'];
+  link__Import: Scalars['link__Import']['output'];
+};
+
+export type LinkDirectiveArgs = {
+  import: Maybe<Array<Maybe<Scalars['link__Import']['input']>>>;
+  url: Scalars['String']['input'];
+};
+
+export type LinkDirectiveResolver<Result, Parent, ContextType = BffContext, Args = LinkDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type HomeResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['Home'] = ResolversParentTypes['Home']> = {
+  buyAgain?: Resolver<Maybe<Array<ResolversTypes['ProductCard']>>, ParentType, ContextType>;
+  recentOrders?: Resolver<Maybe<Array<ResolversTypes['OrderSummary']>>, ParentType, ContextType>;
+  userName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type MoneyResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = {
+  amountCents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type OrderSummaryResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['OrderSummary'] = ResolversParentTypes['OrderSummary']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  itemCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ProductCardResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['ProductCard'] = ResolversParentTypes['ProductCard']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  price?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+};
+
+export type QueryResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  home?: Resolver<ResolversTypes['Home'], ParentType, ContextType>;
+  orderSummaries?: Resolver<Maybe<Array<ResolversTypes['OrderSummary']>>, ParentType, ContextType, RequireFields<QueryOrderSummariesArgs, 'first'>>;
+};
+
+export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
+  name: 'link__Import';
+}
+
+export type Resolvers<ContextType = BffContext> = {
+  Home?: HomeResolvers<ContextType>;
+  Money?: MoneyResolvers<ContextType>;
+  OrderSummary?: OrderSummaryResolvers<ContextType>;
+  ProductCard?: ProductCardResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
+  link__Import?: GraphQLScalarType;
+};
+
+export type DirectiveResolvers<ContextType = BffContext> = {
+  link?: LinkDirectiveResolver<any, any, ContextType>;
+};

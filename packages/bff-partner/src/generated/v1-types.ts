@@ -1,0 +1,209 @@
+import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
+import type { Order as OrderModel } from '@edge/upstream';
+import type { PricedItem as PricedItemModel, BffContext } from '@edge/bff-runtime';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  link__Import: { input: unknown; output: unknown; }
+};
+
+export type PartnerOrder = {
+  __typename?: 'PartnerOrder';
+  /** When the order was placed. (v2: placedAt) */
+  createdAt: Scalars['String']['output'];
+  currency: Scalars['String']['output'];
+  /**
+   * The customer's email; null when the user service cannot answer.
+   * @deprecated Partners no longer receive customer contact data; removed in v2.
+   */
+  customerEmail: Maybe<Scalars['String']['output']>;
+  id: Scalars['ID']['output'];
+  items: Array<PartnerOrderItem>;
+  status: Scalars['String']['output'];
+  /** Order total in integer cents; see currency. (v2: total { amountCents currency }) */
+  totalCents: Scalars['Int']['output'];
+  updatedAt: Scalars['String']['output'];
+};
+
+export type PartnerOrderItem = {
+  __typename?: 'PartnerOrderItem';
+  productId: Scalars['ID']['output'];
+  quantity: Scalars['Int']['output'];
+  unitPriceCents: Scalars['Int']['output'];
+};
+
+/**
+ * Partner API v1. Every order is one placed through the calling partner's keys; another
+ * partner's orders do not exist for you.
+ */
+export type Query = {
+  __typename?: 'Query';
+  /** One of your orders; null when it does not exist or is not yours. */
+  order: Maybe<PartnerOrder>;
+  /** Your orders, newest first. */
+  orders: Maybe<Array<PartnerOrder>>;
+};
+
+
+/**
+ * Partner API v1. Every order is one placed through the calling partner's keys; another
+ * partner's orders do not exist for you.
+ */
+export type QueryOrderArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Partner API v1. Every order is one placed through the calling partner's keys; another
+ * partner's orders do not exist for you.
+ */
+export type QueryOrdersArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+
+export type ResolverTypeWrapper<T> = Promise<T> | T;
+
+
+export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
+  resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
+};
+export type Resolver<TResult, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+
+export type ResolverFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Promise<TResult> | TResult;
+
+export type SubscriptionSubscribeFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => AsyncIterable<TResult> | Promise<AsyncIterable<TResult>>;
+
+export type SubscriptionResolveFn<TResult, TParent, TContext, TArgs> = (
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+export interface SubscriptionSubscriberObject<TResult, TKey extends string, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<{ [key in TKey]: TResult }, TParent, TContext, TArgs>;
+  resolve?: SubscriptionResolveFn<TResult, { [key in TKey]: TResult }, TContext, TArgs>;
+}
+
+export interface SubscriptionResolverObject<TResult, TParent, TContext, TArgs> {
+  subscribe: SubscriptionSubscribeFn<any, TParent, TContext, TArgs>;
+  resolve: SubscriptionResolveFn<TResult, any, TContext, TArgs>;
+}
+
+export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, TArgs> =
+  | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
+  | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
+
+export type SubscriptionResolver<TResult, TKey extends string, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> =
+  | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
+  | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
+
+export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
+  parent: TParent,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
+
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
+
+export type NextResolverFn<T> = () => Promise<T>;
+
+export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = (
+  next: NextResolverFn<TResult>,
+  parent: TParent,
+  args: TArgs,
+  context: TContext,
+  info: GraphQLResolveInfo
+) => TResult | Promise<TResult>;
+
+
+
+
+
+/** Mapping between all available schema types and the resolvers types */
+export type ResolversTypes = {
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  PartnerOrder: ResolverTypeWrapper<OrderModel>;
+  PartnerOrderItem: ResolverTypeWrapper<PricedItemModel>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
+};
+
+/** Mapping between all available schema types and the resolvers parents */
+export type ResolversParentTypes = {
+  Boolean: Scalars['Boolean']['output'];
+  ID: Scalars['ID']['output'];
+  Int: Scalars['Int']['output'];
+  PartnerOrder: OrderModel;
+  PartnerOrderItem: PricedItemModel;
+  Query: Record<PropertyKey, never>;
+  String: Scalars['String']['output'];
+  link__Import: Scalars['link__Import']['output'];
+};
+
+export type LinkDirectiveArgs = {
+  import: Maybe<Array<Maybe<Scalars['link__Import']['input']>>>;
+  url: Scalars['String']['input'];
+};
+
+export type LinkDirectiveResolver<Result, Parent, ContextType = BffContext, Args = LinkDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type PartnerOrderResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['PartnerOrder'] = ResolversParentTypes['PartnerOrder']> = {
+  createdAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  customerEmail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  items?: Resolver<Array<ResolversTypes['PartnerOrderItem']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  totalCents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type PartnerOrderItemResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['PartnerOrderItem'] = ResolversParentTypes['PartnerOrderItem']> = {
+  productId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unitPriceCents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type QueryResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  order?: Resolver<Maybe<ResolversTypes['PartnerOrder']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
+  orders?: Resolver<Maybe<Array<ResolversTypes['PartnerOrder']>>, ParentType, ContextType, RequireFields<QueryOrdersArgs, 'first'>>;
+};
+
+export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
+  name: 'link__Import';
+}
+
+export type Resolvers<ContextType = BffContext> = {
+  PartnerOrder?: PartnerOrderResolvers<ContextType>;
+  PartnerOrderItem?: PartnerOrderItemResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
+  link__Import?: GraphQLScalarType;
+};
+
+export type DirectiveResolvers<ContextType = BffContext> = {
+  link?: LinkDirectiveResolver<any, any, ContextType>;
+};

@@ -1,0 +1,16 @@
+import { type BffSchema, loadSchema } from '@edge/bff-runtime';
+import { resolversV1, resolversV2 } from './resolvers';
+
+/** Both API versions, one codebase: the edge routes /partner/v1 and /partner/v2 here. */
+export const partnerSchemas = (): BffSchema[] => [
+  {
+    path: '/v1/graphql',
+    typeDefs: loadSchema(new URL('./schema-v1.graphql', import.meta.url)),
+    resolvers: resolversV1,
+  },
+  {
+    path: '/v2/graphql',
+    typeDefs: loadSchema(new URL('./schema-v2.graphql', import.meta.url)),
+    resolvers: resolversV2,
+  },
+];

@@ -1,0 +1,53 @@
+import { LRUCache } from 'lru-cache';
+import type { UpstreamMetrics } from './upstream-metrics';
+import { DEFAULT_UPSTREAM_POLICY } from './upstream-policy';
+
+export interface StaleCacheOptions {
+  service: string;
+  /** Values kept; the least recently used go first. Default from DEFAULT_UPSTREAM_POLICY. */
+  maxEntries?: number;
+  /** Oldest value still served. Default from DEFAULT_UPSTREAM_POLICY. */
+  maxAgeMs?: number;
+  metrics?: UpstreamMetrics;
+  /** Clock, replaceable in tests. */
+  now?: () => number;
+}
+
+export interface Recalled<T> {
+  value: T;
+  ageMs: number;
+}
+
+/**
+ * Last good value per key for one upstream, bounded in entries and age. It is read only after a
+ * call failed, never instead of calling, so fresh data always wins while the upstream answers.
+ * Values are public catalogue or the caller's own records keyed by id; entries are checked
+ * against the caller by the resolvers exactly as fresh ones are.
+ */
+export class StaleCache<T> {
+  readonly service: string;
+  private readonly lru: LRUCache<string, { value: T; storedAt: number }>;
+  private readonly maxAgeMs: number;
+  private readonly metrics: UpstreamMetrics | undefined;
+  private readonly now: () => number;
+
+  constructor(options: StaleCacheOptions) {
+    this.service = options.service;
+    this.lru = new LRUCache({ max: options.maxEntries ?? DEFAULT_UPSTREAM_POLICY.staleMaxEntries });
+    this.maxAgeMs = options.maxAgeMs ?? DEFAULT_UPSTREAM_POLICY.staleMaxAgeMs;
+    this.metrics = options.metrics;
+    this.now = options.now ?? Date.now;
+  }
+
+  remember(key: string, value: T): void {
+    this.lru.set(key, { value, storedAt: this.now() });
+  }
+
+  recall(key: string): Recalled<T> | undefined {
+    const entry = this.lru.get(key);
+    const ageMs = entry ? this.now() - entry.storedAt : 0;
+    const hit = entry !== undefined && ageMs <= this.maxAgeMs;
+    this.metrics?.staleCache.inc({ service: this.service, result: hit ? 'hit' : 'miss' });
+    return hit ? { value: entry.value, ageMs } : undefined;
+  }
+}

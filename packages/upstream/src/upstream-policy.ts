@@ -1,0 +1,58 @@
+/**
+ * How the BFFs treat one upstream: deadline, pool, breaker and stale cache. Every default lives
+ * here, so a reader finds the whole resilience budget of a service in one place.
+ */
+export interface UpstreamPolicy {
+  /** Deadline per call, queueing included; the socket is aborted when it passes. */
+  timeoutMs: number;
+  /** Keep-alive connections per upstream origin. */
+  connections: number;
+  /** Calls in flight per upstream; more are refused at once instead of queueing without bound. */
+  capacity: number;
+  /** Failure percentage over the rolling window that opens the breaker. */
+  errorThresholdPercentage: number;
+  /** Calls needed in the window before the breaker may open, so one failure in a lull does not. */
+  volumeThreshold: number;
+  /** Time the breaker stays open before letting one half-open probe through. */
+  resetTimeoutMs: number;
+  /** Rolling window over which failures are counted. */
+  rollingCountTimeoutMs: number;
+  /** Last good values kept per upstream for the stale fallback (LRU beyond that). */
+  staleMaxEntries: number;
+  /** Oldest last good value still worth serving when the upstream fails. */
+  staleMaxAgeMs: number;
+}
+
+export const DEFAULT_UPSTREAM_POLICY: Readonly<UpstreamPolicy> = Object.freeze({
+  timeoutMs: 1000,
+  connections: 64,
+  capacity: 128,
+  errorThresholdPercentage: 50,
+  volumeThreshold: 5,
+  resetTimeoutMs: 5000,
+  rollingCountTimeoutMs: 10_000,
+  staleMaxEntries: 10_000,
+  staleMaxAgeMs: 10 * 60_000,
+});
+
+/** The upstreams the BFFs read from. */
+export const UPSTREAM_SERVICES = ['order', 'product', 'user'] as const;
+export type UpstreamService = (typeof UPSTREAM_SERVICES)[number];
+
+/** Shared overrides for every upstream plus per-service ones on top. */
+export interface UpstreamPolicies {
+  all?: Partial<UpstreamPolicy>;
+  perService?: Partial<Record<UpstreamService, Partial<UpstreamPolicy>>>;
+}
+
+/** Resolve one service's policy: defaults, then shared overrides, then the service's own. */
+export function resolvePolicy(
+  service: UpstreamService,
+  policies: UpstreamPolicies = {},
+): Readonly<UpstreamPolicy> {
+  return Object.freeze({
+    ...DEFAULT_UPSTREAM_POLICY,
+    ...policies.all,
+    ...policies.perService?.[service],
+  });
+}
