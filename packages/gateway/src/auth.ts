@@ -1,13 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { AppError, ErrorCode, type Identity } from '@edge/common';
-import { LRUCache } from 'lru-cache';
 import { verifyKey } from './api-keys';
 import type { JwtVerifier } from './jwt';
-import type { KeyStore, PartnerKeyRecord } from './key-store';
+import { cachedKeyStore } from './key-cache';
+import type { KeyStore } from './key-store';
 import type { SurfaceDef } from './surfaces';
-
-/** Longest time a revoked key can still pass at one gateway: well inside the 1 s promise. */
-export const KEY_CACHE_TTL_MS = 500;
 
 function bearer(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
@@ -16,26 +13,8 @@ function bearer(req: IncomingMessage): string | undefined {
   return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
 }
 
-/** Reads of the key store, cached briefly so the hot path rarely touches Redis or disk. */
-function cachedKeys(store: KeyStore): KeyStore {
-  const cache = new LRUCache<string, { record: PartnerKeyRecord | undefined }>({
-    max: 10_000,
-    ttl: KEY_CACHE_TTL_MS,
-  });
-  return {
-    ...store,
-    get: async (keyId) => {
-      const hit = cache.get(keyId);
-      if (hit) return hit.record;
-      const record = await store.get(keyId);
-      cache.set(keyId, { record });
-      return record;
-    },
-  };
-}
-
 export function createAuthenticator(deps: { verifyJwt: JwtVerifier; keys: KeyStore }) {
-  const keys = cachedKeys(deps.keys);
+  const keys = cachedKeyStore(deps.keys);
   return async (surface: SurfaceDef, req: IncomingMessage): Promise<Identity> => {
     const { auth } = surface;
     if (auth.kind === 'jwt') {

@@ -1,8 +1,57 @@
 import { join } from 'node:path';
 import { DEFAULT_REDIS_URL, env, loadConfig as load, z } from '@edge/common';
+import {
+  type AbuseLimits,
+  DEFAULT_ABUSE_LIMITS,
+  DEFAULT_FAIL_MODES,
+  DEFAULT_RATE_LIMITS,
+  type FailMode,
+} from './defaults';
+import { SURFACE_NAMES, type SurfaceName } from './surfaces';
 
 /** Default port of the gateway (DESIGN.md section 1). */
 export const DEFAULT_PORT = 4000;
+
+const isoDate = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO date');
+
+const limitsOverride = z
+  .object({
+    maxBodyBytes: z.number().int().positive(),
+    maxTokens: z.number().int().positive(),
+    maxDepth: z.number().int().positive(),
+    maxAliases: z.number().int().nonnegative(),
+    maxDirectives: z.number().int().nonnegative(),
+    maxCost: z.number().int().positive(),
+    maxBatch: z.number().int().positive(),
+  })
+  .partial()
+  .strict();
+
+/** `SURFACE_LIMITS='{"mobile":{"maxDepth":6}}'`: per-surface overrides of DEFAULT_ABUSE_LIMITS. */
+const surfaceLimits = z
+  .string()
+  .default('{}')
+  .transform((raw, ctx) => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.object(Object.fromEntries(SURFACE_NAMES.map((n) => [n, limitsOverride.optional()]))));
+
+/** A comma list of surface names, e.g. `partner-v1,partner-v2`. */
+const surfaceList = z
+  .string()
+  .default('')
+  .transform((raw) =>
+    raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.enum(SURFACE_NAMES)));
 
 const schema = z
   .object({
@@ -18,6 +67,8 @@ const schema = z
     BFF_PARTNER_URL: env.url('http://127.0.0.1:4003'),
     /** Where user tokens' keys come from; default: the dev identity provider this gateway serves. */
     JWKS_URL: z.url().optional(),
+    JWKS_CACHE_MAX_AGE_MS: env.int(10 * 60_000),
+    JWKS_COOLDOWN_MS: env.int(30_000),
     JWT_ISSUER: z.string().default('https://dev-idp.local'),
     JWT_AUDIENCE_WEB: z.string().default('edge-web'),
     JWT_AUDIENCE_MOBILE: z.string().default('edge-mobile'),
@@ -27,11 +78,44 @@ const schema = z
     EDGE_SIGNING_KEY_FILE: z.string().optional(),
     DEV_IDP_KEY_FILE: z.string().optional(),
     SCHEMA_POLL_MS: env.int(2000),
-    BODY_LIMIT_BYTES: env.int(256 * 1024),
+    SURFACE_LIMITS: surfaceLimits,
+    /** Mobile accepts only the operations of this manifest when set (trusted documents). */
+    TRUSTED_DOCUMENTS_FILE: z.string().optional(),
+    PARTNER_V1_DEPRECATED_AT: isoDate.optional(),
+    PARTNER_V1_SUNSET_AT: isoDate.optional(),
+    PARTNER_V2_DEPRECATED_AT: isoDate.optional(),
+    PARTNER_V2_SUNSET_AT: isoDate.optional(),
+    RATE_LIMIT_PREFIX: z.string().min(1).default(DEFAULT_RATE_LIMITS.prefix),
+    RATE_LIMIT_WINDOW_S: env.int(DEFAULT_RATE_LIMITS.windowS).pipe(z.number().min(1)),
+    RATE_LIMIT_USER: env.int(DEFAULT_RATE_LIMITS.requests.user.points),
+    RATE_LIMIT_ANONYMOUS: env.int(DEFAULT_RATE_LIMITS.requests.anonymous.points),
+    RATE_LIMIT_PARTNER_FREE: env.int(DEFAULT_RATE_LIMITS.requests['partner-free'].points),
+    RATE_LIMIT_PARTNER_PRO: env.int(DEFAULT_RATE_LIMITS.requests['partner-pro'].points),
+    COST_BUDGET_FREE: env.int(DEFAULT_RATE_LIMITS.costBudget.free),
+    COST_BUDGET_PRO: env.int(DEFAULT_RATE_LIMITS.costBudget.pro),
+    RATE_LIMIT_INSTANCES: env.int(DEFAULT_RATE_LIMITS.instances).pipe(z.number().min(1)),
+    /** Surfaces that refuse traffic (503) instead of using the insurance limiter without Redis. */
+    RATE_LIMIT_FAIL_CLOSED: surfaceList,
   })
   .transform((c) => {
     const production = c.NODE_ENV === 'production';
     const devIdp = c.DEV_IDP === undefined ? !production : c.DEV_IDP === 'true';
+    const limits = Object.fromEntries(
+      SURFACE_NAMES.map((n) => [n, { ...DEFAULT_ABUSE_LIMITS[n], ...c.SURFACE_LIMITS[n] }]),
+    ) as Record<SurfaceName, AbuseLimits>;
+    const failModes = Object.fromEntries(
+      SURFACE_NAMES.map((n) => [
+        n,
+        c.RATE_LIMIT_FAIL_CLOSED.includes(n) ? 'closed' : DEFAULT_FAIL_MODES[n],
+      ]),
+    ) as Record<SurfaceName, FailMode>;
+    const deprecation = (deprecatedAt?: string, sunsetAt?: string) =>
+      deprecatedAt
+        ? {
+            deprecatedAt: new Date(deprecatedAt),
+            sunsetAt: sunsetAt ? new Date(sunsetAt) : undefined,
+          }
+        : undefined;
     return {
       port: c.PORT,
       host: c.HOST,
@@ -46,16 +130,37 @@ const schema = z
         issuer: c.JWT_ISSUER,
         audience: { web: c.JWT_AUDIENCE_WEB, mobile: c.JWT_AUDIENCE_MOBILE },
         clockToleranceS: c.JWT_CLOCK_TOLERANCE_S,
+        jwksCacheMaxAgeMs: c.JWKS_CACHE_MAX_AGE_MS,
+        jwksCooldownMs: c.JWKS_COOLDOWN_MS,
       },
       devIdp,
       edgeSigningKeyFile: c.EDGE_SIGNING_KEY_FILE ?? join(c.DATA_DIR, 'keys', 'edge.json'),
       devIdpKeyFile: c.DEV_IDP_KEY_FILE ?? join(c.DATA_DIR, 'keys', 'dev-idp.json'),
       schemaPollMs: c.SCHEMA_POLL_MS,
-      bodyLimitBytes: c.BODY_LIMIT_BYTES,
+      limits,
+      trustedDocumentsFile: c.TRUSTED_DOCUMENTS_FILE,
+      deprecations: {
+        v1: deprecation(c.PARTNER_V1_DEPRECATED_AT, c.PARTNER_V1_SUNSET_AT),
+        v2: deprecation(c.PARTNER_V2_DEPRECATED_AT, c.PARTNER_V2_SUNSET_AT),
+      },
+      rateLimit: {
+        prefix: c.RATE_LIMIT_PREFIX,
+        windowS: c.RATE_LIMIT_WINDOW_S,
+        requests: {
+          user: c.RATE_LIMIT_USER,
+          anonymous: c.RATE_LIMIT_ANONYMOUS,
+          'partner-free': c.RATE_LIMIT_PARTNER_FREE,
+          'partner-pro': c.RATE_LIMIT_PARTNER_PRO,
+        },
+        costBudget: { free: c.COST_BUDGET_FREE, pro: c.COST_BUDGET_PRO },
+        instances: c.RATE_LIMIT_INSTANCES,
+        failModes,
+      },
     };
   });
 
 export type GatewayConfig = z.output<typeof schema>;
+export type RateLimitConfig = GatewayConfig['rateLimit'];
 
 /** Read and validate the gateway's environment once; nothing else reads process.env. */
 export const loadConfig = (source = process.env): Readonly<GatewayConfig> => load(schema, source);

@@ -1,43 +1,178 @@
-import { type Handler, readBody, sendGraphQLError } from '@edge/common';
+import {
+  AppError,
+  ErrorCode,
+  type Handler,
+  type Identity,
+  isAppError,
+  type RequestContext,
+  readBody,
+  sendGraphQLError,
+} from '@edge/common';
 import type { Authenticator } from './auth';
-import type { Forwarder } from './forward';
-
-import { parseGraphQLBody } from './graphql-request';
+import { withCostExtension } from './cost-extension';
+import type { AbuseLimits } from './defaults';
+import type { Forwarder, ForwardRequest } from './forward';
+import { type GraphQLRequest, parseGraphQLBody } from './graphql-request';
 import type { InternalSigner } from './internal-signer';
+import type { PersistedQueryResolver } from './persisted-queries';
+import type { LimitAnswer, LimitSubject, RateLimiter } from './rate-limit';
 import type { SurfaceDef } from './surfaces';
 
 export interface EdgeRouteDeps {
   surface: SurfaceDef;
   authenticate: Authenticator;
-  validate: (query: string) => void;
+  /** Validates a document against the surface's schema and limits; returns its static cost. */
+  validate: (query: string, operationName: string | undefined) => { cost: number };
+  resolveQuery: PersistedQueryResolver;
+  rateLimiter: RateLimiter;
   sign: InternalSigner;
   forwarder: Forwarder;
-  bodyLimitBytes: number;
+  limits: AbuseLimits;
+  /** Sent on every answer of this surface (Deprecation/Sunset on a deprecated version). */
+  fixedHeaders: Record<string, string>;
 }
 
+interface PlannedOperation {
+  request: GraphQLRequest;
+  /** The body to forward: the client's own bytes unless the document had to be filled in. */
+  body: Buffer;
+  cost: number;
+}
+
+function subjectOf(surface: SurfaceDef, identity: Identity, cost: number): LimitSubject {
+  switch (identity.surface) {
+    case 'web':
+    case 'mobile':
+      return { surface: surface.name, id: identity.userId, class: 'user' };
+    case 'partner': {
+      const tier = identity.tier === 'pro' ? 'pro' : 'free';
+      return {
+        surface: surface.name,
+        id: identity.keyId,
+        class: tier === 'pro' ? 'partner-pro' : 'partner-free',
+        cost: { tier, keyId: identity.keyId, requested: cost },
+      };
+    }
+    case 'internal':
+      throw new AppError(ErrorCode.FORBIDDEN, 'Internal identities do not call the edge');
+  }
+}
+
+const clientIp = (ctx: RequestContext) => ctx.req.socket.remoteAddress ?? 'unknown';
+
 /**
- * The edge's hot path for one surface: authenticate, read and check the operation against the
- * surface's composed schema (cached per document), then forward the untouched body to the BFF
+ * The edge's hot path for one surface: authenticate, read and bound the body, resolve persisted
+ * documents, validate each operation against the surface's schema and abuse limits (cached per
+ * document), count the request and its cost in one Redis round trip, then forward to the BFF
  * with the edge-signed identity. Anything rejected here never reaches a BFF.
  */
 export function edgeRoute(deps: EdgeRouteDeps): Handler {
+  const partner = deps.surface.auth.kind === 'api-key';
+
+  const authenticate = async (ctx: RequestContext): Promise<Identity> => {
+    try {
+      return await deps.authenticate(deps.surface, ctx.req);
+    } catch (err) {
+      // Failed authentication is counted per client IP, so guessing keys or replaying bad
+      // tokens is throttled like any anonymous traffic; success never pays this round trip.
+      if (isAppError(err) && err.code === ErrorCode.UNAUTHENTICATED) {
+        await deps.rateLimiter.consume({
+          surface: deps.surface.name,
+          id: clientIp(ctx),
+          class: 'anonymous',
+        });
+      }
+      throw err;
+    }
+  };
+
+  const plan = (raw: Buffer): { batch: boolean; operations: PlannedOperation[] } => {
+    const parsed = parseGraphQLBody(raw, deps.limits.maxBatch);
+    const operations = parsed.operations.map((request) => {
+      const { query, rebuilt } = deps.resolveQuery(request);
+      const { cost } = deps.validate(query, request.operationName);
+      const body =
+        rebuilt || parsed.batch
+          ? Buffer.from(
+              JSON.stringify({
+                query,
+                operationName: request.operationName,
+                variables: request.variables,
+              }),
+            )
+          : raw;
+      return { request, body, cost };
+    });
+    return { batch: parsed.batch, operations };
+  };
+
   return async (ctx) => {
     try {
-      const identity = await deps.authenticate(deps.surface, ctx.req);
-      const body = await readBody(ctx.req, deps.bodyLimitBytes);
-      const request = parseGraphQLBody(body);
-      deps.validate(request.query);
-      await deps.forwarder.forward(
-        {
-          body,
-          identityToken: await deps.sign(identity),
-          requestId: ctx.requestId,
-          traceparent: ctx.traceparent,
-        },
-        ctx.res,
-      );
+      for (const [name, value] of Object.entries(deps.fixedHeaders)) ctx.res.setHeader(name, value);
+      const identity = await authenticate(ctx);
+      const raw = await readBody(ctx.req, deps.limits.maxBodyBytes);
+      const { batch, operations } = plan(raw);
+      const totalCost = operations.reduce((sum, op) => sum + op.cost, 0);
+      const limit = await deps.rateLimiter.consume({
+        ...subjectOf(deps.surface, identity, totalCost),
+        requests: operations.length,
+      });
+      for (const [name, value] of Object.entries(limit.headers)) ctx.res.setHeader(name, value);
+      const base: Omit<ForwardRequest, 'body'> = {
+        identityToken: await deps.sign(identity),
+        requestId: ctx.requestId,
+        traceparent: ctx.traceparent,
+      };
+      const [single] = operations;
+      if (!batch && !partner && single) {
+        await deps.forwarder.forward({ ...base, body: single.body }, ctx.res);
+        return;
+      }
+      await answerBuffered(ctx, deps, base, operations, batch, limit);
     } catch (err) {
       sendGraphQLError(ctx.res, err, ctx.log);
     }
   };
+}
+
+/** Batches and partner answers: forward each operation, add cost, then answer in one body. */
+async function answerBuffered(
+  ctx: RequestContext,
+  deps: EdgeRouteDeps,
+  base: Omit<ForwardRequest, 'body'>,
+  operations: PlannedOperation[],
+  batch: boolean,
+  limit: LimitAnswer,
+): Promise<void> {
+  const answers = await Promise.all(
+    operations.map(async (op) => {
+      const answer = await deps.forwarder.forwardBuffered({ ...base, body: op.body });
+      const body = limit.throttleStatus
+        ? withCostExtension(answer.body, {
+            requestedQueryCost: op.cost,
+            throttleStatus: limit.throttleStatus,
+          })
+        : answer.body;
+      return { ...answer, body };
+    }),
+  );
+  const [first] = answers;
+  if (!batch && first) {
+    ctx.res.writeHead(first.status, {
+      'content-type': first.contentType ?? 'application/json',
+      'content-length': first.body.length,
+    });
+    ctx.res.end(first.body);
+    return;
+  }
+  const body = Buffer.concat([
+    Buffer.from('['),
+    ...answers.flatMap((a, i) => (i === 0 ? [a.body] : [Buffer.from(','), a.body])),
+    Buffer.from(']'),
+  ]);
+  ctx.res.writeHead(200, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': body.length,
+  });
+  ctx.res.end(body);
 }

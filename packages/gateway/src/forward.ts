@@ -12,6 +12,13 @@ export interface ForwardOptions {
 
 export const DEFAULT_FORWARD = Object.freeze({ connections: 128, headersTimeoutMs: 15_000 });
 
+/** A BFF's whole answer, for responses the edge must change (cost extensions, batches). */
+export interface BufferedAnswer {
+  status: number;
+  contentType: string | undefined;
+  body: Buffer;
+}
+
 export interface ForwardRequest {
   body: Buffer;
   identityToken: string;
@@ -35,10 +42,9 @@ export function createForwarder(upstream: URL, options: ForwardOptions = {}) {
   });
   const path = upstream.pathname;
 
-  async function forward(req: ForwardRequest, res: ServerResponse): Promise<void> {
-    let answer: Awaited<ReturnType<typeof pool.request>>;
+  async function send(req: ForwardRequest) {
     try {
-      answer = await pool.request({
+      return await pool.request({
         path,
         method: 'POST',
         headers: {
@@ -55,6 +61,10 @@ export function createForwarder(upstream: URL, options: ForwardOptions = {}) {
         cause: err,
       });
     }
+  }
+
+  async function forward(req: ForwardRequest, res: ServerResponse): Promise<void> {
+    const answer = await send(req);
     res.statusCode = answer.statusCode;
     for (const name of PASS_HEADERS) {
       const value = answer.headers[name];
@@ -63,7 +73,17 @@ export function createForwarder(upstream: URL, options: ForwardOptions = {}) {
     await pipeline(answer.body, res);
   }
 
-  return { forward, close: () => pool.close() };
+  async function forwardBuffered(req: ForwardRequest): Promise<BufferedAnswer> {
+    const answer = await send(req);
+    const contentType = answer.headers['content-type'];
+    return {
+      status: answer.statusCode,
+      contentType: typeof contentType === 'string' ? contentType : undefined,
+      body: Buffer.from(await answer.body.arrayBuffer()),
+    };
+  }
+
+  return { forward, forwardBuffered, close: () => pool.close() };
 }
 
 export type Forwarder = ReturnType<typeof createForwarder>;

@@ -7,6 +7,7 @@ import {
   ErrorCode,
   type Logger,
   loadOrCreateSigningKey,
+  type Redis,
   type Route,
   type RunningServer,
   resolveStoreKind,
@@ -14,15 +15,18 @@ import {
 } from '@edge/common';
 import { type Authenticator, createAuthenticator } from './auth';
 import type { GatewayConfig } from './config';
+import { deprecationHeaders } from './deprecation';
 import { DEV_JWKS_PATH, devIdpRoute } from './dev-idp';
 import { edgeRoute } from './edge-route';
 import { createForwarder } from './forward';
 import { createInternalSigner, type InternalSigner } from './internal-signer';
 import { createJwtVerifier } from './jwt';
 import { createFileKeyStore, createRedisKeyStore, type KeyStore } from './key-store';
+import { createPersistedQueries, loadTrustedDocuments } from './persisted-queries';
+import { createRateLimiter } from './rate-limit';
 import { loadSurfaceSchema, type SurfaceSchema } from './schema-registry';
 import { type SurfaceDef, surfacesFrom } from './surfaces';
-import { createValidator } from './validate';
+import { createValidator, type Validator, type ValidatorOptions } from './validate';
 
 /** Wait between attempts to load a BFF's schema that is not up yet. */
 const SCHEMA_RETRY_MS = 1000;
@@ -31,11 +35,25 @@ export interface RunningGateway extends RunningServer {
   log: Logger;
 }
 
-async function openKeyStore(config: GatewayConfig, log: Logger): Promise<KeyStore> {
+interface Stores {
+  keys: KeyStore;
+  /** The limiter's and key store's connection; absent with the embedded (file/memory) stores. */
+  redis: Redis | undefined;
+}
+
+async function openStores(config: GatewayConfig, log: Logger): Promise<Stores> {
   const kind = await resolveStoreKind(config.storeMode, config.redisUrl, log);
-  return kind === 'redis'
-    ? createRedisKeyStore(createFailFastRedis(config.redisUrl))
-    : createFileKeyStore(join(config.dataDir, 'partner-keys.json'));
+  if (kind !== 'redis') {
+    return {
+      keys: createFileKeyStore(join(config.dataDir, 'partner-keys.json')),
+      redis: undefined,
+    };
+  }
+  // Auto-pipelining lets the request counter and the cost budget share one round trip.
+  const redis = createFailFastRedis(config.redisUrl, { enableAutoPipelining: true });
+  // Outages are reported by the limiter (metric and one warn per outage), not per reconnect.
+  redis.on('error', () => {});
+  return { keys: createRedisKeyStore(redis), redis };
 }
 
 interface BackgroundSchema {
@@ -77,9 +95,9 @@ function backgroundSchema(
 }
 
 /** Validates against the surface's schema once loaded; until then the surface is unavailable. */
-function schemaValidator(surface: SurfaceDef, schema: BackgroundSchema) {
-  let validate: ((query: string) => void) | undefined;
-  return (query: string) => {
+function schemaValidator(surface: SurfaceDef, schema: BackgroundSchema, options: ValidatorOptions) {
+  let validate: Validator | undefined;
+  return (query: string, operationName: string | undefined) => {
     const current = schema.get();
     if (!current) {
       throw new AppError(
@@ -90,8 +108,8 @@ function schemaValidator(surface: SurfaceDef, schema: BackgroundSchema) {
         },
       );
     }
-    validate ??= createValidator(current);
-    validate(query);
+    validate ??= createValidator(current, options);
+    return validate(query, operationName);
   };
 }
 
@@ -100,7 +118,16 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const metrics = createMetrics('gateway');
   const edgeKey = await loadOrCreateSigningKey(config.edgeSigningKeyFile);
   const sign = createInternalSigner(edgeKey);
-  const keys = await openKeyStore(config, log);
+  const { keys, redis } = await openStores(config, log);
+  const rateLimiter = createRateLimiter({
+    redis,
+    config: config.rateLimit,
+    registry: metrics.registry,
+    log,
+  });
+  const trusted = config.trustedDocumentsFile
+    ? loadTrustedDocuments(config.trustedDocumentsFile)
+    : undefined;
   const surfaces = surfacesFrom(config).map((surface) => ({
     surface,
     schema: backgroundSchema(surface, sign, log, config.schemaPollMs),
@@ -118,11 +145,22 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     path: surface.path,
     handler: edgeRoute({
       surface,
+      rateLimiter,
+      limits: config.limits[surface.name],
+      fixedHeaders: deprecationHeaders(
+        surface.auth.kind === 'api-key' ? config.deprecations[surface.auth.version] : undefined,
+      ),
+      resolveQuery: createPersistedQueries(
+        surface.name === 'mobile' ? { apq: true, ...(trusted ? { trusted } : {}) } : { apq: false },
+      ),
       authenticate,
-      validate: schemaValidator(surface, schema),
+      validate: schemaValidator(surface, schema, {
+        limits: config.limits[surface.name],
+        // Untrusted clients must not map the schema: no introspection, no "Did you mean".
+        hideSchema: config.production && surface.name !== 'web',
+      }),
       sign,
       forwarder,
-      bodyLimitBytes: config.bodyLimitBytes,
     }),
   }));
   if (config.devIdp) {

@@ -1,41 +1,80 @@
 import { AppError, ErrorCode } from '@edge/common';
 
-/** The parts of a GraphQL-over-HTTP request the edge looks at. */
+/** The parts of one GraphQL-over-HTTP operation the edge looks at. */
 export interface GraphQLRequest {
-  query: string;
+  /** Absent when the client sends only a persisted-query hash. */
+  query: string | undefined;
   operationName: string | undefined;
+  variables: Record<string, unknown> | undefined;
+  /** `extensions.persistedQuery.sha256Hash` (automatic persisted queries). */
+  persistedHash: string | undefined;
+}
+
+/** One request body: a single operation, or a JSON array batch of them. */
+export interface GraphQLBody {
+  batch: boolean;
+  operations: GraphQLRequest[];
+}
+
+const bad = (message: string) => new AppError(ErrorCode.BAD_REQUEST, message);
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function persistedHashOf(extensions: unknown): string | undefined {
+  if (extensions === undefined || extensions === null) return undefined;
+  if (!isObject(extensions)) throw bad('"extensions" must be an object');
+  const persisted = extensions['persistedQuery'];
+  if (persisted === undefined) return undefined;
+  if (!isObject(persisted) || typeof persisted['sha256Hash'] !== 'string') {
+    throw bad('"extensions.persistedQuery.sha256Hash" must be a string');
+  }
+  return persisted['sha256Hash'].toLowerCase();
+}
+
+function operationOf(body: unknown): GraphQLRequest {
+  if (!isObject(body)) throw bad('Body must be a JSON object');
+  const { query, operationName, variables, extensions } = body;
+  const persistedHash = persistedHashOf(extensions);
+  if (query !== undefined && (typeof query !== 'string' || query.length === 0)) {
+    throw bad('"query" must be a non-empty string');
+  }
+  if (query === undefined && persistedHash === undefined) {
+    throw bad('Body must carry a "query" string');
+  }
+  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') {
+    throw bad('"operationName" must be a string');
+  }
+  if (variables !== undefined && variables !== null && !isObject(variables)) {
+    throw bad('"variables" must be an object');
+  }
+  return {
+    query,
+    operationName: operationName ?? undefined,
+    variables: variables ?? undefined,
+    persistedHash,
+  };
 }
 
 /**
- * Check the request body's shape without trusting it. The raw body is what gets forwarded, so
- * only the fields the edge needs are read here.
+ * Check the request body's shape without trusting it. A batch is bounded before any of its
+ * operations is looked at, so a 500-operation array costs one JSON parse and a length check.
  */
-export function parseGraphQLBody(raw: Buffer): GraphQLRequest {
+export function parseGraphQLBody(raw: Buffer, maxBatch: number): GraphQLBody {
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));
   } catch {
-    throw new AppError(ErrorCode.BAD_REQUEST, 'Body is not valid JSON');
+    throw bad('Body is not valid JSON');
   }
-  if (Array.isArray(body)) {
-    throw new AppError(ErrorCode.BAD_REQUEST, 'Batched requests are not accepted on this endpoint');
+  if (!Array.isArray(body)) return { batch: false, operations: [operationOf(body)] };
+  if (maxBatch <= 1) throw bad('Batched requests are not accepted on this endpoint');
+  if (body.length === 0) throw bad('A batch must carry at least one operation');
+  if (body.length > maxBatch) {
+    throw new AppError(ErrorCode.BAD_REQUEST, `A batch may carry at most ${maxBatch} operations`, {
+      details: { maxBatch, actual: body.length },
+    });
   }
-  if (typeof body !== 'object' || body === null) {
-    throw new AppError(ErrorCode.BAD_REQUEST, 'Body must be a JSON object');
-  }
-  const { query, operationName, variables } = body as Record<string, unknown>;
-  if (typeof query !== 'string' || query.length === 0) {
-    throw new AppError(ErrorCode.BAD_REQUEST, 'Body must carry a "query" string');
-  }
-  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') {
-    throw new AppError(ErrorCode.BAD_REQUEST, '"operationName" must be a string');
-  }
-  if (
-    variables !== undefined &&
-    variables !== null &&
-    (typeof variables !== 'object' || Array.isArray(variables))
-  ) {
-    throw new AppError(ErrorCode.BAD_REQUEST, '"variables" must be an object');
-  }
-  return { query, operationName: operationName ?? undefined };
+  return { batch: true, operations: body.map(operationOf) };
 }

@@ -1,9 +1,12 @@
 import type { GatewayConfig } from './config';
 
+/** Stable surface names, used in logs, metrics, config and rate-limit keys. */
+export const SURFACE_NAMES = ['web', 'mobile', 'partner-v1', 'partner-v2'] as const;
+export type SurfaceName = (typeof SURFACE_NAMES)[number];
+
 /** A client surface: one public endpoint, one BFF schema, one way to authenticate. */
 export interface SurfaceDef {
-  /** Stable name used in logs, metrics and rate-limit keys. */
-  name: 'web' | 'mobile' | 'partner-v1' | 'partner-v2';
+  name: SurfaceName;
   /** Public path on the gateway. */
   path: string;
   auth:

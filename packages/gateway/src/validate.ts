@@ -1,51 +1,124 @@
 import { AppError, ErrorCode } from '@edge/common';
-import { type GraphQLError, type GraphQLSchema, parse, specifiedRules, validate } from 'graphql';
+import {
+  type DocumentNode,
+  type GraphQLError,
+  type GraphQLSchema,
+  NoSchemaIntrospectionCustomRule,
+  parse,
+  specifiedRules,
+  validate,
+} from 'graphql/index.js';
 import { LRUCache } from 'lru-cache';
+import type { AbuseLimits } from './defaults';
+import { measureOperations, type QueryMetrics } from './query-metrics';
 import type { SurfaceSchema } from './schema-registry';
+
+// graphql is imported by its CommonJS entry on purpose: @apollo/gateway requires that one, and
+// graphql-js refuses a schema built by another copy of itself (vitest would pick index.mjs).
 
 /** Distinct documents whose verdict is remembered per surface. */
 export const VALIDATION_CACHE_SIZE = 2000;
 
-type Verdict = { ok: true } | { ok: false; error: AppError };
+export interface ValidatorOptions {
+  limits: AbuseLimits;
+  /** Refuse introspection and drop "Did you mean" hints: the schema is not the client's business. */
+  hideSchema: boolean;
+}
 
-function judge(schema: GraphQLSchema, query: string): Verdict {
-  let document: ReturnType<typeof parse>;
-  try {
-    document = parse(query, { maxTokens: 5000 });
-  } catch (err) {
-    return {
-      ok: false,
-      error: new AppError(ErrorCode.GRAPHQL_PARSE_FAILED, (err as GraphQLError).message),
-    };
-  }
-  const errors = validate(schema, document, specifiedRules, { maxErrors: 10 });
-  if (errors.length === 0) return { ok: true };
+type Verdict =
+  | { ok: true; metrics: Map<string | undefined, QueryMetrics> }
+  | { ok: false; error: AppError };
+
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
+
+function tooComplex(what: string, actual: number, limit: number): Verdict {
   return {
     ok: false,
     error: new AppError(
-      ErrorCode.GRAPHQL_VALIDATION_FAILED,
-      errors.map((e) => e.message).join('; '),
+      ErrorCode.QUERY_TOO_COMPLEX,
+      `Operation ${what} ${actual} exceeds ${limit}`,
+      {
+        details: { limit: what, max: limit, actual },
+      },
     ),
   };
+}
+
+function judge(schema: GraphQLSchema, query: string, options: ValidatorOptions): Verdict {
+  const { limits } = options;
+  let document: DocumentNode;
+  try {
+    // maxTokens stops the lexer early: a huge or token-stuffed document costs little to refuse.
+    document = parse(query, { maxTokens: limits.maxTokens });
+  } catch (err) {
+    const message = (err as GraphQLError).message;
+    if (message.includes('Parsing aborted')) {
+      return tooComplex('tokens', limits.maxTokens + 1, limits.maxTokens);
+    }
+    return { ok: false, error: new AppError(ErrorCode.GRAPHQL_PARSE_FAILED, message) };
+  }
+  // Limits run before validation: validating 1,000 aliased copies of one field is itself
+  // quadratic (overlapping-fields check), so that work is only spent on bounded documents.
+  let metrics: Map<string | undefined, QueryMetrics>;
+  try {
+    metrics = measureOperations(schema, document);
+  } catch (err) {
+    return {
+      ok: false,
+      error: new AppError(ErrorCode.GRAPHQL_VALIDATION_FAILED, (err as Error).message),
+    };
+  }
+  for (const m of metrics.values()) {
+    if (m.depth > limits.maxDepth) return tooComplex('depth', m.depth, limits.maxDepth);
+    if (m.aliases > limits.maxAliases) return tooComplex('aliases', m.aliases, limits.maxAliases);
+    if (m.directives > limits.maxDirectives) {
+      return tooComplex('directives', m.directives, limits.maxDirectives);
+    }
+    if (m.cost > limits.maxCost) return tooComplex('cost', m.cost, limits.maxCost);
+  }
+  const rules = options.hideSchema
+    ? [...specifiedRules, NoSchemaIntrospectionCustomRule]
+    : specifiedRules;
+  const errors = validate(schema, document, rules, { maxErrors: 10 });
+  if (errors.length === 0) return { ok: true, metrics };
+  const messages = errors.map((e) =>
+    options.hideSchema ? e.message.replace(SUGGESTION, '') : e.message,
+  );
+  return {
+    ok: false,
+    error: new AppError(ErrorCode.GRAPHQL_VALIDATION_FAILED, messages.join('; ')),
+  };
+}
+
+/** Metrics of the operation a request runs: the named one, or the document's only one. */
+function selected(metrics: Map<string | undefined, QueryMetrics>, name: string | undefined) {
+  const named = metrics.get(name);
+  if (named) return named;
+  let worst: QueryMetrics = { depth: 0, aliases: 0, directives: 0, cost: 0 };
+  for (const m of metrics.values()) if (m.cost >= worst.cost) worst = m;
+  return worst;
 }
 
 /**
  * Validate each distinct document once per schema generation. Rejections are cached too, so a
  * client repeating an invalid query costs a map lookup, and a schema change drops every verdict.
  */
-export function createValidator(schema: SurfaceSchema) {
+export function createValidator(schema: SurfaceSchema, options: ValidatorOptions) {
   const cache = new LRUCache<string, Verdict>({ max: VALIDATION_CACHE_SIZE });
   let generation = schema.generation();
-  return (query: string): void => {
+  return (query: string, operationName?: string): QueryMetrics => {
     if (schema.generation() !== generation) {
       cache.clear();
       generation = schema.generation();
     }
     let verdict = cache.get(query);
     if (!verdict) {
-      verdict = judge(schema.current(), query);
+      verdict = judge(schema.current(), query, options);
       cache.set(query, verdict);
     }
     if (!verdict.ok) throw verdict.error;
+    return selected(verdict.metrics, operationName);
   };
 }
+
+export type Validator = ReturnType<typeof createValidator>;

@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { AppError, ErrorCode } from '@edge/common';
+import { LRUCache } from 'lru-cache';
+import { DEFAULT_APQ_CACHE_SIZE } from './defaults';
+import type { GraphQLRequest } from './graphql-request';
+
+export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export interface PersistedQueryOptions {
+  /** Accept automatic persisted queries (register on miss); mobile only. */
+  apq: boolean;
+  /** Trusted documents by SHA-256; when set, nothing else runs on the surface. */
+  trusted?: ReadonlyMap<string, string>;
+  /** Documents remembered per process for APQ; default DEFAULT_APQ_CACHE_SIZE. */
+  cacheSize?: number;
+}
+
+/** The document a request runs, and whether the body must be rebuilt to carry it. */
+export interface ResolvedQuery {
+  query: string;
+  rebuilt: boolean;
+}
+
+/**
+ * Read a trusted-documents manifest: Apollo's persisted query manifest
+ * (`{ format: "apollo-persisted-query-manifest", operations: [{ id, body }] }`) or a plain
+ * `{ "<sha256>": "<document>" }` map. Every id must be the document's hash, or start fails.
+ */
+export function loadTrustedDocuments(file: string): Map<string, string> {
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  const entries: [string, string][] = [];
+  if (typeof raw === 'object' && raw !== null && 'operations' in raw) {
+    const operations = (raw as { operations: unknown }).operations;
+    if (!Array.isArray(operations)) throw new Error(`${file}: "operations" must be an array`);
+    for (const op of operations as { id?: unknown; body?: unknown }[]) {
+      if (typeof op.id !== 'string' || typeof op.body !== 'string') {
+        throw new Error(`${file}: every operation needs string "id" and "body"`);
+      }
+      entries.push([op.id, op.body]);
+    }
+  } else if (typeof raw === 'object' && raw !== null) {
+    for (const [id, body] of Object.entries(raw)) {
+      if (typeof body !== 'string') throw new Error(`${file}: ${id} must map to a document`);
+      entries.push([id, body]);
+    }
+  }
+  for (const [id, body] of entries) {
+    if (sha256Hex(body) !== id.toLowerCase()) {
+      throw new Error(`${file}: id ${id} is not the SHA-256 of its document`);
+    }
+  }
+  return new Map(entries.map(([id, body]) => [id.toLowerCase(), body]));
+}
+
+const notFound = () => new AppError(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'PersistedQueryNotFound');
+
+/**
+ * Resolves the document of a request: trusted documents first (only registered operations
+ * run), then automatic persisted queries (a hash alone, registered on the first full request).
+ * The APQ cache is per process: a miss on another instance costs the client one resend, which
+ * is the protocol's normal recovery, and keeps the hot path free of a Redis lookup.
+ */
+export function createPersistedQueries(options: PersistedQueryOptions) {
+  const apq = new LRUCache<string, string>({ max: options.cacheSize ?? DEFAULT_APQ_CACHE_SIZE });
+  return (op: GraphQLRequest): ResolvedQuery => {
+    const hash = op.persistedHash;
+    if (options.trusted) {
+      if (op.query === undefined) {
+        const query = hash === undefined ? undefined : options.trusted.get(hash);
+        if (query === undefined) throw notFound();
+        return { query, rebuilt: true };
+      }
+      if (!options.trusted.has(sha256Hex(op.query))) {
+        throw new AppError(ErrorCode.FORBIDDEN, 'Only registered operations are accepted', {
+          details: { reason: 'untrusted_document' },
+        });
+      }
+      return { query: op.query, rebuilt: hash !== undefined };
+    }
+    if (hash === undefined) {
+      if (op.query === undefined) throw new AppError(ErrorCode.BAD_REQUEST, 'Missing "query"');
+      return { query: op.query, rebuilt: false };
+    }
+    if (!options.apq) {
+      throw new AppError(ErrorCode.BAD_REQUEST, 'Persisted queries are not accepted here');
+    }
+    if (op.query === undefined) {
+      const query = apq.get(hash);
+      if (query === undefined) throw notFound();
+      return { query, rebuilt: true };
+    }
+    if (sha256Hex(op.query) !== hash) {
+      throw new AppError(ErrorCode.BAD_REQUEST, 'provided sha does not match query');
+    }
+    apq.set(hash, op.query);
+    return { query: op.query, rebuilt: true };
+  };
+}
+
+export type PersistedQueryResolver = ReturnType<typeof createPersistedQueries>;

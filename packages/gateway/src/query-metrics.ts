@@ -1,0 +1,153 @@
+import {
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLSchema,
+  getNamedType,
+  getNullableType,
+  isCompositeType,
+  isInterfaceType,
+  isListType,
+  isObjectType,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
+} from 'graphql/index.js';
+import { DEFAULT_COST_MODEL } from './defaults';
+
+/** What one operation asks for, counted through every fragment spread. */
+export interface QueryMetrics {
+  depth: number;
+  aliases: number;
+  directives: number;
+  /** Static cost: every object the operation may return costs `objectCost` (lists by size). */
+  cost: number;
+}
+
+export interface CostModel {
+  /** Cost of a field returning an object; default 1. */
+  objectCost?: number;
+  /** Cost of a field returning a scalar or enum; default 0. */
+  scalarCost?: number;
+  /** Size assumed for a list without a literal size argument; default 10. */
+  defaultListSize?: number;
+  /** Arguments that bound a list's size; default first, last, limit. */
+  listSizeArguments?: readonly string[];
+}
+
+const ZERO: QueryMetrics = { depth: 0, aliases: 0, directives: 0, cost: 0 };
+
+/**
+ * Measures each operation of a document against the schema. Fragments are expanded at every
+ * spread (memoised per fragment, since a fragment's type condition fixes its shape), so a
+ * fragment spread many times counts many times: the classic bypass of counting spreads once
+ * does not work. A fragment cycle throws; validation rejects cycles before this runs.
+ */
+export function measureOperations(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  model: CostModel = {},
+): Map<string | undefined, QueryMetrics> {
+  const objectCost = model.objectCost ?? DEFAULT_COST_MODEL.objectCost;
+  const scalarCost = model.scalarCost ?? DEFAULT_COST_MODEL.scalarCost;
+  const defaultListSize = model.defaultListSize ?? DEFAULT_COST_MODEL.defaultListSize;
+  const sizeArgs = model.listSizeArguments ?? DEFAULT_COST_MODEL.listSizeArguments;
+
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const def of document.definitions) {
+    if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  }
+  const fragmentMetrics = new Map<string, QueryMetrics>();
+  const visiting = new Set<string>();
+
+  const add = (a: QueryMetrics, b: QueryMetrics): QueryMetrics => ({
+    depth: Math.max(a.depth, b.depth),
+    aliases: a.aliases + b.aliases,
+    directives: a.directives + b.directives,
+    cost: a.cost + b.cost,
+  });
+
+  const listSize = (args: readonly { name: { value: string }; value: ValueNode }[]) => {
+    for (const arg of args) {
+      if (!sizeArgs.includes(arg.name.value)) continue;
+      if (arg.value.kind === Kind.INT) return Math.max(1, Number(arg.value.value));
+    }
+    return defaultListSize;
+  };
+
+  const fieldsOf = (type: GraphQLCompositeType) =>
+    isObjectType(type) || isInterfaceType(type) ? type.getFields() : undefined;
+
+  const measureSet = (set: SelectionSetNode, parent: GraphQLCompositeType): QueryMetrics => {
+    let total = ZERO;
+    for (const selection of set.selections) {
+      const directives = selection.directives?.length ?? 0;
+      if (selection.kind === Kind.FIELD) {
+        const def = fieldsOf(parent)?.[selection.name.value];
+        const alias = selection.alias ? 1 : 0;
+        if (!def || !selection.selectionSet) {
+          total = add(total, { depth: 1, aliases: alias, directives, cost: scalarCost });
+          continue;
+        }
+        const named = getNamedType(def.type);
+        const inner = isCompositeType(named) ? measureSet(selection.selectionSet, named) : ZERO;
+        const multiplier = isListType(getNullableType(def.type))
+          ? listSize(selection.arguments ?? [])
+          : 1;
+        total = add(total, {
+          depth: inner.depth + 1,
+          aliases: inner.aliases + alias,
+          directives: inner.directives + directives,
+          // Every object a list may return is paid for, with everything selected inside it.
+          cost: multiplier * (objectCost + inner.cost),
+        });
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const condition = selection.typeCondition
+          ? schema.getType(selection.typeCondition.name.value)
+          : parent;
+        const target = condition && isCompositeType(condition) ? condition : parent;
+        const inner = measureSet(selection.selectionSet, target);
+        total = add(total, { ...inner, directives: inner.directives + directives });
+      } else {
+        const inner = measureFragment(selection.name.value);
+        total = add(total, { ...inner, directives: inner.directives + directives });
+      }
+    }
+    return total;
+  };
+
+  const measureFragment = (name: string): QueryMetrics => {
+    const known = fragmentMetrics.get(name);
+    if (known) return known;
+    if (visiting.has(name)) throw new Error(`fragment cycle through ${name}`);
+    const def = fragments.get(name);
+    const type = def ? schema.getType(def.typeCondition.name.value) : undefined;
+    if (!def || !type || !isCompositeType(type)) return ZERO;
+    visiting.add(name);
+    const inner = measureSet(def.selectionSet, type);
+    visiting.delete(name);
+    const result = { ...inner, directives: inner.directives + (def.directives?.length ?? 0) };
+    fragmentMetrics.set(name, result);
+    return result;
+  };
+
+  const rootOf = (op: OperationDefinitionNode) =>
+    op.operation === 'query'
+      ? schema.getQueryType()
+      : op.operation === 'mutation'
+        ? schema.getMutationType()
+        : schema.getSubscriptionType();
+
+  const result = new Map<string | undefined, QueryMetrics>();
+  for (const def of document.definitions) {
+    if (def.kind !== Kind.OPERATION_DEFINITION) continue;
+    const root = rootOf(def);
+    const inner = root ? measureSet(def.selectionSet, root) : ZERO;
+    result.set(def.name?.value, {
+      ...inner,
+      directives: inner.directives + (def.directives?.length ?? 0),
+    });
+  }
+  return result;
+}

@@ -1,0 +1,236 @@
+import {
+  AppError,
+  Counter,
+  ErrorCode,
+  Gauge,
+  type Logger,
+  type Redis,
+  type Registry,
+} from '@edge/common';
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
+import type { RateLimitConfig } from './config';
+import type { FailMode, RateLimitClass } from './defaults';
+import { type LimitState, rateLimitHeaders } from './rate-limit-headers';
+import type { SurfaceName } from './surfaces';
+
+/** What one request is counted against. */
+export interface LimitSubject {
+  surface: SurfaceName;
+  /** User id, key id or client IP. */
+  id: string;
+  class: RateLimitClass;
+  /** Requests counted: the operations of a batch count one each; default 1. */
+  requests?: number;
+  /** Partner requests also spend their key's query-cost budget. */
+  cost?: { tier: 'free' | 'pro'; keyId: string; requested: number };
+}
+
+/** The partner's cost budget after this request (Shopify/GitHub-style `throttleStatus`). */
+export interface ThrottleStatus {
+  maximumAvailable: number;
+  currentlyAvailable: number;
+  /** Budget regained per second on average (the whole budget returns at the window's end). */
+  restoreRate: number;
+}
+
+export interface LimitAnswer {
+  /** Headers for the response: RateLimit-Policy and RateLimit with the remaining budget. */
+  headers: Record<string, string>;
+  throttleStatus: ThrottleStatus | undefined;
+  /** True while counts come from the per-instance insurance limiter, not Redis. */
+  degraded: boolean;
+}
+
+interface Pair {
+  /** Redis-backed, or with the embedded store (no Redis at all) an in-process limiter. */
+  primary: RateLimiterAbstract;
+  /** Per-instance fallback, sized as the global limit shared by the expected instances. */
+  insurance: RateLimiterMemory;
+  points: number;
+}
+
+export interface RateLimiterDeps {
+  redis: Redis | undefined;
+  config: RateLimitConfig;
+  registry: Registry;
+  log: Logger;
+}
+
+/**
+ * Distributed rate limits on Redis (rate-limiter-flexible). Every request makes at most one Redis
+ * round trip: the request counter and, for partners, the cost budget are sent in the same tick
+ * on a client with auto-pipelining, so ioredis writes them as one pipeline.
+ *
+ * The insurance limiter is wired by hand rather than through the library's `insuranceLimiter`
+ * option, because that option swallows the store error: here every degraded answer is counted,
+ * logged on entry and exit, and a surface configured fail-closed refuses instead.
+ */
+export function createRateLimiter(deps: RateLimiterDeps) {
+  const { config, log } = deps;
+  const degradedGauge = new Gauge({
+    name: 'gateway_rate_limit_degraded',
+    help: '1 while the rate limiter cannot reach Redis and runs on per-instance insurance limits',
+    registers: [deps.registry],
+  });
+  const degradedRequests = new Counter({
+    name: 'gateway_rate_limit_degraded_requests_total',
+    help: 'Requests decided without Redis, by surface and fail mode',
+    labelNames: ['surface', 'mode'] as const,
+    registers: [deps.registry],
+  });
+  const limited = new Counter({
+    name: 'gateway_rate_limited_total',
+    help: 'Requests refused with 429, by surface and limit',
+    labelNames: ['surface', 'limit'] as const,
+    registers: [deps.registry],
+  });
+  degradedGauge.set(0);
+
+  const pair = (name: string, points: number): Pair => ({
+    primary: deps.redis
+      ? new RateLimiterRedis({
+          storeClient: deps.redis,
+          keyPrefix: `${config.prefix}:${name}`,
+          points,
+          duration: config.windowS,
+          rejectIfRedisNotReady: true,
+        })
+      : new RateLimiterMemory({ keyPrefix: name, points, duration: config.windowS }),
+    insurance: new RateLimiterMemory({
+      keyPrefix: `${config.prefix}:${name}`,
+      points: Math.max(1, Math.ceil(points / config.instances)),
+      duration: config.windowS,
+    }),
+    points,
+  });
+  const requests = {
+    user: pair('req:user', config.requests.user),
+    anonymous: pair('req:anonymous', config.requests.anonymous),
+    'partner-free': pair('req:partner-free', config.requests['partner-free']),
+    'partner-pro': pair('req:partner-pro', config.requests['partner-pro']),
+  } satisfies Record<RateLimitClass, Pair>;
+  const costs = {
+    free: pair('cost:free', config.costBudget.free),
+    pro: pair('cost:pro', config.costBudget.pro),
+  };
+
+  let degraded = false;
+  const markDegraded = (err: unknown) => {
+    if (degraded) return;
+    degraded = true;
+    degradedGauge.set(1);
+    log.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      'rate limiter lost Redis: using per-instance insurance limits',
+    );
+  };
+  const markHealthy = () => {
+    if (!degraded) return;
+    degraded = false;
+    degradedGauge.set(0);
+    log.info('rate limiter back on Redis');
+  };
+
+  /** A limit hit resolves to a RateLimiterRes; a store failure to an Error. */
+  const settle = async (
+    limiter: RateLimiterAbstract,
+    key: string,
+    points: number,
+  ): Promise<RateLimiterRes | Error> => {
+    try {
+      return await limiter.consume(key, points);
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return err;
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  };
+
+  const consumeAll = async (
+    checks: { pair: Pair; key: string; points: number }[],
+    surface: SurfaceName,
+    mode: FailMode,
+  ) => {
+    let answers = await Promise.all(checks.map((c) => settle(c.pair.primary, c.key, c.points)));
+    const failure = answers.find((a): a is Error => a instanceof Error);
+    if (!failure) {
+      markHealthy();
+      return { answers: answers as RateLimiterRes[], degraded: false };
+    }
+    markDegraded(failure);
+    degradedRequests.inc({ surface, mode });
+    if (mode === 'closed') {
+      throw new AppError(ErrorCode.UPSTREAM_UNAVAILABLE, 'Rate limiting is unavailable', {
+        headers: { 'retry-after': '1' },
+        details: { reason: 'rate_limit_store_down' },
+      });
+    }
+    answers = await Promise.all(checks.map((c) => settle(c.pair.insurance, c.key, c.points)));
+    return { answers: answers as RateLimiterRes[], degraded: true };
+  };
+
+  /**
+   * Count a request; resolves with the headers to send, or throws RATE_LIMITED (429 with
+   * Retry-After) or, on a fail-closed surface without Redis, UPSTREAM_UNAVAILABLE (503).
+   */
+  async function consume(subject: LimitSubject): Promise<LimitAnswer> {
+    const mode = config.failModes[subject.surface];
+    const reqPair = requests[subject.class];
+    const checks = [
+      { pair: reqPair, key: `${subject.surface}:${subject.id}`, points: subject.requests ?? 1 },
+    ];
+    const costPair = subject.cost ? costs[subject.cost.tier] : undefined;
+    if (subject.cost && costPair) {
+      checks.push({ pair: costPair, key: subject.cost.keyId, points: subject.cost.requested });
+    }
+    const { answers, degraded: isDegraded } = await consumeAll(checks, subject.surface, mode);
+    const states: LimitState[] = answers.map((res, i) => {
+      const name = i === 0 ? 'requests' : 'cost';
+      const limit = i === 0 ? reqPair.points : (costPair?.points ?? 0);
+      return {
+        name,
+        limit,
+        remaining: Math.max(0, limit - res.consumedPoints),
+        resetMs: res.msBeforeNext,
+        exceeded: res.consumedPoints > limit,
+      };
+    });
+    const costState = states[1];
+    const throttleStatus: ThrottleStatus | undefined =
+      costState && costPair
+        ? {
+            maximumAvailable: costPair.points,
+            currentlyAvailable: costState.remaining,
+            restoreRate: Math.round((costPair.points / config.windowS) * 100) / 100,
+          }
+        : undefined;
+    const headers = rateLimitHeaders(states, config.windowS);
+    const over = states.filter((s) => s.exceeded);
+    if (over.length > 0) {
+      for (const s of over) limited.inc({ surface: subject.surface, limit: s.name });
+      const retryAfterS = Math.max(1, Math.ceil(Math.max(...over.map((s) => s.resetMs)) / 1000));
+      throw new AppError(
+        ErrorCode.RATE_LIMITED,
+        `Rate limit exceeded (${over.map((s) => s.name).join(', ')})`,
+        {
+          headers: { ...headers, 'retry-after': String(retryAfterS) },
+          details: {
+            retryAfterS,
+            ...(throttleStatus && subject.cost
+              ? { cost: { requestedQueryCost: subject.cost.requested, throttleStatus } }
+              : {}),
+          },
+        },
+      );
+    }
+    return { headers, throttleStatus, degraded: isDegraded };
+  }
+
+  return { consume, isDegraded: () => degraded };
+}
+
+export type RateLimiter = ReturnType<typeof createRateLimiter>;

@@ -1,0 +1,74 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const FEDERATION_LINK =
+  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@shareable"])';
+
+/** A recursive schema, so depth and fragment limits can be probed. */
+export const FAKE_SDL = `${FEDERATION_LINK}
+type Query {
+  me: User
+  user(id: ID!): User
+  orders(first: Int = 10): [Order!]!
+}
+type User {
+  id: ID!
+  name: String!
+  friends(first: Int): [User!]!
+  orders(first: Int): [Order!]!
+}
+type Order {
+  id: ID!
+  status: String!
+  owner: User!
+}`;
+
+export interface FakeBff {
+  url: string;
+  /** Operations forwarded to the BFF (schema polling excluded), by path. */
+  calls(): Record<string, number>;
+  resetCalls(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Stands in for a BFF in the gateway's own tests: answers the federation `_service` query with
+ * FAKE_SDL on every surface path and any other operation with a small fixed answer, counting
+ * what reached it. The real BFFs are exercised by the end-to-end tests under test/.
+ */
+export async function startFakeBff(): Promise<FakeBff> {
+  let calls: Record<string, number> = {};
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: string;
+      if (text.includes('_service')) {
+        body = JSON.stringify({ data: { _service: { sdl: FAKE_SDL } } });
+      } else {
+        const path = req.url ?? '/';
+        calls[path] = (calls[path] ?? 0) + 1;
+        body = JSON.stringify({ data: { me: { id: 'u-1', name: 'Ada' } } });
+      }
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls: () => ({ ...calls }),
+    resetCalls: () => {
+      calls = {};
+    },
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
