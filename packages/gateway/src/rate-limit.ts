@@ -52,6 +52,7 @@ interface Pair {
   /** Per-instance fallback, sized as the global limit shared by the expected instances. */
   insurance: RateLimiterMemory;
   points: number;
+  insurancePoints: number;
 }
 
 export interface RateLimiterDeps {
@@ -91,23 +92,27 @@ export function createRateLimiter(deps: RateLimiterDeps) {
   });
   degradedGauge.set(0);
 
-  const pair = (name: string, points: number): Pair => ({
-    primary: deps.redis
-      ? new RateLimiterRedis({
-          storeClient: deps.redis,
-          keyPrefix: `${config.prefix}:${name}`,
-          points,
-          duration: config.windowS,
-          rejectIfRedisNotReady: true,
-        })
-      : new RateLimiterMemory({ keyPrefix: name, points, duration: config.windowS }),
-    insurance: new RateLimiterMemory({
-      keyPrefix: `${config.prefix}:${name}`,
-      points: Math.max(1, Math.ceil(points / config.instances)),
-      duration: config.windowS,
-    }),
-    points,
-  });
+  const pair = (name: string, points: number): Pair => {
+    const insurancePoints = Math.max(1, Math.ceil(points / config.instances));
+    return {
+      primary: deps.redis
+        ? new RateLimiterRedis({
+            storeClient: deps.redis,
+            keyPrefix: `${config.prefix}:${name}`,
+            points,
+            duration: config.windowS,
+            rejectIfRedisNotReady: true,
+          })
+        : new RateLimiterMemory({ keyPrefix: name, points, duration: config.windowS }),
+      insurance: new RateLimiterMemory({
+        keyPrefix: `${config.prefix}:${name}`,
+        points: insurancePoints,
+        duration: config.windowS,
+      }),
+      points,
+      insurancePoints,
+    };
+  };
   const requests = {
     user: pair('req:user', config.requests.user),
     anonymous: pair('req:anonymous', config.requests.anonymous),
@@ -188,9 +193,11 @@ export function createRateLimiter(deps: RateLimiterDeps) {
       checks.push({ pair: costPair, key: subject.cost.keyId, points: subject.cost.requested });
     }
     const { answers, degraded: isDegraded } = await consumeAll(checks, subject.surface, mode);
+    // While degraded, this instance enforces (and reports) its share of each limit.
+    const limitOf = (p: Pair) => (isDegraded ? p.insurancePoints : p.points);
     const states: LimitState[] = answers.map((res, i) => {
       const name = i === 0 ? 'requests' : 'cost';
-      const limit = i === 0 ? reqPair.points : (costPair?.points ?? 0);
+      const limit = i === 0 ? limitOf(reqPair) : costPair ? limitOf(costPair) : 0;
       return {
         name,
         limit,
@@ -203,9 +210,9 @@ export function createRateLimiter(deps: RateLimiterDeps) {
     const throttleStatus: ThrottleStatus | undefined =
       costState && costPair
         ? {
-            maximumAvailable: costPair.points,
+            maximumAvailable: costState.limit,
             currentlyAvailable: costState.remaining,
-            restoreRate: Math.round((costPair.points / config.windowS) * 100) / 100,
+            restoreRate: Math.round((costState.limit / config.windowS) * 100) / 100,
           }
         : undefined;
     const headers = rateLimitHeaders(states, config.windowS);

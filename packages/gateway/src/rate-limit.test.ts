@@ -1,0 +1,150 @@
+import { Redis } from '@edge/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKey } from './api-keys';
+import { createRedisKeyStore } from './key-store';
+import { type Answer, type GatewayFixture, startGatewayFixture } from './testing/gateway-fixture';
+import { startPrivateRedis } from './testing/private-redis';
+
+const ME = { query: '{ me { id } }' };
+
+async function inWaves<T>(n: number, wave: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < n; i += wave) {
+    out.push(
+      ...(await Promise.all(Array.from({ length: Math.min(wave, n - i) }, (_, j) => fn(i + j)))),
+    );
+  }
+  return out;
+}
+
+async function metric(url: string, name: string): Promise<number | undefined> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line === undefined ? undefined : Number(line.split(' ').pop());
+}
+
+describe('distributed rate limits', () => {
+  const LIMIT = 300;
+  let fx: GatewayFixture;
+  beforeAll(async () => {
+    fx = await startGatewayFixture({ RATE_LIMIT_USER: String(LIMIT), COST_BUDGET_FREE: '10' });
+    await fx.addGateway();
+  });
+  afterAll(async () => {
+    await fx?.close();
+  });
+
+  it('two gateways on one Redis allow exactly the limit between them', async () => {
+    const auth = { authorization: `Bearer ${await fx.token('web', 'u-limit')}` };
+    const answers = await inWaves(2 * LIMIT, 25, (i) =>
+      fx.post('/web/graphql', ME, auth, fx.gateways[i % 2]),
+    );
+    const allowed = answers.filter((a) => a.status === 200).length;
+    expect(answers.every((a) => a.status === 200 || a.status === 429)).toBe(true);
+    expect(allowed).toBe(LIMIT);
+    const limited = answers.filter((a) => a.status === 429);
+    for (const a of limited) {
+      expect(a.body.errors[0].extensions.code).toBe('RATE_LIMITED');
+      const retryAfter = Number(a.headers.get('retry-after'));
+      const reset = Number(/"requests";r=0;t=(\d+)/.exec(a.headers.get('ratelimit') ?? '')?.[1]);
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect(Math.abs(retryAfter - reset)).toBeLessThanOrEqual(1);
+      expect(a.headers.get('ratelimit-policy')).toBe(`"requests";q=${LIMIT};w=60`);
+    }
+  });
+
+  it('allowed answers carry the remaining budget', async () => {
+    const auth = { authorization: `Bearer ${await fx.token('web', 'u-budget')}` };
+    const res = await fx.post('/web/graphql', ME, auth);
+    expect(res.headers.get('ratelimit')).toMatch(new RegExp(`^"requests";r=${LIMIT - 1};t=\\d+$`));
+  });
+
+  it('a partner spending its cost budget gets 429 with the budget in extensions', async () => {
+    const { key } = await fx.partnerKey({ partnerId: 'acme', versions: ['v2'], tier: 'free' });
+    const query = { query: '{ orders(first: 3) { id } }' };
+    const spend = (): Promise<Answer> =>
+      fx.post('/partner/v2/graphql', query, { authorization: `Bearer ${key}` });
+    const first = await spend();
+    expect(first.body.extensions.cost.throttleStatus.currentlyAvailable).toBe(7);
+    expect((await spend()).body.extensions.cost.throttleStatus.currentlyAvailable).toBe(4);
+    expect((await spend()).body.extensions.cost.throttleStatus.currentlyAvailable).toBe(1);
+    const refused = await spend();
+    expect(refused.status).toBe(429);
+    expect(refused.body.errors[0].extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      cost: {
+        requestedQueryCost: 3,
+        throttleStatus: { maximumAvailable: 10, currentlyAvailable: 0 },
+      },
+    });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
+
+  it('unauthenticated callers are limited per IP', async () => {
+    const answers = await inWaves(70, 10, () => fx.post('/mobile/graphql', ME, {}));
+    expect(answers.filter((a) => a.status === 401)).toHaveLength(60);
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(10);
+  });
+});
+
+describe('rate limits while Redis is down', () => {
+  it('serves per fail mode, exports the degraded state, and returns to Redis after restart', async () => {
+    const redis = await startPrivateRedis();
+    const fx = await startGatewayFixture({
+      REDIS_URL: redis.url,
+      RATE_LIMIT_USER: '10',
+      RATE_LIMIT_INSTANCES: '2',
+      RATE_LIMIT_FAIL_CLOSED: 'partner-v1',
+    });
+    const keys = createRedisKeyStore(new Redis(redis.url));
+    try {
+      const gateway = fx.gateways[0];
+      if (!gateway) throw new Error('no gateway');
+      const { key } = await createKey(keys, { partnerId: 'acme', versions: ['v1'], tier: 'pro' });
+      const auth = { authorization: `Bearer ${await fx.token('web', 'u-outage')}` };
+      expect((await fx.post('/partner/v1/graphql', ME, { 'x-api-key': key })).status).toBe(200);
+      expect((await fx.post('/web/graphql', ME, auth)).status).toBe(200);
+      expect(await metric(gateway.url, 'gateway_rate_limit_degraded')).toBe(0);
+
+      await redis.kill();
+      // Fail-open web: the insurance limiter allows 10 / 2 instances = 5 per window here.
+      const during = await inWaves(8, 4, () => fx.post('/web/graphql', ME, auth));
+      expect(during.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
+      expect(await metric(gateway.url, 'gateway_rate_limit_degraded')).toBe(1);
+      // Fail-closed partner: refused with 503 and Retry-After, never a 500.
+      const closed = await fx.post(
+        '/partner/v1/graphql',
+        { query: '{ orders { id } }' },
+        {
+          'x-api-key': key,
+        },
+      );
+      expect(closed.status).toBe(503);
+      expect(closed.headers.get('retry-after')).toBe('1');
+
+      await redis.start();
+      let recovered: Answer | undefined;
+      for (
+        let i = 0;
+        i < 100 && (await metric(gateway.url, 'gateway_rate_limit_degraded')) !== 0;
+        i++
+      ) {
+        recovered = await fx.post('/web/graphql', ME, {
+          authorization: `Bearer ${await fx.token('web', 'u-after')}`,
+        });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(await metric(gateway.url, 'gateway_rate_limit_degraded')).toBe(0);
+      expect(recovered?.status).toBe(200);
+      // Back on Redis: a fresh Redis counts from zero, shared by every instance.
+      const after = await fx.post('/web/graphql', ME, auth);
+      expect(after.status).toBe(200);
+      expect(after.headers.get('ratelimit')).toMatch(/^"requests";r=9;/);
+    } finally {
+      await keys.close();
+      await fx.close();
+      await redis.kill();
+    }
+  });
+});
