@@ -1,6 +1,21 @@
 import { isAppError } from '@edge/common';
 import type { GraphQLFormattedError } from 'graphql';
-import { GraphQLError } from 'graphql';
+
+/**
+ * The error a resolver threw, under graphql-js's wrapping. Duck-typed on purpose: graphql ships
+ * CommonJS and ESM builds and @apollo/subgraph loads the other one, so `instanceof GraphQLError`
+ * misses errors wrapped by the other copy.
+ */
+function unwrap(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 5; depth++) {
+    if (typeof current !== 'object' || current === null || !('originalError' in current)) break;
+    const inner: unknown = current.originalError;
+    if (inner === undefined || inner === null) break;
+    current = inner;
+  }
+  return current;
+}
 
 /**
  * The single place where errors become GraphQL errors: AppErrors keep their code and safe
@@ -10,7 +25,7 @@ export function formatError(
   formatted: GraphQLFormattedError,
   error: unknown,
 ): GraphQLFormattedError {
-  const original = error instanceof GraphQLError ? error.originalError : error;
+  const original = unwrap(error);
   if (isAppError(original)) {
     return {
       ...formatted,
