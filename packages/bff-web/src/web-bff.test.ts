@@ -192,7 +192,7 @@ describe('bff-web', () => {
         { after },
       );
       return (
-        res.body.data?.['me'] as {
+        (res.body.data ?? {})['me'] as {
           orders: {
             edges: { node: { id: string } }[];
             pageInfo: { hasNextPage: boolean; endCursor: string | null };
