@@ -66,7 +66,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     storeMode: 'redis',
     redisUrl,
     ports: 'free',
-    logLevel: options.verbose ? 'debug' : 'warn',
+    // Ready detection reads the 'listening' info line, so tests never log below info.
+    logLevel: options.verbose ? 'debug' : 'info',
     ...(options.env ? { env: options.env } : {}),
     ...(options.envFor ? { envFor: options.envFor } : {}),
     ...(options.verbose ? { onLine: (line: string) => console.log(line) } : {}),
