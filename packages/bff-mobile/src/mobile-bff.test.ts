@@ -1,4 +1,4 @@
-import { startTestBff, type TestBff } from '@edge/bff-runtime/testing';
+import { fieldOf, startTestBff, type TestBff } from '@edge/bff-runtime/testing';
 import { webSchema } from '@edge/bff-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mobileSchema } from './mobile-schema';
@@ -22,11 +22,11 @@ describe('bff-mobile', () => {
     for (const s of ['order', 'product', 'user'] as const) await mobile.resetCalls(s);
     const res = await mobile.gql('/graphql', HOME, MOBILE_USER);
     expect(res.body.errors).toBeUndefined();
-    const home = (res.body.data ?? {})['home'] as {
+    const home = fieldOf<{
       userName: string;
       recentOrders: { itemCount: number; total: { amountCents: number } }[];
       buyAgain: unknown[];
-    };
+    }>(res, 'home');
     expect(home.userName).toEqual(expect.any(String));
     expect(home.recentOrders).toHaveLength(5);
     expect(home.recentOrders.every((o) => o.itemCount >= 1)).toBe(true);
@@ -56,10 +56,8 @@ describe('bff-mobile', () => {
     );
     expect(webAnswer.body.errors).toBeUndefined();
     expect(mobileAnswer.body.errors).toBeUndefined();
-    const summaries = (mobileAnswer.body.data ?? {})['orderSummaries'] as { id: string }[];
-    const me = (webAnswer.body.data ?? {})['me'] as {
-      orders: { edges: { node: { id: string } }[] };
-    };
+    const summaries = fieldOf<{ id: string }[]>(mobileAnswer, 'orderSummaries');
+    const me = fieldOf<{ orders: { edges: { node: { id: string } }[] } }>(webAnswer, 'me');
     expect(summaries.map((s) => s.id)).toEqual(me.orders.edges.map((e) => e.node.id));
     console.info(
       `${summaries.length} orders: web ${webAnswer.bytes} B, mobile ${mobileAnswer.bytes} B (${(
@@ -74,7 +72,7 @@ describe('bff-mobile', () => {
     await down.fault('order', { mode: 'error', status: 503 });
     const res = await down.gql('/graphql', HOME, MOBILE_USER);
     expect(res.status).toBe(200);
-    const home = (res.body.data ?? {})['home'] as Record<string, unknown>;
+    const home = fieldOf<Record<string, unknown>>(res, 'home');
     expect(home['userName']).toEqual(expect.any(String));
     expect(home['recentOrders']).toBeNull();
     expect(home['buyAgain']).toBeNull();

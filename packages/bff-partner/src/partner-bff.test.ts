@@ -1,4 +1,4 @@
-import { startTestBff, type TestBff } from '@edge/bff-runtime/testing';
+import { fieldOf, startTestBff, type TestBff } from '@edge/bff-runtime/testing';
 import type { Identity } from '@edge/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partnerSchemas } from './partner-schemas';
@@ -30,7 +30,7 @@ describe('bff-partner', () => {
       partner(partnerId, version),
     );
     expect(res.body.errors).toBeUndefined();
-    return ((res.body.data ?? {})['orders'] as { id: string }[]).map((o) => o.id);
+    return fieldOf<{ id: string }[]>(res, 'orders').map((o) => o.id);
   };
 
   it("partner A never sees partner B's orders, through v1 or v2", async () => {
@@ -77,18 +77,18 @@ describe('bff-partner', () => {
     );
     expect(v1.body.errors).toBeUndefined();
     expect(v2.body.errors).toBeUndefined();
-    const o1 = (v1.body.data ?? {})['order'] as {
+    const o1 = fieldOf<{
       totalCents: number;
       currency: string;
       createdAt: string;
       customerEmail: string;
       items: { unitPriceCents: number }[];
-    };
-    const o2 = (v2.body.data ?? {})['order'] as {
+    }>(v1, 'order');
+    const o2 = fieldOf<{
       total: { amountCents: number; currency: string };
       placedAt: string;
       items: { unitPrice: { amountCents: number } }[];
-    };
+    }>(v2, 'order');
     expect(o2.total).toEqual({ amountCents: o1.totalCents, currency: o1.currency });
     expect(o2.placedAt).toBe(o1.createdAt);
     expect(o1.customerEmail).toContain('@');
@@ -100,8 +100,9 @@ describe('bff-partner', () => {
   it('customerEmail is deprecated in v1 and gone in v2', async () => {
     const introspect = `{ __type(name: "PartnerOrder") { fields(includeDeprecated: true) { name isDeprecated deprecationReason } } }`;
     const v1 = await bff.gql('/v1/graphql', introspect, partner(ACME, 'v1'));
-    const fields = (
-      (v1.body.data ?? {})['__type'] as { fields: { name: string; isDeprecated: boolean }[] }
+    const fields = fieldOf<{ fields: { name: string; isDeprecated: boolean }[] }>(
+      v1,
+      '__type',
     ).fields;
     expect(fields.find((f) => f.name === 'customerEmail')?.isDeprecated).toBe(true);
     const v2 = await bff.gql('/v2/graphql', '{ orders { customerEmail } }', partner(ACME, 'v2'));

@@ -119,3 +119,12 @@ export async function startTestBff(options: TestBffOptions): Promise<TestBff> {
     [Symbol.asyncDispose]: close,
   };
 }
+
+/** One root field of an answer's data, typed by the test that knows its shape. */
+export function fieldOf<T>(answer: GraphQLAnswer, field: string): T {
+  const data = answer.body.data;
+  if (!data || !(field in data)) {
+    throw new Error(`answer has no data.${field}: ${JSON.stringify(answer.body)}`);
+  }
+  return data[field] as T;
+}

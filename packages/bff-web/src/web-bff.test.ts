@@ -1,5 +1,5 @@
 import { type BffConfig, loadSchema } from '@edge/bff-runtime';
-import { startTestBff, type TestBff } from '@edge/bff-runtime/testing';
+import { fieldOf, startTestBff, type TestBff } from '@edge/bff-runtime/testing';
 import type { Order, Product, User } from '@edge/upstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webSchema } from './web-schema';
@@ -99,10 +99,10 @@ describe('bff-web', () => {
     for (const s of ['order', 'product', 'user'] as const) await web.resetCalls(s);
     const res = await web.gql('/graphql', FIFTY_ORDERS, WEB_USER);
     expect(res.body.errors).toBeUndefined();
-    const me = res.body.data?.['me'] as {
+    const me = fieldOf<{
       name: string;
       orders: { edges: { node: { user: { name: string }; items: { product: unknown }[] } }[] };
-    };
+    }>(res, 'me');
     expect(me.orders.edges).toHaveLength(50);
     expect(me.orders.edges.every((e) => e.node.user.name === me.name)).toBe(true);
     expect(me.orders.edges.flatMap((e) => e.node.items).every((i) => i.product !== null)).toBe(
@@ -172,7 +172,7 @@ describe('bff-web', () => {
         userId: 'u-2',
       },
     );
-    const me = mine.body.data?.['me'] as { orders: { edges: { node: { id: string } }[] } };
+    const me = fieldOf<{ orders: { edges: { node: { id: string } }[] } }>(mine, 'me');
     const id = me.orders.edges[0]?.node.id;
     const res = await web.gql('/graphql', `{ order(id: "${id}") { id user { id } } }`, WEB_USER);
     expect(res.body).toEqual({ data: { order: null } });
@@ -180,7 +180,7 @@ describe('bff-web', () => {
       surface: 'web',
       userId: 'u-2',
     });
-    expect(own.body.data?.['order']).toEqual({ id, user: { id: 'u-2' } });
+    expect(fieldOf(own, 'order')).toEqual({ id, user: { id: 'u-2' } });
   });
 
   it('cursor pagination walks the orders without overlap', async () => {
@@ -191,14 +191,12 @@ describe('bff-web', () => {
         WEB_USER,
         { after },
       );
-      return (
-        (res.body.data ?? {})['me'] as {
-          orders: {
-            edges: { node: { id: string } }[];
-            pageInfo: { hasNextPage: boolean; endCursor: string | null };
-          };
-        }
-      ).orders;
+      return fieldOf<{
+        orders: {
+          edges: { node: { id: string } }[];
+          pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        };
+      }>(res, 'me').orders;
     };
     const first = await page(null);
     expect(first.pageInfo.hasNextPage).toBe(true);

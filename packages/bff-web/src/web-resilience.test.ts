@@ -1,4 +1,4 @@
-import { startTestBff } from '@edge/bff-runtime/testing';
+import { fieldOf, startTestBff } from '@edge/bff-runtime/testing';
 import { describe, expect, it } from 'vitest';
 import { webSchema } from './web-schema';
 
@@ -51,7 +51,7 @@ describe('bff-web resilience', () => {
     );
     // Open breaker: nothing reaches the product service.
     expect(await web.calls('product')).toEqual({});
-    const me = stale.body.data?.['me'] as MeAnswer;
+    const me = fieldOf<MeAnswer>(stale, 'me');
     expect(me.name).toEqual(expect.any(String));
     expect(me.orders.edges).toHaveLength(5);
     expect(me.orders.edges.flatMap((e) => e.node.items).every((i) => i.product !== null)).toBe(
@@ -61,7 +61,7 @@ describe('bff-web resilience', () => {
       { service: 'product', ageMs: expect.any(Number) },
     ]);
     // Never cached, so no stale value: null plus the documented code naming the service.
-    expect(stale.body.data?.['product']).toBeNull();
+    expect(fieldOf(stale, 'product')).toBeNull();
     expect(stale.body.errors).toEqual([
       expect.objectContaining({
         path: ['product'],
@@ -97,7 +97,7 @@ describe('bff-web resilience', () => {
       '{ me { id name orders(first: 2) { edges { node { id } } } } }',
       WEB_USER,
     );
-    const me = res.body.data?.['me'] as MeAnswer;
+    const me = fieldOf<MeAnswer>(res, 'me');
     expect(me.id).toBe('u-1');
     expect(me.name).toBeNull();
     expect(me.orders.edges).toHaveLength(2);
