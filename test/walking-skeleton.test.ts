@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from './harness';
 
+/** The code of the first GraphQL error in an answer body. */
+function firstCode(body: unknown): unknown {
+  return (body as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code;
+}
+
 const WEB_ME = `{
   me { id name email orders(first: 5) { edges { node { id status total { amountCents currency }
     items { quantity product { id name price { amountCents currency } } } } }
@@ -70,7 +75,7 @@ describe('walking skeleton through every layer', () => {
       body: '{"query": ',
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect(firstCode(await res.json())).toBe('BAD_REQUEST');
   });
 
   it('a BFF called without the edge identity returns 401 UNAUTHENTICATED', async () => {
@@ -80,7 +85,7 @@ describe('walking skeleton through every layer', () => {
       body: JSON.stringify({ query: '{ me { id } }' }),
     });
     expect(res.status).toBe(401);
-    expect((await res.json()).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(firstCode(await res.json())).toBe('UNAUTHENTICATED');
   });
 
   it('every process answers healthz, readyz and Prometheus metrics', async () => {
