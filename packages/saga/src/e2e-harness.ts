@@ -59,7 +59,18 @@ export async function spawnOrchestrator(env: Record<string, string>): Promise<Or
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group: tsx runs the program in a child node process, and a SIGKILL cannot be
+    // relayed, so "kill -9 the orchestrator" means killing the whole group.
+    detached: true,
   });
+  const signalGroup = (signal: NodeJS.Signals) => {
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  };
   const lines: string[] = [];
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
@@ -94,12 +105,12 @@ export async function spawnOrchestrator(env: Record<string, string>): Promise<Or
     child,
     lines,
     async kill9() {
-      child.kill('SIGKILL');
+      signalGroup('SIGKILL');
       await exited;
       await client.close();
     },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      signalGroup('SIGTERM');
       await exited;
       await client.close();
     },
@@ -157,12 +168,14 @@ export async function waitUntil<T>(
   check: () => Promise<T | undefined>,
   timeoutMs: number,
   intervalMs = 100,
+  describe?: () => Promise<string>,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${describe ? `: ${await describe()}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
@@ -209,7 +222,21 @@ export function testPrefix(): { prefix: string; cleanup: () => Promise<void> } {
   };
 }
 
-/** Distinct products so stock never runs short across a test's orders. */
-export function orderItems(n: number): Array<{ productId: string; quantity: number }> {
-  return [{ productId: `p-${(n % 400) + 1}`, quantity: 1 }];
+/**
+ * Order lines that stock can satisfy: one unit of the n-th product with enough stock, so a test
+ * about refunds is not muddied by out-of-stock orders.
+ */
+export async function stockedItems(
+  mock: ServicesMock,
+): Promise<(n: number) => Array<{ productId: string; quantity: number }>> {
+  const ids = Array.from({ length: 400 }, (_, i) => `p-${i + 1}`);
+  const stocked: string[] = [];
+  for (let i = 0; i < ids.length; i += 100) {
+    const response = await request(
+      `${mock.urls.product}/products?ids=${ids.slice(i, i + 100).join(',')}`,
+    );
+    const body = (await response.body.json()) as { items: Array<{ id: string; stock: number }> };
+    for (const product of body.items) if (product.stock >= 3) stocked.push(product.id);
+  }
+  return (n) => [{ productId: stocked[n % stocked.length] ?? 'p-1', quantity: 1 }];
 }

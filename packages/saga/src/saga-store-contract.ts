@@ -11,7 +11,7 @@ const log = createLogger({ service: 'saga-test', level: 'silent' });
 const policies = resolvePolicies({
   forward: { timeoutMs: 50, baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 3, budgetMs: 5_000 },
   compensation: { timeoutMs: 50, baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 5, budgetMs: 5_000 },
-  leaseTtlMs: 120,
+  leaseTtlMs: 250,
   pollIntervalMs: 5,
 });
 const input = { userId: 'u-1', partnerId: null, items: [{ productId: 'p-1', quantity: 2 }] };
@@ -179,14 +179,17 @@ export function describeSagaStoreContract(name: string, factory: StoreFactory): 
           const crashing = new CrashingSagaStore(inner, allowed);
           const first = engineFor(crashing, providers, 'doomed');
           let sagaId: string | undefined;
+          let stopped = false;
           try {
             sagaId = (await first.start(`client-crash-${allowed}`, input)).saga.id;
             await settle(first, crashing, sagaId);
           } catch (error) {
-            expect(error).toBeInstanceOf(SimulatedCrash);
+            // A worker slowed past its lease is fenced out: it stops just as a crashed one does.
+            expect(error instanceof SimulatedCrash || error instanceof LeaseLostError).toBe(true);
+            stopped = true;
           }
-          if (!crashing.hasCrashed) break;
-          crashes++;
+          if (!stopped) break;
+          if (crashing.hasCrashed) crashes++;
           const fresh = engineFor(inner, providers, 'survivor');
           const id = sagaId ?? (await fresh.start(`client-crash-${allowed}`, input)).saga.id;
           const done = await settle(fresh, inner, id);

@@ -5,9 +5,9 @@ import {
   ledger,
   type Orchestrator,
   orchestratorEnv,
-  orderItems,
   spawnOrchestrator,
   startMock,
+  stockedItems,
   testPrefix,
   waitUntil,
 } from './e2e-harness';
@@ -23,11 +23,13 @@ const ORDERS = 200;
 
 describe('seed incident replayed', () => {
   let mock: ServicesMock;
+  let items: Awaited<ReturnType<typeof stockedItems>>;
   let orchestrator: Orchestrator;
   const { prefix, cleanup } = testPrefix();
 
   beforeAll(async () => {
     mock = await startMock();
+    items = await stockedItems(mock);
     orchestrator = await spawnOrchestrator(
       orchestratorEnv(mock, prefix, {
         SAGA_COMPENSATION_BUDGET_MS: '60000',
@@ -60,7 +62,7 @@ describe('seed incident replayed', () => {
         orchestrator.client.placeOrder({
           idempotencyKey: `incident-${i}`,
           userId: `u-${(i % 300) + 1}`,
-          items: orderItems(i),
+          items: items(i),
         }),
       ),
     );
