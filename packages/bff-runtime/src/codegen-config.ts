@@ -53,6 +53,25 @@ const FEDERATION_DIRECTIVES = `
   directive @link(url: String!, import: [link__Import]) repeatable on SCHEMA
 `;
 
+type Target = (typeof CODEGEN_TARGETS)[number];
+
+/** One generated file: resolver types for `schemaFiles`, with the target's model mappers. */
+export function generatedFile(target: Target, schemaFiles: readonly string[]) {
+  return {
+    schema: [...schemaFiles, FEDERATION_DIRECTIVES],
+    plugins: ['typescript', 'typescript-resolvers'],
+    config: {
+      contextType: '@edge/bff-runtime#BffContext',
+      mappers: target.mappers,
+      mapperTypeSuffix: 'Model',
+      useTypeImports: true,
+      enumsAsTypes: true,
+      useIndexSignature: false,
+      avoidOptionals: { field: true, inputValue: false, object: true, defaultValue: true },
+    },
+  };
+}
+
 /** One GraphQL Code Generator config for every BFF; `outDir` replaces the root (for checks). */
 export function codegenConfig(outDir = ROOT): CodegenConfig {
   return {
@@ -61,19 +80,10 @@ export function codegenConfig(outDir = ROOT): CodegenConfig {
     generates: Object.fromEntries(
       CODEGEN_TARGETS.map((t) => [
         join(outDir, t.output),
-        {
-          schema: [...t.schema.map((s) => join(ROOT, s)), FEDERATION_DIRECTIVES],
-          plugins: ['typescript', 'typescript-resolvers'],
-          config: {
-            contextType: '@edge/bff-runtime#BffContext',
-            mappers: t.mappers,
-            mapperTypeSuffix: 'Model',
-            useTypeImports: true,
-            enumsAsTypes: true,
-            useIndexSignature: false,
-            avoidOptionals: { field: true, inputValue: false, object: true, defaultValue: true },
-          },
-        },
+        generatedFile(
+          t,
+          t.schema.map((s) => join(ROOT, s)),
+        ),
       ]),
     ),
   };
