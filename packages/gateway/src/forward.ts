@@ -1,5 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { AppError, ErrorCode, INTERNAL_TOKEN_HEADER } from '@edge/common';
 import { Pool } from 'undici';
 
@@ -42,35 +41,51 @@ export function createForwarder(upstream: URL, options: ForwardOptions = {}) {
   });
   const path = upstream.pathname;
 
+  const requestOptions = (req: ForwardRequest) => ({
+    path,
+    method: 'POST' as const,
+    headers: {
+      'content-type': 'application/json',
+      'content-length': String(req.body.length),
+      'x-request-id': req.requestId,
+      traceparent: req.traceparent,
+      [INTERNAL_TOKEN_HEADER]: req.identityToken,
+    },
+    body: req.body,
+  });
+  const unavailable = (err: unknown) =>
+    new AppError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The surface backend is unavailable', {
+      cause: err,
+    });
+
   async function send(req: ForwardRequest) {
     try {
-      return await pool.request({
-        path,
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'content-length': String(req.body.length),
-          'x-request-id': req.requestId,
-          traceparent: req.traceparent,
-          [INTERNAL_TOKEN_HEADER]: req.identityToken,
-        },
-        body: req.body,
-      });
+      return await pool.request(requestOptions(req));
     } catch (err) {
-      throw new AppError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The surface backend is unavailable', {
-        cause: err,
-      });
+      throw unavailable(err);
     }
   }
 
+  /**
+   * Streams the answer straight into the client's response (undici's `stream`, no intermediate
+   * Readable: the cheapest way through). A client that hangs up mid-answer is not an error.
+   */
   async function forward(req: ForwardRequest, res: ServerResponse): Promise<void> {
-    const answer = await send(req);
-    res.statusCode = answer.statusCode;
-    for (const name of PASS_HEADERS) {
-      const value = answer.headers[name];
-      if (value !== undefined) res.setHeader(name, value);
+    let started = false;
+    try {
+      await pool.stream(requestOptions(req), ({ statusCode, headers }) => {
+        started = true;
+        res.statusCode = statusCode;
+        for (const name of PASS_HEADERS) {
+          const value = headers[name];
+          if (value !== undefined) res.setHeader(name, value);
+        }
+        return res;
+      });
+    } catch (err) {
+      if (res.destroyed) return;
+      throw started ? err : unavailable(err);
     }
-    await pipeline(answer.body, res);
   }
 
   async function forwardBuffered(req: ForwardRequest): Promise<BufferedAnswer> {
