@@ -4,7 +4,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_REDIS_URL, loadOrCreateSigningKey, mintDevToken } from '@edge/common';
 import { createKey, createRedisKeyStore, type NewKeyOptions } from '@edge/gateway';
-import { type ProcessName, type RunningStack, startStack } from '@edge/stack';
+import {
+  type ManagedProcess,
+  type ProcessName,
+  type RunningStack,
+  spawnService,
+  startStack,
+} from '@edge/stack';
 import { Redis } from 'ioredis';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,8 +41,15 @@ export interface TestStack extends RunningStack {
     fault(service: MockService, fault: Record<string, unknown>): Promise<void>;
     clearFaults(service: MockService): Promise<void>;
   };
+  /**
+   * Restart one BFF on its port with extra environment (e.g. a feature flag that changes its
+   * schema), leaving every other process, the gateway included, running.
+   */
+  restartBffWith(name: BffProcess, env: Record<string, string>): Promise<ManagedProcess>;
   [Symbol.asyncDispose](): Promise<void>;
 }
+
+export type BffProcess = 'bff-web' | 'bff-mobile' | 'bff-partner';
 
 export interface TestStackOptions {
   env?: Record<string, string>;
@@ -115,6 +128,29 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
         body: JSON.stringify({ query, variables }),
       });
       return { status: res.status, headers: res.headers, body: await json(res) };
+    },
+    restartBffWith: async (name, env) => {
+      const old = stack.processes.get(name);
+      await old?.stop();
+      const proc = await spawnService({
+        name,
+        entry: join(root, 'packages', name, 'src', 'main.ts'),
+        cwd: root,
+        env: {
+          ...stack.env,
+          ORDER_SERVICE_URL: stack.urls.mock.order,
+          PRODUCT_SERVICE_URL: stack.urls.mock.product,
+          USER_SERVICE_URL: stack.urls.mock.user,
+          SAGA_URL: stack.urls.saga,
+          ...options.envFor?.[name],
+          ...env,
+          PORT: String(old?.ready['port'] ?? 0),
+        },
+        ...(options.verbose ? { onLine: (line: string) => console.log(line) } : {}),
+      });
+      // In the stack's map, so stop() ends it like any other process.
+      stack.processes.set(name, proc);
+      return proc;
     },
     mock: {
       calls: async (service) =>

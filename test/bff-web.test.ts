@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from './harness';
+
+const USER = 'u-7';
+const PRODUCT_TIMEOUT_MS = 300;
+
+const FIFTY_ORDERS = `{
+  me { id name email orders(first: 50) { edges { node { id status total { amountCents currency }
+    user { id name }
+    items { quantity product { id name description price { amountCents currency } stock } } } }
+    pageInfo { hasNextPage endCursor } } }
+}`;
+
+const ME_WITH_PRODUCTS = `{
+  me { id name orders(first: 5) { edges { node { id total { amountCents currency }
+    items { quantity product { id name price { amountCents currency } } } } } } }
+}`;
+
+async function until(condition: () => Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`not within ${ms} ms`);
+}
+
+describe('bff-web through the gateway', () => {
+  let stack: TestStack;
+  let token: string;
+  beforeAll(async () => {
+    stack = await startTestStack({
+      envFor: {
+        'bff-web': {
+          BREAKER_VOLUME_THRESHOLD: '2',
+          PRODUCT_BREAKER_RESET_MS: '500',
+          PRODUCT_TIMEOUT_MS: String(PRODUCT_TIMEOUT_MS),
+          UPSTREAM_CAPACITY: '8',
+        },
+      },
+    });
+    token = await stack.token('web', USER);
+    // Seeded users own at most 24 orders: place more through the order service itself.
+    for (let i = 0; i < 45; i++) {
+      const res = await fetch(`${stack.urls.mock.order}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          idempotencyKey: `e2e-web-${i}`,
+          userId: USER,
+          items: [
+            { productId: `p-${(i % 380) + 1}`, quantity: 1 },
+            { productId: `p-${((i * 11) % 380) + 2}`, quantity: 3 },
+          ],
+        }),
+      });
+      expect(res.status).toBe(201);
+    }
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('50 orders with all items, products and the user make one call per service', async () => {
+    for (const s of ['order', 'product', 'user'] as const) await stack.mock.resetCalls(s);
+    const res = await stack.gql('/web/graphql', FIFTY_ORDERS, { token });
+    expect(res.status).toBe(200);
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data.me.orders.edges).toHaveLength(50);
+    expect(await stack.mock.calls('order')).toEqual({ 'GET /orders': 1 });
+    expect(await stack.mock.calls('product')).toEqual({ 'GET /products': 1 });
+    expect(await stack.mock.calls('user')).toEqual({ 'GET /users': 1 });
+  });
+
+  it('product service down: stale products or UPSTREAM_UNAVAILABLE, order and user parts answer, and the half-open probe brings fresh data back', async () => {
+    const warm = await stack.gql('/web/graphql', ME_WITH_PRODUCTS, { token });
+    expect(warm.body.errors).toBeUndefined();
+    await stack.mock.fault('product', { mode: 'down' });
+
+    // Until the breaker opens, failures are covered by the last good values already.
+    for (let i = 0; i < 3; i++) await stack.gql('/web/graphql', ME_WITH_PRODUCTS, { token });
+    await stack.mock.resetCalls('product');
+    const res = await stack.gql(
+      '/web/graphql',
+      `{ me { id name orders(first: 5) { edges { node { id items { product { id name } } } } } }
+         product(id: "p-397") { id name } }`,
+      { token },
+    );
+    expect(res.status).toBe(200);
+    // The breaker is open: the product service saw nothing.
+    expect(await stack.mock.calls('product')).toEqual({});
+    expect(res.body.data.me.name).toEqual(expect.any(String));
+    expect(res.body.data.me.orders.edges).toHaveLength(5);
+    for (const edge of res.body.data.me.orders.edges) {
+      for (const item of edge.node.items) expect(item.product.name).toEqual(expect.any(String));
+    }
+    expect(res.body.extensions.stale).toEqual([{ service: 'product', ageMs: expect.any(Number) }]);
+    expect(res.body.data.product).toBeNull();
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({
+        path: ['product'],
+        extensions: { code: 'UPSTREAM_UNAVAILABLE', service: 'product' },
+      }),
+    ]);
+
+    await stack.mock.clearFaults('product');
+    await until(async () => {
+      const fresh = await stack.gql('/web/graphql', ME_WITH_PRODUCTS, { token });
+      return fresh.body.extensions === undefined && fresh.body.errors === undefined;
+    }, 5000);
+    const metrics = await (await fetch(`${stack.urls.bffWeb}/metrics`)).text();
+    expect(metrics).toMatch(/upstream_breaker_state\{[^}]*service="product"[^}]*\} 0/);
+    expect(metrics).toMatch(
+      /upstream_breaker_transitions_total\{[^}]*service="product"[^}]*to="closed"[^}]*\} 1/,
+    );
+  });
+
+  it('product service slow: no request waits past the timeout plus a margin', async () => {
+    await stack.mock.fault('product', { mode: 'latency', latencyMs: 5000 });
+    await stack.mock.resetCalls('product');
+    try {
+      const timings = await Promise.all(
+        Array.from({ length: 30 }, async (_, i) => {
+          const t0 = Date.now();
+          const res = await stack.gql(
+            '/web/graphql',
+            `{ me { id } product(id: "p-${200 + i}") { id name } }`,
+            { token },
+          );
+          expect(res.status).toBe(200);
+          expect(res.body.data.me).toEqual({ id: USER });
+          // A product some earlier answer held comes back stale; any other is null plus the code.
+          if (res.body.data.product === null) {
+            expect(res.body.errors[0].extensions.code).toBe('UPSTREAM_UNAVAILABLE');
+          } else {
+            expect(res.body.extensions.stale).toEqual([
+              { service: 'product', ageMs: expect.any(Number) },
+            ]);
+          }
+          return Date.now() - t0;
+        }),
+      );
+      const slowest = Math.max(...timings);
+      console.info(`slow product through the gateway: slowest ${slowest} ms`);
+      expect(slowest).toBeLessThan(PRODUCT_TIMEOUT_MS + 400);
+      // Bounded by capacity (8) and then by the opened breaker, not one call per request.
+      expect((await stack.mock.calls('product'))['GET /products'] ?? 0).toBeLessThanOrEqual(8);
+    } finally {
+      await stack.mock.clearFaults('product');
+    }
+  });
+});
