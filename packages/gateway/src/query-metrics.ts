@@ -76,25 +76,32 @@ export function measureOperations(
     return defaultListSize;
   };
 
-  const fieldsOf = (type: GraphQLCompositeType) =>
-    isObjectType(type) || isInterfaceType(type) ? type.getFields() : undefined;
+  const fieldsOf = (type: GraphQLCompositeType | undefined) =>
+    type && (isObjectType(type) || isInterfaceType(type)) ? type.getFields() : undefined;
 
-  const measureSet = (set: SelectionSetNode, parent: GraphQLCompositeType): QueryMetrics => {
+  // `parent` is undefined below a field the schema does not know: validation will refuse the
+  // document, but its shape is still measured so a deep chain of unknown fields is cut early.
+  const measureSet = (
+    set: SelectionSetNode,
+    parent: GraphQLCompositeType | undefined,
+  ): QueryMetrics => {
     let total = ZERO;
     for (const selection of set.selections) {
       const directives = selection.directives?.length ?? 0;
       if (selection.kind === Kind.FIELD) {
         const def = fieldsOf(parent)?.[selection.name.value];
         const alias = selection.alias ? 1 : 0;
-        if (!def || !selection.selectionSet) {
+        if (!selection.selectionSet) {
           total = add(total, { depth: 1, aliases: alias, directives, cost: scalarCost });
           continue;
         }
-        const named = getNamedType(def.type);
-        const inner = isCompositeType(named) ? measureSet(selection.selectionSet, named) : ZERO;
-        const multiplier = isListType(getNullableType(def.type))
-          ? listSize(selection.arguments ?? [])
-          : 1;
+        const named = def ? getNamedType(def.type) : undefined;
+        const inner = measureSet(
+          selection.selectionSet,
+          isCompositeType(named) ? named : undefined,
+        );
+        const multiplier =
+          def && isListType(getNullableType(def.type)) ? listSize(selection.arguments ?? []) : 1;
         total = add(total, {
           depth: inner.depth + 1,
           aliases: inner.aliases + alias,
@@ -106,7 +113,7 @@ export function measureOperations(
         const condition = selection.typeCondition
           ? schema.getType(selection.typeCondition.name.value)
           : parent;
-        const target = condition && isCompositeType(condition) ? condition : parent;
+        const target = condition && isCompositeType(condition) ? condition : undefined;
         const inner = measureSet(selection.selectionSet, target);
         total = add(total, { ...inner, directives: inner.directives + directives });
       } else {
