@@ -39,6 +39,8 @@ export interface TestBff {
     identity: Identity,
     variables?: Record<string, unknown>,
   ): Promise<GraphQLAnswer>;
+  /** The edge-signed identity header value for `identity`, for callers sending their own requests. */
+  sign(identity: Identity): Promise<string>;
   calls(service: MockedService): Promise<Record<string, number>>;
   resetCalls(service: MockedService): Promise<void>;
   fault(service: MockedService, fault: Record<string, unknown>): Promise<void>;
@@ -100,6 +102,7 @@ export async function startTestBff(options: TestBffOptions): Promise<TestBff> {
       const text = await res.text();
       return { status: res.status, body: JSON.parse(text), bytes: Buffer.byteLength(text) };
     },
+    sign: (identity) => signInternalToken(identity, key),
     calls: async (service) =>
       (await (await control(service, '/__calls')).json()) as Record<string, number>,
     resetCalls: async (service) => {
