@@ -1,22 +1,30 @@
 /**
  * `pnpm bench`: runs every benchmark script in this folder, one after another (they share the
- * machine, so running them together would measure each other). A script is a file here that
- * exports `main(argv)`; arguments after `pnpm bench` are passed to each.
+ * machine, so running them together would measure each other). Each runs as its own process,
+ * exactly as when started by hand, so a script needs no particular export; arguments after
+ * `pnpm bench` are passed to each. Exits non-zero if any script failed.
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const scripts = readdirSync(here)
   .filter((f) => f.endsWith('.ts') && f !== 'main.ts' && !f.endsWith('.d.ts'))
   .sort();
 
+let failed = 0;
 for (const file of scripts) {
-  const mod = (await import(pathToFileURL(join(here, file)).href)) as {
-    main?: (argv: string[]) => Promise<void>;
-  };
-  if (typeof mod.main !== 'function') continue;
   process.stderr.write(`[bench] ${file}\n`);
-  await mod.main(process.argv.slice(2));
+  const run = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(here, file), ...process.argv.slice(2)],
+    { stdio: 'inherit' },
+  );
+  if (run.status !== 0) {
+    failed++;
+    process.stderr.write(`[bench] ${file} failed (${run.status ?? run.signal})\n`);
+  }
 }
+process.exit(failed === 0 ? 0 : 1);
