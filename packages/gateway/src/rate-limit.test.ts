@@ -1,7 +1,9 @@
-import { Redis } from '@edge/common';
+import { createFailFastRedis, createMetrics, type Logger, Redis } from '@edge/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKey } from './api-keys';
+import { loadConfig } from './config';
 import { createRedisKeyStore } from './key-store';
+import { createRateLimiter } from './rate-limit';
 import { type Answer, type GatewayFixture, startGatewayFixture } from './testing/gateway-fixture';
 import { startPrivateRedis } from './testing/private-redis';
 
@@ -144,6 +146,51 @@ describe('rate limits while Redis is down', () => {
     } finally {
       await keys.close();
       await fx.close();
+      await redis.kill();
+    }
+  });
+});
+
+describe('rate limiter degraded state', () => {
+  it('logs one warning per outage and one line on recovery, counting degraded requests', async () => {
+    const redis = await startPrivateRedis();
+    const client = createFailFastRedis(redis.url);
+    client.on('error', () => {});
+    const lines: { level: string; msg: string }[] = [];
+    const log = {
+      warn: (_fields: unknown, msg: string) => lines.push({ level: 'warn', msg }),
+      info: (msg: string) => lines.push({ level: 'info', msg }),
+    } as unknown as Logger;
+    const { registry } = createMetrics('gateway-test');
+    const limiter = createRateLimiter({
+      redis: client,
+      registry,
+      log,
+      config: loadConfig({ RATE_LIMIT_PREFIX: `test:${Date.now()}` }).rateLimit,
+    });
+    const subject = { surface: 'web', id: 'u-1', class: 'user' } as const;
+    try {
+      if (client.status !== 'ready') {
+        await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+      }
+      expect((await limiter.consume(subject)).degraded).toBe(false);
+      await redis.kill();
+      for (let i = 0; i < 5; i++) expect((await limiter.consume(subject)).degraded).toBe(true);
+      expect(lines.filter((l) => l.level === 'warn')).toHaveLength(1);
+      expect(await registry.getSingleMetricAsString('gateway_rate_limit_degraded')).toContain(
+        'gateway_rate_limit_degraded{service="gateway-test"} 1',
+      );
+      expect(
+        await registry.getSingleMetricAsString('gateway_rate_limit_degraded_requests_total'),
+      ).toContain(
+        'gateway_rate_limit_degraded_requests_total{surface="web",mode="open",service="gateway-test"} 5',
+      );
+      await redis.start();
+      await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+      expect((await limiter.consume(subject)).degraded).toBe(false);
+      expect(lines.at(-1)).toEqual({ level: 'info', msg: 'rate limiter back on Redis' });
+    } finally {
+      client.disconnect();
       await redis.kill();
     }
   });
