@@ -246,3 +246,23 @@ describe('persisted queries on mobile', () => {
     expect(fx.bff.calls()).toEqual({});
   });
 });
+
+describe('query cost', () => {
+  it('a connection page size multiplies the edges below it, through fragments', async () => {
+    const { buildSchema, parse } = await import('graphql/index.js');
+    const { measureOperations } = await import('./query-metrics');
+    const schema = buildSchema(`
+      type Query { me: User }
+      type User { id: ID! orders(first: Int): OrderConnection! friends(first: Int): [User!]! }
+      type OrderConnection { edges: [OrderEdge!]! }
+      type OrderEdge { node: Order! }
+      type Order { id: ID! items: [Item!]! }
+      type Item { id: ID! }
+    `);
+    const cost = (query: string) =>
+      measureOperations(schema, parse(query)).values().next().value?.cost;
+    // me 1 + orders 1 + 50 edges x (edge 1 + node 1 + 10 items x 1)
+    expect(cost('{ me { orders(first: 50) { edges { node { id items { id } } } } } }')).toBe(602);
+    expect(cost('{ me { ...F ...F } } fragment F on User { friends(first: 5) { id } }')).toBe(11);
+  });
+});

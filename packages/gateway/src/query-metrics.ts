@@ -68,12 +68,13 @@ export function measureOperations(
     cost: a.cost + b.cost,
   });
 
-  const listSize = (args: readonly { name: { value: string }; value: ValueNode }[]) => {
+  /** The size a field's own arguments ask for; `defaultListSize` for a variable. */
+  const sizeFrom = (args: readonly { name: { value: string }; value: ValueNode }[]) => {
     for (const arg of args) {
       if (!sizeArgs.includes(arg.name.value)) continue;
-      if (arg.value.kind === Kind.INT) return Math.max(1, Number(arg.value.value));
+      return arg.value.kind === Kind.INT ? Math.max(1, Number(arg.value.value)) : defaultListSize;
     }
-    return defaultListSize;
+    return undefined;
   };
 
   const fieldsOf = (type: GraphQLCompositeType | undefined) =>
@@ -81,9 +82,12 @@ export function measureOperations(
 
   // `parent` is undefined below a field the schema does not know: validation will refuse the
   // document, but its shape is still measured so a deep chain of unknown fields is cut early.
+  // `pageSize` carries a connection's `first` (set on a field that is not itself a list) down
+  // to the `edges`/`nodes` list below it, so `orders(first: 50) { edges { ... } }` counts 50.
   const measureSet = (
     set: SelectionSetNode,
     parent: GraphQLCompositeType | undefined,
+    pageSize?: number,
   ): QueryMetrics => {
     let total = ZERO;
     for (const selection of set.selections) {
@@ -96,12 +100,14 @@ export function measureOperations(
           continue;
         }
         const named = def ? getNamedType(def.type) : undefined;
+        const isList = def !== undefined && isListType(getNullableType(def.type));
+        const asked = sizeFrom(selection.arguments ?? []);
+        const multiplier = isList ? (asked ?? pageSize ?? defaultListSize) : 1;
         const inner = measureSet(
           selection.selectionSet,
           isCompositeType(named) ? named : undefined,
+          isList ? undefined : asked,
         );
-        const multiplier =
-          def && isListType(getNullableType(def.type)) ? listSize(selection.arguments ?? []) : 1;
         total = add(total, {
           depth: inner.depth + 1,
           aliases: inner.aliases + alias,
@@ -114,7 +120,7 @@ export function measureOperations(
           ? schema.getType(selection.typeCondition.name.value)
           : parent;
         const target = condition && isCompositeType(condition) ? condition : undefined;
-        const inner = measureSet(selection.selectionSet, target);
+        const inner = measureSet(selection.selectionSet, target, pageSize);
         total = add(total, { ...inner, directives: inner.directives + directives });
       } else {
         const inner = measureFragment(selection.name.value);
