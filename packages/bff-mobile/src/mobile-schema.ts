@@ -1,8 +1,8 @@
-import { type BffSchema, loadSchema } from '@edge/bff-runtime';
+import { type BffSchema, loadSchema, ORDER_MUTATIONS_SCHEMA } from '@edge/bff-runtime';
 import { resolvers } from './resolvers';
 
 export const mobileSchema = (): BffSchema => ({
   path: '/graphql',
-  typeDefs: loadSchema(new URL('./schema.graphql', import.meta.url)),
+  typeDefs: loadSchema(new URL('./schema.graphql', import.meta.url), ORDER_MUTATIONS_SCHEMA),
   resolvers,
 });

@@ -1,5 +1,12 @@
 import type { BffContext } from '@edge/bff-runtime';
-import { clampPage, loadOrNull, orFieldError, requireUser, toMoney } from '@edge/bff-runtime';
+import {
+  clampPage,
+  loadOrNull,
+  orderMutationResolvers as orderMutations,
+  orFieldError,
+  requireUser,
+  toMoney,
+} from '@edge/bff-runtime';
 import type { Order, Product } from '@edge/upstream';
 import type { Resolvers } from './generated/resolvers-types';
 import type { HomeModel } from './models';
@@ -27,7 +34,9 @@ function homeOf(userId: string, ctx: BffContext): HomeModel {
 
 /** Checked against the generated types of schema.graphql, like every BFF's resolver map. */
 export const resolvers: Resolvers = {
+  ...orderMutations,
   Query: {
+    orderStatus: orderMutations.Query.orderStatus,
     home: (_, __, ctx) => homeOf(requireUser(ctx), ctx),
     orderSummaries: (_, args, ctx) =>
       recentOrders(requireUser(ctx), clampPage(args.first, 10, MAX_SUMMARIES), ctx),

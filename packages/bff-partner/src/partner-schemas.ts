@@ -1,16 +1,16 @@
-import { type BffSchema, loadSchema } from '@edge/bff-runtime';
+import { type BffSchema, loadSchema, ORDER_MUTATIONS_SCHEMA } from '@edge/bff-runtime';
 import { resolversV1, resolversV2 } from './resolvers';
 
 /** Both API versions, one codebase: the edge routes /partner/v1 and /partner/v2 here. */
 export const partnerSchemas = (): BffSchema[] => [
   {
     path: '/v1/graphql',
-    typeDefs: loadSchema(new URL('./schema-v1.graphql', import.meta.url)),
+    typeDefs: loadSchema(new URL('./schema-v1.graphql', import.meta.url), ORDER_MUTATIONS_SCHEMA),
     resolvers: resolversV1,
   },
   {
     path: '/v2/graphql',
-    typeDefs: loadSchema(new URL('./schema-v2.graphql', import.meta.url)),
+    typeDefs: loadSchema(new URL('./schema-v2.graphql', import.meta.url), ORDER_MUTATIONS_SCHEMA),
     resolvers: resolversV2,
   },
 ];

@@ -1,3 +1,4 @@
+import { orderMutationResolvers as orderMutations } from '@edge/bff-runtime';
 import type { Resolvers as V1Resolvers } from './generated/v1-types';
 import type { Resolvers as V2Resolvers } from './generated/v2-types';
 import {
@@ -8,7 +9,8 @@ import {
 
 /** v1: money as cents plus currency, `createdAt`, and the deprecated `customerEmail`. */
 export const resolversV1: V1Resolvers = {
-  Query: partnerQuery,
+  ...orderMutations,
+  Query: { ...partnerQuery, orderStatus: orderMutations.Query.orderStatus },
   PartnerOrder: {
     items: order.items,
     totalCents: order.totalCents,
@@ -20,7 +22,8 @@ export const resolversV1: V1Resolvers = {
 
 /** v2: money as a Money object, `placedAt`, no customer contact data. */
 export const resolversV2: V2Resolvers = {
-  Query: partnerQuery,
+  ...orderMutations,
+  Query: { ...partnerQuery, orderStatus: orderMutations.Query.orderStatus },
   PartnerOrder: { items: order.items, total: order.total, placedAt: order.placedAt },
   PartnerOrderItem: { unitPrice: item.unitPrice },
 };

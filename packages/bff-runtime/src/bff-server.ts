@@ -11,6 +11,7 @@ import {
   type RunningServer,
   startHttpServer,
 } from '@edge/common';
+import { createSagaClient } from '@edge/saga';
 import { createServiceClients, createUpstreamMetrics, type ServiceClients } from '@edge/upstream';
 import type { DocumentNode } from 'graphql';
 import { apolloHandler } from './apollo-handler';
@@ -60,6 +61,11 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
     metrics: createUpstreamMetrics(metrics.registry),
   });
 
+  const orders = {
+    saga: createSagaClient({ baseUrl: config.sagaUrl }),
+    waitMs: config.orderWaitMs,
+  };
+
   const routes: Route[] = [];
   const servers: ApolloServer<BffContext>[] = [];
   for (const schema of options.schemas) {
@@ -86,7 +92,7 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
     await server.start();
     servers.push(server);
     const handler = apolloHandler(server, async (ctx) =>
-      buildContext(ctx, await verifyIdentity(ctx.req), clients),
+      buildContext(ctx, await verifyIdentity(ctx.req), clients, orders),
     );
     routes.push({ method: 'POST', path: schema.path, handler });
   }
@@ -107,6 +113,7 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
       await running.close();
       await Promise.all(servers.map((s) => s.stop()));
       await clients.close();
+      await orders.saga.close();
     },
   };
 }

@@ -5,41 +5,52 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 /** Repository root, so the config works from any working directory (tests, `pnpm codegen`). */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
+/** Order mutations every surface answers (order-mutations.ts). */
+const ORDER_MUTATIONS = 'packages/bff-runtime/src/order-mutations.graphql';
+
 /** Where each BFF schema's resolver types are generated, and from which schema files. */
 export const CODEGEN_TARGETS = [
   {
     output: 'packages/bff-web/src/generated/resolvers-types.ts',
-    schema: ['packages/bff-web/src/schema.graphql', 'packages/bff-web/src/schema-preview.graphql'],
+    schema: [
+      'packages/bff-web/src/schema.graphql',
+      'packages/bff-web/src/schema-preview.graphql',
+      ORDER_MUTATIONS,
+    ],
     mappers: {
       Order: '@edge/upstream#Order',
       Product: '@edge/upstream#Product',
       OrderItem: '@edge/bff-runtime#PricedItem',
       User: '../models#UserRef',
+      OrderSaga: '@edge/bff-runtime#SagaRef',
     },
   },
   {
     output: 'packages/bff-mobile/src/generated/resolvers-types.ts',
-    schema: ['packages/bff-mobile/src/schema.graphql'],
+    schema: ['packages/bff-mobile/src/schema.graphql', ORDER_MUTATIONS],
     mappers: {
       OrderSummary: '@edge/upstream#Order',
       ProductCard: '@edge/upstream#Product',
       Home: '../models#HomeModel',
+      OrderSaga: '@edge/bff-runtime#SagaRef',
     },
   },
   {
     output: 'packages/bff-partner/src/generated/v1-types.ts',
-    schema: ['packages/bff-partner/src/schema-v1.graphql'],
+    schema: ['packages/bff-partner/src/schema-v1.graphql', ORDER_MUTATIONS],
     mappers: {
       PartnerOrder: '@edge/upstream#Order',
       PartnerOrderItem: '@edge/bff-runtime#PricedItem',
+      OrderSaga: '@edge/bff-runtime#SagaRef',
     },
   },
   {
     output: 'packages/bff-partner/src/generated/v2-types.ts',
-    schema: ['packages/bff-partner/src/schema-v2.graphql'],
+    schema: ['packages/bff-partner/src/schema-v2.graphql', ORDER_MUTATIONS],
     mappers: {
       PartnerOrder: '@edge/upstream#Order',
       PartnerOrderItem: '@edge/bff-runtime#PricedItem',
+      OrderSaga: '@edge/bff-runtime#SagaRef',
     },
   },
 ] as const;

@@ -30,6 +30,7 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
       PRODUCT_SERVICE_URL: env.url('http://127.0.0.1:4011'),
       USER_SERVICE_URL: env.url('http://127.0.0.1:4012'),
       SAGA_URL: env.url('http://127.0.0.1:4020'),
+      ORDER_WAIT_MS: env.int(3000),
       UPSTREAM_TIMEOUT_MS: positiveInt(),
       UPSTREAM_CONNECTIONS: positiveInt(),
       UPSTREAM_CAPACITY: positiveInt(),
@@ -83,6 +84,7 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
           user: c.USER_SERVICE_URL,
         },
         sagaUrl: c.SAGA_URL,
+        orderWaitMs: c.ORDER_WAIT_MS,
         upstreams,
       };
     });

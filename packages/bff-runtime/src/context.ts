@@ -1,7 +1,15 @@
 import type { Identity, Logger, RequestContext } from '@edge/common';
 import { AppError, ErrorCode, propagationHeaders } from '@edge/common';
+import type { SagaClient } from '@edge/saga';
 import { type CallOptions, createLoaders, type Loaders, type ServiceClients } from '@edge/upstream';
 import { StaleRecorder } from './stale-recorder';
+
+/** The order orchestrator as the mutations see it. */
+export interface OrderDeps {
+  saga: SagaClient;
+  /** How long a mutation waits for its saga's outcome before answering the current status. */
+  waitMs: number;
+}
 
 /** What every resolver receives: who is calling, per-request loaders, and shared clients. */
 export interface BffContext {
@@ -11,6 +19,7 @@ export interface BffContext {
   /** Request id and trace context for every upstream call, and where stale answers are noted. */
   call: CallOptions;
   stale: StaleRecorder;
+  orders: OrderDeps;
   log: Logger;
 }
 
@@ -18,10 +27,12 @@ export function buildContext(
   ctx: RequestContext,
   identity: Identity,
   clients: ServiceClients,
+  orders: OrderDeps,
 ): BffContext {
   const stale = new StaleRecorder();
   const call: CallOptions = { headers: propagationHeaders(ctx), onStale: stale.record };
-  return { identity, clients, call, stale, loaders: createLoaders(clients, call), log: ctx.log };
+  const loaders = createLoaders(clients, call);
+  return { identity, clients, call, stale, orders, loaders, log: ctx.log };
 }
 
 /** The signed-in user's id, or UNAUTHENTICATED for callers that are not end users. */

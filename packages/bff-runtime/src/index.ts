@@ -1,7 +1,9 @@
+export type { SagaRef } from '@edge/saga';
 export * from './bff-server';
 export * from './config';
 export * from './context';
 export * from './error-format';
+export * from './order-mutations';
 export * from './priced-item';
 export * from './resolver-helpers';
 export * from './stale-plugin';

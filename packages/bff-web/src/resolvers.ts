@@ -1,6 +1,7 @@
 import {
   clampPage,
   loadOrNull,
+  orderMutationResolvers as orderMutations,
   orFieldError,
   pricedItems,
   requireUser,
@@ -17,7 +18,9 @@ export const MAX_PAGE = 100;
  * type-checking. Every upstream read goes through the context's loaders or resilient clients.
  */
 export const resolvers: Resolvers = {
+  ...orderMutations,
   Query: {
+    orderStatus: orderMutations.Query.orderStatus,
     // Only the id: name, email and orders are separate fields, so one failing service nulls its
     // own fields and the rest of `me` still answers.
     me: (_, __, ctx) => ({ id: requireUser(ctx) }),

@@ -135,7 +135,9 @@ describe('bff-web resilience', () => {
     );
     const slowest = Math.max(...answers.map((a) => a.ms));
     console.info(`slow product: slowest answer ${slowest} ms, all in ${Date.now() - started} ms`);
-    expect(slowest).toBeLessThan(timeoutMs + 250);
+    // The service answers after 5 s; the margin absorbs a loaded 2-core CI box, and is still far
+    // below what waiting on the service would cost.
+    expect(slowest).toBeLessThan(timeoutMs + 1000);
     for (const { res } of answers) {
       expect(res.body.data).toEqual({ me: { id: 'u-1' }, product: null });
       expect(res.body.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_UNAVAILABLE');

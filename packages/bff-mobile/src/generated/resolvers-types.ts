@@ -1,7 +1,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Order as OrderModel, Product as ProductModel } from '@edge/upstream';
 import type { HomeModel as HomeModelModel } from '../models';
-import type { BffContext } from '@edge/bff-runtime';
+import type { SagaRef as SagaRefModel, BffContext } from '@edge/bff-runtime';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
@@ -30,6 +30,53 @@ export type Money = {
   currency: Scalars['String']['output'];
 };
 
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Cancels one of the caller's orders: completed steps are compensated (refund included). */
+  cancelOrder: OrderSaga;
+  /** Starts the order saga; waits a bounded time for its outcome, then answers its current status. */
+  placeOrder: OrderSaga;
+};
+
+
+export type MutationCancelOrderArgs = {
+  id: Scalars['ID']['input'];
+  idempotencyKey: Scalars['String']['input'];
+};
+
+
+export type MutationPlaceOrderArgs = {
+  input: PlaceOrderInput;
+};
+
+export type OrderLineInput = {
+  productId: Scalars['ID']['input'];
+  /** 1 to 1000. */
+  quantity: Scalars['Int']['input'];
+};
+
+export type OrderSaga = {
+  __typename?: 'OrderSaga';
+  /** The saga's id: pass it to orderStatus. */
+  id: Scalars['ID']['output'];
+  /** The order's id, once the order exists. */
+  orderId: Maybe<Scalars['ID']['output']>;
+  status: OrderSagaStatus;
+};
+
+/**
+ * Where an order's saga stands. COMPLETED and COMPENSATED are final for clients; DEAD_LETTERED
+ * means operators have been alerted and will finish it; poll orderStatus until it changes.
+ */
+export type OrderSagaStatus =
+  | 'COMPENSATED'
+  | 'COMPENSATING'
+  | 'COMPLETED'
+  | 'DEAD_LETTERED'
+  | 'PENDING'
+  | 'RESOLVED'
+  | 'RUNNING';
+
 export type OrderSummary = {
   __typename?: 'OrderSummary';
   id: Scalars['ID']['output'];
@@ -38,6 +85,18 @@ export type OrderSummary = {
   status: Scalars['String']['output'];
   total: Money;
   updatedAt: Scalars['String']['output'];
+};
+
+export type PlaceOrderInput = {
+  /** Partner surface only: the customer the order is placed for. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /**
+   * Chosen by the client, unique per order attempt: retrying with the same key returns the same
+   * saga instead of placing a second order.
+   */
+  idempotencyKey: Scalars['String']['input'];
+  /** 1 to 50 lines. */
+  items: Array<OrderLineInput>;
 };
 
 export type ProductCard = {
@@ -55,8 +114,19 @@ export type Query = {
   __typename?: 'Query';
   /** Everything the app's first screen needs, in one round trip. */
   home: Home;
+  /** One of the caller's order sagas; null when unknown or someone else's. */
+  orderStatus: Maybe<OrderSaga>;
   /** The signed-in user's orders, newest first. */
   orderSummaries: Maybe<Array<OrderSummary>>;
+};
+
+
+/**
+ * Compact shapes for small screens. Parts served by a failing service are null with an
+ * UPSTREAM_UNAVAILABLE error naming it; stale parts are listed in `extensions.stale`.
+ */
+export type QueryOrderStatusArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -146,7 +216,12 @@ export type ResolversTypes = {
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Money: ResolverTypeWrapper<Money>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  OrderLineInput: OrderLineInput;
+  OrderSaga: ResolverTypeWrapper<SagaRefModel>;
+  OrderSagaStatus: OrderSagaStatus;
   OrderSummary: ResolverTypeWrapper<OrderModel>;
+  PlaceOrderInput: PlaceOrderInput;
   ProductCard: ResolverTypeWrapper<ProductModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -160,7 +235,11 @@ export type ResolversParentTypes = {
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Money: Money;
+  Mutation: Record<PropertyKey, never>;
+  OrderLineInput: OrderLineInput;
+  OrderSaga: SagaRefModel;
   OrderSummary: OrderModel;
+  PlaceOrderInput: PlaceOrderInput;
   ProductCard: ProductModel;
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
@@ -185,6 +264,17 @@ export type MoneyResolvers<ContextType = BffContext, ParentType extends Resolver
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type MutationResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  cancelOrder?: Resolver<ResolversTypes['OrderSaga'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'id' | 'idempotencyKey'>>;
+  placeOrder?: Resolver<ResolversTypes['OrderSaga'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
+};
+
+export type OrderSagaResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['OrderSaga'] = ResolversParentTypes['OrderSaga']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  orderId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['OrderSagaStatus'], ParentType, ContextType>;
+};
+
 export type OrderSummaryResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['OrderSummary'] = ResolversParentTypes['OrderSummary']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   itemCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -201,6 +291,7 @@ export type ProductCardResolvers<ContextType = BffContext, ParentType extends Re
 
 export type QueryResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   home?: Resolver<ResolversTypes['Home'], ParentType, ContextType>;
+  orderStatus?: Resolver<Maybe<ResolversTypes['OrderSaga']>, ParentType, ContextType, RequireFields<QueryOrderStatusArgs, 'id'>>;
   orderSummaries?: Resolver<Maybe<Array<ResolversTypes['OrderSummary']>>, ParentType, ContextType, RequireFields<QueryOrderSummariesArgs, 'first'>>;
 };
 
@@ -211,6 +302,8 @@ export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<Resolv
 export type Resolvers<ContextType = BffContext> = {
   Home?: HomeResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  OrderSaga?: OrderSagaResolvers<ContextType>;
   OrderSummary?: OrderSummaryResolvers<ContextType>;
   ProductCard?: ProductCardResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Order as OrderModel } from '@edge/upstream';
-import type { PricedItem as PricedItemModel, BffContext } from '@edge/bff-runtime';
+import type { PricedItem as PricedItemModel, SagaRef as SagaRefModel, BffContext } from '@edge/bff-runtime';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
@@ -13,6 +13,53 @@ export type Scalars = {
   Float: { input: number; output: number; }
   link__Import: { input: unknown; output: unknown; }
 };
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Cancels one of the caller's orders: completed steps are compensated (refund included). */
+  cancelOrder: OrderSaga;
+  /** Starts the order saga; waits a bounded time for its outcome, then answers its current status. */
+  placeOrder: OrderSaga;
+};
+
+
+export type MutationCancelOrderArgs = {
+  id: Scalars['ID']['input'];
+  idempotencyKey: Scalars['String']['input'];
+};
+
+
+export type MutationPlaceOrderArgs = {
+  input: PlaceOrderInput;
+};
+
+export type OrderLineInput = {
+  productId: Scalars['ID']['input'];
+  /** 1 to 1000. */
+  quantity: Scalars['Int']['input'];
+};
+
+export type OrderSaga = {
+  __typename?: 'OrderSaga';
+  /** The saga's id: pass it to orderStatus. */
+  id: Scalars['ID']['output'];
+  /** The order's id, once the order exists. */
+  orderId: Maybe<Scalars['ID']['output']>;
+  status: OrderSagaStatus;
+};
+
+/**
+ * Where an order's saga stands. COMPLETED and COMPENSATED are final for clients; DEAD_LETTERED
+ * means operators have been alerted and will finish it; poll orderStatus until it changes.
+ */
+export type OrderSagaStatus =
+  | 'COMPENSATED'
+  | 'COMPENSATING'
+  | 'COMPLETED'
+  | 'DEAD_LETTERED'
+  | 'PENDING'
+  | 'RESOLVED'
+  | 'RUNNING';
 
 export type PartnerOrder = {
   __typename?: 'PartnerOrder';
@@ -39,6 +86,18 @@ export type PartnerOrderItem = {
   unitPriceCents: Scalars['Int']['output'];
 };
 
+export type PlaceOrderInput = {
+  /** Partner surface only: the customer the order is placed for. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /**
+   * Chosen by the client, unique per order attempt: retrying with the same key returns the same
+   * saga instead of placing a second order.
+   */
+  idempotencyKey: Scalars['String']['input'];
+  /** 1 to 50 lines. */
+  items: Array<OrderLineInput>;
+};
+
 /**
  * Partner API v1. Every order is one placed through the calling partner's keys; another
  * partner's orders do not exist for you.
@@ -47,6 +106,8 @@ export type Query = {
   __typename?: 'Query';
   /** One of your orders; null when it does not exist or is not yours. */
   order: Maybe<PartnerOrder>;
+  /** One of the caller's order sagas; null when unknown or someone else's. */
+  orderStatus: Maybe<OrderSaga>;
   /** Your orders, newest first. */
   orders: Maybe<Array<PartnerOrder>>;
 };
@@ -57,6 +118,15 @@ export type Query = {
  * partner's orders do not exist for you.
  */
 export type QueryOrderArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Partner API v1. Every order is one placed through the calling partner's keys; another
+ * partner's orders do not exist for you.
+ */
+export type QueryOrderStatusArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -145,8 +215,13 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  OrderLineInput: OrderLineInput;
+  OrderSaga: ResolverTypeWrapper<SagaRefModel>;
+  OrderSagaStatus: OrderSagaStatus;
   PartnerOrder: ResolverTypeWrapper<OrderModel>;
   PartnerOrderItem: ResolverTypeWrapper<PricedItemModel>;
+  PlaceOrderInput: PlaceOrderInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
@@ -157,8 +232,12 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
+  Mutation: Record<PropertyKey, never>;
+  OrderLineInput: OrderLineInput;
+  OrderSaga: SagaRefModel;
   PartnerOrder: OrderModel;
   PartnerOrderItem: PricedItemModel;
+  PlaceOrderInput: PlaceOrderInput;
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
   link__Import: Scalars['link__Import']['output'];
@@ -170,6 +249,17 @@ export type LinkDirectiveArgs = {
 };
 
 export type LinkDirectiveResolver<Result, Parent, ContextType = BffContext, Args = LinkDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
+export type MutationResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  cancelOrder?: Resolver<ResolversTypes['OrderSaga'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'id' | 'idempotencyKey'>>;
+  placeOrder?: Resolver<ResolversTypes['OrderSaga'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
+};
+
+export type OrderSagaResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['OrderSaga'] = ResolversParentTypes['OrderSaga']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  orderId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['OrderSagaStatus'], ParentType, ContextType>;
+};
 
 export type PartnerOrderResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['PartnerOrder'] = ResolversParentTypes['PartnerOrder']> = {
   createdAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -190,6 +280,7 @@ export type PartnerOrderItemResolvers<ContextType = BffContext, ParentType exten
 
 export type QueryResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   order?: Resolver<Maybe<ResolversTypes['PartnerOrder']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
+  orderStatus?: Resolver<Maybe<ResolversTypes['OrderSaga']>, ParentType, ContextType, RequireFields<QueryOrderStatusArgs, 'id'>>;
   orders?: Resolver<Maybe<Array<ResolversTypes['PartnerOrder']>>, ParentType, ContextType, RequireFields<QueryOrdersArgs, 'first'>>;
 };
 
@@ -198,6 +289,8 @@ export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<Resolv
 }
 
 export type Resolvers<ContextType = BffContext> = {
+  Mutation?: MutationResolvers<ContextType>;
+  OrderSaga?: OrderSagaResolvers<ContextType>;
   PartnerOrder?: PartnerOrderResolvers<ContextType>;
   PartnerOrderItem?: PartnerOrderItemResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Order as OrderModel } from '@edge/upstream';
-import type { PricedItem as PricedItemModel, BffContext } from '@edge/bff-runtime';
+import type { PricedItem as PricedItemModel, SagaRef as SagaRefModel, BffContext } from '@edge/bff-runtime';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
@@ -21,6 +21,53 @@ export type Money = {
   currency: Scalars['String']['output'];
 };
 
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Cancels one of the caller's orders: completed steps are compensated (refund included). */
+  cancelOrder: OrderSaga;
+  /** Starts the order saga; waits a bounded time for its outcome, then answers its current status. */
+  placeOrder: OrderSaga;
+};
+
+
+export type MutationCancelOrderArgs = {
+  id: Scalars['ID']['input'];
+  idempotencyKey: Scalars['String']['input'];
+};
+
+
+export type MutationPlaceOrderArgs = {
+  input: PlaceOrderInput;
+};
+
+export type OrderLineInput = {
+  productId: Scalars['ID']['input'];
+  /** 1 to 1000. */
+  quantity: Scalars['Int']['input'];
+};
+
+export type OrderSaga = {
+  __typename?: 'OrderSaga';
+  /** The saga's id: pass it to orderStatus. */
+  id: Scalars['ID']['output'];
+  /** The order's id, once the order exists. */
+  orderId: Maybe<Scalars['ID']['output']>;
+  status: OrderSagaStatus;
+};
+
+/**
+ * Where an order's saga stands. COMPLETED and COMPENSATED are final for clients; DEAD_LETTERED
+ * means operators have been alerted and will finish it; poll orderStatus until it changes.
+ */
+export type OrderSagaStatus =
+  | 'COMPENSATED'
+  | 'COMPENSATING'
+  | 'COMPLETED'
+  | 'DEAD_LETTERED'
+  | 'PENDING'
+  | 'RESOLVED'
+  | 'RUNNING';
+
 export type PartnerOrder = {
   __typename?: 'PartnerOrder';
   id: Scalars['ID']['output'];
@@ -39,6 +86,18 @@ export type PartnerOrderItem = {
   unitPrice: Money;
 };
 
+export type PlaceOrderInput = {
+  /** Partner surface only: the customer the order is placed for. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /**
+   * Chosen by the client, unique per order attempt: retrying with the same key returns the same
+   * saga instead of placing a second order.
+   */
+  idempotencyKey: Scalars['String']['input'];
+  /** 1 to 50 lines. */
+  items: Array<OrderLineInput>;
+};
+
 /**
  * Partner API v2. Every order is one placed through the calling partner's keys; another
  * partner's orders do not exist for you. Changes from v1: money is a Money object, `createdAt`
@@ -48,6 +107,8 @@ export type Query = {
   __typename?: 'Query';
   /** One of your orders; null when it does not exist or is not yours. */
   order: Maybe<PartnerOrder>;
+  /** One of the caller's order sagas; null when unknown or someone else's. */
+  orderStatus: Maybe<OrderSaga>;
   /** Your orders, newest first. */
   orders: Maybe<Array<PartnerOrder>>;
 };
@@ -59,6 +120,16 @@ export type Query = {
  * is `placedAt`, and `customerEmail` is gone.
  */
 export type QueryOrderArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Partner API v2. Every order is one placed through the calling partner's keys; another
+ * partner's orders do not exist for you. Changes from v1: money is a Money object, `createdAt`
+ * is `placedAt`, and `customerEmail` is gone.
+ */
+export type QueryOrderStatusArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -149,8 +220,13 @@ export type ResolversTypes = {
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Money: ResolverTypeWrapper<Money>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  OrderLineInput: OrderLineInput;
+  OrderSaga: ResolverTypeWrapper<SagaRefModel>;
+  OrderSagaStatus: OrderSagaStatus;
   PartnerOrder: ResolverTypeWrapper<OrderModel>;
   PartnerOrderItem: ResolverTypeWrapper<PricedItemModel>;
+  PlaceOrderInput: PlaceOrderInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
@@ -162,8 +238,12 @@ export type ResolversParentTypes = {
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Money: Money;
+  Mutation: Record<PropertyKey, never>;
+  OrderLineInput: OrderLineInput;
+  OrderSaga: SagaRefModel;
   PartnerOrder: OrderModel;
   PartnerOrderItem: PricedItemModel;
+  PlaceOrderInput: PlaceOrderInput;
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
   link__Import: Scalars['link__Import']['output'];
@@ -179,6 +259,17 @@ export type LinkDirectiveResolver<Result, Parent, ContextType = BffContext, Args
 export type MoneyResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = {
   amountCents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  cancelOrder?: Resolver<ResolversTypes['OrderSaga'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'id' | 'idempotencyKey'>>;
+  placeOrder?: Resolver<ResolversTypes['OrderSaga'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
+};
+
+export type OrderSagaResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['OrderSaga'] = ResolversParentTypes['OrderSaga']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  orderId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['OrderSagaStatus'], ParentType, ContextType>;
 };
 
 export type PartnerOrderResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['PartnerOrder'] = ResolversParentTypes['PartnerOrder']> = {
@@ -198,6 +289,7 @@ export type PartnerOrderItemResolvers<ContextType = BffContext, ParentType exten
 
 export type QueryResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   order?: Resolver<Maybe<ResolversTypes['PartnerOrder']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
+  orderStatus?: Resolver<Maybe<ResolversTypes['OrderSaga']>, ParentType, ContextType, RequireFields<QueryOrderStatusArgs, 'id'>>;
   orders?: Resolver<Maybe<Array<ResolversTypes['PartnerOrder']>>, ParentType, ContextType, RequireFields<QueryOrdersArgs, 'first'>>;
 };
 
@@ -207,6 +299,8 @@ export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<Resolv
 
 export type Resolvers<ContextType = BffContext> = {
   Money?: MoneyResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
+  OrderSaga?: OrderSagaResolvers<ContextType>;
   PartnerOrder?: PartnerOrderResolvers<ContextType>;
   PartnerOrderItem?: PartnerOrderItemResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Order as OrderModel, Product as ProductModel } from '@edge/upstream';
-import type { PricedItem as PricedItemModel, BffContext } from '@edge/bff-runtime';
+import type { PricedItem as PricedItemModel, SagaRef as SagaRefModel, BffContext } from '@edge/bff-runtime';
 import type { UserRef as UserRefModel } from '../models';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -21,6 +21,25 @@ export type Money = {
   __typename?: 'Money';
   amountCents: Scalars['Int']['output'];
   currency: Scalars['String']['output'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Cancels one of the caller's orders: completed steps are compensated (refund included). */
+  cancelOrder: OrderSaga;
+  /** Starts the order saga; waits a bounded time for its outcome, then answers its current status. */
+  placeOrder: OrderSaga;
+};
+
+
+export type MutationCancelOrderArgs = {
+  id: Scalars['ID']['input'];
+  idempotencyKey: Scalars['String']['input'];
+};
+
+
+export type MutationPlaceOrderArgs = {
+  input: PlaceOrderInput;
 };
 
 export type Order = {
@@ -56,10 +75,50 @@ export type OrderItem = {
   unitPrice: Money;
 };
 
+export type OrderLineInput = {
+  productId: Scalars['ID']['input'];
+  /** 1 to 1000. */
+  quantity: Scalars['Int']['input'];
+};
+
+export type OrderSaga = {
+  __typename?: 'OrderSaga';
+  /** The saga's id: pass it to orderStatus. */
+  id: Scalars['ID']['output'];
+  /** The order's id, once the order exists. */
+  orderId: Maybe<Scalars['ID']['output']>;
+  status: OrderSagaStatus;
+};
+
+/**
+ * Where an order's saga stands. COMPLETED and COMPENSATED are final for clients; DEAD_LETTERED
+ * means operators have been alerted and will finish it; poll orderStatus until it changes.
+ */
+export type OrderSagaStatus =
+  | 'COMPENSATED'
+  | 'COMPENSATING'
+  | 'COMPLETED'
+  | 'DEAD_LETTERED'
+  | 'PENDING'
+  | 'RESOLVED'
+  | 'RUNNING';
+
 export type PageInfo = {
   __typename?: 'PageInfo';
   endCursor: Maybe<Scalars['String']['output']>;
   hasNextPage: Scalars['Boolean']['output'];
+};
+
+export type PlaceOrderInput = {
+  /** Partner surface only: the customer the order is placed for. */
+  customerId?: InputMaybe<Scalars['ID']['input']>;
+  /**
+   * Chosen by the client, unique per order attempt: retrying with the same key returns the same
+   * saga instead of placing a second order.
+   */
+  idempotencyKey: Scalars['String']['input'];
+  /** 1 to 50 lines. */
+  items: Array<OrderLineInput>;
 };
 
 export type Product = {
@@ -84,6 +143,8 @@ export type Query = {
   me: User;
   /** One of the signed-in user's orders; null when it does not exist or is someone else's. */
   order: Maybe<Order>;
+  /** One of the caller's order sagas; null when unknown or someone else's. */
+  orderStatus: Maybe<OrderSaga>;
   /** A product page; null when the product does not exist. */
   product: Maybe<Product>;
   /** The catalogue from its start, for browsing. */
@@ -99,6 +160,16 @@ export type Query = {
  * the rest of the answer still comes back. Stale parts are listed in `extensions.stale`.
  */
 export type QueryOrderArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+/**
+ * Fields served by another service are nullable: when that service is down and no last good
+ * value is cached, the field is null with an UPSTREAM_UNAVAILABLE error naming the service, and
+ * the rest of the answer still comes back. Stale parts are listed in `extensions.stale`.
+ */
+export type QueryOrderStatusArgs = {
   id: Scalars['ID']['input'];
 };
 
@@ -226,11 +297,16 @@ export type ResolversTypes = {
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Money: ResolverTypeWrapper<Money>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Order: ResolverTypeWrapper<OrderModel>;
   OrderConnection: ResolverTypeWrapper<Omit<OrderConnection, 'edges'> & { edges: Array<ResolversTypes['OrderEdge']> }>;
   OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
   OrderItem: ResolverTypeWrapper<PricedItemModel>;
+  OrderLineInput: OrderLineInput;
+  OrderSaga: ResolverTypeWrapper<SagaRefModel>;
+  OrderSagaStatus: OrderSagaStatus;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PlaceOrderInput: PlaceOrderInput;
   Product: ResolverTypeWrapper<ProductModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -244,11 +320,15 @@ export type ResolversParentTypes = {
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Money: Money;
+  Mutation: Record<PropertyKey, never>;
   Order: OrderModel;
   OrderConnection: Omit<OrderConnection, 'edges'> & { edges: Array<ResolversParentTypes['OrderEdge']> };
   OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
   OrderItem: PricedItemModel;
+  OrderLineInput: OrderLineInput;
+  OrderSaga: SagaRefModel;
   PageInfo: PageInfo;
+  PlaceOrderInput: PlaceOrderInput;
   Product: ProductModel;
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
@@ -266,6 +346,11 @@ export type LinkDirectiveResolver<Result, Parent, ContextType = BffContext, Args
 export type MoneyResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = {
   amountCents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  cancelOrder?: Resolver<ResolversTypes['OrderSaga'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'id' | 'idempotencyKey'>>;
+  placeOrder?: Resolver<ResolversTypes['OrderSaga'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
 };
 
 export type OrderResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order']> = {
@@ -294,6 +379,12 @@ export type OrderItemResolvers<ContextType = BffContext, ParentType extends Reso
   unitPrice?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
 };
 
+export type OrderSagaResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['OrderSaga'] = ResolversParentTypes['OrderSaga']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  orderId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['OrderSagaStatus'], ParentType, ContextType>;
+};
+
 export type PageInfoResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -311,6 +402,7 @@ export type ProductResolvers<ContextType = BffContext, ParentType extends Resolv
 export type QueryResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
+  orderStatus?: Resolver<Maybe<ResolversTypes['OrderSaga']>, ParentType, ContextType, RequireFields<QueryOrderStatusArgs, 'id'>>;
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductArgs, 'id'>>;
   products?: Resolver<Maybe<Array<ResolversTypes['Product']>>, ParentType, ContextType, RequireFields<QueryProductsArgs, 'first'>>;
   searchProducts?: Resolver<Maybe<Array<ResolversTypes['Product']>>, ParentType, ContextType, RequireFields<QuerySearchProductsArgs, 'first' | 'query'>>;
@@ -329,10 +421,12 @@ export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<Resolv
 
 export type Resolvers<ContextType = BffContext> = {
   Money?: MoneyResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   OrderConnection?: OrderConnectionResolvers<ContextType>;
   OrderEdge?: OrderEdgeResolvers<ContextType>;
   OrderItem?: OrderItemResolvers<ContextType>;
+  OrderSaga?: OrderSagaResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from './harness';
+
+const PLACE = `mutation Place($input: PlaceOrderInput!) {
+  placeOrder(input: $input) { id status orderId }
+}`;
+const STATUS = 'query S($id: ID!) { orderStatus(id: $id) { id status orderId } }';
+const CANCEL = `mutation C($id: ID!, $key: String!) {
+  cancelOrder(id: $id, idempotencyKey: $key) { id status orderId }
+}`;
+
+const line = { productId: 'p-1', quantity: 1 };
+
+interface Ledger {
+  orders: Record<string, { charges: unknown[]; refunds: unknown[] }>;
+}
+
+describe('order mutations on every surface go through the saga orchestrator', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const ledger = async (): Promise<Ledger> =>
+    (await (await fetch(`${stack.urls.mock.payment}/__ledger`)).json()) as Ledger;
+
+  it('web: placeOrder completes, and a retry with the same key returns the same saga', async () => {
+    const token = await stack.token('web', 'u-7');
+    const input = { idempotencyKey: randomUUID(), items: [line] };
+    const first = await stack.gql('/web/graphql', PLACE, { token }, { input });
+    expect(first.body.errors).toBeUndefined();
+    expect(first.body.data.placeOrder.status).toBe('COMPLETED');
+    const again = await stack.gql('/web/graphql', PLACE, { token }, { input });
+    expect(again.body.data.placeOrder.id).toBe(first.body.data.placeOrder.id);
+    const orderId = first.body.data.placeOrder.orderId as string;
+    expect((await ledger()).orders[orderId]?.charges).toHaveLength(1);
+  });
+
+  it('two users choosing the same idempotency key get two different orders', async () => {
+    const idempotencyKey = randomUUID();
+    const [a, b] = await Promise.all(
+      ['u-8', 'u-9'].map(async (user) =>
+        stack.gql(
+          '/web/graphql',
+          PLACE,
+          { token: await stack.token('web', user) },
+          { input: { idempotencyKey, items: [line] } },
+        ),
+      ),
+    );
+    expect(a?.body.data.placeOrder.id).not.toBe(b?.body.data.placeOrder.id);
+  });
+
+  it('orderStatus shows the owner their saga and nobody else', async () => {
+    const owner = await stack.token('mobile', 'u-10');
+    const placed = await stack.gql(
+      '/mobile/graphql',
+      PLACE,
+      { token: owner },
+      { input: { idempotencyKey: randomUUID(), items: [line] } },
+    );
+    const id = placed.body.data.placeOrder.id as string;
+    const mine = await stack.gql('/mobile/graphql', STATUS, { token: owner }, { id });
+    expect(mine.body.data.orderStatus).toMatchObject({ id, status: 'COMPLETED' });
+    const stranger = await stack.token('mobile', 'u-11');
+    const theirs = await stack.gql('/mobile/graphql', STATUS, { token: stranger }, { id });
+    expect(theirs.body.data.orderStatus).toBeNull();
+  });
+
+  it('cancelOrder refunds the customer exactly once; a stranger gets NOT_FOUND', async () => {
+    const token = await stack.token('web', 'u-12');
+    const placed = await stack.gql(
+      '/web/graphql',
+      PLACE,
+      { token },
+      { input: { idempotencyKey: randomUUID(), items: [line] } },
+    );
+    const orderId = placed.body.data.placeOrder.orderId as string;
+    const stranger = await stack.token('web', 'u-13');
+    const denied = await stack.gql(
+      '/web/graphql',
+      CANCEL,
+      { token: stranger },
+      { id: orderId, key: randomUUID() },
+    );
+    expect(denied.body.errors[0].extensions.code).toBe('NOT_FOUND');
+    const key = randomUUID();
+    const cancelled = await stack.gql('/web/graphql', CANCEL, { token }, { id: orderId, key });
+    expect(cancelled.body.data.cancelOrder.status).toBe('COMPENSATED');
+    await stack.gql('/web/graphql', CANCEL, { token }, { id: orderId, key });
+    expect((await ledger()).orders[orderId]?.refunds).toHaveLength(1);
+  });
+
+  it('partner placeOrder needs a customer and is scoped to the partner', async () => {
+    const apiKey = await stack.partnerKey({
+      partnerId: 'partner-acme',
+      versions: ['v2'],
+      tier: 'pro',
+    });
+    const missing = await stack.gql(
+      '/partner/v2/graphql',
+      PLACE,
+      { apiKey },
+      { input: { idempotencyKey: randomUUID(), items: [line] } },
+    );
+    expect(missing.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    const placed = await stack.gql(
+      '/partner/v2/graphql',
+      PLACE,
+      { apiKey },
+      { input: { idempotencyKey: randomUUID(), items: [line], customerId: 'u-14' } },
+    );
+    expect(placed.body.data.placeOrder.status).toBe('COMPLETED');
+    const orders = await stack.gql('/partner/v2/graphql', '{ orders(first: 5) { id } }', {
+      apiKey,
+    });
+    const ids = (orders.body.data.orders as { id: string }[]).map((o) => o.id);
+    expect(ids).toContain(placed.body.data.placeOrder.orderId);
+  });
+
+  it('invalid order input returns BAD_USER_INPUT and reaches no service', async () => {
+    const token = await stack.token('web', 'u-15');
+    await stack.mock.resetCalls('order');
+    const res = await stack.gql(
+      '/web/graphql',
+      PLACE,
+      { token },
+      { input: { idempotencyKey: randomUUID(), items: [{ productId: 'p-1', quantity: 0 }] } },
+    );
+    expect(res.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(await stack.mock.calls('order')).toEqual({});
+  });
+});
