@@ -1,3 +1,4 @@
+export * from './alerts';
 export * from './body';
 export * from './config';
 export * from './dev-token';

@@ -1,5 +1,4 @@
-import type { Logger } from '@edge/common';
-import { request } from 'undici';
+import { type AlertChannel, createAlertChannel, type Logger } from '@edge/common';
 import type { SagaMetrics } from './saga-metrics';
 import type { SagaStore } from './saga-store';
 
@@ -39,9 +38,11 @@ export class DlqAlertEvaluator {
   private lastSentAt = 0;
   private running: Promise<void> | undefined;
   private readonly now: () => number;
+  private readonly channel: AlertChannel;
 
   constructor(private readonly options: DlqAlertOptions) {
     this.now = options.now ?? Date.now;
+    this.channel = createAlertChannel({ webhookUrl: options.webhookUrl, log: options.log });
   }
 
   start(): void {
@@ -94,22 +95,7 @@ export class DlqAlertEvaluator {
   }
 
   private async notify(payload: DlqAlert): Promise<boolean> {
-    const { webhookUrl, metrics, log } = this.options;
-    metrics.alerts.inc({ state: payload.state });
-    if (!webhookUrl) return true;
-    try {
-      const response = await request(webhookUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(payload),
-        signal: AbortSignal.timeout(2_000),
-      });
-      await response.body.dump();
-      if (response.statusCode >= 300) throw new Error(`webhook answered ${response.statusCode}`);
-      return true;
-    } catch (err) {
-      log.warn({ err }, 'alert webhook failed; retrying on the next evaluation');
-      return false;
-    }
+    this.options.metrics.alerts.inc({ state: payload.state });
+    return this.channel.send(payload);
   }
 }

@@ -1,5 +1,14 @@
+import type { ProductChangeType } from '@edge/projection';
+import { type AuditEntry, ProductAudit } from './product-audit';
+import { NO_PRODUCT_EVENTS, type ProductEventSink } from './product-event-publisher';
 import { generateSeed, type SeedData } from './seed';
 import type { Order, Product, User } from './types';
+
+/** Who asked for a product change and why; kept in the audit and carried by the event. */
+export interface ChangeCause {
+  actor: string;
+  reason: string;
+}
 
 /**
  * The live users, products and orders shared by the order, product, user and inventory mocks
@@ -13,10 +22,15 @@ export class Catalog {
   /** Order lists per owner, newest first, kept in step with `orders` by `addOrder`. */
   readonly ordersByUser = new Map<string, Order[]>();
   readonly ordersByPartner = new Map<string, Order[]>();
+  readonly audit = new ProductAudit();
   private readonly pristine: SeedData;
   private nextOrderNumber = 1;
+  private nextProductNumber = 1;
 
-  constructor(seed?: number) {
+  constructor(
+    seed?: number,
+    private readonly events: ProductEventSink = NO_PRODUCT_EVENTS,
+  ) {
     this.pristine = generateSeed(seed);
     this.reset();
   }
@@ -33,6 +47,41 @@ export class Catalog {
     for (const product of products) this.products.set(product.id, product);
     for (const order of orders) this.addOrder(order);
     this.nextOrderNumber = orders.length + 1;
+    this.nextProductNumber = products.length + 1;
+    this.audit.reset();
+    // Versions start over with the seed, so the stream gets a new epoch and the whole catalogue.
+    void this.events.snapshot(products);
+  }
+
+  newProductId(): string {
+    return `p-${this.nextProductNumber++}`;
+  }
+
+  /**
+   * The one way a product changes: `mutate` runs synchronously, the version grows by one, the
+   * change is audited and appended to the event stream in that order. Synchronous up to the
+   * append, so a version check before it and the write cannot interleave with another request.
+   * Resolves false when the event could not be published (the change itself stands).
+   */
+  changeProduct(
+    product: Product,
+    type: Exclude<ProductChangeType, 'product_snapshot'>,
+    cause: ChangeCause,
+    mutate: (product: Product) => void,
+  ): Promise<boolean> {
+    const before = { priceCents: product.priceCents, stock: product.stock };
+    const created = !this.products.has(product.id);
+    mutate(product);
+    if (created) this.products.set(product.id, product);
+    else product.version += 1;
+    const changes: AuditEntry['changes'] = {};
+    for (const field of ['priceCents', 'stock'] as const) {
+      if (created || before[field] !== product[field])
+        changes[field] = { from: created ? null : before[field], to: product[field] };
+    }
+    const at = new Date().toISOString();
+    this.audit.record(product.id, { version: product.version, type, ...cause, at, changes });
+    return this.events.change(type, product, cause.actor, cause.reason);
   }
 
   newOrderId(): string {

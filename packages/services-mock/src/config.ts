@@ -1,4 +1,10 @@
-import { env, loadConfig, z } from '@edge/common';
+import { DEFAULT_REDIS_URL, env, loadConfig, type StoreMode, z } from '@edge/common';
+import {
+  DEFAULT_LAG_MONITOR_OPTIONS,
+  DEFAULT_PRODUCT_EVENTS_STREAM,
+  DEFAULT_READ_MODEL_PREFIX,
+} from '@edge/projection';
+import { DEFAULT_HEARTBEAT_MS } from './product-event-publisher';
 import type { MockServiceName } from './types';
 
 /** Documented port of each mock (docs/services-mock.md). */
@@ -20,12 +26,41 @@ const schema = z.object({
   INVENTORY_PORT: env.port(DEFAULT_PORTS.inventory),
   PAYMENT_PORT: env.port(DEFAULT_PORTS.payment),
   SHIPPING_PORT: env.port(DEFAULT_PORTS.shipping),
+  REDIS_URL: env.url(DEFAULT_REDIS_URL),
+  STORE_MODE: env.storeMode(),
+  PRODUCT_EVENTS_STREAM: z.string().min(1).default(DEFAULT_PRODUCT_EVENTS_STREAM),
+  READ_MODEL_PREFIX: z.string().min(1).default(DEFAULT_READ_MODEL_PREFIX),
+  PRODUCT_HEARTBEAT_MS: env.int(DEFAULT_HEARTBEAT_MS),
+  PROJECTION_LAG_THRESHOLD_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_LAG_MONITOR_OPTIONS.thresholdMs),
+  PROJECTION_LAG_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(50)
+    .default(DEFAULT_LAG_MONITOR_OPTIONS.intervalMs),
+  PROJECTION_LAG_REPEAT_MS: env.int(DEFAULT_LAG_MONITOR_OPTIONS.repeatMs),
+  ALERT_WEBHOOK_URL: z.url().optional(),
 });
 
 export interface ServicesMockConfig {
   host: string;
   logLevel: string;
   ports: Readonly<Record<MockServiceName, number>>;
+  redisUrl: string;
+  /** With Redis, product changes and heartbeats go to the stream and projection lag is watched. */
+  storeMode: StoreMode;
+  productEvents: {
+    stream: string;
+    heartbeatMs: number;
+    readModelPrefix: string;
+    lagThresholdMs: number;
+    lagIntervalMs: number;
+    lagRepeatMs: number;
+    alertWebhookUrl: string | undefined;
+  };
 }
 
 /** The only reader of the environment in this package; fails at start on a bad value. */
@@ -43,6 +78,17 @@ export function loadServicesMockConfig(
       inventory: raw.INVENTORY_PORT,
       payment: raw.PAYMENT_PORT,
       shipping: raw.SHIPPING_PORT,
+    }),
+    redisUrl: raw.REDIS_URL,
+    storeMode: raw.STORE_MODE,
+    productEvents: Object.freeze({
+      stream: raw.PRODUCT_EVENTS_STREAM,
+      heartbeatMs: raw.PRODUCT_HEARTBEAT_MS,
+      readModelPrefix: raw.READ_MODEL_PREFIX,
+      lagThresholdMs: raw.PROJECTION_LAG_THRESHOLD_MS,
+      lagIntervalMs: raw.PROJECTION_LAG_INTERVAL_MS,
+      lagRepeatMs: raw.PROJECTION_LAG_REPEAT_MS,
+      alertWebhookUrl: raw.ALERT_WEBHOOK_URL,
     }),
   });
 }

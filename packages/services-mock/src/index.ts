@@ -1,4 +1,13 @@
 export { DEFAULT_PORTS, loadServicesMockConfig, type ServicesMockConfig } from './config';
+export type { AuditEntry } from './product-audit';
+export {
+  createRedisProductEvents,
+  DEFAULT_HEARTBEAT_MS,
+  NO_PRODUCT_EVENTS,
+  type ProductEventSink,
+  type RedisProductEventsOptions,
+} from './product-event-publisher';
+export { type ProductEventsRuntime, startProductEvents } from './product-events-runtime';
 export * from './seed';
 export {
   DEFAULT_HOST,

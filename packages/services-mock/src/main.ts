@@ -1,5 +1,6 @@
 import { createLogger, onShutdown, runMain } from '@edge/common';
 import { loadServicesMockConfig } from './config';
+import { startProductEvents } from './product-events-runtime';
 import { startServicesMock } from './services-mock';
 
 const bootLog = createLogger({ service: 'services-mock' });
@@ -7,7 +8,18 @@ const bootLog = createLogger({ service: 'services-mock' });
 runMain(bootLog, async () => {
   const config = loadServicesMockConfig();
   const logger = createLogger({ service: 'services-mock', level: config.logLevel });
-  const mock = await startServicesMock({ ports: config.ports, host: config.host, logger });
+  const events = await startProductEvents(config, logger);
+  const mock = await startServicesMock({
+    ports: config.ports,
+    host: config.host,
+    logger,
+    ...(events
+      ? { productEvents: events.sink, registerProductMetrics: events.registerMetrics }
+      : {}),
+  });
   logger.info({ ports: mock.ports }, 'services-mock ready');
-  onShutdown(logger, () => mock.close());
+  onShutdown(logger, async () => {
+    await mock.close();
+    await events?.close();
+  });
 });

@@ -164,6 +164,7 @@ export function generateSeed(seed = DEFAULT_SEED): SeedData {
       priceCents: rng.int(2, 500) * 100 - 1,
       currency: CURRENCY,
       stock: n % OUT_OF_STOCK_EVERY === 0 ? 0 : rng.int(50, 500),
+      version: 1,
     });
   }
 

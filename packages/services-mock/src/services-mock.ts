@@ -2,6 +2,7 @@ import {
   createLogger,
   createMetrics,
   type Logger,
+  type Registry,
   type RunningServer,
   startHttpServer,
 } from '@edge/common';
@@ -11,6 +12,7 @@ import { createControlRoutes } from './control-api';
 import { FaultRegistry } from './faults';
 import { instrumentRoute, isControlRoute, routeKey } from './instrument-route';
 import type { MockService } from './mock-service';
+import { NO_PRODUCT_EVENTS, type ProductEventSink } from './product-event-publisher';
 import { DEFAULT_SEED } from './seed';
 import { createInventoryService } from './services/inventory';
 import { createOrderService } from './services/order';
@@ -36,6 +38,13 @@ export interface ServicesMockOptions {
   seed?: number;
   /** Millisecond clock for fault expiry (`durationMs`); default Date.now. */
   clock?: () => number;
+  /** Where product changes are appended (`createRedisProductEvents`); default none. */
+  productEvents?: ProductEventSink;
+  /**
+   * Extra series on the product port's `/metrics` (e.g. the projection lag monitor's gauge):
+   * called once with that port's registry.
+   */
+  registerProductMetrics?: (registry: Registry) => void;
 }
 
 export interface ServicesMock {
@@ -53,7 +62,10 @@ export async function startServicesMock(options: ServicesMockOptions = {}): Prom
   const logger =
     options.logger ?? createLogger({ service: 'services-mock', level: options.logLevel ?? 'info' });
   const clock = options.clock ?? Date.now;
-  const catalog = new Catalog(options.seed ?? DEFAULT_SEED);
+  const catalog = new Catalog(
+    options.seed ?? DEFAULT_SEED,
+    options.productEvents ?? NO_PRODUCT_EVENTS,
+  );
   const services: MockService[] = [
     createOrderService(catalog),
     createProductService(catalog),
@@ -96,6 +108,7 @@ export async function startServicesMock(options: ServicesMockOptions = {}): Prom
       ];
       const metrics = createMetrics('services-mock');
       metrics.registry.setDefaultLabels({ service: 'services-mock', mock: service.name });
+      if (service.name === 'product') options.registerProductMetrics?.(metrics.registry);
       const server = await startHttpServer({
         service: 'services-mock',
         logger: logger.child({ mock: service.name }),

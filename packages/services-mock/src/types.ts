@@ -26,6 +26,8 @@ export interface Product {
   priceCents: number;
   currency: string;
   stock: number;
+  /** Starts at 1 and grows by one with every change; commands name it for optimistic locking. */
+  version: number;
 }
 
 export const ORDER_STATUSES = [

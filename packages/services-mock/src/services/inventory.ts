@@ -66,9 +66,20 @@ export function createInventoryService(catalog: Catalog): MockService {
                 });
               }
             }
-            for (const [item, product] of lines) product.stock -= item.quantity;
+            const reservationId = `r-${nextNumber++}`;
+            const cause = {
+              actor: 'inventory',
+              reason: `reservation ${reservationId} for ${body.orderId}`,
+            };
+            for (const [item, product] of lines) {
+              // The stock event is published in the background: a reservation answers from the
+              // write model, and a lost event is logged by the publisher.
+              void catalog.changeProduct(product, 'product_stock_changed', cause, (p) => {
+                p.stock -= item.quantity;
+              });
+            }
             const reservation: Reservation = {
-              id: `r-${nextNumber++}`,
+              id: reservationId,
               orderId: body.orderId,
               status: 'reserved',
               items,
@@ -94,9 +105,14 @@ export function createInventoryService(catalog: Catalog): MockService {
               const reservation = findReservation(id);
               // Stock comes back once: a second release, whatever its key, changes nothing.
               if (reservation.status === 'reserved') {
+                const cause = { actor: 'inventory', reason: `release of reservation ${id}` };
                 for (const item of reservation.items) {
                   const product = catalog.products.get(item.productId);
-                  if (product) product.stock += item.quantity;
+                  if (product) {
+                    void catalog.changeProduct(product, 'product_stock_changed', cause, (p) => {
+                      p.stock += item.quantity;
+                    });
+                  }
                 }
                 reservation.status = 'released';
               }

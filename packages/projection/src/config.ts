@@ -1,0 +1,63 @@
+import { hostname } from 'node:os';
+import { DEFAULT_REDIS_URL, env, loadConfig, z } from '@edge/common';
+import { DEFAULT_PRODUCT_EVENTS_STREAM } from './product-events';
+import { DEFAULT_PROJECTOR_OPTIONS } from './projector';
+import { DEFAULT_READ_MODEL_PREFIX } from './read-model-keys';
+
+/** Default port of the projection's health and metrics server. */
+export const DEFAULT_PROJECTION_PORT = 4030;
+
+const schema = z.object({
+  PROJECTION_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  REDIS_URL: env.url(DEFAULT_REDIS_URL),
+  PRODUCT_EVENTS_STREAM: z.string().min(1).default(DEFAULT_PRODUCT_EVENTS_STREAM),
+  READ_MODEL_PREFIX: z.string().min(1).default(DEFAULT_READ_MODEL_PREFIX),
+  PROJECTION_GROUP: z.string().min(1).default(DEFAULT_PROJECTOR_OPTIONS.group),
+  PROJECTION_CONSUMER: z.string().min(1).optional(),
+  PROJECTION_BATCH: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(DEFAULT_PROJECTOR_OPTIONS.batchSize),
+  PROJECTION_BLOCK_MS: z.coerce.number().int().min(10).default(DEFAULT_PROJECTOR_OPTIONS.blockMs),
+  PROJECTION_CLAIM_IDLE_MS: env.int(DEFAULT_PROJECTOR_OPTIONS.claimIdleMs),
+  LOG_LEVEL: env.logLevel(),
+});
+
+export interface ProjectionConfig {
+  port: number;
+  host: string;
+  redisUrl: string;
+  stream: string;
+  prefix: string;
+  group: string;
+  /** Stable per host by default, so a restarted process re-reads its own pending entries. */
+  consumer: string;
+  batchSize: number;
+  blockMs: number;
+  claimIdleMs: number;
+  logLevel: string;
+}
+
+/** The only reader of the environment in this package; fails at start on a bad value. */
+export function loadProjectionConfig(
+  source: Record<string, string | undefined> = process.env,
+): Readonly<ProjectionConfig> {
+  const e = loadConfig(schema, source);
+  return Object.freeze({
+    port: e.PROJECTION_PORT ?? e.PORT ?? DEFAULT_PROJECTION_PORT,
+    host: e.HOST,
+    redisUrl: e.REDIS_URL,
+    stream: e.PRODUCT_EVENTS_STREAM,
+    prefix: e.READ_MODEL_PREFIX,
+    group: e.PROJECTION_GROUP,
+    consumer: e.PROJECTION_CONSUMER ?? `projection-${hostname()}`,
+    batchSize: e.PROJECTION_BATCH,
+    blockMs: e.PROJECTION_BLOCK_MS,
+    claimIdleMs: e.PROJECTION_CLAIM_IDLE_MS,
+    logLevel: e.LOG_LEVEL,
+  });
+}

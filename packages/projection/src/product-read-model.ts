@@ -1,0 +1,103 @@
+import type { Redis } from '@edge/common';
+import { readProjectionLag } from './projection-lag';
+import { DEFAULT_READ_MODEL_PREFIX, readModelKeys } from './read-model-keys';
+import type { ProductViewName, ProductViews } from './read-model-views';
+
+export const DEFAULT_READ_MODEL_OPTIONS = Object.freeze({
+  prefix: DEFAULT_READ_MODEL_PREFIX,
+  lagThresholdMs: 30_000,
+  namespaceCacheMs: 1_000,
+  freshnessCacheMs: 1_000,
+});
+
+export interface ProductReadModelOptions {
+  /** Key prefix of the read model; default `rm:`. */
+  prefix?: string;
+  /** Lag above which `isFresh()` answers false; default 30 s (keep it equal to the alert's). */
+  lagThresholdMs?: number;
+  /** How long the live namespace name is cached; default 1 s (a rebuild keeps the old 5 s). */
+  namespaceCacheMs?: number;
+  /** How long one freshness answer is reused, so a check is not a round trip per request. */
+  freshnessCacheMs?: number;
+  /** Millisecond clock for the caches; default Date.now. */
+  now?: () => number;
+}
+
+export interface ReadModelBatch<V> {
+  /** One entry per requested id, in order; undefined where the read model has no such product. */
+  items: (V | undefined)[];
+  /** The ids that were not found: ask the product service for these. */
+  misses: string[];
+}
+
+export interface ProductReadModel {
+  /** One round trip (MGET) for a batch of ids. Throws when Redis fails: fall back on that too. */
+  getMany<V extends ProductViewName>(
+    ids: readonly string[],
+    view: V,
+  ): Promise<ReadModelBatch<ProductViews[V]>>;
+  /**
+   * True when the projection applied a heartbeat within the lag threshold. False when it is
+   * behind, down, never ran, or Redis does not answer: in every such case read the service.
+   */
+  isFresh(): Promise<boolean>;
+  /** The last measured lag in ms (null before the first heartbeat), for logs and metrics. */
+  lagMs(): Promise<number | null>;
+}
+
+/**
+ * The BFFs' read side of the catalogue: the denormalised view per surface, one key per product
+ * and view. The client never writes; the Redis connection is the caller's (use a fail-fast one,
+ * `createFailFastRedis`, so an outage falls back at once instead of queueing).
+ */
+export function createProductReadModel(
+  redis: Redis,
+  options: ProductReadModelOptions = {},
+): ProductReadModel {
+  const keys = readModelKeys(options.prefix ?? DEFAULT_READ_MODEL_OPTIONS.prefix);
+  const threshold = options.lagThresholdMs ?? DEFAULT_READ_MODEL_OPTIONS.lagThresholdMs;
+  const nsCacheMs = options.namespaceCacheMs ?? DEFAULT_READ_MODEL_OPTIONS.namespaceCacheMs;
+  const freshCacheMs = options.freshnessCacheMs ?? DEFAULT_READ_MODEL_OPTIONS.freshnessCacheMs;
+  const now = options.now ?? Date.now;
+  let ns: { name: string | null; until: number } = { name: null, until: 0 };
+  let lag: { value: Promise<number | null>; until: number } | undefined;
+
+  const namespace = async (): Promise<string | null> => {
+    if (now() < ns.until) return ns.name;
+    ns = { name: await redis.get(keys.ns), until: now() + nsCacheMs };
+    return ns.name;
+  };
+
+  const measuredLag = (): Promise<number | null> => {
+    if (lag && now() < lag.until) return lag.value;
+    // Shared by concurrent callers; a failure is not cached, so the next call asks again.
+    const value = readProjectionLag(redis, keys).then((l) => l.lagMs);
+    lag = { value, until: now() + freshCacheMs };
+    value.catch(() => {
+      lag = undefined;
+    });
+    return value;
+  };
+
+  return {
+    async getMany(ids, view) {
+      const name = await namespace();
+      if (name === null || ids.length === 0) {
+        return { items: ids.map(() => undefined), misses: [...ids] };
+      }
+      const values = await redis.mget(...ids.map((id) => keys.view(name, id, view)));
+      const items = values.map((v) => (v === null ? undefined : JSON.parse(v)));
+      const misses = ids.filter((_, i) => items[i] === undefined);
+      return { items, misses };
+    },
+    async isFresh() {
+      try {
+        const value = await measuredLag();
+        return value !== null && value <= threshold;
+      } catch {
+        return false;
+      }
+    },
+    lagMs: measuredLag,
+  };
+}

@@ -1,0 +1,113 @@
+import type { Logger, Redis } from '@edge/common';
+import {
+  encodeProductEvent,
+  type ProductChangeType,
+  type ProductEvent,
+  type ProductState,
+} from '@edge/projection';
+
+/** Where product changes go; the in-memory mock has none (`NO_PRODUCT_EVENTS`). */
+export interface ProductEventSink {
+  /** Resolves true once the event is in the stream; false when it could not be written. */
+  change(
+    type: Exclude<ProductChangeType, 'product_snapshot'>,
+    product: ProductState,
+    actor: string,
+    reason: string,
+  ): Promise<boolean>;
+  /** A new write-model epoch: every product as it is now (start and `/__reset`). */
+  snapshot(products: readonly ProductState[]): Promise<boolean>;
+  heartbeat(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export const NO_PRODUCT_EVENTS: ProductEventSink = Object.freeze({
+  change: async () => true,
+  snapshot: async () => true,
+  heartbeat: async () => true,
+  close: async () => {},
+});
+
+export const DEFAULT_HEARTBEAT_MS = 2_000;
+
+export interface RedisProductEventsOptions {
+  redis: Redis;
+  /** Stream key, prefix included. */
+  stream: string;
+  log: Logger;
+  /** Heartbeat period; default DEFAULT_HEARTBEAT_MS; 0 = none. */
+  heartbeatMs?: number;
+}
+
+/**
+ * Appends product events to a Redis stream, strictly in the order the write model changed:
+ * every append goes through one promise chain, so an epoch bump, a snapshot and the change
+ * that follows can never overtake one another, even across a reconnect.
+ */
+export function createRedisProductEvents(options: RedisProductEventsOptions): ProductEventSink {
+  const { redis, stream, log } = options;
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  let epoch = 0;
+  let tail: Promise<unknown> = Promise.resolve();
+
+  const enqueue = (what: string, write: () => Promise<unknown>): Promise<boolean> => {
+    const done = tail.then(write).then(
+      () => true,
+      (err: unknown) => {
+        // The write model already changed: the read model will miss this until the next
+        // snapshot (restart or reset). Said loudly, since the projection cannot know.
+        log.error({ err, what }, 'product event not published');
+        return false;
+      },
+    );
+    tail = done;
+    return done;
+  };
+  const add = (event: ProductEvent) => redis.xadd(stream, '*', ...encodeProductEvent(event));
+
+  const timer =
+    heartbeatMs > 0
+      ? setInterval(() => {
+          void enqueue('heartbeat', () => add({ type: 'heartbeat', at: new Date().toISOString() }));
+        }, heartbeatMs)
+      : undefined;
+  timer?.unref();
+
+  return {
+    change: (type, product, actor, reason) => {
+      const state = { ...product };
+      return enqueue(type, () =>
+        add({ type, epoch, actor, reason, at: new Date().toISOString(), product: state }),
+      );
+    },
+    snapshot: (products) => {
+      const states = products.map((p) => ({ ...p }));
+      return enqueue('product_snapshot', async () => {
+        // Epochs come from Redis so they grow across restarts of this process.
+        epoch = await redis.incr(`${stream}:epoch`);
+        const at = new Date().toISOString();
+        const pipeline = redis.pipeline();
+        for (const product of states) {
+          const event: ProductEvent = {
+            type: 'product_snapshot',
+            epoch,
+            actor: 'system',
+            reason: 'write model started or reset',
+            at,
+            product,
+          };
+          pipeline.xadd(stream, '*', ...encodeProductEvent(event));
+        }
+        const results = (await pipeline.exec()) ?? [];
+        const failed = results.find(([err]) => err);
+        if (failed?.[0]) throw failed[0];
+      });
+    },
+    heartbeat: () =>
+      enqueue('heartbeat', () => add({ type: 'heartbeat', at: new Date().toISOString() })),
+    close: async () => {
+      clearInterval(timer);
+      await tail;
+    },
+  };
+}
