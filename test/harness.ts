@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -81,7 +82,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ports: 'free',
     // Ready detection reads the 'listening' info line, so tests never log below info.
     logLevel: options.verbose ? 'debug' : 'info',
-    ...(options.env ? { env: options.env } : {}),
+    // Each stack counts rate limits under its own prefix, so test files sharing one Redis
+    // (and reruns within a window) never spend each other's budgets.
+    env: { RATE_LIMIT_PREFIX: `e2e:${randomUUID()}`, ...options.env },
     ...(options.envFor ? { envFor: options.envFor } : {}),
     ...(options.verbose ? { onLine: (line: string) => console.log(line) } : {}),
   });
