@@ -237,7 +237,7 @@ export function createRateLimiter(deps: RateLimiterDeps) {
     return { headers, throttleStatus, degraded: isDegraded };
   }
 
-  return { consume, isDegraded: () => degraded };
+  return { consume };
 }
 
 export type RateLimiter = ReturnType<typeof createRateLimiter>;
