@@ -97,8 +97,10 @@ export class Projector {
           '>',
         );
         const entries = readGroupEntries(raw);
-        if (entries.length === 0) this.markCaughtUp();
-        else await this.process(entries);
+        if (entries.length > 0) await this.process(entries);
+        // A short batch means the read reached the end of the stream (heartbeats keep it from
+        // ever being empty for long).
+        if (entries.length < this.batchSize) this.markCaughtUp();
       } catch (err) {
         if (this.stopping) return;
         this.options.log.warn({ err }, 'projection read failed; retrying');
