@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { loadOrCreateSigningKey } from '@edge/common';
+import { loadOrCreateSigningKey, Redis } from '@edge/common';
 import { type ManagedProcess, spawnService } from './child-process';
 
 export type StoreMode = 'redis' | 'memory';
@@ -23,6 +24,7 @@ export interface StackOptions {
 
 export type ProcessName =
   | 'services-mock'
+  | 'projection'
   | 'saga'
   | 'bff-web'
   | 'bff-mobile'
@@ -35,6 +37,8 @@ export interface StackUrls {
   bffMobile: string;
   bffPartner: string;
   saga: string;
+  /** The catalogue projection's health and metrics; undefined in memory mode (no read model). */
+  projection: string | undefined;
   mock: Record<'order' | 'product' | 'user' | 'inventory' | 'payment' | 'shipping', string>;
 }
 
@@ -52,6 +56,7 @@ export interface RunningStack {
 
 const ENTRIES: Record<ProcessName, string> = {
   'services-mock': 'packages/services-mock/src/main.ts',
+  projection: 'packages/projection/src/main.ts',
   saga: 'packages/saga/src/main.ts',
   'bff-web': 'packages/bff-web/src/main.ts',
   'bff-mobile': 'packages/bff-mobile/src/main.ts',
@@ -65,6 +70,7 @@ const DEFAULT_PORTS = {
   'bff-mobile': '4002',
   'bff-partner': '4003',
   saga: '4020',
+  projection: '4030',
 } as const;
 
 const MOCK_SERVICES = ['order', 'product', 'user', 'inventory', 'payment', 'shipping'] as const;
@@ -88,6 +94,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     ...options.env,
   };
   const free = options.ports === 'free';
+  // Stacks on free ports are tests, several at once on one Redis: each gets its own product
+  // stream and read model, removed again on stop.
+  const readModelBase = free ? `stack-${randomUUID().slice(0, 8)}:` : '';
+  if (free) {
+    shared['PRODUCT_EVENTS_STREAM'] ??= `${readModelBase}product-events`;
+    shared['READ_MODEL_PREFIX'] ??= `${readModelBase}rm:`;
+  }
   const processes = new Map<ProcessName, ManagedProcess>();
   const envs = new Map<ProcessName, Record<string, string>>();
 
@@ -125,6 +138,15 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       PAYMENT_SERVICE_URL: mock.payment,
       SHIPPING_SERVICE_URL: mock.shipping,
     };
+    // The read model needs the product stream, which only exists with Redis.
+    let projection: ManagedProcess | undefined;
+    if (options.storeMode === 'redis') {
+      projection = await start('projection', {
+        ...portEnv('projection'),
+        PROJECTION_PORT: portEnv('projection').PORT,
+      });
+    }
+    // In memory mode services-mock logs that the read model is off (no stream without Redis).
     const saga = await start('saga', {
       ...serviceEnv,
       ...portEnv('saga'),
@@ -142,12 +164,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       BFF_MOBILE_URL: url(mobile),
       BFF_PARTNER_URL: url(partner),
     });
+    await waitReady(url(gateway));
     const urls: StackUrls = {
       gateway: url(gateway),
       bffWeb: url(web),
       bffMobile: url(mobile),
       bffPartner: url(partner),
       saga: url(saga),
+      projection: projection ? url(projection) : undefined,
       mock,
     };
     return {
@@ -162,12 +186,30 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       kill: async (name) => {
         await processes.get(name)?.kill();
       },
-      stop: () => stopAll(processes),
+      stop: async () => {
+        await stopAll(processes);
+        if (free && options.storeMode === 'redis')
+          await deleteKeys(options.redisUrl, readModelBase);
+      },
     };
   } catch (err) {
     await stopAll(processes);
     throw err;
   }
+}
+
+/** The gateway listens before its surfaces' schemas are loaded; wait until it can serve them. */
+async function waitReady(base: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const status = await fetch(`${base}/readyz`).then(
+      (res) => res.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${base} was not ready after ${timeoutMs} ms`);
 }
 
 /** Port settings that bring a restarted process back where its callers expect it. */
@@ -179,10 +221,27 @@ function samePorts(name: ProcessName, old: ManagedProcess): Record<string, strin
     );
   }
   const port = String(old.ready['port']);
-  return name === 'saga' ? { PORT: port, SAGA_PORT: port } : { PORT: port };
+  if (name === 'saga') return { PORT: port, SAGA_PORT: port };
+  if (name === 'projection') return { PORT: port, PROJECTION_PORT: port };
+  return { PORT: port };
 }
 
 /** Stop in reverse start order, so nothing in front outlives what it calls. */
 async function stopAll(processes: Map<ProcessName, ManagedProcess>): Promise<void> {
   for (const proc of [...processes.values()].reverse()) await proc.stop();
+}
+
+/** Remove a test stack's own stream and read-model keys. */
+async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
