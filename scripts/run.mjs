@@ -29,7 +29,9 @@ function ensureInstalled() {
   if (fresh) return;
   say(`installing dependencies with ${PNPM}`);
   const frozen = process.env.CI ? ['--frozen-lockfile'] : [];
-  const status = run('npx', ['--yes', PNPM, 'install', '--reporter=default', ...frozen], { stdio: ['ignore', 2, 2] });
+  const status = run('npx', ['--yes', PNPM, 'install', '--reporter=default', ...frozen], {
+    stdio: ['ignore', 2, 2],
+  });
   if (status !== 0) process.exit(status);
   writeFileSync(stamp, String(lockTime));
 }
