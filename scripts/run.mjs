@@ -85,6 +85,25 @@ async function ensureRedis() {
   process.exit(1);
 }
 
+/**
+ * The remediation page is tested in a real headless Chromium (Debian's package: browser
+ * downloads are blocked here). Install it when missing and we are allowed to.
+ */
+function ensureChromium() {
+  if (existsSync('/usr/bin/chromium')) return;
+  const root = process.getuid?.() === 0;
+  say('headless Chromium missing; installing Debian package chromium');
+  const sudo = root ? [] : ['sudo', '-n'];
+  const apt = (args) =>
+    run(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(root ? [] : ['apt-get']), ...args], {
+      stdio: ['ignore', 2, 2],
+    });
+  if (apt(['update', '-qq']) !== 0 || apt(['install', '-y', '-qq', 'chromium']) !== 0) {
+    say('could not install chromium: install it (apt-get install chromium) and run again');
+    process.exit(1);
+  }
+}
+
 function exec(bin, args) {
   const child = spawn(join(root, 'node_modules', '.bin', bin), args, {
     cwd: root,
@@ -109,6 +128,7 @@ switch (command) {
     const { mkdirSync } = await import('node:fs');
     mkdirSync(join(root, '.data'), { recursive: true });
     await ensureRedis();
+    ensureChromium();
     for (const [bin, args] of [
       ['tsc', ['-p', 'tsconfig.json']],
       ['biome', ['check', '.']],
