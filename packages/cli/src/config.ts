@@ -1,10 +1,11 @@
 import { join } from 'node:path';
-import { DEFAULT_REDIS_URL, env, loadConfig as load, z } from '@edge/common';
+import { DEFAULT_REDIS_URL, env, loadConfig as load, redisTarget, z } from '@edge/common';
 
 const schema = z
   .object({
     DATA_DIR: z.string().default('.data'),
     REDIS_URL: env.url(DEFAULT_REDIS_URL),
+    REDIS_CLUSTER_NODES: env.redisClusterNodes(),
     STORE_MODE: env.storeMode(),
     DEV_IDP_KEY_FILE: z.string().optional(),
     JWT_ISSUER: z.string().default('https://dev-idp.local'),
@@ -14,7 +15,7 @@ const schema = z
   })
   .transform((c) => ({
     dataDir: c.DATA_DIR,
-    redisUrl: c.REDIS_URL,
+    redis: redisTarget(c.REDIS_URL, c.REDIS_CLUSTER_NODES),
     storeMode: c.STORE_MODE,
     devIdpKeyFile: c.DEV_IDP_KEY_FILE ?? join(c.DATA_DIR, 'keys', 'dev-idp.json'),
     issuer: c.JWT_ISSUER,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseClusterNodes } from './redis';
 
 export { z } from 'zod';
 
@@ -32,4 +33,17 @@ export const env = {
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `redis` requires Redis, `memory` never uses it, `auto` uses it when it answers at start. */
   storeMode: () => z.enum(['auto', 'redis', 'memory']).default('auto'),
+  /** `REDIS_CLUSTER_NODES`: comma-separated `host:port` seeds; empty (default) = one node. */
+  redisClusterNodes: () =>
+    z
+      .string()
+      .default('')
+      .transform((raw, ctx) => {
+        try {
+          return parseClusterNodes(raw);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      }),
 };

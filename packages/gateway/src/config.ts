@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DEFAULT_REDIS_URL, env, loadConfig as load, z } from '@edge/common';
+import { DEFAULT_REDIS_URL, env, loadConfig as load, redisTarget, z } from '@edge/common';
 import {
   type AbuseLimits,
   DEFAULT_ABUSE_LIMITS,
@@ -61,6 +61,7 @@ const schema = z
     LOG_LEVEL: env.logLevel(),
     DATA_DIR: z.string().default('.data'),
     REDIS_URL: env.url(DEFAULT_REDIS_URL),
+    REDIS_CLUSTER_NODES: env.redisClusterNodes(),
     STORE_MODE: env.storeMode(),
     BFF_WEB_URL: env.url('http://127.0.0.1:4001'),
     BFF_MOBILE_URL: env.url('http://127.0.0.1:4002'),
@@ -121,7 +122,7 @@ const schema = z
       host: c.HOST,
       production,
       logLevel: c.LOG_LEVEL,
-      redisUrl: c.REDIS_URL,
+      redis: redisTarget(c.REDIS_URL, c.REDIS_CLUSTER_NODES),
       storeMode: c.STORE_MODE,
       dataDir: c.DATA_DIR,
       bff: { web: c.BFF_WEB_URL, mobile: c.BFF_MOBILE_URL, partner: c.BFF_PARTNER_URL },

@@ -7,7 +7,7 @@ import {
   ErrorCode,
   type Logger,
   loadOrCreateSigningKey,
-  type Redis,
+  type RedisClient,
   type Route,
   type RunningServer,
   resolveStoreKind,
@@ -38,11 +38,11 @@ export interface RunningGateway extends RunningServer {
 interface Stores {
   keys: KeyStore;
   /** The limiter's and key store's connection; absent with the embedded (file/memory) stores. */
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
 }
 
 async function openStores(config: GatewayConfig, log: Logger): Promise<Stores> {
-  const kind = await resolveStoreKind(config.storeMode, config.redisUrl, log);
+  const kind = await resolveStoreKind(config.storeMode, config.redis, log);
   if (kind !== 'redis') {
     return {
       keys: createFileKeyStore(join(config.dataDir, 'partner-keys.json')),
@@ -50,7 +50,7 @@ async function openStores(config: GatewayConfig, log: Logger): Promise<Stores> {
     };
   }
   // Auto-pipelining lets the request counter and the cost budget share one round trip.
-  const redis = createFailFastRedis(config.redisUrl, { enableAutoPipelining: true });
+  const redis = createFailFastRedis(config.redis, { enableAutoPipelining: true });
   // Outages are reported by the limiter (metric and one warn per outage), not per reconnect.
   redis.on('error', () => {});
   return { keys: createRedisKeyStore(redis), redis };

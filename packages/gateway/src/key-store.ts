@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Redis } from '@edge/common';
+import type { RedisClient } from '@edge/common';
 
 export type ApiVersion = 'v1' | 'v2';
 export type Tier = 'free' | 'pro';
@@ -30,7 +30,7 @@ export interface KeyStore {
 
 const REDIS_HASH = 'edge:partner-keys';
 
-export function createRedisKeyStore(redis: Redis): KeyStore {
+export function createRedisKeyStore(redis: RedisClient): KeyStore {
   return {
     get: async (keyId) => {
       const raw = await redis.hget(REDIS_HASH, keyId);

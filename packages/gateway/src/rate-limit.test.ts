@@ -1,23 +1,12 @@
 import { createFailFastRedis, createMetrics, type Logger, Redis } from '@edge/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createKey } from './api-keys';
 import { loadConfig } from './config';
 import { createRedisKeyStore } from './key-store';
 import { createRateLimiter } from './rate-limit';
-import { type Answer, type GatewayFixture, startGatewayFixture } from './testing/gateway-fixture';
+import { type Answer, startGatewayFixture } from './testing/gateway-fixture';
 import { startPrivateRedis } from './testing/private-redis';
-
-const ME = { query: '{ me { id } }' };
-
-async function inWaves<T>(n: number, wave: number, fn: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < n; i += wave) {
-    out.push(
-      ...(await Promise.all(Array.from({ length: Math.min(wave, n - i) }, (_, j) => fn(i + j)))),
-    );
-  }
-  return out;
-}
+import { describeRateLimitContract, inWaves, ME } from './testing/rate-limit-contract';
 
 async function metric(url: string, name: string): Promise<number | undefined> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -25,70 +14,7 @@ async function metric(url: string, name: string): Promise<number | undefined> {
   return line === undefined ? undefined : Number(line.split(' ').pop());
 }
 
-describe('distributed rate limits', () => {
-  const LIMIT = 300;
-  let fx: GatewayFixture;
-  beforeAll(async () => {
-    fx = await startGatewayFixture({ RATE_LIMIT_USER: String(LIMIT), COST_BUDGET_FREE: '10' });
-    await fx.addGateway();
-  });
-  afterAll(async () => {
-    await fx?.close();
-  });
-
-  it('two gateways on one Redis allow exactly the limit between them', async () => {
-    const auth = { authorization: `Bearer ${await fx.token('web', 'u-limit')}` };
-    const answers = await inWaves(2 * LIMIT, 25, (i) =>
-      fx.post('/web/graphql', ME, auth, fx.gateways[i % 2]),
-    );
-    const allowed = answers.filter((a) => a.status === 200).length;
-    expect(answers.every((a) => a.status === 200 || a.status === 429)).toBe(true);
-    expect(allowed).toBe(LIMIT);
-    const limited = answers.filter((a) => a.status === 429);
-    for (const a of limited) {
-      expect(a.body.errors[0].extensions.code).toBe('RATE_LIMITED');
-      const retryAfter = Number(a.headers.get('retry-after'));
-      const reset = Number(/"requests";r=0;t=(\d+)/.exec(a.headers.get('ratelimit') ?? '')?.[1]);
-      expect(retryAfter).toBeGreaterThanOrEqual(1);
-      expect(retryAfter).toBeLessThanOrEqual(60);
-      expect(Math.abs(retryAfter - reset)).toBeLessThanOrEqual(1);
-      expect(a.headers.get('ratelimit-policy')).toBe(`"requests";q=${LIMIT};w=60`);
-    }
-  });
-
-  it('allowed answers carry the remaining budget', async () => {
-    const auth = { authorization: `Bearer ${await fx.token('web', 'u-budget')}` };
-    const res = await fx.post('/web/graphql', ME, auth);
-    expect(res.headers.get('ratelimit')).toMatch(new RegExp(`^"requests";r=${LIMIT - 1};t=\\d+$`));
-  });
-
-  it('a partner spending its cost budget gets 429 with the budget in extensions', async () => {
-    const { key } = await fx.partnerKey({ partnerId: 'acme', versions: ['v2'], tier: 'free' });
-    const query = { query: '{ orders(first: 3) { id } }' };
-    const spend = (): Promise<Answer> =>
-      fx.post('/partner/v2/graphql', query, { authorization: `Bearer ${key}` });
-    const first = await spend();
-    expect(first.body.extensions.cost.throttleStatus.currentlyAvailable).toBe(7);
-    expect((await spend()).body.extensions.cost.throttleStatus.currentlyAvailable).toBe(4);
-    expect((await spend()).body.extensions.cost.throttleStatus.currentlyAvailable).toBe(1);
-    const refused = await spend();
-    expect(refused.status).toBe(429);
-    expect(refused.body.errors[0].extensions).toMatchObject({
-      code: 'RATE_LIMITED',
-      cost: {
-        requestedQueryCost: 3,
-        throttleStatus: { maximumAvailable: 10, currentlyAvailable: 0 },
-      },
-    });
-    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-  });
-
-  it('unauthenticated callers are limited per IP', async () => {
-    const answers = await inWaves(70, 10, () => fx.post('/mobile/graphql', ME, {}));
-    expect(answers.filter((a) => a.status === 401)).toHaveLength(60);
-    expect(answers.filter((a) => a.status === 429)).toHaveLength(10);
-  });
-});
+describeRateLimitContract('redis', () => ({}));
 
 describe('rate limits while Redis is down', () => {
   it('serves per fail mode, exports the degraded state, and returns to Redis after restart', async () => {

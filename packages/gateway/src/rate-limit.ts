@@ -4,7 +4,7 @@ import {
   ErrorCode,
   Gauge,
   type Logger,
-  type Redis,
+  type RedisClient,
   type Registry,
 } from '@edge/common';
 import {
@@ -56,7 +56,7 @@ interface Pair {
 }
 
 export interface RateLimiterDeps {
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
   config: RateLimitConfig;
   registry: Registry;
   log: Logger;

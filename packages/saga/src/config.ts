@@ -1,4 +1,4 @@
-import { DEFAULT_REDIS_URL, env, loadConfig, z } from '@edge/common';
+import { DEFAULT_REDIS_URL, env, loadConfig, type RedisTarget, redisTarget, z } from '@edge/common';
 import type { SagaPolicyOverrides } from './saga-policies';
 
 const optionalMs = z.coerce.number().int().min(0).optional();
@@ -9,6 +9,7 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   HOST: z.string().default('127.0.0.1'),
   REDIS_URL: env.url(DEFAULT_REDIS_URL),
+  REDIS_CLUSTER_NODES: env.redisClusterNodes(),
   STORE_MODE: env.storeMode(),
   DATA_DIR: z.string().default('./.data'),
   SAGA_KEY_PREFIX: z.string().min(1).default('saga:'),
@@ -50,7 +51,7 @@ function defined<T extends object>(value: T): Partial<T> {
 export interface SagaConfig {
   port: number;
   host: string;
-  redisUrl: string;
+  redis: RedisTarget;
   storeMode: 'auto' | 'redis' | 'memory';
   dataDir: string;
   keyPrefix: string;
@@ -74,7 +75,7 @@ export function loadSagaConfig(
   return Object.freeze({
     port: e.SAGA_PORT ?? e.PORT ?? DEFAULT_SAGA_PORT,
     host: e.HOST,
-    redisUrl: e.REDIS_URL,
+    redis: redisTarget(e.REDIS_URL, e.REDIS_CLUSTER_NODES),
     storeMode: e.STORE_MODE,
     dataDir: e.DATA_DIR,
     keyPrefix: e.SAGA_KEY_PREFIX,

@@ -1,15 +1,27 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@edge/common';
 import type { CancelRequest, OrderConfirmedEvent, Saga, SagaStatus } from './saga';
 import { type DlqStats, type Lease, LeaseLostError, type SagaStore } from './saga-store';
 
 export interface RedisSagaStoreOptions {
   /** A client with its offline queue on: saga writes should wait out a blip, not fail fast. */
-  redis: Redis;
+  redis: RedisClient;
   /** Prefix of every key, so tests and deployments can share one Redis; default `saga:`. */
   prefix?: string;
 }
 
 export const DEFAULT_SAGA_KEY_PREFIX = 'saga:';
+
+const HASH_TAG = /\{[^}]+\}/;
+
+/**
+ * Where every key of a store begins: the prefix, then a hash tag made of it (`saga:` becomes
+ * `saga:{saga}:`). The scripts combine a saga's keys with the shared due set, DLQ, fence and
+ * stream, so in a Redis Cluster all of them must share one slot; a prefix that already carries a
+ * tag is used as it is. Keys still start with the prefix, so `SCAN MATCH <prefix>*` finds them.
+ */
+export function sagaKeyHead(prefix: string): string {
+  return HASH_TAG.test(prefix) ? prefix : `${prefix}{${prefix.replace(/:+$/, '')}}:`;
+}
 
 // Every script below is one atomic write: a crash (of the worker) lands between two of them.
 
@@ -73,22 +85,23 @@ return ARGV[1]
 `;
 
 /**
- * Shared store for several worker processes. Keys: `saga:<id>` (hash: json, status),
+ * Shared store for several worker processes. Keys, after `sagaKeyHead(prefix)`: `saga:<id>` (hash: json, status),
  * `lease:<id>` (token:owner, with expiry), `fence` (token counter), `idem:<clientKey>`,
  * `order:<orderId>`, `cancel:<id>`, `due` (zset by due time), `dlq` (zset by dead-letter time),
  * `state:<status>` (sets), `events:order` (stream).
  */
 export class RedisSagaStore implements SagaStore {
-  private readonly redis: Redis;
-  readonly prefix: string;
+  private readonly redis: RedisClient;
+  /** What every key starts with, hash tag included. */
+  readonly keyHead: string;
 
   constructor(options: RedisSagaStoreOptions) {
     this.redis = options.redis;
-    this.prefix = options.prefix ?? DEFAULT_SAGA_KEY_PREFIX;
+    this.keyHead = sagaKeyHead(options.prefix ?? DEFAULT_SAGA_KEY_PREFIX);
   }
 
   private key(...parts: string[]): string {
-    return this.prefix + parts.join(':');
+    return this.keyHead + parts.join(':');
   }
 
   /** Name of the OrderConfirmed stream, for consumers. */
@@ -111,7 +124,7 @@ export class RedisSagaStore implements SagaStore {
       JSON.stringify(saga),
       saga.state.status,
       String(saga.dueAt ?? Date.now()),
-      this.prefix,
+      this.keyHead,
     )) as string;
     if (id === saga.id) return { saga, created: true };
     const existing = await this.get(id);
@@ -167,7 +180,7 @@ export class RedisSagaStore implements SagaStore {
       saga.dueAt === null ? '' : String(saga.dueAt),
       String(ttlMs),
       saga.id,
-      this.prefix,
+      this.keyHead,
       String(deadAt),
       confirmed ? JSON.stringify(confirmed) : '',
       saga.context.orderId ?? '',

@@ -2,8 +2,9 @@ import { join } from 'node:path';
 import {
   createLogger,
   createMetrics,
+  createRedisClient,
   type Logger,
-  Redis,
+  type RedisClient,
   type RunningServer,
   resolveStoreKind,
   startHttpServer,
@@ -31,8 +32,8 @@ export interface SagaService {
 async function openStore(
   config: SagaConfig,
   log: Logger,
-): Promise<{ store: SagaStore; redis: Redis | undefined }> {
-  const kind = await resolveStoreKind(config.storeMode, config.redisUrl, log);
+): Promise<{ store: SagaStore; redis: RedisClient | undefined }> {
+  const kind = await resolveStoreKind(config.storeMode, config.redis, log);
   if (kind === 'memory') {
     const dir = join(config.dataDir, 'saga');
     log.warn({ dir }, 'saga state in files: durable on this machine, not shared between hosts');
@@ -40,7 +41,7 @@ async function openStore(
   }
   // Saga writes keep ioredis's offline queue: during a Redis blip a write should wait and land,
   // not fail and leave the saga to lease expiry. Each write is idempotent under its fence.
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 20 });
+  const redis = createRedisClient(config.redis, { maxRetriesPerRequest: 20 });
   redis.on('error', (err) => log.warn({ err: err.message }, 'saga Redis error'));
   return { store: new RedisSagaStore({ redis, prefix: config.keyPrefix }), redis };
 }

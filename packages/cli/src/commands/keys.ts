@@ -14,9 +14,9 @@ import {
 import { type Command, type CommandContext, UsageError } from '../command';
 
 async function openStore({ config, log }: CommandContext): Promise<KeyStore> {
-  const kind = await resolveStoreKind(config.storeMode, config.redisUrl, log);
+  const kind = await resolveStoreKind(config.storeMode, config.redis, log);
   return kind === 'redis'
-    ? createRedisKeyStore(createFailFastRedis(config.redisUrl, { enableOfflineQueue: true }))
+    ? createRedisKeyStore(createFailFastRedis(config.redis, { enableOfflineQueue: true }))
     : createFileKeyStore(join(config.dataDir, 'partner-keys.json'));
 }
 

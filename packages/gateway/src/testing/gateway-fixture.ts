@@ -69,7 +69,11 @@ export async function startGatewayFixture(
     ...env,
   };
   const idp = await loadOrCreateSigningKey(join(dataDir, 'keys', 'dev-idp.json'));
-  const keys = createRedisKeyStore(createFailFastRedis(testRedisUrl, { enableOfflineQueue: true }));
+  // The same Redis the gateways use, one node or a cluster, as their config names it.
+  const keysClient = createFailFastRedis(loadConfig(fullEnv).redis, { enableOfflineQueue: true });
+  // Outage tests kill this Redis on purpose; the store's callers see the failures.
+  keysClient.on('error', () => {});
+  const keys = createRedisKeyStore(keysClient);
   const gateways: RunningGateway[] = [];
   const addGateway = async (extra: Record<string, string> = {}) => {
     const gateway = await startGateway(loadConfig({ ...fullEnv, ...extra }));
