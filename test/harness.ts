@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_REDIS_URL, loadOrCreateSigningKey, mintDevToken } from '@edge/common';
 import { createKey, createRedisKeyStore, type NewKeyOptions } from '@edge/gateway';
+import { createMockControl, type MockControl } from '@edge/services-mock';
 import {
   type ManagedProcess,
   type ProcessName,
@@ -17,7 +18,7 @@ import { Redis } from 'ioredis';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const redisUrl = process.env['REDIS_URL'] ?? DEFAULT_REDIS_URL;
 
-export type MockService = 'order' | 'product' | 'user' | 'inventory' | 'payment' | 'shipping';
+export type { MockServiceName as MockService } from '@edge/services-mock';
 
 export interface GqlAnswer {
   status: number;
@@ -36,12 +37,7 @@ export interface TestStack extends RunningStack {
     auth: { token?: string; apiKey?: string; headers?: Record<string, string> },
     variables?: Record<string, unknown>,
   ): Promise<GqlAnswer>;
-  mock: {
-    calls(service: MockService): Promise<Record<string, number>>;
-    resetCalls(service: MockService): Promise<void>;
-    fault(service: MockService, fault: Record<string, unknown>): Promise<void>;
-    clearFaults(service: MockService): Promise<void>;
-  };
+  mock: MockControl;
   /**
    * Restart one BFF on its port with extra environment (e.g. a feature flag that changes its
    * schema), leaving every other process, the gateway included, running.
@@ -89,11 +85,6 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     ...(options.verbose ? { onLine: (line: string) => console.log(line) } : {}),
   });
   const idp = await loadOrCreateSigningKey(join(dataDir, 'keys', 'dev-idp.json'));
-  const control = async (service: MockService, path: string, init?: RequestInit) => {
-    const res = await fetch(`${stack.urls.mock[service]}${path}`, init);
-    if (res.status >= 400) throw new Error(`${service} ${path}: ${res.status} ${await res.text()}`);
-    return res;
-  };
   const stop = async () => {
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -155,22 +146,6 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       stack.processes.set(name, proc);
       return proc;
     },
-    mock: {
-      calls: async (service) =>
-        (await (await control(service, '/__calls')).json()) as Record<string, number>,
-      resetCalls: async (service) => {
-        await control(service, '/__calls/reset', { method: 'POST' });
-      },
-      fault: async (service, fault) => {
-        await control(service, '/__faults', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(fault),
-        });
-      },
-      clearFaults: async (service) => {
-        await control(service, '/__faults', { method: 'DELETE' });
-      },
-    },
+    mock: createMockControl(stack.urls.mock),
   };
 }

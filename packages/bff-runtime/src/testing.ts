@@ -7,7 +7,12 @@ import {
   loadOrCreateSigningKey,
   signInternalToken,
 } from '@edge/common';
-import { type ServicesMock, startServicesMock } from '@edge/services-mock';
+import {
+  createMockControl,
+  type FaultSpec,
+  type ServicesMock,
+  startServicesMock,
+} from '@edge/services-mock';
 import { type BffSchema, type RunningBff, startBff } from './bff-server';
 import { type BffConfig, loadBffConfig } from './config';
 
@@ -43,7 +48,7 @@ export interface TestBff {
   sign(identity: Identity): Promise<string>;
   calls(service: MockedService): Promise<Record<string, number>>;
   resetCalls(service: MockedService): Promise<void>;
-  fault(service: MockedService, fault: Record<string, unknown>): Promise<void>;
+  fault(service: MockedService, fault: FaultSpec): Promise<void>;
   clearFaults(service: MockedService): Promise<void>;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -76,11 +81,7 @@ export async function startTestBff(options: TestBffOptions): Promise<TestBff> {
     ...options.env,
   });
   const bff = await startBff({ name: options.name, config, schemas: options.schemas(config) });
-  const control = async (service: MockedService, path: string, init?: RequestInit) => {
-    const res = await fetch(`${mock.urls[service]}${path}`, init);
-    if (res.status >= 400) throw new Error(`${service} ${path}: ${res.status} ${await res.text()}`);
-    return res;
-  };
+  const mockControl = createMockControl(mock.urls);
   const close = async () => {
     await bff.close();
     await mock.close();
@@ -103,21 +104,10 @@ export async function startTestBff(options: TestBffOptions): Promise<TestBff> {
       return { status: res.status, body: JSON.parse(text), bytes: Buffer.byteLength(text) };
     },
     sign: (identity) => signInternalToken(identity, key),
-    calls: async (service) =>
-      (await (await control(service, '/__calls')).json()) as Record<string, number>,
-    resetCalls: async (service) => {
-      await control(service, '/__calls/reset', { method: 'POST' });
-    },
-    fault: async (service, fault) => {
-      await control(service, '/__faults', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(fault),
-      });
-    },
-    clearFaults: async (service) => {
-      await control(service, '/__faults', { method: 'DELETE' });
-    },
+    calls: mockControl.calls,
+    resetCalls: mockControl.resetCalls,
+    fault: mockControl.fault,
+    clearFaults: mockControl.clearFaults,
     close,
     [Symbol.asyncDispose]: close,
   };

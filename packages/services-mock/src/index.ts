@@ -1,4 +1,5 @@
 export { DEFAULT_PORTS, loadServicesMockConfig, type ServicesMockConfig } from './config';
+export { createMockControl, type MockControl } from './control-client';
 export type { AuditEntry } from './product-audit';
 export {
   createRedisProductEvents,
