@@ -51,6 +51,11 @@ export interface RunningStack {
   restart(name: ProcessName): Promise<ManagedProcess>;
   /** kill -9 one process; `restart` brings it back. */
   kill(name: ProcessName): Promise<void>;
+  /**
+   * Start one more instance of `name` with its environment (plus `env`) on a free port, as a
+   * second replica behind a load balancer would run; `stop` ends it with the rest.
+   */
+  addInstance(name: ProcessName, env?: Record<string, string>): Promise<ManagedProcess>;
   stop(): Promise<void>;
 }
 
@@ -102,6 +107,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     shared['READ_MODEL_PREFIX'] ??= `${readModelBase}rm:`;
   }
   const processes = new Map<ProcessName, ManagedProcess>();
+  // Extra replicas (addInstance), kept apart from the one-per-name map the tests address.
+  const extras: ManagedProcess[] = [];
   const envs = new Map<ProcessName, Record<string, string>>();
 
   const start = async (name: ProcessName, env: Record<string, string>, readyMessage?: string) => {
@@ -186,7 +193,28 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       kill: async (name) => {
         await processes.get(name)?.kill();
       },
+      addInstance: async (name, env = {}) => {
+        const base = envs.get(name);
+        if (!base) throw new Error(`${name} is not part of this stack`);
+        // The saga and the projection read their own port variable before PORT.
+        const port: Record<string, string> =
+          name === 'saga'
+            ? { SAGA_PORT: '0' }
+            : name === 'projection'
+              ? { PROJECTION_PORT: '0' }
+              : {};
+        const proc = await spawnService({
+          name: `${name}#${extras.length + 2}`,
+          entry: join(options.root, ENTRIES[name]),
+          cwd: options.root,
+          env: { ...base, PORT: '0', ...port, ...env },
+          ...(options.onLine ? { onLine: options.onLine } : {}),
+        });
+        extras.push(proc);
+        return proc;
+      },
       stop: async () => {
+        for (const proc of extras.reverse()) await proc.stop();
         await stopAll(processes);
         if (free && options.storeMode === 'redis')
           await deleteKeys(options.redisUrl, readModelBase);
