@@ -32,6 +32,9 @@ describe('bff-web through the gateway', () => {
     stack = await startTestStack({
       envFor: {
         'bff-web': {
+          // These tests exercise the product service path (breaker, stale cache, call counts);
+          // the read model in front of it is covered by read-model-surfaces.test.ts.
+          STORE_MODE: 'memory',
           BREAKER_VOLUME_THRESHOLD: '2',
           PRODUCT_BREAKER_RESET_MS: '500',
           PRODUCT_TIMEOUT_MS: String(PRODUCT_TIMEOUT_MS),

@@ -10,6 +10,8 @@ runMain(bootLog, async () => {
     name: 'bff-partner',
     config: loadConfig(),
     schemas: partnerSchemas(),
+    // Partners' catalogue facts, denormalised for them by the projection.
+    productView: 'partner',
   });
   onShutdown(bff.log, bff.close);
 });

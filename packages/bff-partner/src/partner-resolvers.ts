@@ -8,7 +8,7 @@ import {
   requirePartner,
   toMoney,
 } from '@edge/bff-runtime';
-import type { Order } from '@edge/upstream';
+import type { Order, Product } from '@edge/upstream';
 
 /** Most orders one page may ask for; larger requests are clamped, not refused. */
 export const MAX_PAGE = 100;
@@ -35,6 +35,19 @@ export const partnerQuery = {
     const order = await loadOrNull(ctx.loaders.order, args.id);
     return order && order.partnerId === partnerId ? order : null;
   },
+};
+
+/** v2 only: catalogue reads, open to every partner (products are not partner-scoped). */
+export const partnerProductQuery = {
+  product: (_: unknown, args: { id: string }, ctx: BffContext) => {
+    requirePartner(ctx);
+    return loadOrNull(ctx.loaders.product, args.id);
+  },
+};
+
+export const partnerProductFields = {
+  unitPrice: (product: Product) => toMoney(product.priceCents, product.currency),
+  available: (product: Product) => product.stock,
 };
 
 export const partnerOrderFields = {

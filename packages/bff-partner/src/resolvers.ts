@@ -4,7 +4,9 @@ import type { Resolvers as V2Resolvers } from './generated/v2-types';
 import {
   partnerItemFields as item,
   partnerOrderFields as order,
+  partnerProductQuery,
   partnerQuery,
+  partnerProductFields as product,
 } from './partner-resolvers';
 
 /** v1: money as cents plus currency, `createdAt`, and the deprecated `customerEmail`. */
@@ -20,10 +22,15 @@ export const resolversV1: V1Resolvers = {
   PartnerOrderItem: { unitPriceCents: item.unitPriceCents },
 };
 
-/** v2: money as a Money object, `placedAt`, no customer contact data. */
+/** v2: money as a Money object, `placedAt`, no customer contact data, catalogue `product`. */
 export const resolversV2: V2Resolvers = {
   ...orderMutations,
-  Query: { ...partnerQuery, orderStatus: orderMutations.Query.orderStatus },
+  Query: {
+    ...partnerQuery,
+    ...partnerProductQuery,
+    orderStatus: orderMutations.Query.orderStatus,
+  },
   PartnerOrder: { items: order.items, total: order.total, placedAt: order.placedAt },
   PartnerOrderItem: { unitPrice: item.unitPrice },
+  PartnerProduct: product,
 };

@@ -19,6 +19,8 @@ import type { BffConfig } from './config';
 import { type BffContext, buildContext } from './context';
 import { formatError } from './error-format';
 import { createIdentityVerifier } from './identity';
+import { startProductReads } from './product-reads';
+import { DEFAULT_PRODUCT_LOADER_VIEW, type ProductLoaderView } from './product-view-mapping';
 import { stalePlugin } from './stale-plugin';
 
 export interface BffSchema {
@@ -37,6 +39,8 @@ export interface BffOptions {
   name: string;
   config: BffConfig;
   schemas: BffSchema[];
+  /** Read-model view behind the product loader; default `web` (full detail). */
+  productView?: ProductLoaderView;
 }
 
 export interface RunningBff extends RunningServer {
@@ -54,12 +58,23 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
   const metrics = createMetrics(name);
   const edgeKey = await loadPublicKey(config.edgePublicKeyFile);
   const verifyIdentity = createIdentityVerifier(edgeKey.key);
-  const clients = createServiceClients({
+  const serviceClients = createServiceClients({
     urls: config.services,
     policies: config.upstreams,
     // Into the process registry, so /metrics shows breakers, stale hits and upstream latency.
     metrics: createUpstreamMetrics(metrics.registry),
   });
+  const productReads = await startProductReads({
+    config: config.readModel,
+    view: options.productView ?? DEFAULT_PRODUCT_LOADER_VIEW,
+    log,
+    registry: metrics.registry,
+  });
+  // Product loads try the read model first; resolvers and loaders do not know which answered.
+  const clients: ServiceClients = {
+    ...serviceClients,
+    products: productReads.decorate(serviceClients.products),
+  };
 
   const orders = {
     saga: createSagaClient({ baseUrl: config.sagaUrl }),
@@ -113,6 +128,7 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
       await running.close();
       await Promise.all(servers.map((s) => s.stop()));
       await clients.close();
+      await productReads.close();
       await orders.saga.close();
     },
   };

@@ -49,6 +49,7 @@ export const CODEGEN_TARGETS = [
     schema: ['packages/bff-partner/src/schema-v2.graphql', ORDER_MUTATIONS],
     mappers: {
       PartnerOrder: '@edge/upstream#Order',
+      PartnerProduct: '@edge/upstream#Product',
       PartnerOrderItem: '@edge/bff-runtime#PricedItem',
       OrderSaga: '@edge/bff-runtime#SagaRef',
     },

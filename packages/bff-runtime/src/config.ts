@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { env, loadConfig, z } from '@edge/common';
+import { DEFAULT_REDIS_URL, env, loadConfig, z } from '@edge/common';
+import { DEFAULT_READ_MODEL_OPTIONS } from '@edge/projection';
 import type { UpstreamPolicies, UpstreamPolicy } from '@edge/upstream';
 
 const optionalInt = () => z.coerce.number().int().min(0).optional();
@@ -46,6 +47,16 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
       ORDER_BREAKER_RESET_MS: positiveInt(),
       PRODUCT_BREAKER_RESET_MS: positiveInt(),
       USER_BREAKER_RESET_MS: positiveInt(),
+      // The product read model: on with Redis, off in memory mode (no stream, no projection).
+      REDIS_URL: env.url(DEFAULT_REDIS_URL),
+      STORE_MODE: env.storeMode(),
+      READ_MODEL_PREFIX: z.string().min(1).default(DEFAULT_READ_MODEL_OPTIONS.prefix),
+      // Same name as services-mock's lag alert, so one setting keeps the alert and fallback equal.
+      PROJECTION_LAG_THRESHOLD_MS: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .default(DEFAULT_READ_MODEL_OPTIONS.lagThresholdMs),
     })
     .transform((c) => {
       const upstreams: UpstreamPolicies = {
@@ -86,6 +97,12 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
         sagaUrl: c.SAGA_URL,
         orderWaitMs: c.ORDER_WAIT_MS,
         upstreams,
+        readModel: {
+          storeMode: c.STORE_MODE,
+          redisUrl: c.REDIS_URL,
+          prefix: c.READ_MODEL_PREFIX,
+          lagThresholdMs: c.PROJECTION_LAG_THRESHOLD_MS,
+        },
       };
     });
   return loadConfig(schema, source);

@@ -5,6 +5,8 @@ export * from './context';
 export * from './error-format';
 export * from './order-mutations';
 export * from './priced-item';
+export * from './product-reads';
+export * from './product-view-mapping';
 export * from './resolver-helpers';
 export * from './stale-plugin';
 export * from './stale-recorder';

@@ -78,6 +78,8 @@ export async function startTestBff(options: TestBffOptions): Promise<TestBff> {
     ORDER_SERVICE_URL: mock.urls.order,
     PRODUCT_SERVICE_URL: mock.urls.product,
     USER_SERVICE_URL: mock.urls.user,
+    // No projection runs in process: products come from the mock, as these tests count.
+    STORE_MODE: 'memory',
     ...options.env,
   });
   const bff = await startBff({ name: options.name, config, schemas: options.schemas(config) });

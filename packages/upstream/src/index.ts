@@ -9,5 +9,6 @@ export * from './upstream-metrics';
 export * from './upstream-policy';
 export * from './with-breaker';
 export * from './with-latency';
+export * from './with-read-model';
 export * from './with-stale-cache';
 export * from './with-timeout';

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
-import type { Order as OrderModel } from '@edge/upstream';
+import type { Order as OrderModel, Product as ProductModel } from '@edge/upstream';
 import type { PricedItem as PricedItemModel, SagaRef as SagaRefModel, BffContext } from '@edge/bff-runtime';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -86,6 +86,16 @@ export type PartnerOrderItem = {
   unitPrice: Money;
 };
 
+export type PartnerProduct = {
+  __typename?: 'PartnerProduct';
+  /** Units in stock. */
+  available: Scalars['Int']['output'];
+  description: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  unitPrice: Money;
+};
+
 export type PlaceOrderInput = {
   /** Partner surface only: the customer the order is placed for. */
   customerId?: InputMaybe<Scalars['ID']['input']>;
@@ -111,6 +121,8 @@ export type Query = {
   orderStatus: Maybe<OrderSaga>;
   /** Your orders, newest first. */
   orders: Maybe<Array<PartnerOrder>>;
+  /** A catalogue product as you integrate against it; null when there is no such product. */
+  product: Maybe<PartnerProduct>;
 };
 
 
@@ -141,6 +153,16 @@ export type QueryOrderStatusArgs = {
  */
 export type QueryOrdersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/**
+ * Partner API v2. Every order is one placed through the calling partner's keys; another
+ * partner's orders do not exist for you. Changes from v1: money is a Money object, `createdAt`
+ * is `placedAt`, and `customerEmail` is gone.
+ */
+export type QueryProductArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -226,6 +248,7 @@ export type ResolversTypes = {
   OrderSagaStatus: OrderSagaStatus;
   PartnerOrder: ResolverTypeWrapper<OrderModel>;
   PartnerOrderItem: ResolverTypeWrapper<PricedItemModel>;
+  PartnerProduct: ResolverTypeWrapper<ProductModel>;
   PlaceOrderInput: PlaceOrderInput;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -243,6 +266,7 @@ export type ResolversParentTypes = {
   OrderSaga: SagaRefModel;
   PartnerOrder: OrderModel;
   PartnerOrderItem: PricedItemModel;
+  PartnerProduct: ProductModel;
   PlaceOrderInput: PlaceOrderInput;
   Query: Record<PropertyKey, never>;
   String: Scalars['String']['output'];
@@ -287,10 +311,19 @@ export type PartnerOrderItemResolvers<ContextType = BffContext, ParentType exten
   unitPrice?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
 };
 
+export type PartnerProductResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['PartnerProduct'] = ResolversParentTypes['PartnerProduct']> = {
+  available?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  unitPrice?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = BffContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   order?: Resolver<Maybe<ResolversTypes['PartnerOrder']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
   orderStatus?: Resolver<Maybe<ResolversTypes['OrderSaga']>, ParentType, ContextType, RequireFields<QueryOrderStatusArgs, 'id'>>;
   orders?: Resolver<Maybe<Array<ResolversTypes['PartnerOrder']>>, ParentType, ContextType, RequireFields<QueryOrdersArgs, 'first'>>;
+  product?: Resolver<Maybe<ResolversTypes['PartnerProduct']>, ParentType, ContextType, RequireFields<QueryProductArgs, 'id'>>;
 };
 
 export interface Link__ImportScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['link__Import'], any> {
@@ -303,6 +336,7 @@ export type Resolvers<ContextType = BffContext> = {
   OrderSaga?: OrderSagaResolvers<ContextType>;
   PartnerOrder?: PartnerOrderResolvers<ContextType>;
   PartnerOrderItem?: PartnerOrderItemResolvers<ContextType>;
+  PartnerProduct?: PartnerProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   link__Import?: GraphQLScalarType;
 };
