@@ -5,6 +5,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import {
   createLogger,
   createMetrics,
+  KnownRootOperationRule,
   type Logger,
   loadPublicKey,
   type Route,
@@ -94,6 +95,9 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
       // Inline tracing costs every request and the edge does not report to Apollo Studio.
       plugins: [ApolloServerPluginInlineTraceDisabled(), stalePlugin],
       includeStacktraceInErrorResponses: false,
+      // graphql-js passes `subscription { ... }` on a schema without subscriptions to execution,
+      // which fails it without a code (INTERNAL_SERVER_ERROR); refuse it as a validation error.
+      validationRules: [KnownRootOperationRule],
       introspection: !config.production,
       // The edge already enforces CSRF-safe content types and owns client-facing policy.
       csrfPrevention: false,

@@ -1,4 +1,4 @@
-import { isAppError } from '@edge/common';
+import { ErrorCode, isAppError } from '@edge/common';
 import type { GraphQLFormattedError } from 'graphql';
 
 /**
@@ -15,6 +15,22 @@ function unwrap(error: unknown): unknown {
     current = inner;
   }
   return current;
+}
+
+/**
+ * The HTTP status an error asks for. Apollo Server refuses some malformed requests (a
+ * persisted-query extension without `version: 1`, a hash that does not match its query) with a
+ * bare GraphQLError carrying only `extensions.http.status` 400 and no code (found by the fuzzer).
+ */
+function requestedStatus(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null || !('extensions' in error)) return undefined;
+  const { extensions } = error;
+  if (typeof extensions !== 'object' || extensions === null || !('http' in extensions)) {
+    return undefined;
+  }
+  const { http } = extensions;
+  if (typeof http !== 'object' || http === null || !('status' in http)) return undefined;
+  return typeof http.status === 'number' ? http.status : undefined;
 }
 
 /**
@@ -37,6 +53,11 @@ export function formatError(
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
     const { stacktrace: _hidden, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
+  }
+  const status = requestedStatus(original);
+  if (status !== undefined && status >= 400 && status < 500) {
+    // Refused by Apollo Server's own request checks: the client's error, with Apollo's message.
+    return { message: formatted.message, extensions: { code: ErrorCode.BAD_REQUEST } };
   }
   return {
     message: 'Internal server error',

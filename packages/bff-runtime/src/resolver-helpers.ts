@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { AppError, ErrorCode } from '@edge/common';
 import { type Money, UpstreamError, unavailable } from '@edge/upstream';
 import type DataLoader from 'dataloader';
 import { type DocumentNode, parse } from 'graphql';
@@ -12,10 +13,17 @@ export function loadSchema(...urls: URL[]): DocumentNode {
   return parse(urls.map((url) => readFileSync(url, 'utf8')).join('\n'));
 }
 
-/** Map an upstream failure to the error code clients see, once, here. */
+/**
+ * Map an upstream failure to the error code clients see, once, here. A service refusing what we
+ * sent it (4xx, e.g. 431 for a 60,000-character id in its URL) means the client's input was
+ * unusable: BAD_USER_INPUT, not an unexplained INTERNAL_SERVER_ERROR (found by the fuzzer).
+ */
 export function asFieldError(err: unknown): unknown {
-  if (err instanceof UpstreamError && !err.isClientError) return unavailable(err.service, err);
-  return err;
+  if (!(err instanceof UpstreamError)) return err;
+  if (!err.isClientError) return unavailable(err.service, err);
+  return new AppError(ErrorCode.BAD_USER_INPUT, `The ${err.service} service refused this input`, {
+    cause: err,
+  });
 }
 
 /**

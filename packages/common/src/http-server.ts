@@ -1,5 +1,13 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { AppError, ErrorCode, toAppError } from './errors';
 import type { Logger } from './logger';
 import type { ProcessMetrics } from './metrics';
@@ -94,6 +102,63 @@ export function sendError(ctx: RequestContext, error: unknown): void {
 }
 
 /**
+ * The request target as a URL. Node's parser accepts targets that URL rejects (`//host:99999`);
+ * parsed outside the handler's try, such a target would reject the request listener's promise
+ * and take the process down, so it is the client's error instead.
+ */
+function requestUrl(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A path parameter, decoded; malformed percent-encoding stays as sent (it then matches nothing). */
+function decodeParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * Requests Node's parser refuses (malformed request line or headers, bad chunking, oversized
+ * headers, too slow) never reach a handler; Node would answer them with a bare status line.
+ * Answer them in the same shape and with the same codes as every other refusal instead.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  // Node's own check: once a response on this connection has started, an error answer would
+  // be spliced into it. Before that (e.g. broken chunking of a body being read), answer.
+  const current = '_httpMessage' in socket ? socket._httpMessage : undefined;
+  const started = typeof current === 'object' && current !== null && 'headersSent' in current;
+  const busy = started && current.headersSent === true;
+  if (err.code === 'ECONNRESET' || !socket.writable || busy) {
+    socket.destroy();
+    return;
+  }
+  const error =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? new AppError(ErrorCode.HEADERS_TOO_LARGE, 'Request headers are too large')
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new AppError(ErrorCode.REQUEST_TIMEOUT, 'Request not received in time')
+        : new AppError(ErrorCode.BAD_REQUEST, 'Malformed HTTP request');
+  const body = JSON.stringify(error.toJSON());
+  socket.end(
+    [
+      `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}`,
+      'content-type: application/json; charset=utf-8',
+      `content-length: ${Buffer.byteLength(body)}`,
+      `x-request-id: ${randomUUID()}`,
+      'connection: close',
+      '',
+      body,
+    ].join('\r\n'),
+  );
+}
+
+/**
  * A small node:http server: a route table, request ids, health/readiness/metrics endpoints and
  * graceful drain. It is hand-rolled rather than a framework because the edge's hot path must
  * stay within a few percent of a bare socket, and every process shares this one file.
@@ -140,7 +205,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       if (!m) continue;
       const params: Record<string, string> = {};
       route.keys.forEach((key, i) => {
-        params[key] = decodeURIComponent(m[i + 1] ?? '');
+        params[key] = decodeParam(m[i + 1] ?? '');
       });
       return { route, params };
     }
@@ -152,8 +217,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const requestId = requestIdFrom(req);
     const traceparent = traceparentFrom(req);
     res.setHeader('x-request-id', requestId);
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const found = match(req.method ?? 'GET', url.pathname);
+    const parsedUrl = requestUrl(req.url);
+    const url = parsedUrl ?? new URL('http://localhost/');
+    const found = parsedUrl ? match(req.method ?? 'GET', url.pathname) : undefined;
     const routeName = found ? `${found.route.method} ${found.route.path}` : 'unmatched';
     const log = logger.child({ reqId: requestId });
     const ctx: RequestContext = {
@@ -186,6 +252,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           headers: { 'retry-after': '1' },
         });
       }
+      if (!parsedUrl) throw new AppError(ErrorCode.BAD_REQUEST, 'Malformed request target');
       if (!found) {
         const known = [...exact.values(), ...patterns].some((r) => r.path === url.pathname);
         throw known
@@ -197,6 +264,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       sendError(ctx, error);
     }
   });
+  server.on('clientError', answerClientError);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
 

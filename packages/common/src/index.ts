@@ -7,6 +7,7 @@ export * from './graphql-errors';
 export * from './http-server';
 export * from './internal-token';
 export * from './keys';
+export * from './known-root-operation-rule';
 export * from './lifecycle';
 export * from './logger';
 export * from './metrics';

@@ -134,6 +134,33 @@ describe('abuse limits at the edge', () => {
     );
   });
 
+  // Regression cases found by bench/src/fuzz.ts: each used to reach the BFF and come back with a
+  // code the edge does not document (INTERNAL_SERVER_ERROR, OPERATION_RESOLUTION_FAILURE).
+  it('a subscription on a schema without subscriptions returns 400 GRAPHQL_VALIDATION_FAILED', async () => {
+    await rejectedBeforeBff({ query: 'subscription { x }' }, 400, 'GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('an operationName naming no operation returns 400 BAD_REQUEST before any BFF call', async () => {
+    await rejectedBeforeBff(
+      { query: 'query A { me { id } }', operationName: '' },
+      400,
+      'BAD_REQUEST',
+    );
+    await rejectedBeforeBff(
+      { query: 'query A { me { id } }', operationName: 'Nope' },
+      400,
+      'BAD_REQUEST',
+    );
+  });
+
+  it('several operations without an operationName return 400 BAD_REQUEST', async () => {
+    await rejectedBeforeBff(
+      { query: 'query A { me { id } } query B { me { name } }' },
+      400,
+      'BAD_REQUEST',
+    );
+  });
+
   it('outside production, validation errors keep their suggestions on web', async () => {
     const res = await rejectedBeforeBff(
       { query: '{ me { nam } }' },

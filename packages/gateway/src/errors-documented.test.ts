@@ -13,6 +13,8 @@ const FROM_COMMON = [
   ErrorCode.NOT_FOUND,
   ErrorCode.METHOD_NOT_ALLOWED,
   ErrorCode.SHUTTING_DOWN,
+  ErrorCode.HEADERS_TOO_LARGE,
+  ErrorCode.REQUEST_TIMEOUT,
 ];
 
 function codesUsedByGateway(): string[] {

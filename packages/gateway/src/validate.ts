@@ -1,4 +1,4 @@
-import { AppError, ErrorCode } from '@edge/common';
+import { AppError, ErrorCode, KnownRootOperationRule } from '@edge/common';
 import {
   type DocumentNode,
   type GraphQLError,
@@ -77,8 +77,8 @@ function judge(schema: GraphQLSchema, query: string, options: ValidatorOptions):
     if (m.cost > limits.maxCost) return tooComplex('cost', m.cost, limits.maxCost);
   }
   const rules = options.hideSchema
-    ? [...specifiedRules, NoSchemaIntrospectionCustomRule]
-    : specifiedRules;
+    ? [...specifiedRules, KnownRootOperationRule, NoSchemaIntrospectionCustomRule]
+    : [...specifiedRules, KnownRootOperationRule];
   const errors = validate(schema, document, rules, { maxErrors: 10 });
   if (errors.length === 0) return { ok: true, metrics };
   const messages = errors.map((e) =>
@@ -90,13 +90,25 @@ function judge(schema: GraphQLSchema, query: string, options: ValidatorOptions):
   };
 }
 
-/** Metrics of the operation a request runs: the named one, or the document's only one. */
+/**
+ * Metrics of the operation a request runs: the named one, or the document's only one. A name
+ * that matches no operation, or several operations without a name, is refused here: the BFF
+ * would answer Apollo's OPERATION_RESOLUTION_FAILURE, which is not one of the edge's codes.
+ */
 function selected(metrics: Map<string | undefined, QueryMetrics>, name: string | undefined) {
   const named = metrics.get(name);
   if (named) return named;
-  let worst: QueryMetrics = { depth: 0, aliases: 0, directives: 0, cost: 0 };
-  for (const m of metrics.values()) if (m.cost >= worst.cost) worst = m;
-  return worst;
+  if (name !== undefined) {
+    throw new AppError(ErrorCode.BAD_REQUEST, `Unknown operation named "${name.slice(0, 100)}"`);
+  }
+  const [only, ...others] = metrics.values();
+  if (!only || others.length > 0) {
+    throw new AppError(
+      ErrorCode.BAD_REQUEST,
+      'The document has several operations: "operationName" must name one',
+    );
+  }
+  return only;
 }
 
 /**
