@@ -80,7 +80,13 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     logLevel: options.verbose ? 'debug' : 'info',
     // Each stack counts rate limits under its own prefix, so test files sharing one Redis
     // (and reruns within a window) never spend each other's budgets.
-    env: { RATE_LIMIT_PREFIX: `e2e:${randomUUID()}`, ...options.env },
+    // Sagas too: otherwise another stack's worker on the same Redis could drive (and send to its
+    // own services-mock) a saga this stack created.
+    env: {
+      RATE_LIMIT_PREFIX: `e2e:${randomUUID()}`,
+      SAGA_KEY_PREFIX: `e2e:${randomUUID()}:saga:`,
+      ...options.env,
+    },
     ...(options.envFor ? { envFor: options.envFor } : {}),
     ...(options.verbose ? { onLine: (line: string) => console.log(line) } : {}),
   });

@@ -11,6 +11,7 @@ import {
   type Route,
   type RunningServer,
   startHttpServer,
+  startTracing,
 } from '@edge/common';
 import { createSagaClient } from '@edge/saga';
 import { createServiceClients, createUpstreamMetrics, type ServiceClients } from '@edge/upstream';
@@ -57,6 +58,7 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
   const { config, name } = options;
   const log = createLogger({ service: name, level: config.logLevel });
   const metrics = createMetrics(name);
+  const tracing = startTracing(name, config.tracing);
   const edgeKey = await loadPublicKey(config.edgePublicKeyFile);
   const verifyIdentity = createIdentityVerifier(edgeKey.key);
   const serviceClients = createServiceClients({
@@ -134,6 +136,7 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
       await clients.close();
       await productReads.close();
       await orders.saga.close();
+      await tracing.shutdown();
     },
   };
 }

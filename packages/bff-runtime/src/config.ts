@@ -31,6 +31,7 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
       PRODUCT_SERVICE_URL: env.url('http://127.0.0.1:4011'),
       USER_SERVICE_URL: env.url('http://127.0.0.1:4012'),
       SAGA_URL: env.url('http://127.0.0.1:4020'),
+      OTEL_EXPORTER_OTLP_ENDPOINT: env.otlpEndpoint(),
       ORDER_WAIT_MS: env.int(3000),
       UPSTREAM_TIMEOUT_MS: positiveInt(),
       UPSTREAM_CONNECTIONS: positiveInt(),
@@ -96,6 +97,7 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
         },
         sagaUrl: c.SAGA_URL,
         orderWaitMs: c.ORDER_WAIT_MS,
+        tracing: { endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT },
         upstreams,
         readModel: {
           storeMode: c.STORE_MODE,

@@ -134,6 +134,7 @@ export const orderMutationResolvers = {
             items: input.items.map(({ productId, quantity }) => ({ productId, quantity })),
           },
           orders.waitMs,
+          ctx.call.headers,
         ),
       );
     },
@@ -151,6 +152,7 @@ export const orderMutationResolvers = {
           args.id,
           { idempotencyKey: `${owner.scope}:${args.idempotencyKey}`, actor: owner.scope },
           ctx.orders.waitMs,
+          ctx.call.headers,
         ),
       );
     },

@@ -33,6 +33,8 @@ export const env = {
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `redis` requires Redis, `memory` never uses it, `auto` uses it when it answers at start. */
   storeMode: () => z.enum(['auto', 'redis', 'memory']).default('auto'),
+  /** `OTEL_EXPORTER_OTLP_ENDPOINT`: OTLP/HTTP base URL spans go to; unset = tracing off. */
+  otlpEndpoint: () => z.url().optional(),
   /** `REDIS_CLUSTER_NODES`: comma-separated `host:port` seeds; empty (default) = one node. */
   redisClusterNodes: () =>
     z

@@ -12,6 +12,7 @@ import { AppError, ErrorCode, toAppError } from './errors';
 import type { Logger } from './logger';
 import type { ProcessMetrics } from './metrics';
 import { requestIdFrom, traceparentFrom } from './request-context';
+import { SpanKind, startSpan, traceparentOf, tracingEnabled } from './tracing';
 
 export interface RequestContext {
   req: IncomingMessage;
@@ -215,12 +216,21 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const server = createServer(async (req, res) => {
     const started = process.hrtime.bigint();
     const requestId = requestIdFrom(req);
-    const traceparent = traceparentFrom(req);
     res.setHeader('x-request-id', requestId);
     const parsedUrl = requestUrl(req.url);
     const url = parsedUrl ?? new URL('http://localhost/');
     const found = parsedUrl ? match(req.method ?? 'GET', url.pathname) : undefined;
     const routeName = found ? `${found.route.method} ${found.route.path}` : 'unmatched';
+    // With tracing on, this hop is a server span and the next hop becomes its child; off, a
+    // fresh span id keeps the caller's trace id flowing at no cost.
+    const incoming = req.headers['traceparent'];
+    const span = tracingEnabled()
+      ? startSpan(routeName, typeof incoming === 'string' ? incoming : undefined, {
+          kind: SpanKind.SERVER,
+          attributes: { 'http.request.method': req.method ?? '', 'url.path': url.pathname },
+        })
+      : undefined;
+    const traceparent = span ? traceparentOf(span) : traceparentFrom(req);
     const log = logger.child({ reqId: requestId });
     const ctx: RequestContext = {
       req,
@@ -237,6 +247,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.httpRequests.inc({ route: routeName, status: String(res.statusCode) });
       metrics.httpDuration.observe({ route: routeName }, seconds);
+      if (span) {
+        span.setAttribute('http.response.status_code', res.statusCode);
+        span.end();
+      }
       log.debug({
         method: req.method,
         path: url.pathname,

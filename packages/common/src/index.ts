@@ -13,3 +13,4 @@ export * from './logger';
 export * from './metrics';
 export * from './redis';
 export * from './request-context';
+export * from './tracing';

@@ -79,6 +79,7 @@ const schema = z
     EDGE_SIGNING_KEY_FILE: z.string().optional(),
     DEV_IDP_KEY_FILE: z.string().optional(),
     SCHEMA_POLL_MS: env.int(2000),
+    OTEL_EXPORTER_OTLP_ENDPOINT: env.otlpEndpoint(),
     SURFACE_LIMITS: surfaceLimits,
     /** Mobile accepts only the operations of this manifest when set (trusted documents). */
     TRUSTED_DOCUMENTS_FILE: z.string().optional(),
@@ -138,6 +139,7 @@ const schema = z
       edgeSigningKeyFile: c.EDGE_SIGNING_KEY_FILE ?? join(c.DATA_DIR, 'keys', 'edge.json'),
       devIdpKeyFile: c.DEV_IDP_KEY_FILE ?? join(c.DATA_DIR, 'keys', 'dev-idp.json'),
       schemaPollMs: c.SCHEMA_POLL_MS,
+      tracing: { endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT },
       limits,
       trustedDocumentsFile: c.TRUSTED_DOCUMENTS_FILE,
       deprecations: {

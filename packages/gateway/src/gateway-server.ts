@@ -12,6 +12,7 @@ import {
   type RunningServer,
   resolveStoreKind,
   startHttpServer,
+  startTracing,
 } from '@edge/common';
 import { type Authenticator, createAuthenticator } from './auth';
 import type { GatewayConfig } from './config';
@@ -116,6 +117,7 @@ function schemaValidator(surface: SurfaceDef, schema: BackgroundSchema, options:
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
   const log = createLogger({ service: 'gateway', level: config.logLevel });
   const metrics = createMetrics('gateway');
+  const tracing = startTracing('gateway', config.tracing);
   const edgeKey = await loadOrCreateSigningKey(config.edgeSigningKeyFile);
   const sign = createInternalSigner(edgeKey);
   const { keys, redis } = await openStores(config, log);
@@ -189,6 +191,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       await running.close();
       await Promise.all(surfaces.flatMap((s) => [s.schema.stop(), s.forwarder.close()]));
       await keys.close();
+      await tracing.shutdown();
     },
   };
 }

@@ -1,4 +1,12 @@
-import { DEFAULT_REDIS_URL, env, loadConfig, type RedisTarget, redisTarget, z } from '@edge/common';
+import {
+  DEFAULT_REDIS_URL,
+  env,
+  loadConfig,
+  type RedisTarget,
+  redisTarget,
+  type TracingConfig,
+  z,
+} from '@edge/common';
 import type { SagaPolicyOverrides } from './saga-policies';
 
 const optionalMs = z.coerce.number().int().min(0).optional();
@@ -39,6 +47,7 @@ const schema = z.object({
   SAGA_MAX_CONCURRENT: optionalCount,
   SAGA_STUCK_AFTER_MS: optionalMs,
   LOG_LEVEL: env.logLevel(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: env.otlpEndpoint(),
 });
 
 /** Default port of the orchestrator. */
@@ -52,6 +61,7 @@ export interface SagaConfig {
   port: number;
   host: string;
   redis: RedisTarget;
+  tracing: TracingConfig;
   storeMode: 'auto' | 'redis' | 'memory';
   dataDir: string;
   keyPrefix: string;
@@ -76,6 +86,7 @@ export function loadSagaConfig(
     port: e.SAGA_PORT ?? e.PORT ?? DEFAULT_SAGA_PORT,
     host: e.HOST,
     redis: redisTarget(e.REDIS_URL, e.REDIS_CLUSTER_NODES),
+    tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
     storeMode: e.STORE_MODE,
     dataDir: e.DATA_DIR,
     keyPrefix: e.SAGA_KEY_PREFIX,

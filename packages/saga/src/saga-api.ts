@@ -137,11 +137,15 @@ export function createSagaRoutes(options: SagaApiOptions): Route[] {
       handler: guarded(async (ctx) => {
         const body = parse(placeOrderRequest, await readJson(ctx.req));
         const { waitMs } = parse(waitQuery, query(ctx));
-        const { saga, created } = await engine.start(body.idempotencyKey, {
-          userId: body.userId,
-          partnerId: body.partnerId ?? null,
-          items: body.items,
-        });
+        const { saga, created } = await engine.start(
+          body.idempotencyKey,
+          {
+            userId: body.userId,
+            partnerId: body.partnerId ?? null,
+            items: body.items,
+          },
+          ctx.traceparent,
+        );
         if (!settled(saga)) worker?.kick(saga.id);
         const after = await waitFor(saga, waitMs);
         sendJson(ctx.res, created ? 201 : 200, toSagaRef(after));

@@ -29,12 +29,19 @@ export class SagaClientError extends Error {
 }
 
 export interface SagaClient {
+  /** `headers`: this call's request id and traceparent, so the saga joins the caller's trace. */
   placeOrder(
     body: Omit<PlaceOrderRequest, 'type'>,
     waitMs?: number,
+    headers?: Record<string, string>,
   ): Promise<SagaRef & { created: boolean }>;
   cancelSaga(sagaId: string, body: CancelSagaRequest, waitMs?: number): Promise<SagaRef>;
-  cancelOrder(orderId: string, body: CancelSagaRequest, waitMs?: number): Promise<SagaRef>;
+  cancelOrder(
+    orderId: string,
+    body: CancelSagaRequest,
+    waitMs?: number,
+    headers?: Record<string, string>,
+  ): Promise<SagaRef>;
   get(sagaId: string): Promise<SagaView>;
   list(state: SagaListState, limit?: number): Promise<SagaView[]>;
   replay(sagaId: string, body: OperatorRequest): Promise<SagaRef>;
@@ -55,6 +62,7 @@ export function createSagaClient(options: SagaClientOptions): SagaClient {
     path: string,
     body?: unknown,
     waitMs = 0,
+    headers: Record<string, string> = {},
   ): Promise<{ status: number; json: T }> {
     const response = await request(new URL(path, options.baseUrl), {
       method,
@@ -62,6 +70,7 @@ export function createSagaClient(options: SagaClientOptions): SagaClient {
       signal: AbortSignal.timeout(timeoutMs + waitMs),
       headers: {
         ...options.headers,
+        ...headers,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -83,12 +92,13 @@ export function createSagaClient(options: SagaClientOptions): SagaClient {
   const id = encodeURIComponent;
 
   return {
-    async placeOrder(body, waitMs) {
+    async placeOrder(body, waitMs, headers) {
       const { status, json } = await call<SagaRef>(
         'POST',
         `/sagas${wait(waitMs)}`,
         { ...body, type: 'place_order' },
         waitMs,
+        headers,
       );
       return { ...json, created: status === 201 };
     },
@@ -97,10 +107,9 @@ export function createSagaClient(options: SagaClientOptions): SagaClient {
         await call<SagaRef>('POST', `/sagas/${id(sagaId)}/cancel${wait(waitMs)}`, body, waitMs)
       ).json;
     },
-    async cancelOrder(orderId, body, waitMs) {
-      return (
-        await call<SagaRef>('POST', `/orders/${id(orderId)}/cancel${wait(waitMs)}`, body, waitMs)
-      ).json;
+    async cancelOrder(orderId, body, waitMs, headers) {
+      const path = `/orders/${id(orderId)}/cancel${wait(waitMs)}`;
+      return (await call<SagaRef>('POST', path, body, waitMs, headers)).json;
     },
     async get(sagaId) {
       return (await call<SagaView>('GET', `/sagas/${id(sagaId)}`)).json;

@@ -21,6 +21,7 @@ import {
 } from './saga-decision';
 import type { SagaPolicies } from './saga-policies';
 import type { Lease, SagaStore } from './saga-store';
+import { traceStep } from './step-span';
 
 export interface SagaEngineOptions {
   store: SagaStore;
@@ -78,6 +79,7 @@ export class SagaEngine {
   async start(
     clientKey: string,
     input: PlaceOrderInput,
+    traceparent?: string,
   ): Promise<{ saga: Saga; created: boolean }> {
     const now = this.now();
     const at = new Date(now).toISOString();
@@ -92,6 +94,7 @@ export class SagaEngine {
       createdAt: at,
       updatedAt: at,
       dueAt: now,
+      ...(traceparent ? { traceparent } : {}),
     };
     return this.store.create(saga);
   }
@@ -144,8 +147,11 @@ export class SagaEngine {
               at: new Date(now).toISOString(),
             },
           ]);
-          const outcome = await this.providers.call(
-            forwardRequest(step, started, this.policies.forward.timeoutMs),
+          const outcome = await traceStep(
+            started,
+            { phase: 'forward', name: step, attempt, worker: this.owner },
+            () =>
+              this.providers.call(forwardRequest(step, started, this.policies.forward.timeoutMs)),
           );
           const context =
             outcome.kind === 'ok'
@@ -175,11 +181,16 @@ export class SagaEngine {
               at: new Date(now).toISOString(),
             },
           ]);
-          const { outcome, context } = await runCompensation(step, started, this.providers, {
-            cause,
-            timeoutMs: this.policies.compensation.timeoutMs,
-            checkLedger: decision.checkLedger,
-          });
+          const { outcome, context } = await traceStep(
+            started,
+            { phase: 'compensation', name: step, attempt, worker: this.owner },
+            () =>
+              runCompensation(step, started, this.providers, {
+                cause,
+                timeoutMs: this.policies.compensation.timeoutMs,
+                checkLedger: decision.checkLedger,
+              }),
+          );
           const result = onCompensationOutcome({
             saga: started,
             step,

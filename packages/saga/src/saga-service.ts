@@ -8,6 +8,7 @@ import {
   type RunningServer,
   resolveStoreKind,
   startHttpServer,
+  startTracing,
 } from '@edge/common';
 import type { SagaConfig } from './config';
 import { DlqAlertEvaluator } from './dlq-alerts';
@@ -53,6 +54,7 @@ export async function startSagaService(
 ): Promise<SagaService> {
   const policies = resolvePolicies(config.policies);
   const metrics = createMetrics('saga');
+  const tracing = startTracing('saga', config.tracing);
   const { store, redis } = await openStore(config, logger);
   const sagaMetrics = createSagaMetrics(metrics.registry, () => store.consumerLag());
   const providers = new HttpProviderClient({
@@ -122,6 +124,7 @@ export async function startSagaService(
       await providers.close();
       await store.close();
       await redis?.quit();
+      await tracing.shutdown();
     },
   };
 }

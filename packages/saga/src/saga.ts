@@ -140,6 +140,11 @@ export interface Saga {
    * schedule from the files alone.
    */
   dueAt: number | null;
+  /**
+   * W3C trace context of the request that created the saga, so every step's span joins that
+   * trace on whichever worker runs it; absent for sagas created before tracing existed.
+   */
+  traceparent?: string;
 }
 
 /** Request to run a completed (or still running) saga's compensations. */

@@ -9,6 +9,7 @@ import { type GuardedClient, withBreaker } from './with-breaker';
 import { withLatency } from './with-latency';
 import { type Read, type ReadMany, withStaleBatch, withStaleCache } from './with-stale-cache';
 import { withTimeout } from './with-timeout';
+import { withTracing } from './with-tracing';
 
 export type ServiceUrls = Record<UpstreamService, string>;
 
@@ -111,14 +112,30 @@ export function createServiceClients(options: ServiceClientsOptions): ServiceCli
   };
 
   return {
-    users: withStaleBatch(batchRead<User>(upstreams.user, '/users'), cacheFor('user')),
-    products: withStaleBatch(batchRead<Product>(upstreams.product, '/products'), productCache),
-    orders: withStaleBatch(batchRead<Order>(upstreams.order, '/orders'), orderCache),
-    orderPage: withStaleCache(orderPage, cacheFor('order'), orderPageQuery),
-    searchProducts: withStaleCache(
-      searchProducts,
-      cacheFor('product'),
-      (q) => `${q.first}:${q.text}`,
+    users: withTracing(
+      withStaleBatch(batchRead<User>(upstreams.user, '/users'), cacheFor('user')),
+      upstreams.user,
+      'users',
+    ),
+    products: withTracing(
+      withStaleBatch(batchRead<Product>(upstreams.product, '/products'), productCache),
+      upstreams.product,
+      'products',
+    ),
+    orders: withTracing(
+      withStaleBatch(batchRead<Order>(upstreams.order, '/orders'), orderCache),
+      upstreams.order,
+      'orders',
+    ),
+    orderPage: withTracing(
+      withStaleCache(orderPage, cacheFor('order'), orderPageQuery),
+      upstreams.order,
+      'orderPage',
+    ),
+    searchProducts: withTracing(
+      withStaleCache(searchProducts, cacheFor('product'), (q) => `${q.first}:${q.text}`),
+      upstreams.product,
+      'searchProducts',
     ),
     upstreams,
     close: async () => {
