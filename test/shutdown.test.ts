@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from './harness';
+
+/** A request that has neither answered nor failed by then is hung: the test fails on it. */
+const HUNG_AFTER_MS = 15_000;
+/** How long the user service holds each call, so requests are provably in flight at SIGTERM. */
+const HOLD_MS = 1500;
+const IN_FLIGHT = 12;
+const QUERY = '{ me { id name } }';
+
+type Outcome =
+  | { kind: 'answer'; status: number; code: string | undefined }
+  | { kind: 'refused' }
+  | { kind: 'hung' };
+
+/** What a client sees: an answer with its code, a connection that failed before any answer, or nothing. */
+async function call(gateway: string, token: string): Promise<Outcome> {
+  try {
+    const res = await fetch(`${gateway}/web/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: QUERY }),
+      signal: AbortSignal.timeout(HUNG_AFTER_MS),
+    });
+    const body = (await res.json()) as { errors?: { extensions?: { code?: string } }[] };
+    return { kind: 'answer', status: res.status, code: body.errors?.[0]?.extensions?.code };
+  } catch (err) {
+    if (err instanceof Error && err.name === 'TimeoutError') return { kind: 'hung' };
+    // fetch failed before an answer: refused, or a keep-alive socket closed under it.
+    return { kind: 'refused' };
+  }
+}
+
+/** A steady stream of concurrent clients until stopped; every outcome is kept. */
+function steadyLoad(gateway: string, token: string, clients: number) {
+  const outcomes: Outcome[] = [];
+  let running = true;
+  const loops = Array.from({ length: clients }, async () => {
+    while (running) outcomes.push(await call(gateway, token));
+  });
+  return {
+    outcomes,
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+      return outcomes;
+    },
+  };
+}
+
+/**
+ * Resolves once a process answers /readyz 503 (draining) or refuses connections: signal delivery
+ * is asynchronous, so a request sent right after kill() may still be served normally.
+ */
+async function draining(base: string): Promise<void> {
+  for (;;) {
+    const status = await fetch(`${base}/readyz`).then(
+      (res) => res.status,
+      () => 0,
+    );
+    if (status !== 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const label = (o: Outcome) => (o.kind === 'answer' ? `${o.status} ${o.code ?? 'ok'}` : o.kind);
+const tally = (outcomes: Outcome[]) => {
+  const counts: Record<string, number> = {};
+  for (const o of outcomes) counts[label(o)] = (counts[label(o)] ?? 0) + 1;
+  return counts;
+};
+
+describe('graceful shutdown and restarts under load', () => {
+  let stack: TestStack;
+  let token: string;
+  beforeAll(async () => {
+    // The held user call must not time out at the BFF while it is held.
+    // The held user call must not time out at the BFF while it is held; the load must never
+    // meet the per-user rate limit (a 429 would hide what the test looks at).
+    stack = await startTestStack({
+      env: { USER_TIMEOUT_MS: '10000', RATE_LIMIT_USER: '1000000000' },
+    });
+    token = await stack.token('web', 'u-1');
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  /** Start IN_FLIGHT requests and resolve once the user service holds every one of them. */
+  async function holdInFlight(): Promise<Promise<Outcome[]>> {
+    await stack.mock.resetCalls('user');
+    await stack.mock.fault('user', { mode: 'latency', latencyMs: HOLD_MS, calls: IN_FLIGHT });
+    const held = Promise.all(
+      Array.from({ length: IN_FLIGHT }, () => call(stack.urls.gateway, token)),
+    );
+    for (;;) {
+      const calls = Object.values(await stack.mock.calls('user')).reduce((a, b) => a + b, 0);
+      if (calls >= IN_FLIGHT) return held;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  it('SIGTERM to the gateway: in-flight requests finish 200, new ones get 503 SHUTTING_DOWN or a refused connection', async () => {
+    const load = steadyLoad(stack.urls.gateway, token, 4);
+    const held = await holdInFlight();
+    const gateway = stack.processes.get('gateway');
+    const exited = new Promise<number | null>((resolve) => gateway?.child.once('exit', resolve));
+    gateway?.child.kill('SIGTERM');
+    await draining(stack.urls.gateway);
+    const during: Outcome[] = [];
+    // New requests while the held ones drain: none may be served, none may hang.
+    while (gateway?.child.exitCode === null) during.push(await call(stack.urls.gateway, token));
+    expect(await exited).toBe(0);
+    const inFlight = await held;
+    const background = await load.stop();
+
+    expect(inFlight.map(label)).toEqual(Array(IN_FLIGHT).fill('200 ok'));
+    expect(during.length).toBeGreaterThan(0);
+    for (const o of during) expect(['503 SHUTTING_DOWN', 'refused']).toContain(label(o));
+    const allowed = ['200 ok', '503 SHUTTING_DOWN', 'refused'];
+    for (const o of background)
+      expect(allowed, JSON.stringify(tally(background))).toContain(label(o));
+
+    await stack.restart('gateway');
+    expect(label(await call(stack.urls.gateway, token))).toBe('200 ok');
+  });
+
+  it('SIGTERM to a BFF: its in-flight requests finish 200, new ones get a 503 with a code', async () => {
+    const load = steadyLoad(stack.urls.gateway, token, 4);
+    const held = await holdInFlight();
+    const bff = stack.processes.get('bff-web');
+    const exited = new Promise<number | null>((resolve) => bff?.child.once('exit', resolve));
+    bff?.child.kill('SIGTERM');
+    await draining(stack.urls.bffWeb);
+    const during: Outcome[] = [];
+    while (bff?.child.exitCode === null) during.push(await call(stack.urls.gateway, token));
+    expect(await exited).toBe(0);
+    const inFlight = await held;
+    const afterExit = await call(stack.urls.gateway, token);
+    const background = await load.stop();
+
+    expect(inFlight.map(label)).toEqual(Array(IN_FLIGHT).fill('200 ok'));
+    for (const o of during) {
+      expect(['503 SHUTTING_DOWN', '503 UPSTREAM_UNAVAILABLE']).toContain(label(o));
+    }
+    expect(label(afterExit)).toBe('503 UPSTREAM_UNAVAILABLE');
+    const allowed = ['200 ok', '503 SHUTTING_DOWN', '503 UPSTREAM_UNAVAILABLE'];
+    for (const o of background)
+      expect(allowed, JSON.stringify(tally(background))).toContain(label(o));
+
+    await stack.restart('bff-web');
+    expect(label(await call(stack.urls.gateway, token))).toBe('200 ok');
+  });
+
+  it('a BFF restarting under load costs clients only answered failures with codes, never a hung request', async () => {
+    const load = steadyLoad(stack.urls.gateway, token, 8);
+    while (load.outcomes.length < 50) await new Promise((resolve) => setTimeout(resolve, 20));
+    await stack.restart('bff-web');
+    const before = load.outcomes.length;
+    while (load.outcomes.length < before + 50)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const outcomes = await load.stop();
+    const counts = tally(outcomes);
+    const allowed = ['200 ok', '503 SHUTTING_DOWN', '503 UPSTREAM_UNAVAILABLE'];
+    for (const o of outcomes) expect(allowed, JSON.stringify(counts)).toContain(label(o));
+    // Served again after the restart: the last requests were answered by the new process.
+    expect(outcomes.slice(-8).map(label)).toEqual(Array(8).fill('200 ok'));
+    console.log('bff-web restart under load:', counts);
+  });
+});
