@@ -17,18 +17,25 @@ import { Pool } from 'undici';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-interface Stats {
+export interface Stats {
   batchesPerS: number;
   p50: number;
   p99: number;
 }
 
-async function measure(
+/** Raw timings of one measured run: per-batch latencies (ms) and the wall time it took. */
+export interface Timings {
+  times: number[];
+  elapsedS: number;
+}
+
+/** Run `batches` reads, `concurrency` at a time; each must find `batchSize` products. */
+export async function timeReads(
   batches: number,
   concurrency: number,
   read: () => Promise<number>,
   batchSize: number,
-): Promise<Stats> {
+): Promise<Timings> {
   const times: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -42,11 +49,25 @@ async function measure(
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  const elapsedS = (performance.now() - started) / 1000;
-  times.sort((a, b) => a - b);
+  return { times, elapsedS: (performance.now() - started) / 1000 };
+}
+
+/** Throughput and percentiles of one or more runs taken together. */
+export function summarize(runs: readonly Timings[]): Stats {
+  const times = runs.flatMap((r) => r.times).sort((a, b) => a - b);
+  const elapsedS = runs.reduce((sum, r) => sum + r.elapsedS, 0);
   const at = (p: number) =>
     Number((times[Math.min(times.length - 1, Math.ceil(p * times.length) - 1)] ?? 0).toFixed(2));
-  return { batchesPerS: Math.round(batches / elapsedS), p50: at(0.5), p99: at(0.99) };
+  return { batchesPerS: Math.round(times.length / elapsedS), p50: at(0.5), p99: at(0.99) };
+}
+
+async function measure(
+  batches: number,
+  concurrency: number,
+  read: () => Promise<number>,
+  batchSize: number,
+): Promise<Stats> {
+  return summarize([await timeReads(batches, concurrency, read, batchSize)]);
 }
 
 export async function main(argv: string[]): Promise<void> {
