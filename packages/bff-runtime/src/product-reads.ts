@@ -35,8 +35,6 @@ export interface ProductReadsOptions {
 }
 
 export interface ProductReads {
-  /** Whether product reads try the read model at all (false in memory mode). */
-  readonly enabled: boolean;
   /** The service's product batch read, served from the read model first when enabled. */
   decorate(read: ReadMany<Product>): ReadMany<Product>;
   close(): Promise<void>;
@@ -84,7 +82,7 @@ function adapt(readModel: ProductReadModel, view: ProductLoaderView): EntityRead
 export async function startProductReads(options: ProductReadsOptions): Promise<ProductReads> {
   const { config, log, registry } = options;
   if (!(await wanted(config, log))) {
-    return { enabled: false, decorate: (read) => read, close: async () => {} };
+    return { decorate: (read) => read, close: async () => {} };
   }
   const redis = createFailFastRedis(config.redisUrl);
   // The read model's MGET spans hash slots, so it needs one node (docs/read-model.md, Keys).
@@ -127,7 +125,6 @@ export async function startProductReads(options: ProductReadsOptions): Promise<P
     'product reads use the read model while it is fresh',
   );
   return {
-    enabled: true,
     decorate: (read) =>
       withReadModel(read, adapt(readModel, options.view), {
         onFallback: (reason, count) => fallbacks.inc({ reason }, count),
