@@ -295,7 +295,7 @@ function mutateHeaders(
           'x-request-id': rnd.pick(['', 'a b', 'x'.repeat(500), '\u00ff\u00fe', 'ok-id']),
           traceparent: rnd.pick([
             '00-zz-zz-01',
-            '00-' + '0'.repeat(32) + '-' + '0'.repeat(16) + '-01',
+            `00-${'0'.repeat(32)}-${'0'.repeat(16)}-01`,
             'ff',
             '',
           ]),
@@ -420,7 +420,7 @@ function mutateRoute(
     endpoint.path.toUpperCase(),
     `/../..${endpoint.path}`,
     `/%2e%2e${endpoint.path}`,
-    `/${rnd.string(rnd.int(1, 3000), IDENT + '%/.')}`,
+    `/${rnd.string(rnd.int(1, 3000), `${IDENT}%/.`)}`,
     '/%E0%A4%A',
     '/%00',
   ]);
