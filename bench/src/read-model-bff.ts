@@ -21,6 +21,7 @@ import {
   Redis,
   signInternalToken,
 } from '@edge/common';
+import { readModelKeys } from '@edge/projection';
 import { type ManagedProcess, spawnService } from '@edge/stack';
 import { Pool } from 'undici';
 import { summarize, type Timings, timeReads } from './read-model';
@@ -120,7 +121,7 @@ export async function main(argv: string[]): Promise<void> {
     const lag = /^bff_product_read_model_lag_seconds\{[^}]*\} ([\d.e-]+)/gm;
     const redis = new Redis(redisUrl);
     try {
-      const last = `${base}rm:v1:product:{p-${CATALOGUE}}:web`;
+      const last = readModelKeys(`${base}rm:`).view('v1', `p-${CATALOGUE}`, 'web');
       for (let i = 0; ; i++) {
         const [lagS] = await metric(readModelUrl, lag);
         if (lagS !== undefined && lagS < 5 && (await redis.exists(last)) === 1) break;

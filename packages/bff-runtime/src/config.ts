@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DEFAULT_REDIS_URL, env, loadConfig, z } from '@edge/common';
+import { DEFAULT_REDIS_URL, env, loadConfig, redisTarget, z } from '@edge/common';
 import { DEFAULT_READ_MODEL_OPTIONS } from '@edge/projection';
 import type { UpstreamPolicies, UpstreamPolicy } from '@edge/upstream';
 
@@ -50,6 +50,7 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
       USER_BREAKER_RESET_MS: positiveInt(),
       // The product read model: on with Redis, off in memory mode (no stream, no projection).
       REDIS_URL: env.url(DEFAULT_REDIS_URL),
+      REDIS_CLUSTER_NODES: env.redisClusterNodes(),
       STORE_MODE: env.storeMode(),
       READ_MODEL_PREFIX: z.string().min(1).default(DEFAULT_READ_MODEL_OPTIONS.prefix),
       // Same name as services-mock's lag alert, so one setting keeps the alert and fallback equal.
@@ -101,7 +102,7 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
         upstreams,
         readModel: {
           storeMode: c.STORE_MODE,
-          redisUrl: c.REDIS_URL,
+          redis: redisTarget(c.REDIS_URL, c.REDIS_CLUSTER_NODES),
           prefix: c.READ_MODEL_PREFIX,
           lagThresholdMs: c.PROJECTION_LAG_THRESHOLD_MS,
         },

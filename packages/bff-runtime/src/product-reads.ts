@@ -1,5 +1,4 @@
 import {
-  Cluster,
   Counter,
   createFailFastRedis,
   Gauge,
@@ -25,7 +24,10 @@ import {
 const FALLBACK_REASONS: readonly ReadModelFallbackReason[] = ['stale', 'miss', 'error'];
 
 export interface ProductReadsOptions {
-  /** The BFF's read-model settings (REDIS_URL, STORE_MODE, READ_MODEL_PREFIX, lag threshold). */
+  /**
+   * The BFF's read-model settings (REDIS_URL or REDIS_CLUSTER_NODES, STORE_MODE, READ_MODEL_PREFIX,
+   * lag threshold).
+   */
   config: BffConfig['readModel'];
   /** Which view serves the product loader: one that carries every field of `Product`. */
   view: ProductLoaderView;
@@ -53,7 +55,7 @@ async function wanted(config: BffConfig['readModel'], log: Logger): Promise<bool
     case 'memory':
       return off('STORE_MODE=memory');
     case 'auto':
-      return (await probeRedis(config.redisUrl)) ? true : off('Redis does not answer at start');
+      return (await probeRedis(config.redis)) ? true : off('Redis does not answer at start');
     case 'redis':
       // Redis down at start is not fatal here: reads fall back, counted, until it answers.
       return true;
@@ -84,9 +86,7 @@ export async function startProductReads(options: ProductReadsOptions): Promise<P
   if (!(await wanted(config, log))) {
     return { decorate: (read) => read, close: async () => {} };
   }
-  const redis = createFailFastRedis(config.redisUrl);
-  // The read model's MGET spans hash slots, so it needs one node (docs/read-model.md, Keys).
-  if (redis instanceof Cluster) throw new Error('the product read model needs a single Redis node');
+  const redis = createFailFastRedis(config.redis);
   let down = false;
   redis.on('error', (err) => {
     if (down) return;

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { DEFAULT_REDIS_URL, env, loadConfig, z } from '@edge/common';
+import { DEFAULT_REDIS_URL, env, loadConfig, type RedisTarget, redisTarget, z } from '@edge/common';
 import { DEFAULT_PRODUCT_EVENTS_STREAM } from './product-events';
 import { DEFAULT_PROJECTOR_OPTIONS } from './projector';
 import { DEFAULT_READ_MODEL_PREFIX } from './read-model-keys';
@@ -12,6 +12,7 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   HOST: z.string().min(1).default('127.0.0.1'),
   REDIS_URL: env.url(DEFAULT_REDIS_URL),
+  REDIS_CLUSTER_NODES: env.redisClusterNodes(),
   PRODUCT_EVENTS_STREAM: z.string().min(1).default(DEFAULT_PRODUCT_EVENTS_STREAM),
   READ_MODEL_PREFIX: z.string().min(1).default(DEFAULT_READ_MODEL_PREFIX),
   PROJECTION_GROUP: z.string().min(1).default(DEFAULT_PROJECTOR_OPTIONS.group),
@@ -30,7 +31,8 @@ const schema = z.object({
 export interface ProjectionConfig {
   port: number;
   host: string;
-  redisUrl: string;
+  /** `REDIS_URL` for one node, or `REDIS_CLUSTER_NODES` for a cluster. */
+  redis: RedisTarget;
   stream: string;
   prefix: string;
   group: string;
@@ -50,7 +52,7 @@ export function loadProjectionConfig(
   return Object.freeze({
     port: e.PROJECTION_PORT ?? e.PORT ?? DEFAULT_PROJECTION_PORT,
     host: e.HOST,
-    redisUrl: e.REDIS_URL,
+    redis: redisTarget(e.REDIS_URL, e.REDIS_CLUSTER_NODES),
     stream: e.PRODUCT_EVENTS_STREAM,
     prefix: e.READ_MODEL_PREFIX,
     group: e.PROJECTION_GROUP,

@@ -1,4 +1,10 @@
-import { type AlertChannel, Gauge, type Logger, type Redis, type Registry } from '@edge/common';
+import {
+  type AlertChannel,
+  Gauge,
+  type Logger,
+  type RedisClient,
+  type Registry,
+} from '@edge/common';
 import { readProjectionLag } from './projection-lag';
 import type { ReadModelKeys } from './read-model-keys';
 
@@ -10,7 +16,7 @@ export const DEFAULT_LAG_MONITOR_OPTIONS = Object.freeze({
 });
 
 export interface LagMonitorOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: ReadModelKeys;
   registry: Registry;
   log: Logger;

@@ -1,4 +1,4 @@
-import type { Redis } from '@edge/common';
+import type { RedisClient } from '@edge/common';
 import { readProjectionLag } from './projection-lag';
 import { DEFAULT_READ_MODEL_PREFIX, readModelKeys } from './read-model-keys';
 import type { ProductViewName, ProductViews } from './read-model-views';
@@ -31,7 +31,10 @@ export interface ReadModelBatch<V> {
 }
 
 export interface ProductReadModel {
-  /** One round trip (MGET) for a batch of ids. Throws when Redis fails: fall back on that too. */
+  /**
+   * One round trip (MGET) for a batch of ids; on a cluster too, since every read-model key shares
+   * one hash tag. Throws when Redis fails: fall back on that too.
+   */
   getMany<V extends ProductViewName>(
     ids: readonly string[],
     view: V,
@@ -51,7 +54,7 @@ export interface ProductReadModel {
  * `createFailFastRedis`, so an outage falls back at once instead of queueing).
  */
 export function createProductReadModel(
-  redis: Redis,
+  redis: RedisClient,
   options: ProductReadModelOptions = {},
 ): ProductReadModel {
   const keys = readModelKeys(options.prefix ?? DEFAULT_READ_MODEL_OPTIONS.prefix);

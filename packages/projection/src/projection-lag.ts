@@ -1,4 +1,4 @@
-import type { Redis } from '@edge/common';
+import type { RedisClient } from '@edge/common';
 import type { ReadModelKeys } from './read-model-keys';
 
 export interface ProjectionLag {
@@ -10,8 +10,14 @@ export interface ProjectionLag {
   lagMs: number | null;
 }
 
-/** One round trip: Redis TIME and the projection's last heartbeat. */
-export async function readProjectionLag(redis: Redis, keys: ReadModelKeys): Promise<ProjectionLag> {
+/**
+ * One round trip: Redis TIME and the projection's last heartbeat. On a cluster the transaction
+ * goes to the node of the heartbeat's slot, so both come from one clock.
+ */
+export async function readProjectionLag(
+  redis: RedisClient,
+  keys: ReadModelKeys,
+): Promise<ProjectionLag> {
   const results = (await redis.multi().time().hget(keys.heartbeat, 'ms').exec()) ?? [];
   const [timeResult, heartbeatResult] = results;
   if (timeResult?.[0]) throw timeResult[0];

@@ -7,7 +7,7 @@ import { type ManagedProcess, spawnService } from '@edge/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeProductEvent } from './product-events';
 import { createProductReadModel } from './product-read-model';
-import { deleteKeysWithPrefix, newRedis, REDIS_URL, testNames, waitFor } from './test-redis';
+import { deleteTestKeys, newRedis, REDIS_URL, testNames, waitFor } from './test-redis';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const LAG_THRESHOLD_MS = 1_500;
@@ -109,7 +109,7 @@ afterAll(async () => {
   await projection?.stop();
   await mock.stop();
   await webhook.close();
-  await deleteKeysWithPrefix(redis, names.base);
+  await deleteTestKeys(redis, names);
   await redis.quit();
 });
 

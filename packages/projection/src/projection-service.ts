@@ -1,8 +1,8 @@
 import {
   Counter,
   createMetrics,
+  createRedisClient,
   type Logger,
-  Redis,
   type RunningServer,
   startHttpServer,
 } from '@edge/common';
@@ -30,7 +30,7 @@ export async function startProjectionService(
   });
   // Writes wait through a Redis blip (offline queue on): the loop is not on a request path, and
   // a write that lands late is still correct because application is idempotent.
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 20 });
+  const redis = createRedisClient(config.redis, { maxRetriesPerRequest: 20 });
   redis.on('error', (err) => log.warn({ err: err.message }, 'projection Redis error'));
   const projector = new Projector({
     redis,

@@ -1,4 +1,4 @@
-import type { Logger, Redis } from '@edge/common';
+import type { Logger, RedisClient } from '@edge/common';
 import type { ReadModelKeys } from './read-model-keys';
 import {
   type ApplyOutcome,
@@ -17,7 +17,7 @@ export const DEFAULT_PROJECTOR_OPTIONS = Object.freeze({
 
 export interface ProjectorOptions {
   /** Connection for reads and writes; XREADGROUP blocks on it, so give the projector its own. */
-  redis: Redis;
+  redis: RedisClient;
   stream: string;
   keys: ReadModelKeys;
   log: Logger;

@@ -3,29 +3,45 @@ import type { ProductViewName } from './read-model-views';
 /** Default prefix of every read-model key. */
 export const DEFAULT_READ_MODEL_PREFIX = 'rm:';
 
+const HASH_TAG = /\{[^}]+\}/;
+
 /**
- * The key layout of the read model. Product data lives in a namespace (`v1`, `v2`, ...) named by
- * the `ns` key, so a rebuild can fill a fresh namespace and swap it in with one write. Every key
- * of one product carries the hash tag `{id}`, so in a Redis Cluster the views and the version
- * of a product share a slot and the apply script stays single-slot per product.
+ * Where every read-model key begins: the prefix, then a hash tag made of it (`rm:` becomes
+ * `rm:{rm}:`), unless the prefix already carries a tag. Keys still start with the prefix, so a
+ * `MATCH <prefix>*` scan finds them all.
+ */
+export function readModelKeyHead(prefix: string): string {
+  return HASH_TAG.test(prefix) ? prefix : `${prefix}{${prefix.replace(/:+$/, '')}}:`;
+}
+
+/**
+ * The key layout of the read model. Product data lives in a namespace (`v1`, `r1`, ...) named
+ * by the `ns` key, so a rebuild can fill a fresh namespace and swap it in with one write.
+ *
+ * Every key shares one hash tag, so in a Redis Cluster the whole read model sits in one slot.
+ * That is what keeps the scripts atomic there: the apply script checks the `ns` key in the same
+ * call that writes a product's views (so the live projector never writes into a namespace a
+ * rebuild just replaced), the swap compares two namespaces' meta and sets `ns`, and `getMany`
+ * is one MGET. A tag per product or per namespace would split each of those across slots. The
+ * cost is that one master holds the read model (a catalogue's views, not a sharding problem).
  */
 export function readModelKeys(prefix: string) {
+  const head = readModelKeyHead(prefix);
   return {
     /** Name of the namespace readers use now. */
-    ns: `${prefix}ns`,
+    ns: `${head}ns`,
     /** Counter that names new namespaces. */
-    nsSeq: `${prefix}ns-seq`,
+    nsSeq: `${head}ns-seq`,
     /** Hash: `id`, `ms` of the newest heartbeat the projection applied (Redis clock). */
-    heartbeat: `${prefix}heartbeat`,
+    heartbeat: `${head}heartbeat`,
     /** Hash per namespace: `lastEventId`, `applied`, `skipped`, `invalid`. */
-    meta: (ns: string) => `${prefix}${ns}:meta`,
+    meta: (ns: string) => `${head}${ns}:meta`,
     /** Hash per product: `epoch`, `version`, `eventId` of the state its views show. */
-    state: (ns: string, id: string) => `${prefix}${ns}:product:{${id}}:state`,
+    state: (ns: string, id: string) => `${head}${ns}:product:${id}:state`,
     /** JSON string per product and view. */
-    view: (ns: string, id: string, view: ProductViewName) =>
-      `${prefix}${ns}:product:{${id}}:${view}`,
+    view: (ns: string, id: string, view: ProductViewName) => `${head}${ns}:product:${id}:${view}`,
     /** Pattern that matches every key of one namespace (for deleting a replaced one). */
-    namespacePattern: (ns: string) => `${prefix}${ns}:*`,
+    namespacePattern: (ns: string) => `${head}${ns}:*`,
   };
 }
 export type ReadModelKeys = ReturnType<typeof readModelKeys>;

@@ -1,4 +1,4 @@
-import type { Redis } from '@edge/common';
+import type { RedisClient } from '@edge/common';
 import { type ProductEvent, streamIdMs } from './product-events';
 import type { ReadModelKeys } from './read-model-keys';
 import { buildProductViews, PRODUCT_VIEW_NAMES } from './read-model-views';
@@ -76,9 +76,12 @@ export interface ApplyOutcome {
   moved: boolean;
 }
 
-/** Apply a batch of entries in stream order, in one pipeline (one round trip). */
+/**
+ * Apply a batch of entries in stream order, in one pipeline (one round trip). Every key is in the
+ * read model's one slot (read-model-keys.ts), so on a cluster the pipeline goes to one node.
+ */
 export async function applyEntries(
-  redis: Redis,
+  redis: RedisClient,
   keys: ReadModelKeys,
   ns: string,
   entries: readonly StreamEntry[],
@@ -130,7 +133,7 @@ export async function applyEntries(
 
 /** Try to make `newNs` the live namespace; see SWAP_SCRIPT. */
 export async function swapNamespace(
-  redis: Redis,
+  redis: RedisClient,
   keys: ReadModelKeys,
   oldNs: string,
   newNs: string,
@@ -149,7 +152,7 @@ export async function swapNamespace(
 }
 
 /** The live namespace, created as `v1` the first time anyone asks. */
-export async function liveNamespace(redis: Redis, keys: ReadModelKeys): Promise<string> {
+export async function liveNamespace(redis: RedisClient, keys: ReadModelKeys): Promise<string> {
   const current = await redis.get(keys.ns);
   if (current !== null) return current;
   await redis.set(keys.ns, 'v1', 'NX');

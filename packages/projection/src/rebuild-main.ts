@@ -2,7 +2,7 @@
  * `tsx packages/projection/src/rebuild-main.ts`: replay the whole product stream into a fresh
  * namespace and swap it in. Safe while the projection runs. Prints the result as JSON on stdout.
  */
-import { createLogger, Redis, runMain } from '@edge/common';
+import { createLogger, createRedisClient, runMain } from '@edge/common';
 import { loadProjectionConfig } from './config';
 import { readModelKeys } from './read-model-keys';
 import { rebuildReadModel } from './rebuild';
@@ -11,7 +11,7 @@ const log = createLogger({ service: 'projection-rebuild' });
 
 runMain(log, async () => {
   const config = loadProjectionConfig();
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 20 });
+  const redis = createRedisClient(config.redis, { maxRetriesPerRequest: 20 });
   try {
     const result = await rebuildReadModel({
       redis,

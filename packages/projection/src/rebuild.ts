@@ -1,4 +1,4 @@
-import type { Logger, Redis } from '@edge/common';
+import { type Logger, type RedisClient, redisNodes } from '@edge/common';
 import type { ReadModelKeys } from './read-model-keys';
 import { applyEntries, liveNamespace, swapNamespace } from './read-model-writer';
 import { toStreamEntries } from './stream-entries';
@@ -6,7 +6,7 @@ import { toStreamEntries } from './stream-entries';
 export const DEFAULT_REBUILD_OPTIONS = Object.freeze({ batchSize: 1000, dropOldAfterMs: 5_000 });
 
 export interface RebuildOptions {
-  redis: Redis;
+  redis: RedisClient;
   stream: string;
   keys: ReadModelKeys;
   log: Logger;
@@ -58,17 +58,20 @@ export async function rebuildReadModel(options: RebuildOptions): Promise<Rebuild
   }
 }
 
-async function deleteNamespace(redis: Redis, keys: ReadModelKeys, ns: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(
-      cursor,
-      'MATCH',
-      keys.namespacePattern(ns),
-      'COUNT',
-      1000,
-    );
-    cursor = next;
-    if (found.length > 0) await redis.unlink(...found);
-  } while (cursor !== '0');
+/** SCAN sees one node's keys, so on a cluster ask every master (only one holds the slot). */
+async function deleteNamespace(redis: RedisClient, keys: ReadModelKeys, ns: string): Promise<void> {
+  for (const node of redisNodes(redis)) {
+    let cursor = '0';
+    do {
+      const [next, found] = await node.scan(
+        cursor,
+        'MATCH',
+        keys.namespacePattern(ns),
+        'COUNT',
+        1000,
+      );
+      cursor = next;
+      if (found.length > 0) await node.unlink(...found);
+    } while (cursor !== '0');
+  }
 }

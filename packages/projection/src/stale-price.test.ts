@@ -11,7 +11,7 @@ import {
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createProductReadModel } from './product-read-model';
 import { Projector } from './projector';
-import { deleteKeysWithPrefix, newRedis, testNames, waitFor } from './test-redis';
+import { deleteTestKeys, newRedis, testNames, waitFor } from './test-redis';
 
 const log = createLogger({ service: 'stale-price-test', level: 'silent' });
 let names: ReturnType<typeof testNames>;
@@ -51,7 +51,7 @@ afterAll(async () => {
   await saga.close();
   await mock.close();
   await closeEvents();
-  await deleteKeysWithPrefix(redis, names.base);
+  await deleteTestKeys(redis, names);
   await redis.quit();
   rmSync(dataDir, { recursive: true, force: true });
 });

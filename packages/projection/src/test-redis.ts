@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_REDIS_URL, Redis } from '@edge/common';
-import { readModelKeys } from './read-model-keys';
+import { DEFAULT_REDIS_URL, Redis, type RedisClient, redisNodes } from '@edge/common';
+import { productStreamEpochKey } from './product-stream-keys';
+import { readModelKeyHead, readModelKeys } from './read-model-keys';
 
 export const REDIS_URL = process.env['REDIS_URL'] ?? DEFAULT_REDIS_URL;
 
@@ -14,34 +15,49 @@ export function testNames() {
     keys: readModelKeys(`${base}rm:`),
   };
 }
+export type TestNames = ReturnType<typeof testNames>;
 
-/** Remove everything a test wrote under its own prefix. */
-export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promise<void> {
+/** Every key one node holds that matches `pattern`; SCAN only ever sees one node. */
+async function scanNode(node: Redis, pattern: string): Promise<string[]> {
+  const found: string[] = [];
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
     cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
+    found.push(...keys);
   } while (cursor !== '0');
+  return found;
+}
+
+/** Remove everything a test wrote under its own prefix, on one node or every master. */
+export async function deleteKeysWithPrefix(redis: RedisClient, prefix: string): Promise<void> {
+  for (const node of redisNodes(redis)) {
+    const keys = await scanNode(node, `${prefix}*`);
+    // One key per DEL: the keys of one prefix may sit in several slots of this node.
+    for (const key of keys) await node.del(key);
+  }
+}
+
+/** Remove a test's stream, read model and the epoch counter (which sits outside its prefix). */
+export async function deleteTestKeys(redis: RedisClient, names: TestNames): Promise<void> {
+  await deleteKeysWithPrefix(redis, names.base);
+  await redis.del(productStreamEpochKey(names.stream));
 }
 
 /** Every product key of one namespace, with the namespace cut out, and its value. */
 export async function dumpNamespace(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   ns: string,
 ): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  const head = `${prefix}${ns}:product:`;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${head}*`, 'COUNT', 1000);
-    cursor = next;
-    for (const key of keys) {
+  const head = `${readModelKeyHead(prefix)}${ns}:product:`;
+  for (const node of redisNodes(redis)) {
+    for (const key of await scanNode(node, `${head}*`)) {
       const name = key.slice(head.length);
-      out[name] = name.endsWith(':state') ? await redis.hgetall(key) : await redis.get(key);
+      out[name] = name.endsWith(':state') ? await node.hgetall(key) : await node.get(key);
     }
-  } while (cursor !== '0');
+  }
   return out;
 }
 

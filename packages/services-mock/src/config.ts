@@ -1,4 +1,12 @@
-import { DEFAULT_REDIS_URL, env, loadConfig, type StoreMode, z } from '@edge/common';
+import {
+  DEFAULT_REDIS_URL,
+  env,
+  loadConfig,
+  type RedisTarget,
+  redisTarget,
+  type StoreMode,
+  z,
+} from '@edge/common';
 import {
   DEFAULT_LAG_MONITOR_OPTIONS,
   DEFAULT_PRODUCT_EVENTS_STREAM,
@@ -27,6 +35,7 @@ const schema = z.object({
   PAYMENT_PORT: env.port(DEFAULT_PORTS.payment),
   SHIPPING_PORT: env.port(DEFAULT_PORTS.shipping),
   REDIS_URL: env.url(DEFAULT_REDIS_URL),
+  REDIS_CLUSTER_NODES: env.redisClusterNodes(),
   STORE_MODE: env.storeMode(),
   PRODUCT_EVENTS_STREAM: z.string().min(1).default(DEFAULT_PRODUCT_EVENTS_STREAM),
   READ_MODEL_PREFIX: z.string().min(1).default(DEFAULT_READ_MODEL_PREFIX),
@@ -49,7 +58,8 @@ export interface ServicesMockConfig {
   host: string;
   logLevel: string;
   ports: Readonly<Record<MockServiceName, number>>;
-  redisUrl: string;
+  /** `REDIS_URL` for one node, or `REDIS_CLUSTER_NODES` for a cluster. */
+  redis: RedisTarget;
   /** With Redis, product changes and heartbeats go to the stream and projection lag is watched. */
   storeMode: StoreMode;
   productEvents: {
@@ -79,7 +89,7 @@ export function loadServicesMockConfig(
       payment: raw.PAYMENT_PORT,
       shipping: raw.SHIPPING_PORT,
     }),
-    redisUrl: raw.REDIS_URL,
+    redis: redisTarget(raw.REDIS_URL, raw.REDIS_CLUSTER_NODES),
     storeMode: raw.STORE_MODE,
     productEvents: Object.freeze({
       stream: raw.PRODUCT_EVENTS_STREAM,

@@ -1,9 +1,11 @@
-import type { Logger, Redis } from '@edge/common';
+import type { Logger, RedisClient } from '@edge/common';
 import {
   encodeProductEvent,
+  legacyProductStreamEpochKey,
   type ProductChangeType,
   type ProductEvent,
   type ProductState,
+  productStreamEpochKey,
 } from '@edge/projection';
 
 /** Where product changes go; the in-memory mock has none (`NO_PRODUCT_EVENTS`). */
@@ -31,7 +33,8 @@ export const NO_PRODUCT_EVENTS: ProductEventSink = Object.freeze({
 export const DEFAULT_HEARTBEAT_MS = 2_000;
 
 export interface RedisProductEventsOptions {
-  redis: Redis;
+  /** One node or a cluster: the stream and its epoch counter share a slot either way. */
+  redis: RedisClient;
   /** Stream key, prefix included. */
   stream: string;
   log: Logger;
@@ -64,6 +67,15 @@ export function createRedisProductEvents(options: RedisProductEventsOptions): Pr
     return done;
   };
   const add = (event: ProductEvent) => redis.xadd(stream, '*', ...encodeProductEvent(event));
+  const epochKey = productStreamEpochKey(stream);
+  const legacyEpochKey = legacyProductStreamEpochKey(stream);
+  const nextEpoch = async (): Promise<number> => {
+    const next = await redis.incr(epochKey);
+    if (next !== 1 || legacyEpochKey === epochKey) return next;
+    // A fresh tagged counter on a Redis that still has the untagged one: continue from it.
+    const legacy = Number(await redis.get(legacyEpochKey));
+    return legacy > 0 ? redis.incrby(epochKey, legacy) : next;
+  };
 
   const timer =
     heartbeatMs > 0
@@ -84,7 +96,7 @@ export function createRedisProductEvents(options: RedisProductEventsOptions): Pr
       const states = products.map((p) => ({ ...p }));
       return enqueue('product_snapshot', async () => {
         // Epochs come from Redis so they grow across restarts of this process.
-        epoch = await redis.incr(`${stream}:epoch`);
+        epoch = await nextEpoch();
         const at = new Date().toISOString();
         const pipeline = redis.pipeline();
         for (const product of states) {

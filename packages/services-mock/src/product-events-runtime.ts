@@ -1,7 +1,7 @@
 import {
   createAlertChannel,
+  createRedisClient,
   type Logger,
-  Redis,
   type Registry,
   resolveStoreKind,
 } from '@edge/common';
@@ -26,7 +26,7 @@ export async function startProductEvents(
   config: ServicesMockConfig,
   log: Logger,
 ): Promise<ProductEventsRuntime | undefined> {
-  const kind = await resolveStoreKind(config.storeMode, config.redisUrl, log);
+  const kind = await resolveStoreKind(config.storeMode, config.redis, log);
   if (kind === 'memory') {
     log.warn('no product event stream: the catalogue read model is off');
     return undefined;
@@ -34,7 +34,7 @@ export async function startProductEvents(
   const { productEvents: options } = config;
   // Appends keep the offline queue: during a Redis blip a change's event waits and lands in
   // order instead of being dropped.
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 20 });
+  const redis = createRedisClient(config.redis, { maxRetriesPerRequest: 20 });
   redis.on('error', (err) => log.warn({ err: err.message }, 'product events Redis error'));
   const sink = createRedisProductEvents({
     redis,
