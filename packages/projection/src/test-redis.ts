@@ -33,8 +33,10 @@ async function scanNode(node: Redis, pattern: string): Promise<string[]> {
 export async function deleteKeysWithPrefix(redis: RedisClient, prefix: string): Promise<void> {
   for (const node of redisNodes(redis)) {
     const keys = await scanNode(node, `${prefix}*`);
-    // One key per DEL: the keys of one prefix may sit in several slots of this node.
-    for (const key of keys) await node.del(key);
+    // One DEL per key, pipelined: the keys of one prefix may sit in several slots of this node.
+    const pipeline = node.pipeline();
+    for (const key of keys) pipeline.del(key);
+    await pipeline.exec();
   }
 }
 

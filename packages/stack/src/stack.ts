@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { loadOrCreateSigningKey, Redis } from '@edge/common';
+import {
+  createRedisClient,
+  loadOrCreateSigningKey,
+  parseClusterNodes,
+  redisNodes,
+  redisTarget,
+} from '@edge/common';
 import { type ManagedProcess, spawnService } from './child-process';
 
 export type StoreMode = 'redis' | 'memory';
@@ -12,6 +18,11 @@ export interface StackOptions {
   dataDir?: string;
   storeMode: StoreMode;
   redisUrl: string;
+  /**
+   * `REDIS_CLUSTER_NODES` (comma-separated `host:port` seeds) for every process: a cluster instead
+   * of the one node at `redisUrl`; unset or empty = one node.
+   */
+  redisClusterNodes?: string;
   /** Use the contract's fixed ports (4000...) or let every process pick a free one. */
   ports: 'default' | 'free';
   logLevel?: string;
@@ -94,6 +105,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const shared: Record<string, string> = {
     DATA_DIR: dataDir,
     REDIS_URL: options.redisUrl,
+    ...(options.redisClusterNodes ? { REDIS_CLUSTER_NODES: options.redisClusterNodes } : {}),
     STORE_MODE: options.storeMode,
     LOG_LEVEL: options.logLevel ?? 'info',
     ...options.env,
@@ -216,8 +228,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       stop: async () => {
         for (const proc of extras.reverse()) await proc.stop();
         await stopAll(processes);
-        if (free && options.storeMode === 'redis')
-          await deleteKeys(options.redisUrl, readModelBase);
+        if (free && options.storeMode === 'redis') await deleteKeys(options, readModelBase);
       },
     };
   } catch (err) {
@@ -259,16 +270,30 @@ async function stopAll(processes: Map<ProcessName, ManagedProcess>): Promise<voi
   for (const proc of [...processes.values()].reverse()) await proc.stop();
 }
 
-/** Remove a test stack's own stream and read-model keys. */
-async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+/**
+ * Remove a test stack's own stream and read-model keys: everything under its base, and the
+ * stream's epoch counter, whose key starts with the hash tag (`{<base>product-events}:epoch`).
+ * SCAN sees one node, so on a cluster every master is asked.
+ */
+async function deleteKeys(options: StackOptions, base: string): Promise<void> {
+  const target = redisTarget(options.redisUrl, parseClusterNodes(options.redisClusterNodes ?? ''));
+  const redis = createRedisClient(target, { maxRetriesPerRequest: 1 });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    // A cluster client knows its masters only once it has loaded the slot map.
+    await redis.ping();
+    for (const node of redisNodes(redis)) {
+      for (const pattern of [`${base}*`, `{${base}*`]) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+          cursor = next;
+          // One UNLINK per key, pipelined: a pattern's keys may span several slots of this node.
+          const pipeline = node.pipeline();
+          for (const key of keys) pipeline.unlink(key);
+          await pipeline.exec();
+        } while (cursor !== '0');
+      }
+    }
   } finally {
     redis.disconnect();
   }
