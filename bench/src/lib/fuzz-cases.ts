@@ -34,7 +34,7 @@ const PUNCT = '{}()[]:!$@#&|=,."\\\'';
 const IDENT = 'abcdefghijklmnopqrstuvwxyz_ABCXYZ0123456789';
 
 /** A well-formed HTTP/1.1 request with `Connection: close`, Content-Length set from the body. */
-export function httpRequest(
+function httpRequest(
   method: string,
   path: string,
   headers: Record<string, string>,

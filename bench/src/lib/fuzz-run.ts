@@ -149,7 +149,7 @@ function codesOf(body: Buffer): string[] | undefined {
 }
 
 /** Why an answer breaks the contract, or undefined when it keeps it. */
-export function judge(c: FuzzCase, answer: RawAnswer, gateway: Set<string>): string | undefined {
+function judge(c: FuzzCase, answer: RawAnswer, gateway: Set<string>): string | undefined {
   if (answer.kind === 'hung') return 'no answer and no close (hung connection)';
   if (answer.kind === 'refused') return `connection refused (${answer.code}): process down?`;
   if (answer.kind === 'closed') return `closed without a complete answer (${answer.bytes} bytes)`;

@@ -1,20 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 /** Resident set size of a process in bytes, from /proc (Linux); undefined once it is gone. */
-export function residentBytes(pid: number): number | undefined {
+function residentBytes(pid: number): number | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
     return kb === undefined ? undefined : Number(kb) * 1024;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Open file descriptors (sockets included) of a process, from /proc/<pid>/fd. */
-export function openDescriptors(pid: number): number | undefined {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).length;
   } catch {
     return undefined;
   }

@@ -1,5 +1,5 @@
 /** Values of unlabelled-or-not samples of the named metrics in a Prometheus text answer. */
-export function metricValues(text: string, names: readonly string[]): Record<string, number> {
+function metricValues(text: string, names: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const line of text.split('\n')) {
     if (line.startsWith('#')) continue;

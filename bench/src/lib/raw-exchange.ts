@@ -64,7 +64,7 @@ export function rawExchange(
  * Parse one HTTP/1.1 answer (Content-Length, chunked, or until close). With `atEnd` false,
  * returns undefined until the answer is complete. A HEAD answer has headers only.
  */
-export function parseAnswer(raw: Buffer, atEnd = true, head = false): RawAnswer | undefined {
+function parseAnswer(raw: Buffer, atEnd = true, head = false): RawAnswer | undefined {
   const headEnd = raw.indexOf('\r\n\r\n');
   if (headEnd < 0) return undefined;
   const [statusLine = '', ...lines] = raw.subarray(0, headEnd).toString('latin1').split('\r\n');
