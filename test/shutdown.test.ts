@@ -74,7 +74,6 @@ describe('graceful shutdown and restarts under load', () => {
   let stack: TestStack;
   let token: string;
   beforeAll(async () => {
-    // The held user call must not time out at the BFF while it is held.
     // The held user call must not time out at the BFF while it is held; the load must never
     // meet the per-user rate limit (a 429 would hide what the test looks at).
     stack = await startTestStack({
@@ -113,6 +112,8 @@ describe('graceful shutdown and restarts under load', () => {
     expect(await exited).toBe(0);
     const inFlight = await held;
     const background = await load.stop();
+    // Restarted before any assertion can fail, so one failure never cascades into the next tests.
+    await stack.restart('gateway');
 
     expect(inFlight.map(label)).toEqual(Array(IN_FLIGHT).fill('200 ok'));
     expect(during.length).toBeGreaterThan(0);
@@ -120,8 +121,6 @@ describe('graceful shutdown and restarts under load', () => {
     const allowed = ['200 ok', '503 SHUTTING_DOWN', 'refused'];
     for (const o of background)
       expect(allowed, JSON.stringify(tally(background))).toContain(label(o));
-
-    await stack.restart('gateway');
     expect(label(await call(stack.urls.gateway, token))).toBe('200 ok');
   });
 
@@ -138,6 +137,7 @@ describe('graceful shutdown and restarts under load', () => {
     const inFlight = await held;
     const afterExit = await call(stack.urls.gateway, token);
     const background = await load.stop();
+    await stack.restart('bff-web');
 
     expect(inFlight.map(label)).toEqual(Array(IN_FLIGHT).fill('200 ok'));
     for (const o of during) {
@@ -147,8 +147,6 @@ describe('graceful shutdown and restarts under load', () => {
     const allowed = ['200 ok', '503 SHUTTING_DOWN', '503 UPSTREAM_UNAVAILABLE'];
     for (const o of background)
       expect(allowed, JSON.stringify(tally(background))).toContain(label(o));
-
-    await stack.restart('bff-web');
     expect(label(await call(stack.urls.gateway, token))).toBe('200 ok');
   });
 

@@ -152,19 +152,21 @@ describe('tracing across processes', () => {
       { input: { idempotencyKey: randomUUID(), items: [{ productId: 'p-1', quantity: 1 }] } },
     );
     expect(answer.body.data.placeOrder.status).toBe('COMPLETED');
-    const steps = await waitFor('five forward step spans', () => {
+    // Spans arrive in export batches per process, so the request's own span may land after its
+    // steps: wait for both.
+    const { steps, created } = await waitFor('the POST /sagas span and five step spans', () => {
       const found = receiver.spans.filter(
         (s) => s.traceId === traceId && s.service === 'saga' && s.attrs['saga.phase'] === 'forward',
       );
-      return found.length >= 5 ? found : undefined;
+      const request = receiver.spans.find(
+        (s) =>
+          s.traceId === traceId &&
+          s.service === 'saga' &&
+          s.kind === SERVER &&
+          s.name === 'POST /sagas',
+      );
+      return found.length >= 5 && request ? { steps: found, created: request } : undefined;
     });
-    const created = receiver.spans.find(
-      (s) =>
-        s.traceId === traceId &&
-        s.service === 'saga' &&
-        s.kind === SERVER &&
-        s.name === 'POST /sagas',
-    );
     expect(created).toBeDefined();
     expect(steps.map((s) => s.attrs['saga.step'])).toEqual(
       expect.arrayContaining([
@@ -176,7 +178,7 @@ describe('tracing across processes', () => {
       ]),
     );
     for (const step of steps) {
-      expect(step.parentSpanId).toBe(created?.spanId);
+      expect(step.parentSpanId).toBe(created.spanId);
       expect(step.attrs['saga.outcome']).toBe('ok');
       expect(step.attrs['saga.id']).toBe(answer.body.data.placeOrder.id);
     }

@@ -115,7 +115,7 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
     const handler = apolloHandler(server, async (ctx) =>
       buildContext(ctx, await verifyIdentity(ctx.req), clients, orders),
     );
-    routes.push({ method: 'POST', path: schema.path, handler });
+    routes.push({ method: 'POST', path: schema.path, handler, graphql: true });
   }
 
   const running = await startHttpServer({

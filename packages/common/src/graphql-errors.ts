@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { toAppError } from './errors';
-import { sendJson } from './http-server';
 import type { Logger } from './logger';
+import { sendJson } from './send-json';
 
 /**
  * The edge answers GraphQL clients in GraphQL's own error shape, with the stable code in

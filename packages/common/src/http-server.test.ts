@@ -1,8 +1,9 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, sendJson, startHttpServer } from './http-server';
+import { type RunningServer, startHttpServer } from './http-server';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
+import { sendJson } from './send-json';
 
 /** Send raw bytes and read until the server closes: what a client that is not fetch sees. */
 function raw(port: number, bytes: string): Promise<string> {
@@ -69,5 +70,59 @@ describe('http server refusals (found by bench/src/fuzz.ts)', () => {
     );
     expect(answer).toMatch(/^HTTP\/1\.1 431 /);
     expect(bodyOf(answer).error.code).toBe('HEADERS_TOO_LARGE');
+  });
+});
+
+describe('http server drain', () => {
+  it('a GraphQL route refused while draining answers 503 SHUTTING_DOWN in GraphQL error shape', async () => {
+    const gates = new Map<string, () => void>();
+    const held = (name: string) =>
+      new Promise<void>((resolve) => {
+        gates.set(name, resolve);
+      });
+    const waits = { a: held('a'), b: held('b') };
+    const server = await startHttpServer({
+      service: 'test',
+      logger: createLogger({ service: 'test', level: 'silent' }),
+      metrics: createMetrics('test'),
+      port: 0,
+      routes: [
+        {
+          method: 'POST',
+          path: '/graphql',
+          graphql: true,
+          handler: async ({ res, url }) => {
+            const hold = url.searchParams.get('hold');
+            if (hold === 'a' || hold === 'b') await waits[hold];
+            sendJson(res, 200, { data: {} });
+          },
+        },
+      ],
+    });
+    const post = (query: string) =>
+      `POST /graphql${query} HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\n{}`;
+    // A (held) opens socket 1; B keeps the server from finishing its drain. C is written on
+    // socket 1 after the drain began: a connection that was never idle, read while draining.
+    const chunks: Buffer[] = [];
+    const socket = connect({ port: server.port, host: '127.0.0.1' });
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write(post('?hold=a'));
+    const second = raw(server.port, post('?hold=b'));
+    while (gates.size < 2) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    const closing = server.close();
+    socket.write(post(''));
+    await new Promise((r) => setTimeout(r, 50));
+    gates.get('a')?.();
+    await new Promise((r) => setTimeout(r, 100));
+    gates.get('b')?.();
+    await closing;
+    await ended;
+    const answers = Buffer.concat(chunks).toString('latin1').split('HTTP/1.1 ').slice(1);
+    expect(answers[0]).toMatch(/^200 /);
+    expect(answers[1]).toMatch(/^503 /);
+    expect(bodyOf(`HTTP/1.1 ${answers[1]}`).errors[0].extensions.code).toBe('SHUTTING_DOWN');
+    expect(await second).toMatch(/^HTTP\/1\.1 200 /);
   });
 });

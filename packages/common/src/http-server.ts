@@ -9,9 +9,11 @@ import {
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { AppError, ErrorCode, toAppError } from './errors';
+import { sendGraphQLError } from './graphql-errors';
 import type { Logger } from './logger';
 import type { ProcessMetrics } from './metrics';
 import { requestIdFrom, traceparentFrom } from './request-context';
+import { sendJson } from './send-json';
 import { SpanKind, startSpan, traceparentOf, tracingEnabled } from './tracing';
 
 export interface RequestContext {
@@ -31,6 +33,11 @@ export interface Route {
   /** Exact path, or segments with `:name` parameters such as `/orders/:id`. */
   path: string;
   handler: Handler;
+  /**
+   * A GraphQL endpoint: refusals the server itself makes (draining, bad target) answer in
+   * GraphQL's error shape, like the handler's own, so clients read one shape from one URL.
+   */
+  graphql?: boolean;
 }
 
 export interface HttpServerOptions {
@@ -73,21 +80,6 @@ function compile(route: Route): CompiledRoute {
     })
     .join('/');
   return { ...route, pattern: new RegExp(`^${source}$`), keys };
-}
-
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(payload),
-    ...headers,
-  });
-  res.end(payload);
 }
 
 export function sendError(ctx: RequestContext, error: unknown): void {
@@ -275,7 +267,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       }
       await found.route.handler(ctx);
     } catch (error) {
-      sendError(ctx, error);
+      if (found?.route.graphql) sendGraphQLError(res, error, log);
+      else sendError(ctx, error);
     }
   });
   server.on('clientError', answerClientError);

@@ -13,4 +13,5 @@ export * from './logger';
 export * from './metrics';
 export * from './redis';
 export * from './request-context';
+export * from './send-json';
 export * from './tracing';

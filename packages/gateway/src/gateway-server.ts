@@ -145,6 +145,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const routes: Route[] = surfaces.map(({ surface, schema, forwarder }) => ({
     method: 'POST',
     path: surface.path,
+    graphql: true,
     handler: edgeRoute({
       surface,
       rateLimiter,

@@ -200,7 +200,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       restart: async (name) => {
         const old = processes.get(name);
         await old?.stop();
-        return start(name, { ...envs.get(name), ...(old ? samePorts(name, old) : {}) });
+        const proc = await start(name, { ...envs.get(name), ...(old ? samePorts(name, old) : {}) });
+        // Listening is not serving: the gateway, for one, first loads its surfaces' schemas.
+        if (proc.ready['port'] !== undefined) await waitReady(url(proc));
+        return proc;
       },
       kill: async (name) => {
         await processes.get(name)?.kill();
