@@ -14,4 +14,5 @@ export * from './metrics';
 export * from './redis';
 export * from './request-context';
 export * from './send-json';
+export * from './threshold-alert';
 export * from './tracing';

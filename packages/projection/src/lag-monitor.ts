@@ -2,8 +2,11 @@ import {
   type AlertChannel,
   Gauge,
   type Logger,
+  type Periodic,
   type RedisClient,
   type Registry,
+  startPeriodic,
+  ThresholdAlert,
 } from '@edge/common';
 import { readProjectionLag } from './projection-lag';
 import type { ReadModelKeys } from './read-model-keys';
@@ -55,18 +58,20 @@ export class ProjectionLagMonitor {
   private readonly projection: string;
   private readonly thresholdMs: number;
   private readonly intervalMs: number;
-  private readonly repeatMs: number;
   private readonly startedAt = Date.now();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private firing = false;
-  private lastSentAt = 0;
+  private readonly alert: ThresholdAlert;
+  private periodic: Periodic | undefined;
 
   constructor(private readonly options: LagMonitorOptions) {
     this.projection = options.projection ?? DEFAULT_LAG_MONITOR_OPTIONS.projection;
     this.thresholdMs = options.thresholdMs ?? DEFAULT_LAG_MONITOR_OPTIONS.thresholdMs;
     this.intervalMs = options.intervalMs ?? DEFAULT_LAG_MONITOR_OPTIONS.intervalMs;
-    this.repeatMs = options.repeatMs ?? DEFAULT_LAG_MONITOR_OPTIONS.repeatMs;
+    this.alert = new ThresholdAlert({
+      name: 'projection lag alert',
+      channel: options.alerts,
+      log: options.log,
+      repeatMs: options.repeatMs ?? DEFAULT_LAG_MONITOR_OPTIONS.repeatMs,
+    });
     this.gauge = new Gauge({
       name: 'projection_lag_seconds',
       help: 'Seconds since the newest write-side heartbeat the projection applied',
@@ -76,20 +81,15 @@ export class ProjectionLagMonitor {
   }
 
   start(): void {
-    const tick = () => {
-      this.running = this.evaluate()
-        .catch((err: unknown) => this.options.log.warn({ err }, 'projection lag check failed'))
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, this.intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+    this.periodic = startPeriodic(
+      this.intervalMs,
+      () => this.evaluate(),
+      (err) => this.options.log.warn({ err }, 'projection lag check failed'),
+    );
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.periodic?.stop();
   }
 
   async evaluate(): Promise<void> {
@@ -97,27 +97,18 @@ export class ProjectionLagMonitor {
     const now = Date.now();
     const lag = lagMs ?? now - this.startedAt;
     this.gauge.set({ projection: this.projection }, lag / 1000);
-    const crossed = lag > this.thresholdMs;
-    const alert = (state: ProjectionLagAlert['state']): ProjectionLagAlert => ({
-      alert: 'projection_lag',
-      state,
-      projection: this.projection,
-      lagSeconds: lag / 1000,
-      thresholdSeconds: this.thresholdMs / 1000,
-      at: new Date(now).toISOString(),
-      service: this.options.service,
-    });
-    if (crossed && (!this.firing || now - this.lastSentAt >= this.repeatMs)) {
-      const payload = alert('firing');
-      this.options.log.error(payload, 'projection lag alert');
-      if (await this.options.alerts.send(payload)) {
-        this.firing = true;
-        this.lastSentAt = now;
-      }
-    } else if (!crossed && this.firing) {
-      const payload = alert('resolved');
-      this.options.log.info(payload, 'projection lag alert resolved');
-      if (await this.options.alerts.send(payload)) this.firing = false;
-    }
+    await this.alert.update(
+      lag > this.thresholdMs,
+      now,
+      (state): ProjectionLagAlert => ({
+        alert: 'projection_lag',
+        state,
+        projection: this.projection,
+        lagSeconds: lag / 1000,
+        thresholdSeconds: this.thresholdMs / 1000,
+        at: new Date(now).toISOString(),
+        service: this.options.service,
+      }),
+    );
   }
 }

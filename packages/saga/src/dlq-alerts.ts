@@ -1,4 +1,10 @@
-import { type AlertChannel, createAlertChannel, type Logger } from '@edge/common';
+import {
+  createAlertChannel,
+  type Logger,
+  type Periodic,
+  startPeriodic,
+  ThresholdAlert,
+} from '@edge/common';
 import type { SagaMetrics } from './saga-metrics';
 import type { SagaStore } from './saga-store';
 
@@ -33,69 +39,53 @@ export interface DlqAlert {
  * webhook is retried on the next tick rather than counted as sent.
  */
 export class DlqAlertEvaluator {
-  private timer: NodeJS.Timeout | undefined;
-  private firing = false;
-  private lastSentAt = 0;
-  private running: Promise<void> | undefined;
+  private periodic: Periodic | undefined;
   private readonly now: () => number;
-  private readonly channel: AlertChannel;
+  private readonly alert: ThresholdAlert;
 
   constructor(private readonly options: DlqAlertOptions) {
     this.now = options.now ?? Date.now;
-    this.channel = createAlertChannel({ webhookUrl: options.webhookUrl, log: options.log });
+    this.alert = new ThresholdAlert({
+      name: 'saga DLQ alert',
+      channel: createAlertChannel({ webhookUrl: options.webhookUrl, log: options.log }),
+      log: options.log,
+      repeatMs: options.repeatMs,
+      onSend: (state) => options.metrics.alerts.inc({ state }),
+    });
   }
 
   start(): void {
-    const tick = () => {
-      this.running = this.evaluate()
-        .catch((err: unknown) => this.options.log.warn({ err }, 'DLQ evaluation failed'))
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, this.options.intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, 0);
+    this.periodic = startPeriodic(
+      this.options.intervalMs,
+      () => this.evaluate(),
+      (err) => this.options.log.warn({ err }, 'DLQ evaluation failed'),
+    );
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.periodic?.stop();
   }
 
   async evaluate(): Promise<void> {
-    const { store, metrics, threshold, repeatMs, log } = this.options;
+    const { store, metrics, threshold } = this.options;
     const stats = await store.dlqStats();
     const now = this.now();
     const oldestAgeSeconds =
       stats.oldestAt === null ? 0 : Math.max(0, (now - stats.oldestAt) / 1000);
     metrics.dlqDepth.set(stats.depth);
     metrics.dlqOldestAgeSeconds.set(oldestAgeSeconds);
-    const crossed = stats.depth >= threshold;
-    const alert = (state: DlqAlert['state']): DlqAlert => ({
-      alert: 'saga_dlq_depth',
-      state,
-      depth: stats.depth,
-      threshold,
-      oldestAgeSeconds,
-      at: new Date(now).toISOString(),
-      service: 'saga',
-    });
-    if (crossed && (!this.firing || now - this.lastSentAt >= repeatMs)) {
-      const payload = alert('firing');
-      log.error(payload, 'saga DLQ alert');
-      if (await this.notify(payload)) {
-        this.firing = true;
-        this.lastSentAt = now;
-      }
-    } else if (!crossed && this.firing) {
-      const payload = alert('resolved');
-      log.info(payload, 'saga DLQ alert resolved');
-      if (await this.notify(payload)) this.firing = false;
-    }
-  }
-
-  private async notify(payload: DlqAlert): Promise<boolean> {
-    this.options.metrics.alerts.inc({ state: payload.state });
-    return this.channel.send(payload);
+    await this.alert.update(
+      stats.depth >= threshold,
+      now,
+      (state): DlqAlert => ({
+        alert: 'saga_dlq_depth',
+        state,
+        depth: stats.depth,
+        threshold,
+        oldestAgeSeconds,
+        at: new Date(now).toISOString(),
+        service: 'saga',
+      }),
+    );
   }
 }

@@ -1,0 +1,82 @@
+import type { AlertChannel } from './alerts';
+import type { Logger } from './logger';
+
+export type AlertState = 'firing' | 'resolved';
+
+export interface ThresholdAlertOptions {
+  /** Log message of the alert, e.g. `saga DLQ alert`; `resolved` is appended when it clears. */
+  name: string;
+  channel: AlertChannel;
+  log: Logger;
+  /** While the threshold stays crossed, fire again this often. */
+  repeatMs: number;
+  /** Called for every delivery attempt, e.g. to count alerts in a metric. */
+  onSend?: (state: AlertState) => void;
+}
+
+/**
+ * The state of one threshold alert: fire when crossed, fire again every `repeatMs` while it
+ * stays crossed, resolve once when it clears. A delivery that failed changes no state, so the
+ * next evaluation tries again: an alert nobody received was not sent.
+ */
+export class ThresholdAlert {
+  private firing = false;
+  private lastSentAt = 0;
+
+  constructor(private readonly options: ThresholdAlertOptions) {}
+
+  async update(crossed: boolean, now: number, payload: (state: AlertState) => object) {
+    const { name, log, repeatMs } = this.options;
+    if (crossed && (!this.firing || now - this.lastSentAt >= repeatMs)) {
+      const body = payload('firing');
+      log.error(body, name);
+      if (await this.deliver('firing', body)) {
+        this.firing = true;
+        this.lastSentAt = now;
+      }
+    } else if (!crossed && this.firing) {
+      const body = payload('resolved');
+      log.info(body, `${name} resolved`);
+      if (await this.deliver('resolved', body)) this.firing = false;
+    }
+  }
+
+  private deliver(state: AlertState, body: object): Promise<boolean> {
+    this.options.onSend?.(state);
+    return this.options.channel.send(body);
+  }
+}
+
+export interface Periodic {
+  /** Stop ticking and wait for a tick in progress. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Run `task` now and then every `intervalMs` after each run ends, so slow runs never overlap;
+ * a failed run is reported and the next one still comes.
+ */
+export function startPeriodic(
+  intervalMs: number,
+  task: () => Promise<void>,
+  onError: (err: unknown) => void,
+): Periodic {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  const tick = () => {
+    running = task()
+      .catch(onError)
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, intervalMs);
+      });
+  };
+  timer = setTimeout(tick, 0);
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
