@@ -1,4 +1,10 @@
 export { loadSagaConfig, type SagaConfig } from './config';
+export {
+  DEFAULT_ORDER_EVENTS_CONSUMER,
+  ensureConsumerGroup,
+  type OrderEventsConsumerOptions,
+  startOrderEventsConsumer,
+} from './order-events-consumer';
 export * from './saga';
 export type * from './saga-api-schemas';
 export {

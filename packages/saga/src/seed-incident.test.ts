@@ -15,10 +15,9 @@ import { isTerminal } from './saga';
 import type { SagaView } from './saga-view';
 
 // The incident: refunds answered 429 while shipments failed, the refund was not retried and went
-// to an unwatched DLQ. Here the refund outage lasts OUTAGE_MS (4 s instead of the original 30 s,
-// to keep the suite short; the point is that it is bounded and shorter than the retry budget of
-// 60 s), and every affected customer must end up refunded exactly once.
-const OUTAGE_MS = 4_000;
+// to an unwatched DLQ. Here the refund outage lasts the incident's 30 s (inside the 60 s retry
+// budget), and every affected customer must end up refunded exactly once.
+const OUTAGE_MS = 30_000;
 const ORDERS = 200;
 
 describe('seed incident replayed', () => {
