@@ -116,8 +116,10 @@ export async function main(argv: string[]): Promise<void> {
   );
   try {
     const log = createLogger({ service: 'bench', level: 'warn' });
+    // The projector's blocking reads need a connection of their own, closed once it stopped.
+    const projectorRedis = new Redis(redisUrl);
     const projector = new Projector({
-      redis: new Redis(redisUrl),
+      redis: projectorRedis,
       stream,
       keys: readModelKeys(prefix),
       log,
@@ -129,6 +131,7 @@ export async function main(argv: string[]): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await projector.stop();
+    projectorRedis.disconnect();
 
     let offset = 0;
     const nextIds = () => {
