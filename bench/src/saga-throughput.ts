@@ -12,6 +12,7 @@ import {
   loadSagaConfig,
   type Saga,
   type SagaEvent,
+  sagaKeyHead,
   startSagaService,
 } from '../../packages/saga/src/index';
 import { startServicesMock } from '../../packages/services-mock/src/index';
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
       items: [{ productId: picks[i % picks.length] ?? 'p-1', quantity: 1 }],
     }),
   );
-  await waitForCount(redis, `${prefix}state:completed`, Math.min(SAGAS, picks.length));
+  await waitForCount(redis, `${sagaKeyHead(prefix)}state:completed`, Math.min(SAGAS, picks.length));
   const throughputS = (performance.now() - started) / 1000;
   await client.close();
   await service.close();
@@ -109,6 +110,8 @@ async function main(): Promise<void> {
     return ((await response.body.json()) as { id: string }).id;
   });
   const drainPrefix = `bench:saga:${randomUUID()}:`;
+  // The store keeps every key of a prefix under one hash tag (Redis Cluster); seed it the same way.
+  const drainHead = sagaKeyHead(drainPrefix);
   const seedStore = new Redis(REDIS_URL);
   const now = Date.now();
   const at = new Date(now).toISOString();
@@ -178,9 +181,9 @@ async function main(): Promise<void> {
       updatedAt: at,
       dueAt: now,
     };
-    batch.hset(`${drainPrefix}saga:${id}`, 'json', JSON.stringify(saga), 'status', 'compensating');
-    batch.sadd(`${drainPrefix}state:compensating`, id);
-    batch.zadd(`${drainPrefix}due`, now, id);
+    batch.hset(`${drainHead}saga:${id}`, 'json', JSON.stringify(saga), 'status', 'compensating');
+    batch.sadd(`${drainHead}state:compensating`, id);
+    batch.zadd(`${drainHead}due`, now, id);
   });
   await batch.exec();
   await seedStore.quit();
@@ -188,7 +191,7 @@ async function main(): Promise<void> {
     loadSagaConfig({ ...env, SAGA_KEY_PREFIX: drainPrefix }),
   );
   const drainStarted = performance.now();
-  await waitForCount(redis, `${drainPrefix}state:compensated`, BACKLOG);
+  await waitForCount(redis, `${drainHead}state:compensated`, BACKLOG);
   const drainS = (performance.now() - drainStarted) / 1000;
   await drainService.close();
 

@@ -5,6 +5,7 @@ export {
   type OrderEventsConsumerOptions,
   startOrderEventsConsumer,
 } from './order-events-consumer';
+export { sagaKeyHead } from './redis-saga-store';
 export * from './saga';
 export type * from './saga-api-schemas';
 export {
