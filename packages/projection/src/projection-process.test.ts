@@ -146,9 +146,14 @@ describe('projection as a real process', () => {
     projection = undefined;
     await writes;
 
+    // Under CPU starvation the lag may already have crossed the threshold before the kill, so
+    // the check is on the state while down: the latest alert is firing and readers see stale.
     const firing = await waitFor(
-      'lag alert firing',
-      async () => webhook.received.find((a) => a.state === 'firing'),
+      'lag alert firing while the projection is down',
+      async () => {
+        const last = webhook.received.at(-1);
+        return last?.state === 'firing' && !(await reads.isFresh()) ? last : undefined;
+      },
       LAG_THRESHOLD_MS + 5_000,
       50,
     );
@@ -156,12 +161,12 @@ describe('projection as a real process', () => {
     expect(firing.lagSeconds).toBeGreaterThan(LAG_THRESHOLD_MS / 1000);
     const metrics = await (await fetch(`${productUrl}/metrics`)).text();
     expect(metrics).toMatch(/projection_lag_seconds\{projection="products"[^}]*\} \d/);
-    expect(await reads.isFresh()).toBe(false);
 
+    const alertsBeforeRestart = webhook.received.length;
     projection = await startProjection();
     await waitFor(
       'lag alert resolved',
-      async () => webhook.received.find((a) => a.state === 'resolved'),
+      async () => webhook.received.slice(alertsBeforeRestart).find((a) => a.state === 'resolved'),
       10_000,
       50,
     );
@@ -182,10 +187,15 @@ describe('projection as a real process', () => {
     const meta = await redis.hgetall(names.keys.meta(ns));
     expect(productEvents).toBe(400 + ids.length * 6);
     expect(Number(meta['applied'])).toBe(productEvents);
-    const pending = (await redis.xpending(names.stream, 'products-projection')) as [
-      number,
-      ...unknown[],
-    ];
-    expect(pending[0]).toBe(0);
+    // Heartbeats keep arriving, so an entry can be in flight (read, not yet acked) at any
+    // instant; what must never happen is one that stays pending.
+    await waitFor(
+      'no entry left pending',
+      async () => {
+        const [count] = (await redis.xpending(names.stream, 'products-projection')) as [number];
+        return count === 0 ? true : undefined;
+      },
+      5_000,
+    );
   });
 });
