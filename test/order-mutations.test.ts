@@ -134,4 +134,31 @@ describe('order mutations on every surface go through the saga orchestrator', ()
     expect(res.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(await stack.mock.calls('order')).toEqual({});
   });
+
+  it('with the orchestrator down, placeOrder answers UPSTREAM_UNAVAILABLE naming it, never a 500', async () => {
+    const token = await stack.token('web', 'u-16');
+    await stack.kill('saga');
+    try {
+      const res = await stack.gql(
+        '/web/graphql',
+        PLACE,
+        { token },
+        { input: { idempotencyKey: randomUUID(), items: [line] } },
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.errors[0].extensions).toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        service: 'saga',
+      });
+    } finally {
+      await stack.restart('saga');
+    }
+    const retried = await stack.gql(
+      '/web/graphql',
+      PLACE,
+      { token },
+      { input: { idempotencyKey: randomUUID(), items: [line] } },
+    );
+    expect(retried.body.data.placeOrder.status).toBe('COMPLETED');
+  });
 });
