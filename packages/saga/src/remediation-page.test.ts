@@ -64,6 +64,19 @@ describe('remediation page in headless Chromium', () => {
       20_000,
     );
     await clearFaults(mock.urls.payment);
+    // The outage opened the payment breaker; a replay inside its reset window would spend the
+    // fresh (test-sized, 800 ms) budget on refusals and dead-letter again. Operators replay once
+    // the provider is back: wait until the breaker is no longer open.
+    await waitUntil(
+      'the payment breaker to leave open',
+      async () => {
+        const metrics = await (await fetch(`${orchestrator.url}/metrics`)).text();
+        return /saga_breaker_state\{[^}]*provider="payment"[^}]*\} 2\b/.test(metrics)
+          ? undefined
+          : true;
+      },
+      10_000,
+    );
 
     const page = await browser.newPage();
     await page.goto(`${orchestrator.url}/remediation`);
