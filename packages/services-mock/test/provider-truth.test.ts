@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ServicesMock, startServicesMock } from '../src/services-mock';
-import { call } from '../src/test-client';
+import { call } from './test-client';
 
 let mock: ServicesMock;
 
