@@ -1,5 +1,5 @@
-import { startTestBff, type TestBff } from '@edge/bff-runtime/testing';
 import { INTERNAL_TOKEN_HEADER, signInternalToken } from '@edge/common';
+import { startTestBff, type TestBff } from '@edge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partnerSchemas } from '../src/partner-schemas';
 
