@@ -9,6 +9,7 @@ import {
   loadPublicKey,
   type Route,
   type RunningServer,
+  type Surface,
   startHttpServer,
   startTracing,
 } from '@edge/common';
@@ -38,6 +39,8 @@ export interface BffSchema {
 export interface BffOptions {
   /** Process name for logs and metrics, e.g. `bff-web`. */
   name: string;
+  /** The surface this BFF serves: only edge tokens signed for its audience are accepted. */
+  surface: Surface;
   config: BffConfig;
   schemas: BffSchema[];
   /** Read-model view behind the product loader; default `web` (full detail). */
@@ -59,7 +62,7 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
   const metrics = createMetrics(name);
   const tracing = startTracing(name, config.tracing);
   const edgeKey = await loadPublicKey(config.edgePublicKeyFile);
-  const verifyIdentity = createIdentityVerifier(edgeKey.key);
+  const verifyIdentity = createIdentityVerifier(edgeKey.key, options.surface);
   const serviceClients = createServiceClients({
     urls: config.services,
     policies: config.upstreams,
