@@ -10,6 +10,7 @@ import {
   loadPublicKey,
   type Route,
   type RunningServer,
+  type Surface,
   startHttpServer,
   startTracing,
 } from '@edge/common';
@@ -39,6 +40,8 @@ export interface BffSchema {
 export interface BffOptions {
   /** Process name for logs and metrics, e.g. `bff-web`. */
   name: string;
+  /** The surface this BFF serves: only edge tokens signed for its audience are accepted. */
+  surface: Surface;
   config: BffConfig;
   schemas: BffSchema[];
   /** Read-model view behind the product loader; default `web` (full detail). */
@@ -60,7 +63,7 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
   const metrics = createMetrics(name);
   const tracing = startTracing(name, config.tracing);
   const edgeKey = await loadPublicKey(config.edgePublicKeyFile);
-  const verifyIdentity = createIdentityVerifier(edgeKey.key);
+  const verifyIdentity = createIdentityVerifier(edgeKey.key, options.surface);
   const serviceClients = createServiceClients({
     urls: config.services,
     policies: config.upstreams,
