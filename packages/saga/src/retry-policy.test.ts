@@ -18,8 +18,10 @@ describe('retry policy', () => {
     expect(backoffDelayMs(policy, 3, undefined, () => 0)).toBe(0);
   });
 
-  it('Retry-After is a floor on the delay', () => {
-    expect(backoffDelayMs(policy, 1, 5_000, () => 0.5)).toBe(5_000);
+  it('Retry-After is a floor on the delay and keeps jitter over a window after it', () => {
+    expect(backoffDelayMs(policy, 1, 5_000, () => 0)).toBe(5_000);
+    expect(backoffDelayMs(policy, 1, 5_000, () => 0.5)).toBe(5_500);
+    expect(backoffDelayMs(policy, 1, 5_000, () => 0.999)).toBeLessThan(6_000);
     expect(parseRetryAfter('3')).toBe(3_000);
     expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6_000);
     expect(parseRetryAfter('soon')).toBeUndefined();

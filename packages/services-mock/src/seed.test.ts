@@ -36,6 +36,15 @@ describe('generateSeed', () => {
     expect(new Set(partnerOrders.map((o) => o.partnerId)).size).toBe(2);
   });
 
+  it("places every partner order for one of that partner's own registered customers", () => {
+    const { users, orders } = generateSeed();
+    const partnerOf = new Map(users.map((u) => [u.id, u.partnerId]));
+    for (const order of orders.slice(4000))
+      expect(partnerOf.get(order.userId)).toBe(order.partnerId);
+    expect(users.filter((u) => u.partnerId === 'partner-acme').map((u) => u.id)[0]).toBe('u-251');
+    expect(users.filter((u) => u.partnerId === null)).toHaveLength(250);
+  });
+
   it('leaves every 50th product out of stock and the rest stocked', () => {
     const { products } = generateSeed();
     for (const [i, product] of products.entries()) {
