@@ -1,6 +1,6 @@
+import { open, readFile, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { open, readFile, unlink } from 'node:fs/promises';
 import { fsyncDir } from './atomic-file';
 
 /** Name of the lock file inside a locked data directory. */

@@ -1,10 +1,5 @@
-import type {
-  BucketLimit,
-  BucketState,
-  CallPriority,
-  TakeResult,
-  TokenBucketStore,
-} from './token-bucket';
+import type { CallPriority } from './provider-client';
+import type { BucketLimit, BucketState, TakeResult, TokenBucketStore } from './token-bucket';
 
 interface Bucket {
   tokens: number;

@@ -53,7 +53,11 @@ export class PacedProviderClient implements ProviderClient {
       return { kind: 'not_sent', reason: 'paced', retryAfterMs: token.retryAfterMs };
     }
     const outcome = await this.options.inner.call(request);
-    if (outcome.kind === 'retryable' && 'status' in outcome.answer && outcome.answer.status === 429) {
+    if (
+      outcome.kind === 'retryable' &&
+      'status' in outcome.answer &&
+      outcome.answer.status === 429
+    ) {
       const pauseMs = outcome.retryAfterMs ?? DEFAULT_THROTTLE_PAUSE_MS;
       await this.withFallback((b) =>
         b.throttle(bucketKey(request), this.options.limits[provider], pauseMs, this.now()),

@@ -1,5 +1,11 @@
 import type { RedisClient } from '@edge/common';
-import { type CancelRequest, type OrderConfirmedEvent, type Saga, type SagaStatus, TERMINAL_STATUSES } from './saga';
+import {
+  type CancelRequest,
+  type OrderConfirmedEvent,
+  type Saga,
+  type SagaStatus,
+  TERMINAL_STATUSES,
+} from './saga';
 import { compensatingSince, DEFAULT_SAGA_RETENTION_MS } from './saga-retention';
 import {
   type CompensationStats,

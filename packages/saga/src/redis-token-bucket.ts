@@ -1,11 +1,6 @@
 import type { RedisClient } from '@edge/common';
-import type {
-  BucketLimit,
-  BucketState,
-  CallPriority,
-  TakeResult,
-  TokenBucketStore,
-} from './token-bucket';
+import type { CallPriority } from './provider-client';
+import type { BucketLimit, BucketState, TakeResult, TokenBucketStore } from './token-bucket';
 
 export interface RedisTokenBucketOptions {
   /** A fail-fast client (offline queue off): a pacing decision that waits is worse than none. */
@@ -125,7 +120,13 @@ export class RedisTokenBucket implements TokenBucketStore {
   }
 
   async throttle(key: string, limit: BucketLimit, pauseMs: number, now: number): Promise<void> {
-    await this.redis.eval(THROTTLE, 1, this.prefix + key, ...this.args(limit, now), String(pauseMs));
+    await this.redis.eval(
+      THROTTLE,
+      1,
+      this.prefix + key,
+      ...this.args(limit, now),
+      String(pauseMs),
+    );
   }
 
   async state(key: string, limit: BucketLimit, now: number): Promise<BucketState> {

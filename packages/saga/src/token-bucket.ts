@@ -1,5 +1,4 @@
-/** Which work a token is for: compensations (refunds, releases) go before new forward work. */
-export type CallPriority = 'compensation' | 'forward';
+import type { CallPriority } from './provider-client';
 
 /** How one provider (or one provider account) is paced; see `pacing-policy.ts` for defaults. */
 export interface BucketLimit {
