@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createLogger, Redis } from '@edge/common';
-import { createMockControl, type ServicesMock } from '@edge/services-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMock } from '../src/e2e-harness';
 import { HttpProviderClient } from '../src/http-provider-client';
 import { PacedProviderClient } from '../src/paced-provider-client';
 import { resolveRateLimits } from '../src/pacing-policy';
@@ -12,7 +12,27 @@ import { DEFAULT_BREAKER_POLICY } from '../src/saga-policies';
 
 const log = createLogger({ service: 'test', level: 'silent' });
 
-/** A charge lookup: cheap and free of effects; the fault makes it answer 429. */
+/**
+ * A provider that answers its first call 429 with `Retry-After: 60`, as a rate-limited payment
+ * provider does, and counts every call it receives.
+ */
+async function startRateLimitedProvider(): Promise<{
+  url: string;
+  calls: () => number;
+  server: Server;
+}> {
+  let calls = 0;
+  const server = createServer((_req, res) => {
+    calls++;
+    if (calls === 1) res.writeHead(429, { 'retry-after': '60' }).end('{"error":"rate_limited"}');
+    else res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"ch_1"}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, calls: () => calls, server };
+}
+
+/** A charge lookup: cheap and free of effects. */
 function refundRequest(i: number): ProviderRequest {
   return {
     provider: 'payment',
@@ -24,17 +44,23 @@ function refundRequest(i: number): ProviderRequest {
 }
 
 describe('paced provider client over a shared Redis bucket', () => {
-  let mock: ServicesMock;
+  let provider: Awaited<ReturnType<typeof startRateLimitedProvider>>;
   const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
   const prefix = `test:pace:${randomUUID()}:`;
   const workers: PacedProviderClient[] = [];
 
   beforeAll(async () => {
-    mock = await startMock();
+    provider = await startRateLimitedProvider();
+    const baseUrls = {
+      order: provider.url,
+      inventory: provider.url,
+      payment: provider.url,
+      shipping: provider.url,
+    };
     for (let i = 0; i < 2; i++) {
       workers.push(
         new PacedProviderClient({
-          inner: new HttpProviderClient({ baseUrls: mock.urls, breaker: DEFAULT_BREAKER_POLICY }),
+          inner: new HttpProviderClient({ baseUrls, breaker: DEFAULT_BREAKER_POLICY }),
           buckets: new RedisTokenBucket({ redis, prefix }),
           limits: resolveRateLimits(),
           log,
@@ -45,16 +71,13 @@ describe('paced provider client over a shared Redis bucket', () => {
 
   afterAll(async () => {
     for (const w of workers) await w.close();
-    await mock?.close();
+    await new Promise((resolve) => provider?.server.close(resolve));
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length > 0) await redis.del(...keys);
     await redis.quit();
   });
 
-  it('after one 429 every worker holds its calls until Retry-After: the provider sees no second call', async () => {
-    const control = createMockControl(mock.urls);
-    await control.fault('payment', { mode: '429', retryAfterS: 60, calls: 1 });
-    await control.resetCalls('payment');
+  it('after one 429 every worker (two clients, one Redis) holds its calls until Retry-After: the provider sees no second call', async () => {
     const [first, second] = workers as [PacedProviderClient, PacedProviderClient];
 
     const throttled = await first.call(refundRequest(0));
@@ -69,7 +92,6 @@ describe('paced provider client over a shared Redis bucket', () => {
       expect(outcome.retryAfterMs).toBeGreaterThan(0);
       expect(outcome.retryAfterMs).toBeLessThanOrEqual(60_000);
     }
-    const calls = Object.values(await control.calls('payment')).reduce((a, b) => a + b, 0);
-    expect(calls).toBe(1);
+    expect(provider.calls()).toBe(1);
   });
 });

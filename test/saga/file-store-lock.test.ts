@@ -2,8 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Orchestrator, spawnOrchestrator } from '../src/e2e-harness';
-import { FileSagaStore } from '../src/file-saga-store';
+import { type Orchestrator, spawnOrchestrator } from './saga-harness';
 
 function embeddedEnv(dataDir: string): Record<string, string> {
   return {
@@ -44,15 +43,5 @@ describe('embedded file store owns its data directory', () => {
 
     await first.kill9();
     started.push(await spawnOrchestrator(embeddedEnv(dataDir)));
-  });
-
-  it('a second store in the same process is refused; closing the first lets the next open', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'saga-lock-'));
-    const store = await FileSagaStore.open({ dir });
-    await expect(FileSagaStore.open({ dir })).rejects.toMatchObject({ code: 'DATA_DIR_LOCKED' });
-    await store.close();
-    const again = await FileSagaStore.open({ dir });
-    await again.close();
-    await rm(dir, { recursive: true, force: true });
   });
 });

@@ -1,8 +1,7 @@
+import { DEFAULT_COMPENSATION_AGE_ALERT_MS, loadSagaConfig } from '@edge/saga';
 import type { ServicesMock } from '@edge/services-mock';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_COMPENSATION_AGE_ALERT_MS } from '../src/compensation-age-alert';
-import { loadSagaConfig } from '../src/config';
 import {
   injectFault,
   type Orchestrator,
@@ -14,7 +13,7 @@ import {
   testPrefix,
   type WebhookReceiver,
   waitUntil,
-} from '../src/e2e-harness';
+} from './saga-harness';
 
 /** A gauge's value on one orchestrator's /metrics, or undefined when not exported yet. */
 async function gauge(orchestrator: Orchestrator, name: string): Promise<number | undefined> {
