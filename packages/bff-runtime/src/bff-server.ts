@@ -96,7 +96,8 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
         // Checked against the generated types where the map is written (see BffSchema).
         resolvers: schema.resolvers as GraphQLResolverMap<unknown>,
       }),
-      formatError,
+      formatError: (formatted, error) =>
+        formatError(formatted, error, { hideSchemaHints: config.production }),
       // Inline tracing costs every request and the edge does not report to Apollo Studio.
       plugins: [ApolloServerPluginInlineTraceDisabled(), stalePlugin],
       includeStacktraceInErrorResponses: false,
