@@ -1,7 +1,6 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import {
   createLogger,
   createMetrics,
@@ -91,11 +90,13 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
   const servers: ApolloServer<BffContext>[] = [];
   for (const schema of options.schemas) {
     const server = new ApolloServer<BffContext>({
-      schema: buildSubgraphSchema({
-        typeDefs: schema.typeDefs,
-        // Checked against the generated types where the map is written (see BffSchema).
-        resolvers: schema.resolvers as GraphQLResolverMap<unknown>,
-      }),
+      schema: buildSubgraphSchema([
+        {
+          typeDefs: schema.typeDefs,
+          // Checked against the generated types where the map is written (see BffSchema).
+          resolvers: schema.resolvers as GraphQLResolverMap<unknown>,
+        },
+      ]),
       formatError: (formatted, error) =>
         formatError(formatted, error, { hideSchemaHints: config.production }),
       // Inline tracing costs every request and the edge does not report to Apollo Studio.
