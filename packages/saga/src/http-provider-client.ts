@@ -1,8 +1,13 @@
+import {
+  type BreakerState,
+  breakerStateOf,
+  isDefiniteRefusal,
+  parseRetryAfterMs,
+} from '@edge/upstream';
 import CircuitBreaker from 'opossum';
 import { Agent, request } from 'undici';
 import type { CallOutcome, ProviderClient, ProviderName, ProviderRequest } from './provider-client';
 import { PROVIDERS } from './provider-client';
-import { parseRetryAfter } from './retry-policy';
 import type { BreakerPolicy } from './saga-policies';
 
 export interface HttpProviderClientOptions {
@@ -12,7 +17,7 @@ export interface HttpProviderClientOptions {
   /** Keep-alive connections per provider origin; default 64. */
   connections?: number;
   /** Told when a breaker opens, half-opens or closes (metrics, logs). */
-  onBreakerState?: (provider: ProviderName, state: 'open' | 'half_open' | 'closed') => void;
+  onBreakerState?: (provider: ProviderName, state: BreakerState) => void;
 }
 
 /** A non-2xx answer, thrown inside the breaker so that it can judge it. */
@@ -25,11 +30,6 @@ class ProviderHttpError extends Error {
     super(`provider answered ${status}`);
     this.name = 'ProviderHttpError';
   }
-}
-
-/** 4xx other than 408 and 429 is the provider refusing our request, not the provider failing. */
-function isDefiniteRefusal(status: number): boolean {
-  return status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
 function parseBody(text: string): unknown {
@@ -120,11 +120,10 @@ export class HttpProviderClient implements ProviderClient {
     if (response.statusCode >= 200 && response.statusCode < 300) {
       return { status: response.statusCode, body };
     }
-    const retryAfter = response.headers['retry-after'];
     throw new ProviderHttpError(
       response.statusCode,
       body,
-      parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
+      parseRetryAfterMs(response.headers['retry-after']),
     );
   };
 
@@ -166,11 +165,11 @@ export class HttpProviderClient implements ProviderClient {
   }
 
   /** Breaker states, for /metrics. */
-  breakerStates(): Record<ProviderName, 'open' | 'half_open' | 'closed'> {
-    const states = {} as Record<ProviderName, 'open' | 'half_open' | 'closed'>;
+  breakerStates(): Record<ProviderName, BreakerState> {
+    const states = {} as Record<ProviderName, BreakerState>;
     for (const provider of PROVIDERS) {
       const breaker = this.breakers[provider];
-      states[provider] = breaker.opened ? 'open' : breaker.halfOpen ? 'half_open' : 'closed';
+      states[provider] = breakerStateOf(breaker);
     }
     return states;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, budgetExhaustion, parseRetryAfter } from '../src/retry-policy';
+import { backoffDelayMs, budgetExhaustion } from '../src/retry-policy';
 import { resolvePolicies } from '../src/saga-policies';
 
 const policy = {
@@ -22,9 +22,6 @@ describe('retry policy', () => {
     expect(backoffDelayMs(policy, 1, 5_000, () => 0)).toBe(5_000);
     expect(backoffDelayMs(policy, 1, 5_000, () => 0.5)).toBe(5_500);
     expect(backoffDelayMs(policy, 1, 5_000, () => 0.999)).toBeLessThan(6_000);
-    expect(parseRetryAfter('3')).toBe(3_000);
-    expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6_000);
-    expect(parseRetryAfter('soon')).toBeUndefined();
   });
 
   it('budget is exhausted by attempts or by time', () => {
