@@ -1,4 +1,4 @@
-import { AppError, ErrorCode, isAppError } from '@edge/common';
+import { AppError, ErrorCode, INTERNAL_TOKEN_HEADER, isAppError } from '@edge/common';
 import { SagaClientError, type SagaRef, type SagaStatus } from '@edge/saga';
 import type { Order } from '@edge/upstream';
 import { type BffContext, requireUser } from './context';
@@ -93,11 +93,19 @@ async function orchestrator<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The customer an order is for: the signed-in user, or whom a partner names. */
-function customerOf(ctx: BffContext, input: PlaceOrderArgs['input']): string {
-  if (ctx.identity.surface !== 'partner') return requireUser(ctx);
+/** A partner names the customer; a user orders for itself (the saga takes it from the token). */
+function customerOf(ctx: BffContext, input: PlaceOrderArgs['input']): { customerId?: string } {
+  if (ctx.identity.surface !== 'partner') {
+    requireUser(ctx);
+    return {};
+  }
   if (!input.customerId) throw badInput('customerId is required for partner orders');
-  return input.customerId;
+  return { customerId: input.customerId };
+}
+
+/** Saga calls carry the edge-signed identity besides the request id and trace context. */
+function sagaHeaders(ctx: BffContext): Record<string, string> {
+  return { ...ctx.call.headers, [INTERNAL_TOKEN_HEADER]: ctx.identityToken };
 }
 
 /**
@@ -107,10 +115,10 @@ function customerOf(ctx: BffContext, input: PlaceOrderArgs['input']): string {
 export const orderMutationResolvers = {
   Query: {
     orderStatus: async (_: unknown, args: { id: string }, ctx: BffContext) => {
-      const { scope } = ownerOf(ctx);
+      ownerOf(ctx);
       try {
-        const view = await ctx.orders.saga.get(args.id);
-        return view.clientKey.startsWith(`${scope}:`) ? view : null;
+        // The orchestrator answers 404 for a saga that is not the caller's.
+        return await ctx.orders.saga.get(args.id, sagaHeaders(ctx));
       } catch (err) {
         if (err instanceof SagaClientError && err.status === 404) return null;
         return orchestrator(() => Promise.reject(err));
@@ -119,22 +127,21 @@ export const orderMutationResolvers = {
   },
   Mutation: {
     placeOrder: async (_: unknown, { input }: PlaceOrderArgs, ctx: BffContext) => {
-      const { scope } = ownerOf(ctx);
+      ownerOf(ctx);
       checkKey(input.idempotencyKey);
       checkLines(input.items);
-      const userId = customerOf(ctx, input);
-      const { identity, orders } = ctx;
-      const partner = identity.surface === 'partner' ? { partnerId: identity.partnerId } : {};
+      const { orders } = ctx;
+      // The orchestrator scopes the key by the caller's identity, so two callers who pick the
+      // same key never share a saga.
       return orchestrator(() =>
         orders.saga.placeOrder(
           {
-            idempotencyKey: `${scope}:${input.idempotencyKey}`,
-            userId,
-            ...partner,
+            idempotencyKey: input.idempotencyKey,
+            ...customerOf(ctx, input),
             items: input.items.map(({ productId, quantity }) => ({ productId, quantity })),
           },
           orders.waitMs,
-          ctx.call.headers,
+          sagaHeaders(ctx),
         ),
       );
     },
@@ -150,9 +157,9 @@ export const orderMutationResolvers = {
       return orchestrator(() =>
         ctx.orders.saga.cancelOrder(
           args.id,
-          { idempotencyKey: `${owner.scope}:${args.idempotencyKey}`, actor: owner.scope },
+          { idempotencyKey: `${owner.scope}:${args.idempotencyKey}` },
           ctx.orders.waitMs,
-          ctx.call.headers,
+          sagaHeaders(ctx),
         ),
       );
     },
