@@ -9,9 +9,9 @@ import {
   loadOrCreateSigningKey,
   mintDevToken,
 } from '@edge/common';
-import { type LocalRedisCluster, startLocalRedisCluster } from '@edge/common/testing';
 import { createKey, createRedisKeyStore, type KeyStore, revokeKey } from '@edge/gateway';
 import { type ManagedProcess, type RunningStack, startStack } from '@edge/stack';
+import { type LocalRedisCluster, startLocalRedisCluster } from '@edge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Two edge paths (gateway -> three BFFs -> saga worker) side by side, every Redis user of them

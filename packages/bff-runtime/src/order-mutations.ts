@@ -1,7 +1,7 @@
 import { AppError, ErrorCode, INTERNAL_TOKEN_HEADER, isAppError } from '@edge/common';
 import { SagaClientError, type SagaRef, type SagaStatus } from '@edge/saga';
-import type { Order } from '@edge/upstream';
 import { type BffContext, requireUser } from './context';
+import { orderOwnerOf, ownerScopedKey, ownsOrder, ownsSaga } from './order-owner';
 import { loadOrNull } from './resolver-helpers';
 
 /** The order mutations' SDL; every BFF schema includes it, so all surfaces answer the same way. */
@@ -34,26 +34,6 @@ interface PlaceOrderArgs {
     items: readonly { productId: string; quantity: number }[];
     customerId?: string | null | undefined;
   };
-}
-
-/**
- * Whose orders these are. Client idempotency keys are scoped by it, so two callers who happen
- * to pick the same key never share a saga, and status reads can check ownership.
- */
-function ownerOf(ctx: BffContext): { scope: string; owns(order: Order): boolean } {
-  const { identity } = ctx;
-  switch (identity.surface) {
-    case 'web':
-    case 'mobile':
-      return { scope: `user:${identity.userId}`, owns: (o) => o.userId === identity.userId };
-    case 'partner':
-      return {
-        scope: `partner:${identity.partnerId}`,
-        owns: (o) => o.partnerId === identity.partnerId,
-      };
-    case 'internal':
-      throw new AppError(ErrorCode.FORBIDDEN, 'Order operations need a user or partner');
-  }
 }
 
 const badInput = (message: string) => new AppError(ErrorCode.BAD_USER_INPUT, message);
@@ -93,14 +73,27 @@ async function orchestrator<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-/** A partner names the customer; a user orders for itself (the saga takes it from the token). */
-function customerOf(ctx: BffContext, input: PlaceOrderArgs['input']): { customerId?: string } {
-  if (ctx.identity.surface !== 'partner') {
+/**
+ * Whom the order is for, as the orchestrator expects it: nothing for a user (the saga takes the
+ * user from the edge-signed identity), or one of the calling partner's own registered customers.
+ * A platform user or another partner's customer gets the same answer as an unknown id, so a
+ * partner cannot probe who exists.
+ */
+async function customerOf(
+  ctx: BffContext,
+  input: PlaceOrderArgs['input'],
+): Promise<{ customerId?: string }> {
+  const { identity } = ctx;
+  if (identity.surface !== 'partner') {
     requireUser(ctx);
     return {};
   }
   if (!input.customerId) throw badInput('customerId is required for partner orders');
-  return { customerId: input.customerId };
+  const customer = await loadOrNull(ctx.loaders.user, input.customerId);
+  if (customer?.partnerId !== identity.partnerId) {
+    throw badInput('customerId is not one of your customers');
+  }
+  return { customerId: customer.id };
 }
 
 /** Saga calls carry the edge-signed identity besides the request id and trace context. */
@@ -115,10 +108,12 @@ function sagaHeaders(ctx: BffContext): Record<string, string> {
 export const orderMutationResolvers = {
   Query: {
     orderStatus: async (_: unknown, args: { id: string }, ctx: BffContext) => {
-      ownerOf(ctx);
+      const owner = orderOwnerOf(ctx.identity);
       try {
-        // The orchestrator answers 404 for a saga that is not the caller's.
-        return await ctx.orders.saga.get(args.id, sagaHeaders(ctx));
+        // The orchestrator answers 404 for a saga that is not the caller's; the exact check
+        // here stays as a second line.
+        const view = await ctx.orders.saga.get(args.id, sagaHeaders(ctx));
+        return ownsSaga(owner, view) ? view : null;
       } catch (err) {
         if (err instanceof SagaClientError && err.status === 404) return null;
         return orchestrator(() => Promise.reject(err));
@@ -127,17 +122,18 @@ export const orderMutationResolvers = {
   },
   Mutation: {
     placeOrder: async (_: unknown, { input }: PlaceOrderArgs, ctx: BffContext) => {
-      ownerOf(ctx);
+      orderOwnerOf(ctx.identity);
       checkKey(input.idempotencyKey);
       checkLines(input.items);
+      const customer = await customerOf(ctx, input);
       const { orders } = ctx;
-      // The orchestrator scopes the key by the caller's identity, so two callers who pick the
+      // The orchestrator scopes the key by the verified identity, so two callers who pick the
       // same key never share a saga.
       return orchestrator(() =>
         orders.saga.placeOrder(
           {
             idempotencyKey: input.idempotencyKey,
-            ...customerOf(ctx, input),
+            ...customer,
             items: input.items.map(({ productId, quantity }) => ({ productId, quantity })),
           },
           orders.waitMs,
@@ -150,14 +146,16 @@ export const orderMutationResolvers = {
       args: { id: string; idempotencyKey: string },
       ctx: BffContext,
     ) => {
-      const owner = ownerOf(ctx);
+      const owner = orderOwnerOf(ctx.identity);
       checkKey(args.idempotencyKey);
       const order = await loadOrNull(ctx.loaders.order, args.id);
-      if (!order || !owner.owns(order)) throw new AppError(ErrorCode.NOT_FOUND, 'No such order');
+      if (!order || !ownsOrder(owner, order)) {
+        throw new AppError(ErrorCode.NOT_FOUND, 'No such order');
+      }
       return orchestrator(() =>
         ctx.orders.saga.cancelOrder(
           args.id,
-          { idempotencyKey: `${owner.scope}:${args.idempotencyKey}` },
+          { idempotencyKey: ownerScopedKey(owner, args.idempotencyKey) },
           ctx.orders.waitMs,
           sagaHeaders(ctx),
         ),

@@ -65,6 +65,8 @@ type Action = (request: ProviderRequest) => Promise<{ status: number; body: unkn
  */
 export class HttpProviderClient implements ProviderClient {
   private readonly agent: Agent;
+  /** When each breaker last opened, to tell refused callers how long until its half-open probe. */
+  private readonly openedAt = new Map<ProviderName, number>();
   private readonly breakers: Record<
     ProviderName,
     CircuitBreaker<[ProviderRequest], { status: number; body: unknown }>
@@ -87,7 +89,10 @@ export class HttpProviderClient implements ProviderClient {
             error instanceof ProviderHttpError && isDefiniteRefusal(error.status),
         },
       );
-      breaker.on('open', () => options.onBreakerState?.(provider, 'open'));
+      breaker.on('open', () => {
+        this.openedAt.set(provider, Date.now());
+        options.onBreakerState?.(provider, 'open');
+      });
       breaker.on('halfOpen', () => options.onBreakerState?.(provider, 'half_open'));
       breaker.on('close', () => options.onBreakerState?.(provider, 'closed'));
       return breaker;
@@ -105,7 +110,9 @@ export class HttpProviderClient implements ProviderClient {
     const response = await request(url, {
       method: req.method,
       dispatcher: this.agent,
-      signal: AbortSignal.timeout(req.timeoutMs),
+      signal: req.signal
+        ? AbortSignal.any([req.signal, AbortSignal.timeout(req.timeoutMs)])
+        : AbortSignal.timeout(req.timeoutMs),
       headers: req.body ? { 'content-type': 'application/json' } : {},
       ...(req.body ? { body: JSON.stringify(req.body) } : {}),
     });
@@ -136,17 +143,26 @@ export class HttpProviderClient implements ProviderClient {
           maybeApplied: error.status !== 429,
         };
       }
+      if (isBreakerOpen(error)) {
+        return { kind: 'not_sent', reason: 'breaker_open', retryAfterMs: this.untilProbe(req) };
+      }
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      const breakerOpen = isBreakerOpen(error);
-      // An open breaker answers at once; wait at least until its half-open probe is possible.
-      const retryAfterMs = breakerOpen ? this.options.breaker.resetTimeoutMs : undefined;
       return {
         kind: 'retryable',
-        answer: { error: message, retryAfterMs },
-        retryAfterMs,
-        maybeApplied: !breakerOpen && !isConnectionRefused(error),
+        answer: { error: message },
+        maybeApplied: !isConnectionRefused(error),
       };
     }
+  }
+
+  /**
+   * How long a caller refused by an open breaker should stay away: until the half-open probe, or
+   * (half-open, probe in flight) until that probe's answer at the latest.
+   */
+  private untilProbe(req: ProviderRequest): number {
+    const opened = this.openedAt.get(req.provider) ?? Date.now();
+    const remaining = opened + this.options.breaker.resetTimeoutMs - Date.now();
+    return remaining > 0 ? remaining : req.timeoutMs;
   }
 
   /** Breaker states, for /metrics. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CallOutcome, ProviderClient, ProviderRequest } from './provider-client';
+import type { CallOutcome, CallPriority, ProviderClient, ProviderRequest } from './provider-client';
 import {
   assertNever,
   type CompensationCause,
@@ -47,7 +47,12 @@ function missing(what: string): never {
 }
 
 /** The request of a forward step. The same saga always produces the same body for a step. */
-export function forwardRequest(step: ForwardStep, saga: Saga, timeoutMs: number): ProviderRequest {
+export function forwardRequest(
+  step: ForwardStep,
+  saga: Saga,
+  timeoutMs: number,
+  priority: CallPriority = 'forward',
+): ProviderRequest {
   const idempotencyKey = idempotencyKeyFor(saga.id, step);
   const { context, input } = saga;
   switch (step) {
@@ -63,6 +68,7 @@ export function forwardRequest(step: ForwardStep, saga: Saga, timeoutMs: number)
           items: input.items,
         },
         timeoutMs,
+        priority,
       };
     case 'reserve_inventory':
       return {
@@ -75,6 +81,7 @@ export function forwardRequest(step: ForwardStep, saga: Saga, timeoutMs: number)
           items: input.items,
         },
         timeoutMs,
+        priority,
       };
     case 'charge_payment':
       return {
@@ -88,6 +95,7 @@ export function forwardRequest(step: ForwardStep, saga: Saga, timeoutMs: number)
           currency: context.currency ?? missing('currency'),
         },
         timeoutMs,
+        priority,
       };
     case 'create_shipment':
       return {
@@ -96,9 +104,10 @@ export function forwardRequest(step: ForwardStep, saga: Saga, timeoutMs: number)
         path: '/shipments',
         body: { idempotencyKey, orderId: context.orderId ?? missing('orderId') },
         timeoutMs,
+        priority,
       };
     case 'confirm_order':
-      return orderStatusRequest(saga, 'confirmed', idempotencyKey, timeoutMs);
+      return orderStatusRequest(saga, 'confirmed', idempotencyKey, timeoutMs, priority);
     default:
       return assertNever(step);
   }
@@ -109,6 +118,7 @@ function orderStatusRequest(
   status: 'confirmed' | 'cancelled' | 'failed',
   idempotencyKey: string,
   timeoutMs: number,
+  priority: CallPriority,
 ): ProviderRequest {
   const orderId = saga.context.orderId ?? missing('orderId');
   return {
@@ -117,6 +127,7 @@ function orderStatusRequest(
     path: `/orders/${encodeURIComponent(orderId)}/status`,
     body: { idempotencyKey, status },
     timeoutMs,
+    priority,
   };
 }
 
@@ -198,7 +209,9 @@ export async function runCompensation(
   let context = saga.context;
   let resource = resourceOf(forward, context);
   if (resource === undefined) {
-    const probe = await client.call(forwardRequest(forward, saga, options.timeoutMs));
+    const probe = await client.call(
+      forwardRequest(forward, saga, options.timeoutMs, 'compensation'),
+    );
     if (probe.kind === 'rejected') {
       return {
         outcome: {
@@ -211,7 +224,7 @@ export async function runCompensation(
         context,
       };
     }
-    if (probe.kind === 'retryable') return { outcome: probe, context };
+    if (probe.kind === 'retryable' || probe.kind === 'not_sent') return { outcome: probe, context };
     const learnt = applyForward(forward, context, probe.answer.body);
     resource = learnt ? resourceOf(forward, learnt) : undefined;
     if (!learnt || resource === undefined) {
@@ -237,6 +250,7 @@ export async function runCompensation(
           path: `/shipments/${encodeURIComponent(resource)}/cancel`,
           body: { idempotencyKey },
           timeoutMs: options.timeoutMs,
+          priority: 'compensation',
         }),
         context,
       };
@@ -250,6 +264,7 @@ export async function runCompensation(
           path: `/reservations/${encodeURIComponent(resource)}/release`,
           body: { idempotencyKey },
           timeoutMs: options.timeoutMs,
+          priority: 'compensation',
         }),
         context,
       };
@@ -261,6 +276,7 @@ export async function runCompensation(
             options.cause === 'cancel' ? 'cancelled' : 'failed',
             idempotencyKey,
             options.timeoutMs,
+            'compensation',
           ),
         ),
         context,
@@ -284,8 +300,9 @@ async function refund(
       method: 'GET',
       path: `/charges/${encodeURIComponent(chargeId)}`,
       timeoutMs: options.timeoutMs,
+      priority: 'compensation',
     });
-    if (charge.kind === 'retryable') return charge;
+    if (charge.kind === 'retryable' || charge.kind === 'not_sent') return charge;
     if (charge.kind === 'ok' && isRefunded(charge.answer.body)) {
       return {
         kind: 'ok',
@@ -302,6 +319,7 @@ async function refund(
     path: '/refunds',
     body: { idempotencyKey, chargeId },
     timeoutMs: options.timeoutMs,
+    priority: 'compensation',
   });
   // Refunded under another key (an earlier replay, an operator): the money is back, we are done.
   if (outcome.kind === 'rejected' && outcome.answer.status === 409) {

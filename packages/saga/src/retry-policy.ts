@@ -2,8 +2,8 @@ import type { RetryPolicy } from './saga-policies';
 
 /**
  * Capped exponential backoff with full jitter: a uniform wait in [0, min(cap, base * 2^(n-1))],
- * so a crowd of sagas failing together does not retry together. A provider's Retry-After is a
- * floor: we never come back earlier than it asked.
+ * so a crowd of sagas failing together does not retry together. A provider's Retry-After
+ * replaces the backoff and keeps its own jitter (`retryAfterDelayMs`).
  */
 export function backoffDelayMs(
   policy: RetryPolicy,
@@ -11,9 +11,23 @@ export function backoffDelayMs(
   retryAfterMs: number | undefined,
   random: () => number = Math.random,
 ): number {
+  if (retryAfterMs !== undefined) return retryAfterDelayMs(policy, retryAfterMs, random);
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
-  const jittered = Math.floor(random() * ceiling);
-  return Math.max(jittered, retryAfterMs ?? 0);
+  return Math.floor(random() * ceiling);
+}
+
+/**
+ * The wait after a Retry-After (the provider's, or an open breaker's reset): never earlier than
+ * asked, spread uniformly over a window after it, so the sagas told the same instant do not all
+ * come back together. The window is the Retry-After itself, between the policy's base and cap.
+ */
+export function retryAfterDelayMs(
+  policy: RetryPolicy,
+  retryAfterMs: number,
+  random: () => number = Math.random,
+): number {
+  const window = Math.min(policy.maxDelayMs, Math.max(policy.baseDelayMs, retryAfterMs));
+  return retryAfterMs + Math.floor(random() * window);
 }
 
 /** Why a retry may not happen, or undefined when it may. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   AppError,
   ErrorCode,
@@ -33,11 +34,24 @@ export interface SagaApiOptions {
   auth: SagaAuth;
 }
 
-/** Client keys are scoped by the caller, so two callers who pick the same key never share a saga. */
-function scopeOf(customer: Customer): string {
+/** Who acted, for the audit trail of a customer's cancel: the verified identity, never the body. */
+function actorOf(customer: Customer): string {
   return customer.surface === 'partner'
-    ? `partner:${customer.partnerId}`
-    : `user:${customer.userId}`;
+    ? `partner ${customer.partnerId}`
+    : `user ${customer.userId}`;
+}
+
+/**
+ * The key a saga is deduplicated on: a digest of the caller's verified identity and its own key,
+ * as a JSON array so no two (caller, key) pairs share an input. Two callers who pick the same key
+ * never share a saga, and the length stays fixed.
+ */
+function scopedKey(customer: Customer, key: string): string {
+  const who =
+    customer.surface === 'partner' ? ['partner', customer.partnerId] : ['user', customer.userId];
+  return createHash('sha256')
+    .update(JSON.stringify([...who, key]))
+    .digest('hex');
 }
 
 /** A customer sees and cancels only its own sagas; anything else is "not found", not "forbidden". */
@@ -131,7 +145,7 @@ export function createSagaRoutes(options: SagaApiOptions): Route[] {
       }
       await engine.cancel(saga.id, {
         idempotencyKey: body.idempotencyKey,
-        actor: scopeOf(customer),
+        actor: actorOf(customer),
         reason: body.reason ?? 'cancelled by customer',
         at: new Date().toISOString(),
       });
@@ -157,7 +171,7 @@ export function createSagaRoutes(options: SagaApiOptions): Route[] {
         const body = parse(placeOrderRequest, raw);
         const { waitMs } = parse(waitQuery, query(ctx));
         const { saga, created } = await engine.start(
-          `${scopeOf(customer)}:${body.idempotencyKey}`,
+          scopedKey(customer, body.idempotencyKey),
           orderInput(customer, body),
           ctx.traceparent,
         );

@@ -1,6 +1,6 @@
 import { COMPENSATION_OF } from './order-saga';
 import type { CallOutcome } from './provider-client';
-import { backoffDelayMs, budgetExhaustion } from './retry-policy';
+import { backoffDelayMs, budgetExhaustion, retryAfterDelayMs } from './retry-policy';
 import {
   assertNever,
   type CancelRequest,
@@ -64,17 +64,14 @@ function phaseStart(saga: Saga, compensating: boolean): { index: number; at: num
   return { index, at: event ? Date.parse(event.at) : Date.parse(saga.createdAt) };
 }
 
+/** Calls that reached (or may have reached) the provider; a deferred call is not one. */
 function attemptsSince(saga: Saga, step: ForwardStep | CompensationStep, index: number): number {
   let count = 0;
   for (let i = index; i < saga.history.length; i++) {
     const event = saga.history[i];
-    if (
-      event &&
-      (event.type === 'step_started' || event.type === 'compensation_started') &&
-      event.step === step
-    ) {
-      count++;
-    }
+    if (!event || !('step' in event) || event.step !== step) continue;
+    if (event.type === 'step_started' || event.type === 'compensation_started') count++;
+    if (event.type === 'call_deferred') count--;
   }
   return count;
 }
@@ -92,6 +89,11 @@ function nextCall(
     case 'retry_scheduled': {
       const dueAt = Date.parse(last.dueAt);
       return dueAt <= now ? { attempt: last.attempt + 1 } : { dueAt };
+    }
+    // Nothing was sent, so the same attempt is made again once due.
+    case 'call_deferred': {
+      const dueAt = Date.parse(last.dueAt);
+      return dueAt <= now ? { attempt: last.attempt } : { dueAt };
     }
     // A start without an outcome is a call whose result we never learnt (crash): re-send with
     // the same key. A failure is followed by a retry or a phase change in the same write, so
@@ -131,6 +133,7 @@ function lastForwardOutcome(
     if (!('step' in event) || event.step !== step) continue;
     if (event.type === 'step_succeeded') return 'succeeded';
     if (event.type === 'step_started') unanswered = true;
+    if (event.type === 'call_deferred') unanswered = false;
     if (event.type === 'step_failed') {
       if (event.maybeApplied) maybe = true;
       if (!event.retryable) rejected = true;
@@ -225,7 +228,7 @@ export function decide(saga: Saga, cancel: CancelRequest | undefined, now: numbe
   }
 }
 
-function answerOf(outcome: CallOutcome): ProviderAnswer {
+function answerOf(outcome: SentOutcome): ProviderAnswer {
   return outcome.answer;
 }
 
@@ -237,10 +240,13 @@ export interface OutcomeResult {
   retryAt?: number;
 }
 
+/** An outcome of a call that left this process. */
+export type SentOutcome = Exclude<CallOutcome, { kind: 'not_sent' }>;
+
 interface OutcomeInput {
   saga: Saga;
   attempt: number;
-  outcome: CallOutcome;
+  outcome: SentOutcome;
   now: number;
   policies: SagaPolicies;
   random: () => number;
@@ -363,11 +369,42 @@ export function onCompensationOutcome(
   );
 }
 
+/** A call refused locally: not an attempt; come back after the refusal's wait, spread. */
+export function onNotSent(input: {
+  saga: Saga;
+  step: ForwardStep | CompensationStep;
+  attempt: number;
+  outcome: Extract<CallOutcome, { kind: 'not_sent' }>;
+  now: number;
+  policy: RetryPolicy;
+  random: () => number;
+}): OutcomeResult {
+  const { saga, step, attempt, outcome, now } = input;
+  const delayMs = retryAfterDelayMs(input.policy, outcome.retryAfterMs, input.random);
+  const dueAt = now + delayMs;
+  return {
+    state: saga.state,
+    context: saga.context,
+    events: [
+      {
+        type: 'call_deferred',
+        step,
+        attempt,
+        reason: outcome.reason,
+        delayMs,
+        dueAt: new Date(dueAt).toISOString(),
+        at: new Date(now).toISOString(),
+      },
+    ],
+    retryAt: dueAt,
+  };
+}
+
 function scheduleRetry(
   saga: Saga,
   step: ForwardStep | CompensationStep,
   attempt: number,
-  outcome: CallOutcome,
+  outcome: SentOutcome,
   now: number,
   policy: RetryPolicy,
   random: () => number,

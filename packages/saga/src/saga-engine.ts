@@ -18,6 +18,7 @@ import {
   type OutcomeResult,
   onCompensationOutcome,
   onForwardOutcome,
+  onNotSent,
 } from './saga-decision';
 import type { SagaPolicies } from './saga-policies';
 import type { Lease, SagaStore } from './saga-store';
@@ -153,6 +154,22 @@ export class SagaEngine {
             () =>
               this.providers.call(forwardRequest(step, started, this.policies.forward.timeoutMs)),
           );
+          if (outcome.kind === 'not_sent') {
+            await this.persistOutcome(
+              started,
+              lease,
+              onNotSent({
+                saga: started,
+                step,
+                attempt,
+                outcome,
+                now: this.now(),
+                policy: this.policies.forward,
+                random: this.random,
+              }),
+            );
+            continue;
+          }
           const context =
             outcome.kind === 'ok'
               ? applyForward(step, started.context, outcome.answer.body)
@@ -191,6 +208,22 @@ export class SagaEngine {
                 checkLedger: decision.checkLedger,
               }),
           );
+          if (outcome.kind === 'not_sent') {
+            await this.persistOutcome(
+              started,
+              lease,
+              onNotSent({
+                saga: started,
+                step,
+                attempt,
+                outcome,
+                now: this.now(),
+                policy: this.policies.compensation,
+                random: this.random,
+              }),
+            );
+            continue;
+          }
           const result = onCompensationOutcome({
             saga: started,
             step,

@@ -90,6 +90,15 @@ function entryOf(event: SagaEvent): TimelineEntry {
     entry.summary = `next ${event.step} attempt in ${seconds(event.delayMs)} s`;
     entry.nextAt = event.dueAt;
   }
+  if (event.type === 'call_deferred') {
+    // Not an attempt: nothing left this process, so nothing can have happened at the provider.
+    entry.summary =
+      event.reason === 'breaker_open'
+        ? `${provider ?? 'provider'} not called: its breaker is open; next try in ${seconds(event.delayMs)} s`
+        : `${provider ?? 'provider'} not called yet: paced to its rate limit; next try in ${seconds(event.delayMs)} s`;
+    entry.nextAt = event.dueAt;
+    return entry;
+  }
   const parkedUntil = extra(event, 'parkedUntil');
   if (typeof parkedUntil === 'string') {
     entry.nextAt = parkedUntil;
@@ -108,7 +117,12 @@ export function timelineOf(saga: Saga): TimelineEntry[] {
 export function lastProblem(saga: Saga): TimelineEntry | undefined {
   for (let i = saga.history.length - 1; i >= 0; i--) {
     const event = saga.history[i];
-    if (event && (event.type === 'step_failed' || event.type === 'compensation_failed')) {
+    if (
+      event &&
+      (event.type === 'step_failed' ||
+        event.type === 'compensation_failed' ||
+        event.type === 'call_deferred')
+    ) {
       const entry = entryOf(event);
       const next = saga.history[i + 1];
       if (next?.type === 'retry_scheduled') {

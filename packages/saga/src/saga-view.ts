@@ -7,6 +7,10 @@ export interface SagaView {
   status: SagaStatus;
   orderId: string | null;
   clientKey: string;
+  /** Who the order is for; with `partnerId`, whom a status read compares exactly. */
+  userId: string;
+  /** The partner that placed it, null for a user's own order. */
+  partnerId: string | null;
   reason?: string;
   createdAt: string;
   updatedAt: string;
@@ -28,6 +32,8 @@ export function toSagaView(saga: Saga): SagaView {
     status: saga.state.status,
     orderId: saga.context.orderId ?? null,
     clientKey: saga.clientKey,
+    userId: saga.input.userId,
+    partnerId: saga.input.partnerId,
     ...(reason === undefined ? {} : { reason }),
     createdAt: saga.createdAt,
     updatedAt: saga.updatedAt,

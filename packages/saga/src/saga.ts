@@ -104,6 +104,15 @@ export type SagaEvent =
       delayMs: number;
       dueAt: string;
     } & Timed)
+  | ({
+      /** The call never left this process (open breaker, pacing): not an attempt. */
+      type: 'call_deferred';
+      step: ForwardStep | CompensationStep;
+      attempt: number;
+      reason: 'breaker_open' | 'paced';
+      delayMs: number;
+      dueAt: string;
+    } & Timed)
   | ({ type: 'compensation_required'; cause: CompensationCause; reason: string } & Timed)
   | ({ type: 'cancel_requested'; idempotencyKey: string; actor: string; reason: string } & Timed)
   | ({ type: 'dead_lettered'; reason: string } & Timed)
