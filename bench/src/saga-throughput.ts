@@ -95,7 +95,12 @@ async function main(): Promise<void> {
   // Orders carry the identity the edge signs, as a BFF forwards it.
   const edgeKey = await loadOrCreateSigningKey(join(dataDir, 'keys', 'edge.json'));
   const asUser = async (userId: string) => ({
-    [INTERNAL_TOKEN_HEADER]: await signInternalToken({ surface: 'web', userId }, edgeKey, 600),
+    [INTERNAL_TOKEN_HEADER]: await signInternalToken(
+      { surface: 'web', userId },
+      edgeKey,
+      'web',
+      600,
+    ),
   });
   const client = createSagaClient({ baseUrl: service.url });
   const started = performance.now();

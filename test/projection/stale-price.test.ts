@@ -98,7 +98,7 @@ it('a price change cannot make a customer pay a stale price, even with the read 
 
   // The user is the identity the edge signed, forwarded as a BFF does.
   const edgeKey = await loadOrCreateSigningKey(join(dataDir, 'keys', 'edge.json'));
-  const identity = await signInternalToken({ surface: 'web', userId: 'u-1' }, edgeKey);
+  const identity = await signInternalToken({ surface: 'web', userId: 'u-1' }, edgeKey, 'web');
   const placed = await fetch(`${saga.url}/sagas?waitMs=10000`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: identity },

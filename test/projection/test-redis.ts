@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { productStreamEpochKey, readModelKeyHead } from '@edge/catalog-events';
 import { DEFAULT_REDIS_URL, Redis, type RedisClient, redisNodes } from '@edge/common';
-import { productStreamEpochKey, readModelKeyHead, readModelKeys } from '@edge/projection';
+import { readModelKeys } from '@edge/projection';
 
 export const REDIS_URL = process.env['REDIS_URL'] ?? DEFAULT_REDIS_URL;
 

@@ -298,7 +298,7 @@ describe('customers through a BFF', () => {
 
   it('an identity signed by another key returns 401', async () => {
     const stranger = await loadOrCreateSigningKey(join(dataDir, 'keys', 'stranger-edge.json'));
-    const forged = await signInternalToken({ surface: 'web', userId: 'u-1' }, stranger);
+    const forged = await signInternalToken({ surface: 'web', userId: 'u-1' }, stranger, 'web');
     const res = await call('/sagas', {
       method: 'POST',
       headers: jsonHeaders({ [INTERNAL_TOKEN_HEADER]: forged }),
@@ -307,11 +307,35 @@ describe('customers through a BFF', () => {
     expect(res.status).toBe(401);
   });
 
+  it('every BFF surface is accepted: a mobile identity places its own order', async () => {
+    const edge = await loadOrCreateSigningKey(join(dataDir, 'keys', 'edge.json'));
+    const mobile = await signInternalToken({ surface: 'mobile', userId: 'u-8' }, edge, 'mobile');
+    const res = await call('/sagas', {
+      method: 'POST',
+      headers: jsonHeaders({ [INTERNAL_TOKEN_HEADER]: mobile }),
+      body: order(),
+    });
+    expect(res.status).toBe(201);
+    // A web-surface audience carrying a partner identity is refused: audience and surface agree.
+    const mismatched = await signInternalToken(
+      { surface: 'partner', partnerId: 'partner-acme', keyId: 'k1', tier: 'pro', version: 'v2' },
+      edge,
+      'web',
+    );
+    const refused = await call('/sagas', {
+      method: 'POST',
+      headers: jsonHeaders({ [INTERNAL_TOKEN_HEADER]: mismatched }),
+      body: order(),
+    });
+    expect(refused.status).toBe(401);
+  });
+
   it('a partner must name its customer; a user may not', async () => {
     const edge = await loadOrCreateSigningKey(join(dataDir, 'keys', 'edge.json'));
     const partner = await signInternalToken(
       { surface: 'partner', partnerId: 'partner-acme', keyId: 'k1', tier: 'pro', version: 'v2' },
       edge,
+      'partner',
     );
     const missing = await call('/sagas', {
       method: 'POST',

@@ -158,7 +158,7 @@ export function testCredentials(dataDir: string) {
     async asUser(userId: string): Promise<Record<string, string>> {
       const key = await loadOrCreateSigningKey(join(dataDir, 'keys', 'edge.json'));
       // Ten minutes, not the edge's 60 s: a test's client reuses these headers throughout.
-      const token = await signInternalToken({ surface: 'web', userId }, key, 600);
+      const token = await signInternalToken({ surface: 'web', userId }, key, 'web', 600);
       return { [INTERNAL_TOKEN_HEADER]: token };
     },
   };

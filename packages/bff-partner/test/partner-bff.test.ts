@@ -110,12 +110,12 @@ describe('bff-partner', () => {
     expect(v2.body.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 
-  it('a web user calling the partner schema is refused', async () => {
+  it('a web user calling the partner schema is refused before any resolver runs', async () => {
     const res = await bff.gql('/v2/graphql', '{ orders { id } }', {
       surface: 'web',
       userId: 'u-1',
     });
-    expect(res.body.data).toEqual({ orders: null });
-    expect(res.body.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+    expect(res.status).toBe(401);
+    expect(res.body.errors?.[0]?.extensions?.['code']).toBe('UNAUTHENTICATED');
   });
 });

@@ -12,7 +12,18 @@ const ME_WITH_PRODUCTS = `{
 interface MeAnswer {
   id: string;
   name: string | null;
-  orders: { edges: { node: { id: string; items: { product: { name: string } | null }[] } }[] };
+  orders: {
+    edges: { node: { id: string; items: { product: { id: string; name: string } | null }[] } }[];
+  };
+}
+
+/** A seeded product that the answer does not hold, so no cache can have seen it. */
+function productNotIn(me: MeAnswer): string {
+  const seen = new Set(
+    me.orders.edges.flatMap((e) => e.node.items.map((item) => item.product?.id ?? '')),
+  );
+  for (let n = 400; n > 0; n--) if (!seen.has(`p-${n}`)) return `p-${n}`;
+  throw new Error('every product is in the answer');
 }
 
 const deadline = async (condition: () => Promise<boolean>, ms: number) => {
@@ -35,6 +46,7 @@ describe('bff-web resilience', () => {
     const warm = await web.gql('/graphql', ME_WITH_PRODUCTS, WEB_USER);
     expect(warm.body.errors).toBeUndefined();
     expect(warm.body.extensions).toBeUndefined();
+    const uncached = productNotIn(fieldOf<MeAnswer>(warm, 'me'));
 
     await web.fault('product', { mode: 'error', status: 503 });
     // Failing calls fill the window until the breaker opens; stale values cover them meanwhile.
@@ -46,7 +58,7 @@ describe('bff-web resilience', () => {
     await web.resetCalls('product');
     const stale = await web.gql(
       '/graphql',
-      `${ME_WITH_PRODUCTS.slice(0, -2)} product(id: "p-399") { id name } }`,
+      `${ME_WITH_PRODUCTS.slice(0, -2)} product(id: "${uncached}") { id name } }`,
       WEB_USER,
     );
     // Open breaker: nothing reaches the product service.

@@ -127,6 +127,44 @@ describe('JWT authentication through the gateway', () => {
     await expect401('/mobile/graphql', await sign(keyA, { aud: 'edge-web' }));
   });
 
+  /** A token signed by the IdP's key with claims and header exactly as given. */
+  const signRaw = (claims: Record<string, unknown>, header: Record<string, unknown> = {}) => {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({
+      sub: 'u-1',
+      iss: ISSUER,
+      aud: 'edge-web',
+      iat: now - 5,
+      exp: now + 600,
+      ...claims,
+    })
+      .setProtectedHeader({ alg: 'ES256', kid: keyA.kid, ...header })
+      .sign(keyA.privateKey);
+  };
+
+  it('a token naming both the web and the mobile audience returns 401 on both surfaces', async () => {
+    const both = await signRaw({ aud: ['edge-web', 'edge-mobile'] });
+    await expect401('/web/graphql', both);
+    await expect401('/mobile/graphql', both);
+  });
+
+  it('an iat in the future, a non-string sub and a wrong typ return 401 UNAUTHENTICATED', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await expect401('/web/graphql', await signRaw({ iat: now + 3600 }));
+    await expect401('/web/graphql', await signRaw({ sub: 42 }));
+    await expect401('/web/graphql', await signRaw({ sub: ['u-1'] }));
+    await expect401('/web/graphql', await signRaw({ sub: '' }));
+    await expect401('/web/graphql', await signRaw({}, { typ: 'logout+jwt' }));
+    // What the policy accepts: typ JWT or at+jwt (or none), one audience as a one-item list.
+    for (const token of [
+      await signRaw({}, { typ: 'at+jwt' }),
+      await signRaw({ aud: ['edge-web'] }, { typ: 'JWT' }),
+    ]) {
+      expect((await call('/web/graphql', token)).status).toBe(200);
+    }
+    fx.bff.resetCalls();
+  });
+
   it('unknown kid returns 401, then the rotated JWKS is picked up after the cooldown', async () => {
     const token = await sign(keyB);
     await expect401('/web/graphql', token);

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import {
+  ALL_INTERNAL_AUDIENCES,
   AppError,
   ErrorCode,
   type Identity,
@@ -28,7 +29,9 @@ export async function createEdgeIdentityVerifier(options: {
     if (typeof header !== 'string' || header === '') {
       throw new AppError(ErrorCode.UNAUTHENTICATED, 'Missing edge identity');
     }
-    const identity = await verifyInternalToken(header, key);
+    // Any BFF forwards here, so every surface's audience is accepted; the identity inside must
+    // still be of the surface its audience names.
+    const { identity } = await verifyInternalToken(header, key, ALL_INTERNAL_AUDIENCES);
     if (identity.surface === 'internal') {
       throw new AppError(ErrorCode.FORBIDDEN, 'Order operations need a user or partner');
     }

@@ -12,6 +12,9 @@ import {
   type Identity,
   INTERNAL_TOKEN_HEADER,
   loadOrCreateSigningKey,
+  type SigningKey,
+  SURFACES,
+  type Surface,
   signInternalToken,
 } from '@edge/common';
 import {
@@ -51,6 +54,8 @@ export interface TestBff {
   ): Promise<GraphQLAnswer>;
   /** The edge-signed identity header value for `identity`, for callers sending their own requests. */
   sign(identity: Identity): Promise<string>;
+  /** The edge's signing key this BFF trusts, for tests that sign tokens of their own making. */
+  signingKey(): Promise<SigningKey>;
   calls(service: MockedService): Promise<Record<string, number>>;
   resetCalls(service: MockedService): Promise<void>;
   fault(service: MockedService, fault: FaultSpec): Promise<void>;
@@ -71,6 +76,7 @@ export interface TestBffOptions {
  * edge key: the real HTTP path minus the gateway. Use with `await using`.
  */
 export async function startTestBff(options: TestBffOptions): Promise<TestBff> {
+  const surface = surfaceOf(options.name);
   const dir = mkdtempSync(join(tmpdir(), 'bff-test-'));
   const keyFile = join(dir, 'edge.json');
   const key = await loadOrCreateSigningKey(keyFile);
@@ -87,7 +93,12 @@ export async function startTestBff(options: TestBffOptions): Promise<TestBff> {
     STORE_MODE: 'memory',
     ...options.env,
   });
-  const bff = await startBff({ name: options.name, config, schemas: options.schemas(config) });
+  const bff = await startBff({
+    name: options.name,
+    surface,
+    config,
+    schemas: options.schemas(config),
+  });
   const mockControl = createMockControl(mock.urls);
   const close = async () => {
     await bff.close();
@@ -103,14 +114,15 @@ export async function startTestBff(options: TestBffOptions): Promise<TestBff> {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          [INTERNAL_TOKEN_HEADER]: await signInternalToken(identity, key),
+          [INTERNAL_TOKEN_HEADER]: await signInternalToken(identity, key, surface),
         },
         body: JSON.stringify({ query, variables }),
       });
       const text = await res.text();
       return { status: res.status, body: JSON.parse(text), bytes: Buffer.byteLength(text) };
     },
-    sign: (identity) => signInternalToken(identity, key),
+    sign: (identity) => signInternalToken(identity, key, surface),
+    signingKey: async () => key,
     calls: mockControl.calls,
     resetCalls: mockControl.resetCalls,
     fault: mockControl.fault,
@@ -118,6 +130,14 @@ export async function startTestBff(options: TestBffOptions): Promise<TestBff> {
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** The surface a BFF named `bff-<surface>[-...]` serves; its tokens are signed for that audience. */
+function surfaceOf(name: string): Surface {
+  const surface = SURFACES.find((s) => name === `bff-${s}` || name.startsWith(`bff-${s}-`));
+  if (!surface)
+    throw new Error(`a test BFF is named bff-web, bff-mobile or bff-partner, not ${name}`);
+  return surface;
 }
 
 /** One root field of an answer's data, typed by the test that knows its shape. */

@@ -1,5 +1,9 @@
 import type { RedisClient } from '@edge/common';
-import type { ReadModelKeys } from './read-model-keys';
+
+/** The one read-model key the lag needs (`readModelHeartbeatKey`). */
+export interface HeartbeatKeys {
+  heartbeat: string;
+}
 
 export interface ProjectionLag {
   /**
@@ -16,7 +20,7 @@ export interface ProjectionLag {
  */
 export async function readProjectionLag(
   redis: RedisClient,
-  keys: ReadModelKeys,
+  keys: HeartbeatKeys,
 ): Promise<ProjectionLag> {
   const results = (await redis.multi().time().hget(keys.heartbeat, 'ms').exec()) ?? [];
   const [timeResult, heartbeatResult] = results;

@@ -1,4 +1,4 @@
-const HASH_TAG = /\{[^}]+\}/;
+import { hasHashTag } from '@edge/common';
 
 /**
  * Key of the write model's epoch counter, in the same Redis Cluster slot as the stream
@@ -7,7 +7,7 @@ const HASH_TAG = /\{[^}]+\}/;
  * name. Either way the stream key itself is unchanged, so existing consumer groups stay valid.
  */
 export function productStreamEpochKey(stream: string): string {
-  return HASH_TAG.test(stream) ? `${stream}:epoch` : `{${stream}}:epoch`;
+  return hasHashTag(stream) ? `${stream}:epoch` : `{${stream}}:epoch`;
 }
 
 /**

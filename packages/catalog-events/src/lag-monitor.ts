@@ -8,8 +8,7 @@ import {
   startPeriodic,
   ThresholdAlert,
 } from '@edge/common';
-import { readProjectionLag } from './projection-lag';
-import type { ReadModelKeys } from './read-model-keys';
+import { type HeartbeatKeys, readProjectionLag } from './projection-lag';
 
 export const DEFAULT_LAG_MONITOR_OPTIONS = Object.freeze({
   projection: 'products',
@@ -20,7 +19,7 @@ export const DEFAULT_LAG_MONITOR_OPTIONS = Object.freeze({
 
 export interface LagMonitorOptions {
   redis: RedisClient;
-  keys: ReadModelKeys;
+  keys: HeartbeatKeys;
   registry: Registry;
   log: Logger;
   alerts: AlertChannel;
