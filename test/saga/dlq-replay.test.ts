@@ -19,7 +19,7 @@ import {
 const ORDERS = 20;
 const THRESHOLD = 5;
 
-describe('refund outage longer than the retry budget', () => {
+describe('refund outage longer than the compensation horizon', () => {
   let mock: ServicesMock;
   let items: Awaited<ReturnType<typeof stockedItems>>;
   let orchestrator: Orchestrator;
@@ -32,8 +32,8 @@ describe('refund outage longer than the retry budget', () => {
     webhook = await startWebhookReceiver();
     orchestrator = await spawnOrchestrator(
       orchestratorEnv(mock, prefix, {
-        SAGA_COMPENSATION_BUDGET_MS: '1500',
-        SAGA_COMPENSATION_MAX_ATTEMPTS: '6',
+        // The page-sized horizon is the subject here, not a default being proven.
+        SAGA_COMPENSATION_HORIZON_MS: '1500',
         ALERT_WEBHOOK_URL: webhook.url,
         DLQ_ALERT_THRESHOLD: String(THRESHOLD),
       }),

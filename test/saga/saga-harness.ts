@@ -63,7 +63,8 @@ export function orchestratorEnv(
     SAGA_POLL_INTERVAL_MS: '50',
     SAGA_LEASE_TTL_MS: '3000',
     SAGA_FORWARD_TIMEOUT_MS: '2000',
-    SAGA_COMPENSATION_TIMEOUT_MS: '2000',
+    // A compensation may verify, then undo: two calls must fit in the lease (config validation).
+    SAGA_COMPENSATION_TIMEOUT_MS: '1000',
     SAGA_FORWARD_BASE_DELAY_MS: '50',
     SAGA_FORWARD_MAX_DELAY_MS: '200',
     SAGA_COMPENSATION_BASE_DELAY_MS: '100',

@@ -27,9 +27,25 @@ class ProviderHttpError extends Error {
   }
 }
 
-/** 4xx other than 408 and 429 is the provider refusing our request, not the provider failing. */
-function isDefiniteRefusal(status: number): boolean {
-  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+/**
+ * "A request with this key is in progress" (Stripe's 409): the first request may still land, so
+ * it is a retry, not a refusal, and not an outage either.
+ */
+function isInProgress(status: number, body: unknown): boolean {
+  if (status !== 409 || typeof body !== 'object' || body === null || !('error' in body)) {
+    return false;
+  }
+  const { error } = body;
+  return typeof error === 'object' && error !== null && 'reason' in error
+    ? error.reason === 'request_in_progress'
+    : false;
+}
+
+/** 4xx other than 408, 429 and 409-in-progress is the provider refusing our request. */
+function isDefiniteRefusal(status: number, body: unknown): boolean {
+  return (
+    status >= 400 && status < 500 && status !== 408 && status !== 429 && !isInProgress(status, body)
+  );
 }
 
 function parseBody(text: string): unknown {
@@ -84,9 +100,11 @@ export class HttpProviderClient implements ProviderClient {
           errorThresholdPercentage: options.breaker.errorThresholdPercentage,
           rollingCountTimeout: options.breaker.rollingCountTimeoutMs,
           volumeThreshold: options.breaker.volumeThreshold,
-          // 409 already_refunded, 404, 400: answers, not outages; they must not open the breaker.
+          // 409 already_refunded or in progress, 404, 400: answers, not outages; they must not
+          // open the breaker.
           errorFilter: (error: unknown) =>
-            error instanceof ProviderHttpError && isDefiniteRefusal(error.status),
+            error instanceof ProviderHttpError &&
+            (isDefiniteRefusal(error.status, error.body) || isInProgress(error.status, error.body)),
         },
       );
       breaker.on('open', () => {
@@ -135,7 +153,7 @@ export class HttpProviderClient implements ProviderClient {
     } catch (error) {
       if (error instanceof ProviderHttpError) {
         const answer = { status: error.status, body: error.body };
-        if (isDefiniteRefusal(error.status)) return { kind: 'rejected', answer };
+        if (isDefiniteRefusal(error.status, error.body)) return { kind: 'rejected', answer };
         return {
           kind: 'retryable',
           answer,

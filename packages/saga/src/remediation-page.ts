@@ -311,7 +311,7 @@ function rows(items: SagaSummary[], role: OperatorRole, now: number): string {
   <td><a href="/remediation/sagas/${encodeURIComponent(s.id)}" class="timeline-link">${esc(s.id)}</a><br><span class="muted">order ${esc(s.orderId ?? '–')} · user ${esc(s.userId)}${s.partnerId ? ` · partner ${esc(s.partnerId)}` : ''}</span></td>
   <td class="status status-${esc(s.status)}">${esc(s.status.replace('_', ' '))}${s.stuck ? ' (stuck)' : ''}</td>
   <td class="amount nowrap">${esc(formatAmount(s.amountCents, s.currency))}</td>
-  <td>${esc(s.step ?? '–')}<br><span class="muted">${esc(s.provider ?? '')}</span></td>
+  <td>${esc(s.step ?? '–')}<br><span class="muted">${esc(s.provider ?? '')}</span>${s.parkedUntil ? `<br><span class="problem" data-parked-until>parked until ${esc(s.parkedUntil)}</span>` : ''}</td>
   <td>${esc(s.reason ?? '')}${s.lastProblem ? `<br><span class="problem">${esc(s.lastProblem.summary)}</span>` : ''}</td>
   <td>${esc(age(s.updatedAt, now))}<br><span class="muted nowrap">${esc(s.updatedAt)}</span></td>
   <td class="actions">${actions(s, role)}</td>
@@ -389,7 +389,7 @@ export function renderTimelinePage(
   const facts = `<table class="facts" data-saga-id="${esc(summary.id)}"><tbody>
 <tr><th>status</th><td class="status status-${esc(summary.status)}">${esc(summary.status)}${summary.stuck ? ' (stuck)' : ''}</td><th>amount</th><td>${esc(formatAmount(summary.amountCents, summary.currency))}</td></tr>
 <tr><th>order</th><td>${esc(summary.orderId ?? '–')}</td><th>user</th><td>${esc(summary.userId)}${summary.partnerId ? ` (partner ${esc(summary.partnerId)})` : ''}</td></tr>
-<tr><th>reason</th><td colspan="3">${esc(summary.reason ?? '–')}</td></tr>
+<tr><th>reason</th><td colspan="3">${esc(summary.reason ?? '–')}${summary.parkedUntil ? ` · parked until ${esc(summary.parkedUntil)}` : ''}</td></tr>
 <tr><th>created</th><td>${esc(summary.createdAt)}</td><th>updated</th><td>${esc(summary.updatedAt)} (${esc(age(summary.updatedAt, now))})</td></tr>
 </tbody></table>
 <p class="actions">${actions(summary, frame.role)}</p>`;

@@ -4,6 +4,7 @@ import { SAGA_STATUSES, type Saga, type SagaStatus } from './saga';
 import { STATUS_FILTERS } from './saga-api-schemas';
 import type { SagaStore } from './saga-store';
 import { currentStep, lastProblem, STEP_PROVIDER, type TimelineEntry } from './saga-timeline';
+import { parkedUntil } from './saga-view';
 
 /** Sagas looked at per status for one search; the counts say "N+" beyond it. */
 export const SEARCH_SCAN_LIMIT = 5_000;
@@ -67,6 +68,8 @@ export interface SagaSummary {
   provider: ProviderName | null;
   reason: string | null;
   lastProblem: TimelineEntry | null;
+  /** Set while a step waits past its horizon because the provider asked (Retry-After). */
+  parkedUntil: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -102,6 +105,7 @@ export function summarize(saga: Saga, stuck: boolean): SagaSummary {
     provider: step ? STEP_PROVIDER[step] : null,
     reason: 'reason' in state ? state.reason : null,
     lastProblem: lastProblem(saga) ?? null,
+    parkedUntil: parkedUntil(saga) ?? null,
     createdAt: saga.createdAt,
     updatedAt: saga.updatedAt,
   };

@@ -43,11 +43,6 @@ function excerptOf(body: unknown): string | undefined {
   return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
 }
 
-/** Fields newer engines add to events (parked-until, retry-after, not sent) are shown when present. */
-function extra(event: SagaEvent, name: string): unknown {
-  return (event as unknown as Record<string, unknown>)[name];
-}
-
 function seconds(ms: unknown): number | undefined {
   return typeof ms === 'number' && Number.isFinite(ms) ? Math.round(ms / 100) / 10 : undefined;
 }
@@ -82,8 +77,7 @@ function entryOf(event: SagaEvent): TimelineEntry {
       if (excerpt) entry.excerpt = excerpt;
     }
     const retryAfterS =
-      seconds(extra(event, 'retryAfterMs')) ??
-      ('retryAfterMs' in event.answer ? seconds(event.answer.retryAfterMs) : undefined);
+      'retryAfterMs' in event.answer ? seconds(event.answer.retryAfterMs) : undefined;
     if (retryAfterS !== undefined) entry.retryAfterS = retryAfterS;
   }
   if (event.type === 'retry_scheduled') {
@@ -99,10 +93,9 @@ function entryOf(event: SagaEvent): TimelineEntry {
     entry.nextAt = event.dueAt;
     return entry;
   }
-  const parkedUntil = extra(event, 'parkedUntil');
-  if (typeof parkedUntil === 'string') {
-    entry.nextAt = parkedUntil;
-    entry.summary = `${entry.summary}; parked until ${parkedUntil}`;
+  if (event.type === 'step_parked') {
+    entry.summary = `${event.step} parked until ${event.until}: ${event.reason}`;
+    entry.nextAt = event.until;
   }
   if ('actor' in event) entry.actor = event.actor;
   if ('reason' in event) entry.reason = event.reason;
