@@ -61,11 +61,11 @@ describe('alerts across several orchestrators', () => {
     await injectFault(mock.urls.payment, { route: 'POST /refunds', mode: 'error', status: 503 });
 
     const [first, second] = orchestrators as [Orchestrator, Orchestrator];
-    const ref = await first.client.placeOrder({
-      idempotencyKey: 'alert-once-1',
-      userId: 'u-3',
-      items: items(7),
-    });
+    const ref = await first.client.placeOrder(
+      { idempotencyKey: 'alert-once-1', items: items(7) },
+      undefined,
+      await first.asUser('u-3'),
+    );
     await waitUntil(
       'the compensation alert',
       async () =>

@@ -15,12 +15,16 @@ import {
 import { CompensationAgeAlertCheck } from './compensation-age-alert';
 import type { SagaConfig } from './config';
 import { DlqAlertCheck } from './dlq-alerts';
+import { createEdgeIdentityVerifier } from './edge-identity';
 import { FileSagaStore } from './file-saga-store';
 import { type Leadership, RedisLeaderLease, SOLE_LEADER } from './leader-lease';
+import { createOperatorVerifier } from './operator-auth';
+import { createOperatorRoutes } from './operator-routes';
 import { trimOrderStream } from './order-stream-trim';
 import { RedisSagaStore } from './redis-saga-store';
 import { SagaAlertEvaluator } from './saga-alerts';
 import { createSagaRoutes } from './saga-api';
+import { createSagaAuth } from './saga-auth';
 import { SagaEngine } from './saga-engine';
 import { startSagaHousekeeping } from './saga-housekeeping';
 import { createSagaMetrics } from './saga-metrics';
@@ -81,6 +85,17 @@ export async function startSagaService(
   const policies = resolvePolicies(config.policies);
   const metrics = createMetrics('saga');
   const tracing = startTracing('saga', config.tracing);
+  const auth = createSagaAuth(
+    await createOperatorVerifier({
+      keys: config.auth.operatorKeys,
+      issuer: config.auth.issuer,
+      audience: config.auth.audience,
+    }),
+    await createEdgeIdentityVerifier({
+      publicKeyFile: config.auth.edgePublicKeyFile,
+      production: config.production,
+    }),
+  );
   const { store, redis, leadership, trimEvents } = await openStore(config, logger);
   const sagaMetrics = createSagaMetrics(metrics.registry, () => store.consumerLag());
   const { providers, close: closeProviders } = createSagaProviders({
@@ -141,7 +156,16 @@ export async function startSagaService(
     metrics,
     port: config.port,
     host: config.host,
-    routes: createSagaRoutes({ engine, store, worker }),
+    routes: [
+      ...createSagaRoutes({ engine, store, worker, auth }),
+      ...createOperatorRoutes({
+        store,
+        isStuck: (saga) => engine.isStuck(saga),
+        auth,
+        secureCookies: config.production,
+        devStack: config.auth.operatorKeys.kind === 'dev-key-file',
+      }),
+    ],
     isReady: async () => {
       try {
         await store.dlqStats();
