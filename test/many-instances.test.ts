@@ -107,7 +107,8 @@ describe('many instances on one Redis Cluster', () => {
         SAGA_KEY_PREFIX: `many:${randomUUID()}:`,
         SAGA_LEASE_TTL_MS: String(LEASE_TTL_MS),
         SAGA_FORWARD_TIMEOUT_MS: '1500',
-        SAGA_COMPENSATION_TIMEOUT_MS: '1500',
+        // Verify + undo (two calls) must fit in the lease, or the config is refused.
+        SAGA_COMPENSATION_TIMEOUT_MS: '1400',
         // placeOrder answers at once (pending), so orders are still in flight when a worker dies.
         ORDER_WAIT_MS: '0',
       },

@@ -10,6 +10,7 @@ import {
   startMock,
   startWebhookReceiver,
   stockedItems,
+  TEST_OPERATOR,
   testPrefix,
   type WebhookReceiver,
   waitUntil,
@@ -18,7 +19,7 @@ import {
 const ORDERS = 20;
 const THRESHOLD = 5;
 
-describe('refund outage longer than the retry budget', () => {
+describe('refund outage longer than the compensation horizon', () => {
   let mock: ServicesMock;
   let items: Awaited<ReturnType<typeof stockedItems>>;
   let orchestrator: Orchestrator;
@@ -31,8 +32,8 @@ describe('refund outage longer than the retry budget', () => {
     webhook = await startWebhookReceiver();
     orchestrator = await spawnOrchestrator(
       orchestratorEnv(mock, prefix, {
-        SAGA_COMPENSATION_BUDGET_MS: '1500',
-        SAGA_COMPENSATION_MAX_ATTEMPTS: '6',
+        // The page-sized horizon is the subject here, not a default being proven.
+        SAGA_COMPENSATION_HORIZON_MS: '1500',
         ALERT_WEBHOOK_URL: webhook.url,
         DLQ_ALERT_THRESHOLD: String(THRESHOLD),
       }),
@@ -50,12 +51,12 @@ describe('refund outage longer than the retry budget', () => {
     await injectFault(mock.urls.payment, { route: 'POST /refunds', mode: '429', retryAfterS: 1 });
     await injectFault(mock.urls.shipping, { route: 'POST /shipments', mode: 'error', status: 409 });
     const refs = await Promise.all(
-      Array.from({ length: ORDERS }, (_, i) =>
-        orchestrator.client.placeOrder({
-          idempotencyKey: `dlq-${i}`,
-          userId: 'u-7',
-          items: items(i + 50),
-        }),
+      Array.from({ length: ORDERS }, async (_, i) =>
+        orchestrator.client.placeOrder(
+          { idempotencyKey: `dlq-${i}`, items: items(i + 50) },
+          undefined,
+          await orchestrator.asUser('u-7'),
+        ),
       ),
     );
     const dead = await waitUntil(
@@ -90,10 +91,7 @@ describe('refund outage longer than the retry budget', () => {
     for (const saga of dead) expect(before[saga.orderId ?? '']?.refunds ?? []).toHaveLength(0);
 
     await clearFaults(mock.urls.payment);
-    const replayed = await orchestrator.client.replayAll({
-      actor: 'oncall@example.com',
-      reason: 'payment provider recovered',
-    });
+    const replayed = await orchestrator.client.replayAll({ reason: 'payment provider recovered' });
     expect(replayed).toHaveLength(ORDERS);
     const settled = await waitUntil(
       'every replayed saga to compensate',
@@ -105,10 +103,7 @@ describe('refund outage longer than the retry budget', () => {
     );
     // A second replay of an already compensated saga is refused, not re-run.
     await expect(
-      orchestrator.client.replay(refs[0]?.id ?? '', {
-        actor: 'oncall@example.com',
-        reason: 'again',
-      }),
+      orchestrator.client.replay(refs[0]?.id ?? '', { reason: 'again' }),
     ).rejects.toMatchObject({ code: 'CONFLICT', status: 409 });
     const after = await ledger(mock);
     for (const saga of settled) {
@@ -116,9 +111,9 @@ describe('refund outage longer than the retry budget', () => {
       expect(entry?.charges).toHaveLength(1);
       expect(entry?.refunds).toHaveLength(1);
       expect(entry?.refunds[0]?.amountCents).toBe(entry?.charges[0]?.amountCents);
-      expect(
-        saga.history.some((e) => e.type === 'replayed' && e.actor === 'oncall@example.com'),
-      ).toBe(true);
+      expect(saga.history.some((e) => e.type === 'replayed' && e.actor === TEST_OPERATOR)).toBe(
+        true,
+      );
     }
     expect(await orchestrator.client.list('dead_lettered')).toHaveLength(0);
   }, 90_000);

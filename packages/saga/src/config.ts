@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import {
   DEFAULT_REDIS_URL,
   env,
@@ -7,15 +8,52 @@ import {
   type TracingConfig,
   z,
 } from '@edge/common';
+import { STEP_NAMES, type StepName } from './saga';
 import type { SagaPolicyOverrides } from './saga-policies';
 
 const optionalMs = z.coerce.number().int().min(0).optional();
 const optionalCount = z.coerce.number().int().min(1).optional();
 
+/** `refund_payment=172800000,cancel_shipment=3600000`: a horizon per step, overriding its class. */
+const stepHorizons = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const horizons: Partial<Record<StepName, number>> = {};
+    for (const entry of (value ?? '').split(',').filter((e) => e.trim() !== '')) {
+      const [name = '', ms = ''] = entry.split('=').map((part) => part.trim());
+      const horizon = Number(ms);
+      if (!STEP_NAMES.includes(name as StepName) || !Number.isInteger(horizon) || horizon < 1) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected step=ms pairs with steps among ${STEP_NAMES.join(', ')}; got "${entry}"`,
+        });
+        return z.NEVER;
+      }
+      horizons[name as StepName] = horizon;
+    }
+    return horizons;
+  });
+
+/** Settings that no longer exist: refused with what replaced them, never silently ignored. */
+function removed(names: string[], message: string) {
+  return Object.fromEntries(
+    names.map((name) => [name, z.never({ error: `${name} was removed: ${message}` }).optional()]),
+  );
+}
+
 const schema = z.object({
   SAGA_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   HOST: z.string().default('127.0.0.1'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** Where operator tokens' keys come from; unset outside production: the dev identity provider. */
+  JWKS_URL: z.url().optional(),
+  JWT_ISSUER: z.string().default('https://dev-idp.local'),
+  JWT_AUDIENCE_OPERATOR: z.string().min(1).default('edge-operator'),
+  DEV_IDP_KEY_FILE: z.string().optional(),
+  /** Public half of the edge key: the identity a BFF forwards is verified with it. */
+  EDGE_PUBLIC_KEY_FILE: z.string().optional(),
   REDIS_URL: env.url(DEFAULT_REDIS_URL),
   REDIS_CLUSTER_NODES: env.redisClusterNodes(),
   STORE_MODE: env.storeMode(),
@@ -33,13 +71,20 @@ const schema = z.object({
   SAGA_FORWARD_TIMEOUT_MS: optionalMs,
   SAGA_FORWARD_BASE_DELAY_MS: optionalMs,
   SAGA_FORWARD_MAX_DELAY_MS: optionalMs,
-  SAGA_FORWARD_MAX_ATTEMPTS: optionalCount,
-  SAGA_FORWARD_BUDGET_MS: optionalMs,
+  SAGA_FORWARD_HORIZON_MS: optionalCount,
   SAGA_COMPENSATION_TIMEOUT_MS: optionalMs,
   SAGA_COMPENSATION_BASE_DELAY_MS: optionalMs,
   SAGA_COMPENSATION_MAX_DELAY_MS: optionalMs,
-  SAGA_COMPENSATION_MAX_ATTEMPTS: optionalCount,
-  SAGA_COMPENSATION_BUDGET_MS: optionalMs,
+  SAGA_COMPENSATION_HORIZON_MS: optionalCount,
+  SAGA_STEP_HORIZONS: stepHorizons,
+  ...removed(
+    ['SAGA_FORWARD_MAX_ATTEMPTS', 'SAGA_COMPENSATION_MAX_ATTEMPTS'],
+    'steps retry on a time horizon, not an attempt count; see SAGA_*_HORIZON_MS',
+  ),
+  ...removed(
+    ['SAGA_FORWARD_BUDGET_MS', 'SAGA_COMPENSATION_BUDGET_MS'],
+    'renamed SAGA_FORWARD_HORIZON_MS / SAGA_COMPENSATION_HORIZON_MS (per step, from its first attempt)',
+  ),
   SAGA_BREAKER_RESET_MS: optionalMs,
   SAGA_BREAKER_VOLUME_THRESHOLD: optionalMs,
   SAGA_LEASE_TTL_MS: optionalCount,
@@ -57,9 +102,19 @@ function defined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** Where operator tokens are checked: the company IdP's JWKS, or the dev IdP's key file. */
+export type OperatorKeys = { kind: 'jwks'; url: string } | { kind: 'dev-key-file'; file: string };
+
 export interface SagaConfig {
   port: number;
   host: string;
+  production: boolean;
+  auth: {
+    operatorKeys: OperatorKeys;
+    issuer: string;
+    audience: string;
+    edgePublicKeyFile: string;
+  };
   redis: RedisTarget;
   tracing: TracingConfig;
   storeMode: 'auto' | 'redis' | 'memory';
@@ -82,9 +137,28 @@ export function loadSagaConfig(
   source: Record<string, string | undefined> = process.env,
 ): Readonly<SagaConfig> {
   const e = loadConfig(schema, source);
+  const production = e.NODE_ENV === 'production';
+  if (production && !e.JWKS_URL) {
+    throw new Error(
+      'Invalid configuration:\n  JWKS_URL: required in production (operator sign-in)',
+    );
+  }
+  const operatorKeys: OperatorKeys = e.JWKS_URL
+    ? { kind: 'jwks', url: e.JWKS_URL }
+    : {
+        kind: 'dev-key-file',
+        file: e.DEV_IDP_KEY_FILE ?? join(e.DATA_DIR, 'keys', 'dev-idp.json'),
+      };
   return Object.freeze({
     port: e.SAGA_PORT ?? e.PORT ?? DEFAULT_SAGA_PORT,
     host: e.HOST,
+    production,
+    auth: {
+      operatorKeys,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE_OPERATOR,
+      edgePublicKeyFile: e.EDGE_PUBLIC_KEY_FILE ?? join(e.DATA_DIR, 'keys', 'edge.json'),
+    },
     redis: redisTarget(e.REDIS_URL, e.REDIS_CLUSTER_NODES),
     tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
     storeMode: e.STORE_MODE,
@@ -108,16 +182,15 @@ export function loadSagaConfig(
         timeoutMs: e.SAGA_FORWARD_TIMEOUT_MS,
         baseDelayMs: e.SAGA_FORWARD_BASE_DELAY_MS,
         maxDelayMs: e.SAGA_FORWARD_MAX_DELAY_MS,
-        maxAttempts: e.SAGA_FORWARD_MAX_ATTEMPTS,
-        budgetMs: e.SAGA_FORWARD_BUDGET_MS,
+        horizonMs: e.SAGA_FORWARD_HORIZON_MS,
       }),
       compensation: defined({
         timeoutMs: e.SAGA_COMPENSATION_TIMEOUT_MS,
         baseDelayMs: e.SAGA_COMPENSATION_BASE_DELAY_MS,
         maxDelayMs: e.SAGA_COMPENSATION_MAX_DELAY_MS,
-        maxAttempts: e.SAGA_COMPENSATION_MAX_ATTEMPTS,
-        budgetMs: e.SAGA_COMPENSATION_BUDGET_MS,
+        horizonMs: e.SAGA_COMPENSATION_HORIZON_MS,
       }),
+      stepHorizonMs: e.SAGA_STEP_HORIZONS,
       breaker: defined({
         resetTimeoutMs: e.SAGA_BREAKER_RESET_MS,
         volumeThreshold: e.SAGA_BREAKER_VOLUME_THRESHOLD,

@@ -1,8 +1,13 @@
+import {
+  type BreakerState,
+  breakerStateOf,
+  isDefiniteRefusal,
+  parseRetryAfterMs,
+} from '@edge/upstream';
 import CircuitBreaker from 'opossum';
 import { Agent, request } from 'undici';
 import type { CallOutcome, ProviderClient, ProviderName, ProviderRequest } from './provider-client';
 import { PROVIDERS } from './provider-client';
-import { parseRetryAfter } from './retry-policy';
 import type { BreakerPolicy } from './saga-policies';
 
 export interface HttpProviderClientOptions {
@@ -12,7 +17,7 @@ export interface HttpProviderClientOptions {
   /** Keep-alive connections per provider origin; default 64. */
   connections?: number;
   /** Told when a breaker opens, half-opens or closes (metrics, logs). */
-  onBreakerState?: (provider: ProviderName, state: 'open' | 'half_open' | 'closed') => void;
+  onBreakerState?: (provider: ProviderName, state: BreakerState) => void;
 }
 
 /** A non-2xx answer, thrown inside the breaker so that it can judge it. */
@@ -27,9 +32,23 @@ class ProviderHttpError extends Error {
   }
 }
 
-/** 4xx other than 408 and 429 is the provider refusing our request, not the provider failing. */
-function isDefiniteRefusal(status: number): boolean {
-  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+/**
+ * "A request with this key is in progress" (Stripe's 409): the first request may still land, so
+ * it is a retry, not a refusal, and not an outage either.
+ */
+function isInProgress(status: number, body: unknown): boolean {
+  if (status !== 409 || typeof body !== 'object' || body === null || !('error' in body)) {
+    return false;
+  }
+  const { error } = body;
+  return typeof error === 'object' && error !== null && 'reason' in error
+    ? error.reason === 'request_in_progress'
+    : false;
+}
+
+/** upstream's definite refusal, except a 409-in-progress: the provider refusing our request. */
+function isRefusal(status: number, body: unknown): boolean {
+  return isDefiniteRefusal(status) && !isInProgress(status, body);
 }
 
 function parseBody(text: string): unknown {
@@ -84,9 +103,11 @@ export class HttpProviderClient implements ProviderClient {
           errorThresholdPercentage: options.breaker.errorThresholdPercentage,
           rollingCountTimeout: options.breaker.rollingCountTimeoutMs,
           volumeThreshold: options.breaker.volumeThreshold,
-          // 409 already_refunded, 404, 400: answers, not outages; they must not open the breaker.
+          // 409 already_refunded or in progress, 404, 400: answers, not outages; they must not
+          // open the breaker.
           errorFilter: (error: unknown) =>
-            error instanceof ProviderHttpError && isDefiniteRefusal(error.status),
+            error instanceof ProviderHttpError &&
+            (isRefusal(error.status, error.body) || isInProgress(error.status, error.body)),
         },
       );
       breaker.on('open', () => {
@@ -120,11 +141,10 @@ export class HttpProviderClient implements ProviderClient {
     if (response.statusCode >= 200 && response.statusCode < 300) {
       return { status: response.statusCode, body };
     }
-    const retryAfter = response.headers['retry-after'];
     throw new ProviderHttpError(
       response.statusCode,
       body,
-      parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
+      parseRetryAfterMs(response.headers['retry-after']),
     );
   };
 
@@ -135,7 +155,7 @@ export class HttpProviderClient implements ProviderClient {
     } catch (error) {
       if (error instanceof ProviderHttpError) {
         const answer = { status: error.status, body: error.body };
-        if (isDefiniteRefusal(error.status)) return { kind: 'rejected', answer };
+        if (isRefusal(error.status, error.body)) return { kind: 'rejected', answer };
         return {
           kind: 'retryable',
           answer,
@@ -166,11 +186,11 @@ export class HttpProviderClient implements ProviderClient {
   }
 
   /** Breaker states, for /metrics. */
-  breakerStates(): Record<ProviderName, 'open' | 'half_open' | 'closed'> {
-    const states = {} as Record<ProviderName, 'open' | 'half_open' | 'closed'>;
+  breakerStates(): Record<ProviderName, BreakerState> {
+    const states = {} as Record<ProviderName, BreakerState>;
     for (const provider of PROVIDERS) {
       const breaker = this.breakers[provider];
-      states[provider] = breaker.opened ? 'open' : breaker.halfOpen ? 'half_open' : 'closed';
+      states[provider] = breakerStateOf(breaker);
     }
     return states;
   }

@@ -54,6 +54,9 @@ export class CrashingSagaStore implements SagaStore {
   save(saga: Saga, lease: Lease, ttlMs: number, confirmed?: OrderConfirmedEvent) {
     return this.write(() => this.inner.save(saga, lease, ttlMs, confirmed));
   }
+  renewLease(lease: Lease, ttlMs: number) {
+    return this.write(() => this.inner.renewLease(lease, ttlMs));
+  }
   release(lease: Lease, dueAt: number | null) {
     return this.write(() => this.inner.release(lease, dueAt));
   }

@@ -41,8 +41,25 @@ export class InMemoryProviders implements ProviderClient {
     return count;
   }
 
+  /** `GET /charges?idempotencyKey=K`: what the POST under K created, as the services answer. */
+  private lookup(path: string): CallOutcome {
+    const [resource = '', query = ''] = path.split('?');
+    const key = new URLSearchParams(query).get('idempotencyKey');
+    if (key === null) return { kind: 'ok', answer: { status: 200, body: {} } };
+    const effect = this.effects.get(`POST ${resource}|${key}`);
+    if (resource === '/orders') {
+      return {
+        kind: 'ok',
+        answer: { status: 200, body: { items: effect ? [effect.answer.body] : [] } },
+      };
+    }
+    if (!effect)
+      return { kind: 'rejected', answer: { status: 404, body: { error: { code: 'NOT_FOUND' } } } };
+    return { kind: 'ok', answer: { status: 200, body: effect.answer.body } };
+  }
+
   async call(request: ProviderRequest): Promise<CallOutcome> {
-    const route = `${request.method} ${request.path.replace(/\/[^/]*-\d+[^/]*(?=\/|$)/, '/:id')}`;
+    const route = `${request.method} ${request.path.split('?')[0]?.replace(/\/[^/]*-\d+[^/]*(?=\/|$)/, '/:id')}`;
     this.calls.push(route);
     const fault = this.faults.find(
       (f) => f.route === route && (f.calls === undefined || f.calls > 0),
@@ -51,7 +68,7 @@ export class InMemoryProviders implements ProviderClient {
       if (fault.calls !== undefined) fault.calls--;
       return fault.outcome;
     }
-    if (request.method === 'GET') return { kind: 'ok', answer: { status: 200, body: {} } };
+    if (request.method === 'GET') return this.lookup(request.path);
     const body = request.body ?? {};
     const idempotencyKey = String(body['idempotencyKey']);
     const key = `${route}|${idempotencyKey}`;
