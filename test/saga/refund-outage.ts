@@ -80,12 +80,12 @@ export async function runRefundOutage(
   const startedAt = Date.now();
   await injectRefundOutage(mock, plan);
   const refs = await Promise.all(
-    Array.from({ length: plan.orders }, (_, i) =>
-      orchestrator.client.placeOrder({
-        idempotencyKey: `${plan.keyPrefix}-${i}`,
-        userId: `u-${(i % 300) + 1}`,
-        items: items(i),
-      }),
+    Array.from({ length: plan.orders }, async (_, i) =>
+      orchestrator.client.placeOrder(
+        { idempotencyKey: `${plan.keyPrefix}-${i}`, items: items(i) },
+        undefined,
+        await orchestrator.asUser(`u-${(i % 300) + 1}`),
+      ),
     ),
   );
   // Settled means terminal; a dead-lettered saga is a failure, reported below, not awaited.

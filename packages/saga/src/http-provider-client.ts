@@ -1,8 +1,13 @@
+import {
+  type BreakerState,
+  breakerStateOf,
+  isDefiniteRefusal,
+  parseRetryAfterMs,
+} from '@edge/upstream';
 import CircuitBreaker from 'opossum';
 import { Agent, request } from 'undici';
 import type { CallOutcome, ProviderClient, ProviderName, ProviderRequest } from './provider-client';
 import { PROVIDERS } from './provider-client';
-import { parseRetryAfter } from './retry-policy';
 import type { BreakerPolicy } from './saga-policies';
 
 export interface HttpProviderClientOptions {
@@ -12,7 +17,7 @@ export interface HttpProviderClientOptions {
   /** Keep-alive connections per provider origin; default 64. */
   connections?: number;
   /** Told when a breaker opens, half-opens or closes (metrics, logs). */
-  onBreakerState?: (provider: ProviderName, state: 'open' | 'half_open' | 'closed') => void;
+  onBreakerState?: (provider: ProviderName, state: BreakerState) => void;
 }
 
 /** A non-2xx answer, thrown inside the breaker so that it can judge it. */
@@ -41,11 +46,9 @@ function isInProgress(status: number, body: unknown): boolean {
     : false;
 }
 
-/** 4xx other than 408, 429 and 409-in-progress is the provider refusing our request. */
-function isDefiniteRefusal(status: number, body: unknown): boolean {
-  return (
-    status >= 400 && status < 500 && status !== 408 && status !== 429 && !isInProgress(status, body)
-  );
+/** upstream's definite refusal, except a 409-in-progress: the provider refusing our request. */
+function isRefusal(status: number, body: unknown): boolean {
+  return isDefiniteRefusal(status) && !isInProgress(status, body);
 }
 
 function parseBody(text: string): unknown {
@@ -104,7 +107,7 @@ export class HttpProviderClient implements ProviderClient {
           // open the breaker.
           errorFilter: (error: unknown) =>
             error instanceof ProviderHttpError &&
-            (isDefiniteRefusal(error.status, error.body) || isInProgress(error.status, error.body)),
+            (isRefusal(error.status, error.body) || isInProgress(error.status, error.body)),
         },
       );
       breaker.on('open', () => {
@@ -138,11 +141,10 @@ export class HttpProviderClient implements ProviderClient {
     if (response.statusCode >= 200 && response.statusCode < 300) {
       return { status: response.statusCode, body };
     }
-    const retryAfter = response.headers['retry-after'];
     throw new ProviderHttpError(
       response.statusCode,
       body,
-      parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
+      parseRetryAfterMs(response.headers['retry-after']),
     );
   };
 
@@ -153,7 +155,7 @@ export class HttpProviderClient implements ProviderClient {
     } catch (error) {
       if (error instanceof ProviderHttpError) {
         const answer = { status: error.status, body: error.body };
-        if (isDefiniteRefusal(error.status, error.body)) return { kind: 'rejected', answer };
+        if (isRefusal(error.status, error.body)) return { kind: 'rejected', answer };
         return {
           kind: 'retryable',
           answer,
@@ -184,11 +186,11 @@ export class HttpProviderClient implements ProviderClient {
   }
 
   /** Breaker states, for /metrics. */
-  breakerStates(): Record<ProviderName, 'open' | 'half_open' | 'closed'> {
-    const states = {} as Record<ProviderName, 'open' | 'half_open' | 'closed'>;
+  breakerStates(): Record<ProviderName, BreakerState> {
+    const states = {} as Record<ProviderName, BreakerState>;
     for (const provider of PROVIDERS) {
       const breaker = this.breakers[provider];
-      states[provider] = breaker.opened ? 'open' : breaker.halfOpen ? 'half_open' : 'closed';
+      states[provider] = breakerStateOf(breaker);
     }
     return states;
   }

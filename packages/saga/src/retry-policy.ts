@@ -95,12 +95,3 @@ export function planDeferral(
 function horizonEnded(horizonMs: number): string {
   return `retry horizon of ${horizonMs} ms ended`;
 }
-
-/** Retry-After as seconds or an HTTP date, in ms from now; undefined when absent or invalid. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}

@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Registry } from '@edge/common';
+import { BREAKER_STATE_VALUE, type BreakerState } from '@edge/upstream';
 import type { ProviderName } from './provider-client';
 
 export interface SagaMetrics {
@@ -6,11 +7,16 @@ export interface SagaMetrics {
   dlqOldestAgeSeconds: Gauge;
   events: Counter<'type'>;
   alerts: Counter<'state'>;
+  /** Alerts other than the DLQ's, by alert name and state. */
+  alertsByName: Counter<'alert' | 'state'>;
+  compensationsPending: Gauge;
+  compensationOldestAgeSeconds: Gauge;
+  /** Calls held back by provider pacing, and 429s that paused a provider. */
+  pacedCalls: Counter<'provider' | 'priority'>;
+  throttles: Counter<'provider'>;
   breakerState: Gauge<'provider'>;
-  setBreakerState(provider: ProviderName, state: 'open' | 'half_open' | 'closed'): void;
+  setBreakerState(provider: ProviderName, state: BreakerState): void;
 }
-
-const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 
 /**
  * The orchestrator's own series. Consumer lag is read from the store at scrape time, so it is
@@ -63,9 +69,37 @@ export function createSagaMetrics(
       labelNames: ['state'] as const,
       registers: [registry],
     }),
+    alertsByName: new Counter({
+      name: 'saga_alerts_total',
+      help: 'Alert notifications sent (other than the DLQ alert), by alert and state',
+      labelNames: ['alert', 'state'] as const,
+      registers: [registry],
+    }),
+    compensationsPending: new Gauge({
+      name: 'saga_compensations_pending',
+      help: 'Sagas compensating now (refunds, releases in progress)',
+      registers: [registry],
+    }),
+    compensationOldestAgeSeconds: new Gauge({
+      name: 'saga_compensation_oldest_age_seconds',
+      help: 'Age of the oldest compensation in progress (0 when none)',
+      registers: [registry],
+    }),
+    pacedCalls: new Counter({
+      name: 'saga_provider_paced_total',
+      help: 'Provider calls held back by pacing (not sent, not an attempt)',
+      labelNames: ['provider', 'priority'] as const,
+      registers: [registry],
+    }),
+    throttles: new Counter({
+      name: 'saga_provider_throttled_total',
+      help: 'Provider 429 answers that paused every worker calling that provider',
+      labelNames: ['provider'] as const,
+      registers: [registry],
+    }),
     breakerState,
     setBreakerState(provider, state) {
-      breakerState.set({ provider }, BREAKER_VALUE[state]);
+      breakerState.set({ provider }, BREAKER_STATE_VALUE[state]);
     },
   };
 }

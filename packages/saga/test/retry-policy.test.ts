@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, parseRetryAfter, planDeferral, planRetry } from '../src/retry-policy';
+import { backoffDelayMs, planDeferral, planRetry } from '../src/retry-policy';
 import { resolvePolicies } from '../src/saga-policies';
 
 const policy = { timeoutMs: 100, baseDelayMs: 100, maxDelayMs: 1_000, horizonMs: 10_000 };
@@ -23,9 +23,6 @@ describe('retry policy', () => {
     expect(backoffDelayMs(policy, 1, 5_000, () => 0)).toBe(5_000);
     expect(backoffDelayMs(policy, 1, 5_000, () => 0.5)).toBe(5_500);
     expect(backoffDelayMs(policy, 1, 5_000, () => 0.999)).toBeLessThan(6_000);
-    expect(parseRetryAfter('3')).toBe(3_000);
-    expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6_000);
-    expect(parseRetryAfter('soon')).toBeUndefined();
   });
 
   it('retries inside the horizon, makes a last attempt at its end, then gives up', () => {
