@@ -1,4 +1,5 @@
 import type { RedisClient } from '@edge/common';
+import { awaitDurability, DEFAULT_SAGA_DURABILITY, type SagaDurability } from './redis-durability';
 import type { CancelRequest, OrderConfirmedEvent, Saga, SagaStatus } from './saga';
 import { type DlqStats, type Lease, LeaseLostError, type SagaStore } from './saga-store';
 
@@ -7,6 +8,8 @@ export interface RedisSagaStoreOptions {
   redis: RedisClient;
   /** Prefix of every key, so tests and deployments can share one Redis; default `saga:`. */
   prefix?: string;
+  /** What a transition waits for before it is acknowledged; default `none` (see redis-durability.ts). */
+  durability?: SagaDurability;
 }
 
 export const DEFAULT_SAGA_KEY_PREFIX = 'saga:';
@@ -100,11 +103,13 @@ return ARGV[1]
  */
 export class RedisSagaStore implements SagaStore {
   private readonly redis: RedisClient;
+  private readonly durability: SagaDurability;
   /** What every key starts with, hash tag included. */
   readonly keyHead: string;
 
   constructor(options: RedisSagaStoreOptions) {
     this.redis = options.redis;
+    this.durability = options.durability ?? DEFAULT_SAGA_DURABILITY;
     this.keyHead = sagaKeyHead(options.prefix ?? DEFAULT_SAGA_KEY_PREFIX);
   }
 
@@ -134,7 +139,10 @@ export class RedisSagaStore implements SagaStore {
       String(saga.dueAt ?? Date.now()),
       this.keyHead,
     )) as string;
-    if (id === saga.id) return { saga, created: true };
+    if (id === saga.id) {
+      await awaitDurability(this.redis, this.durability);
+      return { saga, created: true };
+    }
     const existing = await this.get(id);
     if (!existing) throw new Error(`idempotency index points to missing saga ${id}`);
     return { saga: existing, created: false };
@@ -194,6 +202,7 @@ export class RedisSagaStore implements SagaStore {
       saga.context.orderId ?? '',
     );
     if (ok !== 1) throw new LeaseLostError(saga.id);
+    await awaitDurability(this.redis, this.durability);
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<boolean> {
@@ -223,6 +232,7 @@ export class RedisSagaStore implements SagaStore {
       lease.sagaId,
       String(Date.now()),
     );
+    await awaitDurability(this.redis, this.durability);
   }
 
   async dueIds(now: number, limit: number): Promise<string[]> {
@@ -266,6 +276,7 @@ export class RedisSagaStore implements SagaStore {
       sagaId,
     )) as string | null;
     if (stored === null) throw new Error(`no saga ${sagaId}`);
+    await awaitDurability(this.redis, this.durability);
     return JSON.parse(stored) as CancelRequest;
   }
 

@@ -17,6 +17,7 @@ import { FileSagaStore } from './file-saga-store';
 import { HttpProviderClient } from './http-provider-client';
 import { createOperatorVerifier } from './operator-auth';
 import { createOperatorRoutes } from './operator-routes';
+import { assertDurabilitySupported } from './redis-durability';
 import { RedisSagaStore } from './redis-saga-store';
 import { createSagaRoutes } from './saga-api';
 import { createSagaAuth } from './saga-auth';
@@ -48,7 +49,13 @@ async function openStore(
   // not fail and leave the saga to lease expiry. Each write is idempotent under its fence.
   const redis = createRedisClient(config.redis, { maxRetriesPerRequest: 20 });
   redis.on('error', (err) => log.warn({ err: err.message }, 'saga Redis error'));
-  return { store: new RedisSagaStore({ redis, prefix: config.keyPrefix }), redis };
+  await assertDurabilitySupported(redis, config.durability);
+  const store = new RedisSagaStore({
+    redis,
+    prefix: config.keyPrefix,
+    durability: config.durability,
+  });
+  return { store, redis };
 }
 
 /** The orchestrator: HTTP API, worker loop and DLQ alerts over one store. */
