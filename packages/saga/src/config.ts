@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import {
   DEFAULT_REDIS_URL,
   env,
@@ -7,11 +8,19 @@ import {
   type TracingConfig,
   z,
 } from '@edge/common';
+import { DEFAULT_COMPENSATION_AGE_ALERT_MS } from './compensation-age-alert';
+import { DEFAULT_LEADER_TTL_MS } from './leader-lease';
+import { DEFAULT_ORDER_STREAM_MAX_LEN } from './order-stream-trim';
+import type { ProviderRateLimit } from './pacing-policy';
+import type { ProviderName } from './provider-client';
 import { STEP_NAMES, type StepName } from './saga';
+import { DEFAULT_HOUSEKEEPING_INTERVAL_MS } from './saga-housekeeping';
 import type { SagaPolicyOverrides } from './saga-policies';
+import { DEFAULT_SAGA_RETENTION_MS } from './saga-retention';
 
 const optionalMs = z.coerce.number().int().min(0).optional();
 const optionalCount = z.coerce.number().int().min(1).optional();
+const optionalRate = z.coerce.number().positive().optional();
 
 /** `refund_payment=172800000,cancel_shipment=3600000`: a horizon per step, overriding its class. */
 const stepHorizons = z
@@ -45,6 +54,14 @@ const schema = z.object({
   SAGA_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   HOST: z.string().default('127.0.0.1'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** Where operator tokens' keys come from; unset outside production: the dev identity provider. */
+  JWKS_URL: z.url().optional(),
+  JWT_ISSUER: z.string().default('https://dev-idp.local'),
+  JWT_AUDIENCE_OPERATOR: z.string().min(1).default('edge-operator'),
+  DEV_IDP_KEY_FILE: z.string().optional(),
+  /** Public half of the edge key: the identity a BFF forwards is verified with it. */
+  EDGE_PUBLIC_KEY_FILE: z.string().optional(),
   REDIS_URL: env.url(DEFAULT_REDIS_URL),
   REDIS_CLUSTER_NODES: env.redisClusterNodes(),
   STORE_MODE: env.storeMode(),
@@ -58,7 +75,28 @@ const schema = z.object({
   DLQ_ALERT_THRESHOLD: z.coerce.number().int().min(1).default(1),
   DLQ_ALERT_REPEAT_MS: env.int(60_000),
   DLQ_ALERT_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
+  COMPENSATION_AGE_ALERT_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_COMPENSATION_AGE_ALERT_MS),
   SAGA_WORKER: env.bool(true),
+  SAGA_RETENTION_MS: z.coerce.number().int().min(1).default(DEFAULT_SAGA_RETENTION_MS),
+  SAGA_HOUSEKEEPING_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(50)
+    .default(DEFAULT_HOUSEKEEPING_INTERVAL_MS),
+  SAGA_EVENTS_MAX_LEN: z.coerce.number().int().min(1).default(DEFAULT_ORDER_STREAM_MAX_LEN),
+  SAGA_LEADER_TTL_MS: z.coerce.number().int().min(300).default(DEFAULT_LEADER_TTL_MS),
+  SAGA_PACE_ORDER_RATE: optionalRate,
+  SAGA_PACE_ORDER_BURST: optionalCount,
+  SAGA_PACE_INVENTORY_RATE: optionalRate,
+  SAGA_PACE_INVENTORY_BURST: optionalCount,
+  SAGA_PACE_PAYMENT_RATE: optionalRate,
+  SAGA_PACE_PAYMENT_BURST: optionalCount,
+  SAGA_PACE_SHIPPING_RATE: optionalRate,
+  SAGA_PACE_SHIPPING_BURST: optionalCount,
   SAGA_FORWARD_TIMEOUT_MS: optionalMs,
   SAGA_FORWARD_BASE_DELAY_MS: optionalMs,
   SAGA_FORWARD_MAX_DELAY_MS: optionalMs,
@@ -89,13 +127,29 @@ const schema = z.object({
 /** Default port of the orchestrator. */
 export const DEFAULT_SAGA_PORT = 4020;
 
+/** An operator's pacing override for one provider, when its rate is set. */
+function rateLimit(rate: number | undefined, burst: number | undefined): ProviderRateLimit[] {
+  if (rate === undefined) return [];
+  return [burst === undefined ? { ratePerSec: rate } : { ratePerSec: rate, burst }];
+}
+
 function defined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** Where operator tokens are checked: the company IdP's JWKS, or the dev IdP's key file. */
+export type OperatorKeys = { kind: 'jwks'; url: string } | { kind: 'dev-key-file'; file: string };
+
 export interface SagaConfig {
   port: number;
   host: string;
+  production: boolean;
+  auth: {
+    operatorKeys: OperatorKeys;
+    issuer: string;
+    audience: string;
+    edgePublicKeyFile: string;
+  };
   redis: RedisTarget;
   tracing: TracingConfig;
   storeMode: 'auto' | 'redis' | 'memory';
@@ -107,8 +161,19 @@ export interface SagaConfig {
     threshold: number;
     repeatMs: number;
     intervalMs: number;
+    /** Age of the oldest pending compensation that fires its alert. */
+    compensationAgeMs: number;
   };
   runWorker: boolean;
+  /** Finished sagas are kept this long, then expire with their index entries. */
+  retentionMs: number;
+  housekeepingIntervalMs: number;
+  /** Cap of the OrderConfirmed stream (never below what a consumer group has not processed). */
+  eventsMaxLen: number;
+  /** Lease of the leader that delivers alerts, reconciles and sweeps. */
+  leaderTtlMs: number;
+  /** Published limits overriding the defaults, per provider. */
+  rateLimits: Partial<Record<ProviderName, ProviderRateLimit>>;
   policies: SagaPolicyOverrides;
   logLevel: string;
 }
@@ -118,9 +183,28 @@ export function loadSagaConfig(
   source: Record<string, string | undefined> = process.env,
 ): Readonly<SagaConfig> {
   const e = loadConfig(schema, source);
+  const production = e.NODE_ENV === 'production';
+  if (production && !e.JWKS_URL) {
+    throw new Error(
+      'Invalid configuration:\n  JWKS_URL: required in production (operator sign-in)',
+    );
+  }
+  const operatorKeys: OperatorKeys = e.JWKS_URL
+    ? { kind: 'jwks', url: e.JWKS_URL }
+    : {
+        kind: 'dev-key-file',
+        file: e.DEV_IDP_KEY_FILE ?? join(e.DATA_DIR, 'keys', 'dev-idp.json'),
+      };
   return Object.freeze({
     port: e.SAGA_PORT ?? e.PORT ?? DEFAULT_SAGA_PORT,
     host: e.HOST,
+    production,
+    auth: {
+      operatorKeys,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE_OPERATOR,
+      edgePublicKeyFile: e.EDGE_PUBLIC_KEY_FILE ?? join(e.DATA_DIR, 'keys', 'edge.json'),
+    },
     redis: redisTarget(e.REDIS_URL, e.REDIS_CLUSTER_NODES),
     tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
     storeMode: e.STORE_MODE,
@@ -137,8 +221,23 @@ export function loadSagaConfig(
       threshold: e.DLQ_ALERT_THRESHOLD,
       repeatMs: e.DLQ_ALERT_REPEAT_MS,
       intervalMs: e.DLQ_ALERT_INTERVAL_MS,
+      compensationAgeMs: e.COMPENSATION_AGE_ALERT_MS,
     },
     runWorker: e.SAGA_WORKER,
+    retentionMs: e.SAGA_RETENTION_MS,
+    housekeepingIntervalMs: e.SAGA_HOUSEKEEPING_INTERVAL_MS,
+    eventsMaxLen: e.SAGA_EVENTS_MAX_LEN,
+    leaderTtlMs: e.SAGA_LEADER_TTL_MS,
+    rateLimits: Object.fromEntries(
+      (
+        [
+          ['order', rateLimit(e.SAGA_PACE_ORDER_RATE, e.SAGA_PACE_ORDER_BURST)],
+          ['inventory', rateLimit(e.SAGA_PACE_INVENTORY_RATE, e.SAGA_PACE_INVENTORY_BURST)],
+          ['payment', rateLimit(e.SAGA_PACE_PAYMENT_RATE, e.SAGA_PACE_PAYMENT_BURST)],
+          ['shipping', rateLimit(e.SAGA_PACE_SHIPPING_RATE, e.SAGA_PACE_SHIPPING_BURST)],
+        ] as const
+      ).flatMap(([provider, limits]) => limits.map((limit) => [provider, limit])),
+    ),
     policies: {
       forward: defined({
         timeoutMs: e.SAGA_FORWARD_TIMEOUT_MS,
