@@ -1,4 +1,5 @@
 import type { RedisClient } from '@edge/common';
+import { awaitDurability, DEFAULT_SAGA_DURABILITY, type SagaDurability } from './redis-durability';
 import {
   type CancelRequest,
   type OrderConfirmedEvent,
@@ -20,6 +21,8 @@ export interface RedisSagaStoreOptions {
   redis: RedisClient;
   /** Prefix of every key, so tests and deployments can share one Redis; default `saga:`. */
   prefix?: string;
+  /** What a transition waits for before it is acknowledged; default `none` (see redis-durability.ts). */
+  durability?: SagaDurability;
   /** A finished saga's keys expire this long after it finished; default 30 days. */
   retentionMs?: number;
 }
@@ -148,12 +151,14 @@ return ARGV[1]
  */
 export class RedisSagaStore implements SagaStore {
   private readonly redis: RedisClient;
+  private readonly durability: SagaDurability;
   private readonly retentionMs: number;
   /** What every key starts with, hash tag included. */
   readonly keyHead: string;
 
   constructor(options: RedisSagaStoreOptions) {
     this.redis = options.redis;
+    this.durability = options.durability ?? DEFAULT_SAGA_DURABILITY;
     this.keyHead = sagaKeyHead(options.prefix ?? DEFAULT_SAGA_KEY_PREFIX);
     this.retentionMs = options.retentionMs ?? DEFAULT_SAGA_RETENTION_MS;
   }
@@ -184,7 +189,10 @@ export class RedisSagaStore implements SagaStore {
       String(saga.dueAt ?? Date.now()),
       this.keyHead,
     )) as string;
-    if (id === saga.id) return { saga, created: true };
+    if (id === saga.id) {
+      await awaitDurability(this.redis, this.durability);
+      return { saga, created: true };
+    }
     const existing = await this.get(id);
     if (!existing) throw new Error(`idempotency index points to missing saga ${id}`);
     return { saga: existing, created: false };
@@ -252,6 +260,7 @@ export class RedisSagaStore implements SagaStore {
       since === null ? '' : String(since),
     );
     if (ok !== 1) throw new LeaseLostError(saga.id);
+    await awaitDurability(this.redis, this.durability);
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<boolean> {
@@ -281,6 +290,7 @@ export class RedisSagaStore implements SagaStore {
       lease.sagaId,
       String(Date.now()),
     );
+    await awaitDurability(this.redis, this.durability);
   }
 
   async dueIds(now: number, limit: number): Promise<string[]> {
@@ -348,6 +358,7 @@ export class RedisSagaStore implements SagaStore {
       sagaId,
     )) as string | null;
     if (stored === null) throw new Error(`no saga ${sagaId}`);
+    await awaitDurability(this.redis, this.durability);
     return JSON.parse(stored) as CancelRequest;
   }
 
