@@ -1,5 +1,11 @@
 import type { CancelRequest, OrderConfirmedEvent, Saga, SagaStatus } from '../src/saga';
-import { type DlqStats, type Lease, LeaseLostError, type SagaStore } from '../src/saga-store';
+import {
+  type CompensationStats,
+  type DlqStats,
+  type Lease,
+  LeaseLostError,
+  type SagaStore,
+} from '../src/saga-store';
 
 /**
  * A SagaStore in memory whose leases and due times follow an injected clock, so a simulation
@@ -96,6 +102,17 @@ export class ClockedSagaStore implements SagaStore {
     const dead = [...this.sagas.values()].filter((s) => s.state.status === 'dead_lettered');
     const times = dead.map((s) => Date.parse(s.updatedAt));
     return { depth: dead.length, oldestAt: times.length ? Math.min(...times) : null };
+  }
+
+  async compensationStats(): Promise<CompensationStats> {
+    const pending = [...this.sagas.values()].filter((s) => s.state.status === 'compensating');
+    const since = pending.map((s) => Date.parse(s.updatedAt));
+    return { pending: pending.length, oldestSince: since.length ? Math.min(...since) : null };
+  }
+
+  /** Retention is not simulated: worlds are short. */
+  async sweepExpired(_now: number): Promise<number> {
+    return 0;
   }
 
   async requestCancel(sagaId: string, request: CancelRequest): Promise<CancelRequest> {
