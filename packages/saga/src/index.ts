@@ -1,3 +1,4 @@
+export { DEFAULT_COMPENSATION_AGE_ALERT_MS } from './compensation-age-alert';
 export { loadSagaConfig, type SagaConfig } from './config';
 export {
   DEFAULT_ORDER_EVENTS_CONSUMER,
