@@ -15,7 +15,7 @@ import {
   Redis,
   signInternalToken,
 } from '@edge/common';
-import { createSagaClient, type SagaClient } from '@edge/saga';
+import { createSagaClient, type SagaClient } from '@edge/saga/client';
 import { type ServicesMock, startServicesMock } from '@edge/services-mock';
 import { deleteKeysWithPrefix } from '@edge/testkit';
 import { request } from 'undici';
@@ -122,6 +122,7 @@ export async function spawnOrchestrator(env: Record<string, string>): Promise<Or
   const client = createSagaClient({
     baseUrl: url,
     timeoutMs: 10_000,
+    maxWaitMs: 30_000,
     headers: { authorization: `Bearer ${await credentials.operatorToken('operator')}` },
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
