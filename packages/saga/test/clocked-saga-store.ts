@@ -1,5 +1,12 @@
 import type { CancelRequest, OrderConfirmedEvent, Saga, SagaStatus } from '../src/saga';
-import { type DlqStats, type Lease, LeaseLostError, type SagaStore } from '../src/saga-store';
+import { compensatingSince } from '../src/saga-retention';
+import {
+  type CompensationStats,
+  type DlqStats,
+  type Lease,
+  LeaseLostError,
+  type SagaStore,
+} from '../src/saga-store';
 
 /**
  * A SagaStore in memory whose leases and due times follow an injected clock, so a simulation
@@ -62,6 +69,23 @@ export class ClockedSagaStore implements SagaStore {
     const saga = this.sagas.get(lease.sagaId);
     if (saga) this.sagas.set(saga.id, { ...saga, dueAt });
     this.leases.delete(lease.sagaId);
+  }
+
+  async compensationStats(): Promise<CompensationStats> {
+    let pending = 0;
+    let oldestSince: number | null = null;
+    for (const saga of this.sagas.values()) {
+      const since = compensatingSince(saga);
+      if (since === null) continue;
+      pending++;
+      oldestSince = oldestSince === null ? since : Math.min(oldestSince, since);
+    }
+    return { pending, oldestSince };
+  }
+
+  /** The simulation keeps every saga: its assertions read them all at the end. */
+  async sweepExpired(_now: number): Promise<number> {
+    return 0;
   }
 
   async dueIds(now: number, limit: number): Promise<string[]> {
