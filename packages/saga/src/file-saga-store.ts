@@ -1,7 +1,8 @@
 import { appendFile, mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { encodedLine, ORDER_EVENTS_FILE, type OrderEvent } from '@edge/order-events';
 import { writeFileAtomic } from './atomic-file';
-import type { CancelRequest, OrderConfirmedEvent, Saga, SagaStatus } from './saga';
+import type { CancelRequest, Saga, SagaStatus } from './saga';
 import { type DlqStats, type Lease, LeaseLostError, type SagaStore } from './saga-store';
 
 export interface FileSagaStoreOptions {
@@ -40,6 +41,11 @@ export class FileSagaStore implements SagaStore {
     const store = new FileSagaStore(options.dir, options.fsync ?? false);
     await store.load();
     return store;
+  }
+
+  /** The embedded order event log (JSON lines) the consumers process tails. */
+  get eventsFile(): string {
+    return join(this.dir, 'events', ORDER_EVENTS_FILE);
   }
 
   private path(kind: 'sagas' | 'cancels', id: string): string {
@@ -120,16 +126,13 @@ export class FileSagaStore implements SagaStore {
     saga: Saga,
     lease: Lease,
     ttlMs: number,
-    confirmed?: OrderConfirmedEvent,
+    events: readonly OrderEvent[] = [],
   ): Promise<void> {
     if (!this.holds(lease) || lease.sagaId !== saga.id) throw new LeaseLostError(saga.id);
-    if (confirmed) {
-      // Appended before the saga write: a crash between the two repeats the event on resume
-      // (at least once), and consumers dedupe by sagaId, rather than losing it.
-      await appendFile(
-        join(this.dir, 'events', 'order-confirmed.jsonl'),
-        `${JSON.stringify(confirmed)}\n`,
-      );
+    if (events.length > 0) {
+      // Appended before the saga write: a crash between the two repeats the events on resume
+      // (at least once, same event ids), and consumers dedupe by id, rather than losing them.
+      await appendFile(this.eventsFile, events.map((e) => encodedLine(e)).join(''));
     }
     await writeFileAtomic(this.path('sagas', saga.id), JSON.stringify(saga), this.fsync);
     this.index(saga);
@@ -210,10 +213,6 @@ export class FileSagaStore implements SagaStore {
 
   async getCancelRequest(sagaId: string): Promise<CancelRequest | undefined> {
     return this.cancels.get(sagaId);
-  }
-
-  async consumerLag(): Promise<Record<string, number>> {
-    return {};
   }
 
   async close(): Promise<void> {}

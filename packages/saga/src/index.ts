@@ -1,11 +1,5 @@
+export { sagaKeyHead } from '@edge/order-events';
 export { loadSagaConfig, type SagaConfig } from './config';
-export {
-  DEFAULT_ORDER_EVENTS_CONSUMER,
-  ensureConsumerGroup,
-  type OrderEventsConsumerOptions,
-  startOrderEventsConsumer,
-} from './order-events-consumer';
-export { sagaKeyHead } from './redis-saga-store';
 export * from './saga';
 export type * from './saga-api-schemas';
 export {

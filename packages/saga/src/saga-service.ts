@@ -56,7 +56,7 @@ export async function startSagaService(
   const metrics = createMetrics('saga');
   const tracing = startTracing('saga', config.tracing);
   const { store, redis } = await openStore(config, logger);
-  const sagaMetrics = createSagaMetrics(metrics.registry, () => store.consumerLag());
+  const sagaMetrics = createSagaMetrics(metrics.registry);
   const providers = new HttpProviderClient({
     baseUrls: config.serviceUrls,
     breaker: policies.breaker,

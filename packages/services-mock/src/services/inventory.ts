@@ -4,6 +4,7 @@ import { IdempotencyStore, sendStored } from '../idempotency';
 import type { MockService } from '../mock-service';
 import type { ItemQuantity, Product, Reservation } from '../types';
 import { idempotencyKey, itemQuantities, notFound, readBody } from '../validation';
+import { createPickLists } from './pick-lists';
 
 const reserveBody = z.object({
   idempotencyKey,
@@ -26,6 +27,7 @@ export function createInventoryService(catalog: Catalog): MockService {
   const idempotency = new IdempotencyStore();
   const reservations = new Map<string, Reservation>();
   let nextNumber = 1;
+  const pickLists = createPickLists();
 
   const findReservation = (id: string): Reservation => {
     const reservation = reservations.get(id);
@@ -39,8 +41,10 @@ export function createInventoryService(catalog: Catalog): MockService {
       idempotency.reset();
       reservations.clear();
       nextNumber = 1;
+      pickLists.reset();
     },
     routes: [
+      ...pickLists.routes,
       {
         method: 'POST',
         path: '/reservations',
