@@ -1,7 +1,23 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ConsumerWorld, startConsumerWorld, until } from './consumer-fixture';
 
 let world: ConsumerWorld | undefined;
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** `pnpm cli ...` against one consumers process: exit code and stdout. */
+function cli(consumersUrl: string, args: string[]): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'packages/cli/src/main.ts'), ...args],
+      { cwd: ROOT, env: { ...process.env, CONSUMERS_URL: consumersUrl } },
+      (error, stdout) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
+    );
+  });
+}
 
 afterEach(async () => {
   await world?.close();
@@ -91,12 +107,15 @@ describe('order event consumers as real processes', () => {
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
       'UNSUPPORTED_MEDIA_TYPE',
     );
-    const replay = await fetch(`${base}/dead-letters/notification/replay`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ids: [dead[0]?.id] }),
-    });
-    expect(replay.status).toBe(200);
+    // The operator's way: the CLI lists the dead letter and replays it once the cause is gone.
+    const listed = await cli(base, ['events', 'dead-letters', 'notification']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout.trim()).id).toBe(dead[0]?.id);
+    const misuse = await cli(base, ['events', 'replay', 'notification']);
+    expect(misuse.code).toBe(2);
+    const replayed = await cli(base, ['events', 'replay', 'notification', '--all']);
+    expect(replayed.code).toBe(0);
+    expect(replayed.stdout.trim()).toBe(dead[0]?.id);
     const outbox = await until('the replayed email', 15_000, async () => {
       const items = await w.outbox();
       return items.length === 3 ? items : undefined;

@@ -12,6 +12,7 @@ const schema = z
     JWT_AUDIENCE_WEB: z.string().default('edge-web'),
     JWT_AUDIENCE_MOBILE: z.string().default('edge-mobile'),
     SAGA_URL: env.url('http://127.0.0.1:4020'),
+    CONSUMERS_URL: env.url('http://127.0.0.1:4040'),
   })
   .transform((c) => ({
     dataDir: c.DATA_DIR,
@@ -21,6 +22,7 @@ const schema = z
     issuer: c.JWT_ISSUER,
     audience: { web: c.JWT_AUDIENCE_WEB, mobile: c.JWT_AUDIENCE_MOBILE },
     sagaUrl: c.SAGA_URL,
+    consumersUrl: c.CONSUMERS_URL,
   }));
 
 export type CliConfig = z.output<typeof schema>;
