@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts'],
+          include: ['packages/*/test/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

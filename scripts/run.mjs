@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Entry point behind `npm start|test|bench|cli` and the same `pnpm` scripts. It exists so that a
-// machine with only Node 20 and npm can run the project: it bootstraps a pinned pnpm through npx
-// (corepack fails pnpm's signature check here), installs when the lockfile changed, and for tests
-// makes sure a Redis answers, starting a local redis-server when none does.
+// machine with only an older Node and npm can run the project: it bootstraps a pinned pnpm through
+// npx (corepack fails pnpm's signature check here), installs when the lockfile changed, re-runs
+// itself on the pinned Node release installed from the npm registry, and for tests makes sure a
+// Redis answers, starting a local redis-server when none does.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -113,34 +114,65 @@ function exec(bin, args) {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-ensureInstalled();
-switch (command) {
-  case 'start':
-    exec('tsx', ['packages/stack/src/main.ts', ...rest]);
-    break;
-  case 'cli':
-    exec('tsx', ['packages/cli/src/main.ts', ...rest]);
-    break;
-  case 'bench':
-    exec('tsx', ['bench/src/main.ts', ...rest]);
-    break;
-  case 'test': {
-    const { mkdirSync } = await import('node:fs');
-    mkdirSync(join(root, '.data'), { recursive: true });
-    await ensureRedis();
-    ensureChromium();
-    for (const [bin, args] of [
-      ['tsc', ['-p', 'tsconfig.json']],
-      ['biome', ['check', '.']],
-    ]) {
-      say(`${bin} ${args.join(' ')}`);
-      const status = run(join(root, 'node_modules', '.bin', bin), args);
-      if (status !== 0) process.exit(status);
-    }
-    exec('vitest', ['run', ...rest]);
-    break;
+/**
+ * The project runs on the Node release pinned in package.json (devDependency `node`, the npm
+ * registry's build of Node), whatever Node started this script: machines here ship an older one.
+ * Re-run this script on the pinned binary, with node_modules/.bin first on PATH so that every
+ * `#!/usr/bin/env node` tool and every child that spawns `node` gets the same runtime.
+ */
+function ensurePinnedRuntime() {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const pinned = pkg.devDependencies?.node;
+  if (!pinned || process.versions.node === pinned) return false;
+  const binary = join(root, 'node_modules', 'node', 'bin', 'node');
+  if (!existsSync(binary)) {
+    say(`pinned Node ${pinned} is missing from node_modules; run npm install again`);
+    process.exit(1);
   }
-  default:
-    say(`unknown command ${command}; expected start, test, bench or cli`);
-    process.exit(2);
+  const bin = join(root, 'node_modules', '.bin');
+  const child = spawn(binary, [fileURLToPath(import.meta.url), command, ...rest], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` },
+  });
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  return true;
 }
+
+async function runCommand() {
+  switch (command) {
+    case 'start':
+      exec('tsx', ['packages/stack/src/main.ts', ...rest]);
+      break;
+    case 'cli':
+      exec('tsx', ['packages/cli/src/main.ts', ...rest]);
+      break;
+    case 'bench':
+      exec('tsx', ['bench/src/main.ts', ...rest]);
+      break;
+    case 'test': {
+      const { mkdirSync } = await import('node:fs');
+      mkdirSync(join(root, '.data'), { recursive: true });
+      await ensureRedis();
+      ensureChromium();
+      for (const [bin, args] of [
+        ['tsc', ['-p', 'tsconfig.json']],
+        ['biome', ['check', '.']],
+      ]) {
+        say(`${bin} ${args.join(' ')}`);
+        const status = run(join(root, 'node_modules', '.bin', bin), args);
+        if (status !== 0) process.exit(status);
+      }
+      exec('vitest', ['run', ...rest]);
+      break;
+    }
+    default:
+      say(`unknown command ${command}; expected start, test, bench or cli`);
+      process.exit(2);
+  }
+}
+
+ensureInstalled();
+// On the wrong runtime this process only relays signals and the exit code of the pinned one.
+if (!ensurePinnedRuntime()) await runCommand();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from './harness';
 
@@ -73,5 +74,30 @@ describe('partner isolation through the gateway', () => {
       total: { amountCents: v1.body.data.order.totalCents, currency: v1.body.data.order.currency },
       placedAt: v1.body.data.order.createdAt,
     });
+  });
+
+  it("v1 customerEmail is the partner's own customer's, and null for a platform user", async () => {
+    const [own] = await ids(acme, 'v1');
+    // An order recorded for a platform user under the partner (as one placed before customers
+    // were scoped to partners): the partner still sees its order, never the user's email.
+    const created = await fetch(`${stack.urls.mock.order}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        idempotencyKey: randomUUID(),
+        userId: 'u-1',
+        partnerId: 'partner-acme',
+        items: [{ productId: 'p-1', quantity: 1 }],
+      }),
+    });
+    const legacy = ((await created.json()) as { id: string }).id;
+    const email = async (id: string | undefined) =>
+      (
+        await stack.gql('/partner/v1/graphql', `{ order(id: "${id}") { id customerEmail } }`, {
+          apiKey: acme,
+        })
+      ).body.data.order;
+    expect((await email(own)).customerEmail).toMatch(/@example\.com$/);
+    expect(await email(legacy)).toEqual({ id: legacy, customerEmail: null });
   });
 });

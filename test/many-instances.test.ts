@@ -9,9 +9,9 @@ import {
   loadOrCreateSigningKey,
   mintDevToken,
 } from '@edge/common';
-import { type LocalRedisCluster, startLocalRedisCluster } from '@edge/common/testing';
 import { createKey, createRedisKeyStore, type KeyStore, revokeKey } from '@edge/gateway';
 import { type ManagedProcess, type RunningStack, startStack } from '@edge/stack';
+import { type LocalRedisCluster, startLocalRedisCluster } from '@edge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Two edge paths (gateway -> three BFFs -> saga worker) side by side, every Redis user of them
@@ -107,7 +107,8 @@ describe('many instances on one Redis Cluster', () => {
         SAGA_KEY_PREFIX: `many:${randomUUID()}:`,
         SAGA_LEASE_TTL_MS: String(LEASE_TTL_MS),
         SAGA_FORWARD_TIMEOUT_MS: '1500',
-        SAGA_COMPENSATION_TIMEOUT_MS: '1500',
+        // Verify + undo (two calls) must fit in the lease, or the config is refused.
+        SAGA_COMPENSATION_TIMEOUT_MS: '1400',
         // placeOrder answers at once (pending), so orders are still in flight when a worker dies.
         ORDER_WAIT_MS: '0',
       },

@@ -95,31 +95,69 @@ describe('order mutations on every surface go through the saga orchestrator', ()
     expect((await ledger()).orders[orderId]?.refunds).toHaveLength(1);
   });
 
-  it('partner placeOrder needs a customer and is scoped to the partner', async () => {
+  it("partner placeOrder acts only for the partner's own customers, and is scoped to the partner", async () => {
     const apiKey = await stack.partnerKey({
       partnerId: 'partner-acme',
       versions: ['v2'],
       tier: 'pro',
     });
-    const missing = await stack.gql(
-      '/partner/v2/graphql',
-      PLACE,
-      { apiKey },
-      { input: { idempotencyKey: randomUUID(), items: [line] } },
-    );
-    expect(missing.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
-    const placed = await stack.gql(
-      '/partner/v2/graphql',
-      PLACE,
-      { apiKey },
-      { input: { idempotencyKey: randomUUID(), items: [line], customerId: 'u-14' } },
-    );
+    const place = (customerId?: string) =>
+      stack.gql(
+        '/partner/v2/graphql',
+        PLACE,
+        { apiKey },
+        {
+          input: {
+            idempotencyKey: randomUUID(),
+            items: [line],
+            ...(customerId ? { customerId } : {}),
+          },
+        },
+      );
+    expect((await place()).body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    // A platform user, another partner's customer and an unknown id get the same answer, and
+    // no saga is started for any of them.
+    const before = (await stack.mock.calls('order'))['POST /orders'] ?? 0;
+    for (const stranger of ['u-14', 'u-290', 'u-9999']) {
+      const refused = await place(stranger);
+      expect(refused.body.data).toBeNull();
+      expect(refused.body.errors[0]).toMatchObject({
+        message: 'customerId is not one of your customers',
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+    }
+    expect((await stack.mock.calls('order'))['POST /orders'] ?? 0).toBe(before);
+    const placed = await place('u-251');
     expect(placed.body.data.placeOrder.status).toBe('COMPLETED');
     const orders = await stack.gql('/partner/v2/graphql', '{ orders(first: 5) { id } }', {
       apiKey,
     });
     const ids = (orders.body.data.orders as { id: string }[]).map((o) => o.id);
     expect(ids).toContain(placed.body.data.placeOrder.orderId);
+  });
+
+  it('a user id that extends another with a separator neither reads nor takes over its flows', async () => {
+    const short = await stack.token('web', 'u-2');
+    const long = await stack.token('web', 'u-2:x');
+    const key = randomUUID();
+    const theirs = await stack.gql(
+      '/web/graphql',
+      PLACE,
+      { token: long },
+      { input: { idempotencyKey: key, items: [line] } },
+    );
+    const sagaId = theirs.body.data.placeOrder.id as string;
+    const read = await stack.gql('/web/graphql', STATUS, { token: short }, { id: sagaId });
+    expect(read.body.data.orderStatus).toBeNull();
+    // Under a joined `user:<id>:<key>` these two were one client key, so one saga.
+    const mine = await stack.gql(
+      '/web/graphql',
+      PLACE,
+      { token: short },
+      { input: { idempotencyKey: `x:${key}`, items: [line] } },
+    );
+    expect(mine.body.data.placeOrder.id).not.toBe(sagaId);
+    expect(mine.body.data.placeOrder.status).toBe('COMPLETED');
   });
 
   it('invalid order input returns BAD_USER_INPUT and reaches no service', async () => {

@@ -1,5 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from './harness';
+
+/** The Node release package.json pins (devDependency `node`), which `npm test` runs on. */
+const PINNED_NODE: string = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+).devDependencies.node;
 
 /** The code of the first GraphQL error in an answer body. */
 function firstCode(body: unknown): unknown {
@@ -104,5 +110,11 @@ describe('walking skeleton through every layer', () => {
       expect(metrics.status).toBe(200);
       expect(await metrics.text()).toContain('process_cpu_seconds_total');
     }
+  });
+
+  it('runs on the pinned Node release: the test runner and every process it starts', async () => {
+    expect(process.versions.node).toBe(PINNED_NODE);
+    const metrics = await (await fetch(`${stack.urls.gateway}/metrics`)).text();
+    expect(metrics).toContain(`nodejs_version_info{version="v${PINNED_NODE}"`);
   });
 });

@@ -12,9 +12,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startTestBff, type TestBff } from '@edge/bff-runtime/testing';
 import { webSchema } from '@edge/bff-web';
 import { INTERNAL_TOKEN_HEADER } from '@edge/common';
+import { startTestBff, type TestBff } from '@edge/testkit';
 import { Pool } from 'undici';
 
 const ME_WITH_PRODUCTS = `{ me { id name orders(first: 5) { edges { node { id total { amountCents currency }

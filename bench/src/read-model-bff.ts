@@ -132,7 +132,12 @@ export async function main(argv: string[]): Promise<void> {
       await redis.quit();
     }
 
-    const identity = await signInternalToken({ surface: 'web', userId: 'u-1' }, edgeKey, 3600);
+    const identity = await signInternalToken(
+      { surface: 'web', userId: 'u-1' },
+      edgeKey,
+      'web',
+      3600,
+    );
     let offset = 0;
     const nextQuery = () => {
       offset = (offset + batchSize) % CATALOGUE;

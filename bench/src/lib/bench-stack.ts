@@ -8,6 +8,7 @@ import {
   loadOrCreateSigningKey,
   mintDevToken,
   Redis,
+  type Surface,
   signInternalToken,
 } from '@edge/common';
 import { createKey, createRedisKeyStore } from '@edge/gateway';
@@ -103,22 +104,25 @@ async function credentialsFor(dataDir: string): Promise<BenchCredentials> {
   } finally {
     await store.close();
   }
-  const sign = (identity: Parameters<typeof signInternalToken>[0]) =>
-    signInternalToken(identity, edgeKey, IDENTITY_TTL_S);
+  const sign = (identity: Parameters<typeof signInternalToken>[0], to: Surface) =>
+    signInternalToken(identity, edgeKey, to, IDENTITY_TTL_S);
   return {
     webBearer: `Bearer ${await userToken('edge-web')}`,
     mobileBearer: `Bearer ${await userToken('edge-mobile')}`,
     partnerKey: issued.key,
     identity: {
-      web: await sign({ surface: 'web', userId: USER }),
-      mobile: await sign({ surface: 'mobile', userId: USER }),
-      partner: await sign({
-        surface: 'partner',
-        partnerId: PARTNER,
-        keyId: issued.record.keyId,
-        tier: 'pro',
-        version: 'v2',
-      }),
+      web: await sign({ surface: 'web', userId: USER }, 'web'),
+      mobile: await sign({ surface: 'mobile', userId: USER }, 'mobile'),
+      partner: await sign(
+        {
+          surface: 'partner',
+          partnerId: PARTNER,
+          keyId: issued.record.keyId,
+          tier: 'pro',
+          version: 'v2',
+        },
+        'partner',
+      ),
     },
   };
 }

@@ -8,6 +8,7 @@ const bootLog = createLogger({ service: 'bff-mobile' });
 runMain(bootLog, async () => {
   const bff = await startBff({
     name: 'bff-mobile',
+    surface: 'mobile',
     config: loadConfig(),
     schemas: [mobileSchema()],
   });

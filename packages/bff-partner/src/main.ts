@@ -8,6 +8,7 @@ const bootLog = createLogger({ service: 'bff-partner' });
 runMain(bootLog, async () => {
   const bff = await startBff({
     name: 'bff-partner',
+    surface: 'partner',
     config: loadConfig(),
     schemas: partnerSchemas(),
     // Partners' catalogue facts, denormalised for them by the projection.

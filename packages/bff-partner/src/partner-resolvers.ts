@@ -60,9 +60,15 @@ export const partnerOrderFields = {
   createdAt: (order: Order) => order.createdAt,
   /** v2 name of the same field. */
   placedAt: (order: Order) => order.createdAt,
-  /** v1 only, deprecated there: customer contact data leaves the partner API in v2. */
-  customerEmail: async (order: Order, _: unknown, ctx: BffContext) =>
-    (await loadOrNull(ctx.loaders.user, order.userId))?.email ?? null,
+  /**
+   * v1 only, deprecated there: customer contact data leaves the partner API in v2. Only the
+   * partner's own registered customers: a platform user's personal data never reaches a partner.
+   */
+  customerEmail: async (order: Order, _: unknown, ctx: BffContext) => {
+    const partnerId = requirePartner(ctx);
+    const customer = await loadOrNull(ctx.loaders.user, order.userId);
+    return customer?.partnerId === partnerId ? customer.email : null;
+  },
 };
 
 export const partnerItemFields = {

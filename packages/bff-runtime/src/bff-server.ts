@@ -1,7 +1,6 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import {
   createLogger,
   createMetrics,
@@ -10,6 +9,7 @@ import {
   loadPublicKey,
   type Route,
   type RunningServer,
+  type Surface,
   startHttpServer,
   startTracing,
 } from '@edge/common';
@@ -39,6 +39,8 @@ export interface BffSchema {
 export interface BffOptions {
   /** Process name for logs and metrics, e.g. `bff-web`. */
   name: string;
+  /** The surface this BFF serves: only edge tokens signed for its audience are accepted. */
+  surface: Surface;
   config: BffConfig;
   schemas: BffSchema[];
   /** Read-model view behind the product loader; default `web` (full detail). */
@@ -60,7 +62,7 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
   const metrics = createMetrics(name);
   const tracing = startTracing(name, config.tracing);
   const edgeKey = await loadPublicKey(config.edgePublicKeyFile);
-  const verifyIdentity = createIdentityVerifier(edgeKey.key);
+  const verifyIdentity = createIdentityVerifier(edgeKey.key, options.surface);
   const serviceClients = createServiceClients({
     urls: config.services,
     policies: config.upstreams,
@@ -88,11 +90,13 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
   const servers: ApolloServer<BffContext>[] = [];
   for (const schema of options.schemas) {
     const server = new ApolloServer<BffContext>({
-      schema: buildSubgraphSchema({
-        typeDefs: schema.typeDefs,
-        // Checked against the generated types where the map is written (see BffSchema).
-        resolvers: schema.resolvers as GraphQLResolverMap<unknown>,
-      }),
+      schema: buildSubgraphSchema([
+        {
+          typeDefs: schema.typeDefs,
+          // Checked against the generated types where the map is written (see BffSchema).
+          resolvers: schema.resolvers as GraphQLResolverMap<unknown>,
+        },
+      ]),
       formatError,
       // Inline tracing costs every request and the edge does not report to Apollo Studio.
       plugins: [ApolloServerPluginInlineTraceDisabled(), stalePlugin],

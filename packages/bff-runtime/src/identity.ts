@@ -1,5 +1,12 @@
 import type { IncomingMessage } from 'node:http';
-import { type Identity, INTERNAL_TOKEN_HEADER, verifyInternalToken } from '@edge/common';
+import {
+  type Identity,
+  INTERNAL_TOKEN_HEADER,
+  internalAudience,
+  type Surface,
+  type VerifiedIdentity,
+  verifyInternalToken,
+} from '@edge/common';
 import type { CryptoKey } from 'jose';
 
 /** Verified tokens kept to skip repeated signature checks; the edge reuses a token per caller. */
@@ -7,19 +14,22 @@ const MAX_CACHED = 10_000;
 
 /**
  * Verifies the edge-signed identity on every call. Client headers such as Authorization are
- * never trusted here: only a token the edge signed proves who is calling.
+ * never trusted here: only a token the edge signed for this surface's audience proves who is
+ * calling.
  */
-export function createIdentityVerifier(key: CryptoKey) {
-  const cache = new Map<string, { identity: Identity; expiresAt: number }>();
+export function createIdentityVerifier(key: CryptoKey, surface: Surface) {
+  const audiences = [internalAudience(surface)];
+  const cache = new Map<string, VerifiedIdentity>();
   return async (req: IncomingMessage): Promise<Identity> => {
     const token = req.headers[INTERNAL_TOKEN_HEADER];
     const raw = typeof token === 'string' ? token : '';
     const hit = cache.get(raw);
-    if (hit && hit.expiresAt > Date.now()) return hit.identity;
-    const identity = await verifyInternalToken(raw, key);
+    // An entry lives exactly as long as its token: an expired token is never accepted.
+    if (hit && hit.expiresAtMs > Date.now()) return hit.identity;
+    if (hit) cache.delete(raw);
+    const verified = await verifyInternalToken(raw, key, audiences);
     if (cache.size >= MAX_CACHED) cache.clear();
-    // Cached for less than the token's own lifetime so an expired token is never accepted.
-    cache.set(raw, { identity, expiresAt: Date.now() + 30_000 });
-    return identity;
+    cache.set(raw, verified);
+    return verified.identity;
   };
 }

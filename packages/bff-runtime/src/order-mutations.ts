@@ -1,7 +1,7 @@
 import { AppError, ErrorCode, isAppError } from '@edge/common';
 import { SagaClientError, type SagaRef, type SagaStatus } from '@edge/saga';
-import type { Order } from '@edge/upstream';
 import { type BffContext, requireUser } from './context';
+import { orderOwnerOf, ownerLabel, ownerScopedKey, ownsOrder, ownsSaga } from './order-owner';
 import { loadOrNull } from './resolver-helpers';
 
 /** The order mutations' SDL; every BFF schema includes it, so all surfaces answer the same way. */
@@ -34,26 +34,6 @@ interface PlaceOrderArgs {
     items: readonly { productId: string; quantity: number }[];
     customerId?: string | null | undefined;
   };
-}
-
-/**
- * Whose orders these are. Client idempotency keys are scoped by it, so two callers who happen
- * to pick the same key never share a saga, and status reads can check ownership.
- */
-function ownerOf(ctx: BffContext): { scope: string; owns(order: Order): boolean } {
-  const { identity } = ctx;
-  switch (identity.surface) {
-    case 'web':
-    case 'mobile':
-      return { scope: `user:${identity.userId}`, owns: (o) => o.userId === identity.userId };
-    case 'partner':
-      return {
-        scope: `partner:${identity.partnerId}`,
-        owns: (o) => o.partnerId === identity.partnerId,
-      };
-    case 'internal':
-      throw new AppError(ErrorCode.FORBIDDEN, 'Order operations need a user or partner');
-  }
 }
 
 const badInput = (message: string) => new AppError(ErrorCode.BAD_USER_INPUT, message);
@@ -93,11 +73,20 @@ async function orchestrator<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The customer an order is for: the signed-in user, or whom a partner names. */
-function customerOf(ctx: BffContext, input: PlaceOrderArgs['input']): string {
-  if (ctx.identity.surface !== 'partner') return requireUser(ctx);
+/**
+ * The customer an order is for: the signed-in user, or one of the calling partner's own
+ * registered customers. A platform user or another partner's customer gets the same answer as
+ * an unknown id, so a partner cannot probe who exists.
+ */
+async function customerOf(ctx: BffContext, input: PlaceOrderArgs['input']): Promise<string> {
+  const { identity } = ctx;
+  if (identity.surface !== 'partner') return requireUser(ctx);
   if (!input.customerId) throw badInput('customerId is required for partner orders');
-  return input.customerId;
+  const customer = await loadOrNull(ctx.loaders.user, input.customerId);
+  if (customer?.partnerId !== identity.partnerId) {
+    throw badInput('customerId is not one of your customers');
+  }
+  return customer.id;
 }
 
 /**
@@ -107,10 +96,10 @@ function customerOf(ctx: BffContext, input: PlaceOrderArgs['input']): string {
 export const orderMutationResolvers = {
   Query: {
     orderStatus: async (_: unknown, args: { id: string }, ctx: BffContext) => {
-      const { scope } = ownerOf(ctx);
+      const owner = orderOwnerOf(ctx.identity);
       try {
         const view = await ctx.orders.saga.get(args.id);
-        return view.clientKey.startsWith(`${scope}:`) ? view : null;
+        return ownsSaga(owner, view) ? view : null;
       } catch (err) {
         if (err instanceof SagaClientError && err.status === 404) return null;
         return orchestrator(() => Promise.reject(err));
@@ -119,16 +108,16 @@ export const orderMutationResolvers = {
   },
   Mutation: {
     placeOrder: async (_: unknown, { input }: PlaceOrderArgs, ctx: BffContext) => {
-      const { scope } = ownerOf(ctx);
+      const owner = orderOwnerOf(ctx.identity);
       checkKey(input.idempotencyKey);
       checkLines(input.items);
-      const userId = customerOf(ctx, input);
+      const userId = await customerOf(ctx, input);
       const { identity, orders } = ctx;
       const partner = identity.surface === 'partner' ? { partnerId: identity.partnerId } : {};
       return orchestrator(() =>
         orders.saga.placeOrder(
           {
-            idempotencyKey: `${scope}:${input.idempotencyKey}`,
+            idempotencyKey: ownerScopedKey(owner, input.idempotencyKey),
             userId,
             ...partner,
             items: input.items.map(({ productId, quantity }) => ({ productId, quantity })),
@@ -143,14 +132,19 @@ export const orderMutationResolvers = {
       args: { id: string; idempotencyKey: string },
       ctx: BffContext,
     ) => {
-      const owner = ownerOf(ctx);
+      const owner = orderOwnerOf(ctx.identity);
       checkKey(args.idempotencyKey);
       const order = await loadOrNull(ctx.loaders.order, args.id);
-      if (!order || !owner.owns(order)) throw new AppError(ErrorCode.NOT_FOUND, 'No such order');
+      if (!order || !ownsOrder(owner, order)) {
+        throw new AppError(ErrorCode.NOT_FOUND, 'No such order');
+      }
       return orchestrator(() =>
         ctx.orders.saga.cancelOrder(
           args.id,
-          { idempotencyKey: `${owner.scope}:${args.idempotencyKey}`, actor: owner.scope },
+          {
+            idempotencyKey: ownerScopedKey(owner, args.idempotencyKey),
+            actor: ownerLabel(owner),
+          },
           ctx.orders.waitMs,
           ctx.call.headers,
         ),

@@ -7,6 +7,11 @@ const bootLog = createLogger({ service: 'bff-web' });
 
 runMain(bootLog, async () => {
   const config = loadConfig();
-  const bff = await startBff({ name: 'bff-web', config, schemas: [webSchema(config)] });
+  const bff = await startBff({
+    name: 'bff-web',
+    surface: 'web',
+    config,
+    schemas: [webSchema(config)],
+  });
   onShutdown(bff.log, bff.close);
 });

@@ -12,6 +12,7 @@ export * from './lifecycle';
 export * from './logger';
 export * from './metrics';
 export * from './redis';
+export * from './redis-hash-tag';
 export * from './request-context';
 export * from './send-json';
 export * from './threshold-alert';

@@ -10,8 +10,7 @@ import {
 } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 
 export { type Span, SpanKind } from '@opentelemetry/api';
 
@@ -44,15 +43,16 @@ export function tracingEnabled(): boolean {
  */
 export function startTracing(service: string, config: TracingConfig): Tracing {
   if (!config.endpoint) return { shutdown: async () => {} };
-  const provider = new NodeTracerProvider({
+  // No global registration: spans get their parent from an explicit context (the request's
+  // `traceparent` or a saga's stored one), never from an async-local active span.
+  const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': service }),
     spanProcessors: [
-      new BatchSpanProcessor(
-        new OTLPTraceExporter({ url: `${config.endpoint.replace(/\/$/, '')}/v1/traces` }),
-      ),
+      new BatchSpanProcessor({
+        exporter: new OTLPTraceExporter({ url: `${config.endpoint.replace(/\/$/, '')}/v1/traces` }),
+      }),
     ],
   });
-  provider.register();
   tracer = provider.getTracer('edge');
   enabled = true;
   return {

@@ -119,7 +119,7 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
       });
       for (const [name, value] of Object.entries(limit.headers)) ctx.res.setHeader(name, value);
       const base: Omit<ForwardRequest, 'body'> = {
-        identityToken: await deps.sign(identity),
+        identityToken: await deps.sign(identity, deps.surface.bff),
         requestId: ctx.requestId,
         traceparent: ctx.traceparent,
       };

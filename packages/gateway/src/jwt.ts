@@ -1,5 +1,11 @@
-import { AppError, ErrorCode } from '@edge/common';
-import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
+import { AppError, ErrorCode, isAppError } from '@edge/common';
+import {
+  createRemoteJWKSet,
+  errors,
+  type JWTHeaderParameters,
+  type JWTPayload,
+  jwtVerify,
+} from 'jose';
 import { LRUCache } from 'lru-cache';
 
 export interface JwtVerifierOptions {
@@ -35,6 +41,34 @@ function reasonOf(err: unknown): string {
   return 'malformed';
 }
 
+/** Longest `sub` accepted: it keys rate limits and order ownership. */
+export const MAX_SUBJECT_LENGTH = 256;
+
+/** `typ` values of a user access token (RFC 7519, RFC 9068); absent is accepted too. */
+const ACCEPTED_TYP = ['jwt', 'at+jwt'];
+const normalizeTyp = (typ: string) => typ.toLowerCase().replace(/^application\//, '');
+
+/**
+ * What jose leaves to the caller, as our policy (docs/edge.md): exactly one audience (a token
+ * naming web and mobile works on neither), `iat` not in the future beyond the skew, `sub` a
+ * non-empty string, and a JWT access-token `typ`. Returns why a token breaks it, if it does.
+ */
+function policyViolation(
+  payload: JWTPayload,
+  header: JWTHeaderParameters,
+  nowS: number,
+  toleranceS: number,
+): string | undefined {
+  const { aud, iat, sub } = payload;
+  if (Array.isArray(aud) && aud.length !== 1) return 'claim_aud';
+  if (typeof iat !== 'number' || iat > nowS + toleranceS) return 'claim_iat';
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_SUBJECT_LENGTH) {
+    return 'claim_sub';
+  }
+  if (header.typ !== undefined && !ACCEPTED_TYP.includes(normalizeTyp(header.typ))) return 'typ';
+  return undefined;
+}
+
 /**
  * Verifies user tokens against the configured JWKS only (never a URL the token names). Keys are
  * cached and an unknown `kid` refetches at most once per cooldown, so rotation works and a
@@ -55,18 +89,21 @@ export function createJwtVerifier(options: JwtVerifierOptions) {
     const hit = verified.get(cacheKey);
     if (hit && hit.exp * 1000 > Date.now()) return hit.sub;
     try {
-      const { payload } = await jwtVerify(token, jwks, {
+      const { payload, protectedHeader } = await jwtVerify(token, jwks, {
         issuer: o.issuer,
         audience,
         algorithms: ALLOWED_ALGORITHMS,
         clockTolerance: o.clockToleranceS,
         requiredClaims: ['exp', 'sub', 'iat'],
       });
+      const nowS = Math.floor(Date.now() / 1000);
+      const violation = policyViolation(payload, protectedHeader, nowS, o.clockToleranceS);
+      if (violation) throw rejected(violation);
       const sub = payload.sub ?? '';
       verified.set(cacheKey, { sub, exp: payload.exp ?? 0 });
       return sub;
     } catch (err) {
-      throw rejected(reasonOf(err));
+      throw isAppError(err) ? err : rejected(reasonOf(err));
     }
   };
 }

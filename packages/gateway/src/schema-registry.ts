@@ -30,7 +30,10 @@ export async function loadSurfaceSchema(
       subgraphs: [{ name: surface.name, url: surface.upstream.toString() }],
       pollIntervalInMs,
       introspectionHeaders: async () => ({
-        [INTERNAL_TOKEN_HEADER]: await sign({ surface: 'internal', service: 'gateway' }),
+        [INTERNAL_TOKEN_HEADER]: await sign(
+          { surface: 'internal', service: 'gateway' },
+          surface.bff,
+        ),
       }),
       logger: log,
     }),

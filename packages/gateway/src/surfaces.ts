@@ -1,3 +1,4 @@
+import type { Surface } from '@edge/common';
 import type { GatewayConfig } from './config';
 
 /** Stable surface names, used in logs, metrics, config and rate-limit keys. */
@@ -14,6 +15,8 @@ export interface SurfaceDef {
     | { kind: 'api-key'; version: 'v1' | 'v2' };
   /** The BFF endpoint that serves this surface's schema. */
   upstream: URL;
+  /** Which BFF that is: the audience of the identity tokens signed for it. */
+  bff: Surface;
 }
 
 export function surfacesFrom(config: GatewayConfig): SurfaceDef[] {
@@ -24,24 +27,28 @@ export function surfacesFrom(config: GatewayConfig): SurfaceDef[] {
       path: '/web/graphql',
       auth: { kind: 'jwt', surface: 'web', audience: jwt.audience.web },
       upstream: new URL('/graphql', bff.web),
+      bff: 'web',
     },
     {
       name: 'mobile',
       path: '/mobile/graphql',
       auth: { kind: 'jwt', surface: 'mobile', audience: jwt.audience.mobile },
       upstream: new URL('/graphql', bff.mobile),
+      bff: 'mobile',
     },
     {
       name: 'partner-v1',
       path: '/partner/v1/graphql',
       auth: { kind: 'api-key', version: 'v1' },
       upstream: new URL('/v1/graphql', bff.partner),
+      bff: 'partner',
     },
     {
       name: 'partner-v2',
       path: '/partner/v2/graphql',
       auth: { kind: 'api-key', version: 'v2' },
       upstream: new URL('/v2/graphql', bff.partner),
+      bff: 'partner',
     },
   ];
 }

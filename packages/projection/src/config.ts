@@ -1,8 +1,7 @@
 import { hostname } from 'node:os';
+import { DEFAULT_PRODUCT_EVENTS_STREAM, DEFAULT_READ_MODEL_PREFIX } from '@edge/catalog-events';
 import { DEFAULT_REDIS_URL, env, loadConfig, type RedisTarget, redisTarget, z } from '@edge/common';
-import { DEFAULT_PRODUCT_EVENTS_STREAM } from './product-events';
 import { DEFAULT_PROJECTOR_OPTIONS } from './projector';
-import { DEFAULT_READ_MODEL_PREFIX } from './read-model-keys';
 
 /** Default port of the projection's health and metrics server. */
 export const DEFAULT_PROJECTION_PORT = 4030;

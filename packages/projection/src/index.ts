@@ -1,9 +1,5 @@
 export { DEFAULT_PROJECTION_PORT, loadProjectionConfig, type ProjectionConfig } from './config';
-export * from './lag-monitor';
-export * from './product-events';
 export * from './product-read-model';
-export * from './product-stream-keys';
-export * from './projection-lag';
 export { type ProjectionService, startProjectionService } from './projection-service';
 export { DEFAULT_PROJECTOR_OPTIONS, Projector, type ProjectorOptions } from './projector';
 export * from './read-model-keys';

@@ -1,6 +1,6 @@
+import { DEFAULT_READ_MODEL_PREFIX, readProjectionLag } from '@edge/catalog-events';
 import type { RedisClient } from '@edge/common';
-import { readProjectionLag } from './projection-lag';
-import { DEFAULT_READ_MODEL_PREFIX, readModelKeys } from './read-model-keys';
+import { readModelKeys } from './read-model-keys';
 import type { ProductViewName, ProductViews } from './read-model-views';
 
 export const DEFAULT_READ_MODEL_OPTIONS = Object.freeze({

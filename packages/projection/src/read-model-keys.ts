@@ -1,18 +1,5 @@
+import { readModelHeartbeatKey, readModelKeyHead } from '@edge/catalog-events';
 import type { ProductViewName } from './read-model-views';
-
-/** Default prefix of every read-model key. */
-export const DEFAULT_READ_MODEL_PREFIX = 'rm:';
-
-const HASH_TAG = /\{[^}]+\}/;
-
-/**
- * Where every read-model key begins: the prefix, then a hash tag made of it (`rm:` becomes
- * `rm:{rm}:`), unless the prefix already carries a tag. Keys still start with the prefix, so a
- * `MATCH <prefix>*` scan finds them all.
- */
-export function readModelKeyHead(prefix: string): string {
-  return HASH_TAG.test(prefix) ? prefix : `${prefix}{${prefix.replace(/:+$/, '')}}:`;
-}
 
 /**
  * The key layout of the read model. Product data lives in a namespace (`v1`, `r1`, ...) named
@@ -33,7 +20,7 @@ export function readModelKeys(prefix: string) {
     /** Counter that names new namespaces. */
     nsSeq: `${head}ns-seq`,
     /** Hash: `id`, `ms` of the newest heartbeat the projection applied (Redis clock). */
-    heartbeat: `${head}heartbeat`,
+    heartbeat: readModelHeartbeatKey(prefix),
     /** Hash per namespace: `lastEventId`, `applied`, `skipped`, `invalid`. */
     meta: (ns: string) => `${head}${ns}:meta`,
     /** Hash per product: `epoch`, `version`, `eventId` of the state its views show. */

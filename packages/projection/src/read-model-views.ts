@@ -1,4 +1,4 @@
-import type { ProductState } from './product-events';
+import type { ProductState } from '@edge/catalog-events';
 
 /** The web surface's full product detail. */
 export interface WebProductView {

@@ -1,5 +1,5 @@
+import { type ProductEvent, streamIdMs } from '@edge/catalog-events';
 import type { RedisClient } from '@edge/common';
-import { type ProductEvent, streamIdMs } from './product-events';
 import type { ReadModelKeys } from './read-model-keys';
 import { buildProductViews, PRODUCT_VIEW_NAMES } from './read-model-views';
 

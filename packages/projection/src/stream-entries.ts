@@ -1,4 +1,4 @@
-import { decodeProductEvent } from './product-events';
+import { decodeProductEvent } from '@edge/catalog-events';
 import type { StreamEntry } from './read-model-writer';
 
 /**

@@ -7,10 +7,39 @@ import {
   type TracingConfig,
   z,
 } from '@edge/common';
+import { STEP_NAMES, type StepName } from './saga';
 import type { SagaPolicyOverrides } from './saga-policies';
 
 const optionalMs = z.coerce.number().int().min(0).optional();
 const optionalCount = z.coerce.number().int().min(1).optional();
+
+/** `refund_payment=172800000,cancel_shipment=3600000`: a horizon per step, overriding its class. */
+const stepHorizons = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    const horizons: Partial<Record<StepName, number>> = {};
+    for (const entry of (value ?? '').split(',').filter((e) => e.trim() !== '')) {
+      const [name = '', ms = ''] = entry.split('=').map((part) => part.trim());
+      const horizon = Number(ms);
+      if (!STEP_NAMES.includes(name as StepName) || !Number.isInteger(horizon) || horizon < 1) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected step=ms pairs with steps among ${STEP_NAMES.join(', ')}; got "${entry}"`,
+        });
+        return z.NEVER;
+      }
+      horizons[name as StepName] = horizon;
+    }
+    return horizons;
+  });
+
+/** Settings that no longer exist: refused with what replaced them, never silently ignored. */
+function removed(names: string[], message: string) {
+  return Object.fromEntries(
+    names.map((name) => [name, z.never({ error: `${name} was removed: ${message}` }).optional()]),
+  );
+}
 
 const schema = z.object({
   SAGA_PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -33,13 +62,20 @@ const schema = z.object({
   SAGA_FORWARD_TIMEOUT_MS: optionalMs,
   SAGA_FORWARD_BASE_DELAY_MS: optionalMs,
   SAGA_FORWARD_MAX_DELAY_MS: optionalMs,
-  SAGA_FORWARD_MAX_ATTEMPTS: optionalCount,
-  SAGA_FORWARD_BUDGET_MS: optionalMs,
+  SAGA_FORWARD_HORIZON_MS: optionalCount,
   SAGA_COMPENSATION_TIMEOUT_MS: optionalMs,
   SAGA_COMPENSATION_BASE_DELAY_MS: optionalMs,
   SAGA_COMPENSATION_MAX_DELAY_MS: optionalMs,
-  SAGA_COMPENSATION_MAX_ATTEMPTS: optionalCount,
-  SAGA_COMPENSATION_BUDGET_MS: optionalMs,
+  SAGA_COMPENSATION_HORIZON_MS: optionalCount,
+  SAGA_STEP_HORIZONS: stepHorizons,
+  ...removed(
+    ['SAGA_FORWARD_MAX_ATTEMPTS', 'SAGA_COMPENSATION_MAX_ATTEMPTS'],
+    'steps retry on a time horizon, not an attempt count; see SAGA_*_HORIZON_MS',
+  ),
+  ...removed(
+    ['SAGA_FORWARD_BUDGET_MS', 'SAGA_COMPENSATION_BUDGET_MS'],
+    'renamed SAGA_FORWARD_HORIZON_MS / SAGA_COMPENSATION_HORIZON_MS (per step, from its first attempt)',
+  ),
   SAGA_BREAKER_RESET_MS: optionalMs,
   SAGA_BREAKER_VOLUME_THRESHOLD: optionalMs,
   SAGA_LEASE_TTL_MS: optionalCount,
@@ -108,16 +144,15 @@ export function loadSagaConfig(
         timeoutMs: e.SAGA_FORWARD_TIMEOUT_MS,
         baseDelayMs: e.SAGA_FORWARD_BASE_DELAY_MS,
         maxDelayMs: e.SAGA_FORWARD_MAX_DELAY_MS,
-        maxAttempts: e.SAGA_FORWARD_MAX_ATTEMPTS,
-        budgetMs: e.SAGA_FORWARD_BUDGET_MS,
+        horizonMs: e.SAGA_FORWARD_HORIZON_MS,
       }),
       compensation: defined({
         timeoutMs: e.SAGA_COMPENSATION_TIMEOUT_MS,
         baseDelayMs: e.SAGA_COMPENSATION_BASE_DELAY_MS,
         maxDelayMs: e.SAGA_COMPENSATION_MAX_DELAY_MS,
-        maxAttempts: e.SAGA_COMPENSATION_MAX_ATTEMPTS,
-        budgetMs: e.SAGA_COMPENSATION_BUDGET_MS,
+        horizonMs: e.SAGA_COMPENSATION_HORIZON_MS,
       }),
+      stepHorizonMs: e.SAGA_STEP_HORIZONS,
       breaker: defined({
         resetTimeoutMs: e.SAGA_BREAKER_RESET_MS,
         volumeThreshold: e.SAGA_BREAKER_VOLUME_THRESHOLD,

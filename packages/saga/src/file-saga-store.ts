@@ -140,6 +140,13 @@ export class FileSagaStore implements SagaStore {
     if (held) held.expiresAt = Date.now() + ttlMs;
   }
 
+  async renewLease(lease: Lease, ttlMs: number): Promise<boolean> {
+    if (!this.holds(lease)) return false;
+    const held = this.leases.get(lease.sagaId);
+    if (held) held.expiresAt = Date.now() + ttlMs;
+    return true;
+  }
+
   async release(lease: Lease, dueAt: number | null): Promise<void> {
     if (!this.holds(lease)) return;
     const saga = this.sagas.get(lease.sagaId);

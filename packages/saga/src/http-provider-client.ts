@@ -1,8 +1,13 @@
+import {
+  type BreakerState,
+  breakerStateOf,
+  isDefiniteRefusal,
+  parseRetryAfterMs,
+} from '@edge/upstream';
 import CircuitBreaker from 'opossum';
 import { Agent, request } from 'undici';
 import type { CallOutcome, ProviderClient, ProviderName, ProviderRequest } from './provider-client';
 import { PROVIDERS } from './provider-client';
-import { parseRetryAfter } from './retry-policy';
 import type { BreakerPolicy } from './saga-policies';
 
 export interface HttpProviderClientOptions {
@@ -12,7 +17,7 @@ export interface HttpProviderClientOptions {
   /** Keep-alive connections per provider origin; default 64. */
   connections?: number;
   /** Told when a breaker opens, half-opens or closes (metrics, logs). */
-  onBreakerState?: (provider: ProviderName, state: 'open' | 'half_open' | 'closed') => void;
+  onBreakerState?: (provider: ProviderName, state: BreakerState) => void;
 }
 
 /** A non-2xx answer, thrown inside the breaker so that it can judge it. */
@@ -27,9 +32,23 @@ class ProviderHttpError extends Error {
   }
 }
 
-/** 4xx other than 408 and 429 is the provider refusing our request, not the provider failing. */
-function isDefiniteRefusal(status: number): boolean {
-  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+/**
+ * "A request with this key is in progress" (Stripe's 409): the first request may still land, so
+ * it is a retry, not a refusal, and not an outage either.
+ */
+function isInProgress(status: number, body: unknown): boolean {
+  if (status !== 409 || typeof body !== 'object' || body === null || !('error' in body)) {
+    return false;
+  }
+  const { error } = body;
+  return typeof error === 'object' && error !== null && 'reason' in error
+    ? error.reason === 'request_in_progress'
+    : false;
+}
+
+/** upstream's definite refusal, except a 409-in-progress: the provider refusing our request. */
+function isRefusal(status: number, body: unknown): boolean {
+  return isDefiniteRefusal(status) && !isInProgress(status, body);
 }
 
 function parseBody(text: string): unknown {
@@ -65,6 +84,8 @@ type Action = (request: ProviderRequest) => Promise<{ status: number; body: unkn
  */
 export class HttpProviderClient implements ProviderClient {
   private readonly agent: Agent;
+  /** When each breaker last opened, to tell refused callers how long until its half-open probe. */
+  private readonly openedAt = new Map<ProviderName, number>();
   private readonly breakers: Record<
     ProviderName,
     CircuitBreaker<[ProviderRequest], { status: number; body: unknown }>
@@ -82,12 +103,17 @@ export class HttpProviderClient implements ProviderClient {
           errorThresholdPercentage: options.breaker.errorThresholdPercentage,
           rollingCountTimeout: options.breaker.rollingCountTimeoutMs,
           volumeThreshold: options.breaker.volumeThreshold,
-          // 409 already_refunded, 404, 400: answers, not outages; they must not open the breaker.
+          // 409 already_refunded or in progress, 404, 400: answers, not outages; they must not
+          // open the breaker.
           errorFilter: (error: unknown) =>
-            error instanceof ProviderHttpError && isDefiniteRefusal(error.status),
+            error instanceof ProviderHttpError &&
+            (isRefusal(error.status, error.body) || isInProgress(error.status, error.body)),
         },
       );
-      breaker.on('open', () => options.onBreakerState?.(provider, 'open'));
+      breaker.on('open', () => {
+        this.openedAt.set(provider, Date.now());
+        options.onBreakerState?.(provider, 'open');
+      });
       breaker.on('halfOpen', () => options.onBreakerState?.(provider, 'half_open'));
       breaker.on('close', () => options.onBreakerState?.(provider, 'closed'));
       return breaker;
@@ -105,7 +131,9 @@ export class HttpProviderClient implements ProviderClient {
     const response = await request(url, {
       method: req.method,
       dispatcher: this.agent,
-      signal: AbortSignal.timeout(req.timeoutMs),
+      signal: req.signal
+        ? AbortSignal.any([req.signal, AbortSignal.timeout(req.timeoutMs)])
+        : AbortSignal.timeout(req.timeoutMs),
       headers: req.body ? { 'content-type': 'application/json' } : {},
       ...(req.body ? { body: JSON.stringify(req.body) } : {}),
     });
@@ -113,11 +141,10 @@ export class HttpProviderClient implements ProviderClient {
     if (response.statusCode >= 200 && response.statusCode < 300) {
       return { status: response.statusCode, body };
     }
-    const retryAfter = response.headers['retry-after'];
     throw new ProviderHttpError(
       response.statusCode,
       body,
-      parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
+      parseRetryAfterMs(response.headers['retry-after']),
     );
   };
 
@@ -128,7 +155,7 @@ export class HttpProviderClient implements ProviderClient {
     } catch (error) {
       if (error instanceof ProviderHttpError) {
         const answer = { status: error.status, body: error.body };
-        if (isDefiniteRefusal(error.status)) return { kind: 'rejected', answer };
+        if (isRefusal(error.status, error.body)) return { kind: 'rejected', answer };
         return {
           kind: 'retryable',
           answer,
@@ -136,25 +163,34 @@ export class HttpProviderClient implements ProviderClient {
           maybeApplied: error.status !== 429,
         };
       }
+      if (isBreakerOpen(error)) {
+        return { kind: 'not_sent', reason: 'breaker_open', retryAfterMs: this.untilProbe(req) };
+      }
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      const breakerOpen = isBreakerOpen(error);
-      // An open breaker answers at once; wait at least until its half-open probe is possible.
-      const retryAfterMs = breakerOpen ? this.options.breaker.resetTimeoutMs : undefined;
       return {
         kind: 'retryable',
-        answer: { error: message, retryAfterMs },
-        retryAfterMs,
-        maybeApplied: !breakerOpen && !isConnectionRefused(error),
+        answer: { error: message },
+        maybeApplied: !isConnectionRefused(error),
       };
     }
   }
 
+  /**
+   * How long a caller refused by an open breaker should stay away: until the half-open probe, or
+   * (half-open, probe in flight) until that probe's answer at the latest.
+   */
+  private untilProbe(req: ProviderRequest): number {
+    const opened = this.openedAt.get(req.provider) ?? Date.now();
+    const remaining = opened + this.options.breaker.resetTimeoutMs - Date.now();
+    return remaining > 0 ? remaining : req.timeoutMs;
+  }
+
   /** Breaker states, for /metrics. */
-  breakerStates(): Record<ProviderName, 'open' | 'half_open' | 'closed'> {
-    const states = {} as Record<ProviderName, 'open' | 'half_open' | 'closed'>;
+  breakerStates(): Record<ProviderName, BreakerState> {
+    const states = {} as Record<ProviderName, BreakerState>;
     for (const provider of PROVIDERS) {
       const breaker = this.breakers[provider];
-      states[provider] = breaker.opened ? 'open' : breaker.halfOpen ? 'half_open' : 'closed';
+      states[provider] = breakerStateOf(breaker);
     }
     return states;
   }

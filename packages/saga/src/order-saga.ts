@@ -1,324 +1,347 @@
 import { z } from 'zod';
-import type { CallOutcome, ProviderClient, ProviderRequest } from './provider-client';
+import type {
+  CallOutcome,
+  CallPriority,
+  ProviderClient,
+  ProviderName,
+  ProviderRequest,
+} from './provider-client';
 import {
-  assertNever,
   type CompensationCause,
   type CompensationStep,
+  FORWARD_STEPS,
   type ForwardStep,
   idempotencyKeyFor,
+  isForwardStep,
   type Saga,
   type SagaContext,
+  type StepName,
 } from './saga';
 
-/** The compensation that undoes each forward step; confirm_order is the last step and needs none. */
-export const COMPENSATION_OF: Readonly<Record<ForwardStep, CompensationStep | null>> = {
-  create_order: 'close_order',
-  reserve_inventory: 'release_inventory',
-  charge_payment: 'refund_payment',
-  create_shipment: 'cancel_shipment',
-  confirm_order: null,
-};
+/** A request as a step describes it; the runner adds timeout, priority and abort signal. */
+export type StepCall = Omit<ProviderRequest, 'timeoutMs' | 'priority' | 'signal'>;
 
-/** The forward step whose effect each compensation undoes. */
-export const FORWARD_OF: Readonly<Record<CompensationStep, ForwardStep>> = {
-  close_order: 'create_order',
-  release_inventory: 'reserve_inventory',
-  refund_payment: 'charge_payment',
-  cancel_shipment: 'create_shipment',
-};
+/** How a forward step's effect is undone. */
+interface Undo {
+  step: CompensationStep;
+  /** The undo request for the resource the forward step created, under the undo's own key. */
+  request(resource: string, key: string, cause: CompensationCause): StepCall;
+  /** A refusal that means "already undone" (refunded under another key): the job is done. */
+  alreadyDone?(outcome: CallOutcome): boolean;
+}
+
+/** Lookup by the forward step's idempotency key: did its request take effect? */
+interface Verify {
+  request(key: string): StepCall;
+  /** The resource in a lookup's answer; undefined when nothing was created under the key. */
+  found(body: unknown): unknown;
+  /** True when the resource found is already undone (refunded, released, cancelled). */
+  undone(resource: unknown): boolean;
+}
+
+/** One step of the place-order saga: everything the engine needs to run, verify and undo it. */
+export interface StepDefinition {
+  provider: ProviderName;
+  /** The forward request under the step's key; the same saga always sends the same body. */
+  request(saga: Saga, key: string): StepCall;
+  /** What a success teaches the saga; undefined when the answer is not usable. */
+  learn(context: SagaContext, body: unknown): SagaContext | undefined;
+  /** The id of what the step created, once known. */
+  resource(context: SagaContext): string | undefined;
+  verify: Verify | null;
+  undo: Undo | null;
+  /** Past this step the saga only goes forward: later steps must finish, never compensate. */
+  pivot: boolean;
+}
 
 const idBody = z.object({ id: z.string() });
 const orderBody = z.object({ id: z.string(), totalCents: z.number().int(), currency: z.string() });
-const conflictBody = z.object({
-  error: z.object({ reason: z.string().optional() }).loose(),
-});
-const chargeBody = z
-  .object({
-    amountCents: z.number().optional(),
-    refundedCents: z.number().optional(),
-    amountRefundedCents: z.number().optional(),
-    status: z.string().optional(),
-    refunds: z.array(z.unknown()).optional(),
-  })
-  .loose();
+const orderList = z.object({ items: z.array(z.unknown()) });
+const statusBody = z.object({ status: z.string() }).loose();
+const chargeBody = z.object({ amountCents: z.number(), refundedCents: z.number() }).loose();
+const conflictBody = z.object({ error: z.object({ reason: z.string().optional() }).loose() });
 
 function missing(what: string): never {
   throw new Error(`order saga invariant: ${what} is not known yet`);
 }
 
-/** The request of a forward step. The same saga always produces the same body for a step. */
-export function forwardRequest(step: ForwardStep, saga: Saga, timeoutMs: number): ProviderRequest {
-  const idempotencyKey = idempotencyKeyFor(saga.id, step);
-  const { context, input } = saga;
-  switch (step) {
-    case 'create_order':
-      return {
-        provider: 'order',
-        method: 'POST',
-        path: '/orders',
-        body: {
-          idempotencyKey,
-          userId: input.userId,
-          ...(input.partnerId ? { partnerId: input.partnerId } : {}),
-          items: input.items,
-        },
-        timeoutMs,
-      };
-    case 'reserve_inventory':
-      return {
-        provider: 'inventory',
-        method: 'POST',
-        path: '/reservations',
-        body: {
-          idempotencyKey,
-          orderId: context.orderId ?? missing('orderId'),
-          items: input.items,
-        },
-        timeoutMs,
-      };
-    case 'charge_payment':
-      return {
-        provider: 'payment',
-        method: 'POST',
-        path: '/charges',
-        body: {
-          idempotencyKey,
-          orderId: context.orderId ?? missing('orderId'),
-          amountCents: context.totalCents ?? missing('totalCents'),
-          currency: context.currency ?? missing('currency'),
-        },
-        timeoutMs,
-      };
-    case 'create_shipment':
-      return {
-        provider: 'shipping',
-        method: 'POST',
-        path: '/shipments',
-        body: { idempotencyKey, orderId: context.orderId ?? missing('orderId') },
-        timeoutMs,
-      };
-    case 'confirm_order':
-      return orderStatusRequest(saga, 'confirmed', idempotencyKey, timeoutMs);
-    default:
-      return assertNever(step);
-  }
+function hasStatus(resource: unknown, statuses: readonly string[]): boolean {
+  const parsed = statusBody.safeParse(resource);
+  return parsed.success && statuses.includes(parsed.data.status);
 }
 
-function orderStatusRequest(
-  saga: Saga,
-  status: 'confirmed' | 'cancelled' | 'failed',
-  idempotencyKey: string,
-  timeoutMs: number,
-): ProviderRequest {
+function conflictReason(outcome: CallOutcome): string | undefined {
+  if (outcome.kind !== 'rejected' || outcome.answer.status !== 409) return undefined;
+  const conflict = conflictBody.safeParse(outcome.answer.body);
+  return conflict.success ? conflict.data.error.reason : undefined;
+}
+
+const byKey = (path: string) => (key: string) => ({
+  method: 'GET' as const,
+  path: `${path}?idempotencyKey=${encodeURIComponent(key)}`,
+});
+
+function learnId(field: 'reservationId' | 'chargeId' | 'shipmentId') {
+  return (context: SagaContext, body: unknown): SagaContext | undefined => {
+    const parsed = idBody.safeParse(body);
+    return parsed.success ? { ...context, [field]: parsed.data.id } : undefined;
+  };
+}
+
+function orderStatus(saga: Saga, status: 'confirmed', key: string): StepCall {
   const orderId = saga.context.orderId ?? missing('orderId');
   return {
     provider: 'order',
     method: 'POST',
     path: `/orders/${encodeURIComponent(orderId)}/status`,
-    body: { idempotencyKey, status },
-    timeoutMs,
+    body: { idempotencyKey: key, status },
   };
 }
 
-/** What a successful forward answer teaches the saga; undefined when the body is not usable. */
-export function applyForward(
-  step: ForwardStep,
-  context: SagaContext,
-  body: unknown,
-): SagaContext | undefined {
-  switch (step) {
-    case 'create_order': {
+/** The place-order saga, one definition per step, in execution order. */
+export const ORDER_STEPS: Readonly<Record<ForwardStep, StepDefinition>> = {
+  create_order: {
+    provider: 'order',
+    request: (saga, key) => ({
+      provider: 'order',
+      method: 'POST',
+      path: '/orders',
+      body: {
+        idempotencyKey: key,
+        userId: saga.input.userId,
+        ...(saga.input.partnerId ? { partnerId: saga.input.partnerId } : {}),
+        items: saga.input.items,
+      },
+    }),
+    learn: (context, body) => {
       const order = orderBody.safeParse(body);
       if (!order.success) return undefined;
       const { id, totalCents, currency } = order.data;
       return { ...context, orderId: id, totalCents, currency };
-    }
-    case 'reserve_inventory':
-    case 'charge_payment':
-    case 'create_shipment': {
-      const parsed = idBody.safeParse(body);
-      if (!parsed.success) return undefined;
-      const field = RESOURCE_FIELD[step];
-      return { ...context, [field]: parsed.data.id };
-    }
-    case 'confirm_order':
-      return context;
-    default:
-      return assertNever(step);
-  }
+    },
+    resource: (context) => context.orderId,
+    verify: {
+      request: (key) => ({ provider: 'order', ...byKey('/orders')(key) }),
+      found: (body) => {
+        const list = orderList.safeParse(body);
+        return list.success ? list.data.items[0] : undefined;
+      },
+      undone: (order) => hasStatus(order, ['cancelled', 'failed']),
+    },
+    undo: {
+      step: 'close_order',
+      request: (orderId, key, cause) => ({
+        provider: 'order',
+        method: 'POST',
+        path: `/orders/${encodeURIComponent(orderId)}/status`,
+        body: { idempotencyKey: key, status: cause === 'cancel' ? 'cancelled' : 'failed' },
+      }),
+    },
+    pivot: false,
+  },
+  reserve_inventory: {
+    provider: 'inventory',
+    request: (saga, key) => ({
+      provider: 'inventory',
+      method: 'POST',
+      path: '/reservations',
+      body: {
+        idempotencyKey: key,
+        orderId: saga.context.orderId ?? missing('orderId'),
+        items: saga.input.items,
+      },
+    }),
+    learn: learnId('reservationId'),
+    resource: (context) => context.reservationId,
+    verify: {
+      request: (key) => ({ provider: 'inventory', ...byKey('/reservations')(key) }),
+      found: (body) => body,
+      undone: (reservation) => hasStatus(reservation, ['released']),
+    },
+    undo: {
+      step: 'release_inventory',
+      request: (reservationId, key) => ({
+        provider: 'inventory',
+        method: 'POST',
+        path: `/reservations/${encodeURIComponent(reservationId)}/release`,
+        body: { idempotencyKey: key },
+      }),
+    },
+    pivot: false,
+  },
+  charge_payment: {
+    provider: 'payment',
+    request: (saga, key) => ({
+      provider: 'payment',
+      method: 'POST',
+      path: '/charges',
+      body: {
+        idempotencyKey: key,
+        orderId: saga.context.orderId ?? missing('orderId'),
+        amountCents: saga.context.totalCents ?? missing('totalCents'),
+        currency: saga.context.currency ?? missing('currency'),
+      },
+    }),
+    learn: learnId('chargeId'),
+    resource: (context) => context.chargeId,
+    verify: {
+      request: (key) => ({ provider: 'payment', ...byKey('/charges')(key) }),
+      found: (body) => body,
+      undone: (charge) => {
+        const parsed = chargeBody.safeParse(charge);
+        return parsed.success && parsed.data.refundedCents >= parsed.data.amountCents;
+      },
+    },
+    undo: {
+      step: 'refund_payment',
+      request: (chargeId, key) => ({
+        provider: 'payment',
+        method: 'POST',
+        path: '/refunds',
+        body: { idempotencyKey: key, chargeId },
+      }),
+      // Refunded under another key (an earlier replay, an operator): the money is back.
+      alreadyDone: (outcome) => conflictReason(outcome) === 'already_refunded',
+    },
+    pivot: false,
+  },
+  create_shipment: {
+    provider: 'shipping',
+    request: (saga, key) => ({
+      provider: 'shipping',
+      method: 'POST',
+      path: '/shipments',
+      body: { idempotencyKey: key, orderId: saga.context.orderId ?? missing('orderId') },
+    }),
+    learn: learnId('shipmentId'),
+    resource: (context) => context.shipmentId,
+    verify: {
+      request: (key) => ({ provider: 'shipping', ...byKey('/shipments')(key) }),
+      found: (body) => body,
+      undone: (shipment) => hasStatus(shipment, ['cancelled']),
+    },
+    undo: {
+      step: 'cancel_shipment',
+      request: (shipmentId, key) => ({
+        provider: 'shipping',
+        method: 'POST',
+        path: `/shipments/${encodeURIComponent(shipmentId)}/cancel`,
+        body: { idempotencyKey: key },
+      }),
+    },
+    // Shipped: from here on the order is finished, not undone.
+    pivot: true,
+  },
+  confirm_order: {
+    provider: 'order',
+    request: (saga, key) => orderStatus(saga, 'confirmed', key),
+    learn: (context) => context,
+    resource: () => undefined,
+    // Confirming is idempotent and after the pivot: it is re-sent, never verified or undone.
+    verify: null,
+    undo: null,
+    pivot: false,
+  },
+};
+
+/** The compensation of each forward step that has one. */
+export const COMPENSATION_OF: Readonly<Record<ForwardStep, CompensationStep | null>> =
+  Object.fromEntries(
+    FORWARD_STEPS.map((step) => [step, ORDER_STEPS[step].undo?.step ?? null]),
+  ) as Record<ForwardStep, CompensationStep | null>;
+
+/** The forward step whose effect each compensation undoes. */
+export const FORWARD_OF: Readonly<Record<CompensationStep, ForwardStep>> = Object.fromEntries(
+  FORWARD_STEPS.flatMap((step) => {
+    const undo = ORDER_STEPS[step].undo;
+    return undo ? [[undo.step, step]] : [];
+  }),
+) as Record<CompensationStep, ForwardStep>;
+
+const PIVOT_INDEX = FORWARD_STEPS.findIndex((step) => ORDER_STEPS[step].pivot);
+
+/** True for steps after the pivot and for compensations: they finish, they are never undone. */
+export function mustFinish(step: StepName): boolean {
+  if (!isForwardStep(step)) return true;
+  return PIVOT_INDEX >= 0 && FORWARD_STEPS.indexOf(step) > PIVOT_INDEX;
 }
 
-const RESOURCE_FIELD = {
-  reserve_inventory: 'reservationId',
-  charge_payment: 'chargeId',
-  create_shipment: 'shipmentId',
-} as const;
-
-function resourceOf(step: ForwardStep, context: SagaContext): string | undefined {
-  switch (step) {
-    case 'create_order':
-      return context.orderId;
-    case 'reserve_inventory':
-      return context.reservationId;
-    case 'charge_payment':
-      return context.chargeId;
-    case 'create_shipment':
-      return context.shipmentId;
-    case 'confirm_order':
-      return undefined;
-    default:
-      return assertNever(step);
-  }
+/** What one run of a step needs. */
+export interface StepRunInput {
+  saga: Saga;
+  step: StepName;
+  cause: CompensationCause | null;
+  /** Look the forward effect up by its key before undoing, even when its id is known. */
+  verifyFirst: boolean;
+  client: ProviderClient;
+  timeoutMs: number;
+  signal?: AbortSignal;
 }
 
-export interface CompensationResult {
+export interface StepRunResult {
   outcome: CallOutcome;
   context: SagaContext;
 }
 
-export interface CompensationOptions {
-  cause: CompensationCause;
-  timeoutMs: number;
-  /** Ask the payment provider whether the charge is already refunded before refunding. */
-  checkLedger: boolean;
+function unusable(what: string): CallOutcome {
+  return { kind: 'retryable', answer: { error: `unusable ${what} answer` }, maybeApplied: true };
+}
+
+function settled(status: number, body: unknown): CallOutcome {
+  return { kind: 'ok', answer: { status, body } };
 }
 
 /**
- * Undo one forward step. When the forward call's outcome was never learnt (timeout, crash), the
- * forward request is re-sent with its original key first: the provider's idempotency turns that
- * into a lookup, and a definite 4xx proves there is nothing to undo.
+ * Run one step: a forward step sends its request; a compensation verifies the forward effect by
+ * its idempotency key when its id is unknown (or a replay asks), and undoes only what exists. A
+ * compensation never re-sends a forward request.
  */
-export async function runCompensation(
-  step: CompensationStep,
-  saga: Saga,
-  client: ProviderClient,
-  options: CompensationOptions,
-): Promise<CompensationResult> {
-  const forward = FORWARD_OF[step];
-  let context = saga.context;
-  let resource = resourceOf(forward, context);
-  if (resource === undefined) {
-    const probe = await client.call(forwardRequest(forward, saga, options.timeoutMs));
-    if (probe.kind === 'rejected') {
-      return {
-        outcome: {
-          kind: 'ok',
-          answer: {
-            status: probe.answer.status,
-            body: { nothingToUndo: true, probe: probe.answer.body },
-          },
-        },
-        context,
-      };
-    }
-    if (probe.kind === 'retryable') return { outcome: probe, context };
-    const learnt = applyForward(forward, context, probe.answer.body);
-    resource = learnt ? resourceOf(forward, learnt) : undefined;
-    if (!learnt || resource === undefined) {
-      return {
-        outcome: {
-          kind: 'retryable',
-          answer: { error: `unusable ${forward} answer` },
-          maybeApplied: true,
-        },
-        context,
-      };
-    }
-    context = learnt;
-  }
-  const withContext: Saga = { ...saga, context };
-  const idempotencyKey = idempotencyKeyFor(saga.id, step);
-  switch (step) {
-    case 'cancel_shipment':
-      return {
-        outcome: await client.call({
-          provider: 'shipping',
-          method: 'POST',
-          path: `/shipments/${encodeURIComponent(resource)}/cancel`,
-          body: { idempotencyKey },
-          timeoutMs: options.timeoutMs,
-        }),
-        context,
-      };
-    case 'refund_payment':
-      return { outcome: await refund(resource, idempotencyKey, client, options), context };
-    case 'release_inventory':
-      return {
-        outcome: await client.call({
-          provider: 'inventory',
-          method: 'POST',
-          path: `/reservations/${encodeURIComponent(resource)}/release`,
-          body: { idempotencyKey },
-          timeoutMs: options.timeoutMs,
-        }),
-        context,
-      };
-    case 'close_order':
-      return {
-        outcome: await client.call(
-          orderStatusRequest(
-            withContext,
-            options.cause === 'cancel' ? 'cancelled' : 'failed',
-            idempotencyKey,
-            options.timeoutMs,
-          ),
-        ),
-        context,
-      };
-    default:
-      return assertNever(step);
-  }
-}
-
-async function refund(
-  chargeId: string,
-  idempotencyKey: string,
-  client: ProviderClient,
-  options: CompensationOptions,
-): Promise<CallOutcome> {
-  if (options.checkLedger) {
-    // Providers forget idempotency keys after about a day: a replayed old refund must not
-    // become a second refund, so ask the charge itself first.
-    const charge = await client.call({
-      provider: 'payment',
-      method: 'GET',
-      path: `/charges/${encodeURIComponent(chargeId)}`,
-      timeoutMs: options.timeoutMs,
+export async function runStep(input: StepRunInput): Promise<StepRunResult> {
+  const { saga, step } = input;
+  const priority: CallPriority = isForwardStep(step) ? 'forward' : 'compensation';
+  const send = (call: StepCall) =>
+    input.client.call({
+      ...call,
+      timeoutMs: input.timeoutMs,
+      priority,
+      ...(input.signal ? { signal: input.signal } : {}),
     });
-    if (charge.kind === 'retryable') return charge;
-    if (charge.kind === 'ok' && isRefunded(charge.answer.body)) {
-      return {
-        kind: 'ok',
-        answer: {
-          status: charge.answer.status,
-          body: { ledgerCheck: 'already_refunded', charge: charge.answer.body },
-        },
-      };
+  if (isForwardStep(step)) {
+    const definition = ORDER_STEPS[step];
+    const outcome = await send(definition.request(saga, idempotencyKeyFor(saga.id, step)));
+    if (outcome.kind !== 'ok') return { outcome, context: saga.context };
+    const context = definition.learn(saga.context, outcome.answer.body);
+    return context ? { outcome, context } : { outcome: unusable(step), context: saga.context };
+  }
+  const forward = FORWARD_OF[step];
+  const definition = ORDER_STEPS[forward];
+  const undo = definition.undo ?? missing(`the undo of ${forward}`);
+  let context = saga.context;
+  let resource = definition.resource(context);
+  if (definition.verify && (resource === undefined || input.verifyFirst)) {
+    const lookup = await send(definition.verify.request(idempotencyKeyFor(saga.id, forward)));
+    if (lookup.kind === 'rejected' && lookup.answer.status === 404) {
+      return { outcome: settled(200, { verified: 'nothing_to_undo' }), context };
+    }
+    if (lookup.kind !== 'ok') return { outcome: lookup, context };
+    const found = definition.verify.found(lookup.answer.body);
+    if (found === undefined) {
+      return { outcome: settled(200, { verified: 'nothing_to_undo' }), context };
+    }
+    const learnt = definition.learn(context, found);
+    if (!learnt) return { outcome: unusable(`${forward} lookup`), context };
+    context = learnt;
+    resource = definition.resource(context);
+    if (definition.verify.undone(found)) {
+      return { outcome: settled(200, { verified: 'already_undone', resource: found }), context };
     }
   }
-  const outcome = await client.call({
-    provider: 'payment',
-    method: 'POST',
-    path: '/refunds',
-    body: { idempotencyKey, chargeId },
-    timeoutMs: options.timeoutMs,
-  });
-  // Refunded under another key (an earlier replay, an operator): the money is back, we are done.
-  if (outcome.kind === 'rejected' && outcome.answer.status === 409) {
-    const conflict = conflictBody.safeParse(outcome.answer.body);
-    if (conflict.success && conflict.data.error.reason === 'already_refunded') {
-      return { kind: 'ok', answer: outcome.answer };
-    }
+  if (resource === undefined) return { outcome: unusable(`${forward} lookup`), context };
+  const outcome = await send(
+    undo.request(resource, idempotencyKeyFor(saga.id, step), input.cause ?? 'failure'),
+  );
+  if (undo.alreadyDone?.(outcome) && outcome.kind === 'rejected') {
+    return { outcome: settled(outcome.answer.status, outcome.answer.body), context };
   }
-  return outcome;
-}
-
-function isRefunded(body: unknown): boolean {
-  const charge = chargeBody.safeParse(body);
-  if (!charge.success) return false;
-  const { amountCents, refundedCents, amountRefundedCents, status, refunds } = charge.data;
-  const refunded = refundedCents ?? amountRefundedCents;
-  if (status === 'refunded') return true;
-  if (amountCents !== undefined && refunded !== undefined) return refunded >= amountCents;
-  return refunds !== undefined && refunds.length > 0;
+  return { outcome, context };
 }

@@ -54,6 +54,14 @@ for i = 11, #ARGV do redis.call('XADD', KEYS[5], '*', ARGV[10], ARGV[i]) end
 return 1
 `;
 
+// Fenced like SAVE: only the current holder extends its lease; the due score follows the expiry.
+const RENEW = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[2], 'XX', tonumber(ARGV[4]) + tonumber(ARGV[2]), ARGV[3])
+return 1
+`;
+
 // A cancel that arrived after the holder last looked keeps a completed saga due, so it is not
 // dropped between the holder's read and its release.
 const RELEASE = `
@@ -179,6 +187,20 @@ export class RedisSagaStore implements SagaStore {
       ...events.map((e) => JSON.stringify(e)),
     );
     if (ok !== 1) throw new LeaseLostError(saga.id);
+  }
+
+  async renewLease(lease: Lease, ttlMs: number): Promise<boolean> {
+    const ok = await this.redis.eval(
+      RENEW,
+      2,
+      this.key('lease', lease.sagaId),
+      this.key('due'),
+      this.leaseValue(lease),
+      String(ttlMs),
+      lease.sagaId,
+      String(Date.now()),
+    );
+    return ok === 1;
   }
 
   async release(lease: Lease, dueAt: number | null): Promise<void> {

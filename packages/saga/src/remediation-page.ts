@@ -30,7 +30,10 @@ function describeEvent(event: SagaEvent): string {
   }
   if ('actor' in event) parts.push(`by ${event.actor}`);
   if ('reason' in event) parts.push(event.reason);
-  if (event.type === 'retry_scheduled') parts.push(`due ${event.dueAt}`);
+  if (event.type === 'retry_scheduled' || event.type === 'call_deferred') {
+    parts.push(`due ${event.dueAt}`);
+  }
+  if (event.type === 'step_parked') parts.push(`parked until ${event.until}`);
   return parts.join(' · ');
 }
 
@@ -52,7 +55,7 @@ function sagaRows(sagas: SagaView[], kind: string): string {
     .map(
       (s) => `<tr data-saga-id="${esc(s.id)}">
   <td><code>${esc(s.id)}</code><br>order ${esc(s.orderId ?? '-')}</td>
-  <td>${esc(s.status)}</td>
+  <td>${esc(s.status)}${s.parkedUntil ? `<br><small data-parked-until>parked until ${esc(s.parkedUntil)}</small>` : ''}</td>
   <td>${esc(s.reason ?? '')}<br><small>updated ${esc(s.updatedAt)}</small></td>
   <td>${historyTable(s)}</td>
   <td class="actions">

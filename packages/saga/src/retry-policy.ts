@@ -2,8 +2,8 @@ import type { RetryPolicy } from './saga-policies';
 
 /**
  * Capped exponential backoff with full jitter: a uniform wait in [0, min(cap, base * 2^(n-1))],
- * so a crowd of sagas failing together does not retry together. A provider's Retry-After is a
- * floor: we never come back earlier than it asked.
+ * so a crowd of sagas failing together does not retry together. A provider's Retry-After
+ * replaces the backoff and keeps its own jitter (`retryAfterDelayMs`).
  */
 export function backoffDelayMs(
   policy: RetryPolicy,
@@ -11,32 +11,87 @@ export function backoffDelayMs(
   retryAfterMs: number | undefined,
   random: () => number = Math.random,
 ): number {
+  if (retryAfterMs !== undefined) return retryAfterDelayMs(policy, retryAfterMs, random);
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
-  const jittered = Math.floor(random() * ceiling);
-  return Math.max(jittered, retryAfterMs ?? 0);
+  return Math.floor(random() * ceiling);
 }
 
-/** Why a retry may not happen, or undefined when it may. */
-export function budgetExhaustion(
+/**
+ * The wait after a Retry-After (the provider's, or an open breaker's reset): never earlier than
+ * asked, spread uniformly over a window after it, so the sagas told the same instant do not all
+ * come back together. The window is the Retry-After itself, between the policy's base and cap.
+ */
+export function retryAfterDelayMs(
   policy: RetryPolicy,
-  attemptsInPhase: number,
-  phaseStartedAt: number,
-  nextDueAt: number,
-): string | undefined {
-  if (attemptsInPhase >= policy.maxAttempts) {
-    return `${attemptsInPhase} attempts used (max ${policy.maxAttempts})`;
-  }
-  if (nextDueAt - phaseStartedAt > policy.budgetMs) {
-    return `retry budget of ${policy.budgetMs} ms exhausted`;
-  }
-  return undefined;
+  retryAfterMs: number,
+  random: () => number = Math.random,
+): number {
+  const window = Math.min(policy.maxDelayMs, Math.max(policy.baseDelayMs, retryAfterMs));
+  return retryAfterMs + Math.floor(random() * window);
 }
 
-/** Retry-After as seconds or an HTTP date, in ms from now; undefined when absent or invalid. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+/** When a failed or refused step runs next, or why it does not. */
+export type RetryPlan =
+  | { kind: 'retry'; dueAt: number; delayMs: number }
+  /** Beyond the horizon because the provider (or the breaker) asked: one more attempt then. */
+  | { kind: 'park'; dueAt: number; delayMs: number }
+  | { kind: 'exhausted'; reason: string };
+
+export interface RetryInput {
+  policy: RetryPolicy;
+  /** The step's horizon (its class's, or its own override). */
+  horizonMs: number;
+  /** When the step's first attempt of this phase (or since a replay) was made. */
+  horizonStartedAt: number;
+  /** Attempts that reached the provider so far, for the backoff exponent. */
+  attemptsMade: number;
+  retryAfterMs: number | undefined;
+  /** Steps that must finish park beyond their horizon; forward steps give up and compensate. */
+  mayPark: boolean;
+  now: number;
+  random: () => number;
+}
+
+/**
+ * Plan the retry of a call that reached the provider and failed without a definite refusal.
+ * Within the horizon: backoff (or the provider's Retry-After, jittered). A backoff reaching past
+ * it is cut to one last attempt at its end; a Retry-After reaching past it parks the step (or,
+ * for a forward step, ends it). Once a call fails at or after the end, the horizon is over.
+ */
+export function planRetry(input: RetryInput): RetryPlan {
+  const { policy, now } = input;
+  const horizonEnd = input.horizonStartedAt + input.horizonMs;
+  if (now >= horizonEnd) return { kind: 'exhausted', reason: horizonEnded(input.horizonMs) };
+  const delayMs = backoffDelayMs(policy, input.attemptsMade, input.retryAfterMs, input.random);
+  const dueAt = now + delayMs;
+  if (dueAt <= horizonEnd) return { kind: 'retry', dueAt, delayMs };
+  if (input.retryAfterMs === undefined) {
+    return { kind: 'retry', dueAt: horizonEnd, delayMs: horizonEnd - now };
+  }
+  if (input.mayPark) return { kind: 'park', dueAt, delayMs };
+  return {
+    kind: 'exhausted',
+    reason: `Retry-After of ${input.retryAfterMs} ms is beyond the horizon of ${input.horizonMs} ms`,
+  };
+}
+
+/**
+ * Plan the next try of a call refused locally (open breaker, pacing). It is not an attempt and
+ * never ends a horizon of a step that must finish; a forward step gives up once the wait reaches
+ * past its horizon, since a customer is waiting.
+ */
+export function planDeferral(
+  input: Omit<RetryInput, 'attemptsMade'> & { retryAfterMs: number },
+): RetryPlan {
+  const delayMs = retryAfterDelayMs(input.policy, input.retryAfterMs, input.random);
+  const dueAt = input.now + delayMs;
+  const horizonEnd = input.horizonStartedAt + input.horizonMs;
+  if (dueAt > horizonEnd && !input.mayPark) {
+    return { kind: 'exhausted', reason: horizonEnded(input.horizonMs) };
+  }
+  return { kind: 'retry', dueAt, delayMs };
+}
+
+function horizonEnded(horizonMs: number): string {
+  return `retry horizon of ${horizonMs} ms ended`;
 }

@@ -1,6 +1,6 @@
-import { COMPENSATION_OF } from './order-saga';
+import { COMPENSATION_OF, mustFinish } from './order-saga';
 import type { CallOutcome } from './provider-client';
-import { backoffDelayMs, budgetExhaustion } from './retry-policy';
+import { planDeferral, planRetry, type RetryPlan } from './retry-policy';
 import {
   assertNever,
   type CancelRequest,
@@ -9,31 +9,45 @@ import {
   FORWARD_STEPS,
   type ForwardStep,
   idempotencyKeyFor,
-  type ProviderAnswer,
+  isForwardStep,
   type Saga,
   type SagaContext,
   type SagaEvent,
+  type SagaPhase,
   type SagaState,
+  type StepName,
 } from './saga';
 import type { RetryPolicy, SagaPolicies } from './saga-policies';
 
+/** One run of one step, as the engine executes it. */
+export interface StepRun {
+  step: StepName;
+  attempt: number;
+  /** Set while compensating: why the saga is being undone. */
+  cause: CompensationCause | null;
+  /** Verify the forward effect by key before undoing (first attempt after a replay). */
+  verifyFirst: boolean;
+}
+
+/** The event that opens a run: a crash after it re-runs the step under the same key. */
+export function startEvent(sagaId: string, run: StepRun, at: string): SagaEvent {
+  const { step, attempt } = run;
+  const idempotencyKey = idempotencyKeyFor(sagaId, step);
+  return isForwardStep(step)
+    ? { type: 'step_started', step, attempt, idempotencyKey, at }
+    : { type: 'compensation_started', step, attempt, idempotencyKey, at };
+}
+
 /** What the engine must do next with a saga; computed from the record alone. */
 export type Decision =
-  | { kind: 'forward'; step: ForwardStep; attempt: number }
-  | {
-      kind: 'compensate';
-      step: CompensationStep;
-      attempt: number;
-      cause: CompensationCause;
-      checkLedger: boolean;
-    }
+  | { kind: 'run'; run: StepRun }
   | { kind: 'transition'; state: SagaState; events: SagaEvent[] }
   | { kind: 'wait'; dueAt: number }
   | { kind: 'idle' };
 
-type StepEvent = Extract<SagaEvent, { step: ForwardStep | CompensationStep }>;
+type StepEvent = Extract<SagaEvent, { step: StepName }>;
 
-function lastEventOf(history: SagaEvent[], step: ForwardStep | CompensationStep) {
+function lastEventOf(history: SagaEvent[], step: StepName): StepEvent | undefined {
   for (let i = history.length - 1; i >= 0; i--) {
     const event = history[i];
     if (event && 'step' in event && event.step === step) return event as StepEvent;
@@ -55,31 +69,36 @@ const COMPENSATION_PHASE_START: ReadonlySet<SagaEvent['type']> = new Set([
   'replayed',
 ]);
 
-function phaseStart(saga: Saga, compensating: boolean): { index: number; at: number } {
-  const index = lastIndexOf(
+function phaseStartIndex(saga: Saga, step: StepName): number {
+  return lastIndexOf(
     saga.history,
-    compensating ? COMPENSATION_PHASE_START : FORWARD_PHASE_START,
+    isForwardStep(step) ? FORWARD_PHASE_START : COMPENSATION_PHASE_START,
   );
-  const event = saga.history[index];
-  return { index, at: event ? Date.parse(event.at) : Date.parse(saga.createdAt) };
 }
 
-function attemptsSince(saga: Saga, step: ForwardStep | CompensationStep, index: number): number {
-  let count = 0;
-  for (let i = index; i < saga.history.length; i++) {
+function isStart(event: SagaEvent): boolean {
+  return event.type === 'step_started' || event.type === 'compensation_started';
+}
+
+/** A step's record in the current phase: calls that reached the provider, and its first start. */
+function stepRecord(saga: Saga, step: StepName): { attemptsMade: number; firstStartAt?: number } {
+  let attemptsMade = 0;
+  let firstStartAt: number | undefined;
+  const from = phaseStartIndex(saga, step);
+  for (let i = from; i < saga.history.length; i++) {
     const event = saga.history[i];
-    if (
-      event &&
-      (event.type === 'step_started' || event.type === 'compensation_started') &&
-      event.step === step
-    ) {
-      count++;
+    if (!event || !('step' in event) || event.step !== step) continue;
+    if (isStart(event)) {
+      attemptsMade++;
+      firstStartAt ??= Date.parse(event.at);
     }
+    // A deferred call never left this process: not an attempt.
+    if (event.type === 'call_deferred') attemptsMade--;
   }
-  return count;
+  return firstStartAt === undefined ? { attemptsMade } : { attemptsMade, firstStartAt };
 }
 
-/** Next attempt number and whether that step is waiting for a retry. */
+/** Next attempt number, or when the step is due, or that it is done. */
 function nextCall(
   last: StepEvent | undefined,
   now: number,
@@ -89,9 +108,15 @@ function nextCall(
     case 'step_succeeded':
     case 'compensation_succeeded':
       return 'done';
-    case 'retry_scheduled': {
-      const dueAt = Date.parse(last.dueAt);
+    case 'retry_scheduled':
+    case 'step_parked': {
+      const dueAt = Date.parse(last.type === 'step_parked' ? last.until : last.dueAt);
       return dueAt <= now ? { attempt: last.attempt + 1 } : { dueAt };
+    }
+    // Nothing was sent, so the same attempt is made again once due.
+    case 'call_deferred': {
+      const dueAt = Date.parse(last.dueAt);
+      return dueAt <= now ? { attempt: last.attempt } : { dueAt };
     }
     // A start without an outcome is a call whose result we never learnt (crash): re-send with
     // the same key. A failure is followed by a retry or a phase change in the same write, so
@@ -113,7 +138,7 @@ export function compensationsOwed(saga: Saga): CompensationStep[] {
     const compensation = COMPENSATION_OF[step];
     if (!compensation) continue;
     const last = lastForwardOutcome(saga.history, step);
-    // Never started, or definitely refused: the provider holds nothing to undo.
+    // Never sent, or definitely refused: the provider holds nothing to undo.
     if (last === 'none' || last === 'rejected') continue;
     owed.push(compensation);
   }
@@ -131,13 +156,15 @@ function lastForwardOutcome(
     if (!('step' in event) || event.step !== step) continue;
     if (event.type === 'step_succeeded') return 'succeeded';
     if (event.type === 'step_started') unanswered = true;
+    if (event.type === 'call_deferred') unanswered = false;
     if (event.type === 'step_failed') {
       if (event.maybeApplied) maybe = true;
       if (!event.retryable) rejected = true;
       unanswered = false;
     }
   }
-  // A start with no outcome on record is a call whose effect we never learnt (crash).
+  // A start with no outcome on record is a call whose effect we never learnt (crash): the
+  // compensation verifies it by key before undoing anything.
   if (maybe || unanswered) return 'maybe';
   return rejected ? 'rejected' : 'none';
 }
@@ -179,7 +206,10 @@ export function decide(saga: Saga, cancel: CancelRequest | undefined, now: numbe
         const next = nextCall(lastEventOf(saga.history, step), now);
         if (next === 'done') continue;
         if ('dueAt' in next) return { kind: 'wait', dueAt: next.dueAt };
-        return { kind: 'forward', step, attempt: next.attempt };
+        return {
+          kind: 'run',
+          run: { step, attempt: next.attempt, cause: null, verifyFirst: false },
+        };
       }
       return {
         kind: 'transition',
@@ -188,18 +218,22 @@ export function decide(saga: Saga, cancel: CancelRequest | undefined, now: numbe
       };
     }
     case 'compensating': {
-      const start = phaseStart(saga, true);
-      const replayed = saga.history[start.index]?.type === 'replayed';
+      const startIndex = lastIndexOf(saga.history, COMPENSATION_PHASE_START);
+      const replayed = saga.history[startIndex]?.type === 'replayed';
       for (const step of compensationsOwed(saga)) {
         const next = nextCall(lastEventOf(saga.history, step), now);
         if (next === 'done') continue;
         if ('dueAt' in next) return { kind: 'wait', dueAt: next.dueAt };
         return {
-          kind: 'compensate',
-          step,
-          attempt: next.attempt,
-          cause: state.cause,
-          checkLedger: replayed && attemptsSince(saga, step, start.index) === 0,
+          kind: 'run',
+          run: {
+            step,
+            attempt: next.attempt,
+            cause: state.cause,
+            // Providers forget idempotency keys after about a day: after a replay, ask the
+            // provider what happened before undoing again.
+            verifyFirst: replayed && stepRecord(saga, step).attemptsMade === 0,
+          },
         };
       }
       return {
@@ -225,8 +259,13 @@ export function decide(saga: Saga, cancel: CancelRequest | undefined, now: numbe
   }
 }
 
-function answerOf(outcome: CallOutcome): ProviderAnswer {
-  return outcome.answer;
+/** The retry policy and horizon a step runs under. */
+export function policyOf(
+  policies: SagaPolicies,
+  step: StepName,
+): { policy: RetryPolicy; horizonMs: number } {
+  const policy = mustFinish(step) ? policies.compensation : policies.forward;
+  return { policy, horizonMs: policies.stepHorizonMs[step] ?? policy.horizonMs };
 }
 
 export interface OutcomeResult {
@@ -237,172 +276,163 @@ export interface OutcomeResult {
   retryAt?: number;
 }
 
-interface OutcomeInput {
+export interface OutcomeInput {
+  /** The saga as persisted with the step's start event. */
   saga: Saga;
-  attempt: number;
+  run: StepRun;
   outcome: CallOutcome;
+  /** Context after the run (what a success or a verification taught). */
+  context: SagaContext;
   now: number;
   policies: SagaPolicies;
   random: () => number;
 }
 
-/** Record a forward call's outcome: advance, schedule a retry, compensate or dead-letter. */
-export function onForwardOutcome(
-  input: OutcomeInput & { step: ForwardStep; context: SagaContext | undefined },
-): OutcomeResult {
-  const { saga, step, attempt, outcome, now } = input;
+/**
+ * Record one run's outcome, for any step: advance, defer (not an attempt), retry, park,
+ * compensate, or dead-letter. Forward steps before the pivot compensate when they give up;
+ * compensations and steps after the pivot dead-letter, but only on a definite refusal or at the
+ * end of their horizon.
+ */
+export function onStepOutcome(input: OutcomeInput): OutcomeResult {
+  const { saga, run, outcome, now } = input;
+  const { step, attempt } = run;
   const at = new Date(now).toISOString();
-  const base = { step, attempt, idempotencyKey: idempotencyKeyFor(saga.id, step), at };
-  if (outcome.kind === 'ok' && input.context) {
-    return {
-      state: { status: 'running' },
-      context: input.context,
-      events: [{ type: 'step_succeeded', ...base, answer: outcome.answer }],
-    };
-  }
-  const retryable = outcome.kind !== 'rejected';
-  const failed: SagaEvent = {
-    type: 'step_failed',
-    ...base,
-    answer: answerOf(outcome),
-    retryable,
-    maybeApplied: outcome.kind === 'retryable' ? outcome.maybeApplied : outcome.kind === 'ok',
-  };
-  // confirm_order comes after the pivot: everything is paid and shipped, so it is finished like a
-  // compensation (retried under the long budget, then the DLQ) rather than undone.
-  const mustFinish = COMPENSATION_OF[step] === null;
-  const policy = mustFinish ? input.policies.compensation : input.policies.forward;
-  if (retryable) {
-    const retry = scheduleRetry(saga, step, attempt, outcome, now, policy, input.random, false);
-    if (retry.kind === 'retry') {
-      return {
-        state: { status: 'running' },
-        context: saga.context,
-        events: [failed, retry.event],
-        retryAt: retry.dueAt,
-      };
-    }
-    if (mustFinish)
-      return deadLetter(saga, 'forward', null, `${step}: ${retry.reason}`, at, [failed]);
-    return {
-      ...startCompensating('failure', `${step} failed: ${retry.reason}`, at, [failed]),
-      context: saga.context,
-    };
-  }
-  const status = 'status' in outcome.answer ? outcome.answer.status : 0;
-  if (mustFinish) {
-    return deadLetter(saga, 'forward', null, `${step} rejected with ${status}`, at, [failed]);
-  }
-  return {
-    ...startCompensating('failure', `${step} rejected with ${status}`, at, [failed]),
-    context: saga.context,
-  };
-}
+  const forward = isForwardStep(step);
+  const finish = mustFinish(step);
+  const phase: SagaPhase = forward ? 'forward' : 'compensating';
+  const stay: SagaState = forward ? { status: 'running' } : saga.state;
+  const key = idempotencyKeyFor(saga.id, step);
+  const giveUp = (reason: string, events: SagaEvent[]): OutcomeResult =>
+    finish
+      ? deadLetter(saga.state, phase, `${step}: ${reason}`, at, events, input.context)
+      : {
+          ...startCompensating('failure', `${step} failed: ${reason}`, at, events),
+          context: input.context,
+        };
 
-/** Record a compensation's outcome: move on, schedule a retry, or dead-letter. */
-export function onCompensationOutcome(
-  input: OutcomeInput & { step: CompensationStep; context: SagaContext; cause: CompensationCause },
-): OutcomeResult {
-  const { saga, step, attempt, outcome, now, cause } = input;
-  const at = new Date(now).toISOString();
-  const base = { step, attempt, idempotencyKey: idempotencyKeyFor(saga.id, step), at };
-  const current = saga.state;
-  const reason = current.status === 'compensating' ? current.reason : 'compensating';
   if (outcome.kind === 'ok') {
-    return {
-      state: { status: 'compensating', cause, reason },
-      context: input.context,
-      events: [{ type: 'compensation_succeeded', ...base, answer: outcome.answer }],
-    };
+    const done: SagaEvent = forward
+      ? { type: 'step_succeeded', step, attempt, idempotencyKey: key, at, answer: outcome.answer }
+      : {
+          type: 'compensation_succeeded',
+          step,
+          attempt,
+          idempotencyKey: key,
+          at,
+          answer: outcome.answer,
+        };
+    return { state: stay, context: input.context, events: [done] };
   }
-  const retryable = outcome.kind === 'retryable';
-  const failed: SagaEvent = {
-    type: 'compensation_failed',
-    ...base,
-    answer: answerOf(outcome),
-    retryable,
-  };
-  if (!retryable) {
-    const status = 'status' in outcome.answer ? outcome.answer.status : 0;
-    return deadLetter(
-      saga,
-      'compensating',
-      cause,
-      `${step} rejected with ${status}`,
-      at,
-      [failed],
-      input.context,
-    );
-  }
-  const retry = scheduleRetry(
-    saga,
-    step,
-    attempt,
-    outcome,
-    now,
-    input.policies.compensation,
-    input.random,
-    true,
-  );
-  if (retry.kind === 'retry') {
-    return {
-      state: { status: 'compensating', cause, reason },
-      context: input.context,
-      events: [failed, retry.event],
-      retryAt: retry.dueAt,
-    };
-  }
-  return deadLetter(
-    saga,
-    'compensating',
-    cause,
-    `${step}: ${retry.reason}`,
-    at,
-    [failed],
-    input.context,
-  );
-}
 
-function scheduleRetry(
-  saga: Saga,
-  step: ForwardStep | CompensationStep,
-  attempt: number,
-  outcome: CallOutcome,
-  now: number,
-  policy: RetryPolicy,
-  random: () => number,
-  compensating: boolean,
-): { kind: 'retry'; event: SagaEvent; dueAt: number } | { kind: 'exhausted'; reason: string } {
-  const start = phaseStart(saga, compensating);
-  const used = attemptsSince(saga, step, start.index);
-  const retryAfterMs = outcome.kind === 'retryable' ? outcome.retryAfterMs : undefined;
-  const delayMs = backoffDelayMs(policy, used, retryAfterMs, random);
-  const dueAt = now + delayMs;
-  const exhausted = budgetExhaustion(policy, used, start.at, dueAt);
-  if (exhausted) return { kind: 'exhausted', reason: exhausted };
-  return {
-    kind: 'retry',
-    dueAt,
-    event: {
-      type: 'retry_scheduled',
+  const { policy, horizonMs } = policyOf(input.policies, step);
+  const record = stepRecord(saga, step);
+  const horizon = {
+    policy,
+    horizonMs,
+    horizonStartedAt: record.firstStartAt ?? now,
+    mayPark: finish,
+    now,
+    random: input.random,
+  };
+
+  if (outcome.kind === 'not_sent') {
+    const plan = planDeferral({ ...horizon, retryAfterMs: outcome.retryAfterMs });
+    const deferred: SagaEvent = {
+      type: 'call_deferred',
       step,
       attempt,
-      delayMs,
-      dueAt: new Date(dueAt).toISOString(),
-      at: new Date(now).toISOString(),
-    },
-  };
+      reason: outcome.reason,
+      delayMs: plan.kind === 'exhausted' ? 0 : plan.delayMs,
+      dueAt: new Date(plan.kind === 'exhausted' ? now : plan.dueAt).toISOString(),
+      at,
+    };
+    if (plan.kind === 'exhausted') {
+      return giveUp(`${outcome.reason.replace('_', ' ')}: ${plan.reason}`, [deferred]);
+    }
+    return { state: stay, context: input.context, events: [deferred], retryAt: plan.dueAt };
+  }
+
+  const retryable = outcome.kind === 'retryable';
+  const failed: SagaEvent = forward
+    ? {
+        type: 'step_failed',
+        step,
+        attempt,
+        idempotencyKey: key,
+        at,
+        answer: outcome.answer,
+        retryable,
+        maybeApplied: outcome.kind === 'retryable' && outcome.maybeApplied,
+      }
+    : {
+        type: 'compensation_failed',
+        step,
+        attempt,
+        idempotencyKey: key,
+        at,
+        answer: outcome.answer,
+        retryable,
+      };
+  if (outcome.kind === 'rejected') {
+    return giveUp(`rejected with ${outcome.answer.status}`, [failed]);
+  }
+  const plan: RetryPlan = planRetry({
+    ...horizon,
+    attemptsMade: record.attemptsMade,
+    retryAfterMs: outcome.retryAfterMs,
+  });
+  switch (plan.kind) {
+    case 'exhausted':
+      return giveUp(plan.reason, [failed]);
+    case 'retry':
+      return {
+        state: stay,
+        context: input.context,
+        events: [
+          failed,
+          {
+            type: 'retry_scheduled',
+            step,
+            attempt,
+            delayMs: plan.delayMs,
+            dueAt: new Date(plan.dueAt).toISOString(),
+            at,
+          },
+        ],
+        retryAt: plan.dueAt,
+      };
+    case 'park':
+      return {
+        state: stay,
+        context: input.context,
+        events: [
+          failed,
+          {
+            type: 'step_parked',
+            step,
+            attempt,
+            until: new Date(plan.dueAt).toISOString(),
+            reason: `Retry-After of ${outcome.retryAfterMs} ms is beyond the horizon of ${horizonMs} ms`,
+            at,
+          },
+        ],
+        retryAt: plan.dueAt,
+      };
+    default:
+      return assertNever(plan);
+  }
 }
 
 function deadLetter(
-  saga: Saga,
-  phase: 'forward' | 'compensating',
-  cause: CompensationCause | null,
+  current: SagaState,
+  phase: SagaPhase,
   reason: string,
   at: string,
   events: SagaEvent[],
-  context: SagaContext = saga.context,
+  context: SagaContext,
 ): OutcomeResult {
+  const cause = current.status === 'compensating' ? current.cause : null;
   return {
     state: { status: 'dead_lettered', phase, cause, reason, at },
     context,

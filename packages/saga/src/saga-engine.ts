@@ -1,26 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@edge/common';
 import { orderEventsOf } from './order-event-mapping';
-import { applyForward, forwardRequest, runCompensation } from './order-saga';
+import { runStep } from './order-saga';
 import type { ProviderClient } from './provider-client';
 import {
   assertNever,
   type CancelRequest,
-  idempotencyKeyFor,
+  isForwardStep,
   isTerminal,
   type PlaceOrderInput,
   type Saga,
   type SagaEvent,
   type SagaState,
 } from './saga';
-import {
-  decide,
-  type OutcomeResult,
-  onCompensationOutcome,
-  onForwardOutcome,
-} from './saga-decision';
+import { decide, onStepOutcome, policyOf, type StepRun, startEvent } from './saga-decision';
 import type { SagaPolicies } from './saga-policies';
-import type { Lease, SagaStore } from './saga-store';
+import { type Lease, LeaseLostError, type SagaStore } from './saga-store';
 import { traceStep } from './step-span';
 
 export interface SagaEngineOptions {
@@ -136,83 +131,85 @@ export class SagaEngine {
         case 'transition':
           await this.persist(saga, lease, decision.state, saga.context, decision.events, null);
           continue;
-        case 'forward': {
-          const { step, attempt } = decision;
-          const started = await this.persist(saga, lease, { status: 'running' }, saga.context, [
-            {
-              type: 'step_started',
-              step,
-              attempt,
-              idempotencyKey: idempotencyKeyFor(saga.id, step),
-              at: new Date(now).toISOString(),
-            },
-          ]);
-          const outcome = await traceStep(
-            started,
-            { phase: 'forward', name: step, attempt, worker: this.owner },
-            () =>
-              this.providers.call(forwardRequest(step, started, this.policies.forward.timeoutMs)),
-          );
-          const context =
-            outcome.kind === 'ok'
-              ? applyForward(step, started.context, outcome.answer.body)
-              : undefined;
-          const result = onForwardOutcome({
-            saga: started,
-            step,
-            attempt,
-            outcome,
-            context,
-            now: this.now(),
-            policies: this.policies,
-            random: this.random,
-          });
-          await this.persistOutcome(started, lease, result);
+        case 'run':
+          await this.runStep(saga, lease, decision.run, now);
           continue;
-        }
-        case 'compensate': {
-          const { step, attempt, cause } = decision;
-          const started = await this.persist(saga, lease, saga.state, saga.context, [
-            {
-              type: 'compensation_started',
-              step,
-              attempt,
-              idempotencyKey: idempotencyKeyFor(saga.id, step),
-              at: new Date(now).toISOString(),
-            },
-          ]);
-          const { outcome, context } = await traceStep(
-            started,
-            { phase: 'compensation', name: step, attempt, worker: this.owner },
-            () =>
-              runCompensation(step, started, this.providers, {
-                cause,
-                timeoutMs: this.policies.compensation.timeoutMs,
-                checkLedger: decision.checkLedger,
-              }),
-          );
-          const result = onCompensationOutcome({
-            saga: started,
-            step,
-            attempt,
-            outcome,
-            context,
-            cause,
-            now: this.now(),
-            policies: this.policies,
-            random: this.random,
-          });
-          await this.persistOutcome(started, lease, result);
-          continue;
-        }
         default:
           return assertNever(decision);
       }
     }
   }
 
-  private async persistOutcome(saga: Saga, lease: Lease, result: OutcomeResult): Promise<void> {
-    await this.persist(saga, lease, result.state, result.context, result.events, result.retryAt);
+  /**
+   * The one path every step takes: persist the start (a crash from here on re-runs the step
+   * under the same keys), run it holding the lease, persist what came of it.
+   */
+  private async runStep(saga: Saga, lease: Lease, run: StepRun, now: number): Promise<void> {
+    const { step, attempt } = run;
+    const forward = isForwardStep(step);
+    const started = await this.persist(
+      saga,
+      lease,
+      forward ? { status: 'running' } : saga.state,
+      saga.context,
+      [startEvent(saga.id, run, new Date(now).toISOString())],
+    );
+    const { policy } = policyOf(this.policies, step);
+    const { outcome, context } = await this.holdingLease(lease, (signal) =>
+      traceStep(
+        started,
+        { phase: forward ? 'forward' : 'compensation', name: step, attempt, worker: this.owner },
+        () =>
+          runStep({
+            saga: started,
+            step,
+            cause: run.cause,
+            verifyFirst: run.verifyFirst,
+            client: this.providers,
+            timeoutMs: policy.timeoutMs,
+            signal,
+          }),
+      ),
+    );
+    const result = onStepOutcome({
+      saga: started,
+      run,
+      outcome,
+      context,
+      now: this.now(),
+      policies: this.policies,
+      random: this.random,
+    });
+    await this.persist(started, lease, result.state, result.context, result.events, result.retryAt);
+  }
+
+  /**
+   * Run a provider call while renewing the lease, so a slow chain never lets another worker in.
+   * If a renewal finds the lease gone, the call is aborted and the run ends without a write:
+   * the new holder re-runs the step under the same keys, never alongside this one.
+   */
+  private async holdingLease<T>(
+    lease: Lease,
+    call: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const controller = new AbortController();
+    const ttlMs = this.policies.leaseTtlMs;
+    const renew = async () => {
+      try {
+        if (!(await this.store.renewLease(lease, ttlMs))) controller.abort();
+      } catch (err) {
+        // The lease still holds until its expiry; the next renewal or write will tell.
+        this.log.warn({ err, sagaId: lease.sagaId }, 'lease renewal failed');
+      }
+    };
+    const timer = setInterval(() => void renew(), Math.max(1, Math.floor(ttlMs / 3)));
+    try {
+      const result = await call(controller.signal);
+      if (controller.signal.aborted) throw new LeaseLostError(lease.sagaId);
+      return result;
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   /**
@@ -242,7 +239,7 @@ export class SagaEngine {
     return next;
   }
 
-  /** Give a dead-lettered or stuck saga a fresh budget and schedule it now. */
+  /** Give a dead-lettered or stuck saga a fresh horizon and schedule it now. */
   async replay(sagaId: string, actor: string, reason: string): Promise<Saga> {
     return this.operate(sagaId, (saga, at) => {
       const { state } = saga;

@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Registry } from '@edge/common';
+import { BREAKER_STATE_VALUE, type BreakerState } from '@edge/upstream';
 import type { ProviderName } from './provider-client';
 
 export interface SagaMetrics {
@@ -7,10 +8,8 @@ export interface SagaMetrics {
   events: Counter<'type'>;
   alerts: Counter<'state'>;
   breakerState: Gauge<'provider'>;
-  setBreakerState(provider: ProviderName, state: 'open' | 'half_open' | 'closed'): void;
+  setBreakerState(provider: ProviderName, state: BreakerState): void;
 }
-
-const BREAKER_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 
 /** The orchestrator's own series (consumer lag is the consumers' own: `events_consumer_lag`). */
 export function createSagaMetrics(registry: Registry): SagaMetrics {
@@ -45,7 +44,7 @@ export function createSagaMetrics(registry: Registry): SagaMetrics {
     }),
     breakerState,
     setBreakerState(provider, state) {
-      breakerState.set({ provider }, BREAKER_VALUE[state]);
+      breakerState.set({ provider }, BREAKER_STATE_VALUE[state]);
     },
   };
 }

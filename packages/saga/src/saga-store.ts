@@ -42,6 +42,11 @@ export interface SagaStore {
    * event exists exactly when the transition that caused it does (transactional outbox).
    */
   save(saga: Saga, lease: Lease, ttlMs: number, events?: readonly OrderEvent[]): Promise<void>;
+  /**
+   * Extend a held lease (and the saga's due time with it) while a call is in flight; false when
+   * the lease is no longer this holder's, so the caller must abort.
+   */
+  renewLease(lease: Lease, ttlMs: number): Promise<boolean>;
   /** Give the saga up; `dueAt` is when anyone should look at it next (null: never by itself). */
   release(lease: Lease, dueAt: number | null): Promise<void>;
   /** Ids whose due time has come, oldest first. */

@@ -7,7 +7,13 @@ export interface SagaView {
   status: SagaStatus;
   orderId: string | null;
   clientKey: string;
+  /** Who the order is for; with `partnerId`, whom a status read compares exactly. */
+  userId: string;
+  /** The partner that placed it, null for a user's own order. */
+  partnerId: string | null;
   reason?: string;
+  /** Set while a step waits past its horizon because the provider asked (Retry-After). */
+  parkedUntil?: string;
   createdAt: string;
   updatedAt: string;
   history: SagaEvent[];
@@ -20,15 +26,32 @@ export interface SagaRef {
   orderId: string | null;
 }
 
+/** The park a saga is waiting out: its latest scheduling event is a `step_parked`. */
+function parkedUntil(saga: Saga): string | undefined {
+  if (saga.dueAt === null) return undefined;
+  for (let i = saga.history.length - 1; i >= 0; i--) {
+    const event = saga.history[i];
+    if (!event) continue;
+    if (event.type === 'step_parked') return event.until;
+    if (event.type === 'retry_scheduled' || event.type === 'call_deferred') return undefined;
+    if (event.type === 'step_started' || event.type === 'compensation_started') return undefined;
+  }
+  return undefined;
+}
+
 export function toSagaView(saga: Saga): SagaView {
   const reason = reasonOf(saga.state);
+  const parked = parkedUntil(saga);
   return {
     id: saga.id,
     type: saga.type,
     status: saga.state.status,
     orderId: saga.context.orderId ?? null,
     clientKey: saga.clientKey,
+    userId: saga.input.userId,
+    partnerId: saga.input.partnerId,
     ...(reason === undefined ? {} : { reason }),
+    ...(parked === undefined ? {} : { parkedUntil: parked }),
     createdAt: saga.createdAt,
     updatedAt: saga.updatedAt,
     history: saga.history,

@@ -26,11 +26,22 @@ export const FORWARD_STEPS = [
 ] as const;
 export type ForwardStep = (typeof FORWARD_STEPS)[number];
 
-export type CompensationStep =
-  | 'cancel_shipment'
-  | 'refund_payment'
-  | 'release_inventory'
-  | 'close_order';
+export type CompensationStep = (typeof COMPENSATION_STEPS)[number];
+
+export const COMPENSATION_STEPS = [
+  'cancel_shipment',
+  'refund_payment',
+  'release_inventory',
+  'close_order',
+] as const;
+
+/** Any step the engine runs: a forward step or a compensation. */
+export type StepName = ForwardStep | CompensationStep;
+export const STEP_NAMES: readonly StepName[] = [...FORWARD_STEPS, ...COMPENSATION_STEPS];
+
+export function isForwardStep(step: StepName): step is ForwardStep {
+  return (FORWARD_STEPS as readonly string[]).includes(step);
+}
 
 /** Why a saga compensates: a forward step failed, or someone cancelled the order. */
 export type CompensationCause = 'failure' | 'cancel';
@@ -101,6 +112,26 @@ export type SagaEvent =
       type: 'retry_scheduled';
       step: ForwardStep | CompensationStep;
       attempt: number;
+      delayMs: number;
+      dueAt: string;
+    } & Timed)
+  | ({
+      /**
+       * The provider asked us (Retry-After) to come back after the step's horizon: the step
+       * waits until then and makes one more attempt instead of being dead-lettered.
+       */
+      type: 'step_parked';
+      step: ForwardStep | CompensationStep;
+      attempt: number;
+      until: string;
+      reason: string;
+    } & Timed)
+  | ({
+      /** The call never left this process (open breaker, pacing): not an attempt. */
+      type: 'call_deferred';
+      step: ForwardStep | CompensationStep;
+      attempt: number;
+      reason: 'breaker_open' | 'paced';
       delayMs: number;
       dueAt: string;
     } & Timed)

@@ -1,4 +1,4 @@
-import type { ProductChangeType } from '@edge/projection';
+import type { ProductChangeType } from '@edge/catalog-events';
 import { type AuditEntry, ProductAudit } from './product-audit';
 import { NO_PRODUCT_EVENTS, type ProductEventSink } from './product-event-publisher';
 import { generateSeed, type SeedData } from './seed';

@@ -1,4 +1,9 @@
 import {
+  DEFAULT_LAG_MONITOR_OPTIONS,
+  DEFAULT_PRODUCT_EVENTS_STREAM,
+  DEFAULT_READ_MODEL_PREFIX,
+} from '@edge/catalog-events';
+import {
   DEFAULT_REDIS_URL,
   env,
   loadConfig,
@@ -7,11 +12,6 @@ import {
   type StoreMode,
   z,
 } from '@edge/common';
-import {
-  DEFAULT_LAG_MONITOR_OPTIONS,
-  DEFAULT_PRODUCT_EVENTS_STREAM,
-  DEFAULT_READ_MODEL_PREFIX,
-} from '@edge/projection';
 import { DEFAULT_HEARTBEAT_MS } from './product-event-publisher';
 import type { MockServiceName } from './types';
 

@@ -2,12 +2,14 @@ import type { ServerResponse } from 'node:http';
 import { AppError, ErrorCode, type Route, sendJson, z } from '@edge/common';
 import type { CallCounter } from './call-counter';
 import type { FaultRegistry } from './faults';
+import type { InFlightKeys } from './in-flight-keys';
 import { FAULT_MODES } from './types';
 import { readBody } from './validation';
 
 export interface ControlApiOptions {
   counter: CallCounter;
   faults: FaultRegistry;
+  inFlight: InFlightKeys;
   /** Route keys of this port's service routes; a fault naming another route is refused. */
   routeKeys: readonly string[];
   /** Back to the seed: every port's faults and counters, and all mutable state. */
@@ -32,7 +34,7 @@ function noContent(res: ServerResponse): void {
 
 /** The test-and-demo API every port serves; none of it is counted or faulted. */
 export function createControlRoutes(options: ControlApiOptions): Route[] {
-  const { counter, faults, routeKeys, resetAll } = options;
+  const { counter, faults, inFlight, routeKeys, resetAll } = options;
   return [
     {
       method: 'GET',
@@ -44,8 +46,14 @@ export function createControlRoutes(options: ControlApiOptions): Route[] {
       path: '/__calls/reset',
       handler: (ctx) => {
         counter.reset();
+        inFlight.reset();
         noContent(ctx.res);
       },
+    },
+    {
+      method: 'GET',
+      path: '/__inflight',
+      handler: (ctx) => sendJson(ctx.res, 200, inFlight.snapshot()),
     },
     {
       method: 'POST',

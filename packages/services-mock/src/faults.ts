@@ -10,7 +10,9 @@ export type AppliedFault =
   | { id: string; mode: 'latency'; latencyMs: number }
   | { id: string; mode: 'error'; status: number }
   | { id: string; mode: '429'; retryAfterS: number }
-  | { id: string; mode: 'down' };
+  | { id: string; mode: 'down' }
+  | { id: string; mode: 'in_progress' }
+  | { id: string; mode: 'applied_late'; latencyMs: number };
 
 interface FaultRule {
   id: string;
@@ -32,7 +34,10 @@ function resolve(id: string, spec: FaultSpec): AppliedFault {
     case '429':
       return { id, mode, retryAfterS: spec.retryAfterS ?? DEFAULT_FAULT_RETRY_AFTER_S };
     case 'down':
+    case 'in_progress':
       return { id, mode };
+    case 'applied_late':
+      return { id, mode, latencyMs: spec.latencyMs ?? DEFAULT_FAULT_LATENCY_MS };
     default: {
       const unknown: never = mode;
       throw new Error(`Unknown fault mode ${String(unknown)}`);

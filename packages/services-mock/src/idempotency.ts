@@ -69,6 +69,21 @@ export class IdempotencyStore {
     return { ...outcome, replayed: false };
   }
 
+  /** The first answer given under this key, if any: what a lookup by key reports. */
+  lookup(scope: string, key: string): { status: number; body: unknown } | undefined {
+    const seen = this.entries.get(`${scope}\n${key}`);
+    return seen ? { status: seen.status, body: seen.body } : undefined;
+  }
+
+  /** Id of the resource a 2xx answer under this key created; undefined when none was. */
+  createdId(scope: string, key: string): string | undefined {
+    const seen = this.lookup(scope, key);
+    if (!seen || seen.status < 200 || seen.status >= 300) return undefined;
+    const { body } = seen;
+    if (typeof body !== 'object' || body === null || !('id' in body)) return undefined;
+    return typeof body.id === 'string' ? body.id : undefined;
+  }
+
   reset(): void {
     this.entries.clear();
   }

@@ -1,4 +1,4 @@
-import type { ProductChangeType } from '@edge/projection';
+import type { ProductChangeType } from '@edge/catalog-events';
 
 /** One change of one product: who, why, and what moved. */
 export interface AuditEntry {

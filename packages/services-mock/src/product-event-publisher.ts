@@ -1,4 +1,3 @@
-import type { Logger, RedisClient } from '@edge/common';
 import {
   encodeProductEvent,
   legacyProductStreamEpochKey,
@@ -6,7 +5,8 @@ import {
   type ProductEvent,
   type ProductState,
   productStreamEpochKey,
-} from '@edge/projection';
+} from '@edge/catalog-events';
+import type { Logger, RedisClient } from '@edge/common';
 
 /** Where product changes go; the in-memory mock has none (`NO_PRODUCT_EVENTS`). */
 export interface ProductEventSink {

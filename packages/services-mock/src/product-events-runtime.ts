@@ -1,3 +1,4 @@
+import { ProjectionLagMonitor, readModelHeartbeatKey } from '@edge/catalog-events';
 import {
   createAlertChannel,
   createRedisClient,
@@ -5,7 +6,6 @@ import {
   type Registry,
   resolveStoreKind,
 } from '@edge/common';
-import { ProjectionLagMonitor, readModelKeys } from '@edge/projection';
 import type { ServicesMockConfig } from './config';
 import { createRedisProductEvents, type ProductEventSink } from './product-event-publisher';
 
@@ -49,7 +49,7 @@ export async function startProductEvents(
     registerMetrics: (registry) => {
       monitor = new ProjectionLagMonitor({
         redis,
-        keys: readModelKeys(options.readModelPrefix),
+        keys: { heartbeat: readModelHeartbeatKey(options.readModelPrefix) },
         registry,
         log,
         alerts: createAlertChannel({ webhookUrl: options.alertWebhookUrl, log }),

@@ -16,6 +16,26 @@ export const ORDER_COUNT = 5000;
 /** Orders `o-1..o-4000` belong to plain users; the rest were placed through partners. */
 export const USER_ORDER_COUNT = 4000;
 export const PARTNER_IDS: readonly string[] = Object.freeze(['partner-acme', 'partner-globex']);
+/**
+ * Each partner's own customers: the last users, registered through a partner (`u-251..u-275`
+ * for partner-acme, `u-276..u-300` for partner-globex). A partner places orders and reads
+ * contact data only for these; every other user is the platform's and invisible to partners.
+ */
+export const CUSTOMERS_PER_PARTNER = 25;
+
+/** The partner a user registered through, or null for the platform's own users. */
+export function partnerOfUser(userNumber: number): string | null {
+  const first = USER_COUNT - PARTNER_IDS.length * CUSTOMERS_PER_PARTNER + 1;
+  if (userNumber < first || userNumber > USER_COUNT) return null;
+  return PARTNER_IDS[Math.floor((userNumber - first) / CUSTOMERS_PER_PARTNER)] ?? null;
+}
+
+/** A partner's customer for a seeded partner order, derived from the number the seed drew. */
+function partnerCustomer(partnerId: string, drawn: number): string {
+  const first = USER_COUNT - PARTNER_IDS.length * CUSTOMERS_PER_PARTNER + 1;
+  const offset = PARTNER_IDS.indexOf(partnerId) * CUSTOMERS_PER_PARTNER;
+  return `u-${first + offset + (drawn % CUSTOMERS_PER_PARTNER)}`;
+}
 /** Every product whose number is a multiple of this starts out of stock, so demos can hit it. */
 export const OUT_OF_STOCK_EVERY = 50;
 
@@ -151,6 +171,7 @@ export function generateSeed(seed = DEFAULT_SEED): SeedData {
       id: `u-${n}`,
       name: `${first} ${last}`,
       email: `${first}.${last}.${n}@example.com`.toLowerCase(),
+      partnerId: partnerOfUser(n),
     });
   }
 
@@ -179,10 +200,13 @@ export function generateSeed(seed = DEFAULT_SEED): SeedData {
       unitPriceCents: products[p - 1]?.priceCents ?? 0,
     }));
     const createdMs = EPOCH_MS + n * ORDER_SPACING_MS;
+    // Drawn in the same order as always, so every other seeded value stays what it was.
+    const drawn = rng.int(1, USER_COUNT);
+    const partnerId = n <= USER_ORDER_COUNT ? null : rng.pick(PARTNER_IDS);
     orders.push({
       id: `o-${n}`,
-      userId: `u-${rng.int(1, USER_COUNT)}`,
-      partnerId: n <= USER_ORDER_COUNT ? null : rng.pick(PARTNER_IDS),
+      userId: partnerId ? partnerCustomer(partnerId, drawn) : `u-${drawn}`,
+      partnerId,
       status: rng.pick(SEED_STATUSES),
       items,
       totalCents: items.reduce((sum, i) => sum + i.unitPriceCents * i.quantity, 0),

@@ -10,6 +10,7 @@ import { CallCounter } from './call-counter';
 import { Catalog } from './catalog';
 import { createControlRoutes } from './control-api';
 import { FaultRegistry } from './faults';
+import { InFlightKeys } from './in-flight-keys';
 import { instrumentRoute, isControlRoute, routeKey } from './instrument-route';
 import type { MockService } from './mock-service';
 import { NO_PRODUCT_EVENTS, type ProductEventSink } from './product-event-publisher';
@@ -80,33 +81,36 @@ export async function startServicesMock(options: ServicesMockOptions = {}): Prom
     service,
     counter: new CallCounter(),
     faults: new FaultRegistry(clock),
+    inFlight: new InFlightKeys(),
   }));
 
   // One reset for the whole process: stock, orders and payments span ports, so resetting
   // one port alone would leave a world no seed ever produced.
   const resetAll = () => {
     catalog.reset();
-    for (const { service, counter, faults } of ports) {
+    for (const { service, counter, faults, inFlight } of ports) {
       service.reset();
       counter.reset();
       faults.clear();
+      inFlight.reset();
     }
   };
 
   const running = new Map<MockServiceName, RunningServer>();
   try {
-    for (const { service, counter, faults } of ports) {
+    for (const { service, counter, faults, inFlight } of ports) {
       const served = service.routes.filter((r) => !isControlRoute(r));
       const control = service.routes.filter(isControlRoute);
       const routes = [
         ...createControlRoutes({
           counter,
           faults,
+          inFlight,
           routeKeys: served.map(routeKey),
           resetAll,
         }),
         ...control,
-        ...served.map((route) => instrumentRoute(route, { counter, faults })),
+        ...served.map((route) => instrumentRoute(route, { counter, faults, inFlight })),
       ];
       const metrics = createMetrics('services-mock');
       metrics.registry.setDefaultLabels({ service: 'services-mock', mock: service.name });

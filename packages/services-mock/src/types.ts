@@ -25,6 +25,8 @@ export interface User {
   id: string;
   name: string;
   email: string;
+  /** The partner this customer registered through; null for the platform's own users. */
+  partnerId: string | null;
 }
 
 export interface Product {
@@ -115,7 +117,14 @@ export interface Ledger {
   totals: { chargedCents: number; refundedCents: number };
 }
 
-export const FAULT_MODES = ['latency', 'error', '429', 'down'] as const;
+export const FAULT_MODES = [
+  'latency',
+  'error',
+  '429',
+  'down',
+  'in_progress',
+  'applied_late',
+] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
 
 /** A fault as posted to `POST /__faults`. */
@@ -123,7 +132,10 @@ export interface FaultSpec {
   /** Route key as in `/__calls`, e.g. `POST /refunds`; absent = every route of the port. */
   route?: string;
   mode: FaultMode;
-  /** `latency` only: delay before serving normally; default 1000. */
+  /**
+   * `latency`: delay before serving normally. `applied_late`: the call is served (its effect
+   * happens) at once but answered only this long after. Default 1000.
+   */
   latencyMs?: number;
   /** `error` only: HTTP status to answer; default 503. */
   status?: number;

@@ -1,4 +1,5 @@
-import { AppError, ErrorCode, type RequestContext, readJson, z } from '@edge/common';
+import { AppError, ErrorCode, type RequestContext, z } from '@edge/common';
+import { bufferedJson } from './request-body';
 
 /** Most ids one batch request may ask for (`?ids=a,b,...`). */
 export const MAX_BATCH_IDS = 500;
@@ -46,7 +47,7 @@ export async function readBody<S extends z.ZodType>(
   ctx: RequestContext,
   schema: S,
 ): Promise<{ raw: Record<string, unknown>; body: z.output<S> }> {
-  const raw = await readJson(ctx.req);
+  const raw = await bufferedJson(ctx.req);
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw toBadRequest(parsed.error, 'body');
   return { raw, body: parsed.data };
@@ -57,6 +58,14 @@ export function readQuery<S extends z.ZodType>(ctx: RequestContext, schema: S): 
   const parsed = schema.safeParse(Object.fromEntries(ctx.url.searchParams));
   if (!parsed.success) throw toBadRequest(parsed.error, 'query');
   return parsed.data;
+}
+
+/** `?idempotencyKey=K` of the lookup endpoints. */
+export const lookupQuery = z.object({ idempotencyKey });
+
+/** The 404 of a lookup: nothing was created under this key (never seen, or refused). */
+export function nothingUnderKey(kind: string, key: string): AppError {
+  return new AppError(ErrorCode.NOT_FOUND, `No ${kind} was created under idempotency key "${key}"`);
 }
 
 export function notFound(kind: string, id: string): AppError {

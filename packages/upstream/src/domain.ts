@@ -9,6 +9,8 @@ export interface User {
   id: string;
   name: string;
   email: string;
+  /** The partner this customer registered through; null for the platform's own users. */
+  partnerId: string | null;
 }
 
 export interface Product {

@@ -1,4 +1,5 @@
 import { Agent, request } from 'undici';
+import { parseRetryAfterMs } from './retry-after';
 import { UpstreamError } from './upstream-error';
 import { DEFAULT_UPSTREAM_POLICY } from './upstream-policy';
 
@@ -22,15 +23,6 @@ export interface HttpClient {
   get<T>(path: string, options?: RequestOptions): Promise<T>;
   post<T>(path: string, options?: RequestOptions): Promise<T>;
   close(): Promise<void>;
-}
-
-function retryAfterSeconds(header: string | string[] | undefined): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
 }
 
 function noAnswer(service: string, what: string, err: unknown, signal?: AbortSignal) {
@@ -97,7 +89,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         service,
         res.statusCode,
         `${service}: ${what} answered ${res.statusCode}`,
-        retryAfterSeconds(res.headers['retry-after']),
+        parseRetryAfterMs(res.headers['retry-after']),
         body,
       );
     }

@@ -1,4 +1,5 @@
 import { AppError, ErrorCode } from '@edge/common';
+import { isDefiniteRefusal } from './definite-refusal';
 
 /** Why no answer came: the reasons a client of this layer may want to tell apart. */
 export type NoAnswerReason = 'timeout' | 'network' | 'breaker_open' | 'over_capacity';
@@ -10,8 +11,8 @@ export class UpstreamError extends Error {
     /** HTTP status, or 0 when no answer came (refused, reset, timeout, breaker open). */
     readonly status: number,
     message: string,
-    /** Seconds the upstream asked us to wait (429/503 Retry-After), when it said so. */
-    readonly retryAfterS?: number,
+    /** Milliseconds the upstream asked us to wait (429/503 Retry-After), when it said so. */
+    readonly retryAfterMs?: number,
     /** The upstream's JSON error body, when it sent one. */
     readonly body?: unknown,
     /** Set when status is 0. */
@@ -23,7 +24,7 @@ export class UpstreamError extends Error {
 
   /** 4xx answers are the caller's problem, not the upstream failing: they never trip a breaker. */
   get isClientError(): boolean {
-    return this.status >= 400 && this.status < 500 && this.status !== 429 && this.status !== 408;
+    return isDefiniteRefusal(this.status);
   }
 }
 

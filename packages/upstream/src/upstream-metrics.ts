@@ -1,9 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** Numeric breaker state for dashboards: alert on `upstream_breaker_state > 0`. */
-export const BREAKER_STATE_VALUE = Object.freeze({ closed: 0, half_open: 1, open: 2 });
-export type BreakerState = keyof typeof BREAKER_STATE_VALUE;
-
 export interface UpstreamMetrics {
   breakerState: Gauge<'service'>;
   breakerTransitions: Counter<'service' | 'to'>;

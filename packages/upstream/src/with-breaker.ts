@@ -1,10 +1,9 @@
 import CircuitBreaker from 'opossum';
+import { BREAKER_STATE_VALUE, type BreakerState, breakerStateOf } from './breaker-state';
 import type { HttpClient } from './http-client';
 import { type NoAnswerReason, UpstreamError } from './upstream-error';
-import { BREAKER_STATE_VALUE, type BreakerState, type UpstreamMetrics } from './upstream-metrics';
+import type { UpstreamMetrics } from './upstream-metrics';
 import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './upstream-policy';
-
-export type { BreakerState } from './upstream-metrics';
 
 export type BreakerOptions = Partial<
   Pick<
@@ -62,8 +61,7 @@ export function withBreaker(client: HttpClient, options: BreakerOptions = {}): G
       options.rollingCountTimeoutMs ?? DEFAULT_UPSTREAM_POLICY.rollingCountTimeoutMs,
     errorFilter: (err: unknown) => err instanceof UpstreamError && err.isClientError,
   });
-  const state = (): BreakerState =>
-    breaker.opened ? 'open' : breaker.halfOpen ? 'half_open' : 'closed';
+  const state = (): BreakerState => breakerStateOf(breaker);
 
   const { metrics } = options;
   if (metrics) {

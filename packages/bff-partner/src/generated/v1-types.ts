@@ -67,7 +67,7 @@ export type PartnerOrder = {
   createdAt: Scalars['String']['output'];
   currency: Scalars['String']['output'];
   /**
-   * The customer's email; null when the user service cannot answer.
+   * The email of your own registered customer; null for anyone else, or when the user service cannot answer.
    * @deprecated Partners no longer receive customer contact data; removed in v2.
    */
   customerEmail: Maybe<Scalars['String']['output']>;

@@ -3,7 +3,15 @@ import type { Catalog } from '../catalog';
 import { IdempotencyStore, sendStored } from '../idempotency';
 import type { MockService } from '../mock-service';
 import type { ItemQuantity, Product, Reservation } from '../types';
-import { idempotencyKey, itemQuantities, notFound, readBody } from '../validation';
+import {
+  idempotencyKey,
+  itemQuantities,
+  lookupQuery,
+  notFound,
+  nothingUnderKey,
+  readBody,
+  readQuery,
+} from '../validation';
 import { createPickLists } from './pick-lists';
 
 const reserveBody = z.object({
@@ -124,6 +132,17 @@ export function createInventoryService(catalog: Catalog): MockService {
             },
           );
           sendStored(ctx.res, stored);
+        },
+      },
+      {
+        method: 'GET',
+        path: '/reservations',
+        handler: (ctx) => {
+          const { idempotencyKey: key } = readQuery(ctx, lookupQuery);
+          const id = idempotency.createdId('POST /reservations', key);
+          const reservation = id === undefined ? undefined : reservations.get(id);
+          if (!reservation) throw nothingUnderKey('reservation', key);
+          sendJson(ctx.res, 200, reservation);
         },
       },
       {

@@ -16,6 +16,7 @@ import {
 
 const listQuery = z.object({
   ids: idList.optional(),
+  idempotencyKey: idempotencyKey.optional(),
   userId: z.string().min(1).optional(),
   partnerId: z.string().min(1).optional(),
   first: pageSize,
@@ -54,6 +55,13 @@ export function createOrderService(catalog: Catalog): MockService {
         path: '/orders',
         handler: (ctx) => {
           const query = readQuery(ctx, listQuery);
+          if (query.idempotencyKey !== undefined) {
+            // Verify, never redo: the order created under this key, if any.
+            const id = idempotency.createdId('POST /orders', query.idempotencyKey);
+            const order = id === undefined ? undefined : catalog.orders.get(id);
+            sendJson(ctx.res, 200, { items: order ? [order] : [] });
+            return;
+          }
           if (query.ids !== undefined) {
             const items = query.ids.flatMap((id) => catalog.orders.get(id) ?? []);
             sendJson(ctx.res, 200, { items });
@@ -72,7 +80,7 @@ export function createOrderService(catalog: Catalog): MockService {
           } else {
             throw new AppError(
               ErrorCode.BAD_REQUEST,
-              'One of ids, userId or partnerId is required',
+              'One of ids, idempotencyKey, userId or partnerId is required',
             );
           }
           sendJson(ctx.res, 200, paginate(list, query.first, query.after));

@@ -2,7 +2,14 @@ import { AppError, ErrorCode, sendJson, z } from '@edge/common';
 import { IdempotencyStore, sendStored } from '../idempotency';
 import type { MockService } from '../mock-service';
 import type { Charge, Ledger, Refund } from '../types';
-import { idempotencyKey, notFound, readBody } from '../validation';
+import {
+  idempotencyKey,
+  lookupQuery,
+  notFound,
+  nothingUnderKey,
+  readBody,
+  readQuery,
+} from '../validation';
 
 const chargeBody = z.object({
   idempotencyKey,
@@ -93,6 +100,17 @@ export function createPaymentService(): MockService {
             return { status: 201, body: charge };
           });
           sendStored(ctx.res, stored);
+        },
+      },
+      {
+        // Verify, never redo: "did a charge happen under this key?" without re-sending it.
+        method: 'GET',
+        path: '/charges',
+        handler: (ctx) => {
+          const { idempotencyKey: key } = readQuery(ctx, lookupQuery);
+          const record = charges.get(idempotency.createdId('POST /charges', key) ?? '');
+          if (!record) throw nothingUnderKey('charge', key);
+          sendJson(ctx.res, 200, { ...record.charge, refundedCents: refundedCents(record) });
         },
       },
       {

@@ -1,0 +1,165 @@
+import { fieldOf, startTestBff } from '@edge/testkit';
+import { describe, expect, it } from 'vitest';
+import { webSchema } from '../src/web-schema';
+
+const WEB_USER = { surface: 'web', userId: 'u-1' } as const;
+
+const ME_WITH_PRODUCTS = `{
+  me { id name orders(first: 5) { edges { node { id total { amountCents }
+    items { quantity product { id name price { amountCents currency } } } } } } }
+}`;
+
+interface MeAnswer {
+  id: string;
+  name: string | null;
+  orders: {
+    edges: { node: { id: string; items: { product: { id: string; name: string } | null }[] } }[];
+  };
+}
+
+/** A seeded product that the answer does not hold, so no cache can have seen it. */
+function productNotIn(me: MeAnswer): string {
+  const seen = new Set(
+    me.orders.edges.flatMap((e) => e.node.items.map((item) => item.product?.id ?? '')),
+  );
+  for (let n = 400; n > 0; n--) if (!seen.has(`p-${n}`)) return `p-${n}`;
+  throw new Error('every product is in the answer');
+}
+
+const deadline = async (condition: () => Promise<boolean>, ms: number) => {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`condition not met within ${ms} ms`);
+};
+
+describe('bff-web resilience', () => {
+  it('open breaker serves stale products, the order and user parts still answer, and the half-open probe brings fresh data back', async () => {
+    await using web = await startTestBff({
+      name: 'bff-web',
+      schemas: () => [webSchema({ previewFields: false })],
+      env: { BREAKER_VOLUME_THRESHOLD: '2', PRODUCT_BREAKER_RESET_MS: '300' },
+    });
+    const product = web.bff.clients.upstreams.product;
+    const warm = await web.gql('/graphql', ME_WITH_PRODUCTS, WEB_USER);
+    expect(warm.body.errors).toBeUndefined();
+    expect(warm.body.extensions).toBeUndefined();
+    const uncached = productNotIn(fieldOf<MeAnswer>(warm, 'me'));
+
+    await web.fault('product', { mode: 'error', status: 503 });
+    // Failing calls fill the window until the breaker opens; stale values cover them meanwhile.
+    await deadline(async () => {
+      await web.gql('/graphql', ME_WITH_PRODUCTS, WEB_USER);
+      return product.state() === 'open';
+    }, 3000);
+
+    await web.resetCalls('product');
+    const stale = await web.gql(
+      '/graphql',
+      `${ME_WITH_PRODUCTS.slice(0, -2)} product(id: "${uncached}") { id name } }`,
+      WEB_USER,
+    );
+    // Open breaker: nothing reaches the product service.
+    expect(await web.calls('product')).toEqual({});
+    const me = fieldOf<MeAnswer>(stale, 'me');
+    expect(me.name).toEqual(expect.any(String));
+    expect(me.orders.edges).toHaveLength(5);
+    expect(me.orders.edges.flatMap((e) => e.node.items).every((i) => i.product !== null)).toBe(
+      true,
+    );
+    expect(stale.body.extensions?.['stale']).toEqual([
+      { service: 'product', ageMs: expect.any(Number) },
+    ]);
+    // Never cached, so no stale value: null plus the documented code naming the service.
+    expect(fieldOf(stale, 'product')).toBeNull();
+    expect(stale.body.errors).toEqual([
+      expect.objectContaining({
+        path: ['product'],
+        extensions: { code: 'UPSTREAM_UNAVAILABLE', service: 'product' },
+      }),
+    ]);
+
+    await web.clearFaults('product');
+    await deadline(async () => {
+      const res = await web.gql('/graphql', ME_WITH_PRODUCTS, WEB_USER);
+      return res.body.extensions === undefined && res.body.errors === undefined;
+    }, 3000);
+    expect(product.state()).toBe('closed');
+
+    const metrics = await (await fetch(`${web.bff.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /upstream_breaker_transitions_total\{[^}]*service="product"[^}]*to="open"/,
+    );
+    expect(metrics).toMatch(/upstream_breaker_transitions_total\{[^}]*to="half_open"/);
+    expect(metrics).toMatch(/upstream_breaker_transitions_total\{[^}]*to="closed"/);
+    expect(metrics).toMatch(/upstream_stale_cache_total\{[^}]*result="hit"/);
+    expect(metrics).toMatch(/upstream_request_duration_seconds_bucket\{[^}]*service="product"/);
+  });
+
+  it('user service down: me keeps its id and orders, the name is null with UPSTREAM_UNAVAILABLE', async () => {
+    await using web = await startTestBff({
+      name: 'bff-web',
+      schemas: () => [webSchema({ previewFields: false })],
+    });
+    await web.fault('user', { mode: 'down' });
+    const res = await web.gql(
+      '/graphql',
+      '{ me { id name orders(first: 2) { edges { node { id } } } } }',
+      WEB_USER,
+    );
+    const me = fieldOf<MeAnswer>(res, 'me');
+    expect(me.id).toBe('u-1');
+    expect(me.name).toBeNull();
+    expect(me.orders.edges).toHaveLength(2);
+    expect(res.body.errors?.[0]?.extensions).toEqual({
+      code: 'UPSTREAM_UNAVAILABLE',
+      service: 'user',
+    });
+  });
+
+  it('slow product service: no request waits past the timeout plus a margin, and calls beyond capacity are refused, not queued', async () => {
+    const timeoutMs = 300;
+    const capacity = 4;
+    await using web = await startTestBff({
+      name: 'bff-web',
+      schemas: () => [webSchema({ previewFields: false })],
+      env: {
+        PRODUCT_TIMEOUT_MS: String(timeoutMs),
+        UPSTREAM_CAPACITY: String(capacity),
+        BREAKER_VOLUME_THRESHOLD: '1000',
+      },
+    });
+    await web.fault('product', { mode: 'latency', latencyMs: 5000 });
+    await web.resetCalls('product');
+    const started = Date.now();
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const t0 = Date.now();
+        const res = await web.gql(
+          '/graphql',
+          `{ me { id } product(id: "p-${i + 1}") { id } }`,
+          WEB_USER,
+        );
+        return { res, ms: Date.now() - t0 };
+      }),
+    );
+    const slowest = Math.max(...answers.map((a) => a.ms));
+    console.info(`slow product: slowest answer ${slowest} ms, all in ${Date.now() - started} ms`);
+    // The service answers after 5 s; the margin absorbs a loaded 2-core CI box, and is still far
+    // below what waiting on the service would cost.
+    expect(slowest).toBeLessThan(timeoutMs + 1000);
+    for (const { res } of answers) {
+      expect(res.body.data).toEqual({ me: { id: 'u-1' }, product: null });
+      expect(res.body.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_UNAVAILABLE');
+    }
+    // At most `capacity` calls are in flight at once: each slot frees when its call times out,
+    // so over the whole burst at most `capacity` calls per timeout window reached the service,
+    // and the rest were refused at once instead of queueing (far fewer calls than requests).
+    const windows = Math.ceil((Date.now() - started) / timeoutMs);
+    const reached = (await web.calls('product'))['GET /products'] ?? 0;
+    expect(reached).toBeLessThanOrEqual(capacity * windows);
+    expect(reached).toBeLessThan(answers.length);
+  });
+});

@@ -1,0 +1,35 @@
+import type { RedisClient } from '@edge/common';
+
+/** The one read-model key the lag needs (`readModelHeartbeatKey`). */
+export interface HeartbeatKeys {
+  heartbeat: string;
+}
+
+export interface ProjectionLag {
+  /**
+   * Redis time minus the newest heartbeat the projection applied, in milliseconds; null when it
+   * never applied one. Both ends are Redis's clock (TIME and the stream id of the heartbeat), so
+   * no host's clock skew enters the number.
+   */
+  lagMs: number | null;
+}
+
+/**
+ * One round trip: Redis TIME and the projection's last heartbeat. On a cluster the transaction
+ * goes to the node of the heartbeat's slot, so both come from one clock.
+ */
+export async function readProjectionLag(
+  redis: RedisClient,
+  keys: HeartbeatKeys,
+): Promise<ProjectionLag> {
+  const results = (await redis.multi().time().hget(keys.heartbeat, 'ms').exec()) ?? [];
+  const [timeResult, heartbeatResult] = results;
+  if (timeResult?.[0]) throw timeResult[0];
+  if (heartbeatResult?.[0]) throw heartbeatResult[0];
+  const time: unknown = timeResult?.[1];
+  const seen: unknown = heartbeatResult?.[1];
+  if (!Array.isArray(time)) throw new Error('Redis TIME answered no time');
+  const nowMs = Number(time[0]) * 1000 + Math.floor(Number(time[1]) / 1000);
+  if (typeof seen !== 'string') return { lagMs: null };
+  return { lagMs: Math.max(0, nowMs - Number(seen)) };
+}

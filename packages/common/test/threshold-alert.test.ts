@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { AlertChannel } from '../src/alerts';
+import { createLogger } from '../src/logger';
+import { startPeriodic, ThresholdAlert } from '../src/threshold-alert';
+
+function recordingChannel(failFirst = 0) {
+  const sent: object[] = [];
+  let failures = failFirst;
+  const channel: AlertChannel = {
+    send: async (payload) => {
+      if (failures > 0) {
+        failures--;
+        return false;
+      }
+      sent.push(payload);
+      return true;
+    },
+  };
+  return { channel, sent };
+}
+
+const log = createLogger({ service: 'test', level: 'silent' });
+
+describe('threshold alert', () => {
+  it('fires once when crossed, again after repeatMs, and resolves once when it clears', async () => {
+    const { channel, sent } = recordingChannel();
+    const alert = new ThresholdAlert({ name: 'test alert', channel, log, repeatMs: 1000 });
+    const payload = (state: string) => ({ state });
+    await alert.update(true, 0, payload);
+    await alert.update(true, 500, payload);
+    await alert.update(true, 1000, payload);
+    await alert.update(false, 1100, payload);
+    await alert.update(false, 1200, payload);
+    expect(sent).toEqual([{ state: 'firing' }, { state: 'firing' }, { state: 'resolved' }]);
+  });
+
+  it('a failed delivery is tried again on the next evaluation, not counted as sent', async () => {
+    const { channel, sent } = recordingChannel(1);
+    const alert = new ThresholdAlert({ name: 'test alert', channel, log, repeatMs: 60_000 });
+    await alert.update(true, 0, (state) => ({ state }));
+    expect(sent).toEqual([]);
+    await alert.update(true, 10, (state) => ({ state }));
+    expect(sent).toEqual([{ state: 'firing' }]);
+  });
+});
+
+describe('periodic task', () => {
+  it('keeps ticking after a failed run and stops cleanly', async () => {
+    let runs = 0;
+    const errors: unknown[] = [];
+    let reachedThree: () => void = () => {};
+    const three = new Promise<void>((resolve) => {
+      reachedThree = resolve;
+    });
+    const periodic = startPeriodic(
+      1,
+      async () => {
+        runs++;
+        if (runs === 3) reachedThree();
+        if (runs === 1) throw new Error('first run fails');
+      },
+      (err) => errors.push(err),
+    );
+    await three;
+    await periodic.stop();
+    const after = runs;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(runs).toBe(after);
+    expect(errors).toHaveLength(1);
+  });
+});

@@ -1,0 +1,201 @@
+import { createLogger } from '@edge/common';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isTerminal, type Saga } from '../src/saga';
+import { SagaEngine } from '../src/saga-engine';
+import { resolvePolicies } from '../src/saga-policies';
+import { LeaseLostError, type SagaStore } from '../src/saga-store';
+import { CrashingSagaStore, SimulatedCrash } from './crashing-saga-store';
+import { InMemoryProviders } from './in-memory-providers';
+
+const log = createLogger({ service: 'saga-test', level: 'silent' });
+const policies = resolvePolicies({
+  forward: { timeoutMs: 50, baseDelayMs: 1, maxDelayMs: 5, horizonMs: 5_000 },
+  // Short enough that a refund outage outlasts it in a unit test.
+  compensation: { timeoutMs: 50, baseDelayMs: 1, maxDelayMs: 5, horizonMs: 200 },
+  leaseTtlMs: 250,
+  pollIntervalMs: 5,
+});
+const input = { userId: 'u-1', partnerId: null, items: [{ productId: 'p-1', quantity: 2 }] };
+
+/** A fresh, empty store per call; `dispose` removes whatever it created. */
+export type StoreFactory = () => Promise<{ store: SagaStore; dispose: () => Promise<void> }>;
+
+function engineFor(store: SagaStore, providers: InMemoryProviders, owner?: string): SagaEngine {
+  return new SagaEngine({ store, providers, policies, log, ...(owner ? { owner } : {}) });
+}
+
+/** Drive every due saga until `sagaId` is terminal or dead-lettered; what a worker loop does. */
+async function settle(engine: SagaEngine, store: SagaStore, sagaId: string): Promise<Saga> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    for (const id of await store.dueIds(Date.now(), 100)) await engine.drive(id);
+    const saga = await store.get(sagaId);
+    if (saga && (isTerminal(saga.state.status) || saga.state.status === 'dead_lettered'))
+      return saga;
+    if (Date.now() > deadline)
+      throw new Error(`saga ${sagaId} did not settle: ${saga?.state.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const FORWARD_ROUTES = ['POST /orders', 'POST /reservations', 'POST /charges', 'POST /shipments'];
+
+export function describeSagaStoreContract(name: string, factory: StoreFactory): void {
+  describe(`${name} SagaStore contract`, () => {
+    const disposers: Array<() => Promise<void>> = [];
+    const open = async () => {
+      const { store, dispose } = await factory();
+      disposers.push(dispose);
+      return store;
+    };
+    afterEach(async () => {
+      for (const dispose of disposers.splice(0)) await dispose();
+    });
+
+    it('same client key returns the same saga', async () => {
+      const store = await open();
+      const engine = engineFor(store, new InMemoryProviders());
+      const first = await engine.start('client-1', input);
+      const second = await engine.start('client-1', { ...input, userId: 'u-2' });
+      expect(first.created).toBe(true);
+      expect(second.created).toBe(false);
+      expect(second.saga.id).toBe(first.saga.id);
+      expect(second.saga.input.userId).toBe('u-1');
+    });
+
+    it('a lease excludes a second owner and an expired lease fences its old holder out', async () => {
+      const store = await open();
+      const { saga } = await engineFor(store, new InMemoryProviders()).start('client-lease', input);
+      const first = await store.acquireLease(saga.id, 'a', 60);
+      expect(first).toBeDefined();
+      expect(await store.acquireLease(saga.id, 'b', 60)).toBeUndefined();
+      expect(await store.dueIds(Date.now(), 10)).not.toContain(saga.id);
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      const second = await store.acquireLease(saga.id, 'b', 60);
+      expect(second?.token).toBeGreaterThan(first?.token ?? Number.POSITIVE_INFINITY);
+      if (!first || !second) throw new Error('leases expected');
+      await expect(store.save(saga, first, 60)).rejects.toBeInstanceOf(LeaseLostError);
+      await store.save({ ...saga, dueAt: Date.now() + 60_000 }, second, 60);
+      await store.release(second, Date.now() + 60_000);
+      expect(await store.dueIds(Date.now(), 10)).not.toContain(saga.id);
+    });
+
+    it('happy path completes with one effect per step and is indexed by order id', async () => {
+      const store = await open();
+      const providers = new InMemoryProviders();
+      const engine = engineFor(store, providers);
+      const { saga } = await engine.start('client-ok', input);
+      const done = await settle(engine, store, saga.id);
+      expect(done.state.status).toBe('completed');
+      for (const route of FORWARD_ROUTES) expect(providers.countEffects(route)).toBe(1);
+      expect(providers.countEffects('POST /refunds')).toBe(0);
+      const orderId = done.context.orderId ?? '';
+      expect((await store.getByOrderId(orderId))?.id).toBe(saga.id);
+      expect((await store.listByStatus('completed', 10)).map((s) => s.id)).toContain(saga.id);
+    });
+
+    it('failed shipment compensates in reverse and refunds exactly once', async () => {
+      const store = await open();
+      const providers = new InMemoryProviders();
+      providers.fail({
+        route: 'POST /shipments',
+        outcome: { kind: 'rejected', answer: { status: 409, body: {} } },
+      });
+      const engine = engineFor(store, providers);
+      const { saga } = await engine.start('client-fail', input);
+      const done = await settle(engine, store, saga.id);
+      expect(done.state.status).toBe('compensated');
+      expect(providers.countEffects('POST /refunds')).toBe(1);
+      expect(providers.countEffects('POST /reservations/:id/release')).toBe(1);
+      const compensations = done.history
+        .filter((e) => e.type === 'compensation_succeeded')
+        .map((e) => ('step' in e ? e.step : ''));
+      expect(compensations).toEqual(['refund_payment', 'release_inventory', 'close_order']);
+    });
+
+    it('refund outage beyond the horizon dead-letters, and replay refunds exactly once', async () => {
+      const store = await open();
+      const providers = new InMemoryProviders();
+      providers.fail({
+        route: 'POST /shipments',
+        outcome: { kind: 'rejected', answer: { status: 409, body: {} } },
+      });
+      providers.fail({
+        route: 'POST /refunds',
+        outcome: { kind: 'retryable', answer: { status: 503, body: {} }, maybeApplied: true },
+      });
+      const engine = engineFor(store, providers);
+      const { saga } = await engine.start('client-dlq', input);
+      const dead = await settle(engine, store, saga.id);
+      expect(dead.state.status).toBe('dead_lettered');
+      expect((await store.dlqStats()).depth).toBe(1);
+      expect(await store.dueIds(Date.now() + 60_000, 10)).not.toContain(saga.id);
+      providers.clearFaults();
+      await engine.replay(saga.id, 'ops@example.com', 'provider recovered');
+      const done = await settle(engine, store, saga.id);
+      expect(done.state.status).toBe('compensated');
+      expect(providers.countEffects('POST /refunds')).toBe(1);
+      expect((await store.dlqStats()).depth).toBe(0);
+      expect(done.history.some((e) => e.type === 'replayed' && e.actor === 'ops@example.com')).toBe(
+        true,
+      );
+    });
+
+    it('cancel of a completed saga runs its compensations and closes the order as cancelled', async () => {
+      const store = await open();
+      const providers = new InMemoryProviders();
+      const engine = engineFor(store, providers);
+      const { saga } = await engine.start('client-cancel', input);
+      await settle(engine, store, saga.id);
+      await engine.cancel(saga.id, {
+        idempotencyKey: 'c-1',
+        actor: 'u-1',
+        reason: 'changed mind',
+        at: new Date().toISOString(),
+      });
+      const done = await settle(engine, store, saga.id);
+      expect(done.state.status).toBe('compensated');
+      expect(providers.countEffects('POST /shipments/:id/cancel')).toBe(1);
+      expect(providers.countEffects('POST /refunds')).toBe(1);
+      expect(providers.calls.filter((c) => c === 'POST /orders/:id/status')).toHaveLength(2);
+    });
+
+    for (const scenario of ['completes', 'compensates'] as const) {
+      it(`a crash between any two writes resumes and the saga ${scenario} with each effect once`, async () => {
+        let crashes = 0;
+        for (let allowed = 0; ; allowed++) {
+          const inner = await open();
+          const providers = new InMemoryProviders();
+          if (scenario === 'compensates') {
+            providers.fail({
+              route: 'POST /shipments',
+              outcome: { kind: 'rejected', answer: { status: 409, body: {} } },
+            });
+          }
+          const crashing = new CrashingSagaStore(inner, allowed);
+          const first = engineFor(crashing, providers, 'doomed');
+          let sagaId: string | undefined;
+          let stopped = false;
+          try {
+            sagaId = (await first.start(`client-crash-${allowed}`, input)).saga.id;
+            await settle(first, crashing, sagaId);
+          } catch (error) {
+            // A worker slowed past its lease is fenced out: it stops just as a crashed one does.
+            expect(error instanceof SimulatedCrash || error instanceof LeaseLostError).toBe(true);
+            stopped = true;
+          }
+          if (!stopped) break;
+          if (crashing.hasCrashed) crashes++;
+          const fresh = engineFor(inner, providers, 'survivor');
+          const id = sagaId ?? (await fresh.start(`client-crash-${allowed}`, input)).saga.id;
+          const done = await settle(fresh, inner, id);
+          expect(done.state.status).toBe(scenario === 'completes' ? 'completed' : 'compensated');
+          for (const route of FORWARD_ROUTES.slice(0, 3))
+            expect(providers.countEffects(route)).toBe(1);
+          expect(providers.countEffects('POST /refunds')).toBe(scenario === 'completes' ? 0 : 1);
+        }
+        expect(crashes).toBeGreaterThan(10);
+      });
+    }
+  });
+}

@@ -1,0 +1,4 @@
+export * from './local-redis-cluster';
+export * from './private-redis';
+export * from './test-bff';
+export * from './test-redis';

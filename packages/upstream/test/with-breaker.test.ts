@@ -1,0 +1,137 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHttpClient } from '../src/http-client';
+import { UpstreamError } from '../src/upstream-error';
+import { createUpstreamMetrics } from '../src/upstream-metrics';
+import { withBreaker } from '../src/with-breaker';
+import { withTimeout } from '../src/with-timeout';
+
+/** A tiny upstream whose answer each test scripts; it records requests it saw close early. */
+async function scriptedUpstream(answer: (res: import('node:http').ServerResponse) => void) {
+  const seen = { requests: 0, abortedByClient: 0 };
+  const server: Server = createServer((req, res) => {
+    seen.requests++;
+    req.socket.once('close', () => {
+      if (!res.writableEnded) seen.abortedByClient++;
+    });
+    answer(res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+let mode: 'ok' | 'fail' | 'hang' = 'ok';
+const answer = (res: import('node:http').ServerResponse) => {
+  if (mode === 'hang') return;
+  res.writeHead(mode === 'ok' ? 200 : 503, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ ok: mode === 'ok' }));
+};
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  mode = 'ok';
+  for (const c of cleanups.splice(0)) await c();
+});
+
+describe('withBreaker', () => {
+  it('opens after the volume threshold, refuses at once, then a half-open probe closes it', async () => {
+    const upstream = await scriptedUpstream(answer);
+    const http = createHttpClient({ service: 'product', baseUrl: upstream.url });
+    const metrics = createUpstreamMetrics();
+    const client = withBreaker(withTimeout(http, 500), {
+      volumeThreshold: 3,
+      errorThresholdPercentage: 50,
+      resetTimeoutMs: 200,
+      metrics,
+    });
+    cleanups.push(upstream.close, client.close);
+
+    mode = 'fail';
+    for (let i = 0; i < 3; i++)
+      await expect(client.get('/x')).rejects.toMatchObject({ status: 503 });
+    expect(client.state()).toBe('open');
+
+    const before = upstream.seen.requests;
+    const t0 = performance.now();
+    const refused = await client.get('/x').catch((e: unknown) => e);
+    expect(performance.now() - t0).toBeLessThan(10);
+    expect(refused).toBeInstanceOf(UpstreamError);
+    expect(refused).toMatchObject({ service: 'product', status: 0, reason: 'breaker_open' });
+    expect(upstream.seen.requests).toBe(before);
+
+    mode = 'ok';
+    await new Promise((r) => setTimeout(r, 250));
+    expect(client.state()).toBe('half_open');
+    await expect(client.get('/x')).resolves.toEqual({ ok: true });
+    expect(client.state()).toBe('closed');
+
+    const text = await metrics.breakerState.get();
+    expect(text.values[0]?.value).toBe(0);
+    const transitions = (await metrics.breakerTransitions.get()).values.map((v) => v.labels['to']);
+    expect(transitions).toEqual(['open', 'half_open', 'closed']);
+  });
+
+  it('a failed half-open probe opens the breaker again', async () => {
+    const upstream = await scriptedUpstream(answer);
+    const client = withBreaker(createHttpClient({ service: 'user', baseUrl: upstream.url }), {
+      volumeThreshold: 1,
+      resetTimeoutMs: 100,
+    });
+    cleanups.push(upstream.close, client.close);
+    mode = 'fail';
+    await expect(client.get('/x')).rejects.toThrow();
+    expect(client.state()).toBe('open');
+    await new Promise((r) => setTimeout(r, 150));
+    expect(client.state()).toBe('half_open');
+    await expect(client.get('/x')).rejects.toMatchObject({ status: 503 });
+    expect(client.state()).toBe('open');
+  });
+
+  it('4xx answers never open the breaker', async () => {
+    const upstream = await scriptedUpstream((res) => {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end('{"error":{"code":"NOT_FOUND"}}');
+    });
+    const client = withBreaker(createHttpClient({ service: 'order', baseUrl: upstream.url }), {
+      volumeThreshold: 1,
+    });
+    cleanups.push(upstream.close, client.close);
+    for (let i = 0; i < 5; i++)
+      await expect(client.get('/x')).rejects.toMatchObject({ status: 404 });
+    expect(client.state()).toBe('closed');
+  });
+
+  it('a timed-out call aborts its socket and frees its capacity slot', async () => {
+    const upstream = await scriptedUpstream(answer);
+    const client = withBreaker(
+      withTimeout(createHttpClient({ service: 'product', baseUrl: upstream.url }), 100),
+      { capacity: 1, volumeThreshold: 100, timeoutMs: 100 },
+    );
+    cleanups.push(upstream.close, client.close);
+    mode = 'hang';
+    const t0 = performance.now();
+    const [first, second] = await Promise.all([
+      client.get('/x').catch((e: unknown) => e),
+      client.get('/x').catch((e: unknown) => e),
+    ]);
+    expect(performance.now() - t0).toBeLessThan(200);
+    expect(first).toMatchObject({ reason: 'timeout' });
+    // Capacity 1: the second call is refused at once rather than queued behind the first.
+    expect(second).toMatchObject({ reason: 'over_capacity' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(upstream.seen.requests).toBe(1);
+    expect(upstream.seen.abortedByClient).toBe(1);
+    mode = 'ok';
+    await expect(client.get('/x')).resolves.toEqual({ ok: true });
+  });
+});

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import type { StaleMark } from '../src/call-options';
+import { StaleCache } from '../src/stale-cache';
+import { UpstreamError } from '../src/upstream-error';
+import { createUpstreamMetrics } from '../src/upstream-metrics';
+import { withStaleBatch, withStaleCache } from '../src/with-stale-cache';
+
+const down = new UpstreamError(
+  'product',
+  0,
+  'product: breaker open',
+  undefined,
+  undefined,
+  'breaker_open',
+);
+
+describe('withStaleBatch', () => {
+  it('serves each id its own last good value after a failure, and reports it as stale', async () => {
+    let now = 1000;
+    const metrics = createUpstreamMetrics();
+    const cache = new StaleCache<{ id: string }>({ service: 'product', metrics, now: () => now });
+    let fail = false;
+    const read = withStaleBatch(async (ids: readonly string[]) => {
+      if (fail) throw down;
+      return ids.map((id) => ({ id }));
+    }, cache);
+    const marks: StaleMark[] = [];
+    const call = { headers: {}, onStale: (m: StaleMark) => marks.push(m) };
+
+    await read(['p-1', 'p-2'], call);
+    await read(['p-3'], call);
+    expect(marks).toEqual([]);
+    fail = true;
+    now = 1500;
+    // A batch mixing ids differently still finds each one; an id never seen gets the failure.
+    const answer = await read(['p-3', 'p-1', 'p-9'], call);
+    expect(answer).toEqual([{ id: 'p-3' }, { id: 'p-1' }, down]);
+    expect(marks).toEqual([
+      { service: 'product', ageMs: 500 },
+      { service: 'product', ageMs: 500 },
+    ]);
+    const counts = (await metrics.staleCache.get()).values.map((v) => [
+      v.labels['result'],
+      v.value,
+    ]);
+    expect(Object.fromEntries(counts)).toEqual({ hit: 2, miss: 1 });
+  });
+
+  it('values older than the maximum age are not served', async () => {
+    let now = 0;
+    const cache = new StaleCache<{ id: string }>({
+      service: 'product',
+      maxAgeMs: 100,
+      now: () => now,
+    });
+    let fail = false;
+    const read = withStaleBatch(async (ids: readonly string[]) => {
+      if (fail) throw down;
+      return ids.map((id) => ({ id }));
+    }, cache);
+    await read(['p-1'], { headers: {} });
+    fail = true;
+    now = 101;
+    expect(await read(['p-1'], { headers: {} })).toEqual([down]);
+  });
+
+  it('the cache is bounded: the least recently used value goes first', async () => {
+    const cache = new StaleCache<number>({ service: 'user', maxEntries: 2 });
+    cache.remember('a', 1);
+    cache.remember('b', 2);
+    cache.recall('a');
+    cache.remember('c', 3);
+    expect(cache.recall('b')).toBeUndefined();
+    expect(cache.recall('a')?.value).toBe(1);
+    expect(cache.recall('c')?.value).toBe(3);
+  });
+});
+
+describe('withStaleCache', () => {
+  it('a 4xx answer is passed through, never replaced by a stale value', async () => {
+    const cache = new StaleCache<string>({ service: 'order' });
+    let status = 0;
+    const read = withStaleCache(
+      async (key: string) => {
+        if (status) throw new UpstreamError('order', status, 'failed');
+        return `value of ${key}`;
+      },
+      cache,
+      (key) => key,
+    );
+    expect(await read('k', { headers: {} })).toBe('value of k');
+    status = 400;
+    await expect(read('k', { headers: {} })).rejects.toMatchObject({ status: 400 });
+    status = 503;
+    expect(await read('k', { headers: {} })).toBe('value of k');
+  });
+});

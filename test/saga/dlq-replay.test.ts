@@ -1,0 +1,125 @@
+import type { ServicesMock } from '@edge/services-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  clearFaults,
+  injectFault,
+  ledger,
+  type Orchestrator,
+  orchestratorEnv,
+  spawnOrchestrator,
+  startMock,
+  startWebhookReceiver,
+  stockedItems,
+  testPrefix,
+  type WebhookReceiver,
+  waitUntil,
+} from './saga-harness';
+
+const ORDERS = 20;
+const THRESHOLD = 5;
+
+describe('refund outage longer than the compensation horizon', () => {
+  let mock: ServicesMock;
+  let items: Awaited<ReturnType<typeof stockedItems>>;
+  let orchestrator: Orchestrator;
+  let webhook: WebhookReceiver;
+  const { prefix, cleanup } = testPrefix();
+
+  beforeAll(async () => {
+    mock = await startMock();
+    items = await stockedItems(mock);
+    webhook = await startWebhookReceiver();
+    orchestrator = await spawnOrchestrator(
+      orchestratorEnv(mock, prefix, {
+        // The page-sized horizon is the subject here, not a default being proven.
+        SAGA_COMPENSATION_HORIZON_MS: '1500',
+        ALERT_WEBHOOK_URL: webhook.url,
+        DLQ_ALERT_THRESHOLD: String(THRESHOLD),
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await orchestrator?.stop();
+    await webhook?.close();
+    await mock?.close();
+    await cleanup();
+  });
+
+  it('dead-letters every affected saga, alerts the webhook within 5 s, and replay refunds each exactly once', async () => {
+    await injectFault(mock.urls.payment, { route: 'POST /refunds', mode: '429', retryAfterS: 1 });
+    await injectFault(mock.urls.shipping, { route: 'POST /shipments', mode: 'error', status: 409 });
+    const refs = await Promise.all(
+      Array.from({ length: ORDERS }, (_, i) =>
+        orchestrator.client.placeOrder({
+          idempotencyKey: `dlq-${i}`,
+          userId: 'u-7',
+          items: items(i + 50),
+        }),
+      ),
+    );
+    const dead = await waitUntil(
+      'every saga in the DLQ',
+      async () => {
+        const list = await orchestrator.client.list('dead_lettered');
+        return list.length === ORDERS ? list : undefined;
+      },
+      30_000,
+    );
+    expect(new Set(dead.map((s) => s.id))).toEqual(new Set(refs.map((r) => r.id)));
+    for (const saga of dead) {
+      expect(saga.reason).toMatch(/refund_payment/);
+      expect(saga.history.filter((e) => e.type === 'compensation_started').length).toBeGreaterThan(
+        1,
+      );
+    }
+    // The threshold was crossed when the THRESHOLD-th saga was dead-lettered.
+    const deadAt = dead
+      .map((s) => Date.parse(s.history.find((e) => e.type === 'dead_lettered')?.at ?? ''))
+      .sort((a, b) => a - b);
+    const crossedAt = deadAt[THRESHOLD - 1] ?? Number.NaN;
+    const alert = await waitUntil('the alert webhook', async () => webhook.received[0], 6_000, 50);
+    expect(alert.body['state']).toBe('firing');
+    expect(alert.body['depth']).toBeGreaterThanOrEqual(THRESHOLD);
+    expect(alert.at - crossedAt).toBeLessThan(5_000);
+    expect(
+      orchestrator.lines.some((l) => l.includes('"level":"error"') && l.includes('saga DLQ alert')),
+    ).toBe(true);
+
+    const before = await ledger(mock);
+    for (const saga of dead) expect(before[saga.orderId ?? '']?.refunds ?? []).toHaveLength(0);
+
+    await clearFaults(mock.urls.payment);
+    const replayed = await orchestrator.client.replayAll({
+      actor: 'oncall@example.com',
+      reason: 'payment provider recovered',
+    });
+    expect(replayed).toHaveLength(ORDERS);
+    const settled = await waitUntil(
+      'every replayed saga to compensate',
+      async () => {
+        const views = await Promise.all(refs.map((r) => orchestrator.client.get(r.id)));
+        return views.every((v) => v.status === 'compensated') ? views : undefined;
+      },
+      30_000,
+    );
+    // A second replay of an already compensated saga is refused, not re-run.
+    await expect(
+      orchestrator.client.replay(refs[0]?.id ?? '', {
+        actor: 'oncall@example.com',
+        reason: 'again',
+      }),
+    ).rejects.toMatchObject({ code: 'CONFLICT', status: 409 });
+    const after = await ledger(mock);
+    for (const saga of settled) {
+      const entry = after[saga.orderId ?? ''];
+      expect(entry?.charges).toHaveLength(1);
+      expect(entry?.refunds).toHaveLength(1);
+      expect(entry?.refunds[0]?.amountCents).toBe(entry?.charges[0]?.amountCents);
+      expect(
+        saga.history.some((e) => e.type === 'replayed' && e.actor === 'oncall@example.com'),
+      ).toBe(true);
+    }
+    expect(await orchestrator.client.list('dead_lettered')).toHaveLength(0);
+  }, 90_000);
+});

@@ -1,0 +1,243 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_REDIS_URL, Redis } from '@edge/common';
+import { createSagaClient, type SagaClient } from '@edge/saga';
+import { type ServicesMock, startServicesMock } from '@edge/services-mock';
+import { deleteKeysWithPrefix } from '@edge/testkit';
+import { request } from 'undici';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const REDIS_URL = process.env['REDIS_URL'] ?? DEFAULT_REDIS_URL;
+
+export interface Orchestrator {
+  url: string;
+  client: SagaClient;
+  child: ChildProcess;
+  lines: string[];
+  /** SIGKILL: no drain, no lease release, exactly like a crashed host. */
+  kill9(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Env for an orchestrator child against `mock`, with short test budgets. */
+export function orchestratorEnv(
+  mock: ServicesMock,
+  prefix: string,
+  extra: Record<string, string> = {},
+) {
+  return {
+    SAGA_PORT: '0',
+    STORE_MODE: 'redis',
+    REDIS_URL,
+    SAGA_KEY_PREFIX: prefix,
+    ORDER_SERVICE_URL: mock.urls.order,
+    INVENTORY_SERVICE_URL: mock.urls.inventory,
+    PAYMENT_SERVICE_URL: mock.urls.payment,
+    SHIPPING_SERVICE_URL: mock.urls.shipping,
+    LOG_LEVEL: 'info',
+    SAGA_POLL_INTERVAL_MS: '50',
+    SAGA_LEASE_TTL_MS: '3000',
+    SAGA_FORWARD_TIMEOUT_MS: '2000',
+    // A compensation may verify, then undo: two calls must fit in the lease (config validation).
+    SAGA_COMPENSATION_TIMEOUT_MS: '1000',
+    SAGA_FORWARD_BASE_DELAY_MS: '50',
+    SAGA_FORWARD_MAX_DELAY_MS: '200',
+    SAGA_COMPENSATION_BASE_DELAY_MS: '100',
+    SAGA_COMPENSATION_MAX_DELAY_MS: '1000',
+    SAGA_BREAKER_RESET_MS: '500',
+    ...extra,
+  };
+}
+
+/** Spawn `tsx packages/saga/src/main.ts` as a real process and wait for its `listening` line. */
+export async function spawnOrchestrator(env: Record<string, string>): Promise<Orchestrator> {
+  const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['packages/saga/src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group: tsx runs the program in a child node process, and a SIGKILL cannot be
+    // relayed, so "kill -9 the orchestrator" means killing the whole group.
+    detached: true,
+  });
+  const signalGroup = (signal: NodeJS.Signals) => {
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  const lines: string[] = [];
+  const stderr: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`orchestrator did not start: ${stderr.join('')}`)),
+      20_000,
+    );
+    child.once('exit', (code) =>
+      reject(new Error(`orchestrator exited ${code}: ${stderr.join('')} ${lines.join('\n')}`)),
+    );
+    if (!child.stdout) throw new Error('no stdout');
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      lines.push(line);
+      try {
+        const parsed = JSON.parse(line) as { msg?: string; port?: number };
+        if (parsed.msg === 'listening' && typeof parsed.port === 'number') {
+          clearTimeout(timer);
+          resolve(parsed.port);
+        }
+      } catch {
+        // Not a log line of ours.
+      }
+    });
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const client = createSagaClient({ baseUrl: url, timeoutMs: 10_000 });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    url,
+    client,
+    child,
+    lines,
+    async kill9() {
+      signalGroup('SIGKILL');
+      await exited;
+      await client.close();
+    },
+    async stop() {
+      signalGroup('SIGTERM');
+      await exited;
+      await client.close();
+    },
+  };
+}
+
+export async function startMock(): Promise<ServicesMock> {
+  return startServicesMock({ logLevel: 'silent' });
+}
+
+export interface Fault {
+  route?: string;
+  mode: 'latency' | 'error' | '429' | 'down';
+  latencyMs?: number;
+  status?: number;
+  retryAfterS?: number;
+  calls?: number;
+  durationMs?: number;
+}
+
+export async function injectFault(baseUrl: string, fault: Fault): Promise<void> {
+  const response = await request(`${baseUrl}/__faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(fault),
+  });
+  await response.body.dump();
+  if (response.statusCode !== 201) throw new Error(`fault refused: ${response.statusCode}`);
+}
+
+export async function clearFaults(baseUrl: string): Promise<void> {
+  const response = await request(`${baseUrl}/__faults`, { method: 'DELETE' });
+  await response.body.dump();
+}
+
+export async function callCounts(baseUrl: string): Promise<Record<string, number>> {
+  const response = await request(`${baseUrl}/__calls`);
+  return (await response.body.json()) as Record<string, number>;
+}
+
+export interface LedgerOrder {
+  charges: Array<{ id: string; idempotencyKey: string; amountCents: number }>;
+  refunds: Array<{ id: string; chargeId: string; idempotencyKey: string; amountCents: number }>;
+}
+
+export async function ledger(mock: ServicesMock): Promise<Record<string, LedgerOrder>> {
+  const response = await request(`${mock.urls.payment}/__ledger`);
+  const body = (await response.body.json()) as { orders: Record<string, LedgerOrder> };
+  return body.orders;
+}
+
+/** Poll `check` until it returns a value, or fail with the last state after `timeoutMs`. */
+export async function waitUntil<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  intervalMs = 100,
+  describe?: () => Promise<string>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${describe ? `: ${await describe()}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export interface WebhookReceiver {
+  url: string;
+  received: Array<{ at: number; body: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+/** A real local HTTP endpoint standing in for the alerting system. */
+export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+  const received: WebhookReceiver['received'] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({
+        at: Date.now(),
+        body: JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>,
+      });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/alerts`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A unique key prefix and a Redis client to remove it afterwards. */
+export function testPrefix(): { prefix: string; cleanup: () => Promise<void> } {
+  const prefix = `test:saga:${randomUUID()}:`;
+  return {
+    prefix,
+    async cleanup() {
+      const redis = new Redis(REDIS_URL);
+      await deleteKeysWithPrefix(redis, prefix);
+      await redis.quit();
+    },
+  };
+}
+
+/**
+ * Order lines that stock can satisfy: one unit of the n-th product with enough stock, so a test
+ * about refunds is not muddied by out-of-stock orders.
+ */
+export async function stockedItems(
+  mock: ServicesMock,
+): Promise<(n: number) => Array<{ productId: string; quantity: number }>> {
+  const ids = Array.from({ length: 400 }, (_, i) => `p-${i + 1}`);
+  const stocked: string[] = [];
+  for (let i = 0; i < ids.length; i += 100) {
+    const response = await request(
+      `${mock.urls.product}/products?ids=${ids.slice(i, i + 100).join(',')}`,
+    );
+    const body = (await response.body.json()) as { items: Array<{ id: string; stock: number }> };
+    for (const product of body.items) if (product.stock >= 3) stocked.push(product.id);
+  }
+  return (n) => [{ productId: stocked[n % stocked.length] ?? 'p-1', quantity: 1 }];
+}
