@@ -110,6 +110,35 @@ describe('edge security through the real stack', () => {
     expect(await mockCalls()).toBe(0);
   });
 
+  it('variables nested 100,000 deep or with 100,000 values are refused with 400, alone and in a batch, before any service call', async () => {
+    const auth = { authorization: `Bearer ${await stack.token('web', 'u-3')}` };
+    const query = 'query P($id: ID!) { product(id: $id) { id } }';
+    const deep = `{"id":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const wide = JSON.stringify({ id: Array.from({ length: 100_000 }, () => 1) });
+    const single = (variables: string) =>
+      `{"query":${JSON.stringify(query)},"variables":${variables}}`;
+    await resetMocks();
+    const answers = [
+      await post(stack.urls.gateway, '/web/graphql', single(deep), auth),
+      await post(
+        stack.urls.gateway,
+        '/web/graphql',
+        `[${single('{"id":"p-1"}')},${single(deep)}]`,
+        auth,
+      ),
+      await post(stack.urls.gateway, '/web/graphql', single(wide), auth),
+      await post(stack.urls.gateway, '/web/graphql', `[${single(wide)}]`, auth),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([400, 400, 400, 400]);
+    expect(answers.map((a) => a.body.errors[0].extensions)).toEqual([
+      { code: 'QUERY_TOO_COMPLEX', limit: 'variablesDepth', max: 10, actual: 11 },
+      { code: 'QUERY_TOO_COMPLEX', limit: 'variablesDepth', max: 10, actual: 11 },
+      { code: 'QUERY_TOO_COMPLEX', limit: 'variablesValues', max: 1000, actual: 1001 },
+      { code: 'QUERY_TOO_COMPLEX', limit: 'variablesValues', max: 1000, actual: 1001 },
+    ]);
+    expect(await mockCalls()).toBe(0);
+  });
+
   it('two gateway processes on one Redis allow exactly the limit between them', async () => {
     const auth = { authorization: `Bearer ${await stack.token('web', 'u-7')}` };
     const body = JSON.stringify({ query: '{ me { id } }' });

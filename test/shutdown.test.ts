@@ -11,9 +11,14 @@ const QUERY = '{ me { id name } }';
 type Outcome =
   | { kind: 'answer'; status: number; code: string | undefined }
   | { kind: 'refused' }
+  | { kind: 'reset' }
   | { kind: 'hung' };
 
-/** What a client sees: an answer with its code, a connection that failed before any answer, or nothing. */
+/**
+ * What a client sees: an answer with its code; a refused connection (nothing was sent, so
+ * nothing happened); a reset (the request was sent and no answer came: the client cannot tell
+ * whether its order was placed, the outcome a drain must never produce); or nothing at all.
+ */
 async function call(gateway: string, token: string): Promise<Outcome> {
   try {
     const res = await fetch(`${gateway}/web/graphql`, {
@@ -26,8 +31,8 @@ async function call(gateway: string, token: string): Promise<Outcome> {
     return { kind: 'answer', status: res.status, code: body.errors?.[0]?.extensions?.code };
   } catch (err) {
     if (err instanceof Error && err.name === 'TimeoutError') return { kind: 'hung' };
-    // fetch failed before an answer: refused, or a keep-alive socket closed under it.
-    return { kind: 'refused' };
+    const cause = err instanceof Error ? (err.cause as { code?: string } | undefined) : undefined;
+    return cause?.code === 'ECONNREFUSED' ? { kind: 'refused' } : { kind: 'reset' };
   }
 }
 
@@ -36,7 +41,12 @@ function steadyLoad(gateway: string, token: string, clients: number) {
   const outcomes: Outcome[] = [];
   let running = true;
   const loops = Array.from({ length: clients }, async () => {
-    while (running) outcomes.push(await call(gateway, token));
+    while (running) {
+      const outcome = await call(gateway, token);
+      outcomes.push(outcome);
+      // A refused client backs off a little instead of spinning on the restarting port.
+      if (outcome.kind === 'refused') await new Promise((r) => setTimeout(r, 10));
+    }
   });
   return {
     outcomes,
@@ -99,7 +109,7 @@ describe('graceful shutdown and restarts under load', () => {
     }
   }
 
-  it('SIGTERM to the gateway: in-flight requests finish 200, new ones get 503 SHUTTING_DOWN or a refused connection', async () => {
+  it('SIGTERM to the gateway: in-flight requests finish 200, new ones get 503 SHUTTING_DOWN or a refused connection, none is reset', async () => {
     const load = steadyLoad(stack.urls.gateway, token, 4);
     const held = await holdInFlight();
     const gateway = stack.processes.get('gateway');
@@ -164,5 +174,23 @@ describe('graceful shutdown and restarts under load', () => {
     // Served again after the restart: the last requests were answered by the new process.
     expect(outcomes.slice(-8).map(label)).toEqual(Array(8).fill('200 ok'));
     console.log('bff-web restart under load:', counts);
+  });
+
+  it('rolling restarts of the gateway under load end with zero resets: every request sent is answered or refused before sending', async () => {
+    const load = steadyLoad(stack.urls.gateway, token, 8);
+    for (let round = 0; round < 2; round++) {
+      const before = load.outcomes.length;
+      while (load.outcomes.length < before + 40) await new Promise((r) => setTimeout(r, 20));
+      await stack.restart('gateway');
+    }
+    const before = load.outcomes.length;
+    while (load.outcomes.length < before + 40) await new Promise((r) => setTimeout(r, 20));
+    const outcomes = await load.stop();
+    const counts = tally(outcomes);
+    for (const o of outcomes)
+      expect(['200 ok', '503 SHUTTING_DOWN', 'refused'], JSON.stringify(counts)).toContain(
+        label(o),
+      );
+    console.log('gateway rolling restarts under load:', counts);
   });
 });

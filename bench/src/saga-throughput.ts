@@ -4,8 +4,18 @@
 // Imports go through each package's public index by path because bench/package.json is not
 // ours to change; nothing internal is reached into.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLogger, DEFAULT_REDIS_URL, Redis } from '@edge/common';
+import {
+  createLogger,
+  DEFAULT_REDIS_URL,
+  INTERNAL_TOKEN_HEADER,
+  loadOrCreateSigningKey,
+  Redis,
+  signInternalToken,
+} from '@edge/common';
 import { request } from 'undici';
 import {
   createSagaClient,
@@ -56,8 +66,10 @@ async function main(): Promise<void> {
   const mock = await startServicesMock({ logLevel: 'silent' });
   const redis = new Redis(REDIS_URL);
   const prefix = `bench:saga:${randomUUID()}:`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-saga-'));
   const env = {
     SAGA_PORT: '0',
+    DATA_DIR: dataDir,
     STORE_MODE: 'redis',
     REDIS_URL,
     SAGA_KEY_PREFIX: prefix,
@@ -80,14 +92,28 @@ async function main(): Promise<void> {
   for (const [id, units] of stock)
     for (let u = 0; u < units && picks.length < SAGAS; u++) picks.push(id);
   const service = await startSagaService(loadSagaConfig(env));
+  // Orders carry the identity the edge signs, as a BFF forwards it.
+  const edgeKey = await loadOrCreateSigningKey(join(dataDir, 'keys', 'edge.json'));
+  const asUser = async (userId: string) => ({
+    [INTERNAL_TOKEN_HEADER]: await signInternalToken(
+      { surface: 'web', userId },
+      edgeKey,
+      'web',
+      600,
+    ),
+  });
   const client = createSagaClient({ baseUrl: service.url });
   const started = performance.now();
+  const users = await Promise.all(Array.from({ length: 300 }, (_, i) => asUser(`u-${i + 1}`)));
   await pool(SAGAS, CONCURRENCY, (i) =>
-    client.placeOrder({
-      idempotencyKey: `bench-${i}`,
-      userId: `u-${(i % 300) + 1}`,
-      items: [{ productId: picks[i % picks.length] ?? 'p-1', quantity: 1 }],
-    }),
+    client.placeOrder(
+      {
+        idempotencyKey: `bench-${i}`,
+        items: [{ productId: picks[i % picks.length] ?? 'p-1', quantity: 1 }],
+      },
+      undefined,
+      users[i % 300],
+    ),
   );
   await waitForCount(redis, `${sagaKeyHead(prefix)}state:completed`, Math.min(SAGAS, picks.length));
   const throughputS = (performance.now() - started) / 1000;

@@ -1,7 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, type Redis } from '@edge/common';
+import {
+  createLogger,
+  INTERNAL_TOKEN_HEADER,
+  loadOrCreateSigningKey,
+  type Redis,
+  signInternalToken,
+} from '@edge/common';
 import { createProductReadModel, Projector } from '@edge/projection';
 import { loadSagaConfig, type SagaService, startSagaService } from '@edge/saga';
 import {
@@ -90,13 +96,15 @@ it('a price change cannot make a customer pay a stale price, even with the read 
     stale.price.amountCents,
   );
 
+  // The user is the identity the edge signed, forwarded as a BFF does.
+  const edgeKey = await loadOrCreateSigningKey(join(dataDir, 'keys', 'edge.json'));
+  const identity = await signInternalToken({ surface: 'web', userId: 'u-1' }, edgeKey, 'web');
   const placed = await fetch(`${saga.url}/sagas?waitMs=10000`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: identity },
     body: JSON.stringify({
       idempotencyKey: 'stale-1',
       type: 'place_order',
-      userId: 'u-1',
       items: [{ productId: 'p-12', quantity: 2 }],
     }),
   });

@@ -52,12 +52,12 @@ describe('orchestrator killed with sagas in flight', () => {
       await injectFault(url, { mode: 'latency', latencyMs: 150, durationMs: 4_000 });
     }
     const refs = await Promise.all(
-      Array.from({ length: SAGAS }, (_, i) =>
-        (first as Orchestrator).client.placeOrder({
-          idempotencyKey: `crash-${i}`,
-          userId: 'u-3',
-          items: items(i + 100),
-        }),
+      Array.from({ length: SAGAS }, async (_, i) =>
+        (first as Orchestrator).client.placeOrder(
+          { idempotencyKey: `crash-${i}`, items: items(i + 100) },
+          undefined,
+          await (first as Orchestrator).asUser('u-3'),
+        ),
       ),
     );
     await new Promise((resolve) => setTimeout(resolve, 600));

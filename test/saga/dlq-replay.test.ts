@@ -10,6 +10,7 @@ import {
   startMock,
   startWebhookReceiver,
   stockedItems,
+  TEST_OPERATOR,
   testPrefix,
   type WebhookReceiver,
   waitUntil,
@@ -50,12 +51,12 @@ describe('refund outage longer than the compensation horizon', () => {
     await injectFault(mock.urls.payment, { route: 'POST /refunds', mode: '429', retryAfterS: 1 });
     await injectFault(mock.urls.shipping, { route: 'POST /shipments', mode: 'error', status: 409 });
     const refs = await Promise.all(
-      Array.from({ length: ORDERS }, (_, i) =>
-        orchestrator.client.placeOrder({
-          idempotencyKey: `dlq-${i}`,
-          userId: 'u-7',
-          items: items(i + 50),
-        }),
+      Array.from({ length: ORDERS }, async (_, i) =>
+        orchestrator.client.placeOrder(
+          { idempotencyKey: `dlq-${i}`, items: items(i + 50) },
+          undefined,
+          await orchestrator.asUser('u-7'),
+        ),
       ),
     );
     const dead = await waitUntil(
@@ -90,10 +91,7 @@ describe('refund outage longer than the compensation horizon', () => {
     for (const saga of dead) expect(before[saga.orderId ?? '']?.refunds ?? []).toHaveLength(0);
 
     await clearFaults(mock.urls.payment);
-    const replayed = await orchestrator.client.replayAll({
-      actor: 'oncall@example.com',
-      reason: 'payment provider recovered',
-    });
+    const replayed = await orchestrator.client.replayAll({ reason: 'payment provider recovered' });
     expect(replayed).toHaveLength(ORDERS);
     const settled = await waitUntil(
       'every replayed saga to compensate',
@@ -105,10 +103,7 @@ describe('refund outage longer than the compensation horizon', () => {
     );
     // A second replay of an already compensated saga is refused, not re-run.
     await expect(
-      orchestrator.client.replay(refs[0]?.id ?? '', {
-        actor: 'oncall@example.com',
-        reason: 'again',
-      }),
+      orchestrator.client.replay(refs[0]?.id ?? '', { reason: 'again' }),
     ).rejects.toMatchObject({ code: 'CONFLICT', status: 409 });
     const after = await ledger(mock);
     for (const saga of settled) {
@@ -116,9 +111,9 @@ describe('refund outage longer than the compensation horizon', () => {
       expect(entry?.charges).toHaveLength(1);
       expect(entry?.refunds).toHaveLength(1);
       expect(entry?.refunds[0]?.amountCents).toBe(entry?.charges[0]?.amountCents);
-      expect(
-        saga.history.some((e) => e.type === 'replayed' && e.actor === 'oncall@example.com'),
-      ).toBe(true);
+      expect(saga.history.some((e) => e.type === 'replayed' && e.actor === TEST_OPERATOR)).toBe(
+        true,
+      );
     }
     expect(await orchestrator.client.list('dead_lettered')).toHaveLength(0);
   }, 90_000);

@@ -1,5 +1,16 @@
+/**
+ * The seed incident remediated from the operator page in headless Chromium, with sign-in on:
+ * refunds dead-letter, the DLQ alert fires, an operator signs in, filters, reads a timeline,
+ * replays one, resolves one with a reference, bulk-replays the rest after a confirmation, and
+ * every replayed customer is refunded exactly once. A page on another origin cannot act.
+ */
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ServicesMock } from '@edge/services-mock';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   clearFaults,
@@ -9,77 +20,229 @@ import {
   orchestratorEnv,
   spawnOrchestrator,
   startMock,
+  startWebhookReceiver,
   stockedItems,
+  TEST_OPERATOR,
   testPrefix,
+  type WebhookReceiver,
   waitUntil,
 } from './saga-harness';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ORDERS = 4;
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const DOCS = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  'docs',
+  'operator-page',
+);
+/** u-5 orders are bulk-replayed; of u-6's two, one is replayed alone and one resolved by hand. */
+const USERS = ['u-5', 'u-5', 'u-5', 'u-6', 'u-6'];
 
-describe('remediation page in headless Chromium', () => {
+describe('operator page in headless Chromium', () => {
   let mock: ServicesMock;
   let orchestrator: Orchestrator;
+  let alerts: WebhookReceiver;
   let browser: Browser;
+  let evil: Server | undefined;
   const { prefix, cleanup } = testPrefix();
 
   beforeAll(async () => {
     mock = await startMock();
+    alerts = await startWebhookReceiver();
     orchestrator = await spawnOrchestrator(
       orchestratorEnv(mock, prefix, {
         // A short horizon fills the DLQ quickly; the page, not the default, is under test.
         SAGA_COMPENSATION_HORIZON_MS: '800',
+        ALERT_WEBHOOK_URL: alerts.url,
+        DLQ_ALERT_INTERVAL_MS: '100',
       }),
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu'],
-    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    mkdirSync(DOCS, { recursive: true });
   });
 
   afterAll(async () => {
     await browser?.close();
+    await new Promise((resolve) => (evil ? evil.close(resolve) : resolve(undefined)));
     await orchestrator?.stop();
+    await alerts?.close();
     await mock?.close();
     await cleanup();
   });
 
-  it('replay all from the page refunds every dead-lettered saga exactly once', async () => {
+  /** Requests the orchestrator answered on a route with a status, from its own metrics. */
+  async function answered(route: string, status: number): Promise<number> {
+    const text = await (await fetch(`${orchestrator.url}/metrics`)).text();
+    const line = text
+      .split('\n')
+      .find(
+        (l) =>
+          l.startsWith('http_requests_total{') &&
+          l.includes(`route="${route}"`) &&
+          l.includes(`status="${status}"`),
+      );
+    return line ? Number(line.split(' ').at(-1)) : 0;
+  }
+
+  async function confirm(page: Page, reason: string, reference?: string): Promise<void> {
+    await page.waitForSelector('dialog#confirm[open]');
+    await page.fill('#confirm-reason', reason);
+    if (reference !== undefined) await page.fill('#confirm-reference', reference);
+    await page.click('#confirm-ok');
+    await page.waitForSelector('dialog#confirm', { state: 'hidden' });
+  }
+
+  const rowStatus = (page: Page, id: string) =>
+    page.locator(`tr[data-saga-id="${id}"] .status`).textContent();
+
+  it('DLQ -> alert -> sign in, filter, timeline, replay, resolve, bulk replay -> refunded once', async () => {
     const items = await stockedItems(mock);
     await injectFault(mock.urls.payment, { route: 'POST /refunds', mode: '429', retryAfterS: 0 });
     await injectFault(mock.urls.shipping, { route: 'POST /shipments', mode: 'error', status: 409 });
     const refs = await Promise.all(
-      Array.from({ length: ORDERS }, (_, i) =>
-        orchestrator.client.placeOrder({
-          idempotencyKey: `page-${i}`,
-          userId: 'u-5',
-          items: items(i + 300),
-        }),
+      USERS.map(async (user, i) =>
+        orchestrator.client.placeOrder(
+          { idempotencyKey: `page-${i}`, items: items(i + 300) },
+          undefined,
+          await orchestrator.asUser(user),
+        ),
       ),
     );
+    const [bulk1, bulk2, bulk3, single, manual] = refs.map((r) => r.id) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     await waitUntil(
       'every saga in the DLQ',
       async () =>
-        (await orchestrator.client.list('dead_lettered')).length === ORDERS ? true : undefined,
+        (await orchestrator.client.list('dead_lettered')).length === USERS.length
+          ? true
+          : undefined,
       20_000,
+    );
+    await waitUntil(
+      'the DLQ alert',
+      async () => (alerts.received.some((a) => a.body['state'] === 'firing') ? true : undefined),
+      10_000,
     );
     await clearFaults(mock.urls.payment);
     // The outage left the payment breaker open: a replay now must just work, since calls the
     // breaker refuses are deferred, not attempts, and never dead-letter a compensation.
-    const page = await browser.newPage();
-    await page.goto(`${orchestrator.url}/remediation`);
-    expect(await page.locator('table[data-list="dead_lettered"] tr[data-saga-id]').count()).toBe(
-      ORDERS,
-    );
-    expect(await page.locator('table.history').first().textContent()).toContain('refund_payment');
-    await page.fill('#actor', 'oncall@example.com');
-    await page.click('button[data-action="replay-all"]');
-    await page.waitForSelector('[data-empty="dead_lettered"]', { timeout: 15_000 });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
 
+    // Sign in: the page answers 401 with the way to get a token.
+    const signInAnswer = await page.goto(`${orchestrator.url}/remediation`);
+    expect(signInAnswer?.status()).toBe(401);
+    await page.screenshot({ path: join(DOCS, 'sign-in.png') });
+    await page.fill('#token', await orchestrator.operatorToken('operator'));
+    await page.click('#sign-in button[type="submit"]');
+    await page.waitForSelector('#subject');
+    expect(await page.textContent('#subject')).toBe(TEST_OPERATOR);
+    expect(await page.textContent('[data-count="dead_lettered"] strong')).toBe(
+      String(USERS.length),
+    );
+    expect(await page.locator('tr[data-saga-id]').count()).toBe(USERS.length);
+    expect(await page.textContent(`tr[data-saga-id="${bulk1}"] .amount`)).toMatch(/\d+\.\d\d \w+/);
+    await page.screenshot({ path: join(DOCS, 'sagas.png'), fullPage: true });
+
+    // Filter by user: only u-6's two sagas.
+    await page.fill('input[name="userId"]', 'u-6');
+    await Promise.all([page.waitForURL(/userId=u-6/), page.click('#apply-filters')]);
+    expect(await page.locator('tr[data-saga-id]').count()).toBe(2);
+
+    // The timeline says what the provider answered, attempt by attempt.
+    await Promise.all([
+      page.waitForURL(/\/remediation\/sagas\//),
+      page.click(`tr[data-saga-id="${single}"] a.timeline-link`),
+    ]);
+    const timeline = await page.textContent('table.timeline');
+    expect(timeline).toContain('payment answered 429');
+    expect(timeline).toContain('refund_payment');
+    expect(await page.locator('tr.event-compensation_failed').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(DOCS, 'timeline.png'), fullPage: true });
+    await page.goBack();
+
+    // Replay one with a reason; a confirmation without a reason is refused on the page.
+    await page.click(`tr[data-saga-id="${single}"] button[data-action="replay"]`);
+    await page.waitForSelector('dialog#confirm[open]');
+    expect(await page.textContent('#confirm-title')).toContain('Replay 1 saga');
+    await page.click('#confirm-ok');
+    expect(await page.textContent('#confirm-error')).toContain('reason is required');
+    await page.fill('#confirm-reason', 'payment provider recovered');
+    await page.click('#confirm-ok');
+    await page.waitForFunction(
+      (id) =>
+        document.querySelector(`tr[data-saga-id="${id}"] .status`)?.textContent === 'replayed',
+      single,
+    );
+
+    // Resolve one with the manual refund's reference; it stays visible under its filter.
+    await page.click(`tr[data-saga-id="${manual}"] button[data-action="resolve"]`);
+    await confirm(page, 'refunded by hand in the provider dashboard', 'RF-2024-0042');
+    await page.waitForFunction(
+      (id) =>
+        document.querySelector(`tr[data-saga-id="${id}"] .status`)?.textContent === 'resolved',
+      manual,
+    );
+
+    // A page on another origin, with the operator's session in this browser, tries to act.
+    evil = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<!doctype html><body><form id="f" method="post" action="${orchestrator.url}/sagas/${bulk1}/resolve" enctype="text/plain">
+<input name='{"reason":"x","reference":"y","pad":"' value='"}'></form>
+<script>
+fetch(${JSON.stringify(`${orchestrator.url}/sagas/${bulk1}/resolve`)}, { method: 'POST', mode: 'no-cors', credentials: 'include',
+  headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ reason: 'x', reference: 'y' }) })
+  .finally(() => document.getElementById('f').submit());
+</script></body>`);
+    });
+    await new Promise<void>((resolve) => evil?.listen(0, '127.0.0.1', resolve));
+    const evilPort = (evil.address() as AddressInfo).port;
+    const refusedBefore = await answered('POST /sagas/:id/resolve', 415);
+    const attacker = await context.newPage();
+    await attacker.goto(`http://localhost:${evilPort}/`);
+    await waitUntil(
+      'both cross-site POSTs to be refused',
+      async () =>
+        (await answered('POST /sagas/:id/resolve', 415)) >= refusedBefore + 2 ? true : undefined,
+      10_000,
+    );
+    await attacker.close();
+    expect((await orchestrator.client.get(bulk1)).status).toBe('dead_lettered');
+
+    // Bulk replay of what needs attention, after a confirmation naming count and total.
+    await page.goto(`${orchestrator.url}/remediation`);
+    expect(await page.locator('tr[data-saga-id]').count()).toBe(3);
+    await page.click('#bulk-replay');
+    await page.waitForSelector('dialog#confirm[open]');
+    expect(await page.textContent('#confirm-title')).toMatch(/Replay 3 sagas, total \d+\.\d\d \w+/);
+    await page.screenshot({ path: join(DOCS, 'bulk-confirm.png') });
+    await confirm(page, 'payment provider recovered, replaying the rest');
+    await page.waitForFunction(
+      () => document.getElementById('progress-text')?.textContent === 'Replayed 3 of 3',
+    );
+    for (const id of [bulk1, bulk2, bulk3]) expect(await rowStatus(page, id)).toBe('replayed');
+
+    const replayed = [bulk1, bulk2, bulk3, single];
     const settled = await waitUntil(
       'every replayed saga to compensate',
       async () => {
-        const views = await Promise.all(refs.map((r) => orchestrator.client.get(r.id)));
+        const views = await Promise.all(replayed.map((id) => orchestrator.client.get(id)));
         return views.every((v) => v.status === 'compensated') ? views : undefined;
       },
       20_000,
@@ -87,9 +250,31 @@ describe('remediation page in headless Chromium', () => {
     const orders = await ledger(mock);
     for (const saga of settled) {
       expect(orders[saga.orderId ?? '']?.refunds).toHaveLength(1);
-      expect(
-        saga.history.some((e) => e.type === 'replayed' && e.actor === 'oncall@example.com'),
-      ).toBe(true);
+      expect(saga.history.some((e) => e.type === 'replayed' && e.actor === TEST_OPERATOR)).toBe(
+        true,
+      );
     }
-  }, 60_000);
+    const resolved = await orchestrator.client.get(manual);
+    expect(resolved.status).toBe('resolved');
+    expect(resolved.reason).toContain('RF-2024-0042');
+
+    // Resolved sagas stay findable under their filter, and the audit log names the subject.
+    await page.goto(`${orchestrator.url}/remediation?status=resolved`);
+    expect(await page.locator(`tr[data-saga-id="${manual}"]`).count()).toBe(1);
+    await page.goto(`${orchestrator.url}/remediation/audit`);
+    const audit = await page.locator('table.audit tbody tr').allTextContents();
+    expect(
+      audit.filter((row) => row.includes(TEST_OPERATOR) && row.includes('replayed')),
+    ).toHaveLength(4);
+    expect(audit.some((row) => row.includes('resolved') && row.includes('RF-2024-0042'))).toBe(
+      true,
+    );
+    await page.screenshot({ path: join(DOCS, 'audit.png'), fullPage: true });
+
+    // Sign out: back to the sign-in page, and the session no longer acts.
+    await page.click('#sign-out');
+    await page.waitForSelector('#sign-in');
+    expect((await context.cookies()).some((c) => c.name === 'saga_session')).toBe(false);
+    await context.close();
+  }, 90_000);
 });

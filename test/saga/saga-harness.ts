@@ -1,11 +1,20 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_REDIS_URL, Redis } from '@edge/common';
+import {
+  DEFAULT_REDIS_URL,
+  INTERNAL_TOKEN_HEADER,
+  loadOrCreateSigningKey,
+  mintDevToken,
+  Redis,
+  signInternalToken,
+} from '@edge/common';
 import { createSagaClient, type SagaClient } from '@edge/saga';
 import { type ServicesMock, startServicesMock } from '@edge/services-mock';
 import { deleteKeysWithPrefix } from '@edge/testkit';
@@ -14,9 +23,17 @@ import { request } from 'undici';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const REDIS_URL = process.env['REDIS_URL'] ?? DEFAULT_REDIS_URL;
 
+/** The operator every harness client signs in as; audit records name this subject. */
+export const TEST_OPERATOR = 'oncall@example.com';
+
 export interface Orchestrator {
   url: string;
+  /** Signed in as TEST_OPERATOR with the operator role; orders need `asUser` headers. */
   client: SagaClient;
+  /** Headers carrying an edge-signed identity for `userId`, as a BFF forwards them. */
+  asUser(userId: string): Promise<Record<string, string>>;
+  /** A dev-IdP operator token for this orchestrator. */
+  operatorToken(role: 'operator' | 'viewer', subject?: string): Promise<string>;
   child: ChildProcess;
   lines: string[];
   /** SIGKILL: no drain, no lease release, exactly like a crashed host. */
@@ -32,6 +49,9 @@ export function orchestratorEnv(
 ) {
   return {
     SAGA_PORT: '0',
+    // Its own key files: the orchestrator creates the dev IdP and edge keys there, and the
+    // harness signs operator tokens and edge identities with the same files.
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'saga-e2e-')),
     STORE_MODE: 'redis',
     REDIS_URL,
     SAGA_KEY_PREFIX: prefix,
@@ -98,11 +118,17 @@ export async function spawnOrchestrator(env: Record<string, string>): Promise<Or
     });
   });
   const url = `http://127.0.0.1:${port}`;
-  const client = createSagaClient({ baseUrl: url, timeoutMs: 10_000 });
+  const credentials = testCredentials(env['DATA_DIR'] ?? '.data');
+  const client = createSagaClient({
+    baseUrl: url,
+    timeoutMs: 10_000,
+    headers: { authorization: `Bearer ${await credentials.operatorToken('operator')}` },
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     url,
     client,
+    ...credentials,
     child,
     lines,
     async kill9() {
@@ -114,6 +140,27 @@ export async function spawnOrchestrator(env: Record<string, string>): Promise<Or
       signalGroup('SIGTERM');
       await exited;
       await client.close();
+    },
+  };
+}
+
+/** Tokens as the dev IdP and the edge sign them, from an orchestrator's DATA_DIR. */
+export function testCredentials(dataDir: string) {
+  return {
+    async operatorToken(role: 'operator' | 'viewer', subject = TEST_OPERATOR): Promise<string> {
+      const key = await loadOrCreateSigningKey(join(dataDir, 'keys', 'dev-idp.json'));
+      return mintDevToken(key, {
+        userId: subject,
+        issuer: 'https://dev-idp.local',
+        audience: 'edge-operator',
+        roles: [role],
+      });
+    },
+    async asUser(userId: string): Promise<Record<string, string>> {
+      const key = await loadOrCreateSigningKey(join(dataDir, 'keys', 'edge.json'));
+      // Ten minutes, not the edge's 60 s: a test's client reuses these headers throughout.
+      const token = await signInternalToken({ surface: 'web', userId }, key, 'web', 600);
+      return { [INTERNAL_TOKEN_HEADER]: token };
     },
   };
 }

@@ -56,12 +56,12 @@ describe('seed incident replayed', () => {
       durationMs: OUTAGE_MS,
     });
     const refs = await Promise.all(
-      Array.from({ length: ORDERS }, (_, i) =>
-        orchestrator.client.placeOrder({
-          idempotencyKey: `incident-${i}`,
-          userId: `u-${(i % 300) + 1}`,
-          items: items(i),
-        }),
+      Array.from({ length: ORDERS }, async (_, i) =>
+        orchestrator.client.placeOrder(
+          { idempotencyKey: `incident-${i}`, items: items(i) },
+          undefined,
+          await orchestrator.asUser(`u-${(i % 300) + 1}`),
+        ),
       ),
     );
     const sagas = await waitUntil(

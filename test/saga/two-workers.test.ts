@@ -37,22 +37,22 @@ describe('two worker processes on one Redis', () => {
     // Latency widens the window in which both workers see the same due sagas.
     await injectFault(mock.urls.payment, { mode: 'latency', latencyMs: 30 });
     const refs = await Promise.all(
-      Array.from({ length: SAGAS }, (_, i) =>
-        (workers[i % 2] as Orchestrator).client.placeOrder({
-          idempotencyKey: `pair-${i}`,
-          userId: 'u-9',
-          items: items(i + 200),
-        }),
+      Array.from({ length: SAGAS }, async (_, i) =>
+        (workers[i % 2] as Orchestrator).client.placeOrder(
+          { idempotencyKey: `pair-${i}`, items: items(i + 200) },
+          undefined,
+          await (workers[i % 2] as Orchestrator).asUser('u-9'),
+        ),
       ),
     );
     // Both workers also get a duplicate of every request: same key, same saga.
     const again = await Promise.all(
-      refs.map((_, i) =>
-        (workers[(i + 1) % 2] as Orchestrator).client.placeOrder({
-          idempotencyKey: `pair-${i}`,
-          userId: 'u-9',
-          items: items(i + 200),
-        }),
+      refs.map(async (_, i) =>
+        (workers[(i + 1) % 2] as Orchestrator).client.placeOrder(
+          { idempotencyKey: `pair-${i}`, items: items(i + 200) },
+          undefined,
+          await (workers[(i + 1) % 2] as Orchestrator).asUser('u-9'),
+        ),
       ),
     );
     expect(again.map((r) => r.id)).toEqual(refs.map((r) => r.id));

@@ -1,4 +1,3 @@
-import { webSchema } from '@edge/bff-web';
 import { fieldOf, startTestBff, type TestBff } from '@edge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mobileSchema } from '../src/mobile-schema';
@@ -34,37 +33,6 @@ describe('bff-mobile', () => {
     expect(await mobile.calls('order')).toEqual({ 'GET /orders': 1 });
     expect(await mobile.calls('product')).toEqual({ 'GET /products': 1 });
     expect(await mobile.calls('user')).toEqual({ 'GET /users': 1 });
-  });
-
-  it('order summaries are smaller than the web answer for the same orders', async () => {
-    await using web = await startTestBff({
-      name: 'bff-web',
-      schemas: () => [webSchema({ previewFields: false })],
-    });
-    const first = 20;
-    const webAnswer = await web.gql(
-      '/graphql',
-      `{ me { orders(first: ${first}) { edges { node { id status total { amountCents currency }
-          updatedAt items { quantity unitPrice { amountCents currency }
-          product { id name description price { amountCents currency } stock } } } } } } }`,
-      { surface: 'web', userId: MOBILE_USER.userId },
-    );
-    const mobileAnswer = await mobile.gql(
-      '/graphql',
-      `{ orderSummaries(first: ${first}) { id status total { amountCents currency } itemCount updatedAt } }`,
-      MOBILE_USER,
-    );
-    expect(webAnswer.body.errors).toBeUndefined();
-    expect(mobileAnswer.body.errors).toBeUndefined();
-    const summaries = fieldOf<{ id: string }[]>(mobileAnswer, 'orderSummaries');
-    const me = fieldOf<{ orders: { edges: { node: { id: string } }[] } }>(webAnswer, 'me');
-    expect(summaries.map((s) => s.id)).toEqual(me.orders.edges.map((e) => e.node.id));
-    console.info(
-      `${summaries.length} orders: web ${webAnswer.bytes} B, mobile ${mobileAnswer.bytes} B (${(
-        mobileAnswer.bytes / webAnswer.bytes
-      ).toFixed(2)}x)`,
-    );
-    expect(mobileAnswer.bytes).toBeLessThan(webAnswer.bytes / 3);
   });
 
   it('order service down: the home screen still shows the user, orders are null with UPSTREAM_UNAVAILABLE', async () => {

@@ -97,7 +97,8 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
           resolvers: schema.resolvers as GraphQLResolverMap<unknown>,
         },
       ]),
-      formatError,
+      formatError: (formatted, error) =>
+        formatError(formatted, error, { hideSchemaHints: config.production }),
       // Inline tracing costs every request and the edge does not report to Apollo Studio.
       plugins: [ApolloServerPluginInlineTraceDisabled(), stalePlugin],
       includeStacktraceInErrorResponses: false,

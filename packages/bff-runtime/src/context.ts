@@ -1,5 +1,5 @@
 import type { Identity, Logger, RequestContext } from '@edge/common';
-import { AppError, ErrorCode, propagationHeaders } from '@edge/common';
+import { AppError, ErrorCode, INTERNAL_TOKEN_HEADER, propagationHeaders } from '@edge/common';
 import type { SagaClient } from '@edge/saga';
 import { type CallOptions, createLoaders, type Loaders, type ServiceClients } from '@edge/upstream';
 import { StaleRecorder } from './stale-recorder';
@@ -14,6 +14,11 @@ export interface OrderDeps {
 /** What every resolver receives: who is calling, per-request loaders, and shared clients. */
 export interface BffContext {
   identity: Identity;
+  /**
+   * The edge-signed token `identity` was read from. Forwarded to the saga orchestrator only,
+   * which verifies it itself: an order is placed for whom the edge signed, not whom a BFF says.
+   */
+  identityToken: string;
   loaders: Loaders;
   clients: ServiceClients;
   /** Request id and trace context for every upstream call, and where stale answers are noted. */
@@ -32,7 +37,9 @@ export function buildContext(
   const stale = new StaleRecorder();
   const call: CallOptions = { headers: propagationHeaders(ctx), onStale: stale.record };
   const loaders = createLoaders(clients, call);
-  return { identity, clients, call, stale, orders, loaders, log: ctx.log };
+  const header = ctx.req.headers[INTERNAL_TOKEN_HEADER];
+  const identityToken = typeof header === 'string' ? header : '';
+  return { identity, identityToken, clients, call, stale, orders, loaders, log: ctx.log };
 }
 
 /** The signed-in user's id, or UNAUTHENTICATED for callers that are not end users. */

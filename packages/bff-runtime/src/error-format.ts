@@ -1,4 +1,4 @@
-import { ErrorCode, isAppError } from '@edge/common';
+import { ErrorCode, isAppError, withoutSchemaHints } from '@edge/common';
 import type { GraphQLFormattedError } from 'graphql';
 
 /**
@@ -33,6 +33,11 @@ function requestedStatus(error: unknown): number | undefined {
   return typeof http.status === 'number' ? http.status : undefined;
 }
 
+export interface ErrorFormatOptions {
+  /** Production: graphql-js messages lose "Did you mean" hints and input field names. */
+  hideSchemaHints: boolean;
+}
+
 /**
  * The single place where errors become GraphQL errors: AppErrors keep their code and safe
  * details; anything unexpected becomes INTERNAL_SERVER_ERROR with no message or stack leaked.
@@ -40,6 +45,7 @@ function requestedStatus(error: unknown): number | undefined {
 export function formatError(
   formatted: GraphQLFormattedError,
   error: unknown,
+  options: ErrorFormatOptions = { hideSchemaHints: false },
 ): GraphQLFormattedError {
   const original = unwrap(error);
   if (isAppError(original)) {
@@ -52,7 +58,10 @@ export function formatError(
   const code = formatted.extensions?.['code'];
   if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
     const { stacktrace: _hidden, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
+    const message = options.hideSchemaHints
+      ? withoutSchemaHints(formatted.message)
+      : formatted.message;
+    return { ...formatted, message, extensions };
   }
   const status = requestedStatus(original);
   if (status !== undefined && status >= 400 && status < 500) {

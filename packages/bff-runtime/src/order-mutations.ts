@@ -1,7 +1,7 @@
-import { AppError, ErrorCode, isAppError } from '@edge/common';
+import { AppError, ErrorCode, INTERNAL_TOKEN_HEADER, isAppError } from '@edge/common';
 import { SagaClientError, type SagaRef, type SagaStatus } from '@edge/saga';
 import { type BffContext, requireUser } from './context';
-import { orderOwnerOf, ownerLabel, ownerScopedKey, ownsOrder, ownsSaga } from './order-owner';
+import { orderOwnerOf, ownerScopedKey, ownsOrder, ownsSaga } from './order-owner';
 import { loadOrNull } from './resolver-helpers';
 
 /** The order mutations' SDL; every BFF schema includes it, so all surfaces answer the same way. */
@@ -74,19 +74,31 @@ async function orchestrator<T>(call: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The customer an order is for: the signed-in user, or one of the calling partner's own
- * registered customers. A platform user or another partner's customer gets the same answer as
- * an unknown id, so a partner cannot probe who exists.
+ * Whom the order is for, as the orchestrator expects it: nothing for a user (the saga takes the
+ * user from the edge-signed identity), or one of the calling partner's own registered customers.
+ * A platform user or another partner's customer gets the same answer as an unknown id, so a
+ * partner cannot probe who exists.
  */
-async function customerOf(ctx: BffContext, input: PlaceOrderArgs['input']): Promise<string> {
+async function customerOf(
+  ctx: BffContext,
+  input: PlaceOrderArgs['input'],
+): Promise<{ customerId?: string }> {
   const { identity } = ctx;
-  if (identity.surface !== 'partner') return requireUser(ctx);
+  if (identity.surface !== 'partner') {
+    requireUser(ctx);
+    return {};
+  }
   if (!input.customerId) throw badInput('customerId is required for partner orders');
   const customer = await loadOrNull(ctx.loaders.user, input.customerId);
   if (customer?.partnerId !== identity.partnerId) {
     throw badInput('customerId is not one of your customers');
   }
-  return customer.id;
+  return { customerId: customer.id };
+}
+
+/** Saga calls carry the edge-signed identity besides the request id and trace context. */
+function sagaHeaders(ctx: BffContext): Record<string, string> {
+  return { ...ctx.call.headers, [INTERNAL_TOKEN_HEADER]: ctx.identityToken };
 }
 
 /**
@@ -98,7 +110,9 @@ export const orderMutationResolvers = {
     orderStatus: async (_: unknown, args: { id: string }, ctx: BffContext) => {
       const owner = orderOwnerOf(ctx.identity);
       try {
-        const view = await ctx.orders.saga.get(args.id);
+        // The orchestrator answers 404 for a saga that is not the caller's; the exact check
+        // here stays as a second line.
+        const view = await ctx.orders.saga.get(args.id, sagaHeaders(ctx));
         return ownsSaga(owner, view) ? view : null;
       } catch (err) {
         if (err instanceof SagaClientError && err.status === 404) return null;
@@ -108,22 +122,22 @@ export const orderMutationResolvers = {
   },
   Mutation: {
     placeOrder: async (_: unknown, { input }: PlaceOrderArgs, ctx: BffContext) => {
-      const owner = orderOwnerOf(ctx.identity);
+      orderOwnerOf(ctx.identity);
       checkKey(input.idempotencyKey);
       checkLines(input.items);
-      const userId = await customerOf(ctx, input);
-      const { identity, orders } = ctx;
-      const partner = identity.surface === 'partner' ? { partnerId: identity.partnerId } : {};
+      const customer = await customerOf(ctx, input);
+      const { orders } = ctx;
+      // The orchestrator scopes the key by the verified identity, so two callers who pick the
+      // same key never share a saga.
       return orchestrator(() =>
         orders.saga.placeOrder(
           {
-            idempotencyKey: ownerScopedKey(owner, input.idempotencyKey),
-            userId,
-            ...partner,
+            idempotencyKey: input.idempotencyKey,
+            ...customer,
             items: input.items.map(({ productId, quantity }) => ({ productId, quantity })),
           },
           orders.waitMs,
-          ctx.call.headers,
+          sagaHeaders(ctx),
         ),
       );
     },
@@ -141,12 +155,9 @@ export const orderMutationResolvers = {
       return orchestrator(() =>
         ctx.orders.saga.cancelOrder(
           args.id,
-          {
-            idempotencyKey: ownerScopedKey(owner, args.idempotencyKey),
-            actor: ownerLabel(owner),
-          },
+          { idempotencyKey: ownerScopedKey(owner, args.idempotencyKey) },
           ctx.orders.waitMs,
-          ctx.call.headers,
+          sagaHeaders(ctx),
         ),
       );
     },

@@ -40,10 +40,6 @@ export const ownsSaga = (
   saga: { userId: string; partnerId: string | null },
 ): boolean => placedBy(owner, saga);
 
-/** A short label for audit trails (the saga's `actor`); never used to decide anything. */
-export const ownerLabel = (owner: OrderOwner): string =>
-  owner.kind === 'user' ? `user ${owner.userId}` : `partner ${owner.partnerId}`;
-
 /**
  * The key the orchestrator deduplicates on: a digest of the owner's fields and the client's own
  * key, encoded as a JSON array so no two (owner, key) pairs share an input. Two callers choosing

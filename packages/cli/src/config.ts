@@ -11,6 +11,9 @@ const schema = z
     JWT_ISSUER: z.string().default('https://dev-idp.local'),
     JWT_AUDIENCE_WEB: z.string().default('edge-web'),
     JWT_AUDIENCE_MOBILE: z.string().default('edge-mobile'),
+    JWT_AUDIENCE_OPERATOR: z.string().default('edge-operator'),
+    /** Operator token for `sagas` commands (from `token --role operator` or the company IdP). */
+    OPERATOR_TOKEN: z.string().optional(),
     SAGA_URL: env.url('http://127.0.0.1:4020'),
     CONSUMERS_URL: env.url('http://127.0.0.1:4040'),
   })
@@ -20,7 +23,12 @@ const schema = z
     storeMode: c.STORE_MODE,
     devIdpKeyFile: c.DEV_IDP_KEY_FILE ?? join(c.DATA_DIR, 'keys', 'dev-idp.json'),
     issuer: c.JWT_ISSUER,
-    audience: { web: c.JWT_AUDIENCE_WEB, mobile: c.JWT_AUDIENCE_MOBILE },
+    audience: {
+      web: c.JWT_AUDIENCE_WEB,
+      mobile: c.JWT_AUDIENCE_MOBILE,
+      operator: c.JWT_AUDIENCE_OPERATOR,
+    },
+    operatorToken: c.OPERATOR_TOKEN,
     sagaUrl: c.SAGA_URL,
     consumersUrl: c.CONSUMERS_URL,
   }));

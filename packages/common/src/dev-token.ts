@@ -7,11 +7,13 @@ export interface DevTokenClaims {
   audience: string;
   /** Lifetime in seconds; default 3600. */
   ttlS?: number;
+  /** Operator tokens carry `roles` (`viewer`, `operator`); user tokens none. */
+  roles?: string[];
 }
 
 /** A user token as the dev identity provider issues it (the CLI's `token` and the tests). */
 export function mintDevToken(key: SigningKey, claims: DevTokenClaims): Promise<string> {
-  return new SignJWT({})
+  return new SignJWT(claims.roles ? { roles: claims.roles } : {})
     .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ: 'JWT' })
     .setSubject(claims.userId)
     .setIssuer(claims.issuer)

@@ -23,3 +23,17 @@ export function sendGraphQLError(res: ServerResponse, error: unknown, log: Logge
     appError.headers,
   );
 }
+
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
+const VARIABLE = /^Variable "\$([_A-Za-z][_0-9A-Za-z]*)"/;
+
+/**
+ * A graphql-js message without what maps the schema for an untrusted reader (production): no
+ * "Did you mean" hints, and a variable error names only the client's own variable, not the
+ * input type's fields or types.
+ */
+export function withoutSchemaHints(message: string): string {
+  const variable = VARIABLE.exec(message);
+  if (variable) return `Variable "$${variable[1]}" is missing or has an invalid value`;
+  return message.replace(SUGGESTION, '');
+}

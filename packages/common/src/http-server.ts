@@ -6,7 +6,7 @@ import {
   type ServerResponse,
   STATUS_CODES,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { AppError, ErrorCode, toAppError } from './errors';
 import { sendGraphQLError } from './graphql-errors';
@@ -53,13 +53,22 @@ export interface HttpServerOptions {
   isReady?: () => boolean | Promise<boolean>;
   /** How long SIGTERM waits for in-flight requests before closing sockets; default 10 s. */
   drainTimeoutMs?: number;
+  /**
+   * Once nothing is in flight, how long idle keep-alive connections are left for their clients
+   * to close before the server closes them; default 1 s. See `close()` for why.
+   */
+  idleGraceMs?: number;
 }
 
 export interface RunningServer {
   server: Server;
   port: number;
   url: string;
-  /** Stop accepting, answer new requests 503 while in-flight ones finish, then close. */
+  /**
+   * Drain: readiness fails, the listener stops accepting, in-flight requests finish with
+   * `Connection: close`, requests arriving on open connections are answered 503 SHUTTING_DOWN
+   * (nothing was done: safe to retry), and idle connections are closed last, after a grace.
+   */
   close(): Promise<void>;
 }
 
@@ -186,8 +195,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   }
 
   let draining = false;
-  let inFlight = 0;
+  const inFlight = new Set<ServerResponse>();
   let onIdle: (() => void) | undefined;
+  const sockets = new Set<Socket>();
+  let onNoSockets: (() => void) | undefined;
 
   const match = (method: string, path: string) => {
     const hit = exact.get(`${method} ${path}`);
@@ -233,9 +244,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       traceparent,
       log,
     };
-    inFlight++;
+    inFlight.add(res);
     res.once('close', () => {
-      inFlight--;
+      inFlight.delete(res);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.httpRequests.inc({ route: routeName, status: String(res.statusCode) });
       metrics.httpDuration.observe({ route: routeName }, seconds);
@@ -249,7 +260,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         status: res.statusCode,
         ms: seconds * 1e3,
       });
-      if (inFlight === 0) onIdle?.();
+      if (inFlight.size === 0) onIdle?.();
     });
     try {
       if (draining) {
@@ -272,6 +283,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     }
   });
   server.on('clientError', answerClientError);
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      if (sockets.size === 0) onNoSockets?.();
+    });
+  });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
 
@@ -286,20 +304,37 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const close = async () => {
     if (draining) return;
     draining = true;
-    logger.info({ inFlight }, 'draining');
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    if (inFlight > 0) {
-      await Promise.race([
-        new Promise<void>((resolve) => {
-          onIdle = resolve;
-        }),
-        new Promise((resolve) => setTimeout(resolve, options.drainTimeoutMs ?? 10_000).unref()),
-      ]);
+    logger.info({ inFlight: inFlight.size, connections: sockets.size }, 'draining');
+    // Answers still to be written tell their clients to stop reusing the connection.
+    for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+    // http.Server#close also closes idle keep-alive connections at once (Node >= 19), and a
+    // request a client had just written on one would be reset unanswered: the client could not
+    // tell whether its order was placed. Stop accepting only, and close idle connections last.
+    const closed = new Promise<void>((resolve) =>
+      NetServer.prototype.close.call(server, () => resolve()),
+    );
+    const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+    if (inFlight.size > 0) {
+      await settledWithin(drainTimeoutMs, (resolve) => {
+        onIdle = resolve;
+      });
+    }
+    if (sockets.size > 0) {
+      await settledWithin(options.idleGraceMs ?? 1_000, (resolve) => {
+        onNoSockets = resolve;
+      });
     }
     server.closeAllConnections();
     await closed;
     logger.info('closed');
   };
   return { server, port, url, close };
+}
+
+/** Resolve when `arm`'s callback fires or after `ms`, whichever comes first. */
+function settledWithin(ms: number, arm: (resolve: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    arm(resolve);
+    setTimeout(resolve, ms).unref();
+  });
 }

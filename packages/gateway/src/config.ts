@@ -23,6 +23,8 @@ const limitsOverride = z
     maxDirectives: z.number().int().nonnegative(),
     maxCost: z.number().int().positive(),
     maxBatch: z.number().int().positive(),
+    maxVariablesDepth: z.number().int().positive(),
+    maxVariablesValues: z.number().int().positive(),
   })
   .partial()
   .strict();

@@ -1,4 +1,5 @@
 import type { SurfaceName } from './surfaces';
+import type { VariablesLimits } from './variables-limits';
 
 /**
  * Every tunable default of the edge in one place, so docs/edge.md and the config agree and a
@@ -6,7 +7,7 @@ import type { SurfaceName } from './surfaces';
  */
 
 /** Abuse limits checked on every operation before any BFF is called. */
-export interface AbuseLimits {
+export interface AbuseLimits extends VariablesLimits {
   /** Largest request body in bytes (a JSON batch counts as one body). */
   maxBodyBytes: number;
   /** Lexer tokens per document; parsing stops at the limit, so a huge document costs little. */
@@ -25,6 +26,8 @@ export interface AbuseLimits {
 
 export const DEFAULT_ABUSE_LIMITS: Readonly<Record<SurfaceName, AbuseLimits>> = Object.freeze({
   web: {
+    maxVariablesDepth: 10,
+    maxVariablesValues: 1000,
     maxBodyBytes: 256 * 1024,
     maxTokens: 5000,
     maxDepth: 12,
@@ -34,6 +37,8 @@ export const DEFAULT_ABUSE_LIMITS: Readonly<Record<SurfaceName, AbuseLimits>> = 
     maxBatch: 10,
   },
   mobile: {
+    maxVariablesDepth: 10,
+    maxVariablesValues: 500,
     maxBodyBytes: 64 * 1024,
     maxTokens: 2000,
     maxDepth: 10,
@@ -43,6 +48,8 @@ export const DEFAULT_ABUSE_LIMITS: Readonly<Record<SurfaceName, AbuseLimits>> = 
     maxBatch: 5,
   },
   'partner-v1': {
+    maxVariablesDepth: 10,
+    maxVariablesValues: 500,
     maxBodyBytes: 64 * 1024,
     maxTokens: 2000,
     maxDepth: 8,
@@ -52,6 +59,8 @@ export const DEFAULT_ABUSE_LIMITS: Readonly<Record<SurfaceName, AbuseLimits>> = 
     maxBatch: 5,
   },
   'partner-v2': {
+    maxVariablesDepth: 10,
+    maxVariablesValues: 500,
     maxBodyBytes: 64 * 1024,
     maxTokens: 2000,
     maxDepth: 8,

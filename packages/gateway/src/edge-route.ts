@@ -87,7 +87,7 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
   };
 
   const plan = (raw: Buffer): { batch: boolean; operations: PlannedOperation[] } => {
-    const parsed = parseGraphQLBody(raw, deps.limits.maxBatch);
+    const parsed = parseGraphQLBody(raw, deps.limits);
     const operations = parsed.operations.map((request) => {
       const { query, rebuilt } = deps.resolveQuery(request);
       const { cost } = deps.validate(query, request.operationName);

@@ -159,8 +159,10 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       authenticate,
       validate: schemaValidator(surface, schema, {
         limits: config.limits[surface.name],
-        // Untrusted clients must not map the schema: no introspection, no "Did you mean".
-        hideSchema: config.production && surface.name !== 'web',
+        // Untrusted clients must not map the schema: no introspection on mobile and partner, and
+        // no "Did you mean" from any surface in production.
+        refuseIntrospection: config.production && surface.name !== 'web',
+        hideHints: config.production,
       }),
       sign,
       forwarder,

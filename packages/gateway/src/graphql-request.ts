@@ -1,4 +1,5 @@
 import { AppError, ErrorCode } from '@edge/common';
+import { checkVariables, type VariablesLimits } from './variables-limits';
 
 /** The parts of one GraphQL-over-HTTP operation the edge looks at. */
 export interface GraphQLRequest {
@@ -33,7 +34,7 @@ function persistedHashOf(extensions: unknown): string | undefined {
   return persisted['sha256Hash'].toLowerCase();
 }
 
-function operationOf(body: unknown): GraphQLRequest {
+function operationOf(body: unknown, limits: VariablesLimits): GraphQLRequest {
   if (!isObject(body)) throw bad('Body must be a JSON object');
   const { query, operationName, variables, extensions } = body;
   const persistedHash = persistedHashOf(extensions);
@@ -49,6 +50,7 @@ function operationOf(body: unknown): GraphQLRequest {
   if (variables !== undefined && variables !== null && !isObject(variables)) {
     throw bad('"variables" must be an object');
   }
+  if (variables) checkVariables(variables, limits);
   return {
     query,
     operationName: operationName ?? undefined,
@@ -57,18 +59,25 @@ function operationOf(body: unknown): GraphQLRequest {
   };
 }
 
+export interface BodyLimits extends VariablesLimits {
+  /** Operations in one JSON array batch; 1 means batches are refused. */
+  maxBatch: number;
+}
+
 /**
  * Check the request body's shape without trusting it. A batch is bounded before any of its
- * operations is looked at, so a 500-operation array costs one JSON parse and a length check.
+ * operations is looked at, so a 500-operation array costs one JSON parse and a length check;
+ * every operation's variables are bounded in depth and size before anything serialises them.
  */
-export function parseGraphQLBody(raw: Buffer, maxBatch: number): GraphQLBody {
+export function parseGraphQLBody(raw: Buffer, limits: BodyLimits): GraphQLBody {
+  const { maxBatch } = limits;
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));
   } catch {
     throw bad('Body is not valid JSON');
   }
-  if (!Array.isArray(body)) return { batch: false, operations: [operationOf(body)] };
+  if (!Array.isArray(body)) return { batch: false, operations: [operationOf(body, limits)] };
   if (maxBatch <= 1) throw bad('Batched requests are not accepted on this endpoint');
   if (body.length === 0) throw bad('A batch must carry at least one operation');
   if (body.length > maxBatch) {
@@ -76,5 +85,5 @@ export function parseGraphQLBody(raw: Buffer, maxBatch: number): GraphQLBody {
       details: { maxBatch, actual: body.length },
     });
   }
-  return { batch: true, operations: body.map(operationOf) };
+  return { batch: true, operations: body.map((op) => operationOf(op, limits)) };
 }

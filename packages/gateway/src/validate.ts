@@ -1,4 +1,4 @@
-import { AppError, ErrorCode, KnownRootOperationRule } from '@edge/common';
+import { AppError, ErrorCode, KnownRootOperationRule, withoutSchemaHints } from '@edge/common';
 import {
   type DocumentNode,
   type GraphQLError,
@@ -21,15 +21,15 @@ export const VALIDATION_CACHE_SIZE = 2000;
 
 export interface ValidatorOptions {
   limits: AbuseLimits;
-  /** Refuse introspection and drop "Did you mean" hints: the schema is not the client's business. */
-  hideSchema: boolean;
+  /** Refuse introspection: the schema is not the client's business. */
+  refuseIntrospection: boolean;
+  /** Drop "Did you mean" hints from validation messages (production, every surface). */
+  hideHints: boolean;
 }
 
 type Verdict =
   | { ok: true; metrics: Map<string | undefined, QueryMetrics> }
   | { ok: false; error: AppError };
-
-const SUGGESTION = / ?Did you mean [^?]*\?/g;
 
 function tooComplex(what: string, actual: number, limit: number): Verdict {
   return {
@@ -76,13 +76,13 @@ function judge(schema: GraphQLSchema, query: string, options: ValidatorOptions):
     }
     if (m.cost > limits.maxCost) return tooComplex('cost', m.cost, limits.maxCost);
   }
-  const rules = options.hideSchema
+  const rules = options.refuseIntrospection
     ? [...specifiedRules, KnownRootOperationRule, NoSchemaIntrospectionCustomRule]
     : [...specifiedRules, KnownRootOperationRule];
   const errors = validate(schema, document, rules, { maxErrors: 10 });
   if (errors.length === 0) return { ok: true, metrics };
   const messages = errors.map((e) =>
-    options.hideSchema ? e.message.replace(SUGGESTION, '') : e.message,
+    options.hideHints ? withoutSchemaHints(e.message) : e.message,
   );
   return {
     ok: false,

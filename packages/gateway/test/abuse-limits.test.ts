@@ -204,6 +204,14 @@ describe('production hardening of mobile and partner', () => {
     expect(res.body.errors[0].message).not.toContain('Did you mean');
   });
 
+  it('"Did you mean" is stripped from web validation messages in production too', async () => {
+    const web = { authorization: `Bearer ${await fx.token('web', 'u-2')}` };
+    const res = await fx.post('/web/graphql', { query: '{ me { nam } }' }, web);
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].message).toContain('Cannot query field "nam"');
+    expect(res.body.errors[0].message).not.toContain('Did you mean');
+  });
+
   it('introspection returns 400 on partner v2 in production', async () => {
     const { key } = await fx.partnerKey({ partnerId: 'p', versions: ['v2'], tier: 'pro' });
     const res = await fx.post(

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import {
   DEFAULT_REDIS_URL,
   env,
@@ -45,6 +46,14 @@ const schema = z.object({
   SAGA_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   HOST: z.string().default('127.0.0.1'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** Where operator tokens' keys come from; unset outside production: the dev identity provider. */
+  JWKS_URL: z.url().optional(),
+  JWT_ISSUER: z.string().default('https://dev-idp.local'),
+  JWT_AUDIENCE_OPERATOR: z.string().min(1).default('edge-operator'),
+  DEV_IDP_KEY_FILE: z.string().optional(),
+  /** Public half of the edge key: the identity a BFF forwards is verified with it. */
+  EDGE_PUBLIC_KEY_FILE: z.string().optional(),
   REDIS_URL: env.url(DEFAULT_REDIS_URL),
   REDIS_CLUSTER_NODES: env.redisClusterNodes(),
   STORE_MODE: env.storeMode(),
@@ -93,9 +102,19 @@ function defined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** Where operator tokens are checked: the company IdP's JWKS, or the dev IdP's key file. */
+export type OperatorKeys = { kind: 'jwks'; url: string } | { kind: 'dev-key-file'; file: string };
+
 export interface SagaConfig {
   port: number;
   host: string;
+  production: boolean;
+  auth: {
+    operatorKeys: OperatorKeys;
+    issuer: string;
+    audience: string;
+    edgePublicKeyFile: string;
+  };
   redis: RedisTarget;
   tracing: TracingConfig;
   storeMode: 'auto' | 'redis' | 'memory';
@@ -118,9 +137,28 @@ export function loadSagaConfig(
   source: Record<string, string | undefined> = process.env,
 ): Readonly<SagaConfig> {
   const e = loadConfig(schema, source);
+  const production = e.NODE_ENV === 'production';
+  if (production && !e.JWKS_URL) {
+    throw new Error(
+      'Invalid configuration:\n  JWKS_URL: required in production (operator sign-in)',
+    );
+  }
+  const operatorKeys: OperatorKeys = e.JWKS_URL
+    ? { kind: 'jwks', url: e.JWKS_URL }
+    : {
+        kind: 'dev-key-file',
+        file: e.DEV_IDP_KEY_FILE ?? join(e.DATA_DIR, 'keys', 'dev-idp.json'),
+      };
   return Object.freeze({
     port: e.SAGA_PORT ?? e.PORT ?? DEFAULT_SAGA_PORT,
     host: e.HOST,
+    production,
+    auth: {
+      operatorKeys,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE_OPERATOR,
+      edgePublicKeyFile: e.EDGE_PUBLIC_KEY_FILE ?? join(e.DATA_DIR, 'keys', 'edge.json'),
+    },
     redis: redisTarget(e.REDIS_URL, e.REDIS_CLUSTER_NODES),
     tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
     storeMode: e.STORE_MODE,

@@ -1,9 +1,18 @@
-import type { SagaEvent } from './saga';
-import type { SagaView } from './saga-view';
+import type { AuditRecord } from './audit-log';
+import type { OperatorRole } from './operator-auth';
+import { PROVIDERS } from './provider-client';
+import { FORWARD_STEPS } from './saga';
+import { STATUS_FILTERS } from './saga-api-schemas';
+import type { SagaSummary, SearchQuery, SearchResult } from './saga-search';
+import { STEP_PROVIDER, type TimelineEntry } from './saga-timeline';
 
-export interface RemediationPageData {
-  deadLettered: SagaView[];
-  stuck: SagaView[];
+/** What every signed-in page knows about the request. */
+export interface PageFrame {
+  /** Per-response CSP nonce: only our own script and style run. */
+  nonce: string;
+  csrf: string;
+  subject: string;
+  role: OperatorRole;
 }
 
 const ESCAPES: Record<string, string> = {
@@ -14,126 +23,398 @@ const ESCAPES: Record<string, string> = {
   "'": '&#39;',
 };
 
-/** Everything shown comes from providers and operators: escape it all. */
+/** Everything shown comes from providers, customers and operators: escape it all. */
 function esc(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+  return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 }
 
-function describeEvent(event: SagaEvent): string {
-  const parts: string[] = [];
-  if ('step' in event) parts.push(event.step);
-  if ('attempt' in event) parts.push(`attempt ${event.attempt}`);
-  if ('answer' in event) {
-    parts.push(
-      'status' in event.answer ? `answer ${event.answer.status}` : `error ${event.answer.error}`,
-    );
-  }
-  if ('actor' in event) parts.push(`by ${event.actor}`);
-  if ('reason' in event) parts.push(event.reason);
-  if (event.type === 'retry_scheduled' || event.type === 'call_deferred') {
-    parts.push(`due ${event.dueAt}`);
-  }
-  if (event.type === 'step_parked') parts.push(`parked until ${event.until}`);
-  return parts.join(' · ');
+/** JSON inside a <script type="application/json">: `<` escaped so no data can close the tag. */
+function jsonBlock(id: string, nonce: string, value: unknown): string {
+  const json = JSON.stringify(value).replace(/</g, '\\u003c');
+  return `<script type="application/json" id="${id}" nonce="${nonce}">${json}</script>`;
 }
 
-function historyTable(saga: SagaView): string {
-  const rows = saga.history
-    .map(
-      (e) =>
-        `<tr><td>${esc(e.at)}</td><td>${esc(e.type)}</td><td>${esc(describeEvent(e))}</td><td><code>${esc(
-          'idempotencyKey' in e ? e.idempotencyKey : '',
-        )}</code></td></tr>`,
-    )
-    .join('');
-  return `<details><summary>${saga.history.length} events</summary><table class="history"><thead><tr><th>at</th><th>event</th><th>detail</th><th>idempotency key</th></tr></thead><tbody>${rows}</tbody></table></details>`;
+export function formatAmount(cents: number | null, currency: string | null): string {
+  if (cents === null) return '–';
+  return `${(cents / 100).toFixed(2)} ${currency ?? ''}`.trim();
 }
 
-function sagaRows(sagas: SagaView[], kind: string): string {
-  if (sagas.length === 0) return `<p class="empty" data-empty="${kind}">None.</p>`;
-  const rows = sagas
-    .map(
-      (s) => `<tr data-saga-id="${esc(s.id)}">
-  <td><code>${esc(s.id)}</code><br>order ${esc(s.orderId ?? '-')}</td>
-  <td>${esc(s.status)}${s.parkedUntil ? `<br><small data-parked-until>parked until ${esc(s.parkedUntil)}</small>` : ''}</td>
-  <td>${esc(s.reason ?? '')}<br><small>updated ${esc(s.updatedAt)}</small></td>
-  <td>${historyTable(s)}</td>
-  <td class="actions">
-    <button type="button" data-action="replay" data-id="${esc(s.id)}">Replay</button>
-    <input type="text" name="resolve-reason" placeholder="resolution reason" data-id="${esc(s.id)}">
-    <button type="button" data-action="resolve" data-id="${esc(s.id)}">Resolve</button>
-  </td>
-</tr>`,
-    )
-    .join('');
-  return `<table class="sagas" data-list="${kind}"><thead><tr><th>saga</th><th>status</th><th>reason</th><th>history</th><th>actions</th></tr></thead><tbody>${rows}</tbody></table>`;
+function formatTotals(totals: Record<string, number>): string {
+  const parts = Object.entries(totals).map(([currency, cents]) => formatAmount(cents, currency));
+  return parts.length ? parts.join(' + ') : 'no amount';
 }
+
+function age(iso: string, now: number): string {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 90) return `${s} s ago`;
+  if (s < 90 * 60) return `${Math.round(s / 60)} min ago`;
+  if (s < 36 * 3600) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} d ago`;
+}
+
+const STYLE = `
+body { font: 14px system-ui, sans-serif; margin: 0; color: #1d2330; background: #f6f7f9; }
+header { display: flex; gap: 1rem; align-items: center; padding: .6rem 1.2rem; background: #1d2330; color: #fff; }
+header a { color: #fff; }
+header button { color: #fff; background: transparent; border: 1px solid #fff; border-radius: .3rem; padding: .2rem .6rem; cursor: pointer; }
+[hidden] { display: none !important; }
+.nowrap { white-space: nowrap; }
+table.timeline { table-layout: fixed; }
+table.timeline code { word-break: break-all; }
+table.timeline th:nth-child(1) { width: 12rem; } table.timeline th:nth-child(2) { width: 11rem; }
+table.timeline th:nth-child(3) { width: 9rem; } table.timeline th:nth-child(4) { width: 5rem; }
+table.timeline th:nth-child(5) { width: 4rem; } table.timeline th:nth-child(6) { width: 4rem; }
+table.timeline th:nth-child(7) { width: 18rem; } table.timeline th:nth-child(9) { width: 5rem; }
+table.timeline th:nth-child(10) { width: 12rem; }
+header .who { margin-left: auto; }
+main { padding: 1rem 1.2rem; }
+a { color: #1d4ed8; }
+table { border-collapse: collapse; width: 100%; background: #fff; margin-bottom: 1rem; }
+th, td { border-bottom: 1px solid #e2e5ea; padding: .4rem .5rem; text-align: left; vertical-align: top; }
+th { background: #eef0f4; font-weight: 600; }
+.counts { display: flex; flex-wrap: wrap; gap: .4rem; margin-bottom: .8rem; }
+.counts a { padding: .2rem .6rem; border-radius: 1rem; background: #e4e8ef; text-decoration: none; color: #1d2330; }
+.counts a.current { background: #1d4ed8; color: #fff; }
+form.filters { display: grid; grid-template-columns: repeat(6, minmax(8rem, 1fr)); gap: .4rem .8rem; background: #fff; padding: .8rem; margin-bottom: .8rem; }
+form.filters label { display: flex; flex-direction: column; font-size: 12px; color: #555; }
+.status-dead_lettered { color: #b91c1c; font-weight: 600; }
+.status-resolved, .status-compensated, .status-completed { color: #15803d; }
+.problem { color: #92400e; }
+.bar { display: flex; gap: .6rem; align-items: center; margin: .6rem 0; }
+dialog { border: 1px solid #999; border-radius: .4rem; max-width: 34rem; }
+dialog label { display: block; margin: .5rem 0; }
+dialog textarea, dialog input { width: 100%; box-sizing: border-box; }
+.muted { color: #666; font-size: 12px; }
+code { font-size: 12px; }
+#status { font-weight: 600; }
+`;
 
 const SCRIPT = `
-const status = document.getElementById('status');
-const actor = () => document.getElementById('actor').value.trim();
+const csrf = document.querySelector('meta[name="csrf-token"]');
+const say = (text) => { const el = document.getElementById('status'); if (el) el.textContent = text; };
 async function post(path, body) {
-  const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const headers = { 'content-type': 'application/json' };
+  if (csrf) headers['x-csrf-token'] = csrf.content;
+  const res = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body), credentials: 'same-origin' });
   const json = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error((json.error && json.error.message) || ('HTTP ' + res.status));
   return json;
 }
-async function act(button) {
-  const who = actor();
-  if (!who) { status.textContent = 'Enter your name as the actor first.'; return; }
-  const id = button.dataset.id;
-  try {
-    if (button.dataset.action === 'replay') {
-      await post('/sagas/' + encodeURIComponent(id) + '/replay', { actor: who, reason: 'replayed from remediation page' });
-    } else if (button.dataset.action === 'resolve') {
-      const input = document.querySelector('input[name="resolve-reason"][data-id="' + CSS.escape(id) + '"]');
-      const reason = input ? input.value.trim() : '';
-      if (!reason) { status.textContent = 'A resolution needs a reason.'; return; }
-      await post('/sagas/' + encodeURIComponent(id) + '/resolve', { actor: who, reason });
-    } else if (button.dataset.action === 'replay-all') {
-      const result = await post('/sagas/replay', { all: true, actor: who, reason: 'replay all from remediation page' });
-      status.textContent = 'Replayed ' + result.replayed.length + ' sagas.';
-    }
-    status.textContent = status.textContent || 'Done.';
-    setTimeout(() => location.reload(), 300);
-  } catch (err) {
-    status.textContent = 'Failed: ' + err.message;
-  }
+const signIn = document.getElementById('sign-in');
+if (signIn) signIn.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  try { await post('/session', { token: document.getElementById('token').value.trim() }); location.reload(); }
+  catch (err) { say('Sign-in failed: ' + err.message); }
+});
+const signOut = document.getElementById('sign-out');
+if (signOut) signOut.addEventListener('click', async () => {
+  try { await post('/session/end', {}); } finally { location.href = '/remediation'; }
+});
+const dialog = document.getElementById('confirm');
+let pending = null;
+function ask(kind, ids, title, needsReference) {
+  pending = { kind, ids };
+  document.getElementById('confirm-title').textContent = title;
+  document.getElementById('confirm-reason').value = '';
+  document.getElementById('confirm-reference').value = '';
+  document.getElementById('reference-row').hidden = !needsReference;
+  document.getElementById('confirm-error').textContent = '';
+  dialog.showModal();
 }
+function markRow(id, text) {
+  const cell = document.querySelector('tr[data-saga-id="' + CSS.escape(id) + '"] .status');
+  if (cell) { cell.textContent = text; cell.className = 'status'; }
+}
+async function replayMany(ids, reason) {
+  const box = document.getElementById('progress-box');
+  const bar = document.getElementById('progress');
+  box.hidden = false; bar.max = ids.length; bar.value = 0;
+  let done = 0;
+  // Chunks of ten, one after the other: a bulk replay never floods the providers at once,
+  // and the operator sees it advance.
+  for (let i = 0; i < ids.length; i += 10) {
+    const chunk = ids.slice(i, i + 10);
+    const result = await post('/sagas/replay', { ids: chunk, reason });
+    for (const id of result.replayed) markRow(id, 'replayed');
+    done += chunk.length; bar.value = done;
+    document.getElementById('progress-text').textContent = 'Replayed ' + done + ' of ' + ids.length;
+  }
+  say('Replayed ' + ids.length + ' sagas.');
+}
+if (dialog) dialog.addEventListener('close', async () => {
+  if (dialog.returnValue !== 'confirm' || !pending) return;
+  const { kind, ids } = pending; pending = null;
+  const reason = document.getElementById('confirm-reason').value.trim();
+  const reference = document.getElementById('confirm-reference').value.trim();
+  try {
+    if (kind === 'replay') { await post('/sagas/' + encodeURIComponent(ids[0]) + '/replay', { reason }); markRow(ids[0], 'replayed'); say('Replayed ' + ids[0] + '.'); }
+    else if (kind === 'resolve') { await post('/sagas/' + encodeURIComponent(ids[0]) + '/resolve', { reason, reference }); markRow(ids[0], 'resolved'); say('Resolved ' + ids[0] + ' (' + reference + ').'); }
+    else if (kind === 'bulk') { await replayMany(ids, reason); }
+  } catch (err) { say('Failed: ' + err.message); }
+});
+const confirmButton = document.getElementById('confirm-ok');
+if (confirmButton) confirmButton.addEventListener('click', (event) => {
+  const reason = document.getElementById('confirm-reason').value.trim();
+  const needsReference = !document.getElementById('reference-row').hidden;
+  const reference = document.getElementById('confirm-reference').value.trim();
+  if (!reason || (needsReference && !reference)) {
+    event.preventDefault();
+    document.getElementById('confirm-error').textContent = needsReference ? 'A reason and a reference are required.' : 'A reason is required.';
+  }
+});
 document.addEventListener('click', (event) => {
   const button = event.target.closest('button[data-action]');
-  if (button) { status.textContent = ''; act(button); }
+  if (!button) return;
+  const id = button.dataset.id;
+  const what = button.dataset.what;
+  if (button.dataset.action === 'replay') ask('replay', [id], 'Replay 1 saga: ' + what + '. It gets a fresh retry budget and runs again.', false);
+  if (button.dataset.action === 'resolve') ask('resolve', [id], 'Resolve 1 saga: ' + what + '. It will never be retried; say what was done by hand.', true);
+  if (button.dataset.action === 'bulk') {
+    const ids = JSON.parse(document.getElementById('matched').textContent);
+    ask('bulk', ids, 'Replay ' + ids.length + ' sagas, total ' + button.dataset.total + '. Each gets a fresh retry budget.', false);
+  }
 });
 `;
 
-/** Server-rendered page for operators; the buttons call the same HTTP API as the CLI. */
-export function renderRemediationPage(data: RemediationPageData): string {
+function head(title: string, nonce: string, csrf?: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>Saga remediation</title>
-<style>
-body { font: 14px system-ui, sans-serif; margin: 1.5rem; color: #222; }
-table { border-collapse: collapse; width: 100%; margin-bottom: 1rem; }
-th, td { border: 1px solid #ddd; padding: .35rem .5rem; text-align: left; vertical-align: top; }
-table.history { font-size: 12px; }
-#status { font-weight: bold; min-height: 1.2em; }
-.toolbar { display: flex; gap: .5rem; align-items: center; margin-bottom: 1rem; }
-</style>
-</head>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+${csrf ? `<meta name="csrf-token" content="${esc(csrf)}">` : ''}
+<title>${esc(title)}</title>
+<style nonce="${nonce}">${STYLE}</style>
+</head>`;
+}
+
+function layout(title: string, frame: PageFrame, body: string): string {
+  return `${head(title, frame.nonce, frame.csrf)}
 <body>
-<h1>Saga remediation</h1>
-<div class="toolbar">
-  <label>Actor <input id="actor" type="text" placeholder="your name or email"></label>
-  <button type="button" data-action="replay-all">Replay all dead-lettered (${data.deadLettered.length})</button>
-  <span id="status" role="status"></span>
-</div>
-<h2>Dead-lettered (<span id="dlq-count">${data.deadLettered.length}</span>)</h2>
-${sagaRows(data.deadLettered, 'dead_lettered')}
-<h2>Stuck (${data.stuck.length})</h2>
-${sagaRows(data.stuck, 'stuck')}
-<script>${SCRIPT}</script>
+<header>
+  <strong>Saga operations</strong>
+  <a href="/remediation">Sagas</a>
+  <a href="/remediation/audit">Audit log</a>
+  <span class="who">Signed in as <strong id="subject">${esc(frame.subject)}</strong> (${esc(frame.role)})</span>
+  <button type="button" id="sign-out">Sign out</button>
+</header>
+<main>
+<h1>${esc(title)}</h1>
+<p id="status" role="status"></p>
+${body}
+</main>
+<dialog id="confirm">
+  <form method="dialog">
+    <p id="confirm-title"></p>
+    <label>Reason (goes into the audit log)<textarea id="confirm-reason" rows="3" required></textarea></label>
+    <label id="reference-row">Reference (e.g. the manual refund id)<input id="confirm-reference" type="text"></label>
+    <p id="confirm-error" class="problem"></p>
+    <button value="cancel" formnovalidate>Cancel</button>
+    <button value="confirm" id="confirm-ok">Confirm</button>
+  </form>
+</dialog>
+<script nonce="${frame.nonce}">${SCRIPT}</script>
 </body>
 </html>`;
+}
+
+/** 401: how to sign in, with a form that sends the token once and keeps it in a cookie. */
+export function renderSignInPage(nonce: string, devStack: boolean): string {
+  const how = devStack
+    ? '<p>Dev stack: <code>npm run -s cli -- token --role operator</code> (or <code>--role viewer</code>) prints a token.</p>'
+    : '<p>Get an operator token from your identity provider (see docs/operations.md, "Operator sign-in").</p>';
+  return `${head('Sign in: saga operations', nonce)}
+<body>
+<main>
+<h1>Sign in to saga operations</h1>
+<p>This page needs an operator or viewer token with the <code>roles</code> claim.</p>
+${how}
+<form id="sign-in">
+  <label>Token <input id="token" name="token" type="password" autocomplete="off" size="60" required></label>
+  <button type="submit">Sign in</button>
+</form>
+<p id="status" role="status"></p>
+</main>
+<script nonce="${nonce}">${SCRIPT}</script>
+</body>
+</html>`;
+}
+
+function option(value: string, current: string | undefined, label = value): string {
+  return `<option value="${esc(value)}"${value === (current ?? '') ? ' selected' : ''}>${esc(label)}</option>`;
+}
+
+const STEPS = [
+  ...FORWARD_STEPS,
+  ...Object.keys(STEP_PROVIDER).filter((s) => !(FORWARD_STEPS as readonly string[]).includes(s)),
+];
+
+function filtersForm(q: SearchQuery): string {
+  const text = (name: keyof SearchQuery, label: string, value: unknown, type = 'text') =>
+    `<label>${label}<input name="${name}" type="${type}" value="${esc(value ?? '')}"></label>`;
+  const status = q.status ?? q.state ?? 'attention';
+  return `<form class="filters" method="get" action="/remediation">
+  <label>Status<select name="status">${STATUS_FILTERS.map((s) => option(s, status, s === 'attention' ? 'needs attention' : s)).join('')}</select></label>
+  <label>Step<select name="step">${option('', q.step, 'any')}${STEPS.map((s) => option(s, q.step)).join('')}</select></label>
+  <label>Provider<select name="provider">${option('', q.provider, 'any')}${PROVIDERS.map((p) => option(p, q.provider)).join('')}</select></label>
+  ${text('reason', 'Reason contains', q.reason)}
+  <label>Age<select name="olderThanMin">${option('', q.olderThanMin?.toString(), 'any')}${[5, 60, 1440].map((m) => option(String(m), q.olderThanMin?.toString(), `older than ${m < 60 ? `${m} min` : m < 1440 ? `${m / 60} h` : `${m / 1440} d`}`)).join('')}</select></label>
+  ${text('q', 'Search', q.q, 'search')}
+  ${text('orderId', 'Order id', q.orderId)}
+  ${text('userId', 'User id', q.userId)}
+  ${text('minAmount', 'Amount from', q.minAmount === undefined ? '' : (q.minAmount / 100).toFixed(2))}
+  ${text('maxAmount', 'Amount to', q.maxAmount === undefined ? '' : (q.maxAmount / 100).toFixed(2))}
+  <label>&nbsp;<button type="submit" id="apply-filters">Apply filters</button></label>
+  <label>&nbsp;<a href="/remediation">Clear</a></label>
+</form>`;
+}
+
+function countsBar(result: SearchResult, q: SearchQuery): string {
+  const current = q.status ?? q.state ?? 'attention';
+  const attention = result.counts.dead_lettered + result.counts.stuck;
+  const first = `<a href="/remediation" class="${current === 'attention' ? 'current' : ''}" data-count="attention">needs attention <strong>${attention}</strong></a>`;
+  const chips = (
+    [
+      'dead_lettered',
+      'stuck',
+      'compensating',
+      'running',
+      'pending',
+      'resolved',
+      'compensated',
+      'completed',
+    ] as const
+  ).map(
+    (s) =>
+      `<a href="/remediation?status=${s}" class="${s === current ? 'current' : ''}" data-count="${s}">${s.replace('_', ' ')} <strong>${result.counts[s]}</strong></a>`,
+  );
+  return `<nav class="counts" aria-label="Counts per status">${first}${chips.join('')}<a href="/remediation?status=any" class="${current === 'any' ? 'current' : ''}">any</a></nav>`;
+}
+
+function what(s: SagaSummary): string {
+  return `${s.id} (order ${s.orderId ?? '–'}, ${formatAmount(s.amountCents, s.currency)})`;
+}
+
+function actions(s: SagaSummary, role: OperatorRole): string {
+  if (role !== 'operator' || !(s.status === 'dead_lettered' || s.stuck)) return '';
+  const attrs = `data-id="${esc(s.id)}" data-what="${esc(what(s))}"`;
+  return `<button type="button" data-action="replay" ${attrs}>Replay…</button>
+    <button type="button" data-action="resolve" ${attrs}>Resolve…</button>`;
+}
+
+function rows(items: SagaSummary[], role: OperatorRole, now: number): string {
+  if (items.length === 0)
+    return '<p class="empty" data-empty="sagas">No saga matches these filters.</p>';
+  const body = items
+    .map(
+      (s) => `<tr data-saga-id="${esc(s.id)}">
+  <td><a href="/remediation/sagas/${encodeURIComponent(s.id)}" class="timeline-link">${esc(s.id)}</a><br><span class="muted">order ${esc(s.orderId ?? '–')} · user ${esc(s.userId)}${s.partnerId ? ` · partner ${esc(s.partnerId)}` : ''}</span></td>
+  <td class="status status-${esc(s.status)}">${esc(s.status.replace('_', ' '))}${s.stuck ? ' (stuck)' : ''}</td>
+  <td class="amount nowrap">${esc(formatAmount(s.amountCents, s.currency))}</td>
+  <td>${esc(s.step ?? '–')}<br><span class="muted">${esc(s.provider ?? '')}</span>${s.parkedUntil ? `<br><span class="problem" data-parked-until>parked until ${esc(s.parkedUntil)}</span>` : ''}</td>
+  <td>${esc(s.reason ?? '')}${s.lastProblem ? `<br><span class="problem">${esc(s.lastProblem.summary)}</span>` : ''}</td>
+  <td>${esc(age(s.updatedAt, now))}<br><span class="muted nowrap">${esc(s.updatedAt)}</span></td>
+  <td class="actions">${actions(s, role)}</td>
+</tr>`,
+    )
+    .join('');
+  return `<table class="sagas"><thead><tr><th>saga</th><th>status</th><th>amount</th><th>step</th><th>reason / last provider answer</th><th>updated</th><th>actions</th></tr></thead><tbody>${body}</tbody></table>`;
+}
+
+function pageLinks(q: SearchQuery, result: SearchResult, query: URLSearchParams): string {
+  if (!result.nextCursor && !q.cursor) return '';
+  const next = new URLSearchParams(query);
+  if (result.nextCursor) next.set('cursor', result.nextCursor);
+  const first = new URLSearchParams(query);
+  first.delete('cursor');
+  return `<p class="bar">${q.cursor ? `<a href="/remediation?${esc(first.toString())}">First page</a>` : ''}
+  ${result.nextCursor ? `<a href="/remediation?${esc(next.toString())}" id="next-page">Next page</a>` : ''}</p>`;
+}
+
+/** Optional section, shown once a reconciliation source answers. */
+export interface ReconciliationFinding {
+  kind: string;
+  orderId?: string;
+  sagaId?: string;
+  detail: string;
+}
+
+export interface RemediationPageData {
+  frame: PageFrame;
+  query: SearchQuery;
+  rawQuery: URLSearchParams;
+  result: SearchResult;
+  now: number;
+  findings?: ReconciliationFinding[] | undefined;
+}
+
+function findingsSection(findings: ReconciliationFinding[] | undefined): string {
+  if (!findings) return '';
+  const body = findings.length
+    ? `<table class="findings"><thead><tr><th>finding</th><th>order</th><th>saga</th><th>detail</th></tr></thead><tbody>${findings
+        .map(
+          (f) =>
+            `<tr><td>${esc(f.kind)}</td><td>${esc(f.orderId ?? '–')}</td><td>${f.sagaId ? `<a href="/remediation/sagas/${encodeURIComponent(f.sagaId)}">${esc(f.sagaId)}</a>` : '–'}</td><td>${esc(f.detail)}</td></tr>`,
+        )
+        .join('')}</tbody></table>`
+    : '<p class="empty">No drift between sagas and providers.</p>';
+  return `<h2>Reconciliation findings (${findings.length})</h2>${body}`;
+}
+
+/** The list: counts, filters, matching sagas with actions, paging and the bulk replay. */
+export function renderRemediationPage(data: RemediationPageData): string {
+  const { frame, query, result, now } = data;
+  const replayable = result.items.length > 0 && frame.role === 'operator';
+  const bulk = replayable
+    ? `<button type="button" data-action="bulk" data-total="${esc(formatTotals(result.totals))}" id="bulk-replay">Replay all ${result.matched} matching…</button>`
+    : '';
+  const body = `${countsBar(result, query)}
+${filtersForm(query)}
+<div class="bar"><span id="matched-count">${result.matched} matching, total ${esc(formatTotals(result.totals))}</span>${bulk}
+  <span id="progress-box" hidden><progress id="progress" value="0" max="1"></progress> <span id="progress-text"></span></span></div>
+${rows(result.items, frame.role, now)}
+${pageLinks(query, result, data.rawQuery)}
+${findingsSection(data.findings)}
+${jsonBlock('matched', frame.nonce, result.matchedIds)}`;
+  return layout('Sagas', frame, body);
+}
+
+/** One saga: its facts and every attempt and operator action, in order. */
+export function renderTimelinePage(
+  frame: PageFrame,
+  summary: SagaSummary,
+  timeline: TimelineEntry[],
+  now: number,
+): string {
+  const facts = `<table class="facts" data-saga-id="${esc(summary.id)}"><tbody>
+<tr><th>status</th><td class="status status-${esc(summary.status)}">${esc(summary.status)}${summary.stuck ? ' (stuck)' : ''}</td><th>amount</th><td>${esc(formatAmount(summary.amountCents, summary.currency))}</td></tr>
+<tr><th>order</th><td>${esc(summary.orderId ?? '–')}</td><th>user</th><td>${esc(summary.userId)}${summary.partnerId ? ` (partner ${esc(summary.partnerId)})` : ''}</td></tr>
+<tr><th>reason</th><td colspan="3">${esc(summary.reason ?? '–')}${summary.parkedUntil ? ` · parked until ${esc(summary.parkedUntil)}` : ''}</td></tr>
+<tr><th>created</th><td>${esc(summary.createdAt)}</td><th>updated</th><td>${esc(summary.updatedAt)} (${esc(age(summary.updatedAt, now))})</td></tr>
+</tbody></table>
+<p class="actions">${actions(summary, frame.role)}</p>`;
+  const entries = timeline
+    .map(
+      (e) => `<tr class="event event-${esc(e.type)}">
+  <td class="nowrap">${esc(e.at)}</td><td>${esc(e.type)}</td><td>${esc(e.step ?? '')}</td><td>${esc(e.provider ?? '')}</td>
+  <td>${esc(e.attempt ?? '')}</td><td>${esc(e.statusCode ?? '')}</td><td>${esc(e.summary)}${e.actor ? `<br>by <strong>${esc(e.actor)}</strong>: ${esc(e.reason ?? '')}` : ''}</td>
+  <td><code>${esc(e.excerpt ?? '')}</code></td><td>${e.retryAfterS === undefined ? '' : `${esc(e.retryAfterS)} s`}</td><td>${esc(e.nextAt ?? '')}</td>
+</tr>`,
+    )
+    .join('');
+  const table = `<h2>Timeline (${timeline.length} events)</h2>
+<table class="timeline"><thead><tr><th>time</th><th>event</th><th>step</th><th>provider</th><th>attempt</th><th>status code</th><th>what happened</th><th>answer excerpt</th><th>Retry-After</th><th>next try / parked until</th></tr></thead><tbody>${entries}</tbody></table>`;
+  return layout(`Saga ${summary.id}`, frame, facts + table);
+}
+
+export function renderAuditPage(frame: PageFrame, records: AuditRecord[]): string {
+  const body = records.length
+    ? `<table class="audit"><thead><tr><th>time</th><th>who</th><th>action</th><th>saga</th><th>order</th><th>reason</th></tr></thead><tbody>${records
+        .map(
+          (r) =>
+            `<tr><td class="nowrap">${esc(r.at)}</td><td class="actor">${esc(r.actor)}</td><td>${esc(r.action)}</td><td><a href="/remediation/sagas/${encodeURIComponent(r.sagaId)}">${esc(r.sagaId)}</a></td><td class="nowrap">${esc(r.orderId ?? '–')}</td><td>${esc(r.reason)}</td></tr>`,
+        )
+        .join('')}</tbody></table>`
+    : '<p class="empty">No operator action yet.</p>';
+  return layout('Audit log', frame, body);
 }

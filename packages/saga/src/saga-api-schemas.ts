@@ -3,40 +3,56 @@ import { SAGA_STATUSES } from './saga';
 
 const key = z.string().min(1).max(200);
 const name = z.string().trim().min(1).max(200);
+const reason = z.string().trim().min(1).max(1000);
 
-export const placeOrderRequest = z.object({
-  idempotencyKey: key,
-  type: z.literal('place_order'),
-  userId: name,
-  partnerId: name.optional(),
-  items: z
-    .array(z.object({ productId: name, quantity: z.number().int().min(1).max(1000) }))
-    .min(1)
-    .max(50),
-});
+/**
+ * A new order. Who it is for is never in the body: the user is the edge-signed identity the BFF
+ * forwards; a partner names its customer in `customerId`. A body `userId` is refused (400), so
+ * a caller that still sends one learns it is not honoured instead of ordering for itself.
+ */
+export const placeOrderRequest = z
+  .object({
+    idempotencyKey: key,
+    type: z.literal('place_order'),
+    customerId: name.optional(),
+    items: z
+      .array(z.object({ productId: name, quantity: z.number().int().min(1).max(1000) }).strict())
+      .min(1)
+      .max(50),
+  })
+  .strict();
 export type PlaceOrderRequest = z.infer<typeof placeOrderRequest>;
 
-export const cancelRequest = z.object({
-  idempotencyKey: key,
-  actor: name.optional(),
-  reason: z.string().trim().max(1000).optional(),
-});
+/** The actor of a cancel is the caller's identity; there is no field to name another. */
+export const cancelRequest = z
+  .object({ idempotencyKey: key, reason: z.string().trim().max(1000).optional() })
+  .strict();
 export type CancelSagaRequest = z.infer<typeof cancelRequest>;
 
-export const operatorRequest = z.object({
-  actor: name,
-  reason: z.string().trim().min(1).max(1000),
-});
+/** Operator actions: the actor is the signed-in subject, so only the why is sent. */
+export const operatorRequest = z.object({ reason }).strict();
 export type OperatorRequest = z.infer<typeof operatorRequest>;
 
-export const replayAllRequest = operatorRequest.extend({ all: z.literal(true) });
-export type ReplayAllRequest = z.infer<typeof replayAllRequest>;
+/** A resolution names what was done by hand, e.g. the manual refund's id. */
+export const resolveRequest = z.object({ reason, reference: name }).strict();
+export type ResolveRequest = z.infer<typeof resolveRequest>;
 
-export const listQuery = z.object({
-  state: z.enum([...SAGA_STATUSES, 'stuck']).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-});
-export type SagaListState = NonNullable<z.infer<typeof listQuery>['state']>;
+/** Bulk replay of the given sagas (the page sends its confirmed selection in chunks), or all. */
+export const replayManyRequest = z
+  .object({
+    reason,
+    ids: z.array(key).min(1).max(100).optional(),
+    all: z.literal(true).optional(),
+  })
+  .strict()
+  .refine((b) => (b.ids === undefined) !== (b.all === undefined), 'send either ids or all: true');
+export type ReplayManyRequest = z.infer<typeof replayManyRequest>;
+
+export const signInRequest = z.object({ token: z.string().min(1).max(8192) }).strict();
+
+/** "attention": dead-lettered or stuck, the page's default; "any": every status. */
+export const STATUS_FILTERS = ['attention', 'any', 'stuck', ...SAGA_STATUSES] as const;
+export type SagaListState = (typeof STATUS_FILTERS)[number];
 
 export const waitQuery = z.object({
   waitMs: z.coerce.number().int().min(0).max(30_000).default(0),

@@ -1,24 +1,27 @@
+import { createHash } from 'node:crypto';
 import {
   AppError,
   ErrorCode,
-  isAppError,
   type RequestContext,
   type Route,
   readJson,
   sendJson,
 } from '@edge/common';
 import type { z } from 'zod';
-import { renderRemediationPage } from './remediation-page';
-import { isTerminal, type Saga } from './saga';
+import { guarded, parse, query } from './api-handler';
+import type { Customer } from './edge-identity';
+import { isTerminal, type PlaceOrderInput, type Saga } from './saga';
 import {
   cancelRequest,
-  listQuery,
   operatorRequest,
   placeOrderRequest,
-  replayAllRequest,
+  replayManyRequest,
+  resolveRequest,
   waitQuery,
 } from './saga-api-schemas';
-import { SagaConflictError, type SagaEngine, SagaNotFoundError } from './saga-engine';
+import type { SagaAuth } from './saga-auth';
+import { SagaConflictError, type SagaEngine } from './saga-engine';
+import { searchQuery, searchSagas } from './saga-search';
 import type { SagaStore } from './saga-store';
 import { toSagaRef, toSagaView } from './saga-view';
 import type { SagaWorker } from './saga-worker';
@@ -28,28 +31,62 @@ export interface SagaApiOptions {
   store: SagaStore;
   /** Present when this process drives sagas: new work starts at once instead of at the next poll. */
   worker: SagaWorker | undefined;
+  auth: SagaAuth;
 }
 
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
-  throw new AppError(ErrorCode.BAD_REQUEST, problems.join('; '), { details: { problems } });
+/** Who acted, for the audit trail of a customer's cancel: the verified identity, never the body. */
+function actorOf(customer: Customer): string {
+  return customer.surface === 'partner'
+    ? `partner ${customer.partnerId}`
+    : `user ${customer.userId}`;
 }
 
-function query(ctx: RequestContext): Record<string, string> {
-  return Object.fromEntries(ctx.url.searchParams.entries());
+/**
+ * The key a saga is deduplicated on: a digest of the caller's verified identity and its own key,
+ * as a JSON array so no two (caller, key) pairs share an input. Two callers who pick the same key
+ * never share a saga, and the length stays fixed.
+ */
+function scopedKey(customer: Customer, key: string): string {
+  const who =
+    customer.surface === 'partner' ? ['partner', customer.partnerId] : ['user', customer.userId];
+  return createHash('sha256')
+    .update(JSON.stringify([...who, key]))
+    .digest('hex');
 }
 
-/** Our own conditions become their codes; anything else is the store failing, never a 500. */
-function translate(error: unknown): AppError {
-  if (isAppError(error)) return error;
-  if (error instanceof SagaNotFoundError) return new AppError(ErrorCode.NOT_FOUND, error.message);
-  if (error instanceof SagaConflictError) return new AppError(ErrorCode.CONFLICT, error.message);
-  return new AppError(ErrorCode.UPSTREAM_UNAVAILABLE, 'Saga store unavailable', {
-    cause: error,
-    headers: { 'retry-after': '1' },
-  });
+/** A customer sees and cancels only its own sagas; anything else is "not found", not "forbidden". */
+function owns(customer: Customer, saga: Saga): boolean {
+  return customer.surface === 'partner'
+    ? saga.input.partnerId === customer.partnerId
+    : saga.input.userId === customer.userId && saga.input.partnerId === null;
+}
+
+/** Whom the order is for: the signed-in user, or the customer a partner names. */
+function orderInput(customer: Customer, body: z.output<typeof placeOrderRequest>): PlaceOrderInput {
+  const items = body.items;
+  if (customer.surface === 'partner') {
+    if (!body.customerId)
+      throw new AppError(ErrorCode.BAD_REQUEST, 'customerId is required for partner orders');
+    return { userId: body.customerId, partnerId: customer.partnerId, items };
+  }
+  if (body.customerId !== undefined) {
+    throw new AppError(
+      ErrorCode.BAD_REQUEST,
+      'customerId is for partners; a user orders for itself',
+    );
+  }
+  return { userId: customer.userId, partnerId: null, items };
+}
+
+/** The explicit answer to the attack of issue 13: a body cannot name the user. */
+function refuseBodyUser(body: Record<string, unknown>): void {
+  if ('userId' in body) {
+    throw new AppError(
+      ErrorCode.BAD_REQUEST,
+      'userId is not accepted: an order is for the identity the edge signed',
+      { details: { reason: 'body_user_id' } },
+    );
+  }
 }
 
 function settled(saga: Saga): boolean {
@@ -57,7 +94,7 @@ function settled(saga: Saga): boolean {
 }
 
 export function createSagaRoutes(options: SagaApiOptions): Route[] {
-  const { engine, store, worker } = options;
+  const { engine, store, worker, auth } = options;
 
   const load = async (id: string): Promise<Saga> => {
     const saga = await store.get(id);
@@ -76,21 +113,13 @@ export function createSagaRoutes(options: SagaApiOptions): Route[] {
     return current;
   };
 
-  const guarded =
-    (handler: (ctx: RequestContext) => Promise<void>) =>
-    async (ctx: RequestContext): Promise<void> => {
-      try {
-        await handler(ctx);
-      } catch (error) {
-        const appError = translate(error);
-        if (appError.code === ErrorCode.UPSTREAM_UNAVAILABLE) {
-          ctx.log.error({ err: error }, 'saga store call failed');
-        }
-        throw appError;
-      }
-    };
-
-  const cancel = async (ctx: RequestContext, saga: Saga) => {
+  const cancel = async (
+    ctx: RequestContext,
+    customer: Customer,
+    saga: Saga | undefined,
+    what: string,
+  ) => {
+    if (!saga || !owns(customer, saga)) throw new AppError(ErrorCode.NOT_FOUND, `No ${what}`);
     const body = parse(cancelRequest, await readJson(ctx.req));
     const { waitMs } = parse(waitQuery, query(ctx));
     const { state } = saga;
@@ -116,7 +145,7 @@ export function createSagaRoutes(options: SagaApiOptions): Route[] {
       }
       await engine.cancel(saga.id, {
         idempotencyKey: body.idempotencyKey,
-        actor: body.actor ?? saga.input.userId,
+        actor: actorOf(customer),
         reason: body.reason ?? 'cancelled by customer',
         at: new Date().toISOString(),
       });
@@ -135,17 +164,20 @@ export function createSagaRoutes(options: SagaApiOptions): Route[] {
       method: 'POST',
       path: '/sagas',
       handler: guarded(async (ctx) => {
-        const body = parse(placeOrderRequest, await readJson(ctx.req));
+        auth.stateChange(ctx);
+        const customer = await auth.customer(ctx);
+        const raw = await readJson(ctx.req);
+        refuseBodyUser(raw);
+        const body = parse(placeOrderRequest, raw);
         const { waitMs } = parse(waitQuery, query(ctx));
         const { saga, created } = await engine.start(
-          body.idempotencyKey,
-          {
-            userId: body.userId,
-            partnerId: body.partnerId ?? null,
-            items: body.items,
-          },
+          scopedKey(customer, body.idempotencyKey),
+          orderInput(customer, body),
           ctx.traceparent,
         );
+        if (!created && !owns(customer, saga)) {
+          throw new AppError(ErrorCode.CONFLICT, 'idempotencyKey already used');
+        }
         if (!settled(saga)) worker?.kick(saga.id);
         const after = await waitFor(saga, waitMs);
         sendJson(ctx.res, created ? 201 : 200, toSagaRef(after));
@@ -155,57 +187,63 @@ export function createSagaRoutes(options: SagaApiOptions): Route[] {
       method: 'GET',
       path: '/sagas',
       handler: guarded(async (ctx) => {
-        const { state, limit } = parse(listQuery, query(ctx));
-        let sagas: Saga[];
-        if (state === 'stuck') {
-          const active = await Promise.all(
-            (['pending', 'running', 'compensating'] as const).map((s) =>
-              store.listByStatus(s, 10_000),
-            ),
-          );
-          sagas = active
-            .flat()
-            .filter((s) => engine.isStuck(s))
-            .slice(0, limit);
-        } else if (state) {
-          sagas = await store.listByStatus(state, limit);
-        } else {
-          throw new AppError(ErrorCode.BAD_REQUEST, 'state is required (a status or "stuck")');
-        }
-        sendJson(ctx.res, 200, { items: sagas.map(toSagaView) });
+        await auth.operator(ctx, 'viewer');
+        const result = await searchSagas(
+          store,
+          (s) => engine.isStuck(s),
+          parse(searchQuery, query(ctx)),
+        );
+        const { sagas, items, matchedIds: _ids, ...rest } = result;
+        sendJson(ctx.res, 200, {
+          ...rest,
+          items: sagas.map((saga, i) => ({ ...toSagaView(saga), ...items[i] })),
+        });
       }),
     },
     {
       method: 'GET',
       path: '/sagas/:id',
       handler: guarded(async (ctx) => {
-        sendJson(ctx.res, 200, toSagaView(await load(ctx.params['id'] ?? '')));
+        const reader = await auth.reader(ctx);
+        const saga = await load(ctx.params['id'] ?? '');
+        if (reader.kind === 'customer' && !owns(reader.customer, saga)) {
+          throw new AppError(ErrorCode.NOT_FOUND, `No saga ${saga.id}`);
+        }
+        sendJson(ctx.res, 200, toSagaView(saga));
       }),
     },
     {
       method: 'POST',
       path: '/sagas/:id/cancel',
-      handler: guarded(async (ctx) => cancel(ctx, await load(ctx.params['id'] ?? ''))),
+      handler: guarded(async (ctx) => {
+        auth.stateChange(ctx);
+        const customer = await auth.customer(ctx);
+        const id = ctx.params['id'] ?? '';
+        await cancel(ctx, customer, await store.get(id), `saga ${id}`);
+      }),
     },
     {
       method: 'POST',
       path: '/orders/:orderId/cancel',
       handler: guarded(async (ctx) => {
+        auth.stateChange(ctx);
+        const customer = await auth.customer(ctx);
         const orderId = ctx.params['orderId'] ?? '';
-        const saga = await store.getByOrderId(orderId);
-        if (!saga) throw new AppError(ErrorCode.NOT_FOUND, `No saga for order ${orderId}`);
-        await cancel(ctx, saga);
+        await cancel(ctx, customer, await store.getByOrderId(orderId), `saga for order ${orderId}`);
       }),
     },
     {
       method: 'POST',
       path: '/sagas/replay',
       handler: guarded(async (ctx) => {
-        const body = parse(replayAllRequest, await readJson(ctx.req));
+        auth.stateChange(ctx);
+        const { subject } = await auth.operator(ctx, 'operator');
+        const body = parse(replayManyRequest, await readJson(ctx.req));
+        const ids = body.ids ?? (await store.listByStatus('dead_lettered', 1000)).map((s) => s.id);
         const replayed: string[] = [];
-        for (const saga of await store.listByStatus('dead_lettered', 1000)) {
+        for (const id of ids) {
           try {
-            await engine.replay(saga.id, body.actor, body.reason);
+            const saga = await engine.replay(id, subject, body.reason);
             replayed.push(saga.id);
             worker?.kick(saga.id);
           } catch (error) {
@@ -220,8 +258,10 @@ export function createSagaRoutes(options: SagaApiOptions): Route[] {
       method: 'POST',
       path: '/sagas/:id/replay',
       handler: guarded(async (ctx) => {
+        auth.stateChange(ctx);
+        const { subject } = await auth.operator(ctx, 'operator');
         const body = parse(operatorRequest, await readJson(ctx.req));
-        const saga = await engine.replay(ctx.params['id'] ?? '', body.actor, body.reason);
+        const saga = await engine.replay(ctx.params['id'] ?? '', subject, body.reason);
         worker?.kick(saga.id);
         sendJson(ctx.res, 202, toSagaRef(saga));
       }),
@@ -230,39 +270,15 @@ export function createSagaRoutes(options: SagaApiOptions): Route[] {
       method: 'POST',
       path: '/sagas/:id/resolve',
       handler: guarded(async (ctx) => {
-        const body = parse(operatorRequest, await readJson(ctx.req));
-        const saga = await engine.resolve(ctx.params['id'] ?? '', body.actor, body.reason);
+        auth.stateChange(ctx);
+        const { subject } = await auth.operator(ctx, 'operator');
+        const body = parse(resolveRequest, await readJson(ctx.req));
+        const saga = await engine.resolve(
+          ctx.params['id'] ?? '',
+          subject,
+          `${body.reason} (reference ${body.reference})`,
+        );
         sendJson(ctx.res, 200, toSagaRef(saga));
-      }),
-    },
-    {
-      method: 'GET',
-      path: '/remediation',
-      handler: guarded(async (ctx) => {
-        const [dead, active] = await Promise.all([
-          store.listByStatus('dead_lettered', 500),
-          Promise.all(
-            (['pending', 'running', 'compensating'] as const).map((s) =>
-              store.listByStatus(s, 10_000),
-            ),
-          ),
-        ]);
-        const stuck = active
-          .flat()
-          .filter((s) => engine.isStuck(s))
-          .slice(0, 500);
-        const html = renderRemediationPage({
-          deadLettered: dead.map(toSagaView),
-          stuck: stuck.map(toSagaView),
-        });
-        ctx.res.writeHead(200, {
-          'content-type': 'text/html; charset=utf-8',
-          'content-length': Buffer.byteLength(html),
-          'cache-control': 'no-store',
-          'content-security-policy':
-            "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'",
-        });
-        ctx.res.end(html);
       }),
     },
   ];

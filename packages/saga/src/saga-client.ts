@@ -3,6 +3,7 @@ import type {
   CancelSagaRequest,
   OperatorRequest,
   PlaceOrderRequest,
+  ResolveRequest,
   SagaListState,
 } from './saga-api-schemas';
 import type { SagaRef, SagaView } from './saga-view';
@@ -12,7 +13,10 @@ export interface SagaClientOptions {
   baseUrl: string;
   /** Per-request timeout beyond any `waitMs`; default 5 s. */
   timeoutMs?: number;
-  /** Extra headers on every call (x-request-id, traceparent). */
+  /**
+   * Extra headers on every call: an operator's `authorization: Bearer <token>` for the CLI,
+   * and per call the edge-signed identity (`x-edge-identity`) a BFF forwards.
+   */
   headers?: Record<string, string>;
 }
 
@@ -35,18 +39,25 @@ export interface SagaClient {
     waitMs?: number,
     headers?: Record<string, string>,
   ): Promise<SagaRef & { created: boolean }>;
-  cancelSaga(sagaId: string, body: CancelSagaRequest, waitMs?: number): Promise<SagaRef>;
+  cancelSaga(
+    sagaId: string,
+    body: CancelSagaRequest,
+    waitMs?: number,
+    headers?: Record<string, string>,
+  ): Promise<SagaRef>;
   cancelOrder(
     orderId: string,
     body: CancelSagaRequest,
     waitMs?: number,
     headers?: Record<string, string>,
   ): Promise<SagaRef>;
-  get(sagaId: string): Promise<SagaView>;
+  /** An operator reads any saga; a customer (headers carry its identity) only its own. */
+  get(sagaId: string, headers?: Record<string, string>): Promise<SagaView>;
   list(state: SagaListState, limit?: number): Promise<SagaView[]>;
   replay(sagaId: string, body: OperatorRequest): Promise<SagaRef>;
-  replayAll(body: OperatorRequest): Promise<string[]>;
-  resolve(sagaId: string, body: OperatorRequest): Promise<SagaRef>;
+  /** Every dead-lettered saga, or the given ones. */
+  replayAll(body: OperatorRequest & { ids?: string[] }): Promise<string[]>;
+  resolve(sagaId: string, body: ResolveRequest): Promise<SagaRef>;
   close(): Promise<void>;
 }
 
@@ -102,17 +113,16 @@ export function createSagaClient(options: SagaClientOptions): SagaClient {
       );
       return { ...json, created: status === 201 };
     },
-    async cancelSaga(sagaId, body, waitMs) {
-      return (
-        await call<SagaRef>('POST', `/sagas/${id(sagaId)}/cancel${wait(waitMs)}`, body, waitMs)
-      ).json;
+    async cancelSaga(sagaId, body, waitMs, headers) {
+      const path = `/sagas/${id(sagaId)}/cancel${wait(waitMs)}`;
+      return (await call<SagaRef>('POST', path, body, waitMs, headers)).json;
     },
     async cancelOrder(orderId, body, waitMs, headers) {
       const path = `/orders/${id(orderId)}/cancel${wait(waitMs)}`;
       return (await call<SagaRef>('POST', path, body, waitMs, headers)).json;
     },
-    async get(sagaId) {
-      return (await call<SagaView>('GET', `/sagas/${id(sagaId)}`)).json;
+    async get(sagaId, headers) {
+      return (await call<SagaView>('GET', `/sagas/${id(sagaId)}`, undefined, 0, headers)).json;
     },
     async list(state, limit = 100) {
       return (await call<{ items: SagaView[] }>('GET', `/sagas?state=${state}&limit=${limit}`)).json
@@ -122,8 +132,8 @@ export function createSagaClient(options: SagaClientOptions): SagaClient {
       return (await call<SagaRef>('POST', `/sagas/${id(sagaId)}/replay`, body)).json;
     },
     async replayAll(body) {
-      return (await call<{ replayed: string[] }>('POST', '/sagas/replay', { ...body, all: true }))
-        .json.replayed;
+      const payload = body.ids ? body : { ...body, all: true };
+      return (await call<{ replayed: string[] }>('POST', '/sagas/replay', payload)).json.replayed;
     },
     async resolve(sagaId, body) {
       return (await call<SagaRef>('POST', `/sagas/${id(sagaId)}/resolve`, body)).json;

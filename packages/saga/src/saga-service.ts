@@ -12,10 +12,14 @@ import {
 } from '@edge/common';
 import type { SagaConfig } from './config';
 import { DlqAlertEvaluator } from './dlq-alerts';
+import { createEdgeIdentityVerifier } from './edge-identity';
 import { FileSagaStore } from './file-saga-store';
 import { HttpProviderClient } from './http-provider-client';
+import { createOperatorVerifier } from './operator-auth';
+import { createOperatorRoutes } from './operator-routes';
 import { RedisSagaStore } from './redis-saga-store';
 import { createSagaRoutes } from './saga-api';
+import { createSagaAuth } from './saga-auth';
 import { SagaEngine } from './saga-engine';
 import { createSagaMetrics } from './saga-metrics';
 import { resolvePolicies } from './saga-policies';
@@ -55,6 +59,17 @@ export async function startSagaService(
   const policies = resolvePolicies(config.policies);
   const metrics = createMetrics('saga');
   const tracing = startTracing('saga', config.tracing);
+  const auth = createSagaAuth(
+    await createOperatorVerifier({
+      keys: config.auth.operatorKeys,
+      issuer: config.auth.issuer,
+      audience: config.auth.audience,
+    }),
+    await createEdgeIdentityVerifier({
+      publicKeyFile: config.auth.edgePublicKeyFile,
+      production: config.production,
+    }),
+  );
   const { store, redis } = await openStore(config, logger);
   const sagaMetrics = createSagaMetrics(metrics.registry);
   const providers = new HttpProviderClient({
@@ -99,7 +114,16 @@ export async function startSagaService(
     metrics,
     port: config.port,
     host: config.host,
-    routes: createSagaRoutes({ engine, store, worker }),
+    routes: [
+      ...createSagaRoutes({ engine, store, worker, auth }),
+      ...createOperatorRoutes({
+        store,
+        isStuck: (saga) => engine.isStuck(saga),
+        auth,
+        secureCookies: config.production,
+        devStack: config.auth.operatorKeys.kind === 'dev-key-file',
+      }),
+    ],
     isReady: async () => {
       try {
         await store.dlqStats();

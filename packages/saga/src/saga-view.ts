@@ -27,7 +27,7 @@ export interface SagaRef {
 }
 
 /** The park a saga is waiting out: its latest scheduling event is a `step_parked`. */
-function parkedUntil(saga: Saga): string | undefined {
+export function parkedUntil(saga: Saga): string | undefined {
   if (saga.dueAt === null) return undefined;
   for (let i = saga.history.length - 1; i >= 0; i--) {
     const event = saga.history[i];

@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createSagaClient, SAGA_STATUSES, type SagaClient, SagaClientError } from '@edge/saga';
 import { type Command, type CommandContext, UsageError } from '../command';
@@ -14,10 +13,10 @@ function stateFrom(values: { dlq?: boolean; state?: string }): ListState {
   return state as ListState;
 }
 
-/** Operator actions are audited with who ran them; the OS user unless --actor says otherwise. */
-function operator(values: { actor?: string; reason?: string }) {
+/** Operator actions are audited under the token's subject; only the why is given here. */
+function because(values: { reason?: string }) {
   if (!values.reason) throw new UsageError('--reason is required (it goes into the audit trail)');
-  return { actor: values.actor ?? `cli:${userInfo().username}`, reason: values.reason };
+  return { reason: values.reason };
 }
 
 async function run(ctx: CommandContext, client: SagaClient) {
@@ -30,8 +29,9 @@ async function run(ctx: CommandContext, client: SagaClient) {
       state: { type: 'string' },
       limit: { type: 'string' },
       all: { type: 'boolean' },
-      actor: { type: 'string' },
       reason: { type: 'string' },
+      reference: { type: 'string' },
+      token: { type: 'string' },
     },
   });
   switch (action) {
@@ -45,7 +45,7 @@ async function run(ctx: CommandContext, client: SagaClient) {
       return;
     }
     case 'replay': {
-      const body = operator(values);
+      const body = because(values);
       if (values.all) {
         for (const id of await client.replayAll(body)) ctx.out(id);
         return;
@@ -58,7 +58,8 @@ async function run(ctx: CommandContext, client: SagaClient) {
     case 'resolve': {
       const id = positionals[0];
       if (!id) throw new UsageError('resolve needs a saga id');
-      ctx.out((await client.resolve(id, operator(values))).id);
+      if (!values.reference) throw new UsageError('--reference is required (e.g. the refund id)');
+      ctx.out((await client.resolve(id, { ...because(values), reference: values.reference })).id);
       return;
     }
     default:
@@ -66,16 +67,36 @@ async function run(ctx: CommandContext, client: SagaClient) {
   }
 }
 
+function tokenOf(ctx: CommandContext): string {
+  const { values } = parseArgs({
+    args: ctx.args,
+    options: { token: { type: 'string' } },
+    strict: false,
+  });
+  const token = typeof values.token === 'string' ? values.token : ctx.config.operatorToken;
+  if (!token) {
+    throw new UsageError(
+      'an operator token is needed: --token <jwt> or OPERATOR_TOKEN (dev: npm run -s cli -- token --role operator)',
+    );
+  }
+  return token;
+}
+
 export const sagasCommand: Command = {
   name: 'sagas',
   summary: 'list stuck or dead-lettered sagas, replay or resolve them',
   usage: [
     'sagas list [--dlq | --state <status|stuck>] [--limit 100]',
-    'sagas replay <id> | --all --reason <why> [--actor <who>]',
-    'sagas resolve <id> --reason <why> [--actor <who>]',
+    'sagas replay <id> | --all --reason <why>',
+    'sagas resolve <id> --reason <why> --reference <manual fix id>',
+    '(each needs an operator token: --token <jwt> or OPERATOR_TOKEN; dev: token --role operator)',
   ].join('\n       '),
   async run(ctx) {
-    const client = createSagaClient({ baseUrl: ctx.config.sagaUrl });
+    const token = tokenOf(ctx);
+    const client = createSagaClient({
+      baseUrl: ctx.config.sagaUrl,
+      headers: { authorization: `Bearer ${token}` },
+    });
     try {
       await run(ctx, client);
     } catch (err) {

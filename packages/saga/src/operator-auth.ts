@@ -1,0 +1,79 @@
+import { AppError, ErrorCode, loadOrCreateSigningKey } from '@edge/common';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from 'jose';
+import type { OperatorKeys } from './config';
+
+/** What a signed-in person may do: viewers read, operators also replay, resolve and edit. */
+export type OperatorRole = 'viewer' | 'operator';
+
+export interface Operator {
+  /** The token's `sub`: what every audit record names. Never a name typed into a form. */
+  subject: string;
+  role: OperatorRole;
+  /** Epoch seconds; the session cookie dies with the token. */
+  expiresAt: number;
+}
+
+export interface OperatorVerifierOptions {
+  keys: OperatorKeys;
+  issuer: string;
+  audience: string;
+  /** Seconds of clock skew tolerated on exp/nbf; default 30. */
+  clockToleranceS?: number;
+}
+
+/** Asymmetric algorithms only, as at the edge: a token "signed" with a public key never verifies. */
+const ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'];
+
+/** One message for every bad token, so a caller cannot probe which check failed. */
+const invalid = () => new AppError(ErrorCode.UNAUTHENTICATED, 'Invalid or expired operator token');
+
+/** `roles` as an array or a single string; the strongest role present wins. */
+function roleOf(payload: JWTPayload): OperatorRole {
+  const raw = payload['roles'];
+  const roles = Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [];
+  if (roles.includes('operator')) return 'operator';
+  if (roles.includes('viewer')) return 'viewer';
+  throw new AppError(ErrorCode.FORBIDDEN, 'Your token carries no viewer or operator role');
+}
+
+async function keySet(keys: OperatorKeys): Promise<JWTVerifyGetKey> {
+  switch (keys.kind) {
+    case 'jwks':
+      // Only the configured JWKS, never a URL a token names; jose caches keys and refetches
+      // an unknown kid at most every 30 s.
+      return createRemoteJWKSet(new URL(keys.url), { timeoutDuration: 2000 });
+    case 'dev-key-file': {
+      // The dev stack is its own identity provider: the CLI mints with this key file.
+      const { publicJwk } = await loadOrCreateSigningKey(keys.file);
+      return createLocalJWKSet({ keys: [publicJwk] });
+    }
+  }
+}
+
+/** Checks operator tokens (issuer, operator audience, exp, a role) against the configured keys. */
+export async function createOperatorVerifier(options: OperatorVerifierOptions) {
+  const keys = await keySet(options.keys);
+  return async (token: string): Promise<Operator> => {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: ALGORITHMS,
+        clockTolerance: options.clockToleranceS ?? 30,
+        requiredClaims: ['exp', 'sub', 'iat'],
+      }));
+    } catch {
+      throw invalid();
+    }
+    return { subject: payload.sub ?? '', role: roleOf(payload), expiresAt: payload.exp ?? 0 };
+  };
+}
+
+export type OperatorVerifier = Awaited<ReturnType<typeof createOperatorVerifier>>;

@@ -1,0 +1,156 @@
+import {
+  AppError,
+  ErrorCode,
+  type RequestContext,
+  type Route,
+  readJson,
+  sendJson,
+} from '@edge/common';
+import { guarded, parse, query } from './api-handler';
+import { auditRecords } from './audit-log';
+import { clearedSessionCookie, csrfTokenFor, sessionCookie } from './operator-session';
+import { newNonce, sendPage } from './page-security';
+import {
+  type PageFrame,
+  type ReconciliationFinding,
+  renderAuditPage,
+  renderRemediationPage,
+  renderSignInPage,
+  renderTimelinePage,
+} from './remediation-page';
+import type { Saga } from './saga';
+import { signInRequest } from './saga-api-schemas';
+import type { SagaAuth, SignedIn } from './saga-auth';
+import { scanSagas, searchQuery, searchSagas, summarize } from './saga-search';
+import type { SagaStore } from './saga-store';
+import { timelineOf } from './saga-timeline';
+
+export interface OperatorRoutesOptions {
+  store: SagaStore;
+  isStuck: (saga: Saga) => boolean;
+  auth: SagaAuth;
+  /** Mark the session cookie Secure (production: the page is served over TLS only). */
+  secureCookies: boolean;
+  /** Say how to get a dev token on the sign-in page (the dev stack is its own IdP). */
+  devStack: boolean;
+  /** Reconciliation findings, once a reconciliation exists; the page shows them when given. */
+  findings?: () => Promise<ReconciliationFinding[] | undefined>;
+}
+
+const AUDIT_LIMIT = 500;
+
+/** The operator page, its session and the audit log; the actions it calls live in saga-api.ts. */
+export function createOperatorRoutes(options: OperatorRoutesOptions): Route[] {
+  const { store, isStuck, auth } = options;
+
+  /** The signed-in page's frame, or the sign-in page (401) for anyone without a valid session. */
+  const framed = (
+    render: (ctx: RequestContext, frame: PageFrame, nonce: string) => Promise<string>,
+  ) =>
+    guarded(async (ctx) => {
+      const nonce = newNonce();
+      let who: SignedIn | undefined;
+      try {
+        who = await auth.signedIn(ctx);
+      } catch (error) {
+        // An expired or role-less token: show how to sign in again rather than an error.
+        ctx.log.info({ err: (error as Error).message }, 'operator page refused a session');
+      }
+      if (!who) {
+        sendPage(ctx.res, 401, renderSignInPage(nonce, options.devStack), nonce, {
+          'set-cookie': clearedSessionCookie(options.secureCookies),
+        });
+        return;
+      }
+      const frame = { nonce, csrf: csrfTokenFor(who.token), subject: who.subject, role: who.role };
+      sendPage(ctx.res, 200, await render(ctx, frame, nonce), nonce);
+    });
+
+  return [
+    {
+      method: 'GET',
+      path: '/remediation',
+      handler: framed(async (ctx, frame) => {
+        const q = parse(searchQuery, query(ctx));
+        const now = Date.now();
+        const [result, findings] = await Promise.all([
+          searchSagas(store, isStuck, q, now),
+          options.findings?.(),
+        ]);
+        return renderRemediationPage({
+          frame,
+          query: q,
+          rawQuery: ctx.url.searchParams,
+          result,
+          now,
+          findings,
+        });
+      }),
+    },
+    {
+      method: 'GET',
+      path: '/remediation/sagas/:id',
+      handler: framed(async (ctx, frame) => {
+        const id = ctx.params['id'] ?? '';
+        const saga = await store.get(id);
+        if (!saga) throw new AppError(ErrorCode.NOT_FOUND, `No saga ${id}`);
+        return renderTimelinePage(
+          frame,
+          summarize(saga, isStuck(saga)),
+          timelineOf(saga),
+          Date.now(),
+        );
+      }),
+    },
+    {
+      method: 'GET',
+      path: '/remediation/audit',
+      handler: framed(async (_ctx, frame) =>
+        renderAuditPage(frame, auditRecords((await scanSagas(store)).flat(), AUDIT_LIMIT)),
+      ),
+    },
+    {
+      method: 'GET',
+      path: '/audit',
+      handler: guarded(async (ctx) => {
+        await auth.operator(ctx, 'viewer');
+        sendJson(ctx.res, 200, {
+          items: auditRecords((await scanSagas(store)).flat(), AUDIT_LIMIT),
+        });
+      }),
+    },
+    {
+      method: 'POST',
+      path: '/session',
+      handler: guarded(async (ctx) => {
+        auth.stateChange(ctx);
+        const { token } = parse(signInRequest, await readJson(ctx.req));
+        const operator = await auth.verifyOperator(token);
+        ctx.log.info({ subject: operator.subject, role: operator.role }, 'operator signed in');
+        sendJson(
+          ctx.res,
+          200,
+          { subject: operator.subject, role: operator.role },
+          { 'set-cookie': sessionCookie(token, operator.expiresAt, options.secureCookies) },
+        );
+      }),
+    },
+    {
+      method: 'POST',
+      path: '/session/end',
+      handler: guarded(async (ctx) => {
+        auth.stateChange(ctx);
+        const who = await auth.operator(ctx, 'viewer');
+        ctx.log.info({ subject: who.subject }, 'operator signed out');
+        sendJson(
+          ctx.res,
+          200,
+          { signedOut: true },
+          {
+            'set-cookie': clearedSessionCookie(options.secureCookies),
+          },
+        );
+      }),
+    },
+  ];
+}

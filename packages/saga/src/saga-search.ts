@@ -1,0 +1,207 @@
+import { z } from 'zod';
+import { PROVIDERS, type ProviderName } from './provider-client';
+import { SAGA_STATUSES, type Saga, type SagaStatus } from './saga';
+import { STATUS_FILTERS } from './saga-api-schemas';
+import type { SagaStore } from './saga-store';
+import { currentStep, lastProblem, STEP_PROVIDER, type TimelineEntry } from './saga-timeline';
+import { parkedUntil } from './saga-view';
+
+/** Sagas looked at per status for one search; the counts say "N+" beyond it. */
+export const SEARCH_SCAN_LIMIT = 5_000;
+export const DEFAULT_PAGE_SIZE = 50;
+
+const optionalText = z
+  .string()
+  .trim()
+  .max(200)
+  .optional()
+  .transform((v) => (v ? v : undefined));
+const optionalAmount = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx) => {
+    if (!v) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) {
+      ctx.addIssue({ code: 'custom', message: 'must be an amount like 12.50' });
+      return z.NEVER;
+    }
+    return Math.round(n * 100);
+  });
+
+/** The filters of the page and of `GET /sagas`, from a query string. */
+export const searchQuery = z.object({
+  status: z.enum(STATUS_FILTERS).optional(),
+  /** Older name of `status`, kept for the CLI and scripts. */
+  state: z.enum(STATUS_FILTERS).optional(),
+  step: optionalText,
+  provider: z
+    .enum(PROVIDERS)
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  reason: optionalText,
+  /** Minimum age in minutes since the last change. */
+  olderThanMin: z.coerce.number().int().min(0).max(525_600).optional(),
+  orderId: optionalText,
+  userId: optionalText,
+  /** Amount range in major units (12.50), compared in cents. */
+  minAmount: optionalAmount,
+  maxAmount: optionalAmount,
+  q: optionalText,
+  cursor: optionalText,
+  limit: z.coerce.number().int().min(1).max(1000).default(DEFAULT_PAGE_SIZE),
+});
+export type SearchQuery = z.output<typeof searchQuery>;
+
+/** One saga as an operator's list shows it. */
+export interface SagaSummary {
+  id: string;
+  status: SagaStatus;
+  stuck: boolean;
+  orderId: string | null;
+  userId: string;
+  partnerId: string | null;
+  amountCents: number | null;
+  currency: string | null;
+  step: string | null;
+  provider: ProviderName | null;
+  reason: string | null;
+  lastProblem: TimelineEntry | null;
+  /** Set while a step waits past its horizon because the provider asked (Retry-After). */
+  parkedUntil: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SearchResult {
+  items: SagaSummary[];
+  /** The records of `items`, in the same order (the API returns their full views). */
+  sagas: Saga[];
+  /** Sagas per status (and stuck) in the store, capped at SEARCH_SCAN_LIMIT each. */
+  counts: Record<SagaStatus | 'stuck', number>;
+  /** How many match the filters, over every page. */
+  matched: number;
+  /** Total amount of every match, per currency, for the bulk confirmation. */
+  totals: Record<string, number>;
+  /** Every matching saga id (bulk actions act on what the operator confirmed). */
+  matchedIds: string[];
+  nextCursor: string | null;
+}
+
+export function summarize(saga: Saga, stuck: boolean): SagaSummary {
+  const step = currentStep(saga);
+  const state = saga.state;
+  return {
+    id: saga.id,
+    status: state.status,
+    stuck,
+    orderId: saga.context.orderId ?? null,
+    userId: saga.input.userId,
+    partnerId: saga.input.partnerId,
+    amountCents: saga.context.totalCents ?? null,
+    currency: saga.context.currency ?? null,
+    step: step ?? null,
+    provider: step ? STEP_PROVIDER[step] : null,
+    reason: 'reason' in state ? state.reason : null,
+    lastProblem: lastProblem(saga) ?? null,
+    parkedUntil: parkedUntil(saga) ?? null,
+    createdAt: saga.createdAt,
+    updatedAt: saga.updatedAt,
+  };
+}
+
+function matches(s: SagaSummary, f: SearchQuery, now: number): boolean {
+  const status = f.status ?? f.state ?? 'attention';
+  if (status === 'attention' && !(s.status === 'dead_lettered' || s.stuck)) return false;
+  if (status === 'stuck' && !s.stuck) return false;
+  if (status !== 'attention' && status !== 'any' && status !== 'stuck' && s.status !== status) {
+    return false;
+  }
+  if (f.step && s.step !== f.step) return false;
+  if (f.provider && s.provider !== f.provider) return false;
+  if (f.reason && !(s.reason ?? '').toLowerCase().includes(f.reason.toLowerCase())) return false;
+  if (f.olderThanMin !== undefined && now - Date.parse(s.updatedAt) < f.olderThanMin * 60_000) {
+    return false;
+  }
+  if (f.orderId && s.orderId !== f.orderId) return false;
+  if (f.userId && s.userId !== f.userId) return false;
+  if (f.minAmount !== undefined && (s.amountCents ?? -1) < f.minAmount) return false;
+  if (f.maxAmount !== undefined && (s.amountCents ?? Number.POSITIVE_INFINITY) > f.maxAmount) {
+    return false;
+  }
+  if (f.q) {
+    const text = [s.id, s.orderId, s.userId, s.partnerId, s.reason, s.step, s.lastProblem?.summary]
+      .join(' ')
+      .toLowerCase();
+    if (!text.includes(f.q.toLowerCase())) return false;
+  }
+  return true;
+}
+
+/** Newest change first; the id breaks ties so the order, and so the cursor, is total. */
+function newestFirst(a: SagaSummary, b: SagaSummary): number {
+  return b.updatedAt.localeCompare(a.updatedAt) || b.id.localeCompare(a.id);
+}
+
+const encodeCursor = (s: SagaSummary) =>
+  Buffer.from(JSON.stringify([s.updatedAt, s.id])).toString('base64url');
+
+function decodeCursor(cursor: string): [string, string] | undefined {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown;
+    if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string') {
+      return [value[0], value[1]];
+    }
+  } catch {
+    // An unreadable cursor starts from the top rather than failing the page.
+  }
+  return undefined;
+}
+
+/** Every status's sagas, up to SEARCH_SCAN_LIMIT each, in SAGA_STATUSES order. */
+export function scanSagas(store: SagaStore): Promise<Saga[][]> {
+  return Promise.all(SAGA_STATUSES.map((status) => store.listByStatus(status, SEARCH_SCAN_LIMIT)));
+}
+
+/**
+ * Filter, count and page sagas for operators. The store indexes sagas by status only, so this
+ * reads each wanted status (up to SEARCH_SCAN_LIMIT) and filters here: fine for the volumes a
+ * DLQ holds, and it keeps resolved sagas findable under their filter.
+ */
+export async function searchSagas(
+  store: SagaStore,
+  isStuck: (saga: Saga) => boolean,
+  f: SearchQuery,
+  now = Date.now(),
+): Promise<SearchResult> {
+  const lists = await scanSagas(store);
+  const records = new Map(lists.flat().map((saga) => [saga.id, saga]));
+  const all = [...records.values()].map((saga) => summarize(saga, isStuck(saga)));
+  const counts = Object.fromEntries(SAGA_STATUSES.map((s, i) => [s, lists[i]?.length ?? 0]));
+  const matched = all.filter((s) => matches(s, f, now)).sort(newestFirst);
+  const totals: Record<string, number> = {};
+  for (const s of matched) {
+    if (s.amountCents !== null && s.currency) {
+      totals[s.currency] = (totals[s.currency] ?? 0) + s.amountCents;
+    }
+  }
+  const after = f.cursor ? decodeCursor(f.cursor) : undefined;
+  const start = after
+    ? matched.findIndex(
+        (s) => newestFirst(s, { updatedAt: after[0], id: after[1] } as SagaSummary) > 0,
+      )
+    : 0;
+  const from = start < 0 ? matched.length : start;
+  const items = matched.slice(from, from + f.limit);
+  const last = items.at(-1);
+  return {
+    items,
+    sagas: items.map((s) => records.get(s.id)).filter((s): s is Saga => s !== undefined),
+    counts: { ...counts, stuck: all.filter((s) => s.stuck).length } as SearchResult['counts'],
+    matched: matched.length,
+    totals,
+    matchedIds: matched.map((s) => s.id),
+    nextCursor: last && from + f.limit < matched.length ? encodeCursor(last) : null,
+  };
+}
