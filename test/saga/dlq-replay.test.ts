@@ -68,11 +68,13 @@ describe('refund outage longer than the compensation horizon', () => {
       30_000,
     );
     expect(new Set(dead.map((s) => s.id))).toEqual(new Set(refs.map((r) => r.id)));
+    // Pacing: after a 429 every worker holds its refunds until Retry-After, so a held refund is
+    // not sent again (and not an attempt); each saga still reached its refund at least once.
     for (const saga of dead) {
       expect(saga.reason).toMatch(/refund_payment/);
-      expect(saga.history.filter((e) => e.type === 'compensation_started').length).toBeGreaterThan(
-        1,
-      );
+      expect(
+        saga.history.filter((e) => e.type === 'compensation_started').length,
+      ).toBeGreaterThanOrEqual(1);
     }
     // The threshold was crossed when the THRESHOLD-th saga was dead-lettered.
     const deadAt = dead

@@ -15,7 +15,6 @@ import { DEFAULT_CONSUMER_OPTIONS } from './consumer-runtime';
 import { DEFAULT_FRAUD_THRESHOLDS } from './fraud-scoring';
 import { DEFAULT_MONITOR_OPTIONS } from './group-monitor';
 import { DEFAULT_DEDUPE_TTL_MS } from './redis-event-log';
-import { DEFAULT_TRIM_OPTIONS } from './stream-trimmer';
 
 /** Default port of the consumers' health, metrics and dead-letter routes. */
 export const DEFAULT_CONSUMERS_PORT = 4040;
@@ -67,8 +66,6 @@ const schema = z.object({
   CONSUMER_MAX_AGE_MS: positive(DEFAULT_MONITOR_OPTIONS.maxAgeMs),
   CONSUMER_DLQ_ALERT_THRESHOLD: positive(DEFAULT_MONITOR_OPTIONS.dlqThreshold),
   CONSUMER_ALERT_REPEAT_MS: positive(DEFAULT_MONITOR_OPTIONS.repeatMs),
-  ORDER_EVENTS_TRIM_INTERVAL_MS: positive(DEFAULT_TRIM_OPTIONS.intervalMs),
-  ORDER_EVENTS_RETENTION_MS: env.int(DEFAULT_TRIM_OPTIONS.retentionMs),
   FRAUD_MAX_TOTAL_CENTS: positive(DEFAULT_FRAUD_THRESHOLDS.maxTotalCents),
   FRAUD_MAX_UNITS: positive(DEFAULT_FRAUD_THRESHOLDS.maxUnits),
   INVENTORY_SERVICE_URL: env.url('http://127.0.0.1:4013'),
@@ -109,7 +106,6 @@ export interface ConsumersConfig {
     dlqThreshold: number;
     repeatMs: number;
   };
-  trim: { intervalMs: number; retentionMs: number };
   fraud: { maxTotalCents: number; maxUnits: number };
   services: { inventory: string; user: string; notification: string };
   alertWebhookUrl: string | undefined;
@@ -154,7 +150,6 @@ export function loadConsumersConfig(
       dlqThreshold: e.CONSUMER_DLQ_ALERT_THRESHOLD,
       repeatMs: e.CONSUMER_ALERT_REPEAT_MS,
     },
-    trim: { intervalMs: e.ORDER_EVENTS_TRIM_INTERVAL_MS, retentionMs: e.ORDER_EVENTS_RETENTION_MS },
     fraud: { maxTotalCents: e.FRAUD_MAX_TOTAL_CENTS, maxUnits: e.FRAUD_MAX_UNITS },
     services: {
       inventory: e.INVENTORY_SERVICE_URL,

@@ -18,7 +18,6 @@ import type { EventLog } from './event-log';
 import { FileEventLog } from './file-event-log';
 import { GroupMonitor } from './group-monitor';
 import { RedisEventLog } from './redis-event-log';
-import { startStreamTrimmer } from './stream-trimmer';
 
 export interface ConsumersService {
   server: RunningServer;
@@ -59,7 +58,7 @@ async function openLog(
 
 /**
  * One consumers process: the configured groups' consumers (each with a blocking connection of
- * its own with Redis), the monitor of every group, the stream trimmer and the operator routes.
+ * its own with Redis), the monitor of every group and the operator routes.
  */
 export async function startConsumersService(
   config: ConsumersConfig,
@@ -117,13 +116,6 @@ export async function startConsumersService(
     ...config.monitor,
   });
   monitor.start();
-  const trimmer = startStreamTrimmer({
-    log,
-    groups: CONSUMER_GROUPS,
-    logger,
-    owner: config.consumerName,
-    ...config.trim,
-  });
   const server = await startHttpServer({
     service: 'consumers',
     logger,
@@ -143,7 +135,6 @@ export async function startConsumersService(
       await server.close();
       await Promise.all(consumers.map((c) => c.stop()));
       await monitor.stop();
-      await trimmer.stop();
       await log.close();
       for (const client of clients) client.disconnect();
     },

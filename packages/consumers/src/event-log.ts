@@ -87,15 +87,8 @@ export interface EventLog {
   heartbeat(group: string, consumer: string): Promise<void>;
   stats(group: string): Promise<GroupStats>;
   /**
-   * The lowest entry id some group of `groups` has not finished with: trimming strictly below it
-   * never drops an unprocessed event. A group that does not exist yet holds everything.
-   */
-  safeTrimPoint(groups: readonly string[]): Promise<string>;
-  /** Drop entries below `minId` (and older than the caller's retention); returns how many. */
-  trimBelow(minId: string): Promise<number>;
-  /**
-   * Take or renew the lease `name` (`monitor`, `trim`): one process at a time sends the alerts,
-   * one trims. A holder that dies loses it after `ttlMs`.
+   * Take or renew the lease `name` (`monitor`): one process at a time sends the alerts. A
+   * holder that dies loses it after `ttlMs`.
    */
   holdLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
   close(): Promise<void>;

@@ -68,7 +68,7 @@ function occurredAt(entry: EncodedEntry | undefined): number {
  * saga's file store appends (entry id = line number) and keeps each group's state in a file of
  * its own, written atomically after every change, so a restart resumes where it stopped. One
  * process owns the state (the embedded stack runs every group in one consumers process); the
- * log is never trimmed, since the saga owns the file.
+ * log is never trimmed (the saga owns the file).
  */
 export class FileEventLog implements EventLog {
   private readonly file: string;
@@ -318,20 +318,6 @@ export class FileEventLog implements EventLog {
       dlqDepth: state.dead.length,
       consumers,
     };
-  }
-
-  async safeTrimPoint(groups: readonly string[]): Promise<string> {
-    let point = Infinity;
-    for (const group of groups) {
-      const state = await this.state(group);
-      const pending = Object.keys(state.pending).map(Number);
-      point = Math.min(point, ...pending, state.lastDelivered + 1);
-    }
-    return String(Number.isFinite(point) ? point : 1);
-  }
-
-  async trimBelow(): Promise<number> {
-    return 0;
   }
 
   async holdLease(name: string, owner: string, ttlMs: number): Promise<boolean> {

@@ -1,12 +1,10 @@
 import type { RedisClient } from '@edge/common';
 import {
-  compareIds,
   decodeOrderEvent,
   entryFields,
   idTimeMs,
   minId,
   ORDER_EVENT_FIELD,
-  safeTrimPoint,
 } from '@edge/order-events';
 import type { DeadLetter, Delivery, EventLog, GroupStats } from './event-log';
 
@@ -371,15 +369,6 @@ export class RedisEventLog implements EventLog {
       dlqDepth,
       consumers,
     };
-  }
-
-  async safeTrimPoint(groups: readonly string[]): Promise<string> {
-    return safeTrimPoint(this.redis, this.stream, groups);
-  }
-
-  async trimBelow(id: string): Promise<number> {
-    if (compareIds(id, '0-1') <= 0) return 0;
-    return (await this.redis.xtrim(this.stream, 'MINID', id)) as number;
   }
 
   async holdLease(name: string, owner: string, ttlMs: number): Promise<boolean> {

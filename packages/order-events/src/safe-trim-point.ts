@@ -12,28 +12,29 @@ function toRecord(flat: unknown[]): Map<string, unknown> {
  * pending (delivered, unacknowledged) entry, else the entry after the last one delivered to it.
  * `XTRIM <stream> MINID <point>` (or `XADD ... MINID <point>`) drops only entries below it,
  * which every group has acknowledged, so trimming never drops an unprocessed event. A group in
- * `groups` that does not exist yet holds the whole stream (`0-0`). Groups only move forward,
- * so a point computed before a trim stays safe while the trim runs.
+ * `groups` that does not exist yet holds the whole stream (`0-0`); without `groups`, every group
+ * that exists counts (and none means nothing holds the stream: `undefined`). Groups only move
+ * forward, so a point computed before a trim stays safe while the trim runs.
  */
 export async function safeTrimPoint(
   redis: RedisClient,
   stream: string,
-  groups: readonly string[],
-): Promise<string> {
+  groups?: readonly string[],
+): Promise<string | undefined> {
   let raw: unknown[][];
   try {
     raw = (await redis.xinfo('GROUPS', stream)) as unknown[][];
   } catch (err) {
-    if (String(err).includes('no such key')) return '0-0';
+    if (String(err).includes('no such key')) return groups ? '0-0' : undefined;
     throw err;
   }
   const info = new Map(raw.map((flat) => toRecord(flat)).map((f) => [String(f.get('name')), f]));
   const points: string[] = [];
-  for (const group of groups) {
+  for (const group of groups ?? [...info.keys()]) {
     const fields = info.get(group);
     if (!fields) return '0-0';
     const [, oldestPending] = (await redis.xpending(stream, group)) as [number, string | null];
     points.push(oldestPending ?? nextId(String(fields.get('last-delivered-id'))));
   }
-  return minId(points) ?? '0-0';
+  return minId(points) ?? (groups ? '0-0' : undefined);
 }

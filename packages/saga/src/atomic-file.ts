@@ -1,10 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/**
+ * fsync a directory, so that a file created, renamed or removed in it survives power loss: the
+ * file's own fsync does not persist its directory entry.
+ */
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
 
 /**
  * Replace `path` with `contents` so that a reader (or a process restarted after kill -9) sees
  * either the old or the new file, never a torn one: write a temporary file beside it, then
- * rename, which is atomic within a directory. `fsync` also survives power loss, at a cost.
+ * rename, which is atomic within a directory. `fsync` (file, then directory after the rename)
+ * also survives power loss, at a cost.
  */
 export async function writeFileAtomic(
   path: string,
@@ -20,4 +35,5 @@ export async function writeFileAtomic(
     await handle.close();
   }
   await rename(temp, path);
+  if (fsync) await fsyncDir(dirname(path));
 }

@@ -8,11 +8,19 @@ import {
   type TracingConfig,
   z,
 } from '@edge/common';
+import { DEFAULT_COMPENSATION_AGE_ALERT_MS } from './compensation-age-alert';
+import { DEFAULT_LEADER_TTL_MS } from './leader-lease';
+import { DEFAULT_ORDER_STREAM_MAX_LEN } from './order-stream-trim';
+import type { ProviderRateLimit } from './pacing-policy';
+import type { ProviderName } from './provider-client';
 import { STEP_NAMES, type StepName } from './saga';
+import { DEFAULT_HOUSEKEEPING_INTERVAL_MS } from './saga-housekeeping';
 import type { SagaPolicyOverrides } from './saga-policies';
+import { DEFAULT_SAGA_RETENTION_MS } from './saga-retention';
 
 const optionalMs = z.coerce.number().int().min(0).optional();
 const optionalCount = z.coerce.number().int().min(1).optional();
+const optionalRate = z.coerce.number().positive().optional();
 
 /** `refund_payment=172800000,cancel_shipment=3600000`: a horizon per step, overriding its class. */
 const stepHorizons = z
@@ -67,7 +75,28 @@ const schema = z.object({
   DLQ_ALERT_THRESHOLD: z.coerce.number().int().min(1).default(1),
   DLQ_ALERT_REPEAT_MS: env.int(60_000),
   DLQ_ALERT_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
+  COMPENSATION_AGE_ALERT_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_COMPENSATION_AGE_ALERT_MS),
   SAGA_WORKER: env.bool(true),
+  SAGA_RETENTION_MS: z.coerce.number().int().min(1).default(DEFAULT_SAGA_RETENTION_MS),
+  SAGA_HOUSEKEEPING_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(50)
+    .default(DEFAULT_HOUSEKEEPING_INTERVAL_MS),
+  SAGA_EVENTS_MAX_LEN: z.coerce.number().int().min(1).default(DEFAULT_ORDER_STREAM_MAX_LEN),
+  SAGA_LEADER_TTL_MS: z.coerce.number().int().min(300).default(DEFAULT_LEADER_TTL_MS),
+  SAGA_PACE_ORDER_RATE: optionalRate,
+  SAGA_PACE_ORDER_BURST: optionalCount,
+  SAGA_PACE_INVENTORY_RATE: optionalRate,
+  SAGA_PACE_INVENTORY_BURST: optionalCount,
+  SAGA_PACE_PAYMENT_RATE: optionalRate,
+  SAGA_PACE_PAYMENT_BURST: optionalCount,
+  SAGA_PACE_SHIPPING_RATE: optionalRate,
+  SAGA_PACE_SHIPPING_BURST: optionalCount,
   SAGA_FORWARD_TIMEOUT_MS: optionalMs,
   SAGA_FORWARD_BASE_DELAY_MS: optionalMs,
   SAGA_FORWARD_MAX_DELAY_MS: optionalMs,
@@ -98,6 +127,12 @@ const schema = z.object({
 /** Default port of the orchestrator. */
 export const DEFAULT_SAGA_PORT = 4020;
 
+/** An operator's pacing override for one provider, when its rate is set. */
+function rateLimit(rate: number | undefined, burst: number | undefined): ProviderRateLimit[] {
+  if (rate === undefined) return [];
+  return [burst === undefined ? { ratePerSec: rate } : { ratePerSec: rate, burst }];
+}
+
 function defined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -126,8 +161,19 @@ export interface SagaConfig {
     threshold: number;
     repeatMs: number;
     intervalMs: number;
+    /** Age of the oldest pending compensation that fires its alert. */
+    compensationAgeMs: number;
   };
   runWorker: boolean;
+  /** Finished sagas are kept this long, then expire with their index entries. */
+  retentionMs: number;
+  housekeepingIntervalMs: number;
+  /** Cap of the OrderConfirmed stream (never below what a consumer group has not processed). */
+  eventsMaxLen: number;
+  /** Lease of the leader that delivers alerts, reconciles and sweeps. */
+  leaderTtlMs: number;
+  /** Published limits overriding the defaults, per provider. */
+  rateLimits: Partial<Record<ProviderName, ProviderRateLimit>>;
   policies: SagaPolicyOverrides;
   logLevel: string;
 }
@@ -175,8 +221,23 @@ export function loadSagaConfig(
       threshold: e.DLQ_ALERT_THRESHOLD,
       repeatMs: e.DLQ_ALERT_REPEAT_MS,
       intervalMs: e.DLQ_ALERT_INTERVAL_MS,
+      compensationAgeMs: e.COMPENSATION_AGE_ALERT_MS,
     },
     runWorker: e.SAGA_WORKER,
+    retentionMs: e.SAGA_RETENTION_MS,
+    housekeepingIntervalMs: e.SAGA_HOUSEKEEPING_INTERVAL_MS,
+    eventsMaxLen: e.SAGA_EVENTS_MAX_LEN,
+    leaderTtlMs: e.SAGA_LEADER_TTL_MS,
+    rateLimits: Object.fromEntries(
+      (
+        [
+          ['order', rateLimit(e.SAGA_PACE_ORDER_RATE, e.SAGA_PACE_ORDER_BURST)],
+          ['inventory', rateLimit(e.SAGA_PACE_INVENTORY_RATE, e.SAGA_PACE_INVENTORY_BURST)],
+          ['payment', rateLimit(e.SAGA_PACE_PAYMENT_RATE, e.SAGA_PACE_PAYMENT_BURST)],
+          ['shipping', rateLimit(e.SAGA_PACE_SHIPPING_RATE, e.SAGA_PACE_SHIPPING_BURST)],
+        ] as const
+      ).flatMap(([provider, limits]) => limits.map((limit) => [provider, limit])),
+    ),
     policies: {
       forward: defined({
         timeoutMs: e.SAGA_FORWARD_TIMEOUT_MS,

@@ -1,10 +1,5 @@
-import {
-  createAlertChannel,
-  type Logger,
-  type Periodic,
-  startPeriodic,
-  ThresholdAlert,
-} from '@edge/common';
+import { type AlertChannel, type Logger, ThresholdAlert } from '@edge/common';
+import type { SagaAlertCheck } from './saga-alerts';
 import type { SagaMetrics } from './saga-metrics';
 import type { SagaStore } from './saga-store';
 
@@ -12,15 +7,11 @@ export interface DlqAlertOptions {
   store: SagaStore;
   metrics: SagaMetrics;
   log: Logger;
+  channel: AlertChannel;
   /** Depth at which the alert fires. */
   threshold: number;
   /** While crossed, fire again this often. */
   repeatMs: number;
-  /** How often the DLQ is measured. */
-  intervalMs: number;
-  /** Where the JSON alert is POSTed; unset = log only. */
-  webhookUrl: string | undefined;
-  now?: () => number;
 }
 
 export interface DlqAlert {
@@ -38,42 +29,28 @@ export interface DlqAlert {
  * stays crossed. The incident this exists for was a DLQ nobody was told about; so a failed
  * webhook is retried on the next tick rather than counted as sent.
  */
-export class DlqAlertEvaluator {
-  private periodic: Periodic | undefined;
-  private readonly now: () => number;
+export class DlqAlertCheck implements SagaAlertCheck {
+  readonly name = 'saga_dlq_depth';
   private readonly alert: ThresholdAlert;
 
   constructor(private readonly options: DlqAlertOptions) {
-    this.now = options.now ?? Date.now;
     this.alert = new ThresholdAlert({
       name: 'saga DLQ alert',
-      channel: createAlertChannel({ webhookUrl: options.webhookUrl, log: options.log }),
+      channel: options.channel,
       log: options.log,
       repeatMs: options.repeatMs,
       onSend: (state) => options.metrics.alerts.inc({ state }),
     });
   }
 
-  start(): void {
-    this.periodic = startPeriodic(
-      this.options.intervalMs,
-      () => this.evaluate(),
-      (err) => this.options.log.warn({ err }, 'DLQ evaluation failed'),
-    );
-  }
-
-  async stop(): Promise<void> {
-    await this.periodic?.stop();
-  }
-
-  async evaluate(): Promise<void> {
+  async evaluate(now: number, deliver: boolean): Promise<void> {
     const { store, metrics, threshold } = this.options;
     const stats = await store.dlqStats();
-    const now = this.now();
     const oldestAgeSeconds =
       stats.oldestAt === null ? 0 : Math.max(0, (now - stats.oldestAt) / 1000);
     metrics.dlqDepth.set(stats.depth);
     metrics.dlqOldestAgeSeconds.set(oldestAgeSeconds);
+    if (!deliver) return;
     await this.alert.update(
       stats.depth >= threshold,
       now,

@@ -1,15 +1,25 @@
-import { appendFile, mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodedLine, ORDER_EVENTS_FILE, type OrderEvent } from '@edge/order-events';
 import { writeFileAtomic } from './atomic-file';
+import { type DataDirLock, lockDataDir } from './data-dir-lock';
 import type { CancelRequest, Saga, SagaStatus } from './saga';
-import { type DlqStats, type Lease, LeaseLostError, type SagaStore } from './saga-store';
+import { compensatingSince, DEFAULT_SAGA_RETENTION_MS, expiresAt } from './saga-retention';
+import {
+  type CompensationStats,
+  type DlqStats,
+  type Lease,
+  LeaseLostError,
+  type SagaStore,
+} from './saga-store';
 
 export interface FileSagaStoreOptions {
   /** Directory holding one JSON file per saga; created when missing. */
   dir: string;
-  /** fsync every write (survives power loss, not only process death); default false. */
+  /** fsync every write, file and directory (survives power loss, not only kill -9); default true. */
   fsync?: boolean;
+  /** Finished sagas are deleted this long after they finished; default 30 days. */
+  retentionMs?: number;
 }
 
 interface HeldLease {
@@ -19,8 +29,9 @@ interface HeldLease {
 }
 
 /**
- * Embedded store for one process: the files are the truth and the maps are indexes rebuilt from
- * them at open. Each saga write is one atomic rename, so kill -9 leaves every saga at one of its
+ * Embedded store for one process, which it enforces: `open` locks the directory and a second
+ * process refuses to start (`DATA_DIR_LOCKED`). The files are the truth and the maps are
+ * indexes rebuilt from them at open. Each saga write is one atomic rename, so kill -9 leaves every saga at one of its
  * persisted versions. Leases live in memory: after a restart nobody holds one, which is right
  * because the only process that could have held them is gone.
  */
@@ -31,15 +42,28 @@ export class FileSagaStore implements SagaStore {
   private readonly cancels = new Map<string, CancelRequest>();
   private readonly leases = new Map<string, HeldLease>();
   private fence = 0;
+  private lock: DataDirLock | undefined;
 
   private constructor(
     private readonly dir: string,
     private readonly fsync: boolean,
+    private readonly retentionMs: number,
   ) {}
 
   static async open(options: FileSagaStoreOptions): Promise<FileSagaStore> {
-    const store = new FileSagaStore(options.dir, options.fsync ?? false);
-    await store.load();
+    const store = new FileSagaStore(
+      options.dir,
+      options.fsync ?? true,
+      options.retentionMs ?? DEFAULT_SAGA_RETENTION_MS,
+    );
+    await mkdir(options.dir, { recursive: true });
+    store.lock = await lockDataDir(options.dir);
+    try {
+      await store.load();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
     return store;
   }
 
@@ -132,12 +156,22 @@ export class FileSagaStore implements SagaStore {
     if (events.length > 0) {
       // Appended before the saga write: a crash between the two repeats the events on resume
       // (at least once, same event ids), and consumers dedupe by id, rather than losing them.
-      await appendFile(this.eventsFile, events.map((e) => encodedLine(e)).join(''));
+      await this.appendEvents(events);
     }
     await writeFileAtomic(this.path('sagas', saga.id), JSON.stringify(saga), this.fsync);
     this.index(saga);
     const held = this.leases.get(saga.id);
     if (held) held.expiresAt = Date.now() + ttlMs;
+  }
+
+  private async appendEvents(events: readonly OrderEvent[]): Promise<void> {
+    const handle = await open(this.eventsFile, 'a');
+    try {
+      await handle.appendFile(events.map((e) => encodedLine(e)).join(''));
+      if (this.fsync) await handle.sync();
+    } finally {
+      await handle.close();
+    }
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<boolean> {
@@ -193,6 +227,35 @@ export class FileSagaStore implements SagaStore {
     return { depth, oldestAt };
   }
 
+  async compensationStats(): Promise<CompensationStats> {
+    let pending = 0;
+    let oldestSince: number | null = null;
+    for (const saga of this.sagas.values()) {
+      const since = compensatingSince(saga);
+      if (since === null) continue;
+      pending++;
+      oldestSince = oldestSince === null ? since : Math.min(oldestSince, since);
+    }
+    return { pending, oldestSince };
+  }
+
+  async sweepExpired(now: number): Promise<number> {
+    let swept = 0;
+    for (const saga of [...this.sagas.values()]) {
+      const at = expiresAt(saga, this.retentionMs);
+      if (at === null || at > now || this.leases.get(saga.id)) continue;
+      // The file goes first: a crash after it leaves nothing that load() would bring back.
+      await unlink(this.path('sagas', saga.id));
+      await unlink(this.path('cancels', saga.id)).catch(() => undefined);
+      this.sagas.delete(saga.id);
+      this.byClientKey.delete(saga.clientKey);
+      if (saga.context.orderId) this.byOrderId.delete(saga.context.orderId);
+      this.cancels.delete(saga.id);
+      swept++;
+    }
+    return swept;
+  }
+
   async requestCancel(sagaId: string, request: CancelRequest): Promise<CancelRequest> {
     const existing = this.cancels.get(sagaId);
     if (existing) return existing;
@@ -222,5 +285,8 @@ export class FileSagaStore implements SagaStore {
     return this.cancels.get(sagaId);
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.lock?.release();
+    this.lock = undefined;
+  }
 }

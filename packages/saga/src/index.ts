@@ -1,4 +1,5 @@
 export { sagaKeyHead } from '@edge/order-events';
+export { DEFAULT_COMPENSATION_AGE_ALERT_MS } from './compensation-age-alert';
 export { loadSagaConfig, type SagaConfig } from './config';
 export * from './saga';
 export type * from './saga-api-schemas';

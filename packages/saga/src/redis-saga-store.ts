@@ -5,14 +5,23 @@ import {
   type OrderEvent,
   sagaKeyHead,
 } from '@edge/order-events';
-import type { CancelRequest, Saga, SagaStatus } from './saga';
-import { type DlqStats, type Lease, LeaseLostError, type SagaStore } from './saga-store';
+import { type CancelRequest, type Saga, type SagaStatus, TERMINAL_STATUSES } from './saga';
+import { compensatingSince, DEFAULT_SAGA_RETENTION_MS } from './saga-retention';
+import {
+  type CompensationStats,
+  type DlqStats,
+  type Lease,
+  LeaseLostError,
+  type SagaStore,
+} from './saga-store';
 
 export interface RedisSagaStoreOptions {
   /** A client with its offline queue on: saga writes should wait out a blip, not fail fast. */
   redis: RedisClient;
   /** Prefix of every key, so tests and deployments can share one Redis; default `saga:`. */
   prefix?: string;
+  /** A finished saga's keys expire this long after it finished; default 30 days. */
+  retentionMs?: number;
 }
 
 // Every script below is one atomic write: a crash (of the worker) lands between two of them.
@@ -39,7 +48,7 @@ return token
 `;
 
 // Fenced: only the current lease holder writes. Record, status set, due set, DLQ and the
-// order events of the transition (ARGV[10...]) change together.
+// order events of the transition (ARGV[14...], field name ARGV[13]) change together.
 const SAVE = `
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 local old = redis.call('HGET', KEYS[1], 'status')
@@ -50,8 +59,34 @@ if ARGV[4] == '' then redis.call('ZREM', KEYS[3], ARGV[6]) else redis.call('ZADD
 if ARGV[3] == 'dead_lettered' then redis.call('ZADD', KEYS[4], ARGV[8], ARGV[6]) else redis.call('ZREM', KEYS[4], ARGV[6]) end
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 if ARGV[9] ~= '' then redis.call('SET', KEYS[6], ARGV[6]) end
-for i = 11, #ARGV do redis.call('XADD', KEYS[5], '*', ARGV[10], ARGV[i]) end
+if ARGV[12] ~= '' then redis.call('ZADD', KEYS[10], 'NX', ARGV[12], ARGV[6]) else redis.call('ZREM', KEYS[10], ARGV[6]) end
+local kept = {KEYS[1], KEYS[7], KEYS[8]}
+if ARGV[9] ~= '' then table.insert(kept, KEYS[6]) end
+if ARGV[10] ~= '' then
+  for _, key in ipairs(kept) do redis.call('PEXPIRE', key, ARGV[10]) end
+  redis.call('ZADD', KEYS[9], tonumber(ARGV[11]) + tonumber(ARGV[10]), ARGV[6])
+else
+  for _, key in ipairs(kept) do redis.call('PERSIST', key) end
+  redis.call('ZREM', KEYS[9], ARGV[6])
+end
+for i = 14, #ARGV do redis.call('XADD', KEYS[5], '*', ARGV[13], ARGV[i]) end
 return 1
+`;
+
+// The index entries of sagas whose keys have expired: state sets and schedules. A saga still
+// present (its retention was restarted by a cancel) is left for a later sweep.
+const SWEEP = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local swept = 0
+for _, id in ipairs(ids) do
+  if redis.call('EXISTS', ARGV[3] .. 'saga:' .. id) == 0 then
+    for i = 4, #ARGV do redis.call('SREM', ARGV[3] .. 'state:' .. ARGV[i], id) end
+    for i = 2, #KEYS do redis.call('ZREM', KEYS[i], id) end
+    swept = swept + 1
+  end
+  redis.call('ZREM', KEYS[1], id)
+end
+return swept
 `;
 
 // Fenced like SAVE: only the current holder extends its lease; the due score follows the expiry.
@@ -80,6 +115,8 @@ local existing = redis.call('GET', KEYS[1])
 if existing then return existing end
 if redis.call('EXISTS', KEYS[3]) == 0 then return false end
 redis.call('SET', KEYS[1], ARGV[1])
+local ttl = redis.call('PTTL', KEYS[3])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 return ARGV[1]
 `;
@@ -88,16 +125,23 @@ return ARGV[1]
  * Shared store for several worker processes. Keys, after `sagaKeyHead(prefix)`: `saga:<id>` (hash: json, status),
  * `lease:<id>` (token:owner, with expiry), `fence` (token counter), `idem:<clientKey>`,
  * `order:<orderId>`, `cancel:<id>`, `due` (zset by due time), `dlq` (zset by dead-letter time),
- * `state:<status>` (sets), `events:order` (stream).
+ * `state:<status>` (sets), `events:order` (stream), `compensating` (zset by compensation
+ * start), `expiry` (zset by expiry time of finished sagas).
+ *
+ * Retention: when a saga finishes, its own keys get a TTL of `retentionMs`; `sweepExpired` then
+ * drops the ids the sets and schedules still hold for them. A cancel that revives a finished
+ * saga removes the TTL again.
  */
 export class RedisSagaStore implements SagaStore {
   private readonly redis: RedisClient;
+  private readonly retentionMs: number;
   /** What every key starts with, hash tag included. */
   readonly keyHead: string;
 
   constructor(options: RedisSagaStoreOptions) {
     this.redis = options.redis;
     this.keyHead = sagaKeyHead(options.prefix ?? DEFAULT_SAGA_KEY_PREFIX);
+    this.retentionMs = options.retentionMs ?? DEFAULT_SAGA_RETENTION_MS;
   }
 
   private key(...parts: string[]): string {
@@ -165,15 +209,20 @@ export class RedisSagaStore implements SagaStore {
     events: readonly OrderEvent[] = [],
   ): Promise<void> {
     const deadAt = saga.state.status === 'dead_lettered' ? Date.parse(saga.state.at) : 0;
+    const since = compensatingSince(saga);
     const ok = await this.redis.eval(
       SAVE,
-      6,
+      10,
       this.key('saga', saga.id),
       this.key('lease', saga.id),
       this.key('due'),
       this.key('dlq'),
       this.eventsKey,
       this.key('order', saga.context.orderId ?? '-'),
+      this.key('idem', saga.clientKey),
+      this.key('cancel', saga.id),
+      this.key('expiry'),
+      this.key('compensating'),
       this.leaseValue(lease),
       JSON.stringify(saga),
       saga.state.status,
@@ -183,6 +232,9 @@ export class RedisSagaStore implements SagaStore {
       this.keyHead,
       String(deadAt),
       saga.context.orderId ?? '',
+      TERMINAL_STATUSES.has(saga.state.status) ? String(this.retentionMs) : '',
+      String(Date.now()),
+      since === null ? '' : String(since),
       ORDER_EVENT_FIELD,
       ...events.map((e) => JSON.stringify(e)),
     );
@@ -245,6 +297,30 @@ export class RedisSagaStore implements SagaStore {
     ]);
     const score = oldest[1];
     return { depth, oldestAt: score === undefined ? null : Number(score) };
+  }
+
+  async compensationStats(): Promise<CompensationStats> {
+    const [pending, oldest] = await Promise.all([
+      this.redis.zcard(this.key('compensating')),
+      this.redis.zrange(this.key('compensating'), 0, 0, 'WITHSCORES'),
+    ]);
+    const score = oldest[1];
+    return { pending, oldestSince: score === undefined ? null : Number(score) };
+  }
+
+  async sweepExpired(now: number, limit = 1_000): Promise<number> {
+    return (await this.redis.eval(
+      SWEEP,
+      4,
+      this.key('expiry'),
+      this.key('due'),
+      this.key('dlq'),
+      this.key('compensating'),
+      String(now),
+      String(limit),
+      this.keyHead,
+      ...TERMINAL_STATUSES,
+    )) as number;
   }
 
   async requestCancel(sagaId: string, request: CancelRequest): Promise<CancelRequest> {

@@ -7,6 +7,13 @@ export interface SagaMetrics {
   dlqOldestAgeSeconds: Gauge;
   events: Counter<'type'>;
   alerts: Counter<'state'>;
+  /** Alerts other than the DLQ's, by alert name and state. */
+  alertsByName: Counter<'alert' | 'state'>;
+  compensationsPending: Gauge;
+  compensationOldestAgeSeconds: Gauge;
+  /** Calls held back by provider pacing, and 429s that paused a provider. */
+  pacedCalls: Counter<'provider' | 'priority'>;
+  throttles: Counter<'provider'>;
   breakerState: Gauge<'provider'>;
   setBreakerState(provider: ProviderName, state: BreakerState): void;
 }
@@ -40,6 +47,34 @@ export function createSagaMetrics(registry: Registry): SagaMetrics {
       name: 'saga_dlq_alerts_total',
       help: 'DLQ alert notifications sent, by state',
       labelNames: ['state'] as const,
+      registers: [registry],
+    }),
+    alertsByName: new Counter({
+      name: 'saga_alerts_total',
+      help: 'Alert notifications sent (other than the DLQ alert), by alert and state',
+      labelNames: ['alert', 'state'] as const,
+      registers: [registry],
+    }),
+    compensationsPending: new Gauge({
+      name: 'saga_compensations_pending',
+      help: 'Sagas compensating now (refunds, releases in progress)',
+      registers: [registry],
+    }),
+    compensationOldestAgeSeconds: new Gauge({
+      name: 'saga_compensation_oldest_age_seconds',
+      help: 'Age of the oldest compensation in progress (0 when none)',
+      registers: [registry],
+    }),
+    pacedCalls: new Counter({
+      name: 'saga_provider_paced_total',
+      help: 'Provider calls held back by pacing (not sent, not an attempt)',
+      labelNames: ['provider', 'priority'] as const,
+      registers: [registry],
+    }),
+    throttles: new Counter({
+      name: 'saga_provider_throttled_total',
+      help: 'Provider 429 answers that paused every worker calling that provider',
+      labelNames: ['provider'] as const,
       registers: [registry],
     }),
     breakerState,

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
+  createAlertChannel,
   createLogger,
   createMetrics,
   createRedisClient,
@@ -10,19 +12,24 @@ import {
   startHttpServer,
   startTracing,
 } from '@edge/common';
+import { CompensationAgeAlertCheck } from './compensation-age-alert';
 import type { SagaConfig } from './config';
-import { DlqAlertEvaluator } from './dlq-alerts';
+import { DlqAlertCheck } from './dlq-alerts';
 import { createEdgeIdentityVerifier } from './edge-identity';
 import { FileSagaStore } from './file-saga-store';
-import { HttpProviderClient } from './http-provider-client';
+import { type Leadership, RedisLeaderLease, SOLE_LEADER } from './leader-lease';
 import { createOperatorVerifier } from './operator-auth';
 import { createOperatorRoutes } from './operator-routes';
+import { trimOrderStream } from './order-stream-trim';
 import { RedisSagaStore } from './redis-saga-store';
+import { SagaAlertEvaluator } from './saga-alerts';
 import { createSagaRoutes } from './saga-api';
 import { createSagaAuth } from './saga-auth';
 import { SagaEngine } from './saga-engine';
+import { startSagaHousekeeping } from './saga-housekeeping';
 import { createSagaMetrics } from './saga-metrics';
 import { resolvePolicies } from './saga-policies';
+import { createSagaProviders } from './saga-providers';
 import type { SagaStore } from './saga-store';
 import { SagaWorker } from './saga-worker';
 
@@ -34,21 +41,40 @@ export interface SagaService {
   close(): Promise<void>;
 }
 
-async function openStore(
-  config: SagaConfig,
-  log: Logger,
-): Promise<{ store: SagaStore; redis: RedisClient | undefined }> {
+interface OpenedStore {
+  store: SagaStore;
+  redis: RedisClient | undefined;
+  leadership: Leadership;
+  /** Caps the OrderConfirmed stream; absent for the file store, which has no consumer groups. */
+  trimEvents: (() => Promise<number>) | undefined;
+}
+
+async function openStore(config: SagaConfig, log: Logger): Promise<OpenedStore> {
   const kind = await resolveStoreKind(config.storeMode, config.redis, log);
   if (kind === 'memory') {
     const dir = join(config.dataDir, 'saga');
     log.warn({ dir }, 'saga state in files: durable on this machine, not shared between hosts');
-    return { store: await FileSagaStore.open({ dir }), redis: undefined };
+    const store = await FileSagaStore.open({ dir, retentionMs: config.retentionMs });
+    return { store, redis: undefined, leadership: SOLE_LEADER, trimEvents: undefined };
   }
   // Saga writes keep ioredis's offline queue: during a Redis blip a write should wait and land,
   // not fail and leave the saga to lease expiry. Each write is idempotent under its fence.
   const redis = createRedisClient(config.redis, { maxRetriesPerRequest: 20 });
   redis.on('error', (err) => log.warn({ err: err.message }, 'saga Redis error'));
-  return { store: new RedisSagaStore({ redis, prefix: config.keyPrefix }), redis };
+  const store = new RedisSagaStore({
+    redis,
+    prefix: config.keyPrefix,
+    retentionMs: config.retentionMs,
+  });
+  const leadership = new RedisLeaderLease({
+    redis,
+    key: `${store.keyHead}leader`,
+    owner: randomUUID(),
+    ttlMs: config.leaderTtlMs,
+    log,
+  });
+  const trimEvents = () => trimOrderStream(redis, store.eventsKey, config.eventsMaxLen);
+  return { store, redis, leadership, trimEvents };
 }
 
 /** The orchestrator: HTTP API, worker loop and DLQ alerts over one store. */
@@ -70,15 +96,14 @@ export async function startSagaService(
       production: config.production,
     }),
   );
-  const { store, redis } = await openStore(config, logger);
+  const { store, redis, leadership, trimEvents } = await openStore(config, logger);
   const sagaMetrics = createSagaMetrics(metrics.registry);
-  const providers = new HttpProviderClient({
-    baseUrls: config.serviceUrls,
+  const { providers, close: closeProviders } = createSagaProviders({
+    config,
     breaker: policies.breaker,
-    onBreakerState: (provider, state) => {
-      sagaMetrics.setBreakerState(provider, state);
-      logger.warn({ provider, state }, 'breaker state changed');
-    },
+    shared: redis !== undefined,
+    metrics: sagaMetrics,
+    log: logger,
   });
   const engine = new SagaEngine({
     store,
@@ -99,14 +124,31 @@ export async function startSagaService(
   const worker = config.runWorker
     ? new SagaWorker({ engine, store, policies, log: logger })
     : undefined;
-  const alerts = new DlqAlertEvaluator({
-    store,
-    metrics: sagaMetrics,
-    log: logger,
-    threshold: config.alerts.threshold,
-    repeatMs: config.alerts.repeatMs,
+  const channel = createAlertChannel({ webhookUrl: config.alerts.webhookUrl, log: logger });
+  const alertContext = { store, metrics: sagaMetrics, log: logger, channel };
+  const alerts = new SagaAlertEvaluator({
+    leadership,
     intervalMs: config.alerts.intervalMs,
-    webhookUrl: config.alerts.webhookUrl,
+    log: logger,
+    checks: [
+      new DlqAlertCheck({
+        ...alertContext,
+        threshold: config.alerts.threshold,
+        repeatMs: config.alerts.repeatMs,
+      }),
+      new CompensationAgeAlertCheck({
+        ...alertContext,
+        thresholdMs: config.alerts.compensationAgeMs,
+        repeatMs: config.alerts.repeatMs,
+      }),
+    ],
+  });
+  const housekeeping = startSagaHousekeeping({
+    store,
+    leadership,
+    trimEvents,
+    intervalMs: config.housekeepingIntervalMs,
+    log: logger,
   });
   const server = await startHttpServer({
     service: 'saga',
@@ -145,7 +187,9 @@ export async function startSagaService(
       await server.close();
       await worker?.stop();
       await alerts.stop();
-      await providers.close();
+      await housekeeping.stop();
+      await leadership.stop();
+      await closeProviders();
       await store.close();
       await redis?.quit();
       await tracing.shutdown();

@@ -14,6 +14,13 @@ export interface DlqStats {
   oldestAt: number | null;
 }
 
+export interface CompensationStats {
+  /** Sagas compensating now. */
+  pending: number;
+  /** Epoch ms since which the longest-compensating saga has been at it; null when none. */
+  oldestSince: number | null;
+}
+
 /** Thrown by a write whose lease expired or was taken over: the writer must stop driving. */
 export class LeaseLostError extends Error {
   constructor(sagaId: string) {
@@ -53,6 +60,13 @@ export interface SagaStore {
   dueIds(now: number, limit: number): Promise<string[]>;
   listByStatus(status: SagaStatus, limit: number): Promise<Saga[]>;
   dlqStats(): Promise<DlqStats>;
+  compensationStats(): Promise<CompensationStats>;
+  /**
+   * Remove what is left of finished sagas past their retention (the file store deletes the
+   * sagas themselves; Redis expired them already and this drops their index entries).
+   * Returns how many sagas were swept.
+   */
+  sweepExpired(now: number): Promise<number>;
   /** Record a cancel (first one wins) and make the saga due now; returns the stored request. */
   requestCancel(sagaId: string, request: CancelRequest): Promise<CancelRequest>;
   getCancelRequest(sagaId: string): Promise<CancelRequest | undefined>;

@@ -70,6 +70,12 @@ export class CrashingSagaStore implements SagaStore {
   dlqStats(): Promise<DlqStats> {
     return this.read(() => this.inner.dlqStats());
   }
+  compensationStats() {
+    return this.read(() => this.inner.compensationStats());
+  }
+  sweepExpired(now: number) {
+    return this.write(() => this.inner.sweepExpired(now));
+  }
   requestCancel(sagaId: string, request: CancelRequest) {
     return this.write(() => this.inner.requestCancel(sagaId, request));
   }

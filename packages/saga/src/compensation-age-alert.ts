@@ -1,0 +1,70 @@
+import { type AlertChannel, type Logger, ThresholdAlert } from '@edge/common';
+import type { SagaAlertCheck } from './saga-alerts';
+import type { SagaMetrics } from './saga-metrics';
+import type { SagaStore } from './saga-store';
+
+/**
+ * A compensation (refund, release) still running five minutes after it began: by then a customer
+ * is waiting for money back and the provider is failing, hours before the compensation horizon
+ * could dead-letter it.
+ */
+export const DEFAULT_COMPENSATION_AGE_ALERT_MS = 5 * 60_000;
+
+export interface CompensationAgeAlertOptions {
+  store: SagaStore;
+  metrics: SagaMetrics;
+  log: Logger;
+  channel: AlertChannel;
+  /** Age of the oldest pending compensation at which the alert fires. */
+  thresholdMs: number;
+  /** While crossed, fire again this often. */
+  repeatMs: number;
+}
+
+export interface CompensationAgeAlert {
+  alert: 'saga_compensation_pending_too_long';
+  state: 'firing' | 'resolved';
+  pending: number;
+  oldestAgeSeconds: number;
+  thresholdSeconds: number;
+  at: string;
+  service: 'saga';
+}
+
+/** Watches the oldest compensation in progress, the early warning before the DLQ. */
+export class CompensationAgeAlertCheck implements SagaAlertCheck {
+  readonly name = 'saga_compensation_pending_too_long';
+  private readonly alert: ThresholdAlert;
+
+  constructor(private readonly options: CompensationAgeAlertOptions) {
+    this.alert = new ThresholdAlert({
+      name: 'saga compensation pending too long',
+      channel: options.channel,
+      log: options.log,
+      repeatMs: options.repeatMs,
+      onSend: (state) => options.metrics.alertsByName.inc({ alert: this.name, state }),
+    });
+  }
+
+  async evaluate(now: number, deliver: boolean): Promise<void> {
+    const { store, metrics, thresholdMs } = this.options;
+    const stats = await store.compensationStats();
+    const oldestAgeMs = stats.oldestSince === null ? 0 : Math.max(0, now - stats.oldestSince);
+    metrics.compensationsPending.set(stats.pending);
+    metrics.compensationOldestAgeSeconds.set(oldestAgeMs / 1000);
+    if (!deliver) return;
+    await this.alert.update(
+      stats.oldestSince !== null && oldestAgeMs >= thresholdMs,
+      now,
+      (state): CompensationAgeAlert => ({
+        alert: 'saga_compensation_pending_too_long',
+        state,
+        pending: stats.pending,
+        oldestAgeSeconds: Math.round(oldestAgeMs / 1000),
+        thresholdSeconds: thresholdMs / 1000,
+        at: new Date(now).toISOString(),
+        service: 'saga',
+      }),
+    );
+  }
+}

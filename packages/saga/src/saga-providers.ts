@@ -1,0 +1,67 @@
+import { createFailFastRedis, type Logger, type RedisClient } from '@edge/common';
+import { sagaKeyHead } from '@edge/order-events';
+import type { SagaConfig } from './config';
+import { HttpProviderClient } from './http-provider-client';
+import { MemoryTokenBucket } from './memory-token-bucket';
+import { PacedProviderClient } from './paced-provider-client';
+import { resolveRateLimits } from './pacing-policy';
+import type { ProviderClient } from './provider-client';
+import { RedisTokenBucket } from './redis-token-bucket';
+import type { SagaMetrics } from './saga-metrics';
+import type { BreakerPolicy } from './saga-policies';
+
+export interface SagaProviders {
+  providers: ProviderClient;
+  close(): Promise<void>;
+}
+
+/**
+ * The provider client every worker uses: HTTP behind one breaker per provider, paced by one
+ * token bucket per provider (and account). With Redis the buckets are shared by every process;
+ * embedded, this process is the only caller and keeps them in memory.
+ */
+export function createSagaProviders(options: {
+  config: SagaConfig;
+  breaker: BreakerPolicy;
+  shared: boolean;
+  metrics: SagaMetrics;
+  log: Logger;
+}): SagaProviders {
+  const { config, metrics, log } = options;
+  const http = new HttpProviderClient({
+    baseUrls: config.serviceUrls,
+    breaker: options.breaker,
+    onBreakerState: (provider, state) => {
+      metrics.setBreakerState(provider, state);
+      log.warn({ provider, state }, 'breaker state changed');
+    },
+  });
+  // Pacing asks Redis before every call: it must fail fast (and fall back) rather than queue.
+  let redis: RedisClient | undefined;
+  if (options.shared) {
+    redis = createFailFastRedis(config.redis);
+    redis.on('error', (err) => log.warn({ err: err.message }, 'pacing Redis error'));
+  }
+  const buckets = redis
+    ? new RedisTokenBucket({ redis, prefix: `${sagaKeyHead(config.keyPrefix)}pace:` })
+    : new MemoryTokenBucket();
+  const providers = new PacedProviderClient({
+    inner: http,
+    buckets,
+    limits: resolveRateLimits(config.rateLimits),
+    log,
+    onPaced: (provider, priority) => metrics.pacedCalls.inc({ provider, priority }),
+    onThrottled: (provider, pauseMs) => {
+      metrics.throttles.inc({ provider });
+      log.warn({ provider, pauseMs }, 'provider answered 429: every worker paused');
+    },
+  });
+  return {
+    providers,
+    async close() {
+      await providers.close();
+      await buckets.close();
+      redis?.disconnect();
+    },
+  };
+}
