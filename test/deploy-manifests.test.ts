@@ -194,8 +194,18 @@ describe('compose', () => {
       'consumers-notification',
     ]) {
       expect(services[name].environment.STORE_MODE, name).toBe('redis');
+    }
+    for (const name of ['gateway', 'bff-web', 'bff-mobile', 'bff-partner']) {
       expect(services[name].environment.REDIS_URL ?? '', name).toMatch(/^redis:\/\/redis:/);
     }
+    // Money in flight on its own instance, never evicted, every write in the AOF.
+    expect(services['saga'].environment.REDIS_URL).toMatch(/^redis:\/\/redis-saga:/);
+    const sagaConf = read('deploy', 'redis', 'saga.conf');
+    expect(sagaConf).toMatch(/^appendonly yes$/m);
+    expect(sagaConf).toMatch(/^maxmemory-policy noeviction$/m);
+    expect(services['redis-saga'].volumes).toContain(
+      './redis/saga.conf:/usr/local/etc/redis/redis.conf:ro',
+    );
   });
 });
 

@@ -13,6 +13,11 @@ import { DEFAULT_LEADER_TTL_MS } from './leader-lease';
 import { DEFAULT_ORDER_STREAM_MAX_LEN } from './order-stream-trim';
 import type { ProviderRateLimit } from './pacing-policy';
 import type { ProviderName } from './provider-client';
+import {
+  DEFAULT_DURABILITY_TIMEOUT_MS,
+  parseDurability,
+  type SagaDurability,
+} from './redis-durability';
 import { STEP_NAMES, type StepName } from './saga';
 import { DEFAULT_HOUSEKEEPING_INTERVAL_MS } from './saga-housekeeping';
 import type { SagaPolicyOverrides } from './saga-policies';
@@ -67,6 +72,13 @@ const schema = z.object({
   STORE_MODE: env.storeMode(),
   DATA_DIR: z.string().default('./.data'),
   SAGA_KEY_PREFIX: z.string().min(1).default('saga:'),
+  /** What a saga transition waits for before it is acknowledged (docs/redis.md). */
+  SAGA_REDIS_DURABILITY: z.string().default('none'),
+  SAGA_REDIS_DURABILITY_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(DEFAULT_DURABILITY_TIMEOUT_MS),
   ORDER_SERVICE_URL: env.url('http://127.0.0.1:4010'),
   INVENTORY_SERVICE_URL: env.url('http://127.0.0.1:4013'),
   PAYMENT_SERVICE_URL: env.url('http://127.0.0.1:4014'),
@@ -155,6 +167,7 @@ export interface SagaConfig {
   storeMode: 'auto' | 'redis' | 'memory';
   dataDir: string;
   keyPrefix: string;
+  durability: SagaDurability;
   serviceUrls: { order: string; inventory: string; payment: string; shipping: string };
   alerts: {
     webhookUrl: string | undefined;
@@ -183,6 +196,14 @@ export function loadSagaConfig(
   source: Record<string, string | undefined> = process.env,
 ): Readonly<SagaConfig> {
   const e = loadConfig(schema, source);
+  const durability = durabilityOf(e.SAGA_REDIS_DURABILITY, e.SAGA_REDIS_DURABILITY_TIMEOUT_MS);
+  if (durability.mode !== 'none' && e.REDIS_CLUSTER_NODES.length > 0) {
+    // WAIT/WAITAOF count the writes of the connection they run on; a cluster client sends
+    // them to an arbitrary node, so the answer would say nothing about the saga's write.
+    throw new Error(
+      'Invalid configuration:\n  SAGA_REDIS_DURABILITY: not supported with REDIS_CLUSTER_NODES (use none)',
+    );
+  }
   const production = e.NODE_ENV === 'production';
   if (production && !e.JWKS_URL) {
     throw new Error(
@@ -210,6 +231,7 @@ export function loadSagaConfig(
     storeMode: e.STORE_MODE,
     dataDir: e.DATA_DIR,
     keyPrefix: e.SAGA_KEY_PREFIX,
+    durability,
     serviceUrls: {
       order: e.ORDER_SERVICE_URL,
       inventory: e.INVENTORY_SERVICE_URL,
@@ -265,4 +287,12 @@ export function loadSagaConfig(
     },
     logLevel: e.LOG_LEVEL,
   });
+}
+
+function durabilityOf(value: string, timeoutMs: number): SagaDurability {
+  try {
+    return parseDurability(value, timeoutMs);
+  } catch (err) {
+    throw new Error(`Invalid configuration:\n  SAGA_REDIS_DURABILITY: ${(err as Error).message}`);
+  }
 }

@@ -5,6 +5,7 @@ import {
   type OrderEvent,
   sagaKeyHead,
 } from '@edge/order-events';
+import { awaitDurability, DEFAULT_SAGA_DURABILITY, type SagaDurability } from './redis-durability';
 import { type CancelRequest, type Saga, type SagaStatus, TERMINAL_STATUSES } from './saga';
 import { compensatingSince, DEFAULT_SAGA_RETENTION_MS } from './saga-retention';
 import {
@@ -20,6 +21,8 @@ export interface RedisSagaStoreOptions {
   redis: RedisClient;
   /** Prefix of every key, so tests and deployments can share one Redis; default `saga:`. */
   prefix?: string;
+  /** What a transition waits for before it is acknowledged; default `none` (see redis-durability.ts). */
+  durability?: SagaDurability;
   /** A finished saga's keys expire this long after it finished; default 30 days. */
   retentionMs?: number;
 }
@@ -134,12 +137,14 @@ return ARGV[1]
  */
 export class RedisSagaStore implements SagaStore {
   private readonly redis: RedisClient;
+  private readonly durability: SagaDurability;
   private readonly retentionMs: number;
   /** What every key starts with, hash tag included. */
   readonly keyHead: string;
 
   constructor(options: RedisSagaStoreOptions) {
     this.redis = options.redis;
+    this.durability = options.durability ?? DEFAULT_SAGA_DURABILITY;
     this.keyHead = sagaKeyHead(options.prefix ?? DEFAULT_SAGA_KEY_PREFIX);
     this.retentionMs = options.retentionMs ?? DEFAULT_SAGA_RETENTION_MS;
   }
@@ -170,7 +175,10 @@ export class RedisSagaStore implements SagaStore {
       String(saga.dueAt ?? Date.now()),
       this.keyHead,
     )) as string;
-    if (id === saga.id) return { saga, created: true };
+    if (id === saga.id) {
+      await awaitDurability(this.redis, this.durability);
+      return { saga, created: true };
+    }
     const existing = await this.get(id);
     if (!existing) throw new Error(`idempotency index points to missing saga ${id}`);
     return { saga: existing, created: false };
@@ -239,6 +247,7 @@ export class RedisSagaStore implements SagaStore {
       ...events.map((e) => JSON.stringify(e)),
     );
     if (ok !== 1) throw new LeaseLostError(saga.id);
+    await awaitDurability(this.redis, this.durability);
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<boolean> {
@@ -268,6 +277,7 @@ export class RedisSagaStore implements SagaStore {
       lease.sagaId,
       String(Date.now()),
     );
+    await awaitDurability(this.redis, this.durability);
   }
 
   async dueIds(now: number, limit: number): Promise<string[]> {
@@ -335,6 +345,7 @@ export class RedisSagaStore implements SagaStore {
       sagaId,
     )) as string | null;
     if (stored === null) throw new Error(`no saga ${sagaId}`);
+    await awaitDurability(this.redis, this.durability);
     return JSON.parse(stored) as CancelRequest;
   }
 

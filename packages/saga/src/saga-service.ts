@@ -21,6 +21,7 @@ import { type Leadership, RedisLeaderLease, SOLE_LEADER } from './leader-lease';
 import { createOperatorVerifier } from './operator-auth';
 import { createOperatorRoutes } from './operator-routes';
 import { trimOrderStream } from './order-stream-trim';
+import { assertDurabilitySupported } from './redis-durability';
 import { RedisSagaStore } from './redis-saga-store';
 import { SagaAlertEvaluator } from './saga-alerts';
 import { createSagaRoutes } from './saga-api';
@@ -61,10 +62,12 @@ async function openStore(config: SagaConfig, log: Logger): Promise<OpenedStore> 
   // not fail and leave the saga to lease expiry. Each write is idempotent under its fence.
   const redis = createRedisClient(config.redis, { maxRetriesPerRequest: 20 });
   redis.on('error', (err) => log.warn({ err: err.message }, 'saga Redis error'));
+  await assertDurabilitySupported(redis, config.durability);
   const store = new RedisSagaStore({
     redis,
     prefix: config.keyPrefix,
     retentionMs: config.retentionMs,
+    durability: config.durability,
   });
   const leadership = new RedisLeaderLease({
     redis,

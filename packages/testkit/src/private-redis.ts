@@ -4,6 +4,7 @@ import { probeRedis } from '@edge/common';
 
 export interface PrivateRedis {
   url: string;
+  port: number;
   /** kill -9: the outage the limiter must survive. */
   kill(): Promise<void>;
   /** Start again on the same port (empty: persistence is off). */
@@ -19,15 +20,18 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** A redis-server of the test's own, so stopping it cannot disturb any other test. */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+/**
+ * A redis-server of the test's own, so stopping it cannot disturb any other test. `args` are
+ * extra server options, e.g. `['--replicaof', '127.0.0.1', String(primary.port)]`.
+ */
+export async function startPrivateRedis(args: string[] = []): Promise<PrivateRedis> {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   const start = async () => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args],
       { stdio: 'ignore' },
     );
     for (let i = 0; i < 100; i++) {
@@ -44,5 +48,5 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     await exited;
   };
   await start();
-  return { url, kill, start };
+  return { url, port, kill, start };
 }
