@@ -1,4 +1,4 @@
-import type { CancelRequest, OrderConfirmedEvent, Saga, SagaStatus } from '../src/saga';
+import type { CancelRequest, Saga, SagaStatus } from '../src/saga';
 import { compensatingSince } from '../src/saga-retention';
 import {
   type CompensationStats,
@@ -52,7 +52,7 @@ export class ClockedSagaStore implements SagaStore {
     return held !== undefined && held.token === lease.token && held.expiresAt > this.now();
   }
 
-  async save(saga: Saga, lease: Lease, ttlMs: number, _confirmed?: OrderConfirmedEvent) {
+  async save(saga: Saga, lease: Lease, ttlMs: number) {
     if (!this.holds(lease)) throw new LeaseLostError(saga.id);
     this.sagas.set(saga.id, saga);
     this.leases.set(saga.id, { token: lease.token, expiresAt: this.now() + ttlMs });
@@ -69,23 +69,6 @@ export class ClockedSagaStore implements SagaStore {
     const saga = this.sagas.get(lease.sagaId);
     if (saga) this.sagas.set(saga.id, { ...saga, dueAt });
     this.leases.delete(lease.sagaId);
-  }
-
-  async compensationStats(): Promise<CompensationStats> {
-    let pending = 0;
-    let oldestSince: number | null = null;
-    for (const saga of this.sagas.values()) {
-      const since = compensatingSince(saga);
-      if (since === null) continue;
-      pending++;
-      oldestSince = oldestSince === null ? since : Math.min(oldestSince, since);
-    }
-    return { pending, oldestSince };
-  }
-
-  /** The simulation keeps every saga: its assertions read them all at the end. */
-  async sweepExpired(_now: number): Promise<number> {
-    return 0;
   }
 
   async dueIds(now: number, limit: number): Promise<string[]> {
@@ -133,8 +116,14 @@ export class ClockedSagaStore implements SagaStore {
     return this.cancels.get(sagaId);
   }
 
-  async consumerLag(): Promise<Record<string, number>> {
-    return {};
+  async compensationStats(): Promise<CompensationStats> {
+    const since = [...this.sagas.values()].map(compensatingSince).filter((t) => t !== null);
+    return { pending: since.length, oldestSince: since.length > 0 ? Math.min(...since) : null };
+  }
+
+  /** Simulations run for days of clock but keep every saga: nothing expires here. */
+  async sweepExpired(): Promise<number> {
+    return 0;
   }
 
   async close(): Promise<void> {}
