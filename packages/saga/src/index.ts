@@ -6,6 +6,8 @@ export {
   type OrderEventsConsumerOptions,
   startOrderEventsConsumer,
 } from './order-events-consumer';
+export type { FixResult, ReconciliationReport } from './reconciler';
+export { DRIFT_KINDS, type DriftKind, type Finding } from './reconciliation';
 export { sagaKeyHead } from './redis-saga-store';
 export * from './saga';
 export type * from './saga-api-schemas';

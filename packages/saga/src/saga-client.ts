@@ -1,4 +1,5 @@
 import { Agent, request } from 'undici';
+import type { FixResult, ReconciliationReport } from './reconciler';
 import type {
   CancelSagaRequest,
   OperatorRequest,
@@ -58,6 +59,13 @@ export interface SagaClient {
   /** Every dead-lettered saga, or the given ones. */
   replayAll(body: OperatorRequest & { ids?: string[] }): Promise<string[]>;
   resolve(sagaId: string, body: ResolveRequest): Promise<SagaRef>;
+  /** Reconcile sagas with the providers now (operator: viewer). */
+  reconciliation(): Promise<ReconciliationReport>;
+  /** Repair every safe finding, then reconcile again (operator). */
+  fixReconciliation(body: { reason: string }): Promise<{
+    fixes: FixResult[];
+    after: ReconciliationReport;
+  }>;
   close(): Promise<void>;
 }
 
@@ -137,6 +145,18 @@ export function createSagaClient(options: SagaClientOptions): SagaClient {
     },
     async resolve(sagaId, body) {
       return (await call<SagaRef>('POST', `/sagas/${id(sagaId)}/resolve`, body)).json;
+    },
+    async reconciliation() {
+      return (await call<ReconciliationReport>('GET', '/reconciliation')).json;
+    },
+    async fixReconciliation(body) {
+      return (
+        await call<{ fixes: FixResult[]; after: ReconciliationReport }>(
+          'POST',
+          '/reconciliation/fix',
+          body,
+        )
+      ).json;
     },
     close: () => agent.close(),
   };
