@@ -3,6 +3,7 @@
  * (file store, services-mock behind it): who may call what, and what another web page cannot do.
  */
 
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -349,6 +350,52 @@ describe('customers through a BFF', () => {
       body: order({ customerId: 'u-5' }),
     });
     expect(user.status).toBe(400);
+  });
+});
+
+describe('the CLI', () => {
+  const root = join(import.meta.dirname, '..', '..');
+  // Asynchronous: the orchestrator runs in this process and must keep answering meanwhile.
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        join(root, 'node_modules', '.bin', 'tsx'),
+        ['packages/cli/src/main.ts', ...args],
+        {
+          cwd: root,
+          env: { PATH: process.env['PATH'] ?? '', DATA_DIR: dataDir, SAGA_URL: saga.url, ...env },
+        },
+        (error, stdout, stderr) =>
+          resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  it('token --role viewer signs in as a viewer: sagas list reads, sagas replay is refused 403', async () => {
+    const minted = await cli([
+      'token',
+      '--role',
+      'viewer',
+      '--subject',
+      'night-viewer@example.com',
+    ]);
+    expect(minted.status, minted.stderr).toBe(0);
+    const token = minted.stdout.trim();
+    const who = await call('/session', {
+      method: 'POST',
+      headers: jsonHeaders(),
+      body: JSON.stringify({ token }),
+    });
+    expect(who.json).toMatchObject({ subject: 'night-viewer@example.com', role: 'viewer' });
+    const list = await cli(['sagas', 'list', '--state', 'any'], { OPERATOR_TOKEN: token });
+    expect(list.status, list.stderr).toBe(0);
+    const replay = await cli(['sagas', 'replay', 'sg-x', '--reason', 'try'], {
+      OPERATOR_TOKEN: token,
+    });
+    expect(replay.status).toBe(2);
+    expect(replay.stderr).toContain('FORBIDDEN');
+    const anonymous = await cli(['sagas', 'list']);
+    expect(anonymous.status).toBe(2);
+    expect(anonymous.stderr).toContain('token --role operator');
   });
 });
 

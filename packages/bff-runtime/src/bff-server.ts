@@ -13,7 +13,7 @@ import {
   startHttpServer,
   startTracing,
 } from '@edge/common';
-import { createSagaClient } from '@edge/saga';
+import { createSagaClient } from '@edge/saga/client';
 import { createServiceClients, createUpstreamMetrics, type ServiceClients } from '@edge/upstream';
 import type { DocumentNode } from 'graphql';
 import { apolloHandler } from './apollo-handler';
@@ -63,11 +63,12 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
   const tracing = startTracing(name, config.tracing);
   const edgeKey = await loadPublicKey(config.edgePublicKeyFile);
   const verifyIdentity = createIdentityVerifier(edgeKey.key, options.surface);
+  // Into the process registry, so /metrics shows breakers, stale hits and upstream latency.
+  const upstreamMetrics = createUpstreamMetrics(metrics.registry);
   const serviceClients = createServiceClients({
     urls: config.services,
     policies: config.upstreams,
-    // Into the process registry, so /metrics shows breakers, stale hits and upstream latency.
-    metrics: createUpstreamMetrics(metrics.registry),
+    metrics: upstreamMetrics,
   });
   const productReads = await startProductReads({
     config: config.readModel,
@@ -82,7 +83,12 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
   };
 
   const orders = {
-    saga: createSagaClient({ baseUrl: config.sagaUrl }),
+    // Through upstream's deadline and breaker like any service; the deadline covers the wait.
+    saga: createSagaClient({
+      baseUrl: config.sagaUrl,
+      maxWaitMs: config.orderWaitMs,
+      metrics: upstreamMetrics,
+    }),
     waitMs: config.orderWaitMs,
   };
 

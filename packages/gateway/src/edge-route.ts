@@ -21,8 +21,15 @@ import type { SurfaceDef } from './surfaces';
 export interface EdgeRouteDeps {
   surface: SurfaceDef;
   authenticate: Authenticator;
-  /** Validates a document against the surface's schema and limits; returns its static cost. */
-  validate: (query: string, operationName: string | undefined) => { cost: number };
+  /**
+   * Validates a document against the surface's schema and limits; returns its cost (list sizes
+   * from this request's variables) and the mutations it runs.
+   */
+  validate: (
+    query: string,
+    operationName: string | undefined,
+    variables: Record<string, unknown> | undefined,
+  ) => { cost: number; mutations: number };
   resolveQuery: PersistedQueryResolver;
   rateLimiter: RateLimiter;
   sign: InternalSigner;
@@ -37,6 +44,8 @@ interface PlannedOperation {
   /** The body to forward: the client's own bytes unless the document had to be filled in. */
   body: Buffer;
   cost: number;
+  /** Requests it counts as: one, or one per mutation it runs (ten aliased placeOrder are ten). */
+  requests: number;
 }
 
 function subjectOf(surface: SurfaceDef, identity: Identity, cost: number): LimitSubject {
@@ -90,7 +99,7 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
     const parsed = parseGraphQLBody(raw, deps.limits);
     const operations = parsed.operations.map((request) => {
       const { query, rebuilt } = deps.resolveQuery(request);
-      const { cost } = deps.validate(query, request.operationName);
+      const { cost, mutations } = deps.validate(query, request.operationName, request.variables);
       const body =
         rebuilt || parsed.batch
           ? Buffer.from(
@@ -101,21 +110,37 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
               }),
             )
           : raw;
-      return { request, body, cost };
+      return { request, body, cost, requests: Math.max(1, mutations) };
     });
     return { batch: parsed.batch, operations };
+  };
+
+  /**
+   * Read and plan the request; a refusal here (body, parse, validation, abuse limits) counts one
+   * request against the caller, so a key cannot hammer the edge with refused requests for free.
+   * Its cost budget is untouched: nothing was priced. Over the limit, the answer is the 429.
+   */
+  const readAndPlan = async (ctx: RequestContext, identity: Identity) => {
+    try {
+      return plan(await readBody(ctx.req, deps.limits.maxBodyBytes));
+    } catch (err) {
+      if (isAppError(err) && err.status >= 400 && err.status < 500) {
+        const { cost: _unpriced, ...subject } = subjectOf(deps.surface, identity, 0);
+        await deps.rateLimiter.consume(subject);
+      }
+      throw err;
+    }
   };
 
   return async (ctx) => {
     try {
       for (const [name, value] of Object.entries(deps.fixedHeaders)) ctx.res.setHeader(name, value);
       const identity = await authenticate(ctx);
-      const raw = await readBody(ctx.req, deps.limits.maxBodyBytes);
-      const { batch, operations } = plan(raw);
+      const { batch, operations } = await readAndPlan(ctx, identity);
       const totalCost = operations.reduce((sum, op) => sum + op.cost, 0);
       const limit = await deps.rateLimiter.consume({
         ...subjectOf(deps.surface, identity, totalCost),
-        requests: operations.length,
+        requests: operations.reduce((sum, op) => sum + op.requests, 0),
       });
       for (const [name, value] of Object.entries(limit.headers)) ctx.res.setHeader(name, value);
       const base: Omit<ForwardRequest, 'body'> = {

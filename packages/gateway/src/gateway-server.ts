@@ -98,7 +98,11 @@ function backgroundSchema(
 /** Validates against the surface's schema once loaded; until then the surface is unavailable. */
 function schemaValidator(surface: SurfaceDef, schema: BackgroundSchema, options: ValidatorOptions) {
   let validate: Validator | undefined;
-  return (query: string, operationName: string | undefined) => {
+  return (
+    query: string,
+    operationName: string | undefined,
+    variables: Record<string, unknown> | undefined,
+  ) => {
     const current = schema.get();
     if (!current) {
       throw new AppError(
@@ -110,7 +114,7 @@ function schemaValidator(surface: SurfaceDef, schema: BackgroundSchema, options:
       );
     }
     validate ??= createValidator(current, options);
-    return validate(query, operationName);
+    return validate(query, operationName, variables);
   };
 }
 

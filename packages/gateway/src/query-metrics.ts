@@ -2,6 +2,7 @@ import {
   type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
+  type GraphQLField,
   type GraphQLSchema,
   getNamedType,
   getNullableType,
@@ -23,6 +24,10 @@ export interface QueryMetrics {
   directives: number;
   /** Static cost: every object the operation may return costs `objectCost` (lists by size). */
   cost: number;
+  /** Distinct root fields of a mutation (ten aliased `placeOrder` are ten); 0 for queries. */
+  mutations: number;
+  /** True when a list size comes from a variable: the cost then depends on the request. */
+  variableSized: boolean;
 }
 
 export interface CostModel {
@@ -36,18 +41,28 @@ export interface CostModel {
   listSizeArguments?: readonly string[];
 }
 
-const ZERO: QueryMetrics = { depth: 0, aliases: 0, directives: 0, cost: 0 };
+const ZERO: QueryMetrics = {
+  depth: 0,
+  aliases: 0,
+  directives: 0,
+  cost: 0,
+  mutations: 0,
+  variableSized: false,
+};
 
 /**
  * Measures each operation of a document against the schema. Fragments are expanded at every
- * spread (memoised per fragment, since a fragment's type condition fixes its shape), so a
- * fragment spread many times counts many times: the classic bypass of counting spreads once
- * does not work. A fragment cycle throws; validation rejects cycles before this runs.
+ * spread (memoised per fragment and the page size it sits under), so a fragment spread many
+ * times counts many times: the classic bypass of counting spreads once does not work. A list
+ * size given as a variable is priced with the request's value (then the operation's default),
+ * so the same operation costs the same however it is written. A fragment cycle throws;
+ * validation rejects cycles before this runs.
  */
 export function measureOperations(
   schema: GraphQLSchema,
   document: DocumentNode,
   model: CostModel = {},
+  variables: Record<string, unknown> = {},
 ): Map<string | undefined, QueryMetrics> {
   const objectCost = model.objectCost ?? DEFAULT_COST_MODEL.objectCost;
   const scalarCost = model.scalarCost ?? DEFAULT_COST_MODEL.scalarCost;
@@ -58,7 +73,9 @@ export function measureOperations(
   for (const def of document.definitions) {
     if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
   }
-  const fragmentMetrics = new Map<string, QueryMetrics>();
+  // Per operation: a fragment's cost depends on the operation's variable defaults.
+  let fragmentMetrics = new Map<string, QueryMetrics>();
+  let variableDefaults = new Map<string, ValueNode>();
   const visiting = new Set<string>();
 
   const add = (a: QueryMetrics, b: QueryMetrics): QueryMetrics => ({
@@ -66,15 +83,36 @@ export function measureOperations(
     aliases: a.aliases + b.aliases,
     directives: a.directives + b.directives,
     cost: a.cost + b.cost,
+    mutations: 0,
+    variableSized: a.variableSized || b.variableSized,
   });
 
-  /** The size a field's own arguments ask for; `defaultListSize` for a variable. */
-  const sizeFrom = (args: readonly { name: { value: string }; value: ValueNode }[]) => {
+  /** A size argument's value: a literal, the request's variable, or the variable's default. */
+  const sizeOf = (value: ValueNode): { size: number | undefined; fromVariable: boolean } => {
+    if (value.kind === Kind.INT) return { size: Number(value.value), fromVariable: false };
+    if (value.kind !== Kind.VARIABLE) return { size: undefined, fromVariable: false };
+    const given = variables[value.name.value];
+    if (typeof given === 'number' && Number.isInteger(given)) {
+      return { size: given, fromVariable: true };
+    }
+    const fallback = variableDefaults.get(value.name.value);
+    const size = fallback?.kind === Kind.INT ? Number(fallback.value) : undefined;
+    return { size, fromVariable: true };
+  };
+
+  /** The size a field asks for: its size argument, else that argument's schema default. */
+  const sizeFrom = (
+    args: readonly { name: { value: string }; value: ValueNode }[],
+    def: GraphQLField<unknown, unknown> | undefined,
+  ): { size: number | undefined; fromVariable: boolean } => {
     for (const arg of args) {
       if (!sizeArgs.includes(arg.name.value)) continue;
-      return arg.value.kind === Kind.INT ? Math.max(1, Number(arg.value.value)) : defaultListSize;
+      const { size, fromVariable } = sizeOf(arg.value);
+      return { size: Math.max(1, size ?? defaultListSize), fromVariable };
     }
-    return undefined;
+    const schemaDefault = def?.args.find((a) => sizeArgs.includes(a.name))?.defaultValue;
+    const size = typeof schemaDefault === 'number' ? Math.max(1, schemaDefault) : undefined;
+    return { size, fromVariable: false };
   };
 
   const fieldsOf = (type: GraphQLCompositeType | undefined) =>
@@ -96,24 +134,26 @@ export function measureOperations(
         const def = fieldsOf(parent)?.[selection.name.value];
         const alias = selection.alias ? 1 : 0;
         if (!selection.selectionSet) {
-          total = add(total, { depth: 1, aliases: alias, directives, cost: scalarCost });
+          total = add(total, { ...ZERO, depth: 1, aliases: alias, directives, cost: scalarCost });
           continue;
         }
         const named = def ? getNamedType(def.type) : undefined;
         const isList = def !== undefined && isListType(getNullableType(def.type));
-        const asked = sizeFrom(selection.arguments ?? []);
-        const multiplier = isList ? (asked ?? pageSize ?? defaultListSize) : 1;
+        const asked = sizeFrom(selection.arguments ?? [], def);
+        const multiplier = isList ? (asked.size ?? pageSize ?? defaultListSize) : 1;
         const inner = measureSet(
           selection.selectionSet,
           isCompositeType(named) ? named : undefined,
-          isList ? undefined : asked,
+          isList ? undefined : asked.size,
         );
         total = add(total, {
+          ...ZERO,
           depth: inner.depth + 1,
           aliases: inner.aliases + alias,
           directives: inner.directives + directives,
           // Every object a list may return is paid for, with everything selected inside it.
           cost: multiplier * (objectCost + inner.cost),
+          variableSized: inner.variableSized || asked.fromVariable,
         });
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const condition = selection.typeCondition
@@ -121,28 +161,57 @@ export function measureOperations(
           : parent;
         const target = condition && isCompositeType(condition) ? condition : undefined;
         const inner = measureSet(selection.selectionSet, target, pageSize);
-        total = add(total, { ...inner, directives: inner.directives + directives });
+        // An inline fragment is a level of nesting: `... on Query { ... on Query { ... } }`
+        // repeated would otherwise be unbounded work at zero depth.
+        total = add(total, {
+          ...inner,
+          depth: inner.depth + 1,
+          directives: inner.directives + directives,
+        });
       } else {
-        const inner = measureFragment(selection.name.value);
+        const inner = measureFragment(selection.name.value, pageSize);
         total = add(total, { ...inner, directives: inner.directives + directives });
       }
     }
     return total;
   };
 
-  const measureFragment = (name: string): QueryMetrics => {
-    const known = fragmentMetrics.get(name);
+  /** A named fragment priced under the page size of the connection it sits in. */
+  const measureFragment = (name: string, pageSize: number | undefined): QueryMetrics => {
+    const memo = `${name}:${pageSize ?? ''}`;
+    const known = fragmentMetrics.get(memo);
     if (known) return known;
     if (visiting.has(name)) throw new Error(`fragment cycle through ${name}`);
     const def = fragments.get(name);
     const type = def ? schema.getType(def.typeCondition.name.value) : undefined;
     if (!def || !type || !isCompositeType(type)) return ZERO;
     visiting.add(name);
-    const inner = measureSet(def.selectionSet, type);
+    const inner = measureSet(def.selectionSet, type, pageSize);
     visiting.delete(name);
     const result = { ...inner, directives: inner.directives + (def.directives?.length ?? 0) };
-    fragmentMetrics.set(name, result);
+    fragmentMetrics.set(memo, result);
     return result;
+  };
+
+  /**
+   * Root fields a mutation runs, by response key through fragments: graphql-js merges fields
+   * with the same key, so `...M ...M` runs M's fields once, and ten aliases run ten times.
+   */
+  const rootKeys = (set: SelectionSetNode, keys: Set<string>, seen: Set<string>): Set<string> => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.name.value !== '__typename') {
+          keys.add(selection.alias?.value ?? selection.name.value);
+        }
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        rootKeys(selection.selectionSet, keys, seen);
+      } else if (!seen.has(selection.name.value)) {
+        seen.add(selection.name.value);
+        const def = fragments.get(selection.name.value);
+        if (def) rootKeys(def.selectionSet, keys, seen);
+      }
+    }
+    return keys;
   };
 
   const rootOf = (op: OperationDefinitionNode) =>
@@ -155,11 +224,20 @@ export function measureOperations(
   const result = new Map<string | undefined, QueryMetrics>();
   for (const def of document.definitions) {
     if (def.kind !== Kind.OPERATION_DEFINITION) continue;
+    fragmentMetrics = new Map();
+    variableDefaults = new Map(
+      (def.variableDefinitions ?? []).flatMap((v) =>
+        v.defaultValue ? [[v.variable.name.value, v.defaultValue] as const] : [],
+      ),
+    );
     const root = rootOf(def);
     const inner = root ? measureSet(def.selectionSet, root) : ZERO;
+    const mutations =
+      def.operation === 'mutation' ? rootKeys(def.selectionSet, new Set(), new Set()).size : 0;
     result.set(def.name?.value, {
       ...inner,
       directives: inner.directives + (def.directives?.length ?? 0),
+      mutations,
     });
   }
   return result;

@@ -179,6 +179,24 @@ export function createRateLimiter(deps: RateLimiterDeps) {
   };
 
   /**
+   * A refused request gives back what it took from every counter, so a 429 spends nothing: a
+   * partner over its request limit keeps its cost budget, and hammering past a limit does not
+   * push its reset further away. A failed refund only errs on the caller's side (less budget).
+   */
+  const refund = async (
+    checks: { pair: Pair; key: string; points: number }[],
+    inMemory: boolean,
+  ) => {
+    await Promise.all(
+      checks.map((c) =>
+        (inMemory ? c.pair.insurance : c.pair.primary)
+          .reward(c.key, c.points)
+          .catch(() => undefined),
+      ),
+    );
+  };
+
+  /**
    * Count a request; resolves with the headers to send, or throws RATE_LIMITED (429 with
    * Retry-After) or, on a fail-closed surface without Redis, UPSTREAM_UNAVAILABLE (503).
    */
@@ -218,6 +236,7 @@ export function createRateLimiter(deps: RateLimiterDeps) {
     const headers = rateLimitHeaders(states, config.windowS);
     const over = states.filter((s) => s.exceeded);
     if (over.length > 0) {
+      await refund(checks, isDegraded);
       for (const s of over) limited.inc({ surface: subject.surface, limit: s.name });
       const retryAfterS = Math.max(1, Math.ceil(Math.max(...over.map((s) => s.resetMs)) / 1000));
       throw new AppError(

@@ -28,20 +28,16 @@ export interface ValidatorOptions {
 }
 
 type Verdict =
-  | { ok: true; metrics: Map<string | undefined, QueryMetrics> }
+  | { ok: true; document: DocumentNode; metrics: Map<string | undefined, QueryMetrics> }
   | { ok: false; error: AppError };
 
+const tooComplexError = (what: string, actual: number, limit: number) =>
+  new AppError(ErrorCode.QUERY_TOO_COMPLEX, `Operation ${what} ${actual} exceeds ${limit}`, {
+    details: { limit: what, max: limit, actual },
+  });
+
 function tooComplex(what: string, actual: number, limit: number): Verdict {
-  return {
-    ok: false,
-    error: new AppError(
-      ErrorCode.QUERY_TOO_COMPLEX,
-      `Operation ${what} ${actual} exceeds ${limit}`,
-      {
-        details: { limit: what, max: limit, actual },
-      },
-    ),
-  };
+  return { ok: false, error: tooComplexError(what, actual, limit) };
 }
 
 function judge(schema: GraphQLSchema, query: string, options: ValidatorOptions): Verdict {
@@ -80,7 +76,7 @@ function judge(schema: GraphQLSchema, query: string, options: ValidatorOptions):
     ? [...specifiedRules, KnownRootOperationRule, NoSchemaIntrospectionCustomRule]
     : [...specifiedRules, KnownRootOperationRule];
   const errors = validate(schema, document, rules, { maxErrors: 10 });
-  if (errors.length === 0) return { ok: true, metrics };
+  if (errors.length === 0) return { ok: true, document, metrics };
   const messages = errors.map((e) =>
     options.hideHints ? withoutSchemaHints(e.message) : e.message,
   );
@@ -114,11 +110,17 @@ function selected(metrics: Map<string | undefined, QueryMetrics>, name: string |
 /**
  * Validate each distinct document once per schema generation. Rejections are cached too, so a
  * client repeating an invalid query costs a map lookup, and a schema change drops every verdict.
+ * An operation whose list sizes come from variables is priced again with this request's values
+ * (one walk, no parse), so `first: $n` costs what `first: <n>` costs.
  */
 export function createValidator(schema: SurfaceSchema, options: ValidatorOptions) {
   const cache = new LRUCache<string, Verdict>({ max: VALIDATION_CACHE_SIZE });
   let generation = schema.generation();
-  return (query: string, operationName?: string): QueryMetrics => {
+  return (
+    query: string,
+    operationName?: string,
+    variables?: Record<string, unknown>,
+  ): QueryMetrics => {
     if (schema.generation() !== generation) {
       cache.clear();
       generation = schema.generation();
@@ -129,7 +131,15 @@ export function createValidator(schema: SurfaceSchema, options: ValidatorOptions
       cache.set(query, verdict);
     }
     if (!verdict.ok) throw verdict.error;
-    return selected(verdict.metrics, operationName);
+    const metrics = selected(verdict.metrics, operationName);
+    if (!metrics.variableSized || !variables) return metrics;
+    const priced = selected(
+      measureOperations(schema.current(), verdict.document, {}, variables),
+      operationName,
+    );
+    const { maxCost } = options.limits;
+    if (priced.cost > maxCost) throw tooComplexError('cost', priced.cost, maxCost);
+    return priced;
   };
 }
 

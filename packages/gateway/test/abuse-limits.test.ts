@@ -300,4 +300,41 @@ describe('query cost', () => {
     expect(cost('{ me { orders(first: 50) { edges { node { id items { id } } } } } }')).toBe(602);
     expect(cost('{ me { ...F ...F } } fragment F on User { friends(first: 5) { id } }')).toBe(11);
   });
+
+  it('the same operation costs the same inline, with variables and through fragments', async () => {
+    const { buildSchema, parse } = await import('graphql/index.js');
+    const { measureOperations } = await import('../src/query-metrics');
+    const schema = buildSchema(`
+      type Query { me: User }
+      type Mutation { place(n: Int): ID }
+      type User { id: ID! orders(first: Int = 7): OrderConnection! }
+      type OrderConnection { edges: [OrderEdge!]! }
+      type OrderEdge { node: Order! }
+      type Order { id: ID! }
+    `);
+    const metrics = (query: string, variables?: Record<string, unknown>) =>
+      measureOperations(schema, parse(query), {}, variables).values().next().value;
+    const inner = 'edges { node { id } }';
+    const forms = [
+      metrics(`{ me { orders(first: 50) { ${inner} } } }`),
+      metrics(`query($n: Int) { me { orders(first: $n) { ${inner} } } }`, { n: 50 }),
+      metrics(`query($n: Int = 50) { me { orders(first: $n) { ${inner} } } }`),
+      metrics(`{ me { orders(first: 50) { ...E } } } fragment E on OrderConnection { ${inner} }`),
+      metrics(`{ me { orders(first: 50) { ... on OrderConnection { ${inner} } } } }`),
+    ];
+    // me 1 + orders 1 + 50 x (edge 1 + node 1)
+    expect(forms.map((m) => m?.cost)).toEqual([102, 102, 102, 102, 102]);
+    expect(forms[1]?.variableSized).toBe(true);
+    // No size given: the argument's schema default.
+    expect(metrics(`{ me { orders { ${inner} } } }`)?.cost).toBe(16);
+    // An inline fragment is a level of depth.
+    const plain = metrics('{ me { id } }')?.depth ?? 0;
+    expect(metrics('{ ... on Query { ... on Query { me { id } } } }')?.depth).toBe(plain + 2);
+    // Mutations by response key: ten aliases are ten, one fragment spread twice runs once.
+    const ten = Array.from({ length: 10 }, (_, i) => `a${i}: place(n: ${i})`).join(' ');
+    expect(metrics(`mutation { ${ten} }`)?.mutations).toBe(10);
+    expect(
+      metrics(`mutation { ...M ...M } fragment M on Mutation { a: place b: place }`)?.mutations,
+    ).toBe(2);
+  });
 });

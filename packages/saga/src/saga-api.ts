@@ -180,7 +180,7 @@ export function createSagaRoutes(options: SagaApiOptions): Route[] {
         }
         if (!settled(saga)) worker?.kick(saga.id);
         const after = await waitFor(saga, waitMs);
-        sendJson(ctx.res, created ? 201 : 200, toSagaRef(after));
+        sendJson(ctx.res, created ? 201 : 200, { ...toSagaRef(after), created });
       }),
     },
     {

@@ -1,4 +1,11 @@
-import { Agent, request } from 'undici';
+import {
+  type BreakerOptions,
+  createHttpClient,
+  UpstreamError,
+  type UpstreamMetrics,
+  withBreaker,
+  withTimeout,
+} from '@edge/upstream';
 import type { FixResult, ReconciliationReport } from './reconciler';
 import type {
   CancelSagaRequest,
@@ -12,8 +19,17 @@ import type { SagaRef, SagaView } from './saga-view';
 export interface SagaClientOptions {
   /** Orchestrator base URL, e.g. `http://127.0.0.1:4020`. */
   baseUrl: string;
-  /** Per-request timeout beyond any `waitMs`; default 5 s. */
+  /** Per-request deadline on top of the longest wait; default 5 s. */
   timeoutMs?: number;
+  /**
+   * The longest a call may ask the orchestrator to wait for an outcome (`waitMs`); a call that
+   * asks for more waits this long. The socket deadline is `timeoutMs + maxWaitMs`. Default 0.
+   */
+  maxWaitMs?: number;
+  /** The breaker in front of the orchestrator; unset fields take DEFAULT_UPSTREAM_POLICY's. */
+  breaker?: Omit<BreakerOptions, 'timeoutMs' | 'metrics'>;
+  /** Where the breaker's state and refusals are counted (`service="saga"`); none by default. */
+  metrics?: UpstreamMetrics;
   /**
    * Extra headers on every call: an operator's `authorization: Bearer <token>` for the CLI,
    * and per call the edge-signed identity (`x-edge-identity`) a BFF forwards.
@@ -69,95 +85,80 @@ export interface SagaClient {
   close(): Promise<void>;
 }
 
-const DEFAULT_TIMEOUT_MS = 5_000;
+export const DEFAULT_SAGA_CLIENT = Object.freeze({ timeoutMs: 5_000, maxWaitMs: 0 });
 
-/** Typed client of docs/saga-api.md, for BFFs, the CLI and tests. */
+/** The orchestrator's error answer `{ error: { code, message } }`, when it sent one. */
+function errorOf(body: unknown): { code?: string; message?: string } {
+  if (typeof body !== 'object' || body === null || !('error' in body)) return {};
+  const { error } = body as { error: unknown };
+  return typeof error === 'object' && error !== null
+    ? (error as { code?: string; message?: string })
+    : {};
+}
+
+/**
+ * Typed client of docs/saga-api.md for BFFs, the CLI and tests. Calls go through upstream's
+ * keep-alive pool, socket deadline and breaker like any other service; the orchestrator's error
+ * answers become SagaClientError (4xx never count against the breaker), and no answer at all
+ * stays an UpstreamError (timeout, network, breaker open).
+ */
 export function createSagaClient(options: SagaClientOptions): SagaClient {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const agent = new Agent({ connections: 32, keepAliveTimeout: 30_000 });
+  const timeoutMs = options.timeoutMs ?? DEFAULT_SAGA_CLIENT.timeoutMs;
+  const maxWaitMs = options.maxWaitMs ?? DEFAULT_SAGA_CLIENT.maxWaitMs;
+  const deadlineMs = timeoutMs + maxWaitMs;
+  const http = withBreaker(
+    withTimeout(createHttpClient({ service: 'saga', baseUrl: options.baseUrl }), deadlineMs),
+    {
+      ...options.breaker,
+      timeoutMs: deadlineMs,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+    },
+  );
 
   async function call<T>(
     method: 'GET' | 'POST',
     path: string,
     body?: unknown,
-    waitMs = 0,
     headers: Record<string, string> = {},
-  ): Promise<{ status: number; json: T }> {
-    const response = await request(new URL(path, options.baseUrl), {
-      method,
-      dispatcher: agent,
-      signal: AbortSignal.timeout(timeoutMs + waitMs),
-      headers: {
-        ...options.headers,
-        ...headers,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const json = (await response.body.json()) as T & {
-      error?: { code?: string; message?: string };
-    };
-    if (response.statusCode >= 400) {
-      throw new SagaClientError(
-        response.statusCode,
-        json.error?.code ?? 'UNKNOWN',
-        json.error?.message ?? `HTTP ${response.statusCode}`,
-      );
+  ): Promise<T> {
+    const opts = { headers: { ...options.headers, ...headers }, body };
+    try {
+      return method === 'GET' ? await http.get<T>(path, opts) : await http.post<T>(path, opts);
+    } catch (err) {
+      if (err instanceof UpstreamError && err.status >= 400) {
+        const { code, message } = errorOf(err.body);
+        throw new SagaClientError(err.status, code ?? 'UNKNOWN', message ?? err.message);
+      }
+      throw err;
     }
-    return { status: response.statusCode, json };
   }
 
-  const wait = (waitMs: number | undefined) => (waitMs ? `?waitMs=${waitMs}` : '');
+  const wait = (waitMs: number | undefined) => {
+    const bounded = Math.min(waitMs ?? 0, maxWaitMs);
+    return bounded > 0 ? `?waitMs=${bounded}` : '';
+  };
   const id = encodeURIComponent;
 
   return {
-    async placeOrder(body, waitMs, headers) {
-      const { status, json } = await call<SagaRef>(
-        'POST',
-        `/sagas${wait(waitMs)}`,
-        { ...body, type: 'place_order' },
-        waitMs,
-        headers,
-      );
-      return { ...json, created: status === 201 };
-    },
-    async cancelSaga(sagaId, body, waitMs, headers) {
-      const path = `/sagas/${id(sagaId)}/cancel${wait(waitMs)}`;
-      return (await call<SagaRef>('POST', path, body, waitMs, headers)).json;
-    },
-    async cancelOrder(orderId, body, waitMs, headers) {
-      const path = `/orders/${id(orderId)}/cancel${wait(waitMs)}`;
-      return (await call<SagaRef>('POST', path, body, waitMs, headers)).json;
-    },
-    async get(sagaId, headers) {
-      return (await call<SagaView>('GET', `/sagas/${id(sagaId)}`, undefined, 0, headers)).json;
-    },
+    placeOrder: (body, waitMs, headers) =>
+      call('POST', `/sagas${wait(waitMs)}`, { ...body, type: 'place_order' }, headers),
+    cancelSaga: (sagaId, body, waitMs, headers) =>
+      call('POST', `/sagas/${id(sagaId)}/cancel${wait(waitMs)}`, body, headers),
+    cancelOrder: (orderId, body, waitMs, headers) =>
+      call('POST', `/orders/${id(orderId)}/cancel${wait(waitMs)}`, body, headers),
+    get: (sagaId, headers) => call('GET', `/sagas/${id(sagaId)}`, undefined, headers),
     async list(state, limit = 100) {
-      return (await call<{ items: SagaView[] }>('GET', `/sagas?state=${state}&limit=${limit}`)).json
-        .items;
+      const path = `/sagas?status=${state}&limit=${limit}`;
+      return (await call<{ items: SagaView[] }>('GET', path)).items;
     },
-    async replay(sagaId, body) {
-      return (await call<SagaRef>('POST', `/sagas/${id(sagaId)}/replay`, body)).json;
-    },
+    replay: (sagaId, body) => call('POST', `/sagas/${id(sagaId)}/replay`, body),
     async replayAll(body) {
       const payload = body.ids ? body : { ...body, all: true };
-      return (await call<{ replayed: string[] }>('POST', '/sagas/replay', payload)).json.replayed;
+      return (await call<{ replayed: string[] }>('POST', '/sagas/replay', payload)).replayed;
     },
-    async resolve(sagaId, body) {
-      return (await call<SagaRef>('POST', `/sagas/${id(sagaId)}/resolve`, body)).json;
-    },
-    async reconciliation() {
-      return (await call<ReconciliationReport>('GET', '/reconciliation')).json;
-    },
-    async fixReconciliation(body) {
-      return (
-        await call<{ fixes: FixResult[]; after: ReconciliationReport }>(
-          'POST',
-          '/reconciliation/fix',
-          body,
-        )
-      ).json;
-    },
-    close: () => agent.close(),
+    resolve: (sagaId, body) => call('POST', `/sagas/${id(sagaId)}/resolve`, body),
+    reconciliation: () => call('GET', '/reconciliation'),
+    fixReconciliation: (body) => call('POST', '/reconciliation/fix', body),
+    close: () => http.close(),
   };
 }

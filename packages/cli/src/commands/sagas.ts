@@ -1,17 +1,15 @@
 import { parseArgs } from 'node:util';
-import { SAGA_STATUSES, type SagaClient } from '@edge/saga';
+import { type SagaClient, type SagaListState, STATUS_FILTERS } from '@edge/saga/client';
 import { type Command, type CommandContext, UsageError } from '../command';
 import { withOperatorClient } from '../operator-client';
 
-type ListState = (typeof SAGA_STATUSES)[number] | 'stuck';
-
-function stateFrom(values: { dlq?: boolean; state?: string }): ListState {
+function stateFrom(values: { dlq?: boolean; state?: string }): SagaListState {
   if (values.dlq) return 'dead_lettered';
-  const state = values.state ?? 'stuck';
-  if (state !== 'stuck' && !(SAGA_STATUSES as readonly string[]).includes(state)) {
-    throw new UsageError(`--state must be one of ${[...SAGA_STATUSES, 'stuck'].join(', ')}`);
+  const state = values.state ?? 'attention';
+  if (!(STATUS_FILTERS as readonly string[]).includes(state)) {
+    throw new UsageError(`--state must be one of ${STATUS_FILTERS.join(', ')}`);
   }
-  return state as ListState;
+  return state as SagaListState;
 }
 
 /** Operator actions are audited under the token's subject; only the why is given here. */
@@ -72,7 +70,7 @@ export const sagasCommand: Command = {
   name: 'sagas',
   summary: 'list stuck or dead-lettered sagas, replay or resolve them',
   usage: [
-    'sagas list [--dlq | --state <status|stuck>] [--limit 100]',
+    'sagas list [--dlq | --state <status|stuck|attention|any>] [--limit 100]',
     'sagas replay <id> | --all --reason <why>',
     'sagas resolve <id> --reason <why> --reference <manual fix id>',
     '(each needs an operator token: --token <jwt> or OPERATOR_TOKEN; dev: token --role operator)',

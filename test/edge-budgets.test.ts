@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestStack, type TestStack } from './harness';
+
+/** Small request limits so a test reaches them in a few calls; budgets stay at their defaults. */
+const PARTNER_FREE_REQUESTS = 5;
+const ANONYMOUS_REQUESTS = 3;
+
+describe('budgets through the real stack: cost however written, refusals and 429s, mutations', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({
+      envFor: {
+        gateway: {
+          RATE_LIMIT_PARTNER_FREE: String(PARTNER_FREE_REQUESTS),
+          RATE_LIMIT_ANONYMOUS: String(ANONYMOUS_REQUESTS),
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const key = (tier: 'free' | 'pro') =>
+    stack.partnerKey({ partnerId: 'partner-acme', versions: ['v1', 'v2'], tier });
+
+  it('the same partner operation costs the same inline, with variables, and in named or inline fragments', async () => {
+    const apiKey = await key('pro');
+    const forms: [string, Record<string, unknown> | undefined][] = [
+      ['{ orders(first: 5) { id items { productId } } }', undefined],
+      ['query Q($n: Int) { orders(first: $n) { id items { productId } } }', { n: 5 }],
+      [
+        'query Q($n: Int = 5) { orders(first: $n) { ...F } } fragment F on PartnerOrder { id items { productId } }',
+        undefined,
+      ],
+      ['{ orders(first: 5) { ... on PartnerOrder { id items { productId } } } }', undefined],
+    ];
+    const costs: number[] = [];
+    for (const [query, variables] of forms) {
+      const res = await stack.gql('/partner/v2/graphql', query, { apiKey }, variables);
+      expect(res.status).toBe(200);
+      costs.push(res.body.extensions.cost.requestedQueryCost);
+    }
+    // 5 orders x (order 1 + 10 items x 1)
+    expect(costs).toEqual([55, 55, 55, 55]);
+  });
+
+  it('a page size from a variable or under a named fragment is held to the cost limit like a literal', async () => {
+    const token = await stack.token('web', 'u-3');
+    const inner = 'edges { node { items { product { id } } } }';
+    const forms: [string, Record<string, unknown> | undefined][] = [
+      [`{ me { orders(first: 250) { ${inner} } } }`, undefined],
+      [`query Q($n: Int) { me { orders(first: $n) { ${inner} } } }`, { n: 250 }],
+      [
+        `{ me { orders(first: 250) { ...E } } } fragment E on OrderConnection { ${inner} }`,
+        undefined,
+      ],
+    ];
+    for (const [query, variables] of forms) {
+      const res = await stack.gql('/web/graphql', query, { token }, variables);
+      expect(res.status).toBe(400);
+      // me 1 + orders 1 + 250 x (edge 1 + node 1 + 10 items x (item 1 + product 1))
+      expect(res.body.errors[0].extensions).toEqual({
+        code: 'QUERY_TOO_COMPLEX',
+        limit: 'cost',
+        max: 5000,
+        actual: 5502,
+      });
+    }
+  });
+
+  it('refused requests count against the caller: after the limit in refusals, a valid request is 429', async () => {
+    const apiKey = await key('free');
+    for (let i = 0; i < PARTNER_FREE_REQUESTS; i++) {
+      const refused = await stack.gql('/partner/v2/graphql', '{ orders { nope } }', { apiKey });
+      expect(refused.status).toBe(400);
+    }
+    const valid = await stack.gql('/partner/v2/graphql', '{ orders(first: 1) { id } }', {
+      apiKey,
+    });
+    expect(valid.status).toBe(429);
+    expect(valid.body.errors[0].extensions.code).toBe('RATE_LIMITED');
+  });
+
+  it('a 429 spends nothing: the cost budget is what the served requests spent', async () => {
+    const apiKey = await key('free');
+    const query = '{ orders(first: 2) { id items { productId } } }'; // 2 x 11 = 22
+    for (let i = 0; i < PARTNER_FREE_REQUESTS; i++) {
+      expect((await stack.gql('/partner/v2/graphql', query, { apiKey })).status).toBe(200);
+    }
+    for (let i = 0; i < 3; i++) {
+      expect((await stack.gql('/partner/v2/graphql', query, { apiKey })).status).toBe(429);
+    }
+    // The cost budget is per key across versions, the request limit per version.
+    const other = await stack.gql('/partner/v1/graphql', query, { apiKey });
+    expect(other.status).toBe(200);
+    expect(other.body.extensions.cost.throttleStatus.currentlyAvailable).toBe(
+      1000 - 22 * (PARTNER_FREE_REQUESTS + 1),
+    );
+  });
+
+  it('aliased mutations count one request each: more placeOrder than the limit is 429, nothing placed', async () => {
+    const apiKey = await key('free');
+    const aliases = Array.from(
+      { length: PARTNER_FREE_REQUESTS + 1 },
+      (_, i) =>
+        `p${i}: placeOrder(input: { idempotencyKey: "${randomUUID()}", customerId: "u-251", items: [{ productId: "p-1", quantity: 1 }] }) { id }`,
+    );
+    await stack.mock.resetCalls('order');
+    const res = await stack.gql('/partner/v2/graphql', `mutation { ${aliases.join(' ')} }`, {
+      apiKey,
+    });
+    expect(res.status).toBe(429);
+    expect(await stack.mock.calls('order')).toEqual({});
+    // The refused operation spent nothing: as many single mutations as the limit still pass.
+    const one = await stack.gql(
+      '/partner/v2/graphql',
+      `mutation { ${aliases.slice(0, PARTNER_FREE_REQUESTS).join(' ')} }`,
+      { apiKey },
+    );
+    expect(one.status).toBe(200);
+    expect(one.body.errors).toBeUndefined();
+  });
+
+  it('a valid key passes from an address whose anonymous limit is spent by failed keys', async () => {
+    for (let i = 0; i < ANONYMOUS_REQUESTS; i++) {
+      const bad = await stack.gql('/partner/v1/graphql', '{ orders { id } }', { apiKey: 'nope' });
+      expect(bad.status).toBe(401);
+    }
+    const limited = await stack.gql('/partner/v1/graphql', '{ orders { id } }', {
+      apiKey: 'nope',
+    });
+    expect(limited.status).toBe(429);
+    const valid = await stack.gql('/partner/v1/graphql', '{ orders(first: 1) { id } }', {
+      apiKey: await key('pro'),
+    });
+    expect(valid.status).toBe(200);
+  });
+});
