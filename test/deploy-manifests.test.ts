@@ -43,6 +43,10 @@ const k8sDocs: Doc[] = k8sFiles.flatMap((f) =>
     return d.toJS();
   }),
 );
+/** Secrets a pod needs, as documented placeholders that `kubectl apply -k` never applies. */
+const secretExamples: Doc[] = parseAllDocuments(read('deploy/k8s/secrets/example.yaml'))
+  .map((d) => d.toJS())
+  .filter((d) => d !== null);
 const byKind = (kind: string): Doc[] => k8sDocs.filter((d) => d.kind === kind);
 const named = (kind: string, name: string): Doc | undefined =>
   byKind(kind).find((d) => d.metadata.name === name);
@@ -74,6 +78,14 @@ describe('kubernetes manifests', () => {
     expect([...k.resources].sort()).toEqual([...k8sFiles].sort());
   });
 
+  it('kubectl apply -k never overwrites a real Secret with a placeholder', () => {
+    expect(byKind('Secret')).toEqual([]);
+    expect(secretExamples.map((d) => d.kind)).toEqual(['Secret', 'Secret']);
+    for (const secret of secretExamples) {
+      expect(() => new Secret(secret as never).validate(), secret.metadata.name).not.toThrow();
+    }
+  });
+
   it.each(DEPLOYMENTS)('%s: probes, drain, resources, budget and service', (name) => {
     const dep = named('Deployment', name);
     expect(dep, name).toBeDefined();
@@ -89,10 +101,14 @@ describe('kubernetes manifests', () => {
     expect(c.resources.requests.memory).toBeDefined();
     expect(c.resources.limits.memory).toBeDefined();
     expect(pod.securityContext.runAsNonRoot).toBe(true);
-    // Every ConfigMap/Secret a pod needs is defined here (placeholders for secrets).
+    // Every ConfigMap a pod needs is applied with it; every Secret has a documented example.
+    const example = (name: string) => secretExamples.find((d) => d.metadata.name === name);
     for (const from of c.envFrom) {
       if (from.configMapRef) expect(named('ConfigMap', from.configMapRef.name)).toBeDefined();
-      if (from.secretRef) expect(named('Secret', from.secretRef.name)).toBeDefined();
+      if (from.secretRef) expect(example(from.secretRef.name), from.secretRef.name).toBeDefined();
+    }
+    for (const volume of pod.volumes ?? []) {
+      if (volume.secret) expect(example(volume.secret.secretName)).toBeDefined();
     }
     const labels = dep.spec.selector.matchLabels;
     expect(dep.spec.template.metadata.labels).toMatchObject(labels);
