@@ -7,7 +7,13 @@ import { sagasCommand } from './commands/sagas';
 import { tokenCommand } from './commands/token';
 import { loadConfig } from './config';
 
-const commands: Command[] = [tokenCommand, keysCommand, sagasCommand, eventsCommand, reconcileCommand];
+const commands: Command[] = [
+  tokenCommand,
+  keysCommand,
+  sagasCommand,
+  eventsCommand,
+  reconcileCommand,
+];
 
 function help(): string {
   const lines = commands.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`);
