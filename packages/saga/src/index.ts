@@ -1,12 +1,8 @@
+export { sagaKeyHead } from '@edge/order-events';
 export { DEFAULT_COMPENSATION_AGE_ALERT_MS } from './compensation-age-alert';
 export { loadSagaConfig, type SagaConfig } from './config';
-export {
-  DEFAULT_ORDER_EVENTS_CONSUMER,
-  ensureConsumerGroup,
-  type OrderEventsConsumerOptions,
-  startOrderEventsConsumer,
-} from './order-events-consumer';
-export { sagaKeyHead } from './redis-saga-store';
+export type { FixResult, ReconciliationReport } from './reconciler';
+export { DRIFT_KINDS, type DriftKind, type Finding } from './reconciliation';
 export * from './saga';
 export type * from './saga-api-schemas';
 export {

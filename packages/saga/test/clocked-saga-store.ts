@@ -1,4 +1,5 @@
-import type { CancelRequest, OrderConfirmedEvent, Saga, SagaStatus } from '../src/saga';
+import type { CancelRequest, Saga, SagaStatus } from '../src/saga';
+import { compensatingSince } from '../src/saga-retention';
 import {
   type CompensationStats,
   type DlqStats,
@@ -51,7 +52,7 @@ export class ClockedSagaStore implements SagaStore {
     return held !== undefined && held.token === lease.token && held.expiresAt > this.now();
   }
 
-  async save(saga: Saga, lease: Lease, ttlMs: number, _confirmed?: OrderConfirmedEvent) {
+  async save(saga: Saga, lease: Lease, ttlMs: number) {
     if (!this.holds(lease)) throw new LeaseLostError(saga.id);
     this.sagas.set(saga.id, saga);
     this.leases.set(saga.id, { token: lease.token, expiresAt: this.now() + ttlMs });
@@ -104,17 +105,6 @@ export class ClockedSagaStore implements SagaStore {
     return { depth: dead.length, oldestAt: times.length ? Math.min(...times) : null };
   }
 
-  async compensationStats(): Promise<CompensationStats> {
-    const pending = [...this.sagas.values()].filter((s) => s.state.status === 'compensating');
-    const since = pending.map((s) => Date.parse(s.updatedAt));
-    return { pending: pending.length, oldestSince: since.length ? Math.min(...since) : null };
-  }
-
-  /** Retention is not simulated: worlds are short. */
-  async sweepExpired(_now: number): Promise<number> {
-    return 0;
-  }
-
   async requestCancel(sagaId: string, request: CancelRequest): Promise<CancelRequest> {
     const existing = this.cancels.get(sagaId);
     if (existing) return existing;
@@ -126,8 +116,14 @@ export class ClockedSagaStore implements SagaStore {
     return this.cancels.get(sagaId);
   }
 
-  async consumerLag(): Promise<Record<string, number>> {
-    return {};
+  async compensationStats(): Promise<CompensationStats> {
+    const since = [...this.sagas.values()].map(compensatingSince).filter((t) => t !== null);
+    return { pending: since.length, oldestSince: since.length > 0 ? Math.min(...since) : null };
+  }
+
+  /** Simulations run for days of clock but keep every saga: nothing expires here. */
+  async sweepExpired(): Promise<number> {
+    return 0;
   }
 
   async close(): Promise<void> {}
