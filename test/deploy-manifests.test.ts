@@ -43,11 +43,24 @@ const k8sDocs: Doc[] = k8sFiles.flatMap((f) =>
     return d.toJS();
   }),
 );
+/** Secrets a pod needs, as documented placeholders that `kubectl apply -k` never applies. */
+const secretExamples: Doc[] = parseAllDocuments(read('deploy/k8s/secrets/example.yaml'))
+  .map((d) => d.toJS())
+  .filter((d) => d !== null);
 const byKind = (kind: string): Doc[] => k8sDocs.filter((d) => d.kind === kind);
 const named = (kind: string, name: string): Doc | undefined =>
   byKind(kind).find((d) => d.metadata.name === name);
 
-const DEPLOYMENTS = ['gateway', 'bff-web', 'bff-mobile', 'bff-partner', 'saga'];
+const DEPLOYMENTS = [
+  'gateway',
+  'bff-web',
+  'bff-mobile',
+  'bff-partner',
+  'saga',
+  'consumers-fulfilment',
+  'consumers-fraud',
+  'consumers-notification',
+];
 const AUTOSCALED = ['gateway', 'bff-web', 'bff-mobile', 'bff-partner'];
 
 describe('kubernetes manifests', () => {
@@ -65,6 +78,14 @@ describe('kubernetes manifests', () => {
     expect([...k.resources].sort()).toEqual([...k8sFiles].sort());
   });
 
+  it('kubectl apply -k never overwrites a real Secret with a placeholder', () => {
+    expect(byKind('Secret')).toEqual([]);
+    expect(secretExamples.map((d) => d.kind)).toEqual(['Secret', 'Secret']);
+    for (const secret of secretExamples) {
+      expect(() => new Secret(secret as never).validate(), secret.metadata.name).not.toThrow();
+    }
+  });
+
   it.each(DEPLOYMENTS)('%s: probes, drain, resources, budget and service', (name) => {
     const dep = named('Deployment', name);
     expect(dep, name).toBeDefined();
@@ -80,10 +101,14 @@ describe('kubernetes manifests', () => {
     expect(c.resources.requests.memory).toBeDefined();
     expect(c.resources.limits.memory).toBeDefined();
     expect(pod.securityContext.runAsNonRoot).toBe(true);
-    // Every ConfigMap/Secret a pod needs is defined here (placeholders for secrets).
+    // Every ConfigMap a pod needs is applied with it; every Secret has a documented example.
+    const example = (name: string) => secretExamples.find((d) => d.metadata.name === name);
     for (const from of c.envFrom) {
       if (from.configMapRef) expect(named('ConfigMap', from.configMapRef.name)).toBeDefined();
-      if (from.secretRef) expect(named('Secret', from.secretRef.name)).toBeDefined();
+      if (from.secretRef) expect(example(from.secretRef.name), from.secretRef.name).toBeDefined();
+    }
+    for (const volume of pod.volumes ?? []) {
+      if (volume.secret) expect(example(volume.secret.secretName)).toBeDefined();
     }
     const labels = dep.spec.selector.matchLabels;
     expect(dep.spec.template.metadata.labels).toMatchObject(labels);
@@ -174,7 +199,16 @@ describe('compose', () => {
       }
     }
     expect(services['redis'].image).toBe('redis:7');
-    for (const name of ['gateway', 'bff-web', 'bff-mobile', 'bff-partner', 'saga']) {
+    for (const name of [
+      'gateway',
+      'bff-web',
+      'bff-mobile',
+      'bff-partner',
+      'saga',
+      'consumers-fulfilment',
+      'consumers-fraud',
+      'consumers-notification',
+    ]) {
       expect(services[name].environment.STORE_MODE, name).toBe('redis');
     }
     for (const name of ['gateway', 'bff-web', 'bff-mobile', 'bff-partner']) {
@@ -193,7 +227,7 @@ describe('compose', () => {
 
 // PromQL words that are not metric names.
 const PROMQL_WORDS = new Set(
-  'sum max min avg count rate increase irate histogram_quantile max_over_time min_over_time by without and or unless on ignoring bool topk'.split(
+  'sum max min avg count rate increase irate histogram_quantile max_over_time min_over_time absent by without and or unless on ignoring bool topk'.split(
     ' ',
   ),
 );
@@ -250,7 +284,10 @@ describe('alerts and dashboard', () => {
     for (const metric of [
       'saga_dlq_depth',
       'saga_dlq_oldest_age_seconds',
-      'saga_order_events_consumer_lag',
+      'events_consumer_lag',
+      'events_oldest_unprocessed_age_seconds',
+      'events_consumer_dlq_depth',
+      'events_consumers_live',
       'projection_lag_seconds',
       'upstream_breaker_state',
       'saga_breaker_state',

@@ -6,6 +6,7 @@ import {
   createMetrics,
   createRedisClient,
   type Logger,
+  logRedisErrors,
   type RedisClient,
   type RunningServer,
   resolveStoreKind,
@@ -61,7 +62,7 @@ async function openStore(config: SagaConfig, log: Logger): Promise<OpenedStore> 
   // Saga writes keep ioredis's offline queue: during a Redis blip a write should wait and land,
   // not fail and leave the saga to lease expiry. Each write is idempotent under its fence.
   const redis = createRedisClient(config.redis, { maxRetriesPerRequest: 20 });
-  redis.on('error', (err) => log.warn({ err: err.message }, 'saga Redis error'));
+  logRedisErrors(redis, log, 'saga');
   await assertDurabilitySupported(redis, config.durability);
   const store = new RedisSagaStore({
     redis,
@@ -100,7 +101,7 @@ export async function startSagaService(
     }),
   );
   const { store, redis, leadership, trimEvents } = await openStore(config, logger);
-  const sagaMetrics = createSagaMetrics(metrics.registry, () => store.consumerLag());
+  const sagaMetrics = createSagaMetrics(metrics.registry);
   const { providers, close: closeProviders } = createSagaProviders({
     config,
     breaker: policies.breaker,
