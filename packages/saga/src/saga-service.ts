@@ -22,6 +22,9 @@ import { type Leadership, RedisLeaderLease, SOLE_LEADER } from './leader-lease';
 import { createOperatorVerifier } from './operator-auth';
 import { createOperatorRoutes } from './operator-routes';
 import { trimOrderStream } from './order-stream-trim';
+import { Reconciler } from './reconciler';
+import { ReconciliationJob } from './reconciliation-job';
+import { createReconciliationRoutes } from './reconciliation-routes';
 import { assertDurabilitySupported } from './redis-durability';
 import { RedisSagaStore } from './redis-saga-store';
 import { SagaAlertEvaluator } from './saga-alerts';
@@ -154,6 +157,15 @@ export async function startSagaService(
     intervalMs: config.housekeepingIntervalMs,
     log: logger,
   });
+  const reconciliation = new ReconciliationJob({
+    reconciler: new Reconciler({ store, providers }),
+    leadership,
+    metrics: sagaMetrics,
+    channel,
+    log: logger,
+    intervalMs: config.reconcileIntervalMs,
+    repeatMs: config.alerts.repeatMs,
+  });
   const server = await startHttpServer({
     service: 'saga',
     logger,
@@ -168,7 +180,9 @@ export async function startSagaService(
         auth,
         secureCookies: config.production,
         devStack: config.auth.operatorKeys.kind === 'dev-key-file',
+        findings: async () => reconciliation.report()?.findings,
       }),
+      ...createReconciliationRoutes({ job: reconciliation, auth }),
     ],
     isReady: async () => {
       try {
@@ -181,6 +195,7 @@ export async function startSagaService(
   });
   worker?.start();
   alerts.start();
+  reconciliation.start();
   logger.info({ worker: engine.owner, runWorker: config.runWorker }, 'saga orchestrator ready');
   return {
     server,
@@ -192,6 +207,7 @@ export async function startSagaService(
       await worker?.stop();
       await alerts.stop();
       await housekeeping.stop();
+      await reconciliation.stop();
       await leadership.stop();
       await closeProviders();
       await store.close();
