@@ -3,6 +3,8 @@
  * CLI import `@edge/saga/client`, which loads no engine, store or Redis code (types are erased).
  */
 
+export type { FixResult, ReconciliationReport } from './reconciler';
+export type { DriftKind, Finding } from './reconciliation';
 export type { SagaEvent, SagaStatus } from './saga';
 export type * from './saga-api-schemas';
 export { STATUS_FILTERS } from './saga-api-schemas';

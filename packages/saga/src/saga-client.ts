@@ -6,6 +6,7 @@ import {
   withBreaker,
   withTimeout,
 } from '@edge/upstream';
+import type { FixResult, ReconciliationReport } from './reconciler';
 import type {
   CancelSagaRequest,
   OperatorRequest,
@@ -74,6 +75,13 @@ export interface SagaClient {
   /** Every dead-lettered saga, or the given ones. */
   replayAll(body: OperatorRequest & { ids?: string[] }): Promise<string[]>;
   resolve(sagaId: string, body: ResolveRequest): Promise<SagaRef>;
+  /** Reconcile sagas with the providers now (operator: viewer). */
+  reconciliation(): Promise<ReconciliationReport>;
+  /** Repair every safe finding, then reconcile again (operator). */
+  fixReconciliation(body: { reason: string }): Promise<{
+    fixes: FixResult[];
+    after: ReconciliationReport;
+  }>;
   close(): Promise<void>;
 }
 
@@ -149,6 +157,8 @@ export function createSagaClient(options: SagaClientOptions): SagaClient {
       return (await call<{ replayed: string[] }>('POST', '/sagas/replay', payload)).replayed;
     },
     resolve: (sagaId, body) => call('POST', `/sagas/${id(sagaId)}/resolve`, body),
+    reconciliation: () => call('GET', '/reconciliation'),
+    fixReconciliation: (body) => call('POST', '/reconciliation/fix', body),
     close: () => http.close(),
   };
 }

@@ -6,6 +6,7 @@ import {
   createMetrics,
   createRedisClient,
   type Logger,
+  logRedisErrors,
   type RedisClient,
   type RunningServer,
   resolveStoreKind,
@@ -21,6 +22,9 @@ import { type Leadership, RedisLeaderLease, SOLE_LEADER } from './leader-lease';
 import { createOperatorVerifier } from './operator-auth';
 import { createOperatorRoutes } from './operator-routes';
 import { trimOrderStream } from './order-stream-trim';
+import { Reconciler } from './reconciler';
+import { ReconciliationJob } from './reconciliation-job';
+import { createReconciliationRoutes } from './reconciliation-routes';
 import { assertDurabilitySupported } from './redis-durability';
 import { RedisSagaStore } from './redis-saga-store';
 import { SagaAlertEvaluator } from './saga-alerts';
@@ -61,7 +65,7 @@ async function openStore(config: SagaConfig, log: Logger): Promise<OpenedStore> 
   // Saga writes keep ioredis's offline queue: during a Redis blip a write should wait and land,
   // not fail and leave the saga to lease expiry. Each write is idempotent under its fence.
   const redis = createRedisClient(config.redis, { maxRetriesPerRequest: 20 });
-  redis.on('error', (err) => log.warn({ err: err.message }, 'saga Redis error'));
+  logRedisErrors(redis, log, 'saga');
   await assertDurabilitySupported(redis, config.durability);
   const store = new RedisSagaStore({
     redis,
@@ -153,6 +157,15 @@ export async function startSagaService(
     intervalMs: config.housekeepingIntervalMs,
     log: logger,
   });
+  const reconciliation = new ReconciliationJob({
+    reconciler: new Reconciler({ store, providers }),
+    leadership,
+    metrics: sagaMetrics,
+    channel,
+    log: logger,
+    intervalMs: config.reconcileIntervalMs,
+    repeatMs: config.alerts.repeatMs,
+  });
   const server = await startHttpServer({
     service: 'saga',
     logger,
@@ -167,7 +180,9 @@ export async function startSagaService(
         auth,
         secureCookies: config.production,
         devStack: config.auth.operatorKeys.kind === 'dev-key-file',
+        findings: async () => reconciliation.report()?.findings,
       }),
+      ...createReconciliationRoutes({ job: reconciliation, auth }),
     ],
     isReady: async () => {
       try {
@@ -180,6 +195,7 @@ export async function startSagaService(
   });
   worker?.start();
   alerts.start();
+  reconciliation.start();
   logger.info({ worker: engine.owner, runWorker: config.runWorker }, 'saga orchestrator ready');
   return {
     server,
@@ -191,6 +207,7 @@ export async function startSagaService(
       await worker?.stop();
       await alerts.stop();
       await housekeeping.stop();
+      await reconciliation.stop();
       await leadership.stop();
       await closeProviders();
       await store.close();
