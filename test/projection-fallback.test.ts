@@ -1,5 +1,5 @@
+import { startWebhookReceiver, type WebhookReceiver } from '@edge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AlertSink, startAlertSink } from './alert-sink';
 import { type CatalogueSurfaces, catalogueSurfaces, until } from './catalogue-surfaces';
 import { startTestStack, type TestStack } from './harness';
 
@@ -10,10 +10,10 @@ const ALERT_S = 30; // PROJECTION_LAG_THRESHOLD_MS
 describe('projection down, with default settings', () => {
   let stack: TestStack;
   let surfaces: CatalogueSurfaces;
-  let alerts: AlertSink;
+  let alerts: WebhookReceiver;
 
   beforeAll(async () => {
-    alerts = await startAlertSink();
+    alerts = await startWebhookReceiver();
     stack = await startTestStack({ env: { ALERT_WEBHOOK_URL: alerts.url } });
     surfaces = await catalogueSurfaces(stack);
     await until('read model fresh on every BFF', 30_000, () =>
@@ -26,7 +26,9 @@ describe('projection down, with default settings', () => {
   });
 
   const projectionAlerts = (state: string) =>
-    alerts.received.filter((a) => a['alert'] === 'projection_lag' && a['state'] === state);
+    alerts.received
+      .map((r) => r.body)
+      .filter((a) => a['alert'] === 'projection_lag' && a['state'] === state);
 
   /**
    * Change the price right after the fault, then read every surface until all show it. A read

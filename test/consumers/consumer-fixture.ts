@@ -4,7 +4,7 @@ import { Redis } from '@edge/common';
 import { ORDER_EVENT_VERSION, type OrderConfirmed, orderEventId } from '@edge/order-events';
 import { startServicesMock } from '@edge/services-mock';
 import { type ManagedProcess, spawnService } from '@edge/stack';
-import { type AlertSink, startAlertSink } from '../alert-sink';
+import { startWebhookReceiver, type WebhookReceiver } from '@edge/testkit';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -28,7 +28,7 @@ export interface ConsumerWorld {
   redis: Redis;
   stream: string;
   mock: Awaited<ReturnType<typeof startServicesMock>>;
-  alerts: AlertSink;
+  alerts: WebhookReceiver;
   processes: ManagedProcess[];
   /** Start one consumers process for `groups` (comma-separated) with the product's defaults. */
   startConsumers(groups: string, env?: Record<string, string>): Promise<ManagedProcess>;
@@ -43,7 +43,7 @@ export async function startConsumerWorld(): Promise<ConsumerWorld> {
   const redis = new Redis(REDIS_URL);
   const stream = `consumers-test:${randomUUID()}:{orders}:events:order`;
   const mock = await startServicesMock({ logLevel: 'warn' });
-  const alerts = await startAlertSink();
+  const alerts = await startWebhookReceiver();
   const processes: ManagedProcess[] = [];
   return {
     redis,
