@@ -7,6 +7,7 @@ import {
   createRedisClient,
   type Logger,
   type RedisClient,
+  type Route,
   type RunningServer,
   resolveStoreKind,
   startHttpServer,
@@ -36,7 +37,10 @@ import { SagaWorker } from './saga-worker';
 
 export interface SagaService {
   server: RunningServer;
+  /** The order API (and everything, unless OPERATOR_PORT split the operator routes off). */
   url: string;
+  /** The operator page and API; the same as `url` without OPERATOR_PORT. */
+  operatorUrl: string;
   engine: SagaEngine;
   store: SagaStore;
   close(): Promise<void>;
@@ -153,41 +157,47 @@ export async function startSagaService(
     intervalMs: config.housekeepingIntervalMs,
     log: logger,
   });
-  const server = await startHttpServer({
-    service: 'saga',
-    logger,
-    metrics,
-    port: config.port,
-    host: config.host,
-    routes: [
-      ...createSagaRoutes({ engine, store, worker, auth }),
-      ...createOperatorRoutes({
-        store,
-        isStuck: (saga) => engine.isStuck(saga),
-        auth,
-        secureCookies: config.production,
-        devStack: config.auth.operatorKeys.kind === 'dev-key-file',
-      }),
-    ],
-    isReady: async () => {
-      try {
-        await store.dlqStats();
-        return true;
-      } catch {
-        return false;
-      }
-    },
+  const api = createSagaRoutes({ engine, store, worker, auth });
+  const page = createOperatorRoutes({
+    store,
+    isStuck: (saga) => engine.isStuck(saga),
+    auth,
+    secureCookies: config.production,
+    devStack: config.auth.operatorKeys.kind === 'dev-key-file',
   });
+  const isReady = async () => {
+    try {
+      await store.dlqStats();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const listen = (port: number, routes: Route[]) =>
+    startHttpServer({ service: 'saga', logger, metrics, port, host: config.host, routes, isReady });
+  const operatorRoutes = [...api.operators, ...page];
+  // One port by default; two when OPERATOR_PORT is set (reading one saga is on both).
+  const server =
+    config.operatorPort === undefined
+      ? await listen(config.port, [
+          ...api.orders,
+          ...operatorRoutes.filter((r) => !api.orders.includes(r)),
+        ])
+      : await listen(config.port, api.orders);
+  const operatorServer =
+    config.operatorPort === undefined ? server : await listen(config.operatorPort, operatorRoutes);
   worker?.start();
   alerts.start();
   logger.info({ worker: engine.owner, runWorker: config.runWorker }, 'saga orchestrator ready');
   return {
     server,
     url: server.url,
+    operatorUrl: operatorServer.url,
     engine,
     store,
     async close() {
       await server.close();
+      if (operatorServer !== server) await operatorServer.close();
       await worker?.stop();
       await alerts.stop();
       await housekeeping.stop();
