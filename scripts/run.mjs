@@ -151,6 +151,10 @@ async function runCommand() {
     case 'bench':
       exec('tsx', ['bench/src/main.ts', ...rest]);
       break;
+    case 'outage':
+      await ensureRedis();
+      exec('tsx', ['test/saga/refund-outage-main.ts', ...rest]);
+      break;
     case 'test': {
       const { mkdirSync } = await import('node:fs');
       mkdirSync(join(root, '.data'), { recursive: true });
@@ -168,7 +172,7 @@ async function runCommand() {
       break;
     }
     default:
-      say(`unknown command ${command}; expected start, test, bench or cli`);
+      say(`unknown command ${command}; expected start, test, bench, outage or cli`);
       process.exit(2);
   }
 }

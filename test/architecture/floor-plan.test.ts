@@ -19,6 +19,17 @@ const packages = readPackages(ROOT);
 const real = importedEdges(packages);
 const show = (edges: readonly (readonly string[])[]) => edges.map((e) => e.join(' -> '));
 
+interface BiomeConfig {
+  overrides?: {
+    includes: string[];
+    linter?: {
+      rules?: {
+        style?: { noRestrictedImports?: { options?: { patterns?: { group: string[] }[] } } };
+      };
+    };
+  }[];
+}
+
 /** The only packages whose src/ may import the simulator. */
 const MAY_IMPORT_SERVICES_MOCK = new Set(['services-mock', 'stack', 'testkit']);
 
@@ -76,6 +87,32 @@ describe('floor plan (docs/architecture.md) against the real imports', () => {
       return [...tests, ...dev];
     });
     expect(offending).toEqual([]);
+  });
+
+  it("biome.json's noRestrictedImports lets each package's src/ import exactly the lower layers", () => {
+    const layers = layerTable(doc);
+    const biome = JSON.parse(readFileSync(join(ROOT, 'biome.json'), 'utf8')) as BiomeConfig;
+    const allowedByLint = new Map(
+      (biome.overrides ?? []).map((o) => {
+        const pkg = /^packages\/([\w-]+)\/src\/\*\*$/.exec(o.includes[0] ?? '')?.[1] ?? '';
+        const group = o.linter?.rules?.style?.noRestrictedImports?.options?.patterns?.[0]?.group;
+        return [pkg, (group ?? []).filter((g) => g.startsWith('!@edge/')).map((g) => g.slice(7))];
+      }),
+    );
+    const expected = new Map(
+      packages.map(({ name }) => {
+        const rank = layers.get(name) ?? 0;
+        const lower = [...layers]
+          .filter(([other, r]) => other !== name && (rank === Number.POSITIVE_INFINITY || r < rank))
+          .map(([other]) => other)
+          .filter(
+            (o) => o !== 'testkit' && (o !== 'services-mock' || MAY_IMPORT_SERVICES_MOCK.has(name)),
+          )
+          .sort();
+        return [name, lower];
+      }),
+    );
+    expect(Object.fromEntries(allowedByLint)).toEqual(Object.fromEntries(expected));
   });
 
   it('no test file sits in production src/', () => {

@@ -41,12 +41,15 @@ export interface Orchestrator {
   stop(): Promise<void>;
 }
 
-/** Env for an orchestrator child against `mock`, with short test budgets. */
-export function orchestratorEnv(
+/**
+ * Env for an orchestrator child against `mock` with the shipped default policies: only wiring
+ * (ports, store, key prefix). Proofs of the product's promises run on this.
+ */
+export function defaultsEnv(
   mock: ServicesMock,
   prefix: string,
   extra: Record<string, string> = {},
-) {
+): Record<string, string> {
   return {
     SAGA_PORT: '0',
     // Its own key files: the orchestrator creates the dev IdP and edge keys there, and the
@@ -60,6 +63,17 @@ export function orchestratorEnv(
     PAYMENT_SERVICE_URL: mock.urls.payment,
     SHIPPING_SERVICE_URL: mock.urls.shipping,
     LOG_LEVEL: 'info',
+    ...extra,
+  };
+}
+
+/** Env for an orchestrator child against `mock`, with short test delays and timeouts. */
+export function orchestratorEnv(
+  mock: ServicesMock,
+  prefix: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return defaultsEnv(mock, prefix, {
     SAGA_POLL_INTERVAL_MS: '50',
     SAGA_LEASE_TTL_MS: '3000',
     SAGA_FORWARD_TIMEOUT_MS: '2000',
@@ -71,7 +85,7 @@ export function orchestratorEnv(
     SAGA_COMPENSATION_MAX_DELAY_MS: '1000',
     SAGA_BREAKER_RESET_MS: '500',
     ...extra,
-  };
+  });
 }
 
 /** Spawn `tsx packages/saga/src/main.ts` as a real process and wait for its `listening` line. */
@@ -172,7 +186,7 @@ export async function startMock(): Promise<ServicesMock> {
 
 export interface Fault {
   route?: string;
-  mode: 'latency' | 'error' | '429' | 'down';
+  mode: 'latency' | 'error' | '429' | 'down' | 'in_progress' | 'applied_late';
   latencyMs?: number;
   status?: number;
   retryAfterS?: number;
@@ -193,6 +207,14 @@ export async function injectFault(baseUrl: string, fault: Fault): Promise<void> 
 export async function clearFaults(baseUrl: string): Promise<void> {
   const response = await request(`${baseUrl}/__faults`, { method: 'DELETE' });
   await response.body.dump();
+}
+
+/** Peak requests in flight at once under one idempotency key on a mock port (1 = never two). */
+export async function inFlightPeak(
+  baseUrl: string,
+): Promise<{ maxConcurrentPerKey: number; worstKey: string | null }> {
+  const response = await request(`${baseUrl}/__inflight`);
+  return (await response.body.json()) as { maxConcurrentPerKey: number; worstKey: string | null };
 }
 
 export async function callCounts(baseUrl: string): Promise<Record<string, number>> {

@@ -1,5 +1,6 @@
 export { DEFAULT_PORTS, loadServicesMockConfig, type ServicesMockConfig } from './config';
 export { createMockControl, type MockControl } from './control-client';
+export { createPrng, type Prng } from './prng';
 export type { AuditEntry } from './product-audit';
 export {
   createRedisProductEvents,

@@ -1,4 +1,5 @@
 export * from './local-redis-cluster';
 export * from './private-redis';
+export * from './prng';
 export * from './test-bff';
 export * from './test-redis';
