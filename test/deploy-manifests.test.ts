@@ -49,7 +49,16 @@ const byKind = (kind: string): Doc[] => k8sDocs.filter((d) => d.kind === kind);
 const named = (kind: string, name: string): Doc | undefined =>
   byKind(kind).find((d) => d.metadata.name === name);
 
-const DEPLOYMENTS = ['gateway', 'bff-web', 'bff-mobile', 'bff-partner', 'saga'];
+const DEPLOYMENTS = [
+  'gateway',
+  'bff-web',
+  'bff-mobile',
+  'bff-partner',
+  'saga',
+  'consumers-fulfilment',
+  'consumers-fraud',
+  'consumers-notification',
+];
 const AUTOSCALED = ['gateway', 'bff-web', 'bff-mobile', 'bff-partner'];
 
 describe('kubernetes manifests', () => {
@@ -234,7 +243,16 @@ describe('compose', () => {
       }
     }
     expect(services['redis'].image).toBe('redis:7');
-    for (const name of ['gateway', 'bff-web', 'bff-mobile', 'bff-partner', 'saga']) {
+    for (const name of [
+      'gateway',
+      'bff-web',
+      'bff-mobile',
+      'bff-partner',
+      'saga',
+      'consumers-fulfilment',
+      'consumers-fraud',
+      'consumers-notification',
+    ]) {
       expect(services[name].environment.STORE_MODE, name).toBe('redis');
     }
     for (const name of ['gateway', 'bff-web', 'bff-mobile', 'bff-partner']) {
@@ -253,7 +271,7 @@ describe('compose', () => {
 
 // PromQL words that are not metric names.
 const PROMQL_WORDS = new Set(
-  'sum max min avg count rate increase irate histogram_quantile max_over_time min_over_time by without and or unless on ignoring bool topk'.split(
+  'sum max min avg count rate increase irate histogram_quantile max_over_time min_over_time absent by without and or unless on ignoring bool topk'.split(
     ' ',
   ),
 );
@@ -310,7 +328,10 @@ describe('alerts and dashboard', () => {
     for (const metric of [
       'saga_dlq_depth',
       'saga_dlq_oldest_age_seconds',
-      'saga_order_events_consumer_lag',
+      'events_consumer_lag',
+      'events_oldest_unprocessed_age_seconds',
+      'events_consumer_dlq_depth',
+      'events_consumers_live',
       'projection_lag_seconds',
       'upstream_breaker_state',
       'saga_breaker_state',

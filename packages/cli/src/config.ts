@@ -15,6 +15,7 @@ const schema = z
     /** Operator token for `sagas` commands (from `token --role operator` or the company IdP). */
     OPERATOR_TOKEN: z.string().optional(),
     SAGA_URL: env.url('http://127.0.0.1:4020'),
+    CONSUMERS_URL: env.url('http://127.0.0.1:4040'),
   })
   .transform((c) => ({
     dataDir: c.DATA_DIR,
@@ -29,6 +30,7 @@ const schema = z
     },
     operatorToken: c.OPERATOR_TOKEN,
     sagaUrl: c.SAGA_URL,
+    consumersUrl: c.CONSUMERS_URL,
   }));
 
 export type CliConfig = z.output<typeof schema>;

@@ -1,11 +1,12 @@
 import { createLogger, isAppError } from '@edge/common';
 import { type Command, UsageError } from './command';
+import { eventsCommand } from './commands/events';
 import { keysCommand } from './commands/keys';
 import { sagasCommand } from './commands/sagas';
 import { tokenCommand } from './commands/token';
 import { loadConfig } from './config';
 
-const commands: Command[] = [tokenCommand, keysCommand, sagasCommand];
+const commands: Command[] = [tokenCommand, keysCommand, sagasCommand, eventsCommand];
 
 function help(): string {
   const lines = commands.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`);

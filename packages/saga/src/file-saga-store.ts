@@ -1,8 +1,9 @@
 import { mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { encodedLine, ORDER_EVENTS_FILE, type OrderEvent } from '@edge/order-events';
 import { writeFileAtomic } from './atomic-file';
 import { type DataDirLock, lockDataDir } from './data-dir-lock';
-import type { CancelRequest, OrderConfirmedEvent, Saga, SagaStatus } from './saga';
+import type { CancelRequest, Saga, SagaStatus } from './saga';
 import { compensatingSince, DEFAULT_SAGA_RETENTION_MS, expiresAt } from './saga-retention';
 import {
   type CompensationStats,
@@ -64,6 +65,11 @@ export class FileSagaStore implements SagaStore {
       throw error;
     }
     return store;
+  }
+
+  /** The embedded order event log (JSON lines) the consumers process tails. */
+  get eventsFile(): string {
+    return join(this.dir, 'events', ORDER_EVENTS_FILE);
   }
 
   private path(kind: 'sagas' | 'cancels', id: string): string {
@@ -144,13 +150,13 @@ export class FileSagaStore implements SagaStore {
     saga: Saga,
     lease: Lease,
     ttlMs: number,
-    confirmed?: OrderConfirmedEvent,
+    events: readonly OrderEvent[] = [],
   ): Promise<void> {
     if (!this.holds(lease) || lease.sagaId !== saga.id) throw new LeaseLostError(saga.id);
-    if (confirmed) {
-      // Appended before the saga write: a crash between the two repeats the event on resume
-      // (at least once), and consumers dedupe by sagaId, rather than losing it.
-      await this.appendEvent(confirmed);
+    if (events.length > 0) {
+      // Appended before the saga write: a crash between the two repeats the events on resume
+      // (at least once, same event ids), and consumers dedupe by id, rather than losing them.
+      await this.appendEvents(events);
     }
     await writeFileAtomic(this.path('sagas', saga.id), JSON.stringify(saga), this.fsync);
     this.index(saga);
@@ -158,10 +164,10 @@ export class FileSagaStore implements SagaStore {
     if (held) held.expiresAt = Date.now() + ttlMs;
   }
 
-  private async appendEvent(event: OrderConfirmedEvent): Promise<void> {
-    const handle = await open(join(this.dir, 'events', 'order-confirmed.jsonl'), 'a');
+  private async appendEvents(events: readonly OrderEvent[]): Promise<void> {
+    const handle = await open(this.eventsFile, 'a');
     try {
-      await handle.appendFile(`${JSON.stringify(event)}\n`);
+      await handle.appendFile(events.map((e) => encodedLine(e)).join(''));
       if (this.fsync) await handle.sync();
     } finally {
       await handle.close();
@@ -277,10 +283,6 @@ export class FileSagaStore implements SagaStore {
 
   async getCancelRequest(sagaId: string): Promise<CancelRequest | undefined> {
     return this.cancels.get(sagaId);
-  }
-
-  async consumerLag(): Promise<Record<string, number>> {
-    return {};
   }
 
   async close(): Promise<void> {

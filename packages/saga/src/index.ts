@@ -1,12 +1,6 @@
+export { sagaKeyHead } from '@edge/order-events';
 export { DEFAULT_COMPENSATION_AGE_ALERT_MS } from './compensation-age-alert';
 export { loadSagaConfig, type SagaConfig } from './config';
-export {
-  DEFAULT_ORDER_EVENTS_CONSUMER,
-  ensureConsumerGroup,
-  type OrderEventsConsumerOptions,
-  startOrderEventsConsumer,
-} from './order-events-consumer';
-export { sagaKeyHead } from './redis-saga-store';
 export * from './saga';
 export type * from './saga-api-schemas';
 export {

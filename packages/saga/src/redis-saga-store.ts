@@ -1,12 +1,12 @@
 import type { RedisClient } from '@edge/common';
-import { awaitDurability, DEFAULT_SAGA_DURABILITY, type SagaDurability } from './redis-durability';
 import {
-  type CancelRequest,
-  type OrderConfirmedEvent,
-  type Saga,
-  type SagaStatus,
-  TERMINAL_STATUSES,
-} from './saga';
+  DEFAULT_SAGA_KEY_PREFIX,
+  ORDER_EVENT_FIELD,
+  type OrderEvent,
+  sagaKeyHead,
+} from '@edge/order-events';
+import { awaitDurability, DEFAULT_SAGA_DURABILITY, type SagaDurability } from './redis-durability';
+import { type CancelRequest, type Saga, type SagaStatus, TERMINAL_STATUSES } from './saga';
 import { compensatingSince, DEFAULT_SAGA_RETENTION_MS } from './saga-retention';
 import {
   type CompensationStats,
@@ -25,20 +25,6 @@ export interface RedisSagaStoreOptions {
   durability?: SagaDurability;
   /** A finished saga's keys expire this long after it finished; default 30 days. */
   retentionMs?: number;
-}
-
-export const DEFAULT_SAGA_KEY_PREFIX = 'saga:';
-
-const HASH_TAG = /\{[^}]+\}/;
-
-/**
- * Where every key of a store begins: the prefix, then a hash tag made of it (`saga:` becomes
- * `saga:{saga}:`). The scripts combine a saga's keys with the shared due set, DLQ, fence and
- * stream, so in a Redis Cluster all of them must share one slot; a prefix that already carries a
- * tag is used as it is. Keys still start with the prefix, so `SCAN MATCH <prefix>*` finds them.
- */
-export function sagaKeyHead(prefix: string): string {
-  return HASH_TAG.test(prefix) ? prefix : `${prefix}{${prefix.replace(/:+$/, '')}}:`;
 }
 
 // Every script below is one atomic write: a crash (of the worker) lands between two of them.
@@ -65,7 +51,7 @@ return token
 `;
 
 // Fenced: only the current lease holder writes. Record, status set, due set, DLQ and the
-// OrderConfirmed event change together.
+// order events of the transition (ARGV[14...], field name ARGV[13]) change together.
 const SAVE = `
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 local old = redis.call('HGET', KEYS[1], 'status')
@@ -75,18 +61,18 @@ redis.call('SADD', ARGV[7] .. 'state:' .. ARGV[3], ARGV[6])
 if ARGV[4] == '' then redis.call('ZREM', KEYS[3], ARGV[6]) else redis.call('ZADD', KEYS[3], ARGV[4], ARGV[6]) end
 if ARGV[3] == 'dead_lettered' then redis.call('ZADD', KEYS[4], ARGV[8], ARGV[6]) else redis.call('ZREM', KEYS[4], ARGV[6]) end
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
-if ARGV[9] ~= '' then redis.call('XADD', KEYS[5], '*', 'type', 'OrderConfirmed', 'data', ARGV[9]) end
-if ARGV[10] ~= '' then redis.call('SET', KEYS[6], ARGV[6]) end
-if ARGV[13] ~= '' then redis.call('ZADD', KEYS[10], 'NX', ARGV[13], ARGV[6]) else redis.call('ZREM', KEYS[10], ARGV[6]) end
+if ARGV[9] ~= '' then redis.call('SET', KEYS[6], ARGV[6]) end
+if ARGV[12] ~= '' then redis.call('ZADD', KEYS[10], 'NX', ARGV[12], ARGV[6]) else redis.call('ZREM', KEYS[10], ARGV[6]) end
 local kept = {KEYS[1], KEYS[7], KEYS[8]}
-if ARGV[10] ~= '' then table.insert(kept, KEYS[6]) end
-if ARGV[11] ~= '' then
-  for _, key in ipairs(kept) do redis.call('PEXPIRE', key, ARGV[11]) end
-  redis.call('ZADD', KEYS[9], tonumber(ARGV[12]) + tonumber(ARGV[11]), ARGV[6])
+if ARGV[9] ~= '' then table.insert(kept, KEYS[6]) end
+if ARGV[10] ~= '' then
+  for _, key in ipairs(kept) do redis.call('PEXPIRE', key, ARGV[10]) end
+  redis.call('ZADD', KEYS[9], tonumber(ARGV[11]) + tonumber(ARGV[10]), ARGV[6])
 else
   for _, key in ipairs(kept) do redis.call('PERSIST', key) end
   redis.call('ZREM', KEYS[9], ARGV[6])
 end
+for i = 14, #ARGV do redis.call('XADD', KEYS[5], '*', ARGV[13], ARGV[i]) end
 return 1
 `;
 
@@ -167,7 +153,7 @@ export class RedisSagaStore implements SagaStore {
     return this.keyHead + parts.join(':');
   }
 
-  /** Name of the OrderConfirmed stream, for consumers. */
+  /** Name of the order event stream, for consumers. */
   get eventsKey(): string {
     return this.key('events', 'order');
   }
@@ -228,7 +214,7 @@ export class RedisSagaStore implements SagaStore {
     saga: Saga,
     lease: Lease,
     ttlMs: number,
-    confirmed?: OrderConfirmedEvent,
+    events: readonly OrderEvent[] = [],
   ): Promise<void> {
     const deadAt = saga.state.status === 'dead_lettered' ? Date.parse(saga.state.at) : 0;
     const since = compensatingSince(saga);
@@ -253,11 +239,12 @@ export class RedisSagaStore implements SagaStore {
       saga.id,
       this.keyHead,
       String(deadAt),
-      confirmed ? JSON.stringify(confirmed) : '',
       saga.context.orderId ?? '',
       TERMINAL_STATUSES.has(saga.state.status) ? String(this.retentionMs) : '',
       String(Date.now()),
       since === null ? '' : String(since),
+      ORDER_EVENT_FIELD,
+      ...events.map((e) => JSON.stringify(e)),
     );
     if (ok !== 1) throw new LeaseLostError(saga.id);
     await awaitDurability(this.redis, this.durability);
@@ -365,27 +352,6 @@ export class RedisSagaStore implements SagaStore {
   async getCancelRequest(sagaId: string): Promise<CancelRequest | undefined> {
     const json = await this.redis.get(this.key('cancel', sagaId));
     return json ? (JSON.parse(json) as CancelRequest) : undefined;
-  }
-
-  async consumerLag(): Promise<Record<string, number>> {
-    let groups: unknown;
-    try {
-      groups = await this.redis.xinfo('GROUPS', this.eventsKey);
-    } catch {
-      // No stream yet: no events, no groups, no lag.
-      return {};
-    }
-    const lag: Record<string, number> = {};
-    if (!Array.isArray(groups)) return lag;
-    for (const group of groups) {
-      if (!Array.isArray(group)) continue;
-      const fields = new Map<string, unknown>();
-      for (let i = 0; i + 1 < group.length; i += 2) fields.set(String(group[i]), group[i + 1]);
-      const name = fields.get('name');
-      const value = fields.get('lag');
-      if (typeof name === 'string') lag[name] = typeof value === 'number' ? value : 0;
-    }
-    return lag;
   }
 
   async close(): Promise<void> {}

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@edge/common';
+import { orderEventsOf } from './order-event-mapping';
 import { runStep } from './order-saga';
 import type { ProviderClient } from './provider-client';
 import {
@@ -7,7 +8,6 @@ import {
   type CancelRequest,
   isForwardStep,
   isTerminal,
-  type OrderConfirmedEvent,
   type PlaceOrderInput,
   type Saga,
   type SagaEvent,
@@ -233,11 +233,7 @@ export class SagaEngine {
       updatedAt: new Date(now).toISOString(),
       dueAt: nextDueAt(state, dueAt, now, this.policies.leaseTtlMs),
     };
-    const confirmed =
-      state.status === 'completed' && saga.state.status !== 'completed'
-        ? orderConfirmed(next, now)
-        : undefined;
-    await this.store.save(next, lease, this.policies.leaseTtlMs, confirmed);
+    await this.store.save(next, lease, this.policies.leaseTtlMs, orderEventsOf(saga, next));
     for (const event of events) this.onTransition(next, event);
     if (events.length === 0) this.onTransition(next, undefined);
     return next;
@@ -353,18 +349,4 @@ function nextDueAt(
     default:
       return assertNever(state);
   }
-}
-
-function orderConfirmed(saga: Saga, now: number): OrderConfirmedEvent | undefined {
-  const { orderId, totalCents, currency } = saga.context;
-  if (orderId === undefined || totalCents === undefined || currency === undefined) return undefined;
-  return {
-    type: 'OrderConfirmed',
-    sagaId: saga.id,
-    orderId,
-    userId: saga.input.userId,
-    totalCents,
-    currency,
-    at: new Date(now).toISOString(),
-  };
 }

@@ -18,33 +18,13 @@ export interface SagaMetrics {
   setBreakerState(provider: ProviderName, state: BreakerState): void;
 }
 
-/**
- * The orchestrator's own series. Consumer lag is read from the store at scrape time, so it is
- * right even when this process never publishes.
- */
-export function createSagaMetrics(
-  registry: Registry,
-  consumerLag: () => Promise<Record<string, number>>,
-): SagaMetrics {
+/** The orchestrator's own series (consumer lag is the consumers' own: `events_consumer_lag`). */
+export function createSagaMetrics(registry: Registry): SagaMetrics {
   const breakerState = new Gauge({
     name: 'saga_breaker_state',
     help: 'Breaker per provider: 0 closed, 1 half-open, 2 open',
     labelNames: ['provider'] as const,
     registers: [registry],
-  });
-  new Gauge({
-    name: 'saga_order_events_consumer_lag',
-    help: 'OrderConfirmed events not yet read, per consumer group',
-    labelNames: ['group'] as const,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      try {
-        for (const [group, lag] of Object.entries(await consumerLag())) this.set({ group }, lag);
-      } catch {
-        // A scrape during a store outage reports no lag rather than failing the whole scrape.
-      }
-    },
   });
   return {
     dlqDepth: new Gauge({

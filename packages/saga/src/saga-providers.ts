@@ -1,11 +1,11 @@
 import { createFailFastRedis, type Logger, type RedisClient } from '@edge/common';
+import { sagaKeyHead } from '@edge/order-events';
 import type { SagaConfig } from './config';
 import { HttpProviderClient } from './http-provider-client';
 import { MemoryTokenBucket } from './memory-token-bucket';
 import { PacedProviderClient } from './paced-provider-client';
 import { resolveRateLimits } from './pacing-policy';
 import type { ProviderClient } from './provider-client';
-import { sagaKeyHead } from './redis-saga-store';
 import { RedisTokenBucket } from './redis-token-bucket';
 import type { SagaMetrics } from './saga-metrics';
 import type { BreakerPolicy } from './saga-policies';

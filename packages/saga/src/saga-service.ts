@@ -104,7 +104,7 @@ export async function startSagaService(
     }),
   );
   const { store, redis, leadership, trimEvents } = await openStore(config, logger);
-  const sagaMetrics = createSagaMetrics(metrics.registry, () => store.consumerLag());
+  const sagaMetrics = createSagaMetrics(metrics.registry);
   const { providers, close: closeProviders } = createSagaProviders({
     config,
     breaker: policies.breaker,

@@ -1,4 +1,5 @@
-import type { CancelRequest, OrderConfirmedEvent, Saga, SagaStatus } from './saga';
+import type { OrderEvent } from '@edge/order-events';
+import type { CancelRequest, Saga, SagaStatus } from './saga';
 
 /** Proof that one worker owns a saga; `token` grows with every grant (fencing). */
 export interface Lease {
@@ -44,9 +45,10 @@ export interface SagaStore {
   acquireLease(sagaId: string, owner: string, ttlMs: number): Promise<Lease | undefined>;
   /**
    * Replace the record (fenced by the lease, renewing it) and its indexes: due time, status,
-   * DLQ, order id. `confirmed` is appended to the order event stream in the same write.
+   * DLQ, order id. `events` are appended to the order event stream in the same write, so an
+   * event exists exactly when the transition that caused it does (transactional outbox).
    */
-  save(saga: Saga, lease: Lease, ttlMs: number, confirmed?: OrderConfirmedEvent): Promise<void>;
+  save(saga: Saga, lease: Lease, ttlMs: number, events?: readonly OrderEvent[]): Promise<void>;
   /**
    * Extend a held lease (and the saga's due time with it) while a call is in flight; false when
    * the lease is no longer this holder's, so the caller must abort.
@@ -68,7 +70,5 @@ export interface SagaStore {
   /** Record a cancel (first one wins) and make the saga due now; returns the stored request. */
   requestCancel(sagaId: string, request: CancelRequest): Promise<CancelRequest>;
   getCancelRequest(sagaId: string): Promise<CancelRequest | undefined>;
-  /** Order events a consumer group has not read yet, per group. */
-  consumerLag(): Promise<Record<string, number>>;
   close(): Promise<void>;
 }

@@ -186,17 +186,6 @@ export interface CancelRequest {
   at: string;
 }
 
-/** Published after a saga completes. */
-export interface OrderConfirmedEvent {
-  type: 'OrderConfirmed';
-  sagaId: string;
-  orderId: string;
-  userId: string;
-  totalCents: number;
-  currency: string;
-  at: string;
-}
-
 export function isTerminal(status: SagaStatus): boolean {
   return TERMINAL_STATUSES.has(status);
 }

@@ -1,5 +1,12 @@
-import type { CancelRequest, OrderConfirmedEvent, Saga, SagaStatus } from '../src/saga';
-import { type DlqStats, type Lease, LeaseLostError, type SagaStore } from '../src/saga-store';
+import type { CancelRequest, Saga, SagaStatus } from '../src/saga';
+import { compensatingSince } from '../src/saga-retention';
+import {
+  type CompensationStats,
+  type DlqStats,
+  type Lease,
+  LeaseLostError,
+  type SagaStore,
+} from '../src/saga-store';
 
 /**
  * A SagaStore in memory whose leases and due times follow an injected clock, so a simulation
@@ -45,7 +52,7 @@ export class ClockedSagaStore implements SagaStore {
     return held !== undefined && held.token === lease.token && held.expiresAt > this.now();
   }
 
-  async save(saga: Saga, lease: Lease, ttlMs: number, _confirmed?: OrderConfirmedEvent) {
+  async save(saga: Saga, lease: Lease, ttlMs: number) {
     if (!this.holds(lease)) throw new LeaseLostError(saga.id);
     this.sagas.set(saga.id, saga);
     this.leases.set(saga.id, { token: lease.token, expiresAt: this.now() + ttlMs });
@@ -109,8 +116,14 @@ export class ClockedSagaStore implements SagaStore {
     return this.cancels.get(sagaId);
   }
 
-  async consumerLag(): Promise<Record<string, number>> {
-    return {};
+  async compensationStats(): Promise<CompensationStats> {
+    const since = [...this.sagas.values()].map(compensatingSince).filter((t) => t !== null);
+    return { pending: since.length, oldestSince: since.length > 0 ? Math.min(...since) : null };
+  }
+
+  /** Simulations run for days of clock but keep every saga: nothing expires here. */
+  async sweepExpired(): Promise<number> {
+    return 0;
   }
 
   async close(): Promise<void> {}

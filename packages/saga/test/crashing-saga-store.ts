@@ -1,4 +1,5 @@
-import type { CancelRequest, OrderConfirmedEvent, Saga, SagaStatus } from '../src/saga';
+import type { OrderEvent } from '@edge/order-events';
+import type { CancelRequest, Saga, SagaStatus } from '../src/saga';
 import type { DlqStats, Lease, SagaStore } from '../src/saga-store';
 
 export class SimulatedCrash extends Error {
@@ -51,8 +52,8 @@ export class CrashingSagaStore implements SagaStore {
   acquireLease(sagaId: string, owner: string, ttlMs: number) {
     return this.write(() => this.inner.acquireLease(sagaId, owner, ttlMs));
   }
-  save(saga: Saga, lease: Lease, ttlMs: number, confirmed?: OrderConfirmedEvent) {
-    return this.write(() => this.inner.save(saga, lease, ttlMs, confirmed));
+  save(saga: Saga, lease: Lease, ttlMs: number, events?: readonly OrderEvent[]) {
+    return this.write(() => this.inner.save(saga, lease, ttlMs, events));
   }
   renewLease(lease: Lease, ttlMs: number) {
     return this.write(() => this.inner.renewLease(lease, ttlMs));
@@ -80,9 +81,6 @@ export class CrashingSagaStore implements SagaStore {
   }
   getCancelRequest(sagaId: string) {
     return this.read(() => this.inner.getCancelRequest(sagaId));
-  }
-  consumerLag() {
-    return this.read(() => this.inner.consumerLag());
   }
   close() {
     return this.inner.close();

@@ -23,6 +23,7 @@ export const DEFAULT_PORTS: Readonly<Record<MockServiceName, number>> = Object.f
   inventory: 4013,
   payment: 4014,
   shipping: 4015,
+  notification: 4016,
 });
 
 const schema = z.object({
@@ -34,6 +35,7 @@ const schema = z.object({
   INVENTORY_PORT: env.port(DEFAULT_PORTS.inventory),
   PAYMENT_PORT: env.port(DEFAULT_PORTS.payment),
   SHIPPING_PORT: env.port(DEFAULT_PORTS.shipping),
+  NOTIFICATION_PORT: env.port(DEFAULT_PORTS.notification),
   REDIS_URL: env.url(DEFAULT_REDIS_URL),
   REDIS_CLUSTER_NODES: env.redisClusterNodes(),
   STORE_MODE: env.storeMode(),
@@ -88,6 +90,7 @@ export function loadServicesMockConfig(
       inventory: raw.INVENTORY_PORT,
       payment: raw.PAYMENT_PORT,
       shipping: raw.SHIPPING_PORT,
+      notification: raw.NOTIFICATION_PORT,
     }),
     redis: redisTarget(raw.REDIS_URL, raw.REDIS_CLUSTER_NODES),
     storeMode: raw.STORE_MODE,

@@ -16,6 +16,7 @@ import type { MockService } from './mock-service';
 import { NO_PRODUCT_EVENTS, type ProductEventSink } from './product-event-publisher';
 import { DEFAULT_SEED } from './seed';
 import { createInventoryService } from './services/inventory';
+import { createNotificationService } from './services/notification';
 import { createOrderService } from './services/order';
 import { createPaymentService } from './services/payment';
 import { createProductService } from './services/product';
@@ -57,7 +58,7 @@ export interface ServicesMock {
   close(): Promise<void>;
 }
 
-/** Start all six mocks in this process, each on its own port with its own control API. */
+/** Start all seven mocks in this process, each on its own port with its own control API. */
 export async function startServicesMock(options: ServicesMockOptions = {}): Promise<ServicesMock> {
   const host = options.host ?? DEFAULT_HOST;
   const logger =
@@ -74,6 +75,7 @@ export async function startServicesMock(options: ServicesMockOptions = {}): Prom
     createInventoryService(catalog),
     createPaymentService(),
     createShippingService(),
+    createNotificationService(),
   ];
   const ports = services.map((service) => ({
     service,

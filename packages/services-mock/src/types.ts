@@ -1,5 +1,12 @@
-/** The six mocked services, one port each. */
-export type MockServiceName = 'order' | 'product' | 'user' | 'inventory' | 'payment' | 'shipping';
+/** The seven mocked services, one port each. */
+export type MockServiceName =
+  | 'order'
+  | 'product'
+  | 'user'
+  | 'inventory'
+  | 'payment'
+  | 'shipping'
+  | 'notification';
 
 export const MOCK_SERVICE_NAMES: readonly MockServiceName[] = Object.freeze([
   'order',
@@ -8,6 +15,7 @@ export const MOCK_SERVICE_NAMES: readonly MockServiceName[] = Object.freeze([
   'inventory',
   'payment',
   'shipping',
+  'notification',
 ]);
 
 /** Every amount in this mock is in this currency. */
@@ -137,4 +145,26 @@ export interface FaultSpec {
   calls?: number;
   /** Stop affecting calls this long after the fault was added. */
   durationMs?: number;
+}
+
+/** The warehouse's list of what to pick for one order (`POST /pick-lists` on the inventory port). */
+export interface PickList {
+  id: string;
+  orderId: string;
+  lines: ItemQuantity[];
+  status: 'open' | 'cancelled';
+  createdAt: string;
+}
+
+/** One email the notification service accepted, as `GET /__outbox` lists it. */
+export interface Email {
+  id: string;
+  idempotencyKey: string;
+  to: string;
+  template: 'order_confirmed' | 'order_cancelled';
+  orderId: string;
+  /** Template fields (totals, the event's `occurredAt`). */
+  fields: Record<string, string | number>;
+  /** When the provider accepted it. */
+  sentAt: string;
 }

@@ -37,6 +37,7 @@ export type ProcessName =
   | 'services-mock'
   | 'projection'
   | 'saga'
+  | 'consumers'
   | 'bff-web'
   | 'bff-mobile'
   | 'bff-partner'
@@ -48,9 +49,14 @@ export interface StackUrls {
   bffMobile: string;
   bffPartner: string;
   saga: string;
+  /** The order event consumers (every group in one process here): dead letters, metrics. */
+  consumers: string;
   /** The catalogue projection's health and metrics; undefined in memory mode (no read model). */
   projection: string | undefined;
-  mock: Record<'order' | 'product' | 'user' | 'inventory' | 'payment' | 'shipping', string>;
+  mock: Record<
+    'order' | 'product' | 'user' | 'inventory' | 'payment' | 'shipping' | 'notification',
+    string
+  >;
 }
 
 export interface RunningStack {
@@ -74,6 +80,7 @@ const ENTRIES: Record<ProcessName, string> = {
   'services-mock': 'packages/services-mock/src/main.ts',
   projection: 'packages/projection/src/main.ts',
   saga: 'packages/saga/src/main.ts',
+  consumers: 'packages/consumers/src/main.ts',
   'bff-web': 'packages/bff-web/src/main.ts',
   'bff-mobile': 'packages/bff-mobile/src/main.ts',
   'bff-partner': 'packages/bff-partner/src/main.ts',
@@ -86,10 +93,26 @@ const DEFAULT_PORTS = {
   'bff-mobile': '4002',
   'bff-partner': '4003',
   saga: '4020',
+  consumers: '4040',
   projection: '4030',
 } as const;
 
-const MOCK_SERVICES = ['order', 'product', 'user', 'inventory', 'payment', 'shipping'] as const;
+/** Processes that read a port variable of their own before PORT. */
+const OWN_PORT_VARIABLE: Partial<Record<ProcessName, string>> = {
+  saga: 'SAGA_PORT',
+  projection: 'PROJECTION_PORT',
+  consumers: 'CONSUMERS_PORT',
+};
+
+const MOCK_SERVICES = [
+  'order',
+  'product',
+  'user',
+  'inventory',
+  'payment',
+  'shipping',
+  'notification',
+] as const;
 
 const url = (proc: ManagedProcess) => `http://127.0.0.1:${String(proc.ready['port'])}`;
 
@@ -117,6 +140,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   if (free) {
     shared['PRODUCT_EVENTS_STREAM'] ??= `${readModelBase}product-events`;
     shared['READ_MODEL_PREFIX'] ??= `${readModelBase}rm:`;
+    // The saga's keys and its order stream too, so consumers of parallel stacks never meet.
+    shared['SAGA_KEY_PREFIX'] ??= `${readModelBase}saga:`;
   }
   const processes = new Map<ProcessName, ManagedProcess>();
   // Extra replicas (addInstance), kept apart from the one-per-name map the tests address.
@@ -171,6 +196,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ...portEnv('saga'),
       SAGA_PORT: portEnv('saga').PORT,
     });
+    // Every group in one process; in a deployment each group runs as its own (deploy/).
+    const consumers = await start('consumers', {
+      ...serviceEnv,
+      NOTIFICATION_SERVICE_URL: mock.notification,
+      ...portEnv('consumers'),
+      CONSUMERS_PORT: portEnv('consumers').PORT,
+    });
     const bffEnv = { ...serviceEnv, SAGA_URL: url(saga) };
     const [web, mobile, partner] = await Promise.all([
       start('bff-web', { ...bffEnv, ...portEnv('bff-web') }),
@@ -190,6 +222,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       bffMobile: url(mobile),
       bffPartner: url(partner),
       saga: url(saga),
+      consumers: url(consumers),
       projection: projection ? url(projection) : undefined,
       mock,
     };
@@ -211,13 +244,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       addInstance: async (name, env = {}) => {
         const base = envs.get(name);
         if (!base) throw new Error(`${name} is not part of this stack`);
-        // The saga and the projection read their own port variable before PORT.
-        const port: Record<string, string> =
-          name === 'saga'
-            ? { SAGA_PORT: '0' }
-            : name === 'projection'
-              ? { PROJECTION_PORT: '0' }
-              : {};
+        // The saga, the projection and the consumers read their own port variable before PORT.
+        const own = OWN_PORT_VARIABLE[name];
+        const port: Record<string, string> = own ? { [own]: '0' } : {};
         const proc = await spawnService({
           name: `${name}#${extras.length + 2}`,
           entry: join(options.root, ENTRIES[name]),
@@ -263,9 +292,8 @@ function samePorts(name: ProcessName, old: ManagedProcess): Record<string, strin
     );
   }
   const port = String(old.ready['port']);
-  if (name === 'saga') return { PORT: port, SAGA_PORT: port };
-  if (name === 'projection') return { PORT: port, PROJECTION_PORT: port };
-  return { PORT: port };
+  const own = OWN_PORT_VARIABLE[name];
+  return own ? { PORT: port, [own]: port } : { PORT: port };
 }
 
 /** Stop in reverse start order, so nothing in front outlives what it calls. */

@@ -12,6 +12,7 @@ import {
   readBody,
   readQuery,
 } from '../validation';
+import { createPickLists } from './pick-lists';
 
 const reserveBody = z.object({
   idempotencyKey,
@@ -34,6 +35,7 @@ export function createInventoryService(catalog: Catalog): MockService {
   const idempotency = new IdempotencyStore();
   const reservations = new Map<string, Reservation>();
   let nextNumber = 1;
+  const pickLists = createPickLists();
 
   const findReservation = (id: string): Reservation => {
     const reservation = reservations.get(id);
@@ -47,8 +49,10 @@ export function createInventoryService(catalog: Catalog): MockService {
       idempotency.reset();
       reservations.clear();
       nextNumber = 1;
+      pickLists.reset();
     },
     routes: [
+      ...pickLists.routes,
       {
         method: 'POST',
         path: '/reservations',

@@ -1,0 +1,83 @@
+import { parseArgs } from 'node:util';
+import { AppError, ErrorCode } from '@edge/common';
+import { CONSUMER_GROUPS } from '@edge/consumers';
+import { type Command, type CommandContext, UsageError } from '../command';
+
+/** One call to a consumers process; its JSON error answers become AppErrors with their code. */
+async function call(url: string, init?: RequestInit): Promise<unknown> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) }).catch(() => {
+    throw new AppError(
+      ErrorCode.UPSTREAM_UNAVAILABLE,
+      `no consumers process answers at ${new URL(url).origin}`,
+    );
+  });
+  const body = (await res.json().catch(() => ({}))) as {
+    error?: { code?: string; message?: string };
+  };
+  if (!res.ok) {
+    throw new AppError(
+      (body.error?.code ?? ErrorCode.UPSTREAM_UNAVAILABLE) as ErrorCode,
+      body.error?.message ?? `consumers answered ${res.status}`,
+    );
+  }
+  return body;
+}
+
+function groupArg(value: string | undefined): string {
+  if (!value || !(CONSUMER_GROUPS as readonly string[]).includes(value)) {
+    throw new UsageError(`name a group: ${CONSUMER_GROUPS.join(', ')}`);
+  }
+  return value;
+}
+
+async function run(ctx: CommandContext) {
+  const [action, ...rest] = ctx.args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { all: { type: 'boolean' }, limit: { type: 'string' } },
+  });
+  const base = ctx.config.consumersUrl;
+  switch (action) {
+    case 'dead-letters': {
+      const group = groupArg(positionals[0]);
+      const limit = Number(values.limit ?? 100);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+        throw new UsageError('--limit must be from 1 to 1000');
+      }
+      const body = (await call(`${base}/dead-letters/${group}?limit=${limit}`)) as {
+        items: unknown[];
+      };
+      for (const item of body.items) ctx.out(JSON.stringify(item));
+      return;
+    }
+    case 'replay': {
+      const group = groupArg(positionals[0]);
+      const ids = positionals.slice(1);
+      if (Boolean(values.all) === ids.length > 0)
+        throw new UsageError('replay needs dead-letter ids or --all (not both)');
+      const body = (await call(`${base}/dead-letters/${group}/replay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(values.all ? { all: true } : { ids }),
+      })) as { replayed: string[] };
+      for (const id of body.replayed) ctx.out(id);
+      if (body.replayed.length === 0)
+        ctx.log.warn({ group }, 'nothing replayed (no such dead letters)');
+      return;
+    }
+    default:
+      throw new UsageError(`unknown events action ${action ?? '(none)'}`);
+  }
+}
+
+export const eventsCommand: Command = {
+  name: 'events',
+  summary: "list and replay an order event consumer group's dead letters",
+  usage: [
+    'events dead-letters <fulfilment|fraud|notification> [--limit 100]',
+    'events replay <group> <dead-letter id>... | --all',
+    '(talks to the consumers process at CONSUMERS_URL, default http://127.0.0.1:4040)',
+  ].join('\n       '),
+  run,
+};

@@ -1,0 +1,67 @@
+import {
+  ORDER_EVENT_VERSION,
+  type OrderEvent,
+  type OrderEventType,
+  orderEventId,
+} from '@edge/order-events';
+import type { Saga } from './saga';
+
+/**
+ * The order events a persisted transition from `before` to `after` publishes, written in the
+ * same atomic store write as the transition itself. Each fact has one event id per saga, so a
+ * transition written twice (a crash between the embedded store's two writes) repeats the same
+ * event, which consumers dedupe by id.
+ *
+ * - `OrderConfirmed` when the saga reaches `completed`;
+ * - `OrderRefunded` when a `refund_payment` compensation succeeds;
+ * - `OrderCancelled` when a saga compensated because of a cancel reaches `compensated`.
+ */
+export function orderEventsOf(before: Saga, after: Saga): OrderEvent[] {
+  const { orderId, totalCents, currency } = after.context;
+  if (orderId === undefined) return [];
+  const head = (type: OrderEventType) => ({
+    id: orderEventId(after.id, type),
+    version: ORDER_EVENT_VERSION,
+    occurredAt: after.updatedAt,
+  });
+  const base = { sagaId: after.id, orderId, userId: after.input.userId };
+  const events: OrderEvent[] = [];
+  const entered = (status: Saga['state']['status']) =>
+    after.state.status === status && before.state.status !== status;
+  if (entered('completed') && totalCents !== undefined && currency !== undefined) {
+    events.push({
+      ...head('OrderConfirmed'),
+      type: 'OrderConfirmed',
+      data: {
+        ...base,
+        partnerId: after.input.partnerId,
+        items: after.input.items.map((i) => ({ productId: i.productId, quantity: i.quantity })),
+        totalCents,
+        currency,
+      },
+    });
+  }
+  const appended = after.history.slice(before.history.length);
+  const refunded = appended.some(
+    (e) => e.type === 'compensation_succeeded' && e.step === 'refund_payment',
+  );
+  if (refunded && totalCents !== undefined && currency !== undefined) {
+    events.push({
+      ...head('OrderRefunded'),
+      type: 'OrderRefunded',
+      data: { ...base, amountCents: totalCents, currency },
+    });
+  }
+  if (
+    entered('compensated') &&
+    after.state.status === 'compensated' &&
+    after.state.cause === 'cancel'
+  ) {
+    events.push({
+      ...head('OrderCancelled'),
+      type: 'OrderCancelled',
+      data: { ...base, reason: after.state.reason },
+    });
+  }
+  return events;
+}

@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Redis } from '@edge/common';
+import { ORDER_EVENT_VERSION, type OrderConfirmed, orderEventId } from '@edge/order-events';
+import { startServicesMock } from '@edge/services-mock';
+import { type ManagedProcess, spawnService } from '@edge/stack';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+/** Alerts as a webhook receives them. */
+export interface AlertSink {
+  url: string;
+  received: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+export async function startAlertSink(): Promise<AlertSink> {
+  const received: Record<string, unknown>[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      received.push(JSON.parse(body) as Record<string, unknown>);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/alerts`,
+    received,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Poll `check` until it answers a value; the one way these tests wait. */
+export async function until<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export interface ConsumerWorld {
+  redis: Redis;
+  stream: string;
+  mock: Awaited<ReturnType<typeof startServicesMock>>;
+  alerts: AlertSink;
+  processes: ManagedProcess[];
+  /** Start one consumers process for `groups` (comma-separated) with the product's defaults. */
+  startConsumers(groups: string, env?: Record<string, string>): Promise<ManagedProcess>;
+  /** Append an OrderConfirmed as the saga does; returns its event id. */
+  publishConfirmed(n: number, userId?: string): Promise<string>;
+  outbox(): Promise<{ orderId: string; idempotencyKey: string }[]>;
+  metric(proc: ManagedProcess, name: string, group: string): Promise<number | undefined>;
+  close(): Promise<void>;
+}
+
+export async function startConsumerWorld(): Promise<ConsumerWorld> {
+  const redis = new Redis(REDIS_URL);
+  const stream = `consumers-test:${randomUUID()}:{orders}:events:order`;
+  const mock = await startServicesMock({ logLevel: 'warn' });
+  const alerts = await startAlertSink();
+  const processes: ManagedProcess[] = [];
+  return {
+    redis,
+    stream,
+    mock,
+    alerts,
+    processes,
+    async startConsumers(groups, env = {}) {
+      const proc = await spawnService({
+        name: `consumers-${groups}`,
+        entry: join(ROOT, 'packages/consumers/src/main.ts'),
+        cwd: ROOT,
+        env: {
+          REDIS_URL,
+          STORE_MODE: 'redis',
+          PORT: '0',
+          LOG_LEVEL: 'info',
+          ORDER_EVENTS_STREAM: stream,
+          CONSUMER_GROUPS: groups,
+          INVENTORY_SERVICE_URL: mock.urls.inventory,
+          USER_SERVICE_URL: mock.urls.user,
+          NOTIFICATION_SERVICE_URL: mock.urls.notification,
+          ALERT_WEBHOOK_URL: alerts.url,
+          ...env,
+        },
+      });
+      processes.push(proc);
+      return proc;
+    },
+    async publishConfirmed(n, userId = 'u-1') {
+      const event: OrderConfirmed = {
+        id: orderEventId(`sg-test-${n}`, 'OrderConfirmed'),
+        type: 'OrderConfirmed',
+        version: ORDER_EVENT_VERSION,
+        occurredAt: new Date().toISOString(),
+        data: {
+          sagaId: `sg-test-${n}`,
+          orderId: `o-test-${n}`,
+          userId,
+          partnerId: null,
+          items: [{ productId: 'p-1', quantity: 1 }],
+          totalCents: 1000,
+          currency: 'USD',
+        },
+      };
+      await redis.xadd(stream, '*', 'event', JSON.stringify(event));
+      return event.id;
+    },
+    async outbox() {
+      const res = await fetch(`${mock.urls.notification}/__outbox`);
+      return ((await res.json()) as { items: { orderId: string; idempotencyKey: string }[] }).items;
+    },
+    async metric(proc, name, group) {
+      const text = await (
+        await fetch(`http://127.0.0.1:${String(proc.ready['port'])}/metrics`)
+      ).text();
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith(`${name}{`) && l.includes(`group="${group}"`));
+      return line === undefined ? undefined : Number(line.split(' ').pop());
+    },
+    async close() {
+      for (const proc of processes) await proc.stop();
+      await mock.close();
+      await alerts.close();
+      // This test's stream and every key under its hash tag.
+      const keys = await redis.keys(`consumers-test:*${stream.split(':')[1]}*`);
+      if (keys.length > 0) await redis.unlink(...keys);
+      await redis.quit();
+    },
+  };
+}

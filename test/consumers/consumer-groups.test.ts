@@ -1,0 +1,166 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type ConsumerWorld, startConsumerWorld, until } from './consumer-fixture';
+
+let world: ConsumerWorld | undefined;
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** `pnpm cli ...` against one consumers process: exit code and stdout. */
+function cli(consumersUrl: string, args: string[]): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'packages/cli/src/main.ts'), ...args],
+      { cwd: ROOT, env: { ...process.env, CONSUMERS_URL: consumersUrl } },
+      (error, stdout) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
+    );
+  });
+}
+
+afterEach(async () => {
+  await world?.close();
+  world = undefined;
+});
+
+const countBy = (items: { orderId: string }[]) => {
+  const counts = new Map<string, number>();
+  for (const { orderId } of items) counts.set(orderId, (counts.get(orderId) ?? 0) + 1);
+  return counts;
+};
+
+describe('order event consumers as real processes', () => {
+  it('kill -9 a consumer mid-batch: another instance of its group processes what it held, each email once', async () => {
+    world = await startConsumerWorld();
+    const w = world;
+    // Slow emails, so the first instance is killed with most of its batch delivered but unacknowledged.
+    await fetch(`${w.mock.urls.notification}/__faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ route: 'POST /emails', mode: 'latency', latencyMs: 1000 }),
+    });
+    const total = 20;
+    for (let i = 1; i <= total; i++) await w.publishConfirmed(i);
+    const first = await w.startConsumers('notification');
+    await until('the first email', 30_000, async () =>
+      (await w.outbox()).length >= 1 ? true : undefined,
+    );
+    await first.kill();
+    // It had read all 20 in one batch: what it did not finish is pending under its name.
+    const [heldAtKill] = (await w.redis.xpending(w.stream, 'notification')) as [number];
+    expect(heldAtKill).toBeGreaterThan(0);
+    await fetch(`${w.mock.urls.notification}/__faults`, { method: 'DELETE' });
+    const second = await w.startConsumers('notification');
+    // The default claim idle time (30 s) passes, then the survivor claims the dead one's entries.
+    const outbox = await until('every email', 90_000, async () => {
+      const items = await w.outbox();
+      return items.length >= total ? items : undefined;
+    });
+    const counts = countBy(outbox);
+    expect(counts.size).toBe(total);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    await until('nothing left unprocessed', 10_000, async () =>
+      (await w.metric(second, 'events_consumer_lag', 'notification')) === 0 ? true : undefined,
+    );
+  });
+
+  it('a poison event lands in the dead letters with an alert, the next events still flow, and a replay after the fix sends it once', async () => {
+    world = await startConsumerWorld();
+    const w = world;
+    const proc = await w.startConsumers('notification');
+    const base = `http://127.0.0.1:${String(proc.ready['port'])}`;
+    // The provider refuses exactly as many deliveries as the default allows (5).
+    await fetch(`${w.mock.urls.notification}/__faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ route: 'POST /emails', mode: 'error', status: 500, calls: 5 }),
+    });
+    await w.publishConfirmed(1);
+    const dead = await until('a dead letter', 30_000, async () => {
+      const body = (await (await fetch(`${base}/dead-letters/notification`)).json()) as {
+        items: { id: string; error: string; deliveries: number }[];
+      };
+      return body.items.length > 0 ? body.items : undefined;
+    });
+    expect(dead[0]?.deliveries).toBe(5);
+    expect(dead[0]?.error).toContain('answered 500');
+    await until('the dead-letter alert', 15_000, async () =>
+      w.alerts.received.find(
+        (a) =>
+          a['alert'] === 'events_consumer_dead_letters' &&
+          a['state'] === 'firing' &&
+          a['group'] === 'notification',
+      ),
+    );
+    await w.publishConfirmed(2);
+    await w.publishConfirmed(3);
+    await until('the next emails', 15_000, async () =>
+      (await w.outbox()).length === 2 ? true : undefined,
+    );
+    expect(await w.metric(proc, 'events_consumer_dlq_depth', 'notification')).toBe(1);
+
+    const refused = await fetch(`${base}/dead-letters/notification/replay`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{"all":true}',
+    });
+    expect(refused.status).toBe(415);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    // The operator's way: the CLI lists the dead letter and replays it once the cause is gone.
+    const listed = await cli(base, ['events', 'dead-letters', 'notification']);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout.trim()).id).toBe(dead[0]?.id);
+    const misuse = await cli(base, ['events', 'replay', 'notification']);
+    expect(misuse.code).toBe(2);
+    const replayed = await cli(base, ['events', 'replay', 'notification', '--all']);
+    expect(replayed.code).toBe(0);
+    expect(replayed.stdout.trim()).toBe(dead[0]?.id);
+    const outbox = await until('the replayed email', 15_000, async () => {
+      const items = await w.outbox();
+      return items.length === 3 ? items : undefined;
+    });
+    expect([...countBy(outbox).values()]).toEqual([1, 1, 1]);
+    await until('dead letters empty and the alert resolved', 15_000, async () =>
+      w.alerts.received.find(
+        (a) => a['alert'] === 'events_consumer_dead_letters' && a['state'] === 'resolved',
+      ),
+    );
+  });
+
+  it('every instance of one group stopped: its no-live-consumer alert fires while the other groups keep consuming', async () => {
+    world = await startConsumerWorld();
+    const w = world;
+    const others = await w.startConsumers('fulfilment,fraud');
+    const notification = await w.startConsumers('notification');
+    await w.publishConfirmed(1);
+    await until('the first email', 15_000, async () =>
+      (await w.outbox()).length === 1 ? true : undefined,
+    );
+    await notification.kill();
+    const alert = await until('the no-live-consumer alert', 30_000, async () =>
+      w.alerts.received.find(
+        (a) => a['alert'] === 'events_consumer_no_live_consumer' && a['state'] === 'firing',
+      ),
+    );
+    expect(alert['group']).toBe('notification');
+    expect(
+      w.alerts.received.some((a) => a['group'] !== 'notification' && a['state'] === 'firing'),
+    ).toBe(false);
+    // The producer and the other groups are unaffected: a new order gets its pick list.
+    await w.publishConfirmed(2);
+    await until('the pick list of the new order', 15_000, async () => {
+      const res = await fetch(`${w.mock.urls.inventory}/__pick-lists`);
+      const { items } = (await res.json()) as { items: { orderId: string }[] };
+      return items.some((i) => i.orderId === 'o-test-2') ? true : undefined;
+    });
+    await until('the notification backlog visible', 15_000, async () =>
+      ((await w.metric(others, 'events_consumer_lag', 'notification')) ?? 0) >= 1
+        ? true
+        : undefined,
+    );
+    expect(await w.metric(others, 'events_consumers_live', 'notification')).toBe(0);
+  });
+});
