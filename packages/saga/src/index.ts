@@ -4,12 +4,6 @@ export { loadSagaConfig, type SagaConfig } from './config';
 export * from './saga';
 export type * from './saga-api-schemas';
 export {
-  createSagaClient,
-  type SagaClient,
-  SagaClientError,
-  type SagaClientOptions,
-} from './saga-client';
-export {
   DEFAULT_SAGA_POLICIES,
   type SagaPolicies,
   type SagaPolicyOverrides,

@@ -5,7 +5,7 @@ import {
   SagaClientError,
   type SagaListState,
   STATUS_FILTERS,
-} from '@edge/saga/client';
+} from '@edge/saga-client';
 import { type Command, type CommandContext, UsageError } from '../command';
 
 function stateFrom(values: { dlq?: boolean; state?: string }): SagaListState {
