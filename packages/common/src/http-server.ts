@@ -24,6 +24,11 @@ export interface RequestContext {
   requestId: string;
   traceparent: string;
   log: Logger;
+  /**
+   * Fields the handler adds to this request's access log line (the gateway: surface, client
+   * name, operation); the server adds method, path, status, duration, request and trace ids.
+   */
+  accessLog: Record<string, string | number | undefined>;
 }
 
 export type Handler = (ctx: RequestContext) => Promise<void> | void;
@@ -38,6 +43,8 @@ export interface Route {
    * GraphQL's error shape, like the handler's own, so clients read one shape from one URL.
    */
   graphql?: boolean;
+  /** Probes and scrapes: their access lines are logged at debug, not info. */
+  quiet?: boolean;
 }
 
 export interface HttpServerOptions {
@@ -51,6 +58,8 @@ export interface HttpServerOptions {
   host?: string;
   /** Answers `/readyz`; default: always ready once listening. */
   isReady?: () => boolean | Promise<boolean>;
+  /** States of dependencies `/readyz` reports beside its verdict (e.g. `{ idp: 'stale' }`). */
+  readinessDetails?: () => Record<string, string>;
   /** How long SIGTERM waits for in-flight requests before closing sockets; default 10 s. */
   drainTimeoutMs?: number;
   /**
@@ -170,18 +179,28 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const exact = new Map<string, CompiledRoute>();
   const patterns: CompiledRoute[] = [];
   const builtins: Route[] = [
-    { method: 'GET', path: '/healthz', handler: ({ res }) => sendJson(res, 200, { status: 'ok' }) },
+    {
+      method: 'GET',
+      path: '/healthz',
+      quiet: true,
+      handler: ({ res }) => sendJson(res, 200, { status: 'ok' }),
+    },
     {
       method: 'GET',
       path: '/readyz',
+      quiet: true,
       handler: async ({ res }) => {
         const ready = !draining && (options.isReady ? await options.isReady() : true);
-        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready' });
+        sendJson(res, ready ? 200 : 503, {
+          status: ready ? 'ready' : 'not_ready',
+          ...options.readinessDetails?.(),
+        });
       },
     },
     {
       method: 'GET',
       path: '/metrics',
+      quiet: true,
       handler: async ({ res }) => {
         const text = await metrics.registry.metrics();
         res.writeHead(200, { 'content-type': metrics.registry.contentType });
@@ -234,7 +253,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         })
       : undefined;
     const traceparent = span ? traceparentOf(span) : traceparentFrom(req);
-    const log = logger.child({ reqId: requestId });
+    // The trace id on every line a request logs joins logs to its trace across processes.
+    const log = logger.child({ reqId: requestId, traceId: traceIdOf(traceparent) });
     const ctx: RequestContext = {
       req,
       res,
@@ -243,6 +263,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       requestId,
       traceparent,
       log,
+      accessLog: {},
     };
     inFlight.add(res);
     res.once('close', () => {
@@ -254,12 +275,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         span.setAttribute('http.response.status_code', res.statusCode);
         span.end();
       }
-      log.debug({
-        method: req.method,
-        path: url.pathname,
-        status: res.statusCode,
-        ms: seconds * 1e3,
-      });
+      log[found?.route.quiet ? 'debug' : 'info'](
+        {
+          method: req.method,
+          path: url.pathname,
+          status: res.statusCode,
+          ms: Math.round(seconds * 1e6) / 1e3,
+          ...ctx.accessLog,
+        },
+        'request',
+      );
       if (inFlight.size === 0) onIdle?.();
     });
     try {
@@ -337,4 +362,9 @@ function settledWithin(ms: number, arm: (resolve: () => void) => void): Promise<
     arm(resolve);
     setTimeout(resolve, ms).unref();
   });
+}
+
+/** The trace id field of a W3C traceparent (`00-<trace id>-<span id>-<flags>`). */
+function traceIdOf(traceparent: string): string {
+  return traceparent.slice(3, 35);
 }

@@ -9,6 +9,7 @@ export * from './internal-token';
 export * from './keys';
 export * from './known-root-operation-rule';
 export * from './lifecycle';
+export * from './log-throttle';
 export * from './logger';
 export * from './metrics';
 export * from './redis';

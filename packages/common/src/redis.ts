@@ -1,4 +1,5 @@
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import { createLogThrottle } from './log-throttle';
 import type { Logger } from './logger';
 
 export { Cluster, Redis } from 'ioredis';
@@ -216,4 +217,13 @@ export function describeRedisTarget(target: RedisTarget): string {
   } catch {
     return 'invalid-url';
   }
+}
+
+/**
+ * Log a client's errors once per minute with a count: ioredis emits one on every failed
+ * reconnect attempt, so an outage would otherwise write a line every few hundred ms.
+ */
+export function logRedisErrors(client: RedisClient, log: Logger, what: string): void {
+  const throttle = createLogThrottle(log);
+  client.on('error', (err: Error) => throttle.warn({ err: err.message }, `${what} Redis error`));
 }

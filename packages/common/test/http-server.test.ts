@@ -4,6 +4,7 @@ import { type RunningServer, startHttpServer } from '../src/http-server';
 import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics';
 import { sendJson } from '../src/send-json';
+import { capturingLogger } from './log-lines';
 
 /** Send raw bytes and read until the server closes: what a client that is not fetch sees. */
 function raw(port: number, bytes: string): Promise<string> {
@@ -145,5 +146,47 @@ describe('http server drain without resets', () => {
     expect(answered).toMatch(/^200 /);
     expect(answered).toMatch(/\r\nconnection: close\r\n/i);
     await closing;
+  });
+});
+
+describe('http server access log', () => {
+  it('one info line per request with method, path, status, duration, request and trace ids and what the handler adds; probes at debug', async () => {
+    const { log, lines } = capturingLogger();
+    const server = await startHttpServer({
+      service: 'test',
+      logger: log,
+      metrics: createMetrics('test'),
+      port: 0,
+      routes: [
+        {
+          method: 'GET',
+          path: '/items/:id',
+          handler: (ctx) => {
+            ctx.accessLog['surface'] = 'web';
+            sendJson(ctx.res, 200, {});
+          },
+        },
+      ],
+    });
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    await fetch(`${server.url}/items/1`, {
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, 'x-request-id': 'req-1' },
+    });
+    await fetch(`${server.url}/healthz`);
+    await server.close();
+    const access = lines.filter((l) => l['msg'] === 'request');
+    expect(access).toEqual([
+      expect.objectContaining({
+        level: 30,
+        method: 'GET',
+        path: '/items/1',
+        status: 200,
+        ms: expect.any(Number),
+        reqId: 'req-1',
+        traceId,
+        surface: 'web',
+      }),
+      expect.objectContaining({ level: 20, path: '/healthz' }),
+    ]);
   });
 });

@@ -133,6 +133,10 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
   };
 
   return async (ctx) => {
+    ctx.accessLog['surface'] = deps.surface.name;
+    const client = ctx.req.headers['apollographql-client-name'];
+    // Bounded: a client-supplied string goes into every log line of the request.
+    if (typeof client === 'string') ctx.accessLog['client'] = client.slice(0, 64);
     try {
       for (const [name, value] of Object.entries(deps.fixedHeaders)) ctx.res.setHeader(name, value);
       const identity = await authenticate(ctx);

@@ -21,6 +21,8 @@ import { DEV_JWKS_PATH, devIdpRoute } from './dev-idp';
 import { edgeRoute } from './edge-route';
 import { createForwarder } from './forward';
 import { createInternalSigner, type InternalSigner } from './internal-signer';
+import { createJwksObserver } from './jwks-observer';
+import { createJwksSource } from './jwks-source';
 import { createJwtVerifier } from './jwt';
 import { createFileKeyStore, createRedisKeyStore, type KeyStore } from './key-store';
 import { createPersistedQueries, loadTrustedDocuments } from './persisted-queries';
@@ -185,10 +187,23 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     port: config.port,
     host: config.host,
     isReady: () => surfaces.every((s) => s.schema.get() !== undefined),
+    // Said, not failed on: partner keys and cached tokens keep working while the IdP is down,
+    // so pulling every instance out of rotation would turn its outage into ours.
+    readinessDetails: () => ({ idp: jwks?.health() ?? 'unavailable' }),
   });
-  const jwksUrl = config.jwt.jwksUrl ?? `${running.url}${DEV_JWKS_PATH}`;
+  const jwksObserver = createJwksObserver(log, metrics.registry);
+  const jwks = createJwksSource({
+    ...config.jwks,
+    url: config.jwt.jwksUrl ?? `${running.url}${DEV_JWKS_PATH}`,
+    onFetch: jwksObserver.onFetch,
+  });
+  jwksObserver.track(jwks);
   authenticator = createAuthenticator({
-    verifyJwt: createJwtVerifier({ ...config.jwt, jwksUrl }),
+    verifyJwt: createJwtVerifier({
+      ...config.jwt,
+      jwks,
+      onUnavailable: jwksObserver.onUnavailable,
+    }),
     keys,
   });
   return {

@@ -3,6 +3,7 @@ import {
   createMetrics,
   createRedisClient,
   type Logger,
+  logRedisErrors,
   type RunningServer,
   startHttpServer,
 } from '@edge/common';
@@ -31,7 +32,7 @@ export async function startProjectionService(
   // Writes wait through a Redis blip (offline queue on): the loop is not on a request path, and
   // a write that lands late is still correct because application is idempotent.
   const redis = createRedisClient(config.redis, { maxRetriesPerRequest: 20 });
-  redis.on('error', (err) => log.warn({ err: err.message }, 'projection Redis error'));
+  logRedisErrors(redis, log, 'projection');
   const projector = new Projector({
     redis,
     stream: config.stream,

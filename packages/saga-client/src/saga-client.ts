@@ -8,8 +8,10 @@ import {
 } from '@edge/upstream';
 import type {
   CancelBody,
+  FixResult,
   OperatorBody,
   PlaceOrderBody,
+  ReconciliationReport,
   ResolveBody,
   SagaListState,
   SagaRef,
@@ -75,6 +77,13 @@ export interface SagaClient {
   /** Every dead-lettered saga, or the given ones. */
   replayAll(body: OperatorBody & { ids?: string[] }): Promise<string[]>;
   resolve(sagaId: string, body: ResolveBody): Promise<SagaRef>;
+  /** Reconcile sagas with the providers now (operator: viewer). */
+  reconciliation(): Promise<ReconciliationReport>;
+  /** Repair every safe finding, then reconcile again (operator). */
+  fixReconciliation(body: { reason: string }): Promise<{
+    fixes: FixResult[];
+    after: ReconciliationReport;
+  }>;
   close(): Promise<void>;
 }
 
@@ -150,6 +159,8 @@ export function createSagaClient(options: SagaClientOptions): SagaClient {
       return (await call<{ replayed: string[] }>('POST', '/sagas/replay', payload)).replayed;
     },
     resolve: (sagaId, body) => call('POST', `/sagas/${id(sagaId)}/resolve`, body),
+    reconciliation: () => call('GET', '/reconciliation'),
+    fixReconciliation: (body) => call('POST', '/reconciliation/fix', body),
     close: () => http.close(),
   };
 }

@@ -85,3 +85,35 @@ export interface ResolveBody extends OperatorBody {
   /** What was done by hand, e.g. the manual refund's id. */
   reference: string;
 }
+
+/** A difference between the sagas and the providers' records (GET /reconciliation). */
+export interface Finding {
+  kind:
+    | 'charged_without_order'
+    | 'refunded_twice'
+    | 'reservation_leaked'
+    | 'shipment_without_payment';
+  orderId: string;
+  sagaId?: string;
+  /** The provider record at fault: a charge, reservation or shipment id. */
+  recordId: string;
+  detail: string;
+  /** What a fix sends, or null when only a human can repair it (money already paid out). */
+  fix: { provider: string; path: string; body: Record<string, unknown> } | null;
+}
+
+/** One reconciliation run: what drifted, counted per kind. */
+export interface ReconciliationReport {
+  at: string;
+  findings: Finding[];
+  counts: Record<Finding['kind'], number>;
+}
+
+/** What a fix did with one finding. */
+export interface FixResult {
+  finding: Finding;
+  outcome: 'fixed' | 'skipped' | 'failed';
+  detail: string;
+}
+
+export type DriftKind = Finding['kind'];

@@ -13,6 +13,7 @@ import { DEFAULT_LEADER_TTL_MS } from './leader-lease';
 import { DEFAULT_ORDER_STREAM_MAX_LEN } from './order-stream-trim';
 import type { ProviderRateLimit } from './pacing-policy';
 import type { ProviderName } from './provider-client';
+import { DEFAULT_RECONCILE_INTERVAL_MS } from './reconciliation-job';
 import {
   DEFAULT_DURABILITY_TIMEOUT_MS,
   parseDurability,
@@ -106,6 +107,11 @@ const schema = z.object({
     .default(DEFAULT_HOUSEKEEPING_INTERVAL_MS),
   SAGA_EVENTS_MAX_LEN: z.coerce.number().int().min(1).default(DEFAULT_ORDER_STREAM_MAX_LEN),
   SAGA_LEADER_TTL_MS: z.coerce.number().int().min(300).default(DEFAULT_LEADER_TTL_MS),
+  SAGA_RECONCILE_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(50)
+    .default(DEFAULT_RECONCILE_INTERVAL_MS),
   SAGA_PACE_ORDER_RATE: optionalRate,
   SAGA_PACE_ORDER_BURST: optionalCount,
   SAGA_PACE_INVENTORY_RATE: optionalRate,
@@ -192,6 +198,8 @@ export interface SagaConfig {
   eventsMaxLen: number;
   /** Lease of the leader that delivers alerts, reconciles and sweeps. */
   leaderTtlMs: number;
+  /** How often the leader reconciles sagas with the providers' records. */
+  reconcileIntervalMs: number;
   /** Published limits overriding the defaults, per provider. */
   rateLimits: Partial<Record<ProviderName, ProviderRateLimit>>;
   policies: SagaPolicyOverrides;
@@ -258,6 +266,7 @@ export function loadSagaConfig(
     housekeepingIntervalMs: e.SAGA_HOUSEKEEPING_INTERVAL_MS,
     eventsMaxLen: e.SAGA_EVENTS_MAX_LEN,
     leaderTtlMs: e.SAGA_LEADER_TTL_MS,
+    reconcileIntervalMs: e.SAGA_RECONCILE_INTERVAL_MS,
     rateLimits: Object.fromEntries(
       (
         [

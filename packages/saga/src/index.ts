@@ -1,6 +1,8 @@
 export { sagaKeyHead } from '@edge/order-events';
 export { DEFAULT_COMPENSATION_AGE_ALERT_MS } from './compensation-age-alert';
 export { loadSagaConfig, type SagaConfig } from './config';
+export type { FixResult, ReconciliationReport } from './reconciler';
+export { DRIFT_KINDS, type DriftKind, type Finding } from './reconciliation';
 export * from './saga';
 export type * from './saga-api-schemas';
 export {

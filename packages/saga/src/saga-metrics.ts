@@ -14,6 +14,8 @@ export interface SagaMetrics {
   /** Calls held back by provider pacing, and 429s that paused a provider. */
   pacedCalls: Counter<'provider' | 'priority'>;
   throttles: Counter<'provider'>;
+  /** Findings of the last reconciliation, by drift kind. */
+  reconciliationFindings: Gauge<'kind'>;
   breakerState: Gauge<'provider'>;
   setBreakerState(provider: ProviderName, state: BreakerState): void;
 }
@@ -75,6 +77,12 @@ export function createSagaMetrics(registry: Registry): SagaMetrics {
       name: 'saga_provider_throttled_total',
       help: 'Provider 429 answers that paused every worker calling that provider',
       labelNames: ['provider'] as const,
+      registers: [registry],
+    }),
+    reconciliationFindings: new Gauge({
+      name: 'saga_reconciliation_findings',
+      help: 'Drift found by the last reconciliation, by kind',
+      labelNames: ['kind'] as const,
       registers: [registry],
     }),
     breakerState,

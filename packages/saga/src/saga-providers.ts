@@ -1,4 +1,4 @@
-import { createFailFastRedis, type Logger, type RedisClient } from '@edge/common';
+import { createFailFastRedis, type Logger, logRedisErrors, type RedisClient } from '@edge/common';
 import { sagaKeyHead } from '@edge/order-events';
 import type { SagaConfig } from './config';
 import { HttpProviderClient } from './http-provider-client';
@@ -40,7 +40,7 @@ export function createSagaProviders(options: {
   let redis: RedisClient | undefined;
   if (options.shared) {
     redis = createFailFastRedis(config.redis);
-    redis.on('error', (err) => log.warn({ err: err.message }, 'pacing Redis error'));
+    logRedisErrors(redis, log, 'pacing');
   }
   const buckets = redis
     ? new RedisTokenBucket({ redis, prefix: `${sagaKeyHead(config.keyPrefix)}pace:` })

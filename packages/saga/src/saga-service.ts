@@ -6,6 +6,7 @@ import {
   createMetrics,
   createRedisClient,
   type Logger,
+  logRedisErrors,
   type RedisClient,
   type Route,
   type RunningServer,
@@ -22,6 +23,9 @@ import { type Leadership, RedisLeaderLease, SOLE_LEADER } from './leader-lease';
 import { createOperatorVerifier } from './operator-auth';
 import { createOperatorRoutes } from './operator-routes';
 import { trimOrderStream } from './order-stream-trim';
+import { Reconciler } from './reconciler';
+import { ReconciliationJob } from './reconciliation-job';
+import { createReconciliationRoutes } from './reconciliation-routes';
 import { assertDurabilitySupported } from './redis-durability';
 import { RedisSagaStore } from './redis-saga-store';
 import { SagaAlertEvaluator } from './saga-alerts';
@@ -65,7 +69,7 @@ async function openStore(config: SagaConfig, log: Logger): Promise<OpenedStore> 
   // Saga writes keep ioredis's offline queue: during a Redis blip a write should wait and land,
   // not fail and leave the saga to lease expiry. Each write is idempotent under its fence.
   const redis = createRedisClient(config.redis, { maxRetriesPerRequest: 20 });
-  redis.on('error', (err) => log.warn({ err: err.message }, 'saga Redis error'));
+  logRedisErrors(redis, log, 'saga');
   await assertDurabilitySupported(redis, config.durability);
   const store = new RedisSagaStore({
     redis,
@@ -157,6 +161,15 @@ export async function startSagaService(
     intervalMs: config.housekeepingIntervalMs,
     log: logger,
   });
+  const reconciliation = new ReconciliationJob({
+    reconciler: new Reconciler({ store, providers }),
+    leadership,
+    metrics: sagaMetrics,
+    channel,
+    log: logger,
+    intervalMs: config.reconcileIntervalMs,
+    repeatMs: config.alerts.repeatMs,
+  });
   const api = createSagaRoutes({ engine, store, worker, auth });
   const page = createOperatorRoutes({
     store,
@@ -164,6 +177,7 @@ export async function startSagaService(
     auth,
     secureCookies: config.production,
     devStack: config.auth.operatorKeys.kind === 'dev-key-file',
+    findings: async () => reconciliation.report()?.findings,
   });
   const isReady = async () => {
     try {
@@ -175,7 +189,11 @@ export async function startSagaService(
   };
   const listen = (port: number, routes: Route[]) =>
     startHttpServer({ service: 'saga', logger, metrics, port, host: config.host, routes, isReady });
-  const operatorRoutes = [...api.operators, ...page];
+  const operatorRoutes = [
+    ...api.operators,
+    ...page,
+    ...createReconciliationRoutes({ job: reconciliation, auth }),
+  ];
   // One port by default; two when OPERATOR_PORT is set (reading one saga is on both).
   const server =
     config.operatorPort === undefined
@@ -188,6 +206,7 @@ export async function startSagaService(
     config.operatorPort === undefined ? server : await listen(config.operatorPort, operatorRoutes);
   worker?.start();
   alerts.start();
+  reconciliation.start();
   logger.info({ worker: engine.owner, runWorker: config.runWorker }, 'saga orchestrator ready');
   return {
     server,
@@ -201,6 +220,7 @@ export async function startSagaService(
       await worker?.stop();
       await alerts.stop();
       await housekeeping.stop();
+      await reconciliation.stop();
       await leadership.stop();
       await closeProviders();
       await store.close();

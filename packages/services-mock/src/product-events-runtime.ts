@@ -3,6 +3,7 @@ import {
   createAlertChannel,
   createRedisClient,
   type Logger,
+  logRedisErrors,
   type Registry,
   resolveStoreKind,
 } from '@edge/common';
@@ -35,7 +36,7 @@ export async function startProductEvents(
   // Appends keep the offline queue: during a Redis blip a change's event waits and lands in
   // order instead of being dropped.
   const redis = createRedisClient(config.redis, { maxRetriesPerRequest: 20 });
-  redis.on('error', (err) => log.warn({ err: err.message }, 'product events Redis error'));
+  logRedisErrors(redis, log, 'product events');
   const sink = createRedisProductEvents({
     redis,
     stream: options.stream,

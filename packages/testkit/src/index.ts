@@ -3,3 +3,5 @@ export * from './private-redis';
 export * from './prng';
 export * from './test-bff';
 export * from './test-redis';
+export * from './wait-until';
+export * from './webhook-receiver';

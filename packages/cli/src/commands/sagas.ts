@@ -1,12 +1,7 @@
 import { parseArgs } from 'node:util';
-import {
-  createSagaClient,
-  type SagaClient,
-  SagaClientError,
-  type SagaListState,
-  STATUS_FILTERS,
-} from '@edge/saga-client';
+import { type SagaClient, type SagaListState, STATUS_FILTERS } from '@edge/saga-client';
 import { type Command, type CommandContext, UsageError } from '../command';
+import { withOperatorClient } from '../operator-client';
 
 function stateFrom(values: { dlq?: boolean; state?: string }): SagaListState {
   if (values.dlq) return 'dead_lettered';
@@ -71,21 +66,6 @@ async function run(ctx: CommandContext, client: SagaClient) {
   }
 }
 
-function tokenOf(ctx: CommandContext): string {
-  const { values } = parseArgs({
-    args: ctx.args,
-    options: { token: { type: 'string' } },
-    strict: false,
-  });
-  const token = typeof values.token === 'string' ? values.token : ctx.config.operatorToken;
-  if (!token) {
-    throw new UsageError(
-      'an operator token is needed: --token <jwt> or OPERATOR_TOKEN (dev: npm run -s cli -- token --role operator)',
-    );
-  }
-  return token;
-}
-
 export const sagasCommand: Command = {
   name: 'sagas',
   summary: 'list stuck or dead-lettered sagas, replay or resolve them',
@@ -95,21 +75,5 @@ export const sagasCommand: Command = {
     'sagas resolve <id> --reason <why> --reference <manual fix id>',
     '(each needs an operator token: --token <jwt> or OPERATOR_TOKEN; dev: token --role operator)',
   ].join('\n       '),
-  async run(ctx) {
-    const token = tokenOf(ctx);
-    const client = createSagaClient({
-      baseUrl: ctx.config.sagaUrl,
-      headers: { authorization: `Bearer ${token}` },
-    });
-    try {
-      await run(ctx, client);
-    } catch (err) {
-      if (err instanceof SagaClientError) {
-        throw new UsageError(`${err.code}: ${err.message}`);
-      }
-      throw err;
-    } finally {
-      await client.close();
-    }
-  },
+  run: (ctx) => withOperatorClient(ctx, (client) => run(ctx, client)),
 };

@@ -150,6 +150,12 @@ export function createInventoryService(catalog: Catalog): MockService {
         path: '/reservations/:id',
         handler: (ctx) => sendJson(ctx.res, 200, findReservation(ctx.params['id'] ?? '')),
       },
+      {
+        // Every reservation with its status, for reconciliation (a leaked one is still reserved).
+        method: 'GET',
+        path: '/__reservations',
+        handler: (ctx) => sendJson(ctx.res, 200, { reservations: [...reservations.values()] }),
+      },
     ],
   };
 }

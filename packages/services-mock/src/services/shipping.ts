@@ -88,6 +88,12 @@ export function createShippingService(): MockService {
         path: '/shipments/:id',
         handler: (ctx) => sendJson(ctx.res, 200, findShipment(ctx.params['id'] ?? '')),
       },
+      {
+        // Every shipment with its status, for reconciliation.
+        method: 'GET',
+        path: '/__shipments',
+        handler: (ctx) => sendJson(ctx.res, 200, { shipments: [...shipments.values()] }),
+      },
     ],
   };
 }

@@ -1,0 +1,53 @@
+import { parseArgs } from 'node:util';
+import type { Finding, FixResult, ReconciliationReport } from '@edge/saga-client';
+import { type Command, type CommandContext, UsageError } from '../command';
+import { withOperatorClient } from '../operator-client';
+
+function describe(f: Finding): string {
+  const repair = f.fix ? `fix: ${f.fix.provider} POST ${f.fix.path}` : 'fix: by hand';
+  return `${f.kind}\torder ${f.orderId}\t${f.recordId}\t${f.detail}\t(${repair})`;
+}
+
+function printReport(ctx: CommandContext, report: ReconciliationReport): void {
+  for (const finding of report.findings) ctx.out(describe(finding));
+  ctx.out(`${report.findings.length} finding(s) at ${report.at}`);
+}
+
+function printFixes(ctx: CommandContext, fixes: FixResult[]): void {
+  for (const fix of fixes) ctx.out(`${fix.outcome}\t${describe(fix.finding)}\t${fix.detail}`);
+}
+
+export const reconcileCommand: Command = {
+  name: 'reconcile',
+  summary: 'diff sagas against payments, reservations and shipments; --fix repairs safe drift',
+  usage: [
+    'reconcile [--json]',
+    'reconcile --fix --reason <why> [--json]',
+    '(needs an operator token: --token <jwt> or OPERATOR_TOKEN; --fix needs the operator role)',
+  ].join('\n       '),
+  run: (ctx) =>
+    withOperatorClient(ctx, async (client) => {
+      const { values } = parseArgs({
+        args: ctx.args,
+        options: {
+          fix: { type: 'boolean' },
+          json: { type: 'boolean' },
+          reason: { type: 'string' },
+          token: { type: 'string' },
+        },
+      });
+      if (values.fix) {
+        if (!values.reason) throw new UsageError('--fix needs --reason (it goes into the log)');
+        const { fixes, after } = await client.fixReconciliation({ reason: values.reason });
+        if (values.json) ctx.out(JSON.stringify({ fixes, after }));
+        else {
+          printFixes(ctx, fixes);
+          printReport(ctx, after);
+        }
+        return;
+      }
+      const report = await client.reconciliation();
+      if (values.json) ctx.out(JSON.stringify(report));
+      else printReport(ctx, report);
+    }),
+};

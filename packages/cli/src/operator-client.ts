@@ -1,0 +1,40 @@
+import { parseArgs } from 'node:util';
+import { createSagaClient, type SagaClient, SagaClientError } from '@edge/saga-client';
+import { type CommandContext, UsageError } from './command';
+
+function tokenOf(ctx: CommandContext): string {
+  const { values } = parseArgs({
+    args: ctx.args,
+    options: { token: { type: 'string' } },
+    strict: false,
+  });
+  const token = typeof values.token === 'string' ? values.token : ctx.config.operatorToken;
+  if (!token) {
+    throw new UsageError(
+      'an operator token is needed: --token <jwt> or OPERATOR_TOKEN (dev: npm run -s cli -- token --role operator)',
+    );
+  }
+  return token;
+}
+
+/**
+ * Run `use` with a saga client carrying the operator's token (`--token` or `OPERATOR_TOKEN`);
+ * the orchestrator's refusals become usage errors with their code.
+ */
+export async function withOperatorClient(
+  ctx: CommandContext,
+  use: (client: SagaClient) => Promise<void>,
+): Promise<void> {
+  const client = createSagaClient({
+    baseUrl: ctx.config.sagaUrl,
+    headers: { authorization: `Bearer ${tokenOf(ctx)}` },
+  });
+  try {
+    await use(client);
+  } catch (err) {
+    if (err instanceof SagaClientError) throw new UsageError(`${err.code}: ${err.message}`);
+    throw err;
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,189 @@
+import type { CallOutcome, ProviderClient, ProviderRequest } from './provider-client';
+import {
+  DRIFT_KINDS,
+  type DriftKind,
+  type Finding,
+  findDrift,
+  type OrderFacts,
+  type ProviderRecords,
+} from './reconciliation';
+import type { SagaStore } from './saga-store';
+
+/** One reconciliation run: what drifted, counted per kind. */
+export interface ReconciliationReport {
+  at: string;
+  findings: Finding[];
+  counts: Record<DriftKind, number>;
+}
+
+/** What `--fix` did with one finding. */
+export interface FixResult {
+  finding: Finding;
+  outcome: 'fixed' | 'skipped' | 'failed';
+  detail: string;
+}
+
+/** Why a reconciliation could not run: a provider's list could not be read. */
+export class ReconciliationReadError extends Error {
+  constructor(what: string, outcome: CallOutcome) {
+    super(`could not read ${what}: ${JSON.stringify(outcome).slice(0, 300)}`);
+    this.name = 'ReconciliationReadError';
+  }
+}
+
+export interface ReconcilerOptions {
+  store: SagaStore;
+  /** The paced, breaker-guarded client the sagas use: reconciliation obeys the same limits. */
+  providers: ProviderClient;
+  /** Per provider call; default 5 s. */
+  timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 5_000;
+/** Order ids per `GET /orders?ids=` (services-mock takes up to 500). */
+const ORDER_BATCH = 200;
+/** A paced read waits for its token this many times before the run gives up. */
+const MAX_PACED_WAITS = 20;
+
+function countsOf(findings: readonly Finding[]): Record<DriftKind, number> {
+  const counts = Object.fromEntries(DRIFT_KINDS.map((k) => [k, 0])) as Record<DriftKind, number>;
+  for (const f of findings) counts[f.kind]++;
+  return counts;
+}
+
+/**
+ * Diffs sagas against the payment ledger, inventory reservations and shipments (through the
+ * same provider client as the sagas, so it is paced and breaker-guarded like them), and repairs
+ * what is safe to repair.
+ */
+export class Reconciler {
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: ReconcilerOptions) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** A call that waits out pacing (reads are no emergency) and answers the provider's reply. */
+  private async send(request: Omit<ProviderRequest, 'timeoutMs'>): Promise<CallOutcome> {
+    for (let waits = 0; ; waits++) {
+      const outcome = await this.options.providers.call({ ...request, timeoutMs: this.timeoutMs });
+      if (outcome.kind !== 'not_sent' || waits >= MAX_PACED_WAITS) return outcome;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(outcome.retryAfterMs, 5_000)));
+    }
+  }
+
+  private async read<T>(provider: ProviderRequest['provider'], path: string): Promise<T> {
+    const outcome = await this.send({ provider, method: 'GET', path, priority: 'forward' });
+    if (outcome.kind !== 'ok') throw new ReconciliationReadError(`${provider} ${path}`, outcome);
+    return outcome.answer.body as T;
+  }
+
+  private async records(): Promise<ProviderRecords> {
+    const [ledger, inventory, shipping] = await Promise.all([
+      this.read<{
+        orders: Record<
+          string,
+          {
+            charges: Array<{ id: string; amountCents: number }>;
+            refunds: Array<{ id: string; chargeId: string; amountCents: number }>;
+          }
+        >;
+      }>('payment', '/__ledger'),
+      this.read<{ reservations: ProviderRecords['reservations'] }>('inventory', '/__reservations'),
+      this.read<{ shipments: ProviderRecords['shipments'] }>('shipping', '/__shipments'),
+    ]);
+    const entries = Object.entries(ledger.orders);
+    return {
+      charges: entries.flatMap(([orderId, e]) => e.charges.map((c) => ({ ...c, orderId }))),
+      refunds: entries.flatMap(([orderId, e]) => e.refunds.map((r) => ({ ...r, orderId }))),
+      reservations: inventory.reservations,
+      shipments: shipping.shipments,
+    };
+  }
+
+  private async orderStatuses(orderIds: string[]): Promise<Map<string, string>> {
+    const statuses = new Map<string, string>();
+    for (let i = 0; i < orderIds.length; i += ORDER_BATCH) {
+      const ids = orderIds
+        .slice(i, i + ORDER_BATCH)
+        .map(encodeURIComponent)
+        .join(',');
+      const { items } = await this.read<{ items: Array<{ id: string; status: string }> }>(
+        'order',
+        `/orders?ids=${ids}`,
+      );
+      for (const order of items) statuses.set(order.id, order.status);
+    }
+    return statuses;
+  }
+
+  async run(now = Date.now()): Promise<ReconciliationReport> {
+    const records = await this.records();
+    const orderIds = [
+      ...new Set([
+        ...records.charges.map((c) => c.orderId),
+        ...records.reservations.map((r) => r.orderId),
+        ...records.shipments.map((s) => s.orderId),
+      ]),
+    ];
+    const statuses = await this.orderStatuses(orderIds);
+    const facts = new Map<string, OrderFacts>();
+    for (const orderId of orderIds) {
+      const saga = await this.options.store.getByOrderId(orderId);
+      facts.set(orderId, {
+        orderStatus: statuses.get(orderId),
+        saga: saga ? { id: saga.id, status: saga.state.status } : undefined,
+      });
+    }
+    const findings = findDrift(
+      records,
+      (orderId) =>
+        facts.get(orderId) ?? {
+          orderStatus: undefined,
+          saga: undefined,
+        },
+    );
+    return { at: new Date(now).toISOString(), findings, counts: countsOf(findings) };
+  }
+
+  /** Send each finding's fix as a compensation (priority over forward work); report each. */
+  async fix(findings: readonly Finding[]): Promise<FixResult[]> {
+    const results: FixResult[] = [];
+    for (const finding of findings) {
+      if (!finding.fix) {
+        results.push({ finding, outcome: 'skipped', detail: 'needs a human: no safe undo' });
+        continue;
+      }
+      const { provider, path, body } = finding.fix;
+      const outcome = await this.send({
+        provider,
+        method: 'POST',
+        path,
+        body,
+        priority: 'compensation',
+      });
+      results.push({ finding, ...this.judge(outcome) });
+    }
+    return results;
+  }
+
+  private judge(outcome: CallOutcome): Pick<FixResult, 'outcome' | 'detail'> {
+    switch (outcome.kind) {
+      case 'ok':
+        return { outcome: 'fixed', detail: `provider answered ${outcome.answer.status}` };
+      case 'rejected':
+        // 409 on an undo means it is already undone (refunded, released, cancelled).
+        return outcome.answer.status === 409
+          ? { outcome: 'fixed', detail: 'already repaired (409)' }
+          : { outcome: 'failed', detail: `provider refused: ${outcome.answer.status}` };
+      case 'retryable':
+        return { outcome: 'failed', detail: 'provider failed; run the fix again later' };
+      case 'not_sent':
+        return { outcome: 'failed', detail: `not sent (${outcome.reason}); run again later` };
+      default: {
+        const never: never = outcome;
+        return never;
+      }
+    }
+  }
+}

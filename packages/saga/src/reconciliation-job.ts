@@ -1,0 +1,104 @@
+import {
+  type AlertChannel,
+  type Logger,
+  type Periodic,
+  startPeriodic,
+  ThresholdAlert,
+} from '@edge/common';
+import type { Leadership } from './leader-lease';
+import type { FixResult, Reconciler, ReconciliationReport } from './reconciler';
+import type { Finding } from './reconciliation';
+import type { SagaMetrics } from './saga-metrics';
+
+/** How often the leader reconciles sagas with providers: every 5 minutes. */
+export const DEFAULT_RECONCILE_INTERVAL_MS = 5 * 60_000;
+
+export interface ReconciliationAlert {
+  alert: 'saga_reconciliation_drift';
+  state: 'firing' | 'resolved';
+  findings: number;
+  counts: ReconciliationReport['counts'];
+  at: string;
+  service: 'saga';
+}
+
+export interface ReconciliationJobOptions {
+  reconciler: Reconciler;
+  leadership: Leadership;
+  metrics: SagaMetrics;
+  channel: AlertChannel;
+  log: Logger;
+  intervalMs: number;
+  /** While drift persists, alert again this often. */
+  repeatMs: number;
+}
+
+/**
+ * The scheduled reconciliation: the leader runs it, exports the findings per kind and alerts
+ * while any remain. It only reports; repairs are an operator's `reconcile --fix`. A run asked
+ * for by an operator (any process) exports too, but alerts only from the leader.
+ */
+export class ReconciliationJob {
+  private periodic: Periodic | undefined;
+  private latest: ReconciliationReport | undefined;
+  private readonly alert: ThresholdAlert;
+
+  constructor(private readonly options: ReconciliationJobOptions) {
+    this.alert = new ThresholdAlert({
+      name: 'saga reconciliation drift',
+      channel: options.channel,
+      log: options.log,
+      repeatMs: options.repeatMs,
+      onSend: (state) =>
+        options.metrics.alertsByName.inc({ alert: 'saga_reconciliation_drift', state }),
+    });
+  }
+
+  start(): void {
+    this.periodic = startPeriodic(
+      this.options.intervalMs,
+      async () => {
+        if (this.options.leadership.isLeader()) await this.runOnce();
+      },
+      (err) => this.options.log.warn({ err }, 'reconciliation failed'),
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.periodic?.stop();
+  }
+
+  /** The last scheduled run's report, if this process ran one. */
+  report(): ReconciliationReport | undefined {
+    return this.latest;
+  }
+
+  /** Send the safe repairs of `findings` (compensations: they go before forward work). */
+  fix(findings: readonly Finding[]): Promise<FixResult[]> {
+    return this.options.reconciler.fix(findings);
+  }
+
+  /** Reconcile now, export, and alert on the result (also after a fix, to resolve at once). */
+  async runOnce(): Promise<ReconciliationReport> {
+    const report = await this.options.reconciler.run();
+    this.latest = report;
+    for (const [kind, count] of Object.entries(report.counts)) {
+      this.options.metrics.reconciliationFindings.set({ kind }, count);
+    }
+    if (this.options.leadership.isLeader()) {
+      await this.alert.update(
+        report.findings.length > 0,
+        Date.parse(report.at),
+        (state): ReconciliationAlert => ({
+          alert: 'saga_reconciliation_drift',
+          state,
+          findings: report.findings.length,
+          counts: report.counts,
+          at: report.at,
+          service: 'saga',
+        }),
+      );
+    }
+    return report;
+  }
+}

@@ -1,0 +1,65 @@
+import { AppError, ErrorCode, type Route, readJson, sendJson, z } from '@edge/common';
+import { guarded, parse } from './api-handler';
+import { ReconciliationReadError } from './reconciler';
+import type { ReconciliationJob } from './reconciliation-job';
+import type { SagaAuth } from './saga-auth';
+
+const fixRequest = z.object({
+  /** Why the operator repairs: logged with their subject. */
+  reason: z.string().trim().min(1).max(500),
+});
+
+/** A provider list that could not be read is an upstream outage, never a 500. */
+async function reconciled<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof ReconciliationReadError) {
+      throw new AppError(ErrorCode.UPSTREAM_UNAVAILABLE, error.message, {
+        headers: { 'retry-after': '5' },
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * `GET /reconciliation` (viewer): reconcile now and list the drift. `POST /reconciliation/fix`
+ * (operator): reconcile, send every safe repair, then reconcile again and answer what is left.
+ * The scheduled run's alert follows the second reconciliation, so it resolves at once.
+ */
+export function createReconciliationRoutes(options: {
+  job: ReconciliationJob;
+  auth: SagaAuth;
+}): Route[] {
+  const { job, auth } = options;
+  return [
+    {
+      method: 'GET',
+      path: '/reconciliation',
+      handler: guarded(async (ctx) => {
+        await auth.operator(ctx, 'viewer');
+        sendJson(ctx.res, 200, await reconciled(() => job.runOnce()));
+      }),
+    },
+    {
+      method: 'POST',
+      path: '/reconciliation/fix',
+      handler: guarded(async (ctx) => {
+        auth.stateChange(ctx);
+        const { subject } = await auth.operator(ctx, 'operator');
+        const { reason } = parse(fixRequest, await readJson(ctx.req));
+        const result = await reconciled(async () => {
+          const before = await job.runOnce();
+          const fixes = await job.fix(before.findings);
+          ctx.log.warn(
+            { actor: subject, reason, fixes: fixes.map((f) => [f.finding.kind, f.outcome]) },
+            'reconciliation fix',
+          );
+          return { fixes, after: await job.runOnce() };
+        });
+        sendJson(ctx.res, 200, result);
+      }),
+    },
+  ];
+}

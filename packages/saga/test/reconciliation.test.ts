@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { findDrift, type OrderFacts, type ProviderRecords } from '../src/reconciliation';
+
+const none: ProviderRecords = { charges: [], refunds: [], reservations: [], shipments: [] };
+
+function facts(map: Record<string, OrderFacts>) {
+  return (orderId: string): OrderFacts =>
+    map[orderId] ?? { orderStatus: undefined, saga: undefined };
+}
+
+describe('findDrift', () => {
+  it('a completed order and a compensated one that was fully undone are not drift', () => {
+    const records: ProviderRecords = {
+      charges: [
+        { id: 'ch-1', orderId: 'o-1', amountCents: 100 },
+        { id: 'ch-2', orderId: 'o-2', amountCents: 100 },
+      ],
+      refunds: [{ id: 're-1', chargeId: 'ch-2', orderId: 'o-2', amountCents: 100 }],
+      reservations: [
+        { id: 'r-1', orderId: 'o-1', status: 'reserved' },
+        { id: 'r-2', orderId: 'o-2', status: 'released' },
+      ],
+      shipments: [{ id: 's-1', orderId: 'o-1', status: 'created' }],
+    };
+    const found = findDrift(
+      records,
+      facts({
+        'o-1': { orderStatus: 'confirmed', saga: { id: 'sg-1', status: 'completed' } },
+        'o-2': { orderStatus: 'cancelled', saga: { id: 'sg-2', status: 'compensated' } },
+      }),
+    );
+    expect(found).toEqual([]);
+  });
+
+  it('orders a saga is still working on, or an operator holds, are left alone', () => {
+    const records = { ...none, charges: [{ id: 'ch-1', orderId: 'o-1', amountCents: 100 }] };
+    for (const status of ['running', 'compensating', 'dead_lettered', 'resolved'] as const) {
+      expect(
+        findDrift(
+          records,
+          facts({ 'o-1': { orderStatus: 'cancelled', saga: { id: 's', status } } }),
+        ),
+      ).toEqual([]);
+    }
+  });
+
+  it('each kind of drift, with a safe fix only where undoing cannot cost the customer', () => {
+    const records: ProviderRecords = {
+      charges: [
+        { id: 'ch-ghost', orderId: 'o-ghost', amountCents: 500 },
+        { id: 'ch-twice', orderId: 'o-twice', amountCents: 300 },
+      ],
+      refunds: [
+        { id: 're-1', chargeId: 'ch-twice', orderId: 'o-twice', amountCents: 150 },
+        { id: 're-2', chargeId: 'ch-twice', orderId: 'o-twice', amountCents: 150 },
+      ],
+      reservations: [{ id: 'r-leak', orderId: 'o-failed', status: 'reserved' }],
+      shipments: [
+        { id: 's-free', orderId: 'o-failed', status: 'created' },
+        { id: 's-live', orderId: 'o-live', status: 'created' },
+      ],
+    };
+    const found = findDrift(
+      records,
+      facts({
+        'o-twice': { orderStatus: 'cancelled', saga: undefined },
+        'o-failed': { orderStatus: 'failed', saga: { id: 'sg-9', status: 'compensated' } },
+        'o-live': { orderStatus: 'confirmed', saga: undefined },
+      }),
+    );
+    const byRecord = Object.fromEntries(found.map((f) => [f.recordId, f]));
+    expect(found.map((f) => f.kind).sort()).toEqual([
+      'charged_without_order',
+      'refunded_twice',
+      'reservation_leaked',
+      'shipment_without_payment',
+      'shipment_without_payment',
+    ]);
+    expect(byRecord['ch-ghost']?.fix).toEqual({
+      provider: 'payment',
+      path: '/refunds',
+      body: { idempotencyKey: 'reconcile:refund:ch-ghost', chargeId: 'ch-ghost' },
+    });
+    expect(byRecord['ch-twice']?.fix).toBeNull();
+    expect(byRecord['r-leak']).toMatchObject({ sagaId: 'sg-9', fix: { provider: 'inventory' } });
+    expect(byRecord['s-free']?.fix).toMatchObject({ provider: 'shipping' });
+    // A live order shipping unpaid: charge or cancel is a business decision.
+    expect(byRecord['s-live']?.fix).toBeNull();
+  });
+});
