@@ -18,6 +18,7 @@ import { type Authenticator, createAuthenticator } from './auth';
 import type { GatewayConfig } from './config';
 import { deprecationHeaders } from './deprecation';
 import { DEV_JWKS_PATH, devIdpRoute } from './dev-idp';
+import { createEdgeMetrics } from './edge-metrics';
 import { edgeRoute } from './edge-route';
 import { createForwarder } from './forward';
 import { createInternalSigner, type InternalSigner } from './internal-signer';
@@ -148,6 +149,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     if (!authenticator) throw new AppError(ErrorCode.SHUTTING_DOWN, 'Gateway is starting');
     return authenticator(surface, req);
   };
+  const edgeMetrics = createEdgeMetrics(metrics.registry);
   const routes: Route[] = surfaces.map(({ surface, schema, forwarder }) => ({
     method: 'POST',
     path: surface.path,
@@ -172,6 +174,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       }),
       sign,
       forwarder,
+      metrics: edgeMetrics,
     }),
   }));
   if (config.devIdp) {

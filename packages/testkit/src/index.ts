@@ -1,6 +1,6 @@
 export * from './local-redis-cluster';
 export * from './private-redis';
-export * from './prng';
+export * from './services-mock';
 export * from './test-bff';
 export * from './test-redis';
 export * from './wait-until';
