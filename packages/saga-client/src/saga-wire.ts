@@ -37,6 +37,10 @@ export interface SagaHistoryEvent {
   attempt?: number;
   idempotencyKey?: string;
   answer?: { status: number; body: unknown } | { error: string; retryAfterMs?: number };
+  /** Failed calls: whether a retry may help, and whether the call may have taken effect. */
+  retryable?: boolean;
+  maybeApplied?: boolean;
+  delayMs?: number;
   /** Operator and customer actions: who (the authenticated subject) and why. */
   actor?: string;
   reason?: string;
