@@ -149,7 +149,8 @@ async function main(): Promise<void> {
   };
   // Whole seconds of the drain, the last (partial) one left out.
   const full = Array.from({ length: Math.floor(drainS) }, (_, s) => refundedPerSecond[s] ?? 0);
-  const throttledWindows = throttledPerSecond.filter((n) => (n ?? 0) > 0).length;
+  const throttled = Array.from(throttledPerSecond, (n) => n ?? 0);
+  const throttledWindows = throttled.filter((n) => n > 0).length;
   const result = {
     backlog: BACKLOG,
     workers: WORKERS,
@@ -161,9 +162,9 @@ async function main(): Promise<void> {
     rateRatio: Number((BACKLOG / drainS / RATE).toFixed(3)),
     minPerFullSecond: Math.min(...full),
     maxPerFullSecond: Math.max(...full),
-    provider429s: throttledPerSecond.reduce((a, b) => a + (b ?? 0), 0),
+    provider429s: throttled.reduce((a, b) => a + b, 0),
     windowsWith429: throttledWindows,
-    max429sInOneWindow: Math.max(0, ...throttledPerSecond.map((n) => n ?? 0)),
+    max429sInOneWindow: Math.max(0, ...throttled),
     pacedLocally: paced,
     allRefunded: ledger.totals.refundedCents === ledger.totals.chargedCents,
   };
