@@ -60,6 +60,7 @@ const DEPLOYMENTS = [
   'consumers-fulfilment',
   'consumers-fraud',
   'consumers-notification',
+  'projection',
 ];
 const AUTOSCALED = ['gateway', 'bff-web', 'bff-mobile', 'bff-partner'];
 
@@ -171,6 +172,44 @@ describe('Dockerfile', () => {
 
 describe('compose', () => {
   const compose: Doc = parse(read('deploy/compose.yaml'), { merge: true });
+
+  it('the monitoring profile scrapes every process it runs and loads the shipped rules and dashboard', () => {
+    const services = compose.services;
+    const prometheus = parse(read('deploy/prometheus/prometheus.yml'));
+    const targets: string[] = prometheus.scrape_configs.flatMap((job: Doc) =>
+      job.static_configs.flatMap((c: Doc) => c.targets),
+    );
+    for (const job of prometheus.scrape_configs) expect(job.job_name).toMatch(/^edge/);
+    // Every process built from our Dockerfile serves /metrics on its HEALTH_PORT.
+    const built = Object.keys(services).filter((name) => services[name].build && name !== 'keygen');
+    for (const name of built) {
+      expect(
+        targets.some((t) => t.startsWith(`${name}:`)),
+        name,
+      ).toBe(true);
+    }
+    expect(prometheus.rule_files).toEqual(['/etc/prometheus/alerts.yaml']);
+    expect(services.prometheus.profiles).toEqual(['monitoring']);
+    expect(services.prometheus.volumes).toContain(
+      './prometheus/alerts.yaml:/etc/prometheus/alerts.yaml:ro',
+    );
+    expect(services.grafana.volumes).toContain(
+      './grafana/edge-dashboard.json:/var/lib/grafana/dashboards/edge-dashboard.json:ro',
+    );
+  });
+
+  it('the saga and the order-event consumers share the saga store Redis; the projection the edge Redis', () => {
+    const services = compose.services;
+    for (const name of [
+      'saga',
+      'consumers-fulfilment',
+      'consumers-fraud',
+      'consumers-notification',
+    ]) {
+      expect(services[name].environment.REDIS_URL, name).toBe('redis://redis-saga:6379');
+    }
+    expect(services.projection.environment.REDIS_URL).toBe('redis://redis:6379');
+  });
 
   it('validates against the compose-spec schema', () => {
     const { $schema: _draft, ...schema } = withoutLegacyIds(

@@ -53,8 +53,10 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
       REDIS_CLUSTER_NODES: env.redisClusterNodes(),
       STORE_MODE: env.storeMode(),
       READ_MODEL_PREFIX: z.string().min(1).default(DEFAULT_READ_MODEL_OPTIONS.prefix),
-      // Same name as services-mock's lag alert, so one setting keeps the alert and fallback equal.
-      PROJECTION_LAG_THRESHOLD_MS: z.coerce
+      // The fallback's own threshold, apart from the projection lag alert's
+      // (PROJECTION_LAG_THRESHOLD_MS in services-mock): stale prices are avoided within seconds,
+      // a human is paged only when the projection stays down.
+      READ_MODEL_MAX_LAG_MS: z.coerce
         .number()
         .int()
         .min(1)
@@ -104,7 +106,7 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
           storeMode: c.STORE_MODE,
           redis: redisTarget(c.REDIS_URL, c.REDIS_CLUSTER_NODES),
           prefix: c.READ_MODEL_PREFIX,
-          lagThresholdMs: c.PROJECTION_LAG_THRESHOLD_MS,
+          lagThresholdMs: c.READ_MODEL_MAX_LAG_MS,
         },
       };
     });

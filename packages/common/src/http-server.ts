@@ -58,6 +58,8 @@ export interface HttpServerOptions {
   host?: string;
   /** Answers `/readyz`; default: always ready once listening. */
   isReady?: () => boolean | Promise<boolean>;
+  /** States of dependencies `/readyz` reports beside its verdict (e.g. `{ idp: 'stale' }`). */
+  readinessDetails?: () => Record<string, string>;
   /** How long SIGTERM waits for in-flight requests before closing sockets; default 10 s. */
   drainTimeoutMs?: number;
   /**
@@ -189,7 +191,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       quiet: true,
       handler: async ({ res }) => {
         const ready = !draining && (options.isReady ? await options.isReady() : true);
-        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready' });
+        sendJson(res, ready ? 200 : 503, {
+          status: ready ? 'ready' : 'not_ready',
+          ...options.readinessDetails?.(),
+        });
       },
     },
     {

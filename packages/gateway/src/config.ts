@@ -7,6 +7,7 @@ import {
   DEFAULT_RATE_LIMITS,
   type FailMode,
 } from './defaults';
+import { DEFAULT_JWKS } from './jwks-source';
 import { SURFACE_NAMES, type SurfaceName } from './surfaces';
 
 /** Default port of the gateway (DESIGN.md section 1). */
@@ -70,8 +71,12 @@ const schema = z
     BFF_PARTNER_URL: env.url('http://127.0.0.1:4003'),
     /** Where user tokens' keys come from; default: the dev identity provider this gateway serves. */
     JWKS_URL: z.url().optional(),
-    JWKS_CACHE_MAX_AGE_MS: env.int(10 * 60_000),
-    JWKS_COOLDOWN_MS: env.int(30_000),
+    JWKS_CACHE_MAX_AGE_MS: env.int(DEFAULT_JWKS.cacheMaxAgeMs),
+    JWKS_COOLDOWN_MS: env.int(DEFAULT_JWKS.cooldownMs),
+    JWKS_STALE_MAX_AGE_MS: env.int(DEFAULT_JWKS.staleMaxAgeMs),
+    JWKS_TIMEOUT_MS: env.int(DEFAULT_JWKS.timeoutMs),
+    JWKS_MAX_BODY_BYTES: env.int(DEFAULT_JWKS.maxBodyBytes),
+    JWKS_MAX_KEYS: env.int(DEFAULT_JWKS.maxKeys),
     JWT_ISSUER: z.string().default('https://dev-idp.local'),
     JWT_AUDIENCE_WEB: z.string().default('edge-web'),
     JWT_AUDIENCE_MOBILE: z.string().default('edge-mobile'),
@@ -134,8 +139,14 @@ const schema = z
         issuer: c.JWT_ISSUER,
         audience: { web: c.JWT_AUDIENCE_WEB, mobile: c.JWT_AUDIENCE_MOBILE },
         clockToleranceS: c.JWT_CLOCK_TOLERANCE_S,
-        jwksCacheMaxAgeMs: c.JWKS_CACHE_MAX_AGE_MS,
-        jwksCooldownMs: c.JWKS_COOLDOWN_MS,
+      },
+      jwks: {
+        cacheMaxAgeMs: c.JWKS_CACHE_MAX_AGE_MS,
+        cooldownMs: c.JWKS_COOLDOWN_MS,
+        staleMaxAgeMs: c.JWKS_STALE_MAX_AGE_MS,
+        timeoutMs: c.JWKS_TIMEOUT_MS,
+        maxBodyBytes: c.JWKS_MAX_BODY_BYTES,
+        maxKeys: c.JWKS_MAX_KEYS,
       },
       devIdp,
       edgeSigningKeyFile: c.EDGE_SIGNING_KEY_FILE ?? join(c.DATA_DIR, 'keys', 'edge.json'),

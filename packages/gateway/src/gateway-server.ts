@@ -18,9 +18,12 @@ import { type Authenticator, createAuthenticator } from './auth';
 import type { GatewayConfig } from './config';
 import { deprecationHeaders } from './deprecation';
 import { DEV_JWKS_PATH, devIdpRoute } from './dev-idp';
+import { createEdgeMetrics } from './edge-metrics';
 import { edgeRoute } from './edge-route';
 import { createForwarder } from './forward';
 import { createInternalSigner, type InternalSigner } from './internal-signer';
+import { createJwksObserver } from './jwks-observer';
+import { createJwksSource } from './jwks-source';
 import { createJwtVerifier } from './jwt';
 import { createFileKeyStore, createRedisKeyStore, type KeyStore } from './key-store';
 import { createPersistedQueries, loadTrustedDocuments } from './persisted-queries';
@@ -146,6 +149,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     if (!authenticator) throw new AppError(ErrorCode.SHUTTING_DOWN, 'Gateway is starting');
     return authenticator(surface, req);
   };
+  const edgeMetrics = createEdgeMetrics(metrics.registry);
   const routes: Route[] = surfaces.map(({ surface, schema, forwarder }) => ({
     method: 'POST',
     path: surface.path,
@@ -170,6 +174,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       }),
       sign,
       forwarder,
+      metrics: edgeMetrics,
     }),
   }));
   if (config.devIdp) {
@@ -185,10 +190,23 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     port: config.port,
     host: config.host,
     isReady: () => surfaces.every((s) => s.schema.get() !== undefined),
+    // Said, not failed on: partner keys and cached tokens keep working while the IdP is down,
+    // so pulling every instance out of rotation would turn its outage into ours.
+    readinessDetails: () => ({ idp: jwks?.health() ?? 'unavailable' }),
   });
-  const jwksUrl = config.jwt.jwksUrl ?? `${running.url}${DEV_JWKS_PATH}`;
+  const jwksObserver = createJwksObserver(log, metrics.registry);
+  const jwks = createJwksSource({
+    ...config.jwks,
+    url: config.jwt.jwksUrl ?? `${running.url}${DEV_JWKS_PATH}`,
+    onFetch: jwksObserver.onFetch,
+  });
+  jwksObserver.track(jwks);
   authenticator = createAuthenticator({
-    verifyJwt: createJwtVerifier({ ...config.jwt, jwksUrl }),
+    verifyJwt: createJwtVerifier({
+      ...config.jwt,
+      jwks,
+      onUnavailable: jwksObserver.onUnavailable,
+    }),
     keys,
   });
   return {

@@ -1,32 +1,22 @@
 import { AppError, ErrorCode, isAppError } from '@edge/common';
-import {
-  createRemoteJWKSet,
-  errors,
-  type JWTHeaderParameters,
-  type JWTPayload,
-  jwtVerify,
-} from 'jose';
+import { errors, type JWTHeaderParameters, type JWTPayload, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
+import { type JwksSource, JwksUnavailableError } from './jwks-source';
 
 export interface JwtVerifierOptions {
-  jwksUrl: string;
+  /** The identity provider's keys (jwks-source.ts: fetch policy, caps, stale fallback). */
+  jwks: JwksSource;
   issuer: string;
   /** Seconds of clock skew tolerated on exp/nbf; default 30. */
   clockToleranceS?: number;
-  /** How long fetched keys are trusted before a refetch; default 10 min. */
-  jwksCacheMaxAgeMs?: number;
-  /** Least time between refetches triggered by an unknown `kid`; default 30 s. */
-  jwksCooldownMs?: number;
+  /** Told when a request is answered 503 because no key could be had from the IdP. */
+  onUnavailable?: () => void;
 }
 
 /** Asymmetric algorithms only: an HS256 token "signed" with our public key must never verify. */
 export const ALLOWED_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'];
 
-export const DEFAULT_JWT = Object.freeze({
-  clockToleranceS: 30,
-  jwksCacheMaxAgeMs: 10 * 60_000,
-  jwksCooldownMs: 30_000,
-});
+export const DEFAULT_JWT = Object.freeze({ clockToleranceS: 30 });
 
 /** One message for every rejection, so a caller cannot probe which check failed. */
 const rejected = (reason: string) =>
@@ -69,27 +59,31 @@ function policyViolation(
   return undefined;
 }
 
+/** The IdP failing is our dependency failing: 503 with Retry-After, never the caller's 401. */
+const idpUnavailable = (err: JwksUnavailableError) =>
+  new AppError(ErrorCode.UPSTREAM_UNAVAILABLE, 'Token verification is unavailable', {
+    headers: { 'retry-after': String(err.retryAfterS) },
+    details: { service: 'identity-provider' },
+    cause: err,
+  });
+
 /**
- * Verifies user tokens against the configured JWKS only (never a URL the token names). Keys are
- * cached and an unknown `kid` refetches at most once per cooldown, so rotation works and a
- * stream of bogus kids cannot hammer the identity provider.
+ * Verifies user tokens against the configured JWKS only (never a URL the token names). A
+ * verified token is remembered until it expires, and only while the key that verified it is
+ * still published: removing a key from the JWKS revokes its tokens at the next key refresh.
  */
 export function createJwtVerifier(options: JwtVerifierOptions) {
   const o = { ...DEFAULT_JWT, ...options };
-  const jwks = createRemoteJWKSet(new URL(o.jwksUrl), {
-    cacheMaxAge: o.jwksCacheMaxAgeMs,
-    cooldownDuration: o.jwksCooldownMs,
-    timeoutDuration: 2000,
+  const verified = new LRUCache<string, { sub: string; exp: number; kid: string }>({
+    max: 20_000,
   });
-  // Verified tokens, so a client reusing its token skips the signature check until it expires.
-  const verified = new LRUCache<string, { sub: string; exp: number }>({ max: 20_000 });
 
   return async (token: string, audience: string): Promise<string> => {
     const cacheKey = `${audience} ${token}`;
     const hit = verified.get(cacheKey);
-    if (hit && hit.exp * 1000 > Date.now()) return hit.sub;
+    if (hit && hit.exp * 1000 > Date.now() && o.jwks.hasKey(hit.kid)) return hit.sub;
     try {
-      const { payload, protectedHeader } = await jwtVerify(token, jwks, {
+      const { payload, protectedHeader } = await jwtVerify(token, o.jwks.getKey, {
         issuer: o.issuer,
         audience,
         algorithms: ALLOWED_ALGORITHMS,
@@ -100,9 +94,16 @@ export function createJwtVerifier(options: JwtVerifierOptions) {
       const violation = policyViolation(payload, protectedHeader, nowS, o.clockToleranceS);
       if (violation) throw rejected(violation);
       const sub = payload.sub ?? '';
-      verified.set(cacheKey, { sub, exp: payload.exp ?? 0 });
+      // A token without a kid is verified every time: there is no key id to re-check.
+      if (protectedHeader.kid) {
+        verified.set(cacheKey, { sub, exp: payload.exp ?? 0, kid: protectedHeader.kid });
+      }
       return sub;
     } catch (err) {
+      if (err instanceof JwksUnavailableError) {
+        o.onUnavailable?.();
+        throw idpUnavailable(err);
+      }
       throw isAppError(err) ? err : rejected(reasonOf(err));
     }
   };

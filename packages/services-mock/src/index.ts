@@ -1,3 +1,4 @@
+export type { Concurrency } from './call-counter';
 export { DEFAULT_PORTS, loadServicesMockConfig, type ServicesMockConfig } from './config';
 export { createMockControl, type MockControl } from './control-client';
 export { createPrng, type Prng } from './prng';
