@@ -9,6 +9,7 @@ import {
   sendGraphQLError,
 } from '@edge/common';
 import type { Authenticator } from './auth';
+import { applyCors, type CorsPolicy } from './cors';
 import { withCostExtension } from './cost-extension';
 import type { AbuseLimits } from './defaults';
 import type { Forwarder, ForwardRequest } from './forward';
@@ -37,6 +38,8 @@ export interface EdgeRouteDeps {
   limits: AbuseLimits;
   /** Sent on every answer of this surface (Deprecation/Sunset on a deprecated version). */
   fixedHeaders: Record<string, string>;
+  /** Browser origins allowed to call this surface. */
+  cors: CorsPolicy;
 }
 
 interface PlannedOperation {
@@ -68,6 +71,16 @@ function subjectOf(surface: SurfaceDef, identity: Identity, cost: number): Limit
 }
 
 const clientIp = (ctx: RequestContext) => ctx.req.socket.remoteAddress ?? 'unknown';
+
+/**
+ * Only `application/json` is served: a `text/plain` or form POST is a "simple" cross-site
+ * request a browser sends from any page without a preflight, so it is refused before anything.
+ */
+function requireJson(ctx: RequestContext): void {
+  const type = ctx.req.headers['content-type'] ?? '';
+  if (/^application\/json\s*(;|$)/i.test(type.trim())) return;
+  throw new AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Requests must be application/json');
+}
 
 /**
  * The edge's hot path for one surface: authenticate, read and bound the body, resolve persisted
@@ -139,6 +152,8 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
     if (typeof client === 'string') ctx.accessLog['client'] = client.slice(0, 64);
     try {
       for (const [name, value] of Object.entries(deps.fixedHeaders)) ctx.res.setHeader(name, value);
+      applyCors(deps.cors, ctx.req, ctx.res);
+      requireJson(ctx);
       const identity = await authenticate(ctx);
       const { batch, operations } = await readAndPlan(ctx, identity);
       const totalCost = operations.reduce((sum, op) => sum + op.cost, 0);
