@@ -1,115 +1,37 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BFFS,
+  type Bff,
+  type CatalogueSurfaces,
+  catalogueSurfaces,
+  until,
+} from './catalogue-surfaces';
 import { startTestStack, type TestStack } from './harness';
 
-/** Lag threshold for this stack: services-mock's alert and the BFFs' fallback read the same env. */
+/** Lag threshold for this stack: the BFFs' fallback (READ_MODEL_MAX_LAG_MS) and the alert. */
 const LAG_MS = 2000;
 /** Heartbeats well inside the threshold, so a running projection always reads as fresh. */
 const HEARTBEAT_MS = 250;
 /** The read client reuses one freshness answer for up to 1 s (freshnessCacheMs). */
 const FRESHNESS_CACHE_MS = 1000;
-const PRODUCT = 'p-42';
-const MOBILE_USER = 'u-31';
-const BFFS = ['bffWeb', 'bffMobile', 'bffPartner'] as const;
-type Bff = (typeof BFFS)[number];
-
-const WEB_PRODUCT = `query ($id: ID!) { product(id: $id) { id price { amountCents } } }`;
-const MOBILE_HOME = `{ home { buyAgain { id price { amountCents } } } }`;
-const PARTNER_PRODUCT = `query ($id: ID!) { product(id: $id) { id unitPrice { amountCents } } }`;
-
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`${what}: not within ${ms} ms`);
-}
 
 describe('catalogue read model behind every surface', () => {
   let stack: TestStack;
-  let webToken: string;
-  let mobileToken: string;
-  let partnerKey: string;
-
-  /** The product's price on each surface, through the gateway; every answer must be whole. */
-  const prices = async (): Promise<Record<'web' | 'mobile' | 'partner', number>> => {
-    const [web, mobile, partner] = await Promise.all([
-      stack.gql('/web/graphql', WEB_PRODUCT, { token: webToken }, { id: PRODUCT }),
-      stack.gql('/mobile/graphql', MOBILE_HOME, { token: mobileToken }),
-      stack.gql('/partner/v2/graphql', PARTNER_PRODUCT, { apiKey: partnerKey }, { id: PRODUCT }),
-    ]);
-    for (const res of [web, mobile, partner]) {
-      expect(res.status).toBe(200);
-      expect(res.body.errors).toBeUndefined();
-    }
-    const card = mobile.body.data.home.buyAgain.find((p: { id: string }) => p.id === PRODUCT);
-    return {
-      web: web.body.data.product.price.amountCents,
-      mobile: card.price.amountCents,
-      partner: partner.body.data.product.unitPrice.amountCents,
-    };
-  };
-
-  const metrics = async (bff: Bff) => (await fetch(`${stack.urls[bff]}/metrics`)).text();
-  const fallbacks = async (bff: Bff, reason: string) => {
-    const line = new RegExp(
-      `^bff_product_read_fallbacks_total\\{[^}]*reason="${reason}"[^}]*\\} (\\d+)`,
-      'm',
-    ).exec(await metrics(bff));
-    return Number(line?.[1] ?? Number.NaN);
-  };
-  const readModelFresh = async () => {
-    for (const bff of BFFS) {
-      const lag = /^bff_product_read_model_lag_seconds\{[^}]*\} ([\d.e-]+)/m.exec(
-        await metrics(bff),
-      );
-      if (!lag || Number(lag[1]) * 1000 > LAG_MS / 2) return undefined;
-    }
-    return true;
-  };
-  const setPrice = async (priceCents: number) => {
-    const product = `${stack.urls.mock.product}/products/${PRODUCT}`;
-    const current = (await (await fetch(product)).json()) as { version: number };
-    const res = await fetch(`${product}/price`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        priceCents,
-        expectedVersion: current.version,
-        actor: 'e2e',
-        reason: 'read model surfaces test',
-      }),
-    });
-    expect(res.status).toBe(200);
-  };
+  let surfaces: CatalogueSurfaces;
+  const prices = () => surfaces.prices();
+  const setPrice = (cents: number) => surfaces.setPrice(cents);
+  const fallbacks = (bff: Bff, reason: string) => surfaces.fallbacks(bff, reason);
 
   beforeAll(async () => {
     stack = await startTestStack({
       env: {
+        READ_MODEL_MAX_LAG_MS: String(LAG_MS),
         PROJECTION_LAG_THRESHOLD_MS: String(LAG_MS),
         PRODUCT_HEARTBEAT_MS: String(HEARTBEAT_MS),
       },
     });
-    webToken = await stack.token('web', 'u-30');
-    mobileToken = await stack.token('mobile', MOBILE_USER);
-    partnerKey = await stack.partnerKey({
-      partnerId: 'partner-acme',
-      versions: ['v2'],
-      tier: 'pro',
-    });
-    // The newest order of the mobile user holds the product, so it is in its "buy again" strip.
-    const order = await fetch(`${stack.urls.mock.order}/orders`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        idempotencyKey: `rm-surfaces-${MOBILE_USER}`,
-        userId: MOBILE_USER,
-        items: [{ productId: PRODUCT, quantity: 1 }],
-      }),
-    });
-    expect(order.status).toBe(201);
-    await until('read model fresh on every BFF', 15_000, readModelFresh);
+    surfaces = await catalogueSurfaces(stack);
+    await until('read model fresh on every BFF', 15_000, () => surfaces.readModelFresh(LAG_MS / 2));
   });
   afterAll(async () => {
     await stack?.stop();

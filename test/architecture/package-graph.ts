@@ -150,14 +150,38 @@ export function upwardEdges(edges: readonly Edge[], layers: ReadonlyMap<string, 
   });
 }
 
-/** Imports from production src/ that pull test code or another package's internals in. */
-export function testCodeInSrc(pkg: PackageFacts): Import[] {
+/**
+ * Imports from production src/ that pull test code or another package's internals in. `entries`
+ * are the subpaths packages declare in their `exports` (`@edge/saga/client`): public, not internals.
+ */
+export function testCodeInSrc(
+  pkg: PackageFacts,
+  entries: ReadonlySet<string> = new Set(),
+): Import[] {
   return pkg.srcImports.filter(
     ({ specifier }) =>
       specifier === 'vitest' ||
       specifier.startsWith('vitest/') ||
       workspacePackage(specifier) === 'testkit' ||
       /(^|\/)test(\/|$)/.test(specifier) ||
-      (specifier.startsWith(SCOPE) && specifier.split('/').length > 2),
+      (specifier.startsWith(SCOPE) && specifier.split('/').length > 2 && !entries.has(specifier)),
   );
+}
+
+/** Every `@edge/<pkg>/<subpath>` the workspace's packages declare in their `exports`. */
+export function exportedEntries(root: string): Set<string> {
+  const entries = new Set<string>();
+  const packages = join(root, 'packages');
+  for (const dir of readdirSync(packages)) {
+    const file = join(packages, dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const manifest = JSON.parse(readFileSync(file, 'utf8')) as {
+      name: string;
+      exports?: Record<string, string>;
+    };
+    for (const key of Object.keys(manifest.exports ?? {})) {
+      if (key !== '.') entries.add(`${manifest.name}${key.slice(1)}`);
+    }
+  }
+  return entries;
 }

@@ -1,42 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from '@edge/common';
 import { ORDER_EVENT_VERSION, type OrderConfirmed, orderEventId } from '@edge/order-events';
 import { startServicesMock } from '@edge/services-mock';
 import { type ManagedProcess, spawnService } from '@edge/stack';
+import { startWebhookReceiver, type WebhookReceiver } from '@edge/testkit';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-
-/** Alerts as a webhook receives them. */
-export interface AlertSink {
-  url: string;
-  received: Record<string, unknown>[];
-  close(): Promise<void>;
-}
-
-export async function startAlertSink(): Promise<AlertSink> {
-  const received: Record<string, unknown>[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => {
-      body += chunk;
-    });
-    req.on('end', () => {
-      received.push(JSON.parse(body) as Record<string, unknown>);
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/alerts`,
-    received,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
 
 /** Poll `check` until it answers a value; the one way these tests wait. */
 export async function until<T>(
@@ -57,7 +28,7 @@ export interface ConsumerWorld {
   redis: Redis;
   stream: string;
   mock: Awaited<ReturnType<typeof startServicesMock>>;
-  alerts: AlertSink;
+  alerts: WebhookReceiver;
   processes: ManagedProcess[];
   /** Start one consumers process for `groups` (comma-separated) with the product's defaults. */
   startConsumers(groups: string, env?: Record<string, string>): Promise<ManagedProcess>;
@@ -72,7 +43,7 @@ export async function startConsumerWorld(): Promise<ConsumerWorld> {
   const redis = new Redis(REDIS_URL);
   const stream = `consumers-test:${randomUUID()}:{orders}:events:order`;
   const mock = await startServicesMock({ logLevel: 'warn' });
-  const alerts = await startAlertSink();
+  const alerts = await startWebhookReceiver();
   const processes: ManagedProcess[] = [];
   return {
     redis,

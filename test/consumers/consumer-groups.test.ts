@@ -86,12 +86,14 @@ describe('order event consumers as real processes', () => {
     expect(dead[0]?.deliveries).toBe(5);
     expect(dead[0]?.error).toContain('answered 500');
     await until('the dead-letter alert', 15_000, async () =>
-      w.alerts.received.find(
-        (a) =>
-          a['alert'] === 'events_consumer_dead_letters' &&
-          a['state'] === 'firing' &&
-          a['group'] === 'notification',
-      ),
+      w.alerts.received
+        .map((r) => r.body)
+        .find(
+          (a) =>
+            a['alert'] === 'events_consumer_dead_letters' &&
+            a['state'] === 'firing' &&
+            a['group'] === 'notification',
+        ),
     );
     await w.publishConfirmed(2);
     await w.publishConfirmed(3);
@@ -124,9 +126,9 @@ describe('order event consumers as real processes', () => {
     });
     expect([...countBy(outbox).values()]).toEqual([1, 1, 1]);
     await until('dead letters empty and the alert resolved', 15_000, async () =>
-      w.alerts.received.find(
-        (a) => a['alert'] === 'events_consumer_dead_letters' && a['state'] === 'resolved',
-      ),
+      w.alerts.received
+        .map((r) => r.body)
+        .find((a) => a['alert'] === 'events_consumer_dead_letters' && a['state'] === 'resolved'),
     );
   });
 
@@ -141,13 +143,15 @@ describe('order event consumers as real processes', () => {
     );
     await notification.kill();
     const alert = await until('the no-live-consumer alert', 30_000, async () =>
-      w.alerts.received.find(
-        (a) => a['alert'] === 'events_consumer_no_live_consumer' && a['state'] === 'firing',
-      ),
+      w.alerts.received
+        .map((r) => r.body)
+        .find((a) => a['alert'] === 'events_consumer_no_live_consumer' && a['state'] === 'firing'),
     );
     expect(alert['group']).toBe('notification');
     expect(
-      w.alerts.received.some((a) => a['group'] !== 'notification' && a['state'] === 'firing'),
+      w.alerts.received
+        .map((r) => r.body)
+        .some((a) => a['group'] !== 'notification' && a['state'] === 'firing'),
     ).toBe(false);
     // The producer and the other groups are unaffected: a new order gets its pick list.
     await w.publishConfirmed(2);

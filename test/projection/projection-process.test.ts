@@ -1,47 +1,20 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeProductEvent } from '@edge/catalog-events';
 import type { Redis } from '@edge/common';
 import { createProductReadModel } from '@edge/projection';
 import { type ManagedProcess, spawnService } from '@edge/stack';
+import { REDIS_URL, startWebhookReceiver, type WebhookReceiver, waitUntil } from '@edge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteTestKeys, newRedis, REDIS_URL, testNames, waitFor } from './test-redis';
+import { deleteTestKeys, newRedis, testNames } from './test-redis';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LAG_THRESHOLD_MS = 1_500;
 const who = { actor: 'ops', reason: 'crash test' };
 
-interface Webhook {
-  url: string;
-  received: Array<{ state: string; alert: string; lagSeconds: number }>;
-  close(): Promise<void>;
-}
-
-/** A real local HTTP endpoint standing in for the alerting system. */
-async function startWebhook(): Promise<Webhook> {
-  const received: Webhook['received'] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push(JSON.parse(Buffer.concat(chunks).toString()));
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/alerts`,
-    received,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
 let names: ReturnType<typeof testNames>;
 let redis: Redis;
-let webhook: Webhook;
+let webhook: WebhookReceiver;
 let mock: ManagedProcess;
 let productUrl: string;
 let projection: ManagedProcess | undefined;
@@ -80,7 +53,7 @@ const setPrice = async (id: string, priceCents: number, expectedVersion: number)
 beforeAll(async () => {
   names = testNames();
   redis = newRedis();
-  webhook = await startWebhook();
+  webhook = await startWebhookReceiver();
   mock = await spawnService({
     name: 'services-mock',
     entry: join(ROOT, 'packages/services-mock/src/main.ts'),
@@ -121,7 +94,7 @@ describe('projection as a real process', () => {
       freshnessCacheMs: 0,
       lagThresholdMs: LAG_THRESHOLD_MS,
     });
-    await waitFor(
+    await waitUntil(
       'projection fresh',
       async () => ((await reads.isFresh()) ? true : undefined),
       10_000,
@@ -148,25 +121,26 @@ describe('projection as a real process', () => {
 
     // Under CPU starvation the lag may already have crossed the threshold before the kill, so
     // the check is on the state while down: the latest alert is firing and readers see stale.
-    const firing = await waitFor(
+    const firing = await waitUntil(
       'lag alert firing while the projection is down',
       async () => {
-        const last = webhook.received.at(-1);
-        return last?.state === 'firing' && !(await reads.isFresh()) ? last : undefined;
+        const last = webhook.received.at(-1)?.body;
+        return last?.['state'] === 'firing' && !(await reads.isFresh()) ? last : undefined;
       },
       LAG_THRESHOLD_MS + 5_000,
       50,
     );
     expect(firing).toMatchObject({ alert: 'projection_lag', projection: 'products' });
-    expect(firing.lagSeconds).toBeGreaterThan(LAG_THRESHOLD_MS / 1000);
+    expect(firing['lagSeconds']).toBeGreaterThan(LAG_THRESHOLD_MS / 1000);
     const metrics = await (await fetch(`${productUrl}/metrics`)).text();
     expect(metrics).toMatch(/projection_lag_seconds\{projection="products"[^}]*\} \d/);
 
     const alertsBeforeRestart = webhook.received.length;
     projection = await startProjection();
-    await waitFor(
+    await waitUntil(
       'lag alert resolved',
-      async () => webhook.received.slice(alertsBeforeRestart).find((a) => a.state === 'resolved'),
+      async () =>
+        webhook.received.slice(alertsBeforeRestart).find((a) => a.body['state'] === 'resolved'),
       10_000,
       50,
     );
@@ -189,7 +163,7 @@ describe('projection as a real process', () => {
     expect(Number(meta['applied'])).toBe(productEvents);
     // Heartbeats keep arriving, so an entry can be in flight (read, not yet acked) at any
     // instant; what must never happen is one that stays pending.
-    await waitFor(
+    await waitUntil(
       'no entry left pending',
       async () => {
         const [count] = (await redis.xpending(names.stream, 'products-projection')) as [number];

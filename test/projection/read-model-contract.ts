@@ -5,8 +5,9 @@ import {
   type ServicesMock,
   startServicesMock,
 } from '@edge/services-mock';
+import { waitUntil } from '@edge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { deleteTestKeys, dumpNamespace, type TestNames, testNames, waitFor } from './test-redis';
+import { deleteTestKeys, dumpNamespace, type TestNames, testNames } from './test-redis';
 
 const log = createLogger({ service: 'projection-test', level: 'silent' });
 const LAG_THRESHOLD_MS = 1_000;
@@ -76,7 +77,7 @@ export function describeReadModelContract(label: string, connect: ConnectRedis):
 
     it('a price change is visible in every view within the lag threshold', async () => {
       const reads = createProductReadModel(redis, { prefix: names.prefix, namespaceCacheMs: 0 });
-      await waitFor(
+      await waitUntil(
         'seed snapshot',
         async () => (await reads.getMany(['p-400'], 'web')).items[0],
         5_000,
@@ -88,7 +89,7 @@ export function describeReadModelContract(label: string, connect: ConnectRedis):
         ...who,
       });
       expect(changed.status).toBe(200);
-      await waitFor(
+      await waitUntil(
         'new price in the read model',
         async () => {
           const [web, mobile, partner] = await Promise.all([
@@ -148,7 +149,7 @@ export function describeReadModelContract(label: string, connect: ConnectRedis):
         ...who,
       });
       const reads = createProductReadModel(redis, { prefix: names.prefix, namespaceCacheMs: 0 });
-      await waitFor(
+      await waitUntil(
         'last change projected',
         async () =>
           (await reads.getMany(['p-11'], 'mobile')).items[0]?.priceCents === 777 ? true : undefined,
@@ -192,7 +193,7 @@ export function describeReadModelContract(label: string, connect: ConnectRedis):
         lagThresholdMs: thresholdMs,
         freshnessCacheMs: 0,
       });
-      await waitFor(
+      await waitUntil(
         'fresh read model',
         async () => ((await reads.isFresh()) ? true : undefined),
         5_000,
@@ -200,7 +201,7 @@ export function describeReadModelContract(label: string, connect: ConnectRedis):
       expect(await reads.lagMs()).toBeLessThanOrEqual(thresholdMs);
       // Heartbeats keep coming every 100 ms, but nobody applies them: lag grows on Redis's clock.
       await projector.stop();
-      await waitFor(
+      await waitUntil(
         'stale read model',
         async () => ((await reads.isFresh()) ? undefined : true),
         5_000,
@@ -210,7 +211,7 @@ export function describeReadModelContract(label: string, connect: ConnectRedis):
 
     it('a redelivered batch is applied once: versions make re-application a no-op', async () => {
       const reads = createProductReadModel(redis, { prefix: names.prefix, namespaceCacheMs: 0 });
-      await waitFor(
+      await waitUntil(
         'seed snapshot',
         async () => (await reads.getMany(['p-400'], 'web')).items[0],
         5_000,
@@ -229,7 +230,7 @@ export function describeReadModelContract(label: string, connect: ConnectRedis):
         blockMs: 100,
       });
       await projector.start();
-      await waitFor('replay done', async () => (projector.isCaughtUp ? true : undefined), 5_000);
+      await waitUntil('replay done', async () => (projector.isCaughtUp ? true : undefined), 5_000);
       const after = await redis.hgetall(names.keys.meta(ns));
       expect(after['applied']).toBe(before['applied']);
       expect(Number(after['skipped'])).toBeGreaterThanOrEqual(400);

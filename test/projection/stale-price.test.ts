@@ -15,8 +15,9 @@ import {
   type ServicesMock,
   startServicesMock,
 } from '@edge/services-mock';
+import { waitUntil } from '@edge/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { deleteTestKeys, newRedis, testNames, waitFor } from './test-redis';
+import { deleteTestKeys, newRedis, testNames } from './test-redis';
 
 const log = createLogger({ service: 'stale-price-test', level: 'silent' });
 let names: ReturnType<typeof testNames>;
@@ -73,7 +74,7 @@ it('a price change cannot make a customer pay a stale price, even with the read 
   });
   await projector.start();
   const reads = createProductReadModel(redis, { prefix: names.prefix, namespaceCacheMs: 0 });
-  const stale = await waitFor(
+  const stale = await waitUntil(
     'seed projected',
     async () => (await reads.getMany(['p-12'], 'web')).items[0],
     5_000,

@@ -34,7 +34,7 @@ if (!(minutes > 0) || !Number.isInteger(orders) || orders < 1 || !Number.isInteg
 
 const mock = await startMock();
 const { prefix, cleanup } = testPrefix();
-const orchestrator = await spawnOrchestrator(defaultsEnv(mock, prefix, { LOG_LEVEL: 'warn' }));
+const orchestrator = await spawnOrchestrator(defaultsEnv(mock, prefix));
 try {
   const items = await stockedItems(mock);
   process.stderr.write(`refund outage of ${minutes} min over ${orders} orders, defaults\n`);

@@ -37,6 +37,17 @@ export interface RefundOutageReport {
   failures: string[];
 }
 
+/** The saga client's bulkhead refuses more calls at once than it has room for. */
+const WAVE = 40;
+
+async function inWaves<T, R>(items: readonly T[], run: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let from = 0; from < items.length; from += WAVE) {
+    results.push(...(await Promise.all(items.slice(from, from + WAVE).map(run))));
+  }
+  return results;
+}
+
 type Items = Awaited<ReturnType<typeof stockedItems>>;
 
 /** Payment refund phases: 429 for the first 40 %, 503 for the next 30 %, connection reset after. */
@@ -79,20 +90,19 @@ export async function runRefundOutage(
 ): Promise<RefundOutageReport> {
   const startedAt = Date.now();
   await injectRefundOutage(mock, plan);
-  const refs = await Promise.all(
-    Array.from({ length: plan.orders }, async (_, i) =>
-      orchestrator.client.placeOrder(
-        { idempotencyKey: `${plan.keyPrefix}-${i}`, items: items(i) },
-        undefined,
-        await orchestrator.asUser(`u-${(i % 300) + 1}`),
-      ),
+  const indexes = Array.from({ length: plan.orders }, (_, i) => i);
+  const refs = await inWaves(indexes, async (i) =>
+    orchestrator.client.placeOrder(
+      { idempotencyKey: `${plan.keyPrefix}-${i}`, items: items(i) },
+      undefined,
+      await orchestrator.asUser(`u-${(i % 300) + 1}`),
     ),
   );
   // Settled means terminal; a dead-lettered saga is a failure, reported below, not awaited.
   const sagas = await waitUntil(
     'every saga to settle',
     async () => {
-      const views = await Promise.all(refs.map((r) => orchestrator.client.get(r.id)));
+      const views = await inWaves(refs, (r) => orchestrator.client.get(r.id));
       return views.every((v) => isTerminal(v.status) || v.status === 'dead_lettered')
         ? views
         : undefined;

@@ -1,8 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -18,6 +16,10 @@ import {
 import { createSagaClient, type SagaClient } from '@edge/saga/client';
 import { type ServicesMock, startServicesMock } from '@edge/services-mock';
 import { deleteKeysWithPrefix } from '@edge/testkit';
+
+// The saga tests import every harness piece from here; the generic ones live in testkit.
+export { startWebhookReceiver, type WebhookReceiver, waitUntil } from '@edge/testkit';
+
 import { request } from 'undici';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -231,53 +233,6 @@ export async function ledger(mock: ServicesMock): Promise<Record<string, LedgerO
   const response = await request(`${mock.urls.payment}/__ledger`);
   const body = (await response.body.json()) as { orders: Record<string, LedgerOrder> };
   return body.orders;
-}
-
-/** Poll `check` until it returns a value, or fail with the last state after `timeoutMs`. */
-export async function waitUntil<T>(
-  what: string,
-  check: () => Promise<T | undefined>,
-  timeoutMs: number,
-  intervalMs = 100,
-  describe?: () => Promise<string>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${describe ? `: ${await describe()}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
-export interface WebhookReceiver {
-  url: string;
-  received: Array<{ at: number; body: Record<string, unknown> }>;
-  close(): Promise<void>;
-}
-
-/** A real local HTTP endpoint standing in for the alerting system. */
-export async function startWebhookReceiver(): Promise<WebhookReceiver> {
-  const received: WebhookReceiver['received'] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({
-        at: Date.now(),
-        body: JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>,
-      });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/alerts`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 }
 
 /** A unique key prefix and a Redis client to remove it afterwards. */

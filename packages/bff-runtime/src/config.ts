@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DEFAULT_REDIS_URL, env, loadConfig, redisTarget, z } from '@edge/common';
+import { DEFAULT_REDIS_URL, env, loadConfig, localUrl, redisTarget, z } from '@edge/common';
 import { DEFAULT_READ_MODEL_OPTIONS } from '@edge/projection';
 import type { UpstreamPolicies, UpstreamPolicy } from '@edge/upstream';
 
@@ -27,10 +27,10 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
       LOG_LEVEL: env.logLevel(),
       DATA_DIR: z.string().default('.data'),
       EDGE_PUBLIC_KEY_FILE: z.string().optional(),
-      ORDER_SERVICE_URL: env.url('http://127.0.0.1:4010'),
-      PRODUCT_SERVICE_URL: env.url('http://127.0.0.1:4011'),
-      USER_SERVICE_URL: env.url('http://127.0.0.1:4012'),
-      SAGA_URL: env.url('http://127.0.0.1:4020'),
+      ORDER_SERVICE_URL: env.url(localUrl('order')),
+      PRODUCT_SERVICE_URL: env.url(localUrl('product')),
+      USER_SERVICE_URL: env.url(localUrl('user')),
+      SAGA_URL: env.url(localUrl('saga')),
       OTEL_EXPORTER_OTLP_ENDPOINT: env.otlpEndpoint(),
       ORDER_WAIT_MS: env.int(3000),
       UPSTREAM_TIMEOUT_MS: positiveInt(),
@@ -53,8 +53,10 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
       REDIS_CLUSTER_NODES: env.redisClusterNodes(),
       STORE_MODE: env.storeMode(),
       READ_MODEL_PREFIX: z.string().min(1).default(DEFAULT_READ_MODEL_OPTIONS.prefix),
-      // Same name as services-mock's lag alert, so one setting keeps the alert and fallback equal.
-      PROJECTION_LAG_THRESHOLD_MS: z.coerce
+      // The fallback's own threshold, apart from the projection lag alert's
+      // (PROJECTION_LAG_THRESHOLD_MS in services-mock): stale prices are avoided within seconds,
+      // a human is paged only when the projection stays down.
+      READ_MODEL_MAX_LAG_MS: z.coerce
         .number()
         .int()
         .min(1)
@@ -104,7 +106,7 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
           storeMode: c.STORE_MODE,
           redis: redisTarget(c.REDIS_URL, c.REDIS_CLUSTER_NODES),
           prefix: c.READ_MODEL_PREFIX,
-          lagThresholdMs: c.PROJECTION_LAG_THRESHOLD_MS,
+          lagThresholdMs: c.READ_MODEL_MAX_LAG_MS,
         },
       };
     });

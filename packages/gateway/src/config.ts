@@ -1,5 +1,13 @@
 import { join } from 'node:path';
-import { DEFAULT_REDIS_URL, env, loadConfig as load, redisTarget, z } from '@edge/common';
+import {
+  DEFAULT_PORTS,
+  DEFAULT_REDIS_URL,
+  env,
+  loadConfig as load,
+  localUrl,
+  redisTarget,
+  z,
+} from '@edge/common';
 import { type CorsPolicy, defaultCors } from './cors';
 import {
   type AbuseLimits,
@@ -11,8 +19,6 @@ import {
 import { DEFAULT_JWKS } from './jwks-source';
 import { SURFACE_NAMES, type SurfaceName } from './surfaces';
 
-/** Default port of the gateway (DESIGN.md section 1). */
-export const DEFAULT_PORT = 4000;
 /** Default admin port in production: metrics and detailed health, never on the public port. */
 export const DEFAULT_ADMIN_PORT = 9464;
 
@@ -84,7 +90,7 @@ const surfaceList = z
 
 const schema = z
   .object({
-    PORT: env.port(DEFAULT_PORT),
+    PORT: env.port(DEFAULT_PORTS.gateway),
     HOST: z.string().default('127.0.0.1'),
     /**
      * Port of the admin listener serving /metrics and detailed /readyz; default 9464 in
@@ -97,9 +103,9 @@ const schema = z
     REDIS_URL: env.url(DEFAULT_REDIS_URL),
     REDIS_CLUSTER_NODES: env.redisClusterNodes(),
     STORE_MODE: env.storeMode(),
-    BFF_WEB_URL: env.url('http://127.0.0.1:4001'),
-    BFF_MOBILE_URL: env.url('http://127.0.0.1:4002'),
-    BFF_PARTNER_URL: env.url('http://127.0.0.1:4003'),
+    BFF_WEB_URL: env.url(localUrl('bff-web')),
+    BFF_MOBILE_URL: env.url(localUrl('bff-mobile')),
+    BFF_PARTNER_URL: env.url(localUrl('bff-partner')),
     /** Where user tokens' keys come from; default: the dev identity provider this gateway serves. */
     JWKS_URL: z.url().optional(),
     JWKS_CACHE_MAX_AGE_MS: env.int(DEFAULT_JWKS.cacheMaxAgeMs),

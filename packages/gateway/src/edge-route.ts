@@ -7,11 +7,13 @@ import {
   type RequestContext,
   readBody,
   sendGraphQLError,
+  toAppError,
 } from '@edge/common';
 import type { Authenticator } from './auth';
 import { applyCors, type CorsPolicy } from './cors';
 import { withCostExtension } from './cost-extension';
 import type { AbuseLimits } from './defaults';
+import type { EdgeMetrics } from './edge-metrics';
 import type { Forwarder, ForwardRequest } from './forward';
 import { type GraphQLRequest, parseGraphQLBody } from './graphql-request';
 import type { InternalSigner } from './internal-signer';
@@ -40,6 +42,7 @@ export interface EdgeRouteDeps {
   fixedHeaders: Record<string, string>;
   /** Browser origins allowed to call this surface. */
   cors: CorsPolicy;
+  metrics: EdgeMetrics;
 }
 
 interface PlannedOperation {
@@ -150,13 +153,20 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
     const client = ctx.req.headers['apollographql-client-name'];
     // Bounded: a client-supplied string goes into every log line of the request.
     if (typeof client === 'string') ctx.accessLog['client'] = client.slice(0, 64);
+    const started = process.hrtime.bigint();
+    let operation = 'unknown';
+    let code = 'OK';
+    let partnerUsage: { id: string; cost: number } | undefined;
     try {
       for (const [name, value] of Object.entries(deps.fixedHeaders)) ctx.res.setHeader(name, value);
       applyCors(deps.cors, ctx.req, ctx.res);
       requireJson(ctx);
       const identity = await authenticate(ctx);
       const { batch, operations } = await readAndPlan(ctx, identity);
+      operation = batch ? 'batch' : (operations[0]?.request.operationName ?? 'anonymous');
       const totalCost = operations.reduce((sum, op) => sum + op.cost, 0);
+      if (identity.surface === 'partner')
+        partnerUsage = { id: identity.partnerId, cost: totalCost };
       const limit = await deps.rateLimiter.consume({
         ...subjectOf(deps.surface, identity, totalCost),
         requests: operations.reduce((sum, op) => sum + op.requests, 0),
@@ -174,7 +184,17 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
       }
       await answerBuffered(ctx, deps, base, operations, batch, limit);
     } catch (err) {
+      code = toAppError(err).code;
       sendGraphQLError(ctx.res, err, ctx.log);
+    } finally {
+      if (code === 'OK' && ctx.res.statusCode >= 400) code = `HTTP_${ctx.res.statusCode}`;
+      deps.metrics.observe({
+        surface: deps.surface.name,
+        operation,
+        code,
+        seconds: Number(process.hrtime.bigint() - started) / 1e9,
+        ...(partnerUsage ? { partner: partnerUsage } : {}),
+      });
     }
   };
 }

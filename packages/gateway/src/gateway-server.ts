@@ -19,6 +19,7 @@ import type { GatewayConfig } from './config';
 import { preflightHandler } from './cors';
 import { deprecationHeaders } from './deprecation';
 import { DEV_JWKS_PATH, devIdpRoute } from './dev-idp';
+import { createEdgeMetrics } from './edge-metrics';
 import { edgeRoute } from './edge-route';
 import { createForwarder } from './forward';
 import { createInternalSigner, type InternalSigner } from './internal-signer';
@@ -151,6 +152,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     if (!authenticator) throw new AppError(ErrorCode.SHUTTING_DOWN, 'Gateway is starting');
     return authenticator(surface, req);
   };
+  const edgeMetrics = createEdgeMetrics(metrics.registry);
   const routes: Route[] = surfaces.map(({ surface, schema, forwarder }) => ({
     method: 'POST',
     path: surface.path,
@@ -176,6 +178,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       }),
       sign,
       forwarder,
+      metrics: edgeMetrics,
     }),
   }));
   // Browser preflights: 204, with the allowance only for the surface's allowed origins.

@@ -5,7 +5,8 @@ import type { ProductViewName, ProductViews } from './read-model-views';
 
 export const DEFAULT_READ_MODEL_OPTIONS = Object.freeze({
   prefix: DEFAULT_READ_MODEL_PREFIX,
-  lagThresholdMs: 30_000,
+  // A few missed heartbeats (services-mock beats every 2 s), not the 30 s paging threshold.
+  lagThresholdMs: 5_000,
   namespaceCacheMs: 1_000,
   freshnessCacheMs: 1_000,
 });
@@ -13,7 +14,11 @@ export const DEFAULT_READ_MODEL_OPTIONS = Object.freeze({
 export interface ProductReadModelOptions {
   /** Key prefix of the read model; default `rm:`. */
   prefix?: string;
-  /** Lag above which `isFresh()` answers false; default 30 s (keep it equal to the alert's). */
+  /**
+   * Lag above which `isFresh()` answers false and reads fall back to the service; default 5 s.
+   * Independent of the projection lag alert (30 s): falling back is cheap and keeps prices
+   * right, paging a human is not.
+   */
   lagThresholdMs?: number;
   /** How long the live namespace name is cached; default 1 s (a rebuild keeps the old 5 s). */
   namespaceCacheMs?: number;
@@ -63,7 +68,7 @@ export function createProductReadModel(
   const freshCacheMs = options.freshnessCacheMs ?? DEFAULT_READ_MODEL_OPTIONS.freshnessCacheMs;
   const now = options.now ?? Date.now;
   let ns: { name: string | null; until: number } = { name: null, until: 0 };
-  let lag: { value: Promise<number | null>; until: number } | undefined;
+  let lag: { value: Promise<number | null>; at: number } | undefined;
 
   const namespace = async (): Promise<string | null> => {
     if (now() < ns.until) return ns.name;
@@ -71,16 +76,19 @@ export function createProductReadModel(
     return ns.name;
   };
 
-  const measuredLag = (): Promise<number | null> => {
-    if (lag && now() < lag.until) return lag.value;
+  /** The last measurement and when it was taken (reused for `freshnessCacheMs`). */
+  const measurement = (): { value: Promise<number | null>; at: number } => {
+    if (lag && now() < lag.at + freshCacheMs) return lag;
     // Shared by concurrent callers; a failure is not cached, so the next call asks again.
     const value = readProjectionLag(redis, keys).then((l) => l.lagMs);
-    lag = { value, until: now() + freshCacheMs };
+    const taken = { value, at: now() };
+    lag = taken;
     value.catch(() => {
-      lag = undefined;
+      if (lag === taken) lag = undefined;
     });
-    return value;
+    return taken;
   };
+  const measuredLag = () => measurement().value;
 
   return {
     async getMany(ids, view) {
@@ -95,8 +103,11 @@ export function createProductReadModel(
     },
     async isFresh() {
       try {
-        const value = await measuredLag();
-        return value !== null && value <= threshold;
+        const { value, at } = measurement();
+        const measured = await value;
+        // A cached measurement has aged since it was taken: the read model has too. Without
+        // this a reused answer would serve up to freshnessCacheMs past the threshold.
+        return measured !== null && measured + (now() - at) <= threshold;
       } catch {
         return false;
       }

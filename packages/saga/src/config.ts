@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import {
+  DEFAULT_PORTS,
   DEFAULT_REDIS_URL,
   env,
   loadConfig,
+  localUrl,
   type RedisTarget,
   redisTarget,
   type TracingConfig,
@@ -80,10 +82,10 @@ const schema = z.object({
     .int()
     .min(1)
     .default(DEFAULT_DURABILITY_TIMEOUT_MS),
-  ORDER_SERVICE_URL: env.url('http://127.0.0.1:4010'),
-  INVENTORY_SERVICE_URL: env.url('http://127.0.0.1:4013'),
-  PAYMENT_SERVICE_URL: env.url('http://127.0.0.1:4014'),
-  SHIPPING_SERVICE_URL: env.url('http://127.0.0.1:4015'),
+  ORDER_SERVICE_URL: env.url(localUrl('order')),
+  INVENTORY_SERVICE_URL: env.url(localUrl('inventory')),
+  PAYMENT_SERVICE_URL: env.url(localUrl('payment')),
+  SHIPPING_SERVICE_URL: env.url(localUrl('shipping')),
   ALERT_WEBHOOK_URL: z.url().optional(),
   DLQ_ALERT_THRESHOLD: z.coerce.number().int().min(1).default(1),
   DLQ_ALERT_REPEAT_MS: env.int(60_000),
@@ -141,9 +143,6 @@ const schema = z.object({
   LOG_LEVEL: env.logLevel(),
   OTEL_EXPORTER_OTLP_ENDPOINT: env.otlpEndpoint(),
 });
-
-/** Default port of the orchestrator. */
-export const DEFAULT_SAGA_PORT = 4020;
 
 /** An operator's pacing override for one provider, when its rate is set. */
 function rateLimit(rate: number | undefined, burst: number | undefined): ProviderRateLimit[] {
@@ -225,7 +224,7 @@ export function loadSagaConfig(
         file: e.DEV_IDP_KEY_FILE ?? join(e.DATA_DIR, 'keys', 'dev-idp.json'),
       };
   return Object.freeze({
-    port: e.SAGA_PORT ?? e.PORT ?? DEFAULT_SAGA_PORT,
+    port: e.SAGA_PORT ?? e.PORT ?? DEFAULT_PORTS.saga,
     host: e.HOST,
     production,
     auth: {

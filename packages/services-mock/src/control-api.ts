@@ -52,6 +52,11 @@ export function createControlRoutes(options: ControlApiOptions): Route[] {
     },
     {
       method: 'GET',
+      path: '/__concurrency',
+      handler: (ctx) => sendJson(ctx.res, 200, counter.concurrency()),
+    },
+    {
+      method: 'GET',
       path: '/__inflight',
       handler: (ctx) => sendJson(ctx.res, 200, inFlight.snapshot()),
     },

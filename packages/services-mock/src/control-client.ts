@@ -1,3 +1,4 @@
+import type { Concurrency } from './call-counter';
 import type { FaultSpec, Ledger, MockServiceName } from './types';
 
 /** The control API of every mock port, as tests and benchmarks drive it (docs/services-mock.md). */
@@ -5,6 +6,8 @@ export interface MockControl {
   /** Calls per route since the last reset, e.g. `{ "GET /products": 1 }`. */
   calls(service: MockServiceName): Promise<Record<string, number>>;
   resetCalls(service: MockServiceName): Promise<void>;
+  /** Calls in flight now and at most at once since the last `resetCalls`. */
+  concurrency(service: MockServiceName): Promise<Concurrency>;
   fault(service: MockServiceName, fault: FaultSpec): Promise<void>;
   clearFaults(service: MockServiceName): Promise<void>;
   /** The payment provider's charges and refunds by order. */
@@ -24,6 +27,8 @@ export function createMockControl(urls: Readonly<Record<MockServiceName, string>
     resetCalls: async (service) => {
       await control(service, '/__calls/reset', { method: 'POST' });
     },
+    concurrency: async (service) =>
+      (await (await control(service, '/__concurrency')).json()) as Concurrency,
     fault: async (service, fault) => {
       await control(service, '/__faults', {
         method: 'POST',

@@ -1,4 +1,5 @@
-export { DEFAULT_PORTS, loadServicesMockConfig, type ServicesMockConfig } from './config';
+export type { Concurrency } from './call-counter';
+export { loadServicesMockConfig, type ServicesMockConfig } from './config';
 export { createMockControl, type MockControl } from './control-client';
 export { createPrng, type Prng } from './prng';
 export type { AuditEntry } from './product-audit';

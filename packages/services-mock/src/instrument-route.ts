@@ -148,6 +148,7 @@ export function instrumentRoute(route: Route, options: InstrumentOptions): Route
     ...route,
     handler: async (ctx) => {
       options.counter.increment(key);
+      ctx.res.once('close', options.counter.enter());
       const fault: AppliedFault | undefined = options.faults.take(key);
       ctx.log.info(
         fault ? { route: key, fault: fault.mode, faultId: fault.id } : { route: key },

@@ -3,6 +3,11 @@ import { type ServicesMock, startServicesMock } from '../src/services-mock';
 import type { Ledger, Product } from '../src/types';
 import { call } from './test-client';
 
+/** Polls a condition of the mock's state; the test's own timeout bounds it. */
+async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((r) => setTimeout(r, 20));
+}
+
 let mock: ServicesMock;
 
 beforeAll(async () => {
@@ -24,6 +29,25 @@ describe('control API', () => {
     const reset = await call(`${mock.urls.product}/__calls/reset`, { method: 'POST' });
     expect(reset.status).toBe(204);
     expect((await call(`${mock.urls.product}/__calls`)).body).toEqual({});
+  });
+
+  it('/__concurrency holds the most calls in flight at once; an abandoned call leaves when its caller hangs up', async () => {
+    const port = mock.urls.user;
+    await call(`${port}/__calls/reset`, { method: 'POST' });
+    await call(`${port}/__faults`, { body: { mode: 'latency', latencyMs: 600_000, calls: 3 } });
+    const callers = Array.from({ length: 3 }, () => new AbortController());
+    const pending = callers.map((c) =>
+      fetch(`${port}/users/u-1`, { signal: c.signal }).catch(() => 'abandoned'),
+    );
+    const concurrency = async () =>
+      (await call<{ inFlight: number; maxInFlight: number }>(`${port}/__concurrency`)).body;
+    await waitUntil(async () => (await concurrency()).inFlight === 3);
+    for (const c of callers) c.abort();
+    expect(await Promise.all(pending)).toEqual(['abandoned', 'abandoned', 'abandoned']);
+    await waitUntil(async () => (await concurrency()).inFlight === 0);
+    expect(await concurrency()).toEqual({ inFlight: 0, maxInFlight: 3 });
+    await call(`${port}/__calls/reset`, { method: 'POST' });
+    expect(await concurrency()).toEqual({ inFlight: 0, maxInFlight: 0 });
   });
 
   it('/__calls counts only its own port', async () => {

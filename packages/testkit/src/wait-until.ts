@@ -1,0 +1,22 @@
+/**
+ * Poll `check` until it returns a value (anything but `undefined` or `false`), then return it;
+ * fail naming `what` (and `describe()`'s account of the last state) after `timeoutMs`. Tests wait
+ * on states this way, never on fixed sleeps; the timeout only turns a hang into a message.
+ */
+export async function waitUntil<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs: number,
+  intervalMs = 50,
+  describe?: () => Promise<string>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${describe ? `: ${await describe()}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
