@@ -13,7 +13,7 @@ import {
   startHttpServer,
   startTracing,
 } from '@edge/common';
-import { createSagaClient } from '@edge/saga/client';
+import { createSagaClient } from '@edge/saga-client';
 import { createServiceClients, createUpstreamMetrics, type ServiceClients } from '@edge/upstream';
 import type { DocumentNode } from 'graphql';
 import { apolloHandler } from './apollo-handler';
