@@ -12,12 +12,6 @@ export { RedisTokenBucket } from './redis-token-bucket';
 export * from './saga';
 export type * from './saga-api-schemas';
 export {
-  createSagaClient,
-  type SagaClient,
-  SagaClientError,
-  type SagaClientOptions,
-} from './saga-client';
-export {
   DEFAULT_BREAKER_POLICY,
   DEFAULT_SAGA_POLICIES,
   type SagaPolicies,
