@@ -1,4 +1,5 @@
-import { isTerminal, type SagaView } from '@edge/saga';
+import { isTerminal } from '@edge/saga';
+import type { SagaView } from '@edge/saga-client';
 import type { ServicesMock } from '@edge/services-mock';
 import {
   injectFault,
@@ -153,7 +154,11 @@ async function check(
     }
     if (
       refundEvents.some(
-        (e) => e.type === 'compensation_failed' && 'status' in e.answer && e.answer.status === 429,
+        (e) =>
+          e.type === 'compensation_failed' &&
+          e.answer !== undefined &&
+          'status' in e.answer &&
+          e.answer.status === 429,
       )
     ) {
       refundsAfter429++;

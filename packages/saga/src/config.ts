@@ -62,6 +62,11 @@ const schema = z.object({
   SAGA_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   HOST: z.string().default('127.0.0.1'),
+  /**
+   * When set, the operator page and operator API listen here and the order API alone on
+   * SAGA_PORT, so the network can let BFFs reach one and operators the other.
+   */
+  OPERATOR_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** Where operator tokens' keys come from; unset outside production: the dev identity provider. */
   JWKS_URL: z.url().optional(),
@@ -160,6 +165,8 @@ export type OperatorKeys = { kind: 'jwks'; url: string } | { kind: 'dev-key-file
 export interface SagaConfig {
   port: number;
   host: string;
+  /** Port of the operator page and API; undefined: everything on `port`. */
+  operatorPort: number | undefined;
   production: boolean;
   auth: {
     operatorKeys: OperatorKeys;
@@ -226,6 +233,7 @@ export function loadSagaConfig(
   return Object.freeze({
     port: e.SAGA_PORT ?? e.PORT ?? DEFAULT_PORTS.saga,
     host: e.HOST,
+    operatorPort: e.OPERATOR_PORT,
     production,
     auth: {
       operatorKeys,
