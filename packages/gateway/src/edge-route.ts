@@ -10,6 +10,7 @@ import {
   toAppError,
 } from '@edge/common';
 import type { Authenticator } from './auth';
+import { applyCors, type CorsPolicy } from './cors';
 import { withCostExtension } from './cost-extension';
 import type { AbuseLimits } from './defaults';
 import type { EdgeMetrics } from './edge-metrics';
@@ -39,6 +40,8 @@ export interface EdgeRouteDeps {
   limits: AbuseLimits;
   /** Sent on every answer of this surface (Deprecation/Sunset on a deprecated version). */
   fixedHeaders: Record<string, string>;
+  /** Browser origins allowed to call this surface. */
+  cors: CorsPolicy;
   metrics: EdgeMetrics;
 }
 
@@ -71,6 +74,16 @@ function subjectOf(surface: SurfaceDef, identity: Identity, cost: number): Limit
 }
 
 const clientIp = (ctx: RequestContext) => ctx.req.socket.remoteAddress ?? 'unknown';
+
+/**
+ * Only `application/json` is served: a `text/plain` or form POST is a "simple" cross-site
+ * request a browser sends from any page without a preflight, so it is refused before anything.
+ */
+function requireJson(ctx: RequestContext): void {
+  const type = ctx.req.headers['content-type'] ?? '';
+  if (/^application\/json\s*(;|$)/i.test(type.trim())) return;
+  throw new AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Requests must be application/json');
+}
 
 /**
  * The edge's hot path for one surface: authenticate, read and bound the body, resolve persisted
@@ -146,6 +159,8 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
     let partnerUsage: { id: string; cost: number } | undefined;
     try {
       for (const [name, value] of Object.entries(deps.fixedHeaders)) ctx.res.setHeader(name, value);
+      applyCors(deps.cors, ctx.req, ctx.res);
+      requireJson(ctx);
       const identity = await authenticate(ctx);
       const { batch, operations } = await readAndPlan(ctx, identity);
       operation = batch ? 'batch' : (operations[0]?.request.operationName ?? 'anonymous');
