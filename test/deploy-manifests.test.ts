@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Secret } from 'kubernetes-models/v1/Secret';
@@ -31,6 +32,7 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'v1/ConfigMap': ConfigMap,
   'v1/Secret': Secret,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
 };
 
@@ -125,10 +127,49 @@ describe('kubernetes manifests', () => {
     expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
   });
 
+  it('NetworkPolicy: BFFs reach the order API, operators the page, nobody else', () => {
+    const policy = named('NetworkPolicy', 'saga');
+    expect(policy, 'saga NetworkPolicy').toBeDefined();
+    expect(policy.spec.podSelector.matchLabels).toEqual(
+      named('Deployment', 'saga').spec.selector.matchLabels,
+    );
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    const env = Object.fromEntries(
+      named('Deployment', 'saga').spec.template.spec.containers[0].env.map((e: Doc) => [
+        e.name,
+        e.value,
+      ]),
+    );
+    const orderPort = Number(env['SAGA_PORT']);
+    const operatorPort = Number(env['OPERATOR_PORT']);
+    expect(operatorPort).not.toBe(orderPort);
+    const rulesFor = (port: number) =>
+      policy.spec.ingress.filter((r: Doc) => r.ports.some((p: Doc) => p.port === port));
+    // The order API: the three BFFs, and monitoring for /metrics.
+    const orderPeers = rulesFor(orderPort).flatMap((r: Doc) => r.from);
+    const bffPeer = orderPeers.find((f: Doc) => f.podSelector);
+    expect(bffPeer.podSelector.matchExpressions[0].values.sort()).toEqual([
+      'bff-mobile',
+      'bff-partner',
+      'bff-web',
+    ]);
+    expect(orderPeers.filter((f: Doc) => f.podSelector)).toHaveLength(1);
+    // The operator port is not open to the BFFs.
+    const operatorPeers = JSON.stringify(rulesFor(operatorPort));
+    expect(operatorPeers).not.toContain('bff-');
+    expect(operatorPeers).toContain('operator-access');
+    // The Service exposes both ports, the edge's public key is mounted, never the private one.
+    const ports = named('Service', 'saga')
+      .spec.ports.map((p: Doc) => p.port)
+      .sort();
+    expect(ports).toEqual([orderPort, operatorPort].sort());
+    expect(env['EDGE_PUBLIC_KEY_FILE']).toBeDefined();
+  });
+
   it('only the gateway gets the private edge key; BFFs get the public half', () => {
     const volumes = (name: string) => named('Deployment', name).spec.template.spec.volumes;
     expect(JSON.stringify(volumes('gateway'))).toContain('edge-signing-key');
-    for (const bff of ['bff-web', 'bff-mobile', 'bff-partner']) {
+    for (const bff of ['bff-web', 'bff-mobile', 'bff-partner', 'saga']) {
       expect(JSON.stringify(volumes(bff))).not.toContain('edge-signing-key');
       expect(JSON.stringify(volumes(bff))).toContain('edge-public-key');
     }
@@ -222,6 +263,31 @@ describe('compose', () => {
     const ok = validate(compose);
     expect(validate.errors ?? [], JSON.stringify(validate.errors, null, 2)).toEqual([]);
     expect(ok).toBe(true);
+  });
+
+  it('publishes only the gateway and the operator page (on loopback); the rest is internal', () => {
+    const services: Record<string, Doc> = compose.services;
+    expect(compose.networks.backend.internal).toBe(true);
+    // The default profile publishes the gateway and the operator page; the optional monitoring
+    // profile its UIs. Everything but the gateway binds loopback only.
+    const published = Object.entries(services).filter(([, svc]) => svc.ports && !svc.profiles);
+    expect(published.map(([name]) => name).sort()).toEqual(['gateway', 'saga']);
+    expect(services['gateway'].ports).toEqual(['4000:4000']);
+    const operatorPort = services['saga'].environment.OPERATOR_PORT;
+    expect(services['saga'].ports).toEqual([`127.0.0.1:${operatorPort}:${operatorPort}`]);
+    for (const [name, svc] of Object.entries(services)) {
+      if (name === 'gateway') continue;
+      for (const port of svc.ports ?? []) expect(port, name).toMatch(/^127\.0\.0\.1:/);
+    }
+    for (const [name, svc] of Object.entries(services)) {
+      if (svc.network_mode === 'none') continue;
+      expect(svc.networks, name).toContain('backend');
+      const outside = svc.networks.filter((n: string) => n !== 'backend');
+      if (name === 'gateway') expect(outside).toEqual(['public']);
+      else if (name === 'saga' || svc.profiles) expect(outside).toEqual(['operators']);
+      else expect(outside, name).toEqual([]);
+    }
+    expect(services['saga'].environment.EDGE_PUBLIC_KEY_FILE).toBeDefined();
   });
 
   it('builds existing targets and waits only on dependencies that can report health', () => {

@@ -28,9 +28,16 @@ describe('order mutations on every surface go through the saga orchestrator', ()
   const ledger = async (): Promise<Ledger> =>
     (await (await fetch(`${stack.urls.mock.payment}/__ledger`)).json()) as Ledger;
 
-  it('web: placeOrder completes, and a retry with the same key returns the same saga', async () => {
+  /** saga_events_total{type="saga_created"} on the orchestrator (the dashboard charts it). */
+  const sagasCreated = async (): Promise<number> => {
+    const text = await (await fetch(`${stack.urls.saga}/metrics`)).text();
+    return Number(/saga_events_total\{[^}]*type="saga_created"[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
+  };
+
+  it('web: placeOrder completes, and a retry with the same key returns the same saga (counted once as created)', async () => {
     const token = await stack.token('web', 'u-7');
     const input = { idempotencyKey: randomUUID(), items: [line] };
+    const createdBefore = await sagasCreated();
     const first = await stack.gql('/web/graphql', PLACE, { token }, { input });
     expect(first.body.errors).toBeUndefined();
     expect(first.body.data.placeOrder.status).toBe('COMPLETED');
@@ -38,6 +45,7 @@ describe('order mutations on every surface go through the saga orchestrator', ()
     expect(again.body.data.placeOrder.id).toBe(first.body.data.placeOrder.id);
     const orderId = first.body.data.placeOrder.orderId as string;
     expect((await ledger()).orders[orderId]?.charges).toHaveLength(1);
+    expect(await sagasCreated()).toBe(createdBefore + 1);
   });
 
   it('two users choosing the same idempotency key get two different orders', async () => {

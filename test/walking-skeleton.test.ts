@@ -117,4 +117,28 @@ describe('walking skeleton through every layer', () => {
     const metrics = await (await fetch(`${stack.urls.gateway}/metrics`)).text();
     expect(metrics).toContain(`nodejs_version_info{version="v${PINNED_NODE}"`);
   });
+
+  it('gateway metrics: requests by surface, operation and code, refusals by reason, partner requests and cost', async () => {
+    const token = await stack.token('web', 'u-1');
+    // The operation label is the operationName clients send (Apollo clients always do).
+    await fetch(`${stack.urls.gateway}/web/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'query SkeletonMe { me { id } }',
+        operationName: 'SkeletonMe',
+      }),
+    });
+    await stack.gql('/web/graphql', '{ me { id } }', { token: 'not-a-token' });
+    const metrics = await (await fetch(`${stack.urls.gateway}/metrics`)).text();
+    expect(metrics).toMatch(
+      /edge_request_duration_seconds_count\{[^}]*surface="web",operation="SkeletonMe",code="OK"[^}]*\} 1/,
+    );
+    expect(metrics).toMatch(/edge_refusals_total\{[^}]*surface="web",reason="UNAUTHENTICATED"/);
+    // From the partner test above: one request by partner-acme, charged its GraphQL cost.
+    expect(metrics).toMatch(
+      /edge_partner_requests_total\{[^}]*partner="partner-acme"[^}]*\} [1-9]/,
+    );
+    expect(metrics).toMatch(/edge_partner_cost_total\{[^}]*partner="partner-acme"[^}]*\} [1-9]/);
+  });
 });

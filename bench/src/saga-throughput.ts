@@ -18,13 +18,13 @@ import {
 } from '@edge/common';
 import { request } from 'undici';
 import {
-  createSagaClient,
   loadSagaConfig,
   type Saga,
   type SagaEvent,
   sagaKeyHead,
   startSagaService,
 } from '../../packages/saga/src/index';
+import { createSagaClient } from '../../packages/saga-client/src/index';
 import { startServicesMock } from '../../packages/services-mock/src/index';
 
 const { values } = parseArgs({

@@ -98,7 +98,9 @@ export function mermaidEdges(markdown: string): Edge[] {
   for (const m of block.matchAll(/(\w+)(?:\[[\w-]+\])?\s*-->\s*(\w+)/g)) {
     if (m[1] && m[2]) edges.push([name(m[1]), name(m[2])]);
   }
-  return edges.sort((a, b) => `${a}`.localeCompare(`${b}`));
+  // Same order as importedEdges (plain code-unit order of "from to"): localeCompare would put
+  // `saga-client` before `saga`.
+  return [...edges.map((e) => e.join(' '))].sort().map((e) => e.split(' ') as unknown as Edge);
 }
 
 /** The layer table: `| <n or beside> | a, b |` rows under a `| layer |` header. */

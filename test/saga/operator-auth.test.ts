@@ -425,18 +425,29 @@ describe('production', () => {
         JWKS_URL: `http://127.0.0.1:${port}/jwks.json`,
         JWT_ISSUER: 'https://idp.example.com/',
         SAGA_WORKER: 'false',
+        OPERATOR_PORT: '0',
         LOG_LEVEL: 'silent',
       }),
       log,
     );
     try {
+      // Two listeners: the order API for BFFs, the page and operator API for people.
+      expect(prod.operatorUrl).not.toBe(prod.url);
+      expect((await fetch(`${prod.url}/remediation`)).status).toBe(404);
+      expect((await fetch(`${prod.url}/sagas?status=any`)).status).toBe(405);
+      const placeOnOperatorPort = await fetch(`${prod.operatorUrl}/sagas`, {
+        method: 'POST',
+        headers: jsonHeaders(),
+        body: '{}',
+      });
+      expect(placeOnOperatorPort.status).toBe(405);
       const token = await mintDevToken(idp, {
         userId: 'alice@example.com',
         issuer: 'https://idp.example.com/',
         audience: 'edge-operator',
         roles: ['operator'],
       });
-      const res = await fetch(`${prod.url}/session`, {
+      const res = await fetch(`${prod.operatorUrl}/session`, {
         method: 'POST',
         headers: jsonHeaders(),
         body: JSON.stringify({ token }),
@@ -444,9 +455,11 @@ describe('production', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('set-cookie')).toContain('Secure');
       const dev = await creds.operatorToken('operator');
-      const refused = await fetch(`${prod.url}/sagas?status=any`, { headers: bearer(dev) });
+      const refused = await fetch(`${prod.operatorUrl}/sagas?status=any`, {
+        headers: bearer(dev),
+      });
       expect(refused.status).toBe(401);
-      const page = await fetch(`${prod.url}/remediation`);
+      const page = await fetch(`${prod.operatorUrl}/remediation`);
       expect(await page.text()).not.toContain('token --role operator');
     } finally {
       await prod.close();

@@ -42,6 +42,7 @@ try {
     outageMs: Math.round(minutes * 60_000),
     orders,
     retryAfterS,
+    refusedShipments: orders,
     keyPrefix: `outage-${Date.now()}`,
   });
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -1,4 +1,5 @@
-import { isTerminal, type SagaView } from '@edge/saga';
+import { isTerminal } from '@edge/saga';
+import type { SagaView } from '@edge/saga-client';
 import type { ServicesMock } from '@edge/services-mock';
 import {
   injectFault,
@@ -15,6 +16,9 @@ export interface RefundOutagePlan {
   orders: number;
   /** Retry-After of the 429 phase, in seconds. */
   retryAfterS: number;
+  /** Shipments refused (the first ones, however long placing the orders takes): those orders
+   * were charged and must be refunded. */
+  refusedShipments: number;
   /** Prefix of the orders' client keys, unique per run. */
   keyPrefix: string;
 }
@@ -67,12 +71,12 @@ async function injectRefundOutage(mock: ServicesMock, plan: RefundOutagePlan): P
     durationMs: Math.round(plan.outageMs * 0.7),
   });
   await injectFault(mock.urls.payment, { route, mode: 'down', durationMs: plan.outageMs });
-  // Shipments refused at first, so the orders placed now fail after being charged.
+  // Counted, not timed: under load, placing the orders may take longer than any window.
   await injectFault(mock.urls.shipping, {
     route: 'POST /shipments',
     mode: 'error',
     status: 409,
-    durationMs: Math.min(5_000, plan.outageMs),
+    calls: plan.refusedShipments,
   });
 }
 
@@ -153,7 +157,11 @@ async function check(
     }
     if (
       refundEvents.some(
-        (e) => e.type === 'compensation_failed' && 'status' in e.answer && e.answer.status === 429,
+        (e) =>
+          e.type === 'compensation_failed' &&
+          e.answer !== undefined &&
+          'status' in e.answer &&
+          e.answer.status === 429,
       )
     ) {
       refundsAfter429++;

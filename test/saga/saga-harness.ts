@@ -13,7 +13,7 @@ import {
   Redis,
   signInternalToken,
 } from '@edge/common';
-import { createSagaClient, type SagaClient } from '@edge/saga/client';
+import { createSagaClient, type SagaClient } from '@edge/saga-client';
 import { type ServicesMock, startServicesMock } from '@edge/services-mock';
 import { deleteKeysWithPrefix } from '@edge/testkit';
 

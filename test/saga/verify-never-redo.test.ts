@@ -105,6 +105,7 @@ describe('verify, never redo: ambiguous charges on real processes', () => {
       saga.history.some(
         (e) =>
           e.type === 'step_failed' &&
+          e.answer !== undefined &&
           'status' in e.answer &&
           e.answer.status === 409 &&
           e.retryable,

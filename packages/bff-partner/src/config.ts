@@ -1,6 +1,4 @@
 import { loadBffConfig } from '@edge/bff-runtime';
+import { DEFAULT_PORTS } from '@edge/common';
 
-/** Default port of bff-partner (DESIGN.md section 1). */
-export const DEFAULT_PORT = 4003;
-
-export const loadConfig = () => loadBffConfig(DEFAULT_PORT);
+export const loadConfig = () => loadBffConfig(DEFAULT_PORTS['bff-partner']);

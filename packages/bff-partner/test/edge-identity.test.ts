@@ -55,4 +55,17 @@ describe('bff-partner accepts only edge identities signed for the partner audien
     const res = await post(token);
     expect(res.status).toBe(401);
   });
+
+  it("a text/plain POST is refused by Apollo's CSRF prevention, even with a valid identity", async () => {
+    const res = await fetch(`${bff.bff.url}/v2/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'text/plain',
+        [INTERNAL_TOKEN_HEADER]: await signInternalToken(ACME, await bff.signingKey(), 'partner'),
+      },
+      body: JSON.stringify({ query: '{ orders(first: 1) { id } }' }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('CSRF');
+  });
 });

@@ -13,7 +13,7 @@ import {
   startHttpServer,
   startTracing,
 } from '@edge/common';
-import { createSagaClient } from '@edge/saga/client';
+import { createSagaClient } from '@edge/saga-client';
 import { createServiceClients, createUpstreamMetrics, type ServiceClients } from '@edge/upstream';
 import type { DocumentNode } from 'graphql';
 import { apolloHandler } from './apollo-handler';
@@ -112,8 +112,9 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
       // which fails it without a code (INTERNAL_SERVER_ERROR); refuse it as a validation error.
       validationRules: [KnownRootOperationRule],
       introspection: !config.production,
-      // The edge already enforces CSRF-safe content types and owns client-facing policy.
-      csrfPrevention: false,
+      // Apollo's own CSRF prevention stays on although the edge refuses non-JSON posts (415):
+      // a BFF reachable by mistake must not run a browser's simple cross-site request either.
+      csrfPrevention: true,
       logger: {
         debug: (m) => log.debug(m),
         info: (m) => log.info(m),

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DEFAULT_REDIS_URL, env, loadConfig, redisTarget, z } from '@edge/common';
+import { DEFAULT_REDIS_URL, env, loadConfig, localUrl, redisTarget, z } from '@edge/common';
 import { DEFAULT_READ_MODEL_OPTIONS } from '@edge/projection';
 import type { UpstreamPolicies, UpstreamPolicy } from '@edge/upstream';
 
@@ -27,10 +27,10 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
       LOG_LEVEL: env.logLevel(),
       DATA_DIR: z.string().default('.data'),
       EDGE_PUBLIC_KEY_FILE: z.string().optional(),
-      ORDER_SERVICE_URL: env.url('http://127.0.0.1:4010'),
-      PRODUCT_SERVICE_URL: env.url('http://127.0.0.1:4011'),
-      USER_SERVICE_URL: env.url('http://127.0.0.1:4012'),
-      SAGA_URL: env.url('http://127.0.0.1:4020'),
+      ORDER_SERVICE_URL: env.url(localUrl('order')),
+      PRODUCT_SERVICE_URL: env.url(localUrl('product')),
+      USER_SERVICE_URL: env.url(localUrl('user')),
+      SAGA_URL: env.url(localUrl('saga')),
       OTEL_EXPORTER_OTLP_ENDPOINT: env.otlpEndpoint(),
       ORDER_WAIT_MS: env.int(3000),
       UPSTREAM_TIMEOUT_MS: positiveInt(),

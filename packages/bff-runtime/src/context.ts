@@ -1,6 +1,6 @@
 import type { Identity, Logger, RequestContext } from '@edge/common';
 import { AppError, ErrorCode, INTERNAL_TOKEN_HEADER, propagationHeaders } from '@edge/common';
-import type { SagaClient } from '@edge/saga/client';
+import type { SagaClient } from '@edge/saga-client';
 import { type CallOptions, createLoaders, type Loaders, type ServiceClients } from '@edge/upstream';
 import { StaleRecorder } from './stale-recorder';
 

@@ -1,4 +1,4 @@
-export type { SagaRef } from '@edge/saga/client';
+export type { SagaRef } from '@edge/saga-client';
 export * from './bff-server';
 export * from './config';
 export * from './context';

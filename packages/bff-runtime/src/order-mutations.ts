@@ -1,5 +1,5 @@
 import { AppError, ErrorCode, INTERNAL_TOKEN_HEADER, isAppError } from '@edge/common';
-import { SagaClientError, type SagaRef, type SagaStatus } from '@edge/saga/client';
+import { SagaClientError, type SagaRef, type SagaStatus } from '@edge/saga-client';
 import { type BffContext, requireUser } from './context';
 import { orderOwnerOf, ownerScopedKey, ownsOrder, ownsSaga } from './order-owner';
 import { loadOrNull } from './resolver-helpers';

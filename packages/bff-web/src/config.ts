@@ -1,8 +1,5 @@
 import { loadBffConfig } from '@edge/bff-runtime';
-import { env, loadConfig as load, z } from '@edge/common';
-
-/** Default port of bff-web (DESIGN.md section 1). */
-export const DEFAULT_PORT = 4001;
+import { DEFAULT_PORTS, env, loadConfig as load, z } from '@edge/common';
 
 const webOnly = z.object({
   /** Serve schema-preview.graphql as well: fields in preview, off by default. */
@@ -12,6 +9,6 @@ const webOnly = z.object({
 /** The shared BFF settings (upstream knobs included) plus bff-web's own. */
 export const loadConfig = (source = process.env) =>
   Object.freeze({
-    ...loadBffConfig(DEFAULT_PORT, source),
+    ...loadBffConfig(DEFAULT_PORTS['bff-web'], source),
     previewFields: load(webOnly, source).WEB_PREVIEW_FIELDS,
   });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DEFAULT_REDIS_URL, env, loadConfig as load, redisTarget, z } from '@edge/common';
+import { DEFAULT_REDIS_URL, env, loadConfig as load, localUrl, redisTarget, z } from '@edge/common';
 
 const schema = z
   .object({
@@ -14,8 +14,8 @@ const schema = z
     JWT_AUDIENCE_OPERATOR: z.string().default('edge-operator'),
     /** Operator token for `sagas` commands (from `token --role operator` or the company IdP). */
     OPERATOR_TOKEN: z.string().optional(),
-    SAGA_URL: env.url('http://127.0.0.1:4020'),
-    CONSUMERS_URL: env.url('http://127.0.0.1:4040'),
+    SAGA_URL: env.url(localUrl('saga')),
+    CONSUMERS_URL: env.url(localUrl('consumers')),
   })
   .transform((c) => ({
     dataDir: c.DATA_DIR,

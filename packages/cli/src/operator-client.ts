@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createSagaClient, type SagaClient, SagaClientError } from '@edge/saga/client';
+import { createSagaClient, type SagaClient, SagaClientError } from '@edge/saga-client';
 import { type CommandContext, UsageError } from './command';
 
 function tokenOf(ctx: CommandContext): string {

@@ -34,7 +34,7 @@ export interface RequestContext {
 export type Handler = (ctx: RequestContext) => Promise<void> | void;
 
 export interface Route {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
   /** Exact path, or segments with `:name` parameters such as `/orders/:id`. */
   path: string;
   handler: Handler;
@@ -58,6 +58,8 @@ export interface HttpServerOptions {
   host?: string;
   /** Answers `/readyz`; default: always ready once listening. */
   isReady?: () => boolean | Promise<boolean>;
+  /** Serve `/metrics` here; default true. False when an admin port serves it instead. */
+  serveMetrics?: boolean;
   /** States of dependencies `/readyz` reports beside its verdict (e.g. `{ idp: 'stale' }`). */
   readinessDetails?: () => Record<string, string>;
   /** How long SIGTERM waits for in-flight requests before closing sockets; default 10 s. */
@@ -197,7 +199,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         });
       },
     },
-    {
+  ];
+  if (options.serveMetrics !== false) {
+    builtins.push({
       method: 'GET',
       path: '/metrics',
       quiet: true,
@@ -206,8 +210,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         res.writeHead(200, { 'content-type': metrics.registry.contentType });
         res.end(text);
       },
-    },
-  ];
+    });
+  }
   for (const route of [...builtins, ...options.routes].map(compile)) {
     if (route.pattern) patterns.push(route);
     else exact.set(`${route.method} ${route.path}`, route);

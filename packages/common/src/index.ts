@@ -1,6 +1,7 @@
 export * from './alerts';
 export * from './body';
 export * from './config';
+export * from './default-ports';
 export * from './dev-token';
 export * from './errors';
 export * from './graphql-errors';

@@ -1,9 +1,11 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
+  DEFAULT_PORTS,
   DEFAULT_REDIS_URL,
   env,
   loadConfig,
+  localUrl,
   type RedisTarget,
   redisTarget,
   type StoreMode,
@@ -15,9 +17,6 @@ import { DEFAULT_CONSUMER_OPTIONS } from './consumer-runtime';
 import { DEFAULT_FRAUD_THRESHOLDS } from './fraud-scoring';
 import { DEFAULT_MONITOR_OPTIONS } from './group-monitor';
 import { DEFAULT_DEDUPE_TTL_MS } from './redis-event-log';
-
-/** Default port of the consumers' health, metrics and dead-letter routes. */
-export const DEFAULT_CONSUMERS_PORT = 4040;
 
 const positive = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
@@ -68,9 +67,9 @@ const schema = z.object({
   CONSUMER_ALERT_REPEAT_MS: positive(DEFAULT_MONITOR_OPTIONS.repeatMs),
   FRAUD_MAX_TOTAL_CENTS: positive(DEFAULT_FRAUD_THRESHOLDS.maxTotalCents),
   FRAUD_MAX_UNITS: positive(DEFAULT_FRAUD_THRESHOLDS.maxUnits),
-  INVENTORY_SERVICE_URL: env.url('http://127.0.0.1:4013'),
-  USER_SERVICE_URL: env.url('http://127.0.0.1:4012'),
-  NOTIFICATION_SERVICE_URL: env.url('http://127.0.0.1:4016'),
+  INVENTORY_SERVICE_URL: env.url(localUrl('inventory')),
+  USER_SERVICE_URL: env.url(localUrl('user')),
+  NOTIFICATION_SERVICE_URL: env.url(localUrl('notification')),
   ALERT_WEBHOOK_URL: z.url().optional(),
 });
 
@@ -123,7 +122,7 @@ export function loadConsumersConfig(
     );
   }
   return Object.freeze({
-    port: e.CONSUMERS_PORT ?? e.PORT ?? DEFAULT_CONSUMERS_PORT,
+    port: e.CONSUMERS_PORT ?? e.PORT ?? DEFAULT_PORTS.consumers,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     storeMode: e.STORE_MODE,

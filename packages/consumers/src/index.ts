@@ -1,4 +1,4 @@
-export { DEFAULT_CONSUMERS_PORT, loadConsumersConfig } from './config';
+export { loadConsumersConfig } from './config';
 export { CONSUMER_GROUPS, type ConsumerGroup } from './consumer-groups';
 export * from './consumer-runtime';
 export { type ConsumersService, startConsumersService } from './consumers-service';

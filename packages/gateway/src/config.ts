@@ -1,5 +1,14 @@
 import { join } from 'node:path';
-import { DEFAULT_REDIS_URL, env, loadConfig as load, redisTarget, z } from '@edge/common';
+import {
+  DEFAULT_PORTS,
+  DEFAULT_REDIS_URL,
+  env,
+  loadConfig as load,
+  localUrl,
+  redisTarget,
+  z,
+} from '@edge/common';
+import { type CorsPolicy, defaultCors } from './cors';
 import {
   type AbuseLimits,
   DEFAULT_ABUSE_LIMITS,
@@ -10,8 +19,8 @@ import {
 import { DEFAULT_JWKS } from './jwks-source';
 import { SURFACE_NAMES, type SurfaceName } from './surfaces';
 
-/** Default port of the gateway (DESIGN.md section 1). */
-export const DEFAULT_PORT = 4000;
+/** Default admin port in production: metrics and detailed health, never on the public port. */
+export const DEFAULT_ADMIN_PORT = 9464;
 
 const isoDate = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO date');
 
@@ -44,6 +53,29 @@ const surfaceLimits = z
   })
   .pipe(z.object(Object.fromEntries(SURFACE_NAMES.map((n) => [n, limitsOverride.optional()]))));
 
+const corsOverride = z
+  .object({
+    origins: z.array(z.string().min(1)),
+    credentials: z.boolean(),
+    maxAgeS: z.number().int().nonnegative(),
+  })
+  .partial()
+  .strict();
+
+/** `CORS='{"web":{"origins":["https://app.example.com"],"credentials":true}}'`: per surface. */
+const corsSettings = z
+  .string()
+  .default('{}')
+  .transform((raw, ctx) => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.object(Object.fromEntries(SURFACE_NAMES.map((n) => [n, corsOverride.optional()]))));
+
 /** A comma list of surface names, e.g. `partner-v1,partner-v2`. */
 const surfaceList = z
   .string()
@@ -58,17 +90,22 @@ const surfaceList = z
 
 const schema = z
   .object({
-    PORT: env.port(DEFAULT_PORT),
+    PORT: env.port(DEFAULT_PORTS.gateway),
     HOST: z.string().default('127.0.0.1'),
+    /**
+     * Port of the admin listener serving /metrics and detailed /readyz; default 9464 in
+     * production (never the public port), unset (public port) outside; 0 picks a free port.
+     */
+    ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     LOG_LEVEL: env.logLevel(),
     DATA_DIR: z.string().default('.data'),
     REDIS_URL: env.url(DEFAULT_REDIS_URL),
     REDIS_CLUSTER_NODES: env.redisClusterNodes(),
     STORE_MODE: env.storeMode(),
-    BFF_WEB_URL: env.url('http://127.0.0.1:4001'),
-    BFF_MOBILE_URL: env.url('http://127.0.0.1:4002'),
-    BFF_PARTNER_URL: env.url('http://127.0.0.1:4003'),
+    BFF_WEB_URL: env.url(localUrl('bff-web')),
+    BFF_MOBILE_URL: env.url(localUrl('bff-mobile')),
+    BFF_PARTNER_URL: env.url(localUrl('bff-partner')),
     /** Where user tokens' keys come from; default: the dev identity provider this gateway serves. */
     JWKS_URL: z.url().optional(),
     JWKS_CACHE_MAX_AGE_MS: env.int(DEFAULT_JWKS.cacheMaxAgeMs),
@@ -88,6 +125,7 @@ const schema = z
     SCHEMA_POLL_MS: env.int(2000),
     OTEL_EXPORTER_OTLP_ENDPOINT: env.otlpEndpoint(),
     SURFACE_LIMITS: surfaceLimits,
+    CORS: corsSettings,
     /** Mobile accepts only the operations of this manifest when set (trusted documents). */
     TRUSTED_DOCUMENTS_FILE: z.string().optional(),
     PARTNER_V1_DEPRECATED_AT: isoDate.optional(),
@@ -112,6 +150,10 @@ const schema = z
     const limits = Object.fromEntries(
       SURFACE_NAMES.map((n) => [n, { ...DEFAULT_ABUSE_LIMITS[n], ...c.SURFACE_LIMITS[n] }]),
     ) as Record<SurfaceName, AbuseLimits>;
+    const corsDefaults = defaultCors(production);
+    const cors = Object.fromEntries(
+      SURFACE_NAMES.map((n) => [n, { ...corsDefaults[n], ...c.CORS[n] }]),
+    ) as Record<SurfaceName, CorsPolicy>;
     const failModes = Object.fromEntries(
       SURFACE_NAMES.map((n) => [
         n,
@@ -154,6 +196,8 @@ const schema = z
       schemaPollMs: c.SCHEMA_POLL_MS,
       tracing: { endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT },
       limits,
+      cors,
+      adminPort: c.ADMIN_PORT ?? (production ? DEFAULT_ADMIN_PORT : undefined),
       trustedDocumentsFile: c.TRUSTED_DOCUMENTS_FILE,
       deprecations: {
         v1: deprecation(c.PARTNER_V1_DEPRECATED_AT, c.PARTNER_V1_SUNSET_AT),

@@ -7,10 +7,13 @@ import {
   type RequestContext,
   readBody,
   sendGraphQLError,
+  toAppError,
 } from '@edge/common';
 import type { Authenticator } from './auth';
+import { applyCors, type CorsPolicy } from './cors';
 import { withCostExtension } from './cost-extension';
 import type { AbuseLimits } from './defaults';
+import type { EdgeMetrics } from './edge-metrics';
 import type { Forwarder, ForwardRequest } from './forward';
 import { type GraphQLRequest, parseGraphQLBody } from './graphql-request';
 import type { InternalSigner } from './internal-signer';
@@ -37,6 +40,9 @@ export interface EdgeRouteDeps {
   limits: AbuseLimits;
   /** Sent on every answer of this surface (Deprecation/Sunset on a deprecated version). */
   fixedHeaders: Record<string, string>;
+  /** Browser origins allowed to call this surface. */
+  cors: CorsPolicy;
+  metrics: EdgeMetrics;
 }
 
 interface PlannedOperation {
@@ -68,6 +74,16 @@ function subjectOf(surface: SurfaceDef, identity: Identity, cost: number): Limit
 }
 
 const clientIp = (ctx: RequestContext) => ctx.req.socket.remoteAddress ?? 'unknown';
+
+/**
+ * Only `application/json` is served: a `text/plain` or form POST is a "simple" cross-site
+ * request a browser sends from any page without a preflight, so it is refused before anything.
+ */
+function requireJson(ctx: RequestContext): void {
+  const type = ctx.req.headers['content-type'] ?? '';
+  if (/^application\/json\s*(;|$)/i.test(type.trim())) return;
+  throw new AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Requests must be application/json');
+}
 
 /**
  * The edge's hot path for one surface: authenticate, read and bound the body, resolve persisted
@@ -137,11 +153,20 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
     const client = ctx.req.headers['apollographql-client-name'];
     // Bounded: a client-supplied string goes into every log line of the request.
     if (typeof client === 'string') ctx.accessLog['client'] = client.slice(0, 64);
+    const started = process.hrtime.bigint();
+    let operation = 'unknown';
+    let code = 'OK';
+    let partnerUsage: { id: string; cost: number } | undefined;
     try {
       for (const [name, value] of Object.entries(deps.fixedHeaders)) ctx.res.setHeader(name, value);
+      applyCors(deps.cors, ctx.req, ctx.res);
+      requireJson(ctx);
       const identity = await authenticate(ctx);
       const { batch, operations } = await readAndPlan(ctx, identity);
+      operation = batch ? 'batch' : (operations[0]?.request.operationName ?? 'anonymous');
       const totalCost = operations.reduce((sum, op) => sum + op.cost, 0);
+      if (identity.surface === 'partner')
+        partnerUsage = { id: identity.partnerId, cost: totalCost };
       const limit = await deps.rateLimiter.consume({
         ...subjectOf(deps.surface, identity, totalCost),
         requests: operations.reduce((sum, op) => sum + op.requests, 0),
@@ -159,7 +184,17 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
       }
       await answerBuffered(ctx, deps, base, operations, batch, limit);
     } catch (err) {
+      code = toAppError(err).code;
       sendGraphQLError(ctx.res, err, ctx.log);
+    } finally {
+      if (code === 'OK' && ctx.res.statusCode >= 400) code = `HTTP_${ctx.res.statusCode}`;
+      deps.metrics.observe({
+        surface: deps.surface.name,
+        operation,
+        code,
+        seconds: Number(process.hrtime.bigint() - started) / 1e9,
+        ...(partnerUsage ? { partner: partnerUsage } : {}),
+      });
     }
   };
 }

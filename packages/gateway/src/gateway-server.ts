@@ -16,13 +16,15 @@ import {
 } from '@edge/common';
 import { type Authenticator, createAuthenticator } from './auth';
 import type { GatewayConfig } from './config';
+import { preflightHandler } from './cors';
 import { deprecationHeaders } from './deprecation';
 import { DEV_JWKS_PATH, devIdpRoute } from './dev-idp';
+import { createEdgeMetrics } from './edge-metrics';
 import { edgeRoute } from './edge-route';
 import { createForwarder } from './forward';
 import { createInternalSigner, type InternalSigner } from './internal-signer';
 import { createJwksObserver } from './jwks-observer';
-import { createJwksSource } from './jwks-source';
+import { createJwksSource, type JwksHealth } from './jwks-source';
 import { createJwtVerifier } from './jwt';
 import { createFileKeyStore, createRedisKeyStore, type KeyStore } from './key-store';
 import { createPersistedQueries, loadTrustedDocuments } from './persisted-queries';
@@ -36,6 +38,8 @@ const SCHEMA_RETRY_MS = 1000;
 
 export interface RunningGateway extends RunningServer {
   log: Logger;
+  /** The admin listener (/metrics, detailed /readyz) when it is apart from the public port. */
+  adminUrl: string | undefined;
 }
 
 interface Stores {
@@ -148,6 +152,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     if (!authenticator) throw new AppError(ErrorCode.SHUTTING_DOWN, 'Gateway is starting');
     return authenticator(surface, req);
   };
+  const edgeMetrics = createEdgeMetrics(metrics.registry);
   const routes: Route[] = surfaces.map(({ surface, schema, forwarder }) => ({
     method: 'POST',
     path: surface.path,
@@ -156,6 +161,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       surface,
       rateLimiter,
       limits: config.limits[surface.name],
+      cors: config.cors[surface.name],
       fixedHeaders: deprecationHeaders(
         surface.auth.kind === 'api-key' ? config.deprecations[surface.auth.version] : undefined,
       ),
@@ -172,13 +178,29 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       }),
       sign,
       forwarder,
+      metrics: edgeMetrics,
     }),
   }));
+  // Browser preflights: 204, with the allowance only for the surface's allowed origins.
+  for (const { surface } of surfaces) {
+    routes.push({
+      method: 'OPTIONS',
+      path: surface.path,
+      handler: preflightHandler(config.cors[surface.name]),
+    });
+  }
   if (config.devIdp) {
     routes.push(devIdpRoute(await loadOrCreateSigningKey(config.devIdpKeyFile)));
     log.warn('dev identity provider enabled: tokens minted by `pnpm cli token` are accepted');
   }
 
+  const isReady = () => surfaces.every((s) => s.schema.get() !== undefined);
+  // Said, not failed on: partner keys and cached tokens keep working while the IdP is down,
+  // so pulling every instance out of rotation would turn its outage into ours.
+  // The key set exists once the JWKS URL is known (after listen): unavailable until then.
+  let idpHealth: () => JwksHealth = () => 'unavailable';
+  const readinessDetails = () => ({ idp: idpHealth() });
+  const separateAdmin = config.adminPort !== undefined;
   const running = await startHttpServer({
     service: 'gateway',
     logger: log,
@@ -186,11 +208,24 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     routes,
     port: config.port,
     host: config.host,
-    isReady: () => surfaces.every((s) => s.schema.get() !== undefined),
-    // Said, not failed on: partner keys and cached tokens keep working while the IdP is down,
-    // so pulling every instance out of rotation would turn its outage into ours.
-    readinessDetails: () => ({ idp: jwks?.health() ?? 'unavailable' }),
+    isReady,
+    // With an admin port, the public port answers only whether it is ready, not why.
+    serveMetrics: !separateAdmin,
+    ...(separateAdmin ? {} : { readinessDetails }),
   });
+  const admin =
+    config.adminPort === undefined
+      ? undefined
+      : await startHttpServer({
+          service: 'gateway-admin',
+          logger: log,
+          metrics,
+          routes: [],
+          port: config.adminPort,
+          host: config.host,
+          isReady,
+          readinessDetails,
+        });
   const jwksObserver = createJwksObserver(log, metrics.registry);
   const jwks = createJwksSource({
     ...config.jwks,
@@ -198,6 +233,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     onFetch: jwksObserver.onFetch,
   });
   jwksObserver.track(jwks);
+  idpHealth = jwks.health;
   authenticator = createAuthenticator({
     verifyJwt: createJwtVerifier({
       ...config.jwt,
@@ -209,8 +245,10 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   return {
     ...running,
     log,
+    adminUrl: admin?.url,
     close: async () => {
       await running.close();
+      await admin?.close();
       await Promise.all(surfaces.flatMap((s) => [s.schema.stop(), s.forwarder.close()]));
       await keys.close();
       await tracing.shutdown();

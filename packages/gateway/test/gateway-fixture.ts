@@ -66,6 +66,8 @@ export async function startGatewayFixture(
     BFF_PARTNER_URL: bff.url,
     RATE_LIMIT_PREFIX: `test:${randomUUID()}`,
     SCHEMA_POLL_MS: '60000',
+    // Production serves metrics on an admin port (9464 by default): a free one in tests.
+    ...(env['NODE_ENV'] === 'production' ? { ADMIN_PORT: '0' } : {}),
     ...env,
   };
   const idp = await loadOrCreateSigningKey(join(dataDir, 'keys', 'dev-idp.json'));

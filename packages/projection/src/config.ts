@@ -1,10 +1,15 @@
 import { hostname } from 'node:os';
 import { DEFAULT_PRODUCT_EVENTS_STREAM, DEFAULT_READ_MODEL_PREFIX } from '@edge/catalog-events';
-import { DEFAULT_REDIS_URL, env, loadConfig, type RedisTarget, redisTarget, z } from '@edge/common';
+import {
+  DEFAULT_PORTS,
+  DEFAULT_REDIS_URL,
+  env,
+  loadConfig,
+  type RedisTarget,
+  redisTarget,
+  z,
+} from '@edge/common';
 import { DEFAULT_PROJECTOR_OPTIONS } from './projector';
-
-/** Default port of the projection's health and metrics server. */
-export const DEFAULT_PROJECTION_PORT = 4030;
 
 const schema = z.object({
   PROJECTION_PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -49,7 +54,7 @@ export function loadProjectionConfig(
 ): Readonly<ProjectionConfig> {
   const e = loadConfig(schema, source);
   return Object.freeze({
-    port: e.PROJECTION_PORT ?? e.PORT ?? DEFAULT_PROJECTION_PORT,
+    port: e.PROJECTION_PORT ?? e.PORT ?? DEFAULT_PORTS.projection,
     host: e.HOST,
     redis: redisTarget(e.REDIS_URL, e.REDIS_CLUSTER_NODES),
     stream: e.PRODUCT_EVENTS_STREAM,

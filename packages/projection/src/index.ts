@@ -1,4 +1,4 @@
-export { DEFAULT_PROJECTION_PORT, loadProjectionConfig, type ProjectionConfig } from './config';
+export { loadProjectionConfig, type ProjectionConfig } from './config';
 export * from './product-read-model';
 export { type ProjectionService, startProjectionService } from './projection-service';
 export { DEFAULT_PROJECTOR_OPTIONS, Projector, type ProjectorOptions } from './projector';

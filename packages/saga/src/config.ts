@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import {
+  DEFAULT_PORTS,
   DEFAULT_REDIS_URL,
   env,
   loadConfig,
+  localUrl,
   type RedisTarget,
   redisTarget,
   type TracingConfig,
@@ -60,6 +62,11 @@ const schema = z.object({
   SAGA_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   HOST: z.string().default('127.0.0.1'),
+  /**
+   * When set, the operator page and operator API listen here and the order API alone on
+   * SAGA_PORT, so the network can let BFFs reach one and operators the other.
+   */
+  OPERATOR_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** Where operator tokens' keys come from; unset outside production: the dev identity provider. */
   JWKS_URL: z.url().optional(),
@@ -80,10 +87,10 @@ const schema = z.object({
     .int()
     .min(1)
     .default(DEFAULT_DURABILITY_TIMEOUT_MS),
-  ORDER_SERVICE_URL: env.url('http://127.0.0.1:4010'),
-  INVENTORY_SERVICE_URL: env.url('http://127.0.0.1:4013'),
-  PAYMENT_SERVICE_URL: env.url('http://127.0.0.1:4014'),
-  SHIPPING_SERVICE_URL: env.url('http://127.0.0.1:4015'),
+  ORDER_SERVICE_URL: env.url(localUrl('order')),
+  INVENTORY_SERVICE_URL: env.url(localUrl('inventory')),
+  PAYMENT_SERVICE_URL: env.url(localUrl('payment')),
+  SHIPPING_SERVICE_URL: env.url(localUrl('shipping')),
   ALERT_WEBHOOK_URL: z.url().optional(),
   DLQ_ALERT_THRESHOLD: z.coerce.number().int().min(1).default(1),
   DLQ_ALERT_REPEAT_MS: env.int(60_000),
@@ -142,9 +149,6 @@ const schema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: env.otlpEndpoint(),
 });
 
-/** Default port of the orchestrator. */
-export const DEFAULT_SAGA_PORT = 4020;
-
 /** An operator's pacing override for one provider, when its rate is set. */
 function rateLimit(rate: number | undefined, burst: number | undefined): ProviderRateLimit[] {
   if (rate === undefined) return [];
@@ -161,6 +165,8 @@ export type OperatorKeys = { kind: 'jwks'; url: string } | { kind: 'dev-key-file
 export interface SagaConfig {
   port: number;
   host: string;
+  /** Port of the operator page and API; undefined: everything on `port`. */
+  operatorPort: number | undefined;
   production: boolean;
   auth: {
     operatorKeys: OperatorKeys;
@@ -225,8 +231,9 @@ export function loadSagaConfig(
         file: e.DEV_IDP_KEY_FILE ?? join(e.DATA_DIR, 'keys', 'dev-idp.json'),
       };
   return Object.freeze({
-    port: e.SAGA_PORT ?? e.PORT ?? DEFAULT_SAGA_PORT,
+    port: e.SAGA_PORT ?? e.PORT ?? DEFAULT_PORTS.saga,
     host: e.HOST,
+    operatorPort: e.OPERATOR_PORT,
     production,
     auth: {
       operatorKeys,

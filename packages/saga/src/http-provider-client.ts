@@ -3,6 +3,7 @@ import {
   breakerStateOf,
   isDefiniteRefusal,
   parseRetryAfterMs,
+  rateLimitWaitMs,
 } from '@edge/upstream';
 import CircuitBreaker from 'opossum';
 import { Agent, request } from 'undici';
@@ -144,7 +145,7 @@ export class HttpProviderClient implements ProviderClient {
     throw new ProviderHttpError(
       response.statusCode,
       body,
-      parseRetryAfterMs(response.headers['retry-after']),
+      parseRetryAfterMs(response.headers['retry-after']) ?? rateLimitWaitMs(response.headers),
     );
   };
 

@@ -93,7 +93,17 @@ function settled(saga: Saga): boolean {
   return isTerminal(saga.state.status) || saga.state.status === 'dead_lettered';
 }
 
-export function createSagaRoutes(options: SagaApiOptions): Route[] {
+/**
+ * The orchestrator's routes in two groups, so a deployment can listen for them on two ports and
+ * let the network say who reaches which: `orders` for the BFFs (place, cancel, read one's own),
+ * `operators` for people (list, read, replay, resolve). Reading one saga is in both.
+ */
+export interface SagaRoutes {
+  orders: Route[];
+  operators: Route[];
+}
+
+export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
   const { engine, store, worker, auth } = options;
 
   const load = async (id: string): Promise<Saga> => {
@@ -159,127 +169,130 @@ export function createSagaRoutes(options: SagaApiOptions): Route[] {
     sendJson(ctx.res, 202, toSagaRef(after));
   };
 
-  return [
-    {
-      method: 'POST',
-      path: '/sagas',
-      handler: guarded(async (ctx) => {
-        auth.stateChange(ctx);
-        const customer = await auth.customer(ctx);
-        const raw = await readJson(ctx.req);
-        refuseBodyUser(raw);
-        const body = parse(placeOrderRequest, raw);
-        const { waitMs } = parse(waitQuery, query(ctx));
-        const { saga, created } = await engine.start(
-          scopedKey(customer, body.idempotencyKey),
-          orderInput(customer, body),
-          ctx.traceparent,
-        );
-        if (!created && !owns(customer, saga)) {
-          throw new AppError(ErrorCode.CONFLICT, 'idempotencyKey already used');
+  const placeOrder: Route = {
+    method: 'POST',
+    path: '/sagas',
+    handler: guarded(async (ctx) => {
+      auth.stateChange(ctx);
+      const customer = await auth.customer(ctx);
+      const raw = await readJson(ctx.req);
+      refuseBodyUser(raw);
+      const body = parse(placeOrderRequest, raw);
+      const { waitMs } = parse(waitQuery, query(ctx));
+      const { saga, created } = await engine.start(
+        scopedKey(customer, body.idempotencyKey),
+        orderInput(customer, body),
+        ctx.traceparent,
+      );
+      if (!created && !owns(customer, saga)) {
+        throw new AppError(ErrorCode.CONFLICT, 'idempotencyKey already used');
+      }
+      if (!settled(saga)) worker?.kick(saga.id);
+      const after = await waitFor(saga, waitMs);
+      sendJson(ctx.res, created ? 201 : 200, { ...toSagaRef(after), created });
+    }),
+  };
+  const listSagas: Route = {
+    method: 'GET',
+    path: '/sagas',
+    handler: guarded(async (ctx) => {
+      await auth.operator(ctx, 'viewer');
+      const result = await searchSagas(
+        store,
+        (s) => engine.isStuck(s),
+        parse(searchQuery, query(ctx)),
+      );
+      const { sagas, items, matchedIds: _ids, ...rest } = result;
+      sendJson(ctx.res, 200, {
+        ...rest,
+        items: sagas.map((saga, i) => ({ ...toSagaView(saga), ...items[i] })),
+      });
+    }),
+  };
+  const readSaga: Route = {
+    method: 'GET',
+    path: '/sagas/:id',
+    handler: guarded(async (ctx) => {
+      const reader = await auth.reader(ctx);
+      const saga = await load(ctx.params['id'] ?? '');
+      if (reader.kind === 'customer' && !owns(reader.customer, saga)) {
+        throw new AppError(ErrorCode.NOT_FOUND, `No saga ${saga.id}`);
+      }
+      sendJson(ctx.res, 200, toSagaView(saga));
+    }),
+  };
+  const cancelSaga: Route = {
+    method: 'POST',
+    path: '/sagas/:id/cancel',
+    handler: guarded(async (ctx) => {
+      auth.stateChange(ctx);
+      const customer = await auth.customer(ctx);
+      const id = ctx.params['id'] ?? '';
+      await cancel(ctx, customer, await store.get(id), `saga ${id}`);
+    }),
+  };
+  const cancelOrder: Route = {
+    method: 'POST',
+    path: '/orders/:orderId/cancel',
+    handler: guarded(async (ctx) => {
+      auth.stateChange(ctx);
+      const customer = await auth.customer(ctx);
+      const orderId = ctx.params['orderId'] ?? '';
+      await cancel(ctx, customer, await store.getByOrderId(orderId), `saga for order ${orderId}`);
+    }),
+  };
+  const replayMany: Route = {
+    method: 'POST',
+    path: '/sagas/replay',
+    handler: guarded(async (ctx) => {
+      auth.stateChange(ctx);
+      const { subject } = await auth.operator(ctx, 'operator');
+      const body = parse(replayManyRequest, await readJson(ctx.req));
+      const ids = body.ids ?? (await store.listByStatus('dead_lettered', 1000)).map((s) => s.id);
+      const replayed: string[] = [];
+      for (const id of ids) {
+        try {
+          const saga = await engine.replay(id, subject, body.reason);
+          replayed.push(saga.id);
+          worker?.kick(saga.id);
+        } catch (error) {
+          // Someone else replayed or resolved it meanwhile: not ours to report as failed.
+          if (!(error instanceof SagaConflictError)) throw error;
         }
-        if (!settled(saga)) worker?.kick(saga.id);
-        const after = await waitFor(saga, waitMs);
-        sendJson(ctx.res, created ? 201 : 200, { ...toSagaRef(after), created });
-      }),
-    },
-    {
-      method: 'GET',
-      path: '/sagas',
-      handler: guarded(async (ctx) => {
-        await auth.operator(ctx, 'viewer');
-        const result = await searchSagas(
-          store,
-          (s) => engine.isStuck(s),
-          parse(searchQuery, query(ctx)),
-        );
-        const { sagas, items, matchedIds: _ids, ...rest } = result;
-        sendJson(ctx.res, 200, {
-          ...rest,
-          items: sagas.map((saga, i) => ({ ...toSagaView(saga), ...items[i] })),
-        });
-      }),
-    },
-    {
-      method: 'GET',
-      path: '/sagas/:id',
-      handler: guarded(async (ctx) => {
-        const reader = await auth.reader(ctx);
-        const saga = await load(ctx.params['id'] ?? '');
-        if (reader.kind === 'customer' && !owns(reader.customer, saga)) {
-          throw new AppError(ErrorCode.NOT_FOUND, `No saga ${saga.id}`);
-        }
-        sendJson(ctx.res, 200, toSagaView(saga));
-      }),
-    },
-    {
-      method: 'POST',
-      path: '/sagas/:id/cancel',
-      handler: guarded(async (ctx) => {
-        auth.stateChange(ctx);
-        const customer = await auth.customer(ctx);
-        const id = ctx.params['id'] ?? '';
-        await cancel(ctx, customer, await store.get(id), `saga ${id}`);
-      }),
-    },
-    {
-      method: 'POST',
-      path: '/orders/:orderId/cancel',
-      handler: guarded(async (ctx) => {
-        auth.stateChange(ctx);
-        const customer = await auth.customer(ctx);
-        const orderId = ctx.params['orderId'] ?? '';
-        await cancel(ctx, customer, await store.getByOrderId(orderId), `saga for order ${orderId}`);
-      }),
-    },
-    {
-      method: 'POST',
-      path: '/sagas/replay',
-      handler: guarded(async (ctx) => {
-        auth.stateChange(ctx);
-        const { subject } = await auth.operator(ctx, 'operator');
-        const body = parse(replayManyRequest, await readJson(ctx.req));
-        const ids = body.ids ?? (await store.listByStatus('dead_lettered', 1000)).map((s) => s.id);
-        const replayed: string[] = [];
-        for (const id of ids) {
-          try {
-            const saga = await engine.replay(id, subject, body.reason);
-            replayed.push(saga.id);
-            worker?.kick(saga.id);
-          } catch (error) {
-            // Someone else replayed or resolved it meanwhile: not ours to report as failed.
-            if (!(error instanceof SagaConflictError)) throw error;
-          }
-        }
-        sendJson(ctx.res, 202, { replayed });
-      }),
-    },
-    {
-      method: 'POST',
-      path: '/sagas/:id/replay',
-      handler: guarded(async (ctx) => {
-        auth.stateChange(ctx);
-        const { subject } = await auth.operator(ctx, 'operator');
-        const body = parse(operatorRequest, await readJson(ctx.req));
-        const saga = await engine.replay(ctx.params['id'] ?? '', subject, body.reason);
-        worker?.kick(saga.id);
-        sendJson(ctx.res, 202, toSagaRef(saga));
-      }),
-    },
-    {
-      method: 'POST',
-      path: '/sagas/:id/resolve',
-      handler: guarded(async (ctx) => {
-        auth.stateChange(ctx);
-        const { subject } = await auth.operator(ctx, 'operator');
-        const body = parse(resolveRequest, await readJson(ctx.req));
-        const saga = await engine.resolve(
-          ctx.params['id'] ?? '',
-          subject,
-          `${body.reason} (reference ${body.reference})`,
-        );
-        sendJson(ctx.res, 200, toSagaRef(saga));
-      }),
-    },
-  ];
+      }
+      sendJson(ctx.res, 202, { replayed });
+    }),
+  };
+  const replayOne: Route = {
+    method: 'POST',
+    path: '/sagas/:id/replay',
+    handler: guarded(async (ctx) => {
+      auth.stateChange(ctx);
+      const { subject } = await auth.operator(ctx, 'operator');
+      const body = parse(operatorRequest, await readJson(ctx.req));
+      const saga = await engine.replay(ctx.params['id'] ?? '', subject, body.reason);
+      worker?.kick(saga.id);
+      sendJson(ctx.res, 202, toSagaRef(saga));
+    }),
+  };
+  const resolveOne: Route = {
+    method: 'POST',
+    path: '/sagas/:id/resolve',
+    handler: guarded(async (ctx) => {
+      auth.stateChange(ctx);
+      const { subject } = await auth.operator(ctx, 'operator');
+      const body = parse(resolveRequest, await readJson(ctx.req));
+      const saga = await engine.resolve(
+        ctx.params['id'] ?? '',
+        subject,
+        `${body.reason} (reference ${body.reference})`,
+      );
+      sendJson(ctx.res, 200, toSagaRef(saga));
+    }),
+  };
+
+  return {
+    orders: [placeOrder, readSaga, cancelSaga, cancelOrder],
+    operators: [listSagas, readSaga, replayMany, replayOne, resolveOne],
+  };
 }

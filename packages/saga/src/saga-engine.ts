@@ -91,7 +91,11 @@ export class SagaEngine {
       dueAt: now,
       ...(traceparent ? { traceparent } : {}),
     };
-    return this.store.create(saga);
+    const created = await this.store.create(saga);
+    // The first history event is written by create, not by a transition: report it here so
+    // saga_events_total{type="saga_created"} counts new sagas (a repeated key creates none).
+    if (created.created) this.onTransition(created.saga, saga.history[0]);
+    return created;
   }
 
   async cancel(sagaId: string, request: CancelRequest): Promise<CancelRequest> {

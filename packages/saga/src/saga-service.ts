@@ -8,6 +8,7 @@ import {
   type Logger,
   logRedisErrors,
   type RedisClient,
+  type Route,
   type RunningServer,
   resolveStoreKind,
   startHttpServer,
@@ -40,7 +41,10 @@ import { SagaWorker } from './saga-worker';
 
 export interface SagaService {
   server: RunningServer;
+  /** The order API (and everything, unless OPERATOR_PORT split the operator routes off). */
   url: string;
+  /** The operator page and API; the same as `url` without OPERATOR_PORT. */
+  operatorUrl: string;
   engine: SagaEngine;
   store: SagaStore;
   close(): Promise<void>;
@@ -166,33 +170,40 @@ export async function startSagaService(
     intervalMs: config.reconcileIntervalMs,
     repeatMs: config.alerts.repeatMs,
   });
-  const server = await startHttpServer({
-    service: 'saga',
-    logger,
-    metrics,
-    port: config.port,
-    host: config.host,
-    routes: [
-      ...createSagaRoutes({ engine, store, worker, auth }),
-      ...createOperatorRoutes({
-        store,
-        isStuck: (saga) => engine.isStuck(saga),
-        auth,
-        secureCookies: config.production,
-        devStack: config.auth.operatorKeys.kind === 'dev-key-file',
-        findings: async () => reconciliation.report()?.findings,
-      }),
-      ...createReconciliationRoutes({ job: reconciliation, auth }),
-    ],
-    isReady: async () => {
-      try {
-        await store.dlqStats();
-        return true;
-      } catch {
-        return false;
-      }
-    },
+  const api = createSagaRoutes({ engine, store, worker, auth });
+  const page = createOperatorRoutes({
+    store,
+    isStuck: (saga) => engine.isStuck(saga),
+    auth,
+    secureCookies: config.production,
+    devStack: config.auth.operatorKeys.kind === 'dev-key-file',
+    findings: async () => reconciliation.report()?.findings,
   });
+  const isReady = async () => {
+    try {
+      await store.dlqStats();
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const listen = (port: number, routes: Route[]) =>
+    startHttpServer({ service: 'saga', logger, metrics, port, host: config.host, routes, isReady });
+  const operatorRoutes = [
+    ...api.operators,
+    ...page,
+    ...createReconciliationRoutes({ job: reconciliation, auth }),
+  ];
+  // One port by default; two when OPERATOR_PORT is set (reading one saga is on both).
+  const server =
+    config.operatorPort === undefined
+      ? await listen(config.port, [
+          ...api.orders,
+          ...operatorRoutes.filter((r) => !api.orders.includes(r)),
+        ])
+      : await listen(config.port, api.orders);
+  const operatorServer =
+    config.operatorPort === undefined ? server : await listen(config.operatorPort, operatorRoutes);
   worker?.start();
   alerts.start();
   reconciliation.start();
@@ -200,10 +211,12 @@ export async function startSagaService(
   return {
     server,
     url: server.url,
+    operatorUrl: operatorServer.url,
     engine,
     store,
     async close() {
       await server.close();
+      if (operatorServer !== server) await operatorServer.close();
       await worker?.stop();
       await alerts.stop();
       await housekeeping.stop();

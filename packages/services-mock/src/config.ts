@@ -4,6 +4,7 @@ import {
   DEFAULT_READ_MODEL_PREFIX,
 } from '@edge/catalog-events';
 import {
+  DEFAULT_PORTS,
   DEFAULT_REDIS_URL,
   env,
   loadConfig,
@@ -14,17 +15,6 @@ import {
 } from '@edge/common';
 import { DEFAULT_HEARTBEAT_MS } from './product-event-publisher';
 import type { MockServiceName } from './types';
-
-/** Documented port of each mock (docs/services-mock.md). */
-export const DEFAULT_PORTS: Readonly<Record<MockServiceName, number>> = Object.freeze({
-  order: 4010,
-  product: 4011,
-  user: 4012,
-  inventory: 4013,
-  payment: 4014,
-  shipping: 4015,
-  notification: 4016,
-});
 
 const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),

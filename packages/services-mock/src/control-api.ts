@@ -23,6 +23,7 @@ const faultBody = z.strictObject({
   latencyMs: z.int().min(0).max(600_000).optional(),
   status: z.int().min(400).max(599).optional(),
   retryAfterS: z.int().min(0).max(86_400).optional(),
+  ratePerSec: z.int().min(1).max(1_000_000).optional(),
   calls: z.int().min(1).optional(),
   durationMs: z.int().min(1).optional(),
 });

@@ -1,5 +1,5 @@
 export type { Concurrency } from './call-counter';
-export { DEFAULT_PORTS, loadServicesMockConfig, type ServicesMockConfig } from './config';
+export { loadServicesMockConfig, type ServicesMockConfig } from './config';
 export { createMockControl, type MockControl } from './control-client';
 export { createPrng, type Prng } from './prng';
 export type { AuditEntry } from './product-audit';

@@ -124,6 +124,7 @@ export const FAULT_MODES = [
   'down',
   'in_progress',
   'applied_late',
+  'rate_limit',
 ] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
 
@@ -141,6 +142,12 @@ export interface FaultSpec {
   status?: number;
   /** `429` only: value of `Retry-After` in seconds; default 1. */
   retryAfterS?: number;
+  /**
+   * `rate_limit` only: the provider's published limit in calls per second, enforced as a token
+   * bucket holding one second of calls; a call without a token answers 429 with the whole
+   * seconds until the next one in `Retry-After`. Default 100.
+   */
+  ratePerSec?: number;
   /** Affect exactly the next N matching calls. */
   calls?: number;
   /** Stop affecting calls this long after the fault was added. */

@@ -135,4 +135,17 @@ describe('faults', () => {
     const badMode = await call(`${mock.urls.user}/__faults`, { body: { mode: 'explode' } });
     expect(badMode.status).toBe(400);
   });
+  it('a rate_limit fault serves its published rate and answers 429 with Retry-After beyond it', async () => {
+    await addFault(mock.urls.user, { mode: 'rate_limit', ratePerSec: 5 });
+    const first = await Promise.all(Array.from({ length: 7 }, () => getUser()));
+    expect(first.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 429, 429]);
+    expect(first[5]?.headers.get('retry-after')).toBe('1');
+    // 200 ms later the bucket has refilled one call (5 per second).
+    now += 200;
+    expect((await getUser()).status).toBe(200);
+    expect((await getUser()).status).toBe(429);
+    now += 1_000;
+    const later = await Promise.all(Array.from({ length: 5 }, () => getUser()));
+    expect(later.every((r) => r.status === 200)).toBe(true);
+  });
 });

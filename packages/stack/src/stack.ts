@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
   createRedisClient,
+  DEFAULT_PORTS,
   loadOrCreateSigningKey,
   parseClusterNodes,
   redisNodes,
@@ -87,16 +88,6 @@ const ENTRIES: Record<ProcessName, string> = {
   gateway: 'packages/gateway/src/main.ts',
 };
 
-const DEFAULT_PORTS = {
-  gateway: '4000',
-  'bff-web': '4001',
-  'bff-mobile': '4002',
-  'bff-partner': '4003',
-  saga: '4020',
-  consumers: '4040',
-  projection: '4030',
-} as const;
-
 /** Processes that read a port variable of their own before PORT. */
 const OWN_PORT_VARIABLE: Partial<Record<ProcessName, string>> = {
   saga: 'SAGA_PORT',
@@ -163,7 +154,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     return proc;
   };
   const portEnv = (name: keyof typeof DEFAULT_PORTS) => ({
-    PORT: free ? '0' : DEFAULT_PORTS[name],
+    PORT: free ? '0' : String(DEFAULT_PORTS[name]),
   });
 
   try {

@@ -4,6 +4,7 @@ export * from './definite-refusal';
 export * from './domain';
 export * from './http-client';
 export * from './loaders';
+export * from './rate-limit-headers';
 export * from './retry-after';
 export * from './service-clients';
 export * from './stale-cache';

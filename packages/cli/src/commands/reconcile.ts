@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { Finding, FixResult, ReconciliationReport } from '@edge/saga/client';
+import type { Finding, FixResult, ReconciliationReport } from '@edge/saga-client';
 import { type Command, type CommandContext, UsageError } from '../command';
 import { withOperatorClient } from '../operator-client';
 

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { type SagaClient, type SagaListState, STATUS_FILTERS } from '@edge/saga/client';
+import { type SagaClient, type SagaListState, STATUS_FILTERS } from '@edge/saga-client';
 import { type Command, type CommandContext, UsageError } from '../command';
 import { withOperatorClient } from '../operator-client';
 

@@ -1,17 +1,10 @@
 import { AppError, ErrorCode, sendJson, z } from '@edge/common';
 import type { Catalog } from '../catalog';
 import { IdempotencyStore, sendStored } from '../idempotency';
+import { lookupRoute } from '../lookup-route';
 import type { MockService } from '../mock-service';
 import type { ItemQuantity, Product, Reservation } from '../types';
-import {
-  idempotencyKey,
-  itemQuantities,
-  lookupQuery,
-  notFound,
-  nothingUnderKey,
-  readBody,
-  readQuery,
-} from '../validation';
+import { idempotencyKey, itemQuantities, notFound, readBody } from '../validation';
 import { createPickLists } from './pick-lists';
 
 const reserveBody = z.object({
@@ -134,17 +127,7 @@ export function createInventoryService(catalog: Catalog): MockService {
           sendStored(ctx.res, stored);
         },
       },
-      {
-        method: 'GET',
-        path: '/reservations',
-        handler: (ctx) => {
-          const { idempotencyKey: key } = readQuery(ctx, lookupQuery);
-          const id = idempotency.createdId('POST /reservations', key);
-          const reservation = id === undefined ? undefined : reservations.get(id);
-          if (!reservation) throw nothingUnderKey('reservation', key);
-          sendJson(ctx.res, 200, reservation);
-        },
-      },
+      lookupRoute('/reservations', 'reservation', idempotency, (id) => reservations.get(id)),
       {
         method: 'GET',
         path: '/reservations/:id',

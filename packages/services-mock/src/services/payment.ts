@@ -1,15 +1,9 @@
 import { AppError, ErrorCode, sendJson, z } from '@edge/common';
 import { IdempotencyStore, sendStored } from '../idempotency';
+import { lookupRoute } from '../lookup-route';
 import type { MockService } from '../mock-service';
 import type { Charge, Ledger, Refund } from '../types';
-import {
-  idempotencyKey,
-  lookupQuery,
-  notFound,
-  nothingUnderKey,
-  readBody,
-  readQuery,
-} from '../validation';
+import { idempotencyKey, notFound, readBody } from '../validation';
 
 const chargeBody = z.object({
   idempotencyKey,
@@ -102,17 +96,10 @@ export function createPaymentService(): MockService {
           sendStored(ctx.res, stored);
         },
       },
-      {
-        // Verify, never redo: "did a charge happen under this key?" without re-sending it.
-        method: 'GET',
-        path: '/charges',
-        handler: (ctx) => {
-          const { idempotencyKey: key } = readQuery(ctx, lookupQuery);
-          const record = charges.get(idempotency.createdId('POST /charges', key) ?? '');
-          if (!record) throw nothingUnderKey('charge', key);
-          sendJson(ctx.res, 200, { ...record.charge, refundedCents: refundedCents(record) });
-        },
-      },
+      lookupRoute('/charges', 'charge', idempotency, (id) => {
+        const record = charges.get(id);
+        return record && { ...record.charge, refundedCents: refundedCents(record) };
+      }),
       {
         method: 'GET',
         path: '/charges/:id',

@@ -1,15 +1,9 @@
 import { sendJson, z } from '@edge/common';
 import { IdempotencyStore, sendStored } from '../idempotency';
+import { lookupRoute } from '../lookup-route';
 import type { MockService } from '../mock-service';
 import type { Shipment } from '../types';
-import {
-  idempotencyKey,
-  lookupQuery,
-  notFound,
-  nothingUnderKey,
-  readBody,
-  readQuery,
-} from '../validation';
+import { idempotencyKey, notFound, readBody } from '../validation';
 
 const createBody = z.object({ idempotencyKey, orderId: z.string().min(1).max(100) });
 const cancelBody = z.object({ idempotencyKey });
@@ -72,17 +66,7 @@ export function createShippingService(): MockService {
           sendStored(ctx.res, stored);
         },
       },
-      {
-        method: 'GET',
-        path: '/shipments',
-        handler: (ctx) => {
-          const { idempotencyKey: key } = readQuery(ctx, lookupQuery);
-          const id = idempotency.createdId('POST /shipments', key);
-          const shipment = id === undefined ? undefined : shipments.get(id);
-          if (!shipment) throw nothingUnderKey('shipment', key);
-          sendJson(ctx.res, 200, shipment);
-        },
-      },
+      lookupRoute('/shipments', 'shipment', idempotency, (id) => shipments.get(id)),
       {
         method: 'GET',
         path: '/shipments/:id',

@@ -6,15 +6,17 @@ import {
   withBreaker,
   withTimeout,
 } from '@edge/upstream';
-import type { FixResult, ReconciliationReport } from './reconciler';
 import type {
-  CancelSagaRequest,
-  OperatorRequest,
-  PlaceOrderRequest,
-  ResolveRequest,
+  CancelBody,
+  FixResult,
+  OperatorBody,
+  PlaceOrderBody,
+  ReconciliationReport,
+  ResolveBody,
   SagaListState,
-} from './saga-api-schemas';
-import type { SagaRef, SagaView } from './saga-view';
+  SagaRef,
+  SagaView,
+} from './saga-wire';
 
 export interface SagaClientOptions {
   /** Orchestrator base URL, e.g. `http://127.0.0.1:4020`. */
@@ -52,29 +54,29 @@ export class SagaClientError extends Error {
 export interface SagaClient {
   /** `headers`: this call's request id and traceparent, so the saga joins the caller's trace. */
   placeOrder(
-    body: Omit<PlaceOrderRequest, 'type'>,
+    body: PlaceOrderBody,
     waitMs?: number,
     headers?: Record<string, string>,
   ): Promise<SagaRef & { created: boolean }>;
   cancelSaga(
     sagaId: string,
-    body: CancelSagaRequest,
+    body: CancelBody,
     waitMs?: number,
     headers?: Record<string, string>,
   ): Promise<SagaRef>;
   cancelOrder(
     orderId: string,
-    body: CancelSagaRequest,
+    body: CancelBody,
     waitMs?: number,
     headers?: Record<string, string>,
   ): Promise<SagaRef>;
   /** An operator reads any saga; a customer (headers carry its identity) only its own. */
   get(sagaId: string, headers?: Record<string, string>): Promise<SagaView>;
   list(state: SagaListState, limit?: number): Promise<SagaView[]>;
-  replay(sagaId: string, body: OperatorRequest): Promise<SagaRef>;
+  replay(sagaId: string, body: OperatorBody): Promise<SagaRef>;
   /** Every dead-lettered saga, or the given ones. */
-  replayAll(body: OperatorRequest & { ids?: string[] }): Promise<string[]>;
-  resolve(sagaId: string, body: ResolveRequest): Promise<SagaRef>;
+  replayAll(body: OperatorBody & { ids?: string[] }): Promise<string[]>;
+  resolve(sagaId: string, body: ResolveBody): Promise<SagaRef>;
   /** Reconcile sagas with the providers now (operator: viewer). */
   reconciliation(): Promise<ReconciliationReport>;
   /** Repair every safe finding, then reconcile again (operator). */

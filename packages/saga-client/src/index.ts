@@ -1,0 +1,2 @@
+export * from './saga-client';
+export * from './saga-wire';

@@ -1,0 +1,123 @@
+/**
+ * The orchestrator's HTTP contract (docs/saga-api.md) as its callers see it. The orchestrator
+ * validates the same shapes with its own schemas; test/saga/saga-client-contract.test.ts holds
+ * the two together at type level, so neither can drift without the build failing.
+ */
+
+/** Every status a saga can be in. Terminal: completed, compensated, resolved. */
+export type SagaStatus =
+  | 'pending'
+  | 'running'
+  | 'compensating'
+  | 'completed'
+  | 'compensated'
+  | 'dead_lettered'
+  | 'resolved';
+
+/** List filters: a status, `stuck`, `attention` (dead-lettered or stuck) or `any`. */
+export const STATUS_FILTERS = [
+  'attention',
+  'any',
+  'stuck',
+  'pending',
+  'running',
+  'compensating',
+  'completed',
+  'compensated',
+  'dead_lettered',
+  'resolved',
+] as const;
+export type SagaListState = (typeof STATUS_FILTERS)[number];
+
+/** One entry of a saga's append-only history; fields beyond `type` and `at` depend on the type. */
+export interface SagaHistoryEvent {
+  type: string;
+  at: string;
+  step?: string;
+  attempt?: number;
+  idempotencyKey?: string;
+  answer?: { status: number; body: unknown } | { error: string; retryAfterMs?: number };
+  /** Failed calls: whether a retry may help, and whether the call may have taken effect. */
+  retryable?: boolean;
+  maybeApplied?: boolean;
+  delayMs?: number;
+  /** Operator and customer actions: who (the authenticated subject) and why. */
+  actor?: string;
+  reason?: string;
+  dueAt?: string;
+  until?: string;
+}
+
+/** The short answer of actions: enough to poll on. */
+export interface SagaRef {
+  id: string;
+  status: SagaStatus;
+  orderId: string | null;
+}
+
+/** A saga with its full history. */
+export interface SagaView extends SagaRef {
+  type: 'place_order';
+  clientKey: string;
+  userId: string;
+  partnerId: string | null;
+  reason?: string;
+  parkedUntil?: string;
+  createdAt: string;
+  updatedAt: string;
+  history: SagaHistoryEvent[];
+}
+
+/** A new order; the user is the edge-signed identity in the headers, a partner names its customer. */
+export interface PlaceOrderBody {
+  idempotencyKey: string;
+  customerId?: string;
+  items: Array<{ productId: string; quantity: number }>;
+}
+
+export interface CancelBody {
+  idempotencyKey: string;
+  reason?: string;
+}
+
+/** Operator actions carry only the why: the actor is the token's subject. */
+export interface OperatorBody {
+  reason: string;
+}
+
+export interface ResolveBody extends OperatorBody {
+  /** What was done by hand, e.g. the manual refund's id. */
+  reference: string;
+}
+
+/** A difference between the sagas and the providers' records (GET /reconciliation). */
+export interface Finding {
+  kind:
+    | 'charged_without_order'
+    | 'refunded_twice'
+    | 'reservation_leaked'
+    | 'shipment_without_payment';
+  orderId: string;
+  sagaId?: string;
+  /** The provider record at fault: a charge, reservation or shipment id. */
+  recordId: string;
+  detail: string;
+  /** What a fix sends, or null when only a human can repair it (money already paid out). */
+  fix: { provider: string; path: string; body: Record<string, unknown> } | null;
+}
+
+/** One reconciliation run: what drifted, counted per kind. */
+export interface ReconciliationReport {
+  at: string;
+  findings: Finding[];
+  counts: Record<Finding['kind'], number>;
+}
+
+/** What a fix did with one finding. */
+export interface FixResult {
+  finding: Finding;
+  outcome: 'fixed' | 'skipped' | 'failed';
+  detail: string;
+}
+
+export type DriftKind = Finding['kind'];
