@@ -5,7 +5,15 @@
 // itself on the pinned Node release installed from the npm registry, and for tests makes sure a
 // Redis answers, starting a local redis-server when none does.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,6 +113,54 @@ function ensureChromium() {
   }
 }
 
+const CLI_BUNDLE = join(root, 'packages', 'cli', 'dist', 'edge.mjs');
+
+/** Newest modification time of the files under `dir` (source trees are a few hundred files). */
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === 'dist') continue;
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The CLI runs as one bundled JavaScript file (packages/cli/dist/edge.mjs, also its `edge` bin):
+ * compiling TypeScript on every call cost about a second. Rebuilt when any package changed.
+ */
+async function ensureCliBuilt() {
+  const built = existsSync(CLI_BUNDLE) ? statSync(CLI_BUNDLE).mtimeMs : 0;
+  if (built > newestMtime(join(root, 'packages'))) return;
+  const { build } = await import('esbuild');
+  const { outputFiles } = await build({
+    write: false,
+    entryPoints: [join(root, 'packages', 'cli', 'src', 'main.ts')],
+    outfile: CLI_BUNDLE,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    logLevel: 'warning',
+    // Bundled CommonJS dependencies call require(); give the ES module one.
+    banner: {
+      js: "#!/usr/bin/env node\nimport { createRequire as edgeCreateRequire } from 'node:module';\nconst require = edgeCreateRequire(import.meta.url);",
+    },
+  });
+  // Written aside and renamed: a CLI started meanwhile by another process reads a whole file.
+  const tmp = `${CLI_BUNDLE}.${process.pid}.tmp`;
+  mkdirSync(dirname(CLI_BUNDLE), { recursive: true });
+  writeFileSync(tmp, outputFiles[0].contents, { mode: 0o755 });
+  renameSync(tmp, CLI_BUNDLE);
+}
+
+function execNode(args) {
+  const child = spawn(process.execPath, args, { cwd: root, stdio: 'inherit' });
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
 function exec(bin, args) {
   const child = spawn(join(root, 'node_modules', '.bin', bin), args, {
     cwd: root,
@@ -146,7 +202,8 @@ async function runCommand() {
       exec('tsx', ['packages/stack/src/main.ts', ...rest]);
       break;
     case 'cli':
-      exec('tsx', ['packages/cli/src/main.ts', ...rest]);
+      await ensureCliBuilt();
+      execNode([CLI_BUNDLE, ...rest]);
       break;
     case 'bench':
       exec('tsx', ['bench/src/main.ts', ...rest]);
@@ -156,7 +213,6 @@ async function runCommand() {
       exec('tsx', ['test/saga/refund-outage-main.ts', ...rest]);
       break;
     case 'test': {
-      const { mkdirSync } = await import('node:fs');
       mkdirSync(join(root, '.data'), { recursive: true });
       await ensureRedis();
       ensureChromium();

@@ -38,14 +38,7 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
 ];
-const DOCS = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  '..',
-  'docs',
-  'operator-page',
-);
+const DOCS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'operator-page');
 /** u-5 orders are bulk-replayed; of u-6's two, one is replayed alone and one resolved by hand. */
 const USERS = ['u-5', 'u-5', 'u-5', 'u-6', 'u-6'];
 

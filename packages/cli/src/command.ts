@@ -1,13 +1,20 @@
 import type { Logger } from '@edge/common';
 import type { CliConfig } from './config';
 
-/** Everything a command gets: its own arguments, config, and a logger on stderr. */
+/** Everything a command gets: its own arguments, config, and where to write. */
 export interface CommandContext {
   args: string[];
   config: Readonly<CliConfig>;
+  /** Structured log lines on stderr, only with `--verbose`. */
   log: Logger;
+  /** `--json`: lists print one JSON object per line instead of a table. */
+  json: boolean;
   /** Print a value for scripts: stdout, one per line, nothing else. */
   out(value: string): void;
+  /** A list: an aligned table of `columns` for people, or JSON lines with `--json`. */
+  list(rows: readonly Record<string, unknown>[], columns: readonly string[]): void;
+  /** A message for the person at the terminal: stderr, never mixed into stdout's values. */
+  say(message: string): void;
 }
 
 export interface Command {

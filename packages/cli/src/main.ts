@@ -1,11 +1,15 @@
 import { createLogger, isAppError } from '@edge/common';
-import { type Command, UsageError } from './command';
+import { CommanderError, Command as Program } from 'commander';
+import packageJson from '../package.json' with { type: 'json' };
+import { type Command, type CommandContext, UsageError } from './command';
 import { eventsCommand } from './commands/events';
 import { keysCommand } from './commands/keys';
 import { reconcileCommand } from './commands/reconcile';
 import { sagasCommand } from './commands/sagas';
 import { tokenCommand } from './commands/token';
 import { loadConfig } from './config';
+import { EXIT } from './exit-codes';
+import { formatTable } from './table';
 
 const commands: Command[] = [
   tokenCommand,
@@ -15,40 +19,109 @@ const commands: Command[] = [
   reconcileCommand,
 ];
 
-function help(): string {
-  const lines = commands.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`);
-  return `usage: pnpm cli <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nEach command takes --help.\n`;
+const EXIT_CODES_HELP = `
+Exit codes:
+  ${EXIT.ok}  done
+  ${EXIT.failed}  the command failed (a service refused or did not answer; stderr says why)
+  ${EXIT.usage}  misuse: unknown command or option, missing or bad argument (nothing was done)
+
+Each command takes --help. In this repository: npm run -s cli -- <command> ...`;
+
+const write = (stream: NodeJS.WriteStream) => (text: string) => {
+  stream.write(text.endsWith('\n') ? text : `${text}\n`);
+};
+
+/** Usage of one command, on stdout: asked for, so it is the answer, not an error. */
+function usageOf(command: Command): string {
+  return `usage: edge ${command.usage}\n\n${command.summary}\n`;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv;
-  const command = commands.find((c) => c.name === name);
-  if (!command || name === '--help') {
-    process.stderr.write(help());
-    return command || name === '--help' ? 0 : 2;
+async function runCommand(
+  command: Command,
+  args: string[],
+  flags: { json?: boolean; verbose?: boolean },
+): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(usageOf(command));
+    return EXIT.ok;
   }
-  if (args.includes('--help')) {
-    process.stderr.write(`usage: pnpm cli ${command.usage}\n`);
-    return 0;
-  }
-  const log = createLogger({ service: 'cli', level: 'info', fd: 2 });
+  const ctx: CommandContext = {
+    args,
+    config: loadConfig(),
+    // Values go to stdout and messages to stderr; log lines only when asked for.
+    log: createLogger({ service: 'cli', level: flags.verbose ? 'info' : 'silent', fd: 2 }),
+    json: flags.json === true,
+    out: write(process.stdout),
+    list: (rows, columns) => {
+      if (flags.json) for (const row of rows) process.stdout.write(`${JSON.stringify(row)}\n`);
+      else process.stdout.write(`${formatTable(rows, columns)}\n`);
+    },
+    say: write(process.stderr),
+  };
   try {
-    await command.run({
-      args,
-      config: loadConfig(),
-      log,
-      out: (value) => process.stdout.write(`${value}\n`),
-    });
-    return 0;
+    await command.run(ctx);
+    return EXIT.ok;
   } catch (err) {
+    // node:util parseArgs throws TypeErrors with a code (unknown option, missing value).
     if (err instanceof UsageError || (err instanceof TypeError && 'code' in err)) {
-      process.stderr.write(`error: ${err.message}\nusage: pnpm cli ${command.usage}\n`);
-      return 2;
+      process.stderr.write(`error: ${err.message}\n${usageOf(command)}`);
+      return EXIT.usage;
     }
     process.stderr.write(
       `error: ${isAppError(err) ? `${err.code}: ${err.message}` : String(err)}\n`,
     );
-    return 1;
+    return EXIT.failed;
+  }
+}
+
+function buildProgram(onExit: (code: number) => void): Program {
+  const program = new Program('edge')
+    .description(
+      'Operate the edge: dev tokens, partner keys, sagas, event dead letters, reconciliation',
+    )
+    .version(packageJson.version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'print this help')
+    .helpCommand('help [command]', 'print help for a command')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: write(process.stdout), writeErr: write(process.stderr) });
+  for (const command of commands) {
+    program
+      .command(command.name)
+      .summary(command.summary)
+      .description(usageOf(command))
+      // Each command parses its own options (node:util parseArgs, strict) and prints its own
+      // usage; commander routes, handles the global flags and refuses unknown commands.
+      .helpOption(false)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .argument('[args...]')
+      .option('--json', 'lists as JSON lines')
+      .option('--verbose', 'log lines on stderr')
+      .action(async (args: string[], flags: { json?: boolean; verbose?: boolean }) => {
+        onExit(await runCommand(command, args, flags));
+      });
+  }
+  return program;
+}
+
+/** Commander's own outcomes: help and version asked for are answers, anything else misuse. */
+function exitCodeOf(err: CommanderError): number {
+  return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return exitCodeOf(err);
+    throw err;
   }
 }
 

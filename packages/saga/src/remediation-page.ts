@@ -59,13 +59,9 @@ header a { color: #fff; }
 header button { color: #fff; background: transparent; border: 1px solid #fff; border-radius: .3rem; padding: .2rem .6rem; cursor: pointer; }
 [hidden] { display: none !important; }
 .nowrap { white-space: nowrap; }
-table.timeline { table-layout: fixed; }
-table.timeline code { word-break: break-all; }
-table.timeline th:nth-child(1) { width: 12rem; } table.timeline th:nth-child(2) { width: 11rem; }
-table.timeline th:nth-child(3) { width: 9rem; } table.timeline th:nth-child(4) { width: 5rem; }
-table.timeline th:nth-child(5) { width: 4rem; } table.timeline th:nth-child(6) { width: 4rem; }
-table.timeline th:nth-child(7) { width: 18rem; } table.timeline th:nth-child(9) { width: 5rem; }
-table.timeline th:nth-child(10) { width: 12rem; }
+table.timeline td:nth-child(7) { min-width: 14rem; }
+table.timeline td:nth-child(8) { min-width: 16rem; max-width: 30rem; }
+table.timeline code { overflow-wrap: anywhere; }
 header .who { margin-left: auto; }
 main { padding: 1rem 1.2rem; }
 a { color: #1d4ed8; }

@@ -46,9 +46,9 @@ async function run(ctx: CommandContext) {
         throw new UsageError('--limit must be from 1 to 1000');
       }
       const body = (await call(`${base}/dead-letters/${group}?limit=${limit}`)) as {
-        items: unknown[];
+        items: Record<string, unknown>[];
       };
-      for (const item of body.items) ctx.out(JSON.stringify(item));
+      ctx.list(body.items, Object.keys(body.items[0] ?? { id: '' }).slice(0, 6));
       return;
     }
     case 'replay': {
@@ -62,8 +62,7 @@ async function run(ctx: CommandContext) {
         body: JSON.stringify(values.all ? { all: true } : { ids }),
       })) as { replayed: string[] };
       for (const id of body.replayed) ctx.out(id);
-      if (body.replayed.length === 0)
-        ctx.log.warn({ group }, 'nothing replayed (no such dead letters)');
+      if (body.replayed.length === 0) ctx.say(`nothing replayed: no such dead letters in ${group}`);
       return;
     }
     default:
@@ -75,7 +74,7 @@ export const eventsCommand: Command = {
   name: 'events',
   summary: "list and replay an order event consumer group's dead letters",
   usage: [
-    'events dead-letters <fulfilment|fraud|notification> [--limit 100]',
+    'events dead-letters <fulfilment|fraud|notification> [--limit 100] [--json]',
     'events replay <group> <dead-letter id>... | --all',
     '(talks to the consumers process at CONSUMERS_URL, default http://127.0.0.1:4040)',
   ].join('\n       '),

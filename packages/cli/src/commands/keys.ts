@@ -64,7 +64,7 @@ export const keysCommand: Command = {
   summary: 'create, list, rotate and revoke partner API keys',
   usage: [
     'keys create --partner <id> [--versions v1,v2] [--tier free|pro] [--expires-at <iso>]',
-    'keys list',
+    'keys list [--json]',
     'keys rotate <keyId> [--grace-s 86400]',
     'keys revoke <keyId>',
   ].join('\n       '),
@@ -76,10 +76,8 @@ export const keysCommand: Command = {
         case 'create':
           return await create(ctx, store, rest);
         case 'list': {
-          for (const r of await store.list()) {
-            const { secretHash: _hidden, ...visible } = r;
-            ctx.out(JSON.stringify(visible));
-          }
+          const rows = (await store.list()).map(({ secretHash: _hidden, ...visible }) => visible);
+          ctx.list(rows, ['keyId', 'partnerId', 'versions', 'tier', 'createdAt', 'revokedAt']);
           return;
         }
         case 'rotate': {

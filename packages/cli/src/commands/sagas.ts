@@ -37,10 +37,11 @@ async function run(ctx: CommandContext, client: SagaClient) {
     case 'list': {
       const limit = Number(values.limit ?? 100);
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be >= 1');
-      for (const saga of await client.list(stateFrom(values), limit)) {
-        const { history, ...summary } = saga;
-        ctx.out(JSON.stringify({ ...summary, steps: history.length }));
-      }
+      const rows = (await client.list(stateFrom(values), limit)).map(({ history, ...summary }) => ({
+        ...summary,
+        steps: history.length,
+      }));
+      ctx.list(rows, ['id', 'status', 'orderId', 'reason', 'updatedAt']);
       return;
     }
     case 'replay': {
@@ -70,7 +71,7 @@ export const sagasCommand: Command = {
   name: 'sagas',
   summary: 'list stuck or dead-lettered sagas, replay or resolve them',
   usage: [
-    'sagas list [--dlq | --state <status|stuck|attention|any>] [--limit 100]',
+    'sagas list [--dlq | --state <status|stuck|attention|any>] [--limit 100] [--json]',
     'sagas replay <id> | --all --reason <why>',
     'sagas resolve <id> --reason <why> --reference <manual fix id>',
     '(each needs an operator token: --token <jwt> or OPERATOR_TOKEN; dev: token --role operator)',
