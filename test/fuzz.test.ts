@@ -24,5 +24,18 @@ describe('hostile input (seeded fuzz, short)', () => {
     expect(report.codes['GRAPHQL_VALIDATION_FAILED'] ?? 0).toBeGreaterThan(0);
     expect(report.codes['GRAPHQL_PARSE_FAILED'] ?? 0).toBeGreaterThan(0);
     expect(report.statuses['200'] ?? 0).toBeGreaterThan(0);
+    // The forms the budgets and input limits must hold against: variables, fragments, deep JSON
+    // inside batches, aliased mutations.
+    for (const kind of [
+      'json/variables-page',
+      'json/batch-deep-variables',
+      'json/wide-variables',
+      'json/aliased-mutations',
+      'graphql/fragment-under-list',
+      'graphql/inline-fragments',
+    ]) {
+      expect(report.kinds[kind] ?? 0, kind).toBeGreaterThan(0);
+    }
+    expect(report.codes['QUERY_TOO_COMPLEX'] ?? 0).toBeGreaterThan(0);
   });
 });

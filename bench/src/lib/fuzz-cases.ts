@@ -53,7 +53,7 @@ function nested(depth: number, open: string, close: string, inner: string): stri
 
 /** Mutations of a valid GraphQL document: the parser, limits and validator must refuse cleanly. */
 function mutateDocument(rnd: SeededRandom, doc: string): { kind: string; query: string } {
-  switch (rnd.int(0, 11)) {
+  switch (rnd.int(0, 13)) {
     case 0: {
       const at = rnd.int(0, doc.length);
       return { kind: 'delete', query: doc.slice(0, at) + doc.slice(at + rnd.int(1, 12)) };
@@ -106,6 +106,25 @@ function mutateDocument(rnd: SeededRandom, doc: string): { kind: string; query: 
         kind: 'huge-string',
         query: `{ product(id: "${'x'.repeat(rnd.pick([1000, 60_000]))}") { id } }`,
       };
+    case 11: {
+      // Inline fragments are a level of depth: nesting them must meet the depth limit.
+      const k = rnd.pick([5, 13, 300]);
+      return {
+        kind: 'inline-fragments',
+        query: `{ ${'... on Query { '.repeat(k)}__typename${' }'.repeat(k)} }`,
+      };
+    }
+    case 12:
+      // Fragments under a list: priced with the list's size, the same as written inline.
+      return {
+        kind: 'fragment-under-list',
+        query: rnd.pick([
+          '{ me { orders(first: 250) { ...E } } } fragment E on OrderConnection { edges { node { items { product { id } } } } }',
+          '{ me { orders(first: 5) { ... on OrderConnection { edges { node { id } } } } } }',
+          '{ orders(first: 100) { ...F } } fragment F on PartnerOrder { id items { productId } }',
+          '{ orderSummaries(first: 100) { ... on OrderSummary { id status } } }',
+        ]),
+      };
     default:
       return {
         kind: 'introspection',
@@ -122,7 +141,7 @@ function mutateDocument(rnd: SeededRandom, doc: string): { kind: string; query: 
 
 /** JSON bodies of the wrong shape, size or type around a query. */
 function mutateJson(rnd: SeededRandom, query: string): { kind: string; body: string | Buffer } {
-  switch (rnd.int(0, 13)) {
+  switch (rnd.int(0, 17)) {
     case 0:
       return { kind: 'not-json', body: rnd.string(rnd.int(0, 100), PUNCT + IDENT + UNICODE) };
     case 1:
@@ -195,6 +214,44 @@ function mutateJson(rnd: SeededRandom, query: string): { kind: string; body: str
         kind: 'proto',
         body: `{"query":${JSON.stringify(query)},"__proto__":{"x":1},"variables":{"__proto__":{"polluted":true},"constructor":{"prototype":{"y":1}}}}`,
       };
+    case 13:
+      // A page size from a variable is priced with its value, whatever the value is.
+      return {
+        kind: 'variables-page',
+        body: JSON.stringify({
+          query: rnd.pick([
+            'query Q($n: Int) { orders(first: $n) { id items { productId } } }',
+            'query Q($n: Int = 50) { me { orders(first: $n) { edges { node { id } } } } }',
+            'query Q($n: Int) { orderSummaries(first: $n) { id } }',
+          ]),
+          variables: { n: rnd.pick([1, 100, 1_000_000, -1, 0, 'x', null, 1.5, [5], { n: 5 }]) },
+        }),
+      };
+    case 14:
+      // Deep JSON inside a batch: the edge re-serialises batches, so depth must be bounded first.
+      return {
+        kind: 'batch-deep-variables',
+        body: `[{"query":${JSON.stringify(query)}},{"query":${JSON.stringify(query)},"variables":{"v":${nested(rnd.pick([11, 5000, 50_000]), '[', ']', '')}}}]`,
+      };
+    case 15:
+      return {
+        kind: 'wide-variables',
+        body: JSON.stringify({
+          query,
+          variables: { v: Array.from({ length: rnd.pick([999, 1001, 20_000]) }, (_, i) => i) },
+        }),
+      };
+    case 16: {
+      // Aliased mutations, each one request; refused by input checks before any saga runs.
+      const n = rnd.pick([2, 10, 40]);
+      const mutations = Array.from(
+        { length: n },
+        (_, i) =>
+          `m${i}: placeOrder(input: { idempotencyKey: "fuzz-${i}", items: [{ productId: "p-1", quantity: 0 }] }) { id }`,
+      ).join(' ');
+      const one = JSON.stringify({ query: `mutation { ${mutations} }` });
+      return { kind: 'aliased-mutations', body: rnd.bool() ? one : `[${one},${one}]` };
+    }
     default:
       return {
         kind: 'operation-name',

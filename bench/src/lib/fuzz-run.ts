@@ -158,6 +158,8 @@ function judge(c: FuzzCase, answer: RawAnswer, gateway: Set<string>): string | u
   // to the shared code table; refusals by the edge are held to the edge's documented table.
   const documented = c.endpoint.process === 'gateway' && !ok200 ? gateway : BFF_CODES;
   if (c.head) return answer.status >= 500 ? `HEAD answered ${answer.status}` : undefined;
+  // A CORS preflight (OPTIONS on a GraphQL route) is answered 204 No Content, by design.
+  if (answer.status === 204) return answer.body.length === 0 ? undefined : '204 with a body';
   const plainGet = !c.endpoint.graphql && ok200;
   if (plainGet) return undefined;
   const codes = codesOf(answer.body);

@@ -1,4 +1,4 @@
-import { fieldOf, startTestBff } from '@edge/testkit';
+import { breakerTransitions, fieldOf, startTestBff, waitUntil } from '@edge/testkit';
 import { describe, expect, it } from 'vitest';
 import { webSchema } from '../src/web-schema';
 
@@ -26,15 +26,6 @@ function productNotIn(me: MeAnswer): string {
   throw new Error('every product is in the answer');
 }
 
-const deadline = async (condition: () => Promise<boolean>, ms: number) => {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await condition()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`condition not met within ${ms} ms`);
-};
-
 describe('bff-web resilience', () => {
   it('open breaker serves stale products, the order and user parts still answer, and the half-open probe brings fresh data back', async () => {
     await using web = await startTestBff({
@@ -50,19 +41,26 @@ describe('bff-web resilience', () => {
 
     await web.fault('product', { mode: 'error', status: 503 });
     // Failing calls fill the window until the breaker opens; stale values cover them meanwhile.
-    await deadline(async () => {
-      await web.gql('/graphql', ME_WITH_PRODUCTS, WEB_USER);
-      return product.state() === 'open';
-    }, 3000);
+    await waitUntil(
+      'product breaker open',
+      async () => {
+        await web.gql('/graphql', ME_WITH_PRODUCTS, WEB_USER);
+        return product.state() === 'open';
+      },
+      30_000,
+    );
 
     await web.resetCalls('product');
+    const probesBefore = await breakerTransitions(web.bff.url, 'product', 'half_open');
     const stale = await web.gql(
       '/graphql',
       `${ME_WITH_PRODUCTS.slice(0, -2)} product(id: "${uncached}") { id name } }`,
       WEB_USER,
     );
-    // Open breaker: nothing reaches the product service.
-    expect(await web.calls('product')).toEqual({});
+    // Open breaker: nothing reaches the product service but the half-open probes, one each time
+    // the reset window passed (on a loaded box it may pass during this request).
+    const probes = (await breakerTransitions(web.bff.url, 'product', 'half_open')) - probesBefore;
+    expect((await web.calls('product'))['GET /products'] ?? 0).toBeLessThanOrEqual(probes);
     const me = fieldOf<MeAnswer>(stale, 'me');
     expect(me.name).toEqual(expect.any(String));
     expect(me.orders.edges).toHaveLength(5);
@@ -82,10 +80,14 @@ describe('bff-web resilience', () => {
     ]);
 
     await web.clearFaults('product');
-    await deadline(async () => {
-      const res = await web.gql('/graphql', ME_WITH_PRODUCTS, WEB_USER);
-      return res.body.extensions === undefined && res.body.errors === undefined;
-    }, 3000);
+    await waitUntil(
+      'fresh answers after the half-open probe',
+      async () => {
+        const res = await web.gql('/graphql', ME_WITH_PRODUCTS, WEB_USER);
+        return res.body.extensions === undefined && res.body.errors === undefined;
+      },
+      30_000,
+    );
     expect(product.state()).toBe('closed');
 
     const metrics = await (await fetch(`${web.bff.url}/metrics`)).text();
@@ -119,47 +121,34 @@ describe('bff-web resilience', () => {
     });
   });
 
-  it('slow product service: no request waits past the timeout plus a margin, and calls beyond capacity are refused, not queued', async () => {
-    const timeoutMs = 300;
+  it('product service that never answers: every request answers, and no more than the capacity of calls is ever in flight', async () => {
     const capacity = 4;
     await using web = await startTestBff({
       name: 'bff-web',
       schemas: () => [webSchema({ previewFields: false })],
       env: {
-        PRODUCT_TIMEOUT_MS: String(timeoutMs),
+        PRODUCT_TIMEOUT_MS: '300',
         UPSTREAM_CAPACITY: String(capacity),
         BREAKER_VOLUME_THRESHOLD: '1000',
       },
     });
-    await web.fault('product', { mode: 'latency', latencyMs: 5000 });
+    // Ten minutes: a request that waited for the service would never answer, so every request
+    // answering proves the deadline without a clock in the test.
+    await web.fault('product', { mode: 'latency', latencyMs: 600_000 });
     await web.resetCalls('product');
-    const started = Date.now();
     const answers = await Promise.all(
-      Array.from({ length: 20 }, async (_, i) => {
-        const t0 = Date.now();
-        const res = await web.gql(
-          '/graphql',
-          `{ me { id } product(id: "p-${i + 1}") { id } }`,
-          WEB_USER,
-        );
-        return { res, ms: Date.now() - t0 };
-      }),
+      Array.from({ length: 20 }, (_, i) =>
+        web.gql('/graphql', `{ me { id } product(id: "p-${i + 1}") { id } }`, WEB_USER),
+      ),
     );
-    const slowest = Math.max(...answers.map((a) => a.ms));
-    console.info(`slow product: slowest answer ${slowest} ms, all in ${Date.now() - started} ms`);
-    // The service answers after 5 s; the margin absorbs a loaded 2-core CI box, and is still far
-    // below what waiting on the service would cost.
-    expect(slowest).toBeLessThan(timeoutMs + 1000);
-    for (const { res } of answers) {
+    for (const res of answers) {
       expect(res.body.data).toEqual({ me: { id: 'u-1' }, product: null });
       expect(res.body.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_UNAVAILABLE');
     }
-    // At most `capacity` calls are in flight at once: each slot frees when its call times out,
-    // so over the whole burst at most `capacity` calls per timeout window reached the service,
-    // and the rest were refused at once instead of queueing (far fewer calls than requests).
-    const windows = Math.ceil((Date.now() - started) / timeoutMs);
-    const reached = (await web.calls('product'))['GET /products'] ?? 0;
-    expect(reached).toBeLessThanOrEqual(capacity * windows);
-    expect(reached).toBeLessThan(answers.length);
+    // Each slot frees when its call times out; calls beyond the capacity are refused at once
+    // rather than queued, so the service never had more than `capacity` of them at once.
+    const { maxInFlight } = await web.concurrency('product');
+    expect(maxInFlight).toBeGreaterThan(0);
+    expect(maxInFlight).toBeLessThanOrEqual(capacity);
   });
 });

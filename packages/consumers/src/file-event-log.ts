@@ -88,8 +88,20 @@ export class FileEventLog implements EventLog {
     this.dedupeTtlMs = options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS;
   }
 
-  /** Read whatever complete lines were appended since the last look. */
-  private async refresh(): Promise<void> {
+  private refreshing: Promise<void> | undefined;
+
+  /**
+   * Read whatever complete lines were appended since the last look. Every group's reader calls
+   * this; concurrent calls share one read, or two of them would append the same lines twice.
+   */
+  private refresh(): Promise<void> {
+    this.refreshing ??= this.readAppended().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async readAppended(): Promise<void> {
     let handle: Awaited<ReturnType<typeof open>>;
     try {
       handle = await open(this.file, 'r');

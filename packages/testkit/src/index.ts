@@ -1,3 +1,4 @@
+export * from './breaker-transitions';
 export * from './local-redis-cluster';
 export * from './private-redis';
 export * from './services-mock';

@@ -18,6 +18,7 @@ import {
   signInternalToken,
 } from '@edge/common';
 import {
+  type Concurrency,
   createMockControl,
   type FaultSpec,
   type ServicesMock,
@@ -58,6 +59,8 @@ export interface TestBff {
   signingKey(): Promise<SigningKey>;
   calls(service: MockedService): Promise<Record<string, number>>;
   resetCalls(service: MockedService): Promise<void>;
+  /** Calls in flight at the mock now and at most at once since the last `resetCalls`. */
+  concurrency(service: MockedService): Promise<Concurrency>;
   fault(service: MockedService, fault: FaultSpec): Promise<void>;
   clearFaults(service: MockedService): Promise<void>;
   close(): Promise<void>;
@@ -125,6 +128,7 @@ export async function startTestBff(options: TestBffOptions): Promise<TestBff> {
     signingKey: async () => key,
     calls: mockControl.calls,
     resetCalls: mockControl.resetCalls,
+    concurrency: mockControl.concurrency,
     fault: mockControl.fault,
     clearFaults: mockControl.clearFaults,
     close,
