@@ -22,6 +22,19 @@ export const DEFAULT_PORTS = Object.freeze({
 
 export type PortName = keyof typeof DEFAULT_PORTS;
 
+/** The provider services services-mock simulates, one port each. */
+export const SERVICE_NAMES = Object.freeze([
+  'order',
+  'product',
+  'user',
+  'inventory',
+  'payment',
+  'shipping',
+  'notification',
+] as const);
+
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
 /** `http://127.0.0.1:<default port>`: where a process finds another on one box by default. */
 export function localUrl(name: PortName): string {
   return `http://127.0.0.1:${DEFAULT_PORTS[name]}`;

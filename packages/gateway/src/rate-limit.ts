@@ -46,6 +46,25 @@ export interface LimitAnswer {
   degraded: boolean;
 }
 
+/** One counter a request is checked against, named as the headers and metrics name it. */
+interface Check {
+  name: 'requests' | 'cost';
+  pair: Pair;
+  key: string;
+  points: number;
+}
+
+/** Where one counter stands after a request, given the limit this instance enforces. */
+function limitState(name: Check['name'], limit: number, res: RateLimiterRes): LimitState {
+  return {
+    name,
+    limit,
+    remaining: Math.max(0, limit - res.consumedPoints),
+    resetMs: res.msBeforeNext,
+    exceeded: res.consumedPoints > limit,
+  };
+}
+
 interface Pair {
   /** Redis-backed, or with the embedded store (no Redis at all) an in-process limiter. */
   primary: RateLimiterAbstract;
@@ -155,11 +174,7 @@ export function createRateLimiter(deps: RateLimiterDeps) {
     }
   };
 
-  const consumeAll = async (
-    checks: { pair: Pair; key: string; points: number }[],
-    surface: SurfaceName,
-    mode: FailMode,
-  ) => {
+  const consumeAll = async (checks: Check[], surface: SurfaceName, mode: FailMode) => {
     let answers = await Promise.all(checks.map((c) => settle(c.pair.primary, c.key, c.points)));
     const failure = answers.find((a): a is Error => a instanceof Error);
     if (!failure) {
@@ -183,10 +198,7 @@ export function createRateLimiter(deps: RateLimiterDeps) {
    * partner over its request limit keeps its cost budget, and hammering past a limit does not
    * push its reset further away. A failed refund only errs on the caller's side (less budget).
    */
-  const refund = async (
-    checks: { pair: Pair; key: string; points: number }[],
-    inMemory: boolean,
-  ) => {
+  const refund = async (checks: Check[], inMemory: boolean) => {
     await Promise.all(
       checks.map((c) =>
         (inMemory ? c.pair.insurance : c.pair.primary)
@@ -203,28 +215,31 @@ export function createRateLimiter(deps: RateLimiterDeps) {
   async function consume(subject: LimitSubject): Promise<LimitAnswer> {
     const mode = config.failModes[subject.surface];
     const reqPair = requests[subject.class];
-    const checks = [
-      { pair: reqPair, key: `${subject.surface}:${subject.id}`, points: subject.requests ?? 1 },
+    const checks: Check[] = [
+      {
+        name: 'requests',
+        pair: reqPair,
+        key: `${subject.surface}:${subject.id}`,
+        points: subject.requests ?? 1,
+      },
     ];
     const costPair = subject.cost ? costs[subject.cost.tier] : undefined;
     if (subject.cost && costPair) {
-      checks.push({ pair: costPair, key: subject.cost.keyId, points: subject.cost.requested });
+      checks.push({
+        name: 'cost',
+        pair: costPair,
+        key: subject.cost.keyId,
+        points: subject.cost.requested,
+      });
     }
     const { answers, degraded: isDegraded } = await consumeAll(checks, subject.surface, mode);
     // While degraded, this instance enforces (and reports) its share of each limit.
     const limitOf = (p: Pair) => (isDegraded ? p.insurancePoints : p.points);
-    const states: LimitState[] = answers.map((res, i) => {
-      const name = i === 0 ? 'requests' : 'cost';
-      const limit = i === 0 ? limitOf(reqPair) : costPair ? limitOf(costPair) : 0;
-      return {
-        name,
-        limit,
-        remaining: Math.max(0, limit - res.consumedPoints),
-        resetMs: res.msBeforeNext,
-        exceeded: res.consumedPoints > limit,
-      };
-    });
-    const costState = states[1];
+    // consumeAll answers one result per check, in the checks' order.
+    const states = checks.map((check, i) =>
+      limitState(check.name, limitOf(check.pair), answers[i] as RateLimiterRes),
+    );
+    const costState = states.find((state) => state.name === 'cost');
     const throttleStatus: ThrottleStatus | undefined =
       costState && costPair
         ? {

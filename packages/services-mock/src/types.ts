@@ -1,22 +1,9 @@
-/** The seven mocked services, one port each. */
-export type MockServiceName =
-  | 'order'
-  | 'product'
-  | 'user'
-  | 'inventory'
-  | 'payment'
-  | 'shipping'
-  | 'notification';
+import { SERVICE_NAMES, type ServiceName } from '@edge/common';
 
-export const MOCK_SERVICE_NAMES: readonly MockServiceName[] = Object.freeze([
-  'order',
-  'product',
-  'user',
-  'inventory',
-  'payment',
-  'shipping',
-  'notification',
-]);
+/** The seven mocked services, one port each (the names live with the ports table in common). */
+export type MockServiceName = ServiceName;
+
+export const MOCK_SERVICE_NAMES: readonly MockServiceName[] = SERVICE_NAMES;
 
 /** Every amount in this mock is in this currency. */
 export const CURRENCY = 'USD';

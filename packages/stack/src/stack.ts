@@ -7,6 +7,8 @@ import {
   parseClusterNodes,
   redisNodes,
   redisTarget,
+  SERVICE_NAMES,
+  type ServiceName,
 } from '@edge/common';
 import { type ManagedProcess, spawnService } from './child-process';
 
@@ -95,16 +97,6 @@ const OWN_PORT_VARIABLE: Partial<Record<ProcessName, string>> = {
   consumers: 'CONSUMERS_PORT',
 };
 
-const MOCK_SERVICES = [
-  'order',
-  'product',
-  'user',
-  'inventory',
-  'payment',
-  'shipping',
-  'notification',
-] as const;
-
 const url = (proc: ManagedProcess) => `http://127.0.0.1:${String(proc.ready['port'])}`;
 
 /**
@@ -159,11 +151,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
   try {
     const mockEnv: Record<string, string> = {};
-    if (free) for (const s of MOCK_SERVICES) mockEnv[`${s.toUpperCase()}_PORT`] = '0';
+    if (free) for (const s of SERVICE_NAMES) mockEnv[`${s.toUpperCase()}_PORT`] = '0';
     const mockProc = await start('services-mock', mockEnv, 'services-mock ready');
-    const mockPorts = mockProc.ready['ports'] as Record<(typeof MOCK_SERVICES)[number], number>;
+    const mockPorts = mockProc.ready['ports'] as Record<ServiceName, number>;
     const mock = Object.fromEntries(
-      MOCK_SERVICES.map((s) => [s, `http://127.0.0.1:${mockPorts[s]}`]),
+      SERVICE_NAMES.map((s) => [s, `http://127.0.0.1:${mockPorts[s]}`]),
     ) as StackUrls['mock'];
     const serviceEnv = {
       ORDER_SERVICE_URL: mock.order,

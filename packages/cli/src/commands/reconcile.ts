@@ -31,7 +31,6 @@ export const reconcileCommand: Command = {
         args: ctx.args,
         options: {
           fix: { type: 'boolean' },
-          json: { type: 'boolean' },
           reason: { type: 'string' },
           token: { type: 'string' },
         },
@@ -39,7 +38,7 @@ export const reconcileCommand: Command = {
       if (values.fix) {
         if (!values.reason) throw new UsageError('--fix needs --reason (it goes into the log)');
         const { fixes, after } = await client.fixReconciliation({ reason: values.reason });
-        if (values.json) ctx.out(JSON.stringify({ fixes, after }));
+        if (ctx.json) ctx.out(JSON.stringify({ fixes, after }));
         else {
           printFixes(ctx, fixes);
           printReport(ctx, after);
@@ -47,7 +46,7 @@ export const reconcileCommand: Command = {
         return;
       }
       const report = await client.reconciliation();
-      if (values.json) ctx.out(JSON.stringify(report));
+      if (ctx.json) ctx.out(JSON.stringify(report));
       else printReport(ctx, report);
     }),
 };
