@@ -156,8 +156,20 @@ describe('many instances on one Redis Cluster', () => {
       await fetch(`${stack.urls.mock[service]}/__calls/reset`, { method: 'POST' });
     }
   };
-  const sagaView = async (base: string, id: string) =>
-    (await (await fetch(`${base}/sagas/${id}`)).json()) as SagaView;
+  // The saga API reads for signed-in operators only: a viewer token from the dev IdP.
+  const sagaView = async (base: string, id: string) => {
+    const idp = await loadOrCreateSigningKey(join(dataDir, 'keys', 'dev-idp.json'));
+    const viewer = await mintDevToken(idp, {
+      userId: 'many-instances-test',
+      issuer: 'https://dev-idp.local',
+      audience: 'edge-operator',
+      roles: ['viewer'],
+    });
+    const res = await fetch(`${base}/sagas/${id}`, {
+      headers: { authorization: `Bearer ${viewer}` },
+    });
+    return (await res.json()) as SagaView;
+  };
   const placeOrders = async (n: number, user: string) => {
     const auth = { authorization: `Bearer ${await token(user)}` };
     const placed = await Promise.all(

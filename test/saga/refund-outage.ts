@@ -148,12 +148,11 @@ async function check(
       );
     }
     const refundEvents = saga.history.filter((e) => 'step' in e && e.step === 'refund_payment');
-    const deferred = refundEvents.filter((e) => e.type === 'call_deferred').length;
-    deferredCalls += deferred;
+    for (const event of refundEvents) {
+      if (event.type === 'call_deferred') deferredCalls += event.times ?? 1;
+    }
     if (refunds.length > 0) {
-      attempts.push(
-        refundEvents.filter((e) => e.type === 'compensation_started').length - deferred,
-      );
+      attempts.push(refundEvents.filter((e) => e.type === 'compensation_started').length);
     }
     if (
       refundEvents.some(

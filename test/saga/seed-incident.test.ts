@@ -48,7 +48,9 @@ describe('seed incident replayed with default policies', () => {
     expect(report.deadLettered).toBe(0);
     // The outage must have hit: orders failed at shipment after being charged, and refunds met
     // the 429s.
-    expect(report.compensated).toBe(ORDERS / 2);
+    // At least the refused shipments; a charge refused by the payment breaker (open because of
+    // the refund outage) past the 10 s forward horizon undoes its order too.
+    expect(report.compensated).toBeGreaterThanOrEqual(ORDERS / 2);
     expect(report.completed + report.compensated).toBe(ORDERS);
     expect(report.refundsAfter429).toBeGreaterThan(0);
   }, 300_000);

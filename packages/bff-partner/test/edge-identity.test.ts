@@ -2,14 +2,7 @@ import { INTERNAL_TOKEN_HEADER, signInternalToken } from '@edge/common';
 import { startTestBff, type TestBff } from '@edge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partnerSchemas } from '../src/partner-schemas';
-
-const ACME = {
-  surface: 'partner',
-  partnerId: 'partner-acme',
-  keyId: 'key-acme',
-  tier: 'pro',
-  version: 'v2',
-} as const;
+import { ACME_V2 } from './identities';
 
 describe('bff-partner accepts only edge identities signed for the partner audience', () => {
   let bff: TestBff;
@@ -31,7 +24,7 @@ describe('bff-partner accepts only edge identities signed for the partner audien
 
   it('a token the edge signed for the web BFF returns 401 UNAUTHENTICATED', async () => {
     const key = await bff.signingKey();
-    for (const identity of [{ surface: 'web', userId: 'u-1' } as const, ACME]) {
+    for (const identity of [{ surface: 'web', userId: 'u-1' } as const, ACME_V2]) {
       const res = await post(await signInternalToken(identity, key, 'web'));
       expect(res.status).toBe(401);
       expect(res.body.errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
@@ -41,12 +34,12 @@ describe('bff-partner accepts only edge identities signed for the partner audien
       await signInternalToken({ surface: 'web', userId: 'u-1' }, key, 'partner'),
     );
     expect(crossed.status).toBe(401);
-    expect((await post(await signInternalToken(ACME, key, 'partner'))).status).toBe(200);
+    expect((await post(await signInternalToken(ACME_V2, key, 'partner'))).status).toBe(200);
   });
 
   it('a cached identity is refused once its token has expired', async () => {
     const key = await bff.signingKey();
-    const token = await signInternalToken(ACME, key, 'partner', 1);
+    const token = await signInternalToken(ACME_V2, key, 'partner', 1);
     expect((await post(token)).status).toBe(200);
     // Past the expiry and the verifier's 5 s clock skew: the cache must not answer for it.
     const { exp } = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString());
@@ -61,7 +54,11 @@ describe('bff-partner accepts only edge identities signed for the partner audien
       method: 'POST',
       headers: {
         'content-type': 'text/plain',
-        [INTERNAL_TOKEN_HEADER]: await signInternalToken(ACME, await bff.signingKey(), 'partner'),
+        [INTERNAL_TOKEN_HEADER]: await signInternalToken(
+          ACME_V2,
+          await bff.signingKey(),
+          'partner',
+        ),
       },
       body: JSON.stringify({ query: '{ orders(first: 1) { id } }' }),
     });

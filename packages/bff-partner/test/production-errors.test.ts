@@ -1,14 +1,7 @@
 import { startTestBff, type TestBff } from '@edge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partnerSchemas } from '../src/partner-schemas';
-
-const ACME = {
-  surface: 'partner',
-  partnerId: 'partner-acme',
-  keyId: 'key-acme',
-  tier: 'pro',
-  version: 'v2',
-} as const;
+import { ACME_V2 } from './identities';
 
 const PLACE = 'mutation P($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }';
 
@@ -26,7 +19,7 @@ describe('bff-partner in production answers variable errors without schema hints
   });
 
   it('a misspelt input field returns BAD_USER_INPUT naming only the variable', async () => {
-    const res = await bff.gql('/v2/graphql', PLACE, ACME, {
+    const res = await bff.gql('/v2/graphql', PLACE, ACME_V2, {
       input: { idempotencyKey: 'k', items: [{ productId: 'p-1', quantity: 1 }], customerIdd: 'x' },
     });
     expect(res.status).toBe(400);
@@ -38,7 +31,7 @@ describe('bff-partner in production answers variable errors without schema hints
   });
 
   it('a wrong scalar deep in the input names no input field either', async () => {
-    const res = await bff.gql('/v2/graphql', PLACE, ACME, {
+    const res = await bff.gql('/v2/graphql', PLACE, ACME_V2, {
       input: { idempotencyKey: 'k', items: [{ productId: 'p-1', quantity: 'three' }] },
     });
     expect(res.body.errors?.[0]?.message).toBe(

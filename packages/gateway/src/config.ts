@@ -39,19 +39,23 @@ const limitsOverride = z
   .partial()
   .strict();
 
+/** A JSON object of per-surface overrides, each checked by `override` (unknown keys refused). */
+const perSurface = <T extends z.ZodType>(override: T) =>
+  z
+    .string()
+    .default('{}')
+    .transform((raw, ctx) => {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.object(Object.fromEntries(SURFACE_NAMES.map((n) => [n, override.optional()]))));
+
 /** `SURFACE_LIMITS='{"mobile":{"maxDepth":6}}'`: per-surface overrides of DEFAULT_ABUSE_LIMITS. */
-const surfaceLimits = z
-  .string()
-  .default('{}')
-  .transform((raw, ctx) => {
-    try {
-      return JSON.parse(raw) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.object(Object.fromEntries(SURFACE_NAMES.map((n) => [n, limitsOverride.optional()]))));
+const surfaceLimits = perSurface(limitsOverride);
 
 const corsOverride = z
   .object({
@@ -63,18 +67,7 @@ const corsOverride = z
   .strict();
 
 /** `CORS='{"web":{"origins":["https://app.example.com"],"credentials":true}}'`: per surface. */
-const corsSettings = z
-  .string()
-  .default('{}')
-  .transform((raw, ctx) => {
-    try {
-      return JSON.parse(raw) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.object(Object.fromEntries(SURFACE_NAMES.map((n) => [n, corsOverride.optional()]))));
+const corsSettings = perSurface(corsOverride);
 
 /** A comma list of surface names, e.g. `partner-v1,partner-v2`. */
 const surfaceList = z

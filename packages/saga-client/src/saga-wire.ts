@@ -46,6 +46,9 @@ export interface SagaHistoryEvent {
   reason?: string;
   dueAt?: string;
   until?: string;
+  /** `call_deferred`: how many times this attempt was refused locally, since when. */
+  times?: number;
+  since?: string;
 }
 
 /** The short answer of actions: enough to poll on. */

@@ -80,7 +80,10 @@ function isStart(event: SagaEvent): boolean {
   return event.type === 'step_started' || event.type === 'compensation_started';
 }
 
-/** A step's record in the current phase: calls that reached the provider, and its first start. */
+/**
+ * A step's record in the current phase: calls that reached the provider, and when it was first
+ * tried (a deferred call counts for the horizon: a forward step must not wait forever).
+ */
 function stepRecord(saga: Saga, step: StepName): { attemptsMade: number; firstStartAt?: number } {
   let attemptsMade = 0;
   let firstStartAt: number | undefined;
@@ -92,8 +95,8 @@ function stepRecord(saga: Saga, step: StepName): { attemptsMade: number; firstSt
       attemptsMade++;
       firstStartAt ??= Date.parse(event.at);
     }
-    // A deferred call never left this process: not an attempt.
-    if (event.type === 'call_deferred') attemptsMade--;
+    // A deferred call never left this process: not an attempt (its start was dropped).
+    if (event.type === 'call_deferred') firstStartAt ??= Date.parse(event.since);
   }
   return firstStartAt === undefined ? { attemptsMade } : { attemptsMade, firstStartAt };
 }
@@ -274,6 +277,11 @@ export interface OutcomeResult {
   events: SagaEvent[];
   /** Set when the saga waits for a retry. */
   retryAt?: number;
+  /**
+   * Trailing events of the record this outcome replaces: a deferred call's own start, and the
+   * previous deferral of the same attempt it merges with.
+   */
+  replaces?: number;
 }
 
 export interface OutcomeInput {
@@ -338,6 +346,7 @@ export function onStepOutcome(input: OutcomeInput): OutcomeResult {
 
   if (outcome.kind === 'not_sent') {
     const plan = planDeferral({ ...horizon, retryAfterMs: outcome.retryAfterMs });
+    const earlier = previousDeferral(saga, run);
     const deferred: SagaEvent = {
       type: 'call_deferred',
       step,
@@ -345,12 +354,24 @@ export function onStepOutcome(input: OutcomeInput): OutcomeResult {
       reason: outcome.reason,
       delayMs: plan.kind === 'exhausted' ? 0 : plan.delayMs,
       dueAt: new Date(plan.kind === 'exhausted' ? now : plan.dueAt).toISOString(),
+      times: (earlier?.times ?? 0) + 1,
+      since: earlier?.since ?? at,
       at,
     };
+    const replaces = earlier ? 2 : 1;
     if (plan.kind === 'exhausted') {
-      return giveUp(`${outcome.reason.replace('_', ' ')}: ${plan.reason}`, [deferred]);
+      return {
+        ...giveUp(`${outcome.reason.replace('_', ' ')}: ${plan.reason}`, [deferred]),
+        replaces,
+      };
     }
-    return { state: stay, context: input.context, events: [deferred], retryAt: plan.dueAt };
+    return {
+      state: stay,
+      context: input.context,
+      events: [deferred],
+      retryAt: plan.dueAt,
+      replaces,
+    };
   }
 
   const retryable = outcome.kind === 'retryable';
@@ -422,6 +443,19 @@ export function onStepOutcome(input: OutcomeInput): OutcomeResult {
     default:
       return assertNever(plan);
   }
+}
+
+/** The deferral of this same attempt just before its start event, to merge with. */
+function previousDeferral(
+  saga: Saga,
+  run: StepRun,
+): Extract<SagaEvent, { type: 'call_deferred' }> | undefined {
+  const before = saga.history.at(-2);
+  return before?.type === 'call_deferred' &&
+    before.step === run.step &&
+    before.attempt === run.attempt
+    ? before
+    : undefined;
 }
 
 function deadLetter(

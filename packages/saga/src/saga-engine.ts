@@ -184,7 +184,11 @@ export class SagaEngine {
       policies: this.policies,
       random: this.random,
     });
-    await this.persist(started, lease, result.state, result.context, result.events, result.retryAt);
+    const kept =
+      result.replaces === undefined
+        ? started
+        : { ...started, history: started.history.slice(0, -result.replaces) };
+    await this.persist(kept, lease, result.state, result.context, result.events, result.retryAt);
   }
 
   /**

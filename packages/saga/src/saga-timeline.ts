@@ -90,6 +90,7 @@ function entryOf(event: SagaEvent): TimelineEntry {
       event.reason === 'breaker_open'
         ? `${provider ?? 'provider'} not called: its breaker is open; next try in ${seconds(event.delayMs)} s`
         : `${provider ?? 'provider'} not called yet: paced to its rate limit; next try in ${seconds(event.delayMs)} s`;
+    if (event.times > 1) entry.summary += ` (refused ${event.times} times since ${event.since})`;
     entry.nextAt = event.dueAt;
     return entry;
   }

@@ -127,13 +127,19 @@ export type SagaEvent =
       reason: string;
     } & Timed)
   | ({
-      /** The call never left this process (open breaker, pacing): not an attempt. */
+      /**
+       * The call never left this process (open breaker, pacing): not an attempt. It replaces
+       * the start event of its attempt, and consecutive deferrals of one attempt are this one
+       * event (`times`, since `since`), so a long outage does not grow the history.
+       */
       type: 'call_deferred';
       step: ForwardStep | CompensationStep;
       attempt: number;
       reason: 'breaker_open' | 'paced';
       delayMs: number;
       dueAt: string;
+      times: number;
+      since: string;
     } & Timed)
   | ({ type: 'compensation_required'; cause: CompensationCause; reason: string } & Timed)
   | ({ type: 'cancel_requested'; idempotencyKey: string; actor: string; reason: string } & Timed)
