@@ -1,3 +1,4 @@
+import { waitUntil } from '@edge/testkit';
 import { expect } from 'vitest';
 import type { TestStack } from './harness';
 
@@ -11,18 +12,13 @@ const WEB_PRODUCT = `query ($id: ID!) { product(id: $id) { id price { amountCent
 const MOBILE_HOME = `{ home { buyAgain { id price { amountCents } } } }`;
 const PARTNER_PRODUCT = `query ($id: ID!) { product(id: $id) { id unitPrice { amountCents } } }`;
 
-export async function until<T>(
+/** Poll `probe` until it answers a value: testkit's waitUntil, in these tests' argument order. */
+export function until<T>(
   what: string,
   ms: number,
   probe: () => Promise<T | undefined>,
 ): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`${what}: not within ${ms} ms`);
+  return waitUntil(what, probe, ms, 20);
 }
 
 /** One product's price as web, mobile and partner show it through the gateway. */

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { waitUntil } from '@edge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from './harness';
 
@@ -70,20 +71,6 @@ async function startReceiver(): Promise<{ url: string; spans: CollectedSpan[]; s
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, server };
 }
 
-async function waitFor<T>(
-  what: string,
-  check: () => T | undefined,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe('tracing across processes', () => {
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let stack: TestStack;
@@ -117,7 +104,7 @@ describe('tracing across processes', () => {
     expect(answer.body.errors).toBeUndefined();
 
     const inTrace = () => receiver.spans.filter((s) => s.traceId === traceId);
-    const spans = await waitFor('gateway, bff-web and upstream spans', () => {
+    const spans = await waitUntil('gateway, bff-web and upstream spans', () => {
       const all = inTrace();
       const services = new Set(all.map((s) => s.service));
       const upstream = all.filter((s) => s.kind === CLIENT && s.service === 'bff-web');
@@ -154,7 +141,7 @@ describe('tracing across processes', () => {
     expect(answer.body.data.placeOrder.status).toBe('COMPLETED');
     // Spans arrive in export batches per process, so the request's own span may land after its
     // steps: wait for both.
-    const { steps, created } = await waitFor('the POST /sagas span and five step spans', () => {
+    const { steps, created } = await waitUntil('the POST /sagas span and five step spans', () => {
       const found = receiver.spans.filter(
         (s) => s.traceId === traceId && s.service === 'saga' && s.attrs['saga.phase'] === 'forward',
       );

@@ -4,24 +4,18 @@ import { Redis } from '@edge/common';
 import { ORDER_EVENT_VERSION, type OrderConfirmed, orderEventId } from '@edge/order-events';
 import { startServicesMock } from '@edge/services-mock';
 import { type ManagedProcess, spawnService } from '@edge/stack';
-import { startWebhookReceiver, type WebhookReceiver } from '@edge/testkit';
+import { startWebhookReceiver, type WebhookReceiver, waitUntil } from '@edge/testkit';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
-/** Poll `check` until it answers a value; the one way these tests wait. */
-export async function until<T>(
+/** Poll `check` until it answers a value: testkit's waitUntil, in these tests' argument order. */
+export function until<T>(
   what: string,
   timeoutMs: number,
   check: () => Promise<T | undefined>,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  return waitUntil(what, check, timeoutMs, 100);
 }
 
 export interface ConsumerWorld {

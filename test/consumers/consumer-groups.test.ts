@@ -7,12 +7,12 @@ let world: ConsumerWorld | undefined;
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-/** `pnpm cli ...` against one consumers process: exit code and stdout. */
+/** `npm run -s cli -- <args>` (scripts/run.mjs, the bundled CLI) against one consumers process. */
 function cli(consumersUrl: string, args: string[]): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', join(ROOT, 'packages/cli/src/main.ts'), ...args],
+      ['scripts/run.mjs', 'cli', ...args],
       { cwd: ROOT, env: { ...process.env, CONSUMERS_URL: consumersUrl } },
       (error, stdout) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
     );
@@ -112,7 +112,7 @@ describe('order event consumers as real processes', () => {
       'UNSUPPORTED_MEDIA_TYPE',
     );
     // The operator's way: the CLI lists the dead letter and replays it once the cause is gone.
-    const listed = await cli(base, ['events', 'dead-letters', 'notification']);
+    const listed = await cli(base, ['events', 'dead-letters', 'notification', '--json']);
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout.trim()).id).toBe(dead[0]?.id);
     const misuse = await cli(base, ['events', 'replay', 'notification']);

@@ -226,6 +226,21 @@ describe('the page session', () => {
     expect(withCsrf.status).toBe(404);
   });
 
+  it('a viewer sees the page without any action button', async () => {
+    const viewer = await creds.operatorToken('viewer', 'viewer@example.com');
+    const signIn = await call('/session', {
+      method: 'POST',
+      headers: jsonHeaders(),
+      body: JSON.stringify({ token: viewer }),
+    });
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const page = await call('/remediation?status=any', { headers: { cookie } });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('(viewer)');
+    expect(page.text).not.toContain('data-action="replay"');
+    expect(page.text).not.toContain('data-action="bulk"');
+  });
+
   it('a sign-in posted as a form is refused with 415', async () => {
     const res = await call('/session', {
       method: 'POST',

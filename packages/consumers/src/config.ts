@@ -59,6 +59,7 @@ const schema = z.object({
   CONSUMER_RETRY_DELAY_MS: positive(DEFAULT_CONSUMER_OPTIONS.retryDelayMs),
   CONSUMER_HEARTBEAT_MS: positive(DEFAULT_CONSUMER_OPTIONS.heartbeatMs),
   CONSUMER_HANDLER_TIMEOUT_MS: positive(DEFAULT_CONSUMER_OPTIONS.handlerTimeoutMs),
+  CONSUMER_CONCURRENCY: positive(DEFAULT_CONSUMER_OPTIONS.concurrency),
   CONSUMER_DEDUPE_TTL_MS: positive(DEFAULT_DEDUPE_TTL_MS),
   CONSUMER_MONITOR_INTERVAL_MS: positive(DEFAULT_MONITOR_OPTIONS.intervalMs),
   CONSUMER_DEAD_AFTER_MS: positive(DEFAULT_MONITOR_OPTIONS.deadAfterMs),
@@ -96,6 +97,7 @@ export interface ConsumersConfig {
     retryDelayMs: number;
     heartbeatMs: number;
     handlerTimeoutMs: number;
+    concurrency: number;
   };
   dedupeTtlMs: number;
   monitor: {
@@ -140,6 +142,7 @@ export function loadConsumersConfig(
       retryDelayMs: e.CONSUMER_RETRY_DELAY_MS,
       heartbeatMs: e.CONSUMER_HEARTBEAT_MS,
       handlerTimeoutMs: e.CONSUMER_HANDLER_TIMEOUT_MS,
+      concurrency: e.CONSUMER_CONCURRENCY,
     },
     dedupeTtlMs: e.CONSUMER_DEDUPE_TTL_MS,
     monitor: {

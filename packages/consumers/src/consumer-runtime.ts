@@ -10,6 +10,7 @@ export const DEFAULT_CONSUMER_OPTIONS = Object.freeze({
   retryDelayMs: 1_000,
   heartbeatMs: 2_000,
   handlerTimeoutMs: 10_000,
+  concurrency: 16,
 });
 
 /** What a group does with one event. Throwing (or timing out) counts as a failed delivery. */
@@ -42,6 +43,11 @@ export interface ConsumerOptions {
   heartbeatMs?: number;
   /** A handler still running after this counts as failed (and is aborted); default 10 s. */
   handlerTimeoutMs?: number;
+  /**
+   * Orders of one read handled at once; default 16. Events of the same order stay in log order
+   * (a cancel never overtakes its confirmation), different orders run side by side.
+   */
+  concurrency?: number;
   onDelivery?: (outcome: DeliveryOutcome, delivery: Delivery, ms: number) => void;
 }
 
@@ -74,6 +80,36 @@ async function withTimeout(handle: EventHandler, event: OrderEvent, ms: number):
   }
 }
 
+/** Events of one order share a partition; undecodable entries are each their own. */
+function partitionKey(delivery: Delivery): string {
+  return delivery.decoded.ok ? delivery.decoded.event.data.orderId : `entry:${delivery.entryId}`;
+}
+
+/**
+ * Run `task` for every delivery: in log order within a partition (one order), up to `limit`
+ * partitions at a time.
+ */
+async function inPartitions(
+  deliveries: readonly Delivery[],
+  limit: number,
+  task: (delivery: Delivery) => Promise<void>,
+): Promise<void> {
+  const partitions = new Map<string, Delivery[]>();
+  for (const delivery of deliveries) {
+    const key = partitionKey(delivery);
+    const list = partitions.get(key);
+    if (list) list.push(delivery);
+    else partitions.set(key, [delivery]);
+  }
+  const queue = [...partitions.values()];
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      for (const delivery of next) await task(delivery);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, worker));
+}
+
 /**
  * One consumer of one group: at least once, in log order per read. Each round it first claims
  * entries idle past `claimIdleMs` (a dead consumer's, or its own failed ones once their retry
@@ -91,6 +127,7 @@ export function startConsumer(options: ConsumerOptions): RunningConsumer {
   const retryDelayMs = options.retryDelayMs ?? d.retryDelayMs;
   const heartbeatMs = options.heartbeatMs ?? d.heartbeatMs;
   const handlerTimeoutMs = options.handlerTimeoutMs ?? d.handlerTimeoutMs;
+  const concurrency = options.concurrency ?? d.concurrency;
   const { log, group, consumer, logger } = options;
   const report = options.onDelivery ?? (() => {});
   let stopped = false;
@@ -159,12 +196,12 @@ export function startConsumer(options: ConsumerOptions): RunningConsumer {
             claimed.length > 0 ? 0 : blockMs,
           )
         : [];
-    for (const delivery of [...claimed, ...fresh]) {
+    await inPartitions([...claimed, ...fresh], concurrency, async (delivery) => {
       if (stopped) return;
       const started = performance.now();
       const outcome = await processDelivery(delivery);
       report(outcome, delivery, performance.now() - started);
-    }
+    });
   };
 
   const loop = async () => {

@@ -26,9 +26,13 @@ const COUNT_CAP = 1_000_000;
 
 type Entry = [id: string, fields: string[]];
 
+// Redis's clock, so hosts' clock skew never makes a live consumer look dead; consumers silent
+// for a day (replaced pods) are dropped.
 const HEARTBEAT = `
 local t = redis.call('TIME')
-redis.call('ZADD', KEYS[1], t[1] * 1000 + math.floor(t[2] / 1000), ARGV[1])
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 86400000)
 return 1
 `;
 

@@ -1,3 +1,6 @@
+/** How long `waitUntil` polls unless told: generous, because a loaded box is slow, not wrong. */
+export const DEFAULT_WAIT_MS = 15_000;
+
 /**
  * Poll `check` until it returns a value (anything but `undefined` or `false`), then return it;
  * fail naming `what` (and `describe()`'s account of the last state) after `timeoutMs`. Tests wait
@@ -6,7 +9,7 @@
 export async function waitUntil<T>(
   what: string,
   check: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs: number,
+  timeoutMs = DEFAULT_WAIT_MS,
   intervalMs = 50,
   describe?: () => Promise<string>,
 ): Promise<T> {
