@@ -34,7 +34,10 @@ if (!(minutes > 0) || !Number.isInteger(orders) || orders < 1 || !Number.isInteg
 
 const mock = await startMock();
 const { prefix, cleanup } = testPrefix();
-const orchestrator = await spawnOrchestrator(defaultsEnv(mock, prefix));
+const orchestrator = await spawnOrchestrator(defaultsEnv(mock, prefix)).catch(async (error) => {
+  await mock.close();
+  throw error;
+});
 try {
   const items = await stockedItems(mock);
   process.stderr.write(`refund outage of ${minutes} min over ${orders} orders, defaults\n`);

@@ -112,10 +112,11 @@ export async function spawnOrchestrator(env: Record<string, string>): Promise<Or
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`orchestrator did not start: ${stderr.join('')}`)),
-      20_000,
-    );
+    const timer = setTimeout(() => {
+      // Its own process group outlives this one otherwise: do not leave it running.
+      signalGroup('SIGKILL');
+      reject(new Error(`orchestrator did not start: ${stderr.join('')}`));
+    }, 20_000);
     child.once('exit', (code) =>
       reject(new Error(`orchestrator exited ${code}: ${stderr.join('')} ${lines.join('\n')}`)),
     );
