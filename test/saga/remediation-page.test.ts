@@ -4,9 +4,10 @@
  * replays one, resolves one with a reference, bulk-replays the rest after a confirmation, and
  * every replayed customer is refunded exactly once. A page on another origin cannot act.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServicesMock } from '@edge/services-mock';
@@ -38,7 +39,15 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
 ];
-const DOCS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'operator-page');
+/**
+ * Screenshots of the main views for docs/operator-page/, refreshed only when asked
+ * (`UPDATE_DOCS_SCREENSHOTS=1 npx vitest run test/saga/remediation-page.test.ts`), so an ordinary
+ * test run leaves the working tree clean; otherwise they go to a temporary directory.
+ */
+const DOCS =
+  process.env['UPDATE_DOCS_SCREENSHOTS'] === '1'
+    ? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'operator-page')
+    : mkdtempSync(join(tmpdir(), 'operator-page-'));
 /** u-5 orders are bulk-replayed; of u-6's two, one is replayed alone and one resolved by hand. */
 const USERS = ['u-5', 'u-5', 'u-5', 'u-6', 'u-6'];
 
