@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { loadOrCreateSigningKey, mintDevToken } from '@edge/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../harness';
 import { until } from './consumer-fixture';
@@ -81,5 +83,61 @@ describe('post-checkout events on the whole stack', () => {
       };
       return now.groups.every((g) => g.lag === 0 && g.dlqDepth === 0) ? true : undefined;
     });
+  });
+
+  /** An operator token from the dev IdP the stack's orchestrator trusts. */
+  const operator = async (role: 'operator' | 'viewer') =>
+    mintDevToken(await loadOrCreateSigningKey(join(stack.dataDir, 'keys', 'dev-idp.json')), {
+      userId: `${role}@example.com`,
+      issuer: 'https://dev-idp.local',
+      audience: 'edge-operator',
+      roles: [role],
+    });
+
+  it('an email that failed every delivery is dead-lettered, shown on the operator page, and an operator (not a viewer) replays it from there: sent once', async () => {
+    // The notification provider fails every call until the event is dead-lettered (5 deliveries).
+    await stack.mock.fault('notification', { mode: 'error', status: 500, calls: 5 });
+    const token = await stack.token('web', 'u-22');
+    const placed = await stack.gql(
+      '/web/graphql',
+      PLACE,
+      { token },
+      { input: { idempotencyKey: randomUUID(), items: [{ productId: 'p-4', quantity: 1 }] } },
+    );
+    const orderId = placed.body.data.placeOrder.orderId as string;
+    const page = async (bearer: string) =>
+      fetch(`${stack.urls.saga}/remediation/events`, {
+        headers: { authorization: `Bearer ${bearer}` },
+      });
+    const viewer = await operator('viewer');
+    await until('the dead letter on the operator page', 60_000, async () => {
+      const html = await (await page(viewer)).text();
+      return html.includes(orderId) ? html : undefined;
+    });
+    // A viewer sees it but has no replay button, and the API refuses the viewer.
+    expect(await (await page(viewer)).text()).not.toContain('data-action="events"');
+    const replay = (bearer: string, contentType = 'application/json') =>
+      fetch(`${stack.urls.saga}/events/notification/replay`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': contentType },
+        body: JSON.stringify({ reason: 'mail relay fixed' }),
+      });
+    expect((await replay(viewer)).status).toBe(403);
+    const admin = await operator('operator');
+    expect((await replay(admin, 'text/plain')).status).toBe(415);
+    expect(await (await page(admin)).text()).toContain('data-action="events"');
+    expect(await (await outbox()).filter((e) => e.orderId === orderId)).toEqual([]);
+
+    const replayed = await replay(admin);
+    expect(replayed.status).toBe(202);
+    expect(((await replayed.json()) as { replayed: string[] }).replayed.length).toBeGreaterThan(0);
+    await until('the replayed email', 30_000, async () =>
+      (await outbox()).find((e) => e.orderId === orderId && e.template === 'order_confirmed'),
+    );
+    await until('the dead letters emptied', 15_000, async () => {
+      const html = await (await page(admin)).text();
+      return html.includes(orderId) ? undefined : true;
+    });
+    expect((await outbox()).filter((e) => e.orderId === orderId)).toHaveLength(1);
   });
 });

@@ -88,6 +88,8 @@ const schema = z.object({
     .min(1)
     .default(DEFAULT_DURABILITY_TIMEOUT_MS),
   ORDER_SERVICE_URL: env.url(localUrl('order')),
+  /** A consumers process: the operator page lists and replays event dead letters through it. */
+  CONSUMERS_URL: env.url(localUrl('consumers')),
   INVENTORY_SERVICE_URL: env.url(localUrl('inventory')),
   PAYMENT_SERVICE_URL: env.url(localUrl('payment')),
   SHIPPING_SERVICE_URL: env.url(localUrl('shipping')),
@@ -181,6 +183,7 @@ export interface SagaConfig {
   keyPrefix: string;
   durability: SagaDurability;
   serviceUrls: { order: string; inventory: string; payment: string; shipping: string };
+  consumersUrl: string;
   alerts: {
     webhookUrl: string | undefined;
     threshold: number;
@@ -247,6 +250,7 @@ export function loadSagaConfig(
     dataDir: e.DATA_DIR,
     keyPrefix: e.SAGA_KEY_PREFIX,
     durability,
+    consumersUrl: e.CONSUMERS_URL,
     serviceUrls: {
       order: e.ORDER_SERVICE_URL,
       inventory: e.INVENTORY_SERVICE_URL,

@@ -8,18 +8,20 @@ import {
 } from '@edge/common';
 import { guarded, parse, query } from './api-handler';
 import { auditRecords } from './audit-log';
+import type { EventDeadLetters } from './event-dead-letters';
 import { clearedSessionCookie, csrfTokenFor, sessionCookie } from './operator-session';
 import { newNonce, sendPage } from './page-security';
 import {
   type PageFrame,
   type ReconciliationFinding,
   renderAuditPage,
+  renderEventsPage,
   renderRemediationPage,
   renderSignInPage,
   renderTimelinePage,
 } from './remediation-page';
 import type { Saga } from './saga';
-import { signInRequest } from './saga-api-schemas';
+import { operatorRequest, signInRequest } from './saga-api-schemas';
 import type { SagaAuth, SignedIn } from './saga-auth';
 import { scanSagas, searchQuery, searchSagas, summarize } from './saga-search';
 import type { SagaStore } from './saga-store';
@@ -35,7 +37,12 @@ export interface OperatorRoutesOptions {
   devStack: boolean;
   /** Reconciliation findings, once a reconciliation exists; the page shows them when given. */
   findings?: () => Promise<ReconciliationFinding[] | undefined>;
+  /** The order event consumers' dead letters (a consumers process), listed and replayed here. */
+  events: EventDeadLetters;
 }
+
+/** Dead letters listed per group on the events page. */
+const DEAD_LETTERS_SHOWN = 50;
 
 const AUDIT_LIMIT = 500;
 
@@ -100,6 +107,37 @@ export function createOperatorRoutes(options: OperatorRoutesOptions): Route[] {
           timelineOf(saga),
           Date.now(),
         );
+      }),
+    },
+    {
+      method: 'GET',
+      path: '/remediation/events',
+      handler: framed(async (_ctx, frame) => {
+        const groups = await options.events.groups();
+        const deadLetters = await Promise.all(
+          groups.map(async (g) => ({
+            ...g,
+            items: await options.events.list(g.group, DEAD_LETTERS_SHOWN),
+          })),
+        );
+        return renderEventsPage(frame, deadLetters);
+      }),
+    },
+    {
+      method: 'POST',
+      path: '/events/:group/replay',
+      handler: guarded(async (ctx) => {
+        auth.stateChange(ctx);
+        const { subject } = await auth.operator(ctx, 'operator');
+        const { reason } = parse(operatorRequest, await readJson(ctx.req));
+        const group = ctx.params['group'] ?? '';
+        const replayed = await options.events.replayAll(group);
+        // Event replays leave no saga history, so the log line is their audit record.
+        ctx.log.info(
+          { subject, group, reason, replayed: replayed.length },
+          'dead letters replayed',
+        );
+        sendJson(ctx.res, 202, { group, replayed });
       }),
     },
     {

@@ -146,6 +146,7 @@ if (dialog) dialog.addEventListener('close', async () => {
     if (kind === 'replay') { await post('/sagas/' + encodeURIComponent(ids[0]) + '/replay', { reason }); markRow(ids[0], 'replayed'); say('Replayed ' + ids[0] + '.'); }
     else if (kind === 'resolve') { await post('/sagas/' + encodeURIComponent(ids[0]) + '/resolve', { reason, reference }); markRow(ids[0], 'resolved'); say('Resolved ' + ids[0] + ' (' + reference + ').'); }
     else if (kind === 'bulk') { await replayMany(ids, reason); }
+    else if (kind === 'events') { const r = await post('/events/' + encodeURIComponent(ids[0]) + '/replay', { reason }); say('Replayed ' + r.replayed.length + ' dead letters of ' + ids[0] + '.'); }
   } catch (err) { say('Failed: ' + err.message); }
 });
 const confirmButton = document.getElementById('confirm-ok');
@@ -165,6 +166,7 @@ document.addEventListener('click', (event) => {
   const what = button.dataset.what;
   if (button.dataset.action === 'replay') ask('replay', [id], 'Replay 1 saga: ' + what + '. It gets a fresh retry budget and runs again.', false);
   if (button.dataset.action === 'resolve') ask('resolve', [id], 'Resolve 1 saga: ' + what + '. It will never be retried; say what was done by hand.', true);
+  if (button.dataset.action === 'events') ask('events', [button.dataset.group], 'Replay ' + button.dataset.count + ' dead letters of ' + button.dataset.group + '. Each is delivered to the group again; its handler must now succeed.', false);
   if (button.dataset.action === 'bulk') {
     const ids = JSON.parse(document.getElementById('matched').textContent);
     ask('bulk', ids, 'Replay ' + ids.length + ' sagas, total ' + button.dataset.total + '. Each gets a fresh retry budget.', false);
@@ -190,6 +192,7 @@ function layout(title: string, frame: PageFrame, body: string): string {
 <header>
   <strong>Saga operations</strong>
   <a href="/remediation">Sagas</a>
+  <a href="/remediation/events">Event dead letters</a>
   <a href="/remediation/audit">Audit log</a>
   <span class="who">Signed in as <strong id="subject">${esc(frame.subject)}</strong> (${esc(frame.role)})</span>
   <button type="button" id="sign-out">Sign out</button>
@@ -413,4 +416,34 @@ export function renderAuditPage(frame: PageFrame, records: AuditRecord[]): strin
         .join('')}</tbody></table>`
     : '<p class="empty">No operator action yet.</p>';
   return layout('Audit log', frame, body);
+}
+
+/** One consumer group on the events page: its numbers and the dead letters it holds. */
+export type EventGroupView = { group: string; items: Record<string, unknown>[] } & Record<
+  string,
+  unknown
+>;
+
+/** The order event consumer groups: backlog, dead letters with their errors, replay per group. */
+export function renderEventsPage(frame: PageFrame, groups: EventGroupView[]): string {
+  const sections = groups.map(({ group, items, ...stats }) => {
+    const numbers = Object.entries(stats)
+      .map(([k, v]) => `<span class="muted">${esc(k)}: <strong>${esc(v)}</strong></span>`)
+      .join(' · ');
+    const replay =
+      items.length > 0 && frame.role === 'operator'
+        ? `<button type="button" data-action="events" data-group="${esc(group)}" data-count="${items.length}">Replay dead letters of ${esc(group)}…</button>`
+        : '';
+    const columns = [...new Set(items.flatMap((item) => Object.keys(item)))].slice(0, 6);
+    const table = items.length
+      ? `<table class="dead-letters" data-group="${esc(group)}"><thead><tr>${columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${items
+          .map(
+            (item) =>
+              `<tr>${columns.map((c) => `<td><code>${esc(typeof item[c] === 'object' ? JSON.stringify(item[c]) : item[c])}</code></td>`).join('')}</tr>`,
+          )
+          .join('')}</tbody></table>`
+      : '<p class="empty">No dead letters.</p>';
+    return `<h2 id="group-${esc(group)}">${esc(group)}</h2><p class="bar">${numbers} ${replay}</p>${table}`;
+  });
+  return layout('Event dead letters', frame, sections.join('\n'));
 }

@@ -18,6 +18,7 @@ import { CompensationAgeAlertCheck } from './compensation-age-alert';
 import type { SagaConfig } from './config';
 import { DlqAlertCheck } from './dlq-alerts';
 import { createEdgeIdentityVerifier } from './edge-identity';
+import { createEventDeadLetters } from './event-dead-letters';
 import { FileSagaStore } from './file-saga-store';
 import { type Leadership, RedisLeaderLease, SOLE_LEADER } from './leader-lease';
 import { createOperatorVerifier } from './operator-auth';
@@ -178,6 +179,7 @@ export async function startSagaService(
     secureCookies: config.production,
     devStack: config.auth.operatorKeys.kind === 'dev-key-file',
     findings: async () => reconciliation.report()?.findings,
+    events: createEventDeadLetters(config.consumersUrl),
   });
   const isReady = async () => {
     try {

@@ -173,18 +173,20 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         PROJECTION_PORT: portEnv('projection').PORT,
       });
     }
-    // In memory mode services-mock logs that the read model is off (no stream without Redis).
-    const saga = await start('saga', {
-      ...serviceEnv,
-      ...portEnv('saga'),
-      SAGA_PORT: portEnv('saga').PORT,
-    });
-    // Every group in one process; in a deployment each group runs as its own (deploy/).
+    // Every group in one process; in a deployment each group runs as its own (deploy/). Started
+    // before the saga, whose operator page lists and replays their dead letters.
     const consumers = await start('consumers', {
       ...serviceEnv,
       NOTIFICATION_SERVICE_URL: mock.notification,
       ...portEnv('consumers'),
       CONSUMERS_PORT: portEnv('consumers').PORT,
+    });
+    // In memory mode services-mock logs that the read model is off (no stream without Redis).
+    const saga = await start('saga', {
+      ...serviceEnv,
+      ...portEnv('saga'),
+      SAGA_PORT: portEnv('saga').PORT,
+      CONSUMERS_URL: url(consumers),
     });
     const bffEnv = { ...serviceEnv, SAGA_URL: url(saga) };
     const [web, mobile, partner] = await Promise.all([

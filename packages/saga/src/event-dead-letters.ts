@@ -1,0 +1,68 @@
+import { AppError, ErrorCode } from '@edge/common';
+
+/** What a consumers process reports per group (`GET /groups`), shown as it comes. */
+export type EventGroupStats = { group: string } & Record<string, unknown>;
+
+/** The order event consumers' dead letters, as the operator page reads and replays them. */
+export interface EventDeadLetters {
+  groups(): Promise<EventGroupStats[]>;
+  list(group: string, limit: number): Promise<Record<string, unknown>[]>;
+  /** Replays every dead letter of the group; returns the ids sent back to it. */
+  replayAll(group: string): Promise<string[]>;
+}
+
+/** How long the page waits for the consumers process before saying it does not answer. */
+export const DEFAULT_CONSUMERS_TIMEOUT_MS = 5_000;
+
+/**
+ * Client of a consumers process (any one serves every group: the dead letters live in the
+ * shared log). The operator page goes through the orchestrator, which signs operators in and
+ * checks CSRF, so the consumers' own routes never face a browser.
+ */
+export function createEventDeadLetters(
+  baseUrl: string,
+  timeoutMs = DEFAULT_CONSUMERS_TIMEOUT_MS,
+): EventDeadLetters {
+  const call = async (path: string, init?: RequestInit): Promise<unknown> => {
+    const res = await fetch(`${baseUrl}${path}`, {
+      ...init,
+      signal: AbortSignal.timeout(timeoutMs),
+    }).catch(() => {
+      throw new AppError(
+        ErrorCode.UPSTREAM_UNAVAILABLE,
+        `No consumers process answers at ${baseUrl}`,
+      );
+    });
+    const body = (await res.json().catch(() => ({}))) as {
+      error?: { code?: string; message?: string };
+    };
+    if (res.status === 404) {
+      throw new AppError(ErrorCode.NOT_FOUND, body.error?.message ?? 'No such consumer group');
+    }
+    if (!res.ok) {
+      throw new AppError(
+        ErrorCode.UPSTREAM_UNAVAILABLE,
+        `Consumers answered ${res.status}: ${body.error?.message ?? ''}`.trim(),
+      );
+    }
+    return body;
+  };
+  const group = (name: string) => encodeURIComponent(name);
+  return {
+    groups: async () => ((await call('/groups')) as { groups: EventGroupStats[] }).groups,
+    list: async (name, limit) =>
+      (
+        (await call(`/dead-letters/${group(name)}?limit=${limit}`)) as {
+          items: Record<string, unknown>[];
+        }
+      ).items,
+    replayAll: async (name) =>
+      (
+        (await call(`/dead-letters/${group(name)}/replay`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ all: true }),
+        })) as { replayed: string[] }
+      ).replayed,
+  };
+}
