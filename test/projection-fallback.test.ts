@@ -66,8 +66,8 @@ describe('projection down, with default settings', () => {
     expect(await surfaces.prices()).toEqual({ web: next, mobile: next, partner: next });
   }
 
-  async function recovered() {
-    const resolvedBefore = projectionAlerts('resolved').length;
+  /** Resolved alerts counted before the fault: the alert may resolve while the restart runs. */
+  async function recovered(resolvedBefore: number) {
     await until('read model fresh again', 60_000, () => surfaces.readModelFresh(FALLBACK_MS));
     await until('alert resolved', 30_000, async () =>
       projectionAlerts('resolved').length > resolvedBefore ? true : undefined,
@@ -75,13 +75,15 @@ describe('projection down, with default settings', () => {
   }
 
   it('projection killed: no surface shows a price older than the fallback threshold, and the alert pages at its own', async () => {
+    const resolvedBefore = projectionAlerts('resolved').length;
     await priceAgeBoundedWhileDown(() => stack.kill('projection'));
     await stack.restart('projection');
-    await recovered();
+    await recovered(resolvedBefore);
   });
 
   it('projection hung (SIGSTOP): no surface shows a price older than the fallback threshold, and the alert pages at its own', async () => {
     const projection = stack.processes.get('projection');
+    const resolvedBefore = projectionAlerts('resolved').length;
     try {
       await priceAgeBoundedWhileDown(async () => {
         projection?.child.kill('SIGSTOP');
@@ -89,6 +91,6 @@ describe('projection down, with default settings', () => {
     } finally {
       projection?.child.kill('SIGCONT');
     }
-    await recovered();
+    await recovered(resolvedBefore);
   });
 });
