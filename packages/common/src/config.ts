@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseClusterNodes } from './redis';
+import { parseClusterNodes } from './redis.js';
 
 export { z } from 'zod';
 

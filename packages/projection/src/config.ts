@@ -9,7 +9,7 @@ import {
   redisTarget,
   z,
 } from '@edge/common';
-import { DEFAULT_PROJECTOR_OPTIONS } from './projector';
+import { DEFAULT_PROJECTOR_OPTIONS } from './projector.js';
 
 const schema = z.object({
   PROJECTION_PORT: z.coerce.number().int().min(0).max(65535).optional(),

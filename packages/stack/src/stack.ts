@@ -10,7 +10,7 @@ import {
   SERVICE_NAMES,
   type ServiceName,
 } from '@edge/common';
-import { type ManagedProcess, spawnService } from './child-process';
+import { type ManagedProcess, spawnService } from './child-process.js';
 
 export type StoreMode = 'redis' | 'memory';
 
