@@ -1,5 +1,6 @@
 import { createLogger, isAppError } from '@edge/common';
 import { CommanderError, Command as Program } from 'commander';
+// biome-ignore lint/correctness/useImportExtensions: the rule takes a JSON module for a script and would rename it .js.
 import packageJson from '../package.json' with { type: 'json' };
 import { type Command, type CommandContext, UsageError } from './command.js';
 import { eventsCommand } from './commands/events.js';
