@@ -14,6 +14,14 @@ import { type ManagedProcess, spawnService } from './child-process.js';
 
 export type StoreMode = 'redis' | 'memory';
 
+export type StackBuild = 'source' | 'compiled';
+
+/**
+ * The export condition under which a workspace package resolves to its compiled dist/ instead of
+ * its src/ (every package.json `exports`); the images start node with it.
+ */
+export const COMPILED_CONDITION = 'edge-compiled';
+
 export interface StackOptions {
   /** Repository root; entries and the default data dir are resolved from it. */
   root: string;
@@ -26,6 +34,11 @@ export interface StackOptions {
    * of the one node at `redisUrl`; unset or empty = one node.
    */
   redisClusterNodes?: string;
+  /**
+   * `source` (default) runs each package's src/main.ts through tsx; `compiled` runs the build's
+   * dist/main.js (`npm run build` first) under plain node, as the images do.
+   */
+  build?: StackBuild;
   /** Use the contract's fixed ports (4000...) or let every process pick a free one. */
   ports: 'default' | 'free';
   logLevel?: string;
@@ -79,16 +92,13 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-const ENTRIES: Record<ProcessName, string> = {
-  'services-mock': 'packages/services-mock/src/main.ts',
-  projection: 'packages/projection/src/main.ts',
-  saga: 'packages/saga/src/main.ts',
-  consumers: 'packages/consumers/src/main.ts',
-  'bff-web': 'packages/bff-web/src/main.ts',
-  'bff-mobile': 'packages/bff-mobile/src/main.ts',
-  'bff-partner': 'packages/bff-partner/src/main.ts',
-  gateway: 'packages/gateway/src/main.ts',
-};
+/** How node starts a process: its package's entry file and the options before it. */
+export function processEntry(root: string, name: ProcessName, build: StackBuild) {
+  const dir = join(root, 'packages', name);
+  return build === 'compiled'
+    ? { entry: join(dir, 'dist', 'main.js'), nodeArgs: [`--conditions=${COMPILED_CONDITION}`] }
+    : { entry: join(dir, 'src', 'main.ts'), nodeArgs: ['--import', 'tsx'] };
+}
 
 /** Processes that read a port variable of their own before PORT. */
 const OWN_PORT_VARIABLE: Partial<Record<ProcessName, string>> = {
@@ -136,7 +146,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     envs.set(name, full);
     const proc = await spawnService({
       name,
-      entry: join(options.root, ENTRIES[name]),
+      ...processEntry(options.root, name, options.build ?? 'source'),
       cwd: options.root,
       env: full,
       ...(readyMessage ? { readyMessage } : {}),
@@ -234,7 +244,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         const port: Record<string, string> = own ? { [own]: '0' } : {};
         const proc = await spawnService({
           name: `${name}#${extras.length + 2}`,
-          entry: join(options.root, ENTRIES[name]),
+          ...processEntry(options.root, name, options.build ?? 'source'),
           cwd: options.root,
           env: { ...base, PORT: '0', ...port, ...env },
           ...(options.onLine ? { onLine: options.onLine } : {}),
