@@ -15,6 +15,7 @@ export * from './logger';
 export * from './metrics';
 export * from './redis';
 export * from './redis-hash-tag';
+export * from './redis-key-scan';
 export * from './request-context';
 export * from './send-json';
 export * from './threshold-alert';
