@@ -5,7 +5,7 @@ import {
   type RedisNode,
   type RedisTarget,
   redisTarget,
-} from './redis';
+} from './redis.js';
 
 export { z } from 'zod';
 

@@ -1,4 +1,4 @@
-import { type Redis, type RedisClient, redisNodes } from './redis';
+import { type Redis, type RedisClient, redisNodes } from './redis.js';
 
 /** Every key one node holds that matches `pattern`; SCAN only ever sees one node. */
 export async function scanNode(node: Redis, pattern: string): Promise<string[]> {

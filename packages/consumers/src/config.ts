@@ -12,11 +12,11 @@ import {
   z,
 } from '@edge/common';
 import { DEFAULT_SAGA_KEY_PREFIX, orderEventsStream } from '@edge/order-events';
-import { CONSUMER_GROUPS, type ConsumerGroup } from './consumer-groups';
-import { DEFAULT_CONSUMER_OPTIONS } from './consumer-runtime';
-import { DEFAULT_FRAUD_THRESHOLDS } from './fraud-scoring';
-import { DEFAULT_MONITOR_OPTIONS } from './group-monitor';
-import { DEFAULT_DEDUPE_TTL_MS } from './redis-event-log';
+import { CONSUMER_GROUPS, type ConsumerGroup } from './consumer-groups.js';
+import { DEFAULT_CONSUMER_OPTIONS } from './consumer-runtime.js';
+import { DEFAULT_FRAUD_THRESHOLDS } from './fraud-scoring.js';
+import { DEFAULT_MONITOR_OPTIONS } from './group-monitor.js';
+import { DEFAULT_DEDUPE_TTL_MS } from './redis-event-log.js';
 
 const positive = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 

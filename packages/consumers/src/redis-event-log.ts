@@ -6,7 +6,7 @@ import {
   minId,
   ORDER_EVENT_FIELD,
 } from '@edge/order-events';
-import type { DeadLetter, Delivery, EventLog, GroupStats } from './event-log';
+import type { DeadLetter, Delivery, EventLog, GroupStats } from './event-log.js';
 
 export interface RedisEventLogOptions {
   /** Client for every non-blocking command (offline queue on: a blip waits, it does not fail). */

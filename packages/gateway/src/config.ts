@@ -8,16 +8,16 @@ import {
   redisOf,
   z,
 } from '@edge/common';
-import { type CorsPolicy, defaultCors } from './cors';
+import { type CorsPolicy, defaultCors } from './cors.js';
 import {
   type AbuseLimits,
   DEFAULT_ABUSE_LIMITS,
   DEFAULT_FAIL_MODES,
   DEFAULT_RATE_LIMITS,
   type FailMode,
-} from './defaults';
-import { DEFAULT_JWKS } from './jwks-source';
-import { SURFACE_NAMES, type SurfaceName } from './surfaces';
+} from './defaults.js';
+import { DEFAULT_JWKS } from './jwks-source.js';
+import { SURFACE_NAMES, type SurfaceName } from './surfaces.js';
 
 /** Default admin port in production: metrics and detailed health, never on the public port. */
 export const DEFAULT_ADMIN_PORT = 9464;

@@ -1,5 +1,5 @@
-import type { SurfaceName } from './surfaces';
-import type { VariablesLimits } from './variables-limits';
+import type { SurfaceName } from './surfaces.js';
+import type { VariablesLimits } from './variables-limits.js';
 
 /**
  * Every tunable default of the edge in one place, so docs/edge.md and the config agree and a

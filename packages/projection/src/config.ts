@@ -9,7 +9,7 @@ import {
   redisOf,
   z,
 } from '@edge/common';
-import { DEFAULT_PROJECTOR_OPTIONS } from './projector';
+import { DEFAULT_PROJECTOR_OPTIONS } from './projector.js';
 
 const schema = z.object({
   PROJECTION_PORT: env.optionalPort(),

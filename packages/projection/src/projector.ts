@@ -1,12 +1,12 @@
 import type { Logger, RedisClient } from '@edge/common';
-import type { ReadModelKeys } from './read-model-keys';
+import type { ReadModelKeys } from './read-model-keys.js';
 import {
   type ApplyOutcome,
   applyEntries,
   liveNamespace,
   type StreamEntry,
-} from './read-model-writer';
-import { readGroupEntries, toStreamEntries } from './stream-entries';
+} from './read-model-writer.js';
+import { readGroupEntries, toStreamEntries } from './stream-entries.js';
 
 export const DEFAULT_PROJECTOR_OPTIONS = Object.freeze({
   group: 'products-projection',

@@ -10,21 +10,21 @@ import {
   type TracingConfig,
   z,
 } from '@edge/common';
-import { DEFAULT_COMPENSATION_AGE_ALERT_MS } from './compensation-age-alert';
-import { DEFAULT_LEADER_TTL_MS } from './leader-lease';
-import { DEFAULT_ORDER_STREAM_MAX_LEN } from './order-stream-trim';
-import type { ProviderRateLimit } from './pacing-policy';
-import type { ProviderName } from './provider-client';
-import { DEFAULT_RECONCILE_INTERVAL_MS } from './reconciliation-job';
+import { DEFAULT_COMPENSATION_AGE_ALERT_MS } from './compensation-age-alert.js';
+import { DEFAULT_LEADER_TTL_MS } from './leader-lease.js';
+import { DEFAULT_ORDER_STREAM_MAX_LEN } from './order-stream-trim.js';
+import type { ProviderRateLimit } from './pacing-policy.js';
+import type { ProviderName } from './provider-client.js';
+import { DEFAULT_RECONCILE_INTERVAL_MS } from './reconciliation-job.js';
 import {
   DEFAULT_DURABILITY_TIMEOUT_MS,
   parseDurability,
   type SagaDurability,
-} from './redis-durability';
-import { STEP_NAMES, type StepName } from './saga';
-import { DEFAULT_HOUSEKEEPING_INTERVAL_MS } from './saga-housekeeping';
-import type { SagaPolicyOverrides } from './saga-policies';
-import { DEFAULT_SAGA_RETENTION_MS } from './saga-retention';
+} from './redis-durability.js';
+import { STEP_NAMES, type StepName } from './saga.js';
+import { DEFAULT_HOUSEKEEPING_INTERVAL_MS } from './saga-housekeeping.js';
+import type { SagaPolicyOverrides } from './saga-policies.js';
+import { DEFAULT_SAGA_RETENTION_MS } from './saga-retention.js';
 
 const optionalMs = z.coerce.number().int().min(0).optional();
 const optionalCount = z.coerce.number().int().min(1).optional();

@@ -13,8 +13,8 @@ import {
   type StoreMode,
   z,
 } from '@edge/common';
-import { DEFAULT_HEARTBEAT_MS } from './product-event-publisher';
-import type { MockServiceName } from './types';
+import { DEFAULT_HEARTBEAT_MS } from './product-event-publisher.js';
+import type { MockServiceName } from './types.js';
 
 const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),

@@ -10,7 +10,7 @@ import {
   type ServiceName,
   unlinkKeysMatching,
 } from '@edge/common';
-import { type ManagedProcess, spawnService } from './child-process';
+import { type ManagedProcess, spawnService } from './child-process.js';
 
 export type StoreMode = 'redis' | 'memory';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createRedisClient, Redis, type RedisNode, type RedisTarget } from '@edge/common';
-import { waitUntil } from './wait-until';
+import { waitUntil } from './wait-until.js';
 
 const run = promisify(execFile);
 
