@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { AppError, ErrorCode } from '@edge/common';
 import { LRUCache } from 'lru-cache';
-import { DEFAULT_APQ_CACHE_SIZE } from './defaults';
-import type { GraphQLRequest } from './graphql-request';
+import { DEFAULT_APQ_CACHE_SIZE } from './defaults.js';
+import type { GraphQLRequest } from './graphql-request.js';
 
 export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
 

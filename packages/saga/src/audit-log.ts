@@ -1,4 +1,4 @@
-import type { Saga, StepEdit } from './saga';
+import type { Saga, StepEdit } from './saga.js';
 
 /** One operator or customer action on a saga, as the audit view lists it. */
 export interface AuditRecord {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Saga, StepName } from './saga';
+import type { Saga, StepName } from './saga.js';
 
 /** A value a step's request carries: amounts in cents, or text. */
 export type InputValue = string | number;

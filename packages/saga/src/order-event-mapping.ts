@@ -4,8 +4,8 @@ import {
   type OrderEventType,
   orderEventId,
 } from '@edge/order-events';
-import { editedInput } from './editable-input';
-import type { Saga } from './saga';
+import { editedInput } from './editable-input.js';
+import type { Saga } from './saga.js';
 
 /**
  * The order events a persisted transition from `before` to `after` publishes, written in the

@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { type EditableInput, editedInput } from './editable-input';
+import { type EditableInput, editedInput } from './editable-input.js';
 import type {
   CallOutcome,
   CallPriority,
   ProviderClient,
   ProviderName,
   ProviderRequest,
-} from './provider-client';
-import { REFUND_EDIT } from './refund-edit';
+} from './provider-client.js';
+import { REFUND_EDIT } from './refund-edit.js';
 import {
   type CompensationCause,
   type CompensationStep,
@@ -18,7 +18,7 @@ import {
   type Saga,
   type SagaContext,
   type StepName,
-} from './saga';
+} from './saga.js';
 
 /** A request as a step describes it; the runner adds timeout, priority and abort signal. */
 export type StepCall = Omit<ProviderRequest, 'timeoutMs' | 'priority' | 'signal'>;

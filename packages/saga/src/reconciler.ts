@@ -1,5 +1,5 @@
-import { editedInput } from './editable-input';
-import type { CallOutcome, ProviderClient, ProviderRequest } from './provider-client';
+import { editedInput } from './editable-input.js';
+import type { CallOutcome, ProviderClient, ProviderRequest } from './provider-client.js';
 import {
   DRIFT_KINDS,
   type DriftKind,
@@ -7,9 +7,9 @@ import {
   findDrift,
   type OrderFacts,
   type ProviderRecords,
-} from './reconciliation';
-import type { Saga } from './saga';
-import type { SagaStore } from './saga-store';
+} from './reconciliation.js';
+import type { Saga } from './saga.js';
+import type { SagaStore } from './saga-store.js';
 
 /** One reconciliation run: what drifted, counted per kind. */
 export interface ReconciliationReport {

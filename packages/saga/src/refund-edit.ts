@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type EditableInput, editedInput } from './editable-input';
+import { type EditableInput, editedInput } from './editable-input.js';
 
 /** Refusal carried by the issue of an amount above the charge, so the API can name it. */
 export const ABOVE_CHARGED = 'edit_amount_above_charged';

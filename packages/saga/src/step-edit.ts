@@ -1,8 +1,8 @@
 import { AppError, ErrorCode } from '@edge/common';
 import type { z } from 'zod';
-import { type EditableField, editedInput, type InputValue } from './editable-input';
-import { editableInputOf } from './order-saga';
-import { ABOVE_CHARGED } from './refund-edit';
+import { type EditableField, editedInput, type InputValue } from './editable-input.js';
+import { editableInputOf } from './order-saga.js';
+import { ABOVE_CHARGED } from './refund-edit.js';
 import {
   type FieldChange,
   isForwardStep,
@@ -10,9 +10,9 @@ import {
   STEP_NAMES,
   type StepEdit,
   type StepName,
-} from './saga';
-import type { StepEditRequest } from './saga-api-schemas';
-import { compensationsOwed } from './saga-decision';
+} from './saga.js';
+import type { StepEditRequest } from './saga-api-schemas.js';
+import { compensationsOwed } from './saga-decision.js';
 
 /**
  * Why an edit before a replay is refused (400 `BAD_REQUEST`, `reason` in the error body); each
