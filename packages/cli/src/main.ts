@@ -2,6 +2,7 @@ import { createLogger, isAppError } from '@edge/common';
 import { CommanderError, Command as Program } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { type Command, type CommandContext, UsageError } from './command';
+import { documentsCommand } from './commands/documents';
 import { eventsCommand } from './commands/events';
 import { keysCommand } from './commands/keys';
 import { reconcileCommand } from './commands/reconcile';
@@ -17,6 +18,7 @@ const commands: Command[] = [
   sagasCommand,
   eventsCommand,
   reconcileCommand,
+  documentsCommand,
 ];
 
 const EXIT_CODES_HELP = `
@@ -80,6 +82,9 @@ function buildProgram(onExit: (code: number) => void): Program {
       'Operate the edge: dev tokens, partner keys, sagas, event dead letters, reconciliation',
     )
     .version(packageJson.version, '-V, --version', 'print the version')
+    // The program's own options only before the command: `documents push --version 5.2.0`
+    // belongs to the command, not to `edge --version`.
+    .enablePositionalOptions()
     .helpOption('-h, --help', 'print this help')
     .helpCommand('help [command]', 'print help for a command')
     .addHelpText('after', EXIT_CODES_HELP)
