@@ -1,12 +1,11 @@
 import { join } from 'node:path';
-import { DEFAULT_REDIS_URL, env, loadConfig as load, localUrl, redisTarget, z } from '@edge/common';
+import { env, loadConfig as load, localUrl, redisEnv, redisOf, z } from '@edge/common';
 import { DEFAULT_CONTRACTS_PREFIX } from '@edge/contracts';
 
 const schema = z
   .object({
     DATA_DIR: z.string().default('.data'),
-    REDIS_URL: env.url(DEFAULT_REDIS_URL),
-    REDIS_CLUSTER_NODES: env.redisClusterNodes(),
+    ...redisEnv,
     STORE_MODE: env.storeMode(),
     DEV_IDP_KEY_FILE: z.string().optional(),
     JWT_ISSUER: z.string().default('https://dev-idp.local'),
@@ -22,7 +21,7 @@ const schema = z
   })
   .transform((c) => ({
     dataDir: c.DATA_DIR,
-    redis: redisTarget(c.REDIS_URL, c.REDIS_CLUSTER_NODES),
+    redis: redisOf(c),
     storeMode: c.STORE_MODE,
     devIdpKeyFile: c.DEV_IDP_KEY_FILE ?? join(c.DATA_DIR, 'keys', 'dev-idp.json'),
     issuer: c.JWT_ISSUER,

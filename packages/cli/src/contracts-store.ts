@@ -5,7 +5,7 @@ import {
   createRedisDocumentStore,
   type DocumentStore,
 } from '@edge/contracts';
-import type { CommandContext } from './command';
+import type { CommandContext } from './command.js';
 
 /** The client-contracts store the gateway reads: Redis, or `.data/contracts/` when embedded. */
 export async function openDocumentStore({ config, log }: CommandContext): Promise<DocumentStore> {

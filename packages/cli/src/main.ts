@@ -1,16 +1,17 @@
 import { createLogger, isAppError } from '@edge/common';
 import { CommanderError, Command as Program } from 'commander';
+// biome-ignore lint/correctness/useImportExtensions: the rule takes a JSON module for a script and would rename it .js.
 import packageJson from '../package.json' with { type: 'json' };
-import { type Command, type CommandContext, UsageError } from './command';
-import { documentsCommand } from './commands/documents';
-import { eventsCommand } from './commands/events';
-import { keysCommand } from './commands/keys';
-import { reconcileCommand } from './commands/reconcile';
-import { sagasCommand } from './commands/sagas';
-import { tokenCommand } from './commands/token';
-import { loadConfig } from './config';
-import { EXIT } from './exit-codes';
-import { formatTable } from './table';
+import { type Command, type CommandContext, UsageError } from './command.js';
+import { documentsCommand } from './commands/documents.js';
+import { eventsCommand } from './commands/events.js';
+import { keysCommand } from './commands/keys.js';
+import { reconcileCommand } from './commands/reconcile.js';
+import { sagasCommand } from './commands/sagas.js';
+import { tokenCommand } from './commands/token.js';
+import { loadConfig } from './config.js';
+import { EXIT } from './exit-codes.js';
+import { formatTable } from './table.js';
 
 const commands: Command[] = [
   tokenCommand,

@@ -1,4 +1,4 @@
-import type { OperationType } from './manifest';
+import type { OperationType } from './manifest.js';
 
 /** One operation a client version was pushed with (its body is stored once, by id). */
 export interface RegisteredOperation {

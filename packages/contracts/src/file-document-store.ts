@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ClientVersion, DocumentStore } from './document-store';
-import { versionKey } from './document-store';
-import { usageFrom } from './redis-document-store';
+import type { ClientVersion, DocumentStore } from './document-store.js';
+import { versionKey } from './document-store.js';
+import { usageFrom } from './redis-document-store.js';
 
 interface Registry {
   versions: Record<string, ClientVersion>;

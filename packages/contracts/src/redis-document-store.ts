@@ -4,7 +4,7 @@ import {
   type DocumentStore,
   type VersionUsage,
   versionKey,
-} from './document-store';
+} from './document-store.js';
 
 /** Key prefix of every contract key in Redis. */
 export const DEFAULT_CONTRACTS_PREFIX = 'edge:contracts';

@@ -1,8 +1,8 @@
 import { AppError, ErrorCode } from '@edge/common';
-import type { DocumentRegistry } from './document-registry';
-import type { DocumentUses } from './document-uses';
-import type { GraphQLRequest } from './graphql-request';
-import type { PersistedQueryResolver, ResolvedQuery } from './persisted-queries';
+import type { DocumentRegistry } from './document-registry.js';
+import type { DocumentUses } from './document-uses.js';
+import type { GraphQLRequest } from './graphql-request.js';
+import type { PersistedQueryResolver, ResolvedQuery } from './persisted-queries.js';
 
 /** The client build a request says it comes from (Apollo's client-awareness headers). */
 export interface ClientHeaders {

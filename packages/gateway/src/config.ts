@@ -1,26 +1,26 @@
 import { join } from 'node:path';
 import {
   DEFAULT_PORTS,
-  DEFAULT_REDIS_URL,
   env,
   loadConfig as load,
   localUrl,
-  redisTarget,
+  redisEnv,
+  redisOf,
   z,
 } from '@edge/common';
 import { DEFAULT_CONTRACTS_PREFIX } from '@edge/contracts';
-import { type CorsPolicy, defaultCors } from './cors';
+import { type CorsPolicy, defaultCors } from './cors.js';
 import {
   type AbuseLimits,
   DEFAULT_ABUSE_LIMITS,
   DEFAULT_FAIL_MODES,
   DEFAULT_RATE_LIMITS,
   type FailMode,
-} from './defaults';
-import { DEFAULT_REGISTRY_REFRESH_MS } from './document-registry';
-import { DEFAULT_USES_FLUSH_MS } from './document-uses';
-import { DEFAULT_JWKS } from './jwks-source';
-import { SURFACE_NAMES, type SurfaceName } from './surfaces';
+} from './defaults.js';
+import { DEFAULT_REGISTRY_REFRESH_MS } from './document-registry.js';
+import { DEFAULT_USES_FLUSH_MS } from './document-uses.js';
+import { DEFAULT_JWKS } from './jwks-source.js';
+import { SURFACE_NAMES, type SurfaceName } from './surfaces.js';
 
 /** Default admin port in production: metrics and detailed health, never on the public port. */
 export const DEFAULT_ADMIN_PORT = 9464;
@@ -92,12 +92,11 @@ const schema = z
      * Port of the admin listener serving /metrics and detailed /readyz; default 9464 in
      * production (never the public port), unset (public port) outside; 0 picks a free port.
      */
-    ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    ADMIN_PORT: env.optionalPort(),
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     LOG_LEVEL: env.logLevel(),
     DATA_DIR: z.string().default('.data'),
-    REDIS_URL: env.url(DEFAULT_REDIS_URL),
-    REDIS_CLUSTER_NODES: env.redisClusterNodes(),
+    ...redisEnv,
     STORE_MODE: env.storeMode(),
     BFF_WEB_URL: env.url(localUrl('bff-web')),
     BFF_MOBILE_URL: env.url(localUrl('bff-mobile')),
@@ -178,7 +177,7 @@ const schema = z
       host: c.HOST,
       production,
       logLevel: c.LOG_LEVEL,
-      redis: redisTarget(c.REDIS_URL, c.REDIS_CLUSTER_NODES),
+      redis: redisOf(c),
       storeMode: c.STORE_MODE,
       dataDir: c.DATA_DIR,
       bff: { web: c.BFF_WEB_URL, mobile: c.BFF_MOBILE_URL, partner: c.BFF_PARTNER_URL },

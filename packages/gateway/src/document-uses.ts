@@ -1,6 +1,6 @@
 import { Counter, createLogThrottle, type Logger, type Registry } from '@edge/common';
 import type { DocumentStore, DocumentUse } from '@edge/contracts';
-import type { RegisteredVersion } from './document-registry';
+import type { RegisteredVersion } from './document-registry.js';
 
 /** How often counted uses are written to the store. */
 export const DEFAULT_USES_FLUSH_MS = 1000;

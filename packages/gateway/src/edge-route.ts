@@ -9,17 +9,17 @@ import {
   sendGraphQLError,
   toAppError,
 } from '@edge/common';
-import type { Authenticator } from './auth';
-import type { ClientHeaders, ContractResolver } from './client-contracts';
-import { applyCors, type CorsPolicy } from './cors';
-import { withCostExtension } from './cost-extension';
-import type { AbuseLimits } from './defaults';
-import type { EdgeMetrics } from './edge-metrics';
-import type { Forwarder, ForwardRequest } from './forward';
-import { type GraphQLRequest, parseGraphQLBody } from './graphql-request';
-import type { InternalSigner } from './internal-signer';
-import type { LimitAnswer, LimitSubject, RateLimiter } from './rate-limit';
-import type { SurfaceDef } from './surfaces';
+import type { Authenticator } from './auth.js';
+import type { ClientHeaders, ContractResolver } from './client-contracts.js';
+import { applyCors, type CorsPolicy } from './cors.js';
+import { withCostExtension } from './cost-extension.js';
+import type { AbuseLimits } from './defaults.js';
+import type { EdgeMetrics } from './edge-metrics.js';
+import type { Forwarder, ForwardRequest } from './forward.js';
+import { type GraphQLRequest, parseGraphQLBody } from './graphql-request.js';
+import type { InternalSigner } from './internal-signer.js';
+import type { LimitAnswer, LimitSubject, RateLimiter } from './rate-limit.js';
+import type { SurfaceDef } from './surfaces.js';
 
 export interface EdgeRouteDeps {
   surface: SurfaceDef;

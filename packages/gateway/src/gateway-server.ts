@@ -19,27 +19,27 @@ import {
   createRedisDocumentStore,
   type DocumentStore,
 } from '@edge/contracts';
-import { type Authenticator, createAuthenticator } from './auth';
-import { createContractResolver } from './client-contracts';
-import type { GatewayConfig } from './config';
-import { preflightHandler } from './cors';
-import { deprecationHeaders } from './deprecation';
-import { DEV_JWKS_PATH, devIdpRoute } from './dev-idp';
-import { startDocumentRegistry } from './document-registry';
-import { createDocumentUses } from './document-uses';
-import { createEdgeMetrics } from './edge-metrics';
-import { edgeRoute } from './edge-route';
-import { createForwarder } from './forward';
-import { createInternalSigner, type InternalSigner } from './internal-signer';
-import { createJwksObserver } from './jwks-observer';
-import { createJwksSource, type JwksHealth } from './jwks-source';
-import { createJwtVerifier } from './jwt';
-import { createFileKeyStore, createRedisKeyStore, type KeyStore } from './key-store';
-import { createPersistedQueries, loadTrustedDocuments } from './persisted-queries';
-import { createRateLimiter } from './rate-limit';
-import { loadSurfaceSchema, type SurfaceSchema } from './schema-registry';
-import { type SurfaceDef, surfacesFrom } from './surfaces';
-import { createValidator, type Validator, type ValidatorOptions } from './validate';
+import { type Authenticator, createAuthenticator } from './auth.js';
+import { createContractResolver } from './client-contracts.js';
+import type { GatewayConfig } from './config.js';
+import { preflightHandler } from './cors.js';
+import { deprecationHeaders } from './deprecation.js';
+import { DEV_JWKS_PATH, devIdpRoute } from './dev-idp.js';
+import { startDocumentRegistry } from './document-registry.js';
+import { createDocumentUses } from './document-uses.js';
+import { createEdgeMetrics } from './edge-metrics.js';
+import { edgeRoute } from './edge-route.js';
+import { createForwarder } from './forward.js';
+import { createInternalSigner, type InternalSigner } from './internal-signer.js';
+import { createJwksObserver } from './jwks-observer.js';
+import { createJwksSource, type JwksHealth } from './jwks-source.js';
+import { createJwtVerifier } from './jwt.js';
+import { createFileKeyStore, createRedisKeyStore, type KeyStore } from './key-store.js';
+import { createPersistedQueries, loadTrustedDocuments } from './persisted-queries.js';
+import { createRateLimiter } from './rate-limit.js';
+import { loadSurfaceSchema, type SurfaceSchema } from './schema-registry.js';
+import { type SurfaceDef, surfacesFrom } from './surfaces.js';
+import { createValidator, type Validator, type ValidatorOptions } from './validate.js';
 
 /** Wait between attempts to load a BFF's schema that is not up yet. */
 const SCHEMA_RETRY_MS = 1000;

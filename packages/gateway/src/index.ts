@@ -5,8 +5,8 @@ export {
   revokeKey,
   rotateKey,
   verifyKey,
-} from './api-keys';
-export { loadConfig as loadGatewayConfig } from './config';
+} from './api-keys.js';
+export { loadConfig as loadGatewayConfig } from './config.js';
 export {
   type ApiVersion,
   createFileKeyStore,
@@ -14,5 +14,5 @@ export {
   type KeyStore,
   type PartnerKeyRecord,
   type Tier,
-} from './key-store';
-export { SURFACE_NAMES, type SurfaceName } from './surfaces';
+} from './key-store.js';
+export { SURFACE_NAMES, type SurfaceName } from './surfaces.js';

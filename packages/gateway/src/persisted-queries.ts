@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { AppError, ErrorCode } from '@edge/common';
 import { parseManifest, sha256Hex } from '@edge/contracts';
 import { LRUCache } from 'lru-cache';
-import { DEFAULT_APQ_CACHE_SIZE } from './defaults';
-import type { GraphQLRequest } from './graphql-request';
+import { DEFAULT_APQ_CACHE_SIZE } from './defaults.js';
+import type { GraphQLRequest } from './graphql-request.js';
 
 export interface PersistedQueryOptions {
   /** Accept automatic persisted queries (register on miss); mobile only. */

@@ -16,7 +16,7 @@ import type {
   SagaListState,
   SagaRef,
   SagaView,
-} from './saga-wire';
+} from './saga-wire.js';
 
 export interface SagaClientOptions {
   /** Orchestrator base URL, e.g. `http://127.0.0.1:4020`. */

@@ -1,4 +1,4 @@
-import type { Saga } from './saga';
+import type { Saga } from './saga.js';
 
 /** One operator or customer action on a saga, as the audit view lists it. */
 export interface AuditRecord {

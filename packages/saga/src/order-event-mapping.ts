@@ -4,7 +4,7 @@ import {
   type OrderEventType,
   orderEventId,
 } from '@edge/order-events';
-import type { Saga } from './saga';
+import type { Saga } from './saga.js';
 
 /**
  * The order events a persisted transition from `before` to `after` publishes, written in the

@@ -5,7 +5,7 @@ import type {
   ProviderClient,
   ProviderName,
   ProviderRequest,
-} from './provider-client';
+} from './provider-client.js';
 import {
   type CompensationCause,
   type CompensationStep,
@@ -16,7 +16,7 @@ import {
   type Saga,
   type SagaContext,
   type StepName,
-} from './saga';
+} from './saga.js';
 
 /** A request as a step describes it; the runner adds timeout, priority and abort signal. */
 export type StepCall = Omit<ProviderRequest, 'timeoutMs' | 'priority' | 'signal'>;

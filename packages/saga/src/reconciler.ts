@@ -1,4 +1,4 @@
-import type { CallOutcome, ProviderClient, ProviderRequest } from './provider-client';
+import type { CallOutcome, ProviderClient, ProviderRequest } from './provider-client.js';
 import {
   DRIFT_KINDS,
   type DriftKind,
@@ -6,8 +6,8 @@ import {
   findDrift,
   type OrderFacts,
   type ProviderRecords,
-} from './reconciliation';
-import type { SagaStore } from './saga-store';
+} from './reconciliation.js';
+import type { SagaStore } from './saga-store.js';
 
 /** One reconciliation run: what drifted, counted per kind. */
 export interface ReconciliationReport {

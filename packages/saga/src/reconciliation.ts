@@ -1,5 +1,5 @@
-import type { ProviderName } from './provider-client';
-import type { SagaStatus } from './saga';
+import type { ProviderName } from './provider-client.js';
+import type { SagaStatus } from './saga.js';
 
 /** The drift reconciliation looks for between sagas and what providers hold. */
 export const DRIFT_KINDS = [

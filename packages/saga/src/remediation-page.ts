@@ -1,10 +1,10 @@
-import type { AuditRecord } from './audit-log';
-import type { OperatorRole } from './operator-auth';
-import { PROVIDERS } from './provider-client';
-import { FORWARD_STEPS } from './saga';
-import { STATUS_FILTERS } from './saga-api-schemas';
-import type { SagaSummary, SearchQuery, SearchResult } from './saga-search';
-import { STEP_PROVIDER, type TimelineEntry } from './saga-timeline';
+import type { AuditRecord } from './audit-log.js';
+import type { OperatorRole } from './operator-auth.js';
+import { PROVIDERS } from './provider-client.js';
+import { FORWARD_STEPS } from './saga.js';
+import { STATUS_FILTERS } from './saga-api-schemas.js';
+import type { SagaSummary, SearchQuery, SearchResult } from './saga-search.js';
+import { STEP_PROVIDER, type TimelineEntry } from './saga-timeline.js';
 
 /** What every signed-in page knows about the request. */
 export interface PageFrame {

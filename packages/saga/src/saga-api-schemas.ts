@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SAGA_STATUSES } from './saga';
+import { SAGA_STATUSES } from './saga.js';
 
 const key = z.string().min(1).max(200);
 const name = z.string().trim().min(1).max(200);

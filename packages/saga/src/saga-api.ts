@@ -8,9 +8,9 @@ import {
   sendJson,
 } from '@edge/common';
 import type { z } from 'zod';
-import { guarded, parse, query } from './api-handler';
-import type { Customer } from './edge-identity';
-import { isTerminal, type PlaceOrderInput, type Saga } from './saga';
+import { guarded, parse, query } from './api-handler.js';
+import type { Customer } from './edge-identity.js';
+import { isTerminal, type PlaceOrderInput, type Saga } from './saga.js';
 import {
   cancelRequest,
   operatorRequest,
@@ -18,13 +18,13 @@ import {
   replayManyRequest,
   resolveRequest,
   waitQuery,
-} from './saga-api-schemas';
-import type { SagaAuth } from './saga-auth';
-import { SagaConflictError, type SagaEngine } from './saga-engine';
-import { searchQuery, searchSagas } from './saga-search';
-import type { SagaStore } from './saga-store';
-import { toSagaRef, toSagaView } from './saga-view';
-import type { SagaWorker } from './saga-worker';
+} from './saga-api-schemas.js';
+import type { SagaAuth } from './saga-auth.js';
+import { SagaConflictError, type SagaEngine } from './saga-engine.js';
+import { searchQuery, searchSagas } from './saga-search.js';
+import type { SagaStore } from './saga-store.js';
+import { toSagaRef, toSagaView } from './saga-view.js';
+import type { SagaWorker } from './saga-worker.js';
 
 export interface SagaApiOptions {
   engine: SagaEngine;

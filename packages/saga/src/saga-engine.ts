@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@edge/common';
-import { orderEventsOf } from './order-event-mapping';
-import { runStep } from './order-saga';
-import type { ProviderClient } from './provider-client';
+import { orderEventsOf } from './order-event-mapping.js';
+import { runStep } from './order-saga.js';
+import type { ProviderClient } from './provider-client.js';
 import {
   assertNever,
   type CancelRequest,
@@ -12,11 +12,11 @@ import {
   type Saga,
   type SagaEvent,
   type SagaState,
-} from './saga';
-import { decide, onStepOutcome, policyOf, type StepRun, startEvent } from './saga-decision';
-import type { SagaPolicies } from './saga-policies';
-import { type Lease, LeaseLostError, type SagaStore } from './saga-store';
-import { traceStep } from './step-span';
+} from './saga.js';
+import { decide, onStepOutcome, policyOf, type StepRun, startEvent } from './saga-decision.js';
+import type { SagaPolicies } from './saga-policies.js';
+import { type Lease, LeaseLostError, type SagaStore } from './saga-store.js';
+import { traceStep } from './step-span.js';
 
 export interface SagaEngineOptions {
   store: SagaStore;

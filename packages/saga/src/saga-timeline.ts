@@ -1,5 +1,5 @@
-import type { ProviderName } from './provider-client';
-import type { CompensationStep, ForwardStep, ProviderAnswer, Saga, SagaEvent } from './saga';
+import type { ProviderName } from './provider-client.js';
+import type { CompensationStep, ForwardStep, ProviderAnswer, Saga, SagaEvent } from './saga.js';
 
 /** Which provider each step talks to, so the page can say "payment answered 429". */
 export const STEP_PROVIDER: Readonly<Record<ForwardStep | CompensationStep, ProviderName>> = {

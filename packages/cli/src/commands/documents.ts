@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util';
 import { AppError, ErrorCode } from '@edge/common';
 import { type ClientVersion, type DocumentStore, parseManifest, versionKey } from '@edge/contracts';
 import { SURFACE_NAMES } from '@edge/gateway';
-import { type Command, type CommandContext, UsageError } from '../command';
-import { openDocumentStore } from '../contracts-store';
+import { type Command, type CommandContext, UsageError } from '../command.js';
+import { openDocumentStore } from '../contracts-store.js';
 
 const DAY_MS = 86_400_000;
 

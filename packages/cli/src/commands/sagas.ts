@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { type SagaClient, type SagaListState, STATUS_FILTERS } from '@edge/saga-client';
-import { type Command, type CommandContext, UsageError } from '../command';
-import { withOperatorClient } from '../operator-client';
+import { type Command, type CommandContext, UsageError } from '../command.js';
+import { withOperatorClient } from '../operator-client.js';
 
 function stateFrom(values: { dlq?: boolean; state?: string }): SagaListState {
   if (values.dlq) return 'dead_lettered';

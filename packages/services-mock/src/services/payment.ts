@@ -1,9 +1,9 @@
 import { AppError, ErrorCode, sendJson, z } from '@edge/common';
-import { IdempotencyStore, sendStored } from '../idempotency';
-import { lookupRoute } from '../lookup-route';
-import type { MockService } from '../mock-service';
-import type { Charge, Ledger, Refund } from '../types';
-import { idempotencyKey, notFound, readBody } from '../validation';
+import { IdempotencyStore, sendStored } from '../idempotency.js';
+import { lookupRoute } from '../lookup-route.js';
+import type { MockService } from '../mock-service.js';
+import type { Charge, Ledger, Refund } from '../types.js';
+import { idempotencyKey, notFound, readBody } from '../validation.js';
 
 const chargeBody = z.object({
   idempotencyKey,
