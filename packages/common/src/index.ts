@@ -15,6 +15,7 @@ export * from './logger.js';
 export * from './metrics.js';
 export * from './redis.js';
 export * from './redis-hash-tag.js';
+export * from './redis-key-scan.js';
 export * from './request-context.js';
 export * from './send-json.js';
 export * from './threshold-alert.js';

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import {
   DEFAULT_PORTS,
-  DEFAULT_REDIS_URL,
   env,
   loadConfig,
   localUrl,
   type RedisTarget,
-  redisTarget,
+  redisEnv,
+  redisOf,
   type TracingConfig,
   z,
 } from '@edge/common';
@@ -59,14 +59,14 @@ function removed(names: string[], message: string) {
 }
 
 const schema = z.object({
-  SAGA_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  SAGA_PORT: env.optionalPort(),
+  PORT: env.optionalPort(),
   HOST: z.string().default('127.0.0.1'),
   /**
    * When set, the operator page and operator API listen here and the order API alone on
    * SAGA_PORT, so the network can let BFFs reach one and operators the other.
    */
-  OPERATOR_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  OPERATOR_PORT: env.optionalPort(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** Where operator tokens' keys come from; unset outside production: the dev identity provider. */
   JWKS_URL: z.url().optional(),
@@ -75,8 +75,7 @@ const schema = z.object({
   DEV_IDP_KEY_FILE: z.string().optional(),
   /** Public half of the edge key: the identity a BFF forwards is verified with it. */
   EDGE_PUBLIC_KEY_FILE: z.string().optional(),
-  REDIS_URL: env.url(DEFAULT_REDIS_URL),
-  REDIS_CLUSTER_NODES: env.redisClusterNodes(),
+  ...redisEnv,
   STORE_MODE: env.storeMode(),
   DATA_DIR: z.string().default('./.data'),
   SAGA_KEY_PREFIX: z.string().min(1).default('saga:'),
@@ -244,7 +243,7 @@ export function loadSagaConfig(
       audience: e.JWT_AUDIENCE_OPERATOR,
       edgePublicKeyFile: e.EDGE_PUBLIC_KEY_FILE ?? join(e.DATA_DIR, 'keys', 'edge.json'),
     },
-    redis: redisTarget(e.REDIS_URL, e.REDIS_CLUSTER_NODES),
+    redis: redisOf(e),
     tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
     storeMode: e.STORE_MODE,
     dataDir: e.DATA_DIR,
