@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { env, loadConfig as load, localUrl, redisEnv, redisOf, z } from '@edge/common';
+import { DEFAULT_CONTRACTS_PREFIX } from '@edge/contracts';
 
 const schema = z
   .object({
@@ -15,6 +16,8 @@ const schema = z
     OPERATOR_TOKEN: z.string().optional(),
     SAGA_URL: env.url(localUrl('saga')),
     CONSUMERS_URL: env.url(localUrl('consumers')),
+    /** Redis key prefix of client contracts; the gateway's and the BFFs' must match. */
+    CONTRACTS_PREFIX: z.string().min(1).default(DEFAULT_CONTRACTS_PREFIX),
   })
   .transform((c) => ({
     dataDir: c.DATA_DIR,
@@ -30,6 +33,7 @@ const schema = z
     operatorToken: c.OPERATOR_TOKEN,
     sagaUrl: c.SAGA_URL,
     consumersUrl: c.CONSUMERS_URL,
+    contractsPrefix: c.CONTRACTS_PREFIX,
   }));
 
 export type CliConfig = z.output<typeof schema>;

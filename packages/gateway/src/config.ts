@@ -8,6 +8,7 @@ import {
   redisOf,
   z,
 } from '@edge/common';
+import { DEFAULT_CONTRACTS_PREFIX } from '@edge/contracts';
 import { type CorsPolicy, defaultCors } from './cors.js';
 import {
   type AbuseLimits,
@@ -16,6 +17,8 @@ import {
   DEFAULT_RATE_LIMITS,
   type FailMode,
 } from './defaults.js';
+import { DEFAULT_REGISTRY_REFRESH_MS } from './document-registry.js';
+import { DEFAULT_USES_FLUSH_MS } from './document-uses.js';
 import { DEFAULT_JWKS } from './jwks-source.js';
 import { SURFACE_NAMES, type SurfaceName } from './surfaces.js';
 
@@ -135,6 +138,16 @@ const schema = z
     RATE_LIMIT_INSTANCES: env.int(DEFAULT_RATE_LIMITS.instances).pipe(z.number().min(1)),
     /** Surfaces that refuse traffic (503) instead of using the insurance limiter without Redis. */
     RATE_LIMIT_FAIL_CLOSED: surfaceList,
+    /** Redis key prefix of the client contracts (pushed documents, uses); CLI and BFFs agree. */
+    CONTRACTS_PREFIX: z.string().min(1).default(DEFAULT_CONTRACTS_PREFIX),
+    CONTRACTS_REFRESH_MS: env.int(DEFAULT_REGISTRY_REFRESH_MS).pipe(z.number().min(10)),
+    DOCUMENT_USES_FLUSH_MS: env.int(DEFAULT_USES_FLUSH_MS).pipe(z.number().min(10)),
+    /**
+     * Surfaces where a request from an unregistered client version may run any valid document;
+     * default `web` in production, every surface outside it. Registered versions are always
+     * held to their documents.
+     */
+    ARBITRARY_DOCUMENTS: z.union([z.undefined(), surfaceList]),
   })
   .transform((c) => {
     const production = c.NODE_ENV === 'production';
@@ -194,6 +207,14 @@ const schema = z
       deprecations: {
         v1: deprecation(c.PARTNER_V1_DEPRECATED_AT, c.PARTNER_V1_SUNSET_AT),
         v2: deprecation(c.PARTNER_V2_DEPRECATED_AT, c.PARTNER_V2_SUNSET_AT),
+      },
+      contracts: {
+        prefix: c.CONTRACTS_PREFIX,
+        refreshMs: c.CONTRACTS_REFRESH_MS,
+        usesFlushMs: c.DOCUMENT_USES_FLUSH_MS,
+        arbitraryDocuments: new Set<SurfaceName>(
+          c.ARBITRARY_DOCUMENTS ?? (production ? ['web'] : SURFACE_NAMES),
+        ),
       },
       rateLimit: {
         prefix: c.RATE_LIMIT_PREFIX,

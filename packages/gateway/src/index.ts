@@ -15,3 +15,4 @@ export {
   type PartnerKeyRecord,
   type Tier,
 } from './key-store.js';
+export { SURFACE_NAMES, type SurfaceName } from './surfaces.js';
