@@ -139,7 +139,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       await old?.stop();
       const proc = await spawnService({
         name,
-        ...processEntry(root, name, options.build ?? 'source'),
+        ...processEntry(root, `packages/${name}/src/main.ts`, options.build ?? 'source'),
         cwd: root,
         env: {
           ...stack.env,
