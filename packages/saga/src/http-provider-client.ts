@@ -164,7 +164,11 @@ export class HttpProviderClient implements ProviderClient {
         if (isRefusal(error.status, error.body)) return { kind: 'rejected', answer };
         return {
           kind: 'retryable',
-          answer,
+          // The history keeps the Retry-After with the answer, so the page can say what was asked.
+          answer:
+            error.retryAfterMs === undefined
+              ? answer
+              : { ...answer, retryAfterMs: error.retryAfterMs },
           retryAfterMs: error.retryAfterMs,
           maybeApplied: error.status !== 429,
         };

@@ -26,6 +26,7 @@ import type { SagaAuth, SignedIn } from './saga-auth.js';
 import { scanSagas, searchQuery, searchSagas, summarize } from './saga-search.js';
 import type { SagaStore } from './saga-store.js';
 import { timelineOf } from './saga-timeline.js';
+import { editableStepsOf } from './step-edit.js';
 
 export interface OperatorRoutesOptions {
   store: SagaStore;
@@ -86,6 +87,9 @@ export function createOperatorRoutes(options: OperatorRoutesOptions): Route[] {
         ]);
         return renderRemediationPage({
           frame,
+          editable: Object.fromEntries(
+            result.sagas.map((saga) => [saga.id, editableStepsOf(saga)]),
+          ),
           query: q,
           rawQuery: ctx.url.searchParams,
           result,
@@ -106,6 +110,7 @@ export function createOperatorRoutes(options: OperatorRoutesOptions): Route[] {
           summarize(saga, isStuck(saga)),
           timelineOf(saga),
           Date.now(),
+          editableStepsOf(saga),
         );
       }),
     },

@@ -33,6 +33,22 @@ export type CancelSagaRequest = z.infer<typeof cancelRequest>;
 export const operatorRequest = z.object({ reason }).strict();
 export type OperatorRequest = z.infer<typeof operatorRequest>;
 
+/**
+ * An operator's edit of one step's request before a replay: the step and the fields to change.
+ * The fields are checked against that step's editable schema once the saga is known.
+ */
+export const stepEditRequest = z
+  .object({
+    step: z.string().min(1).max(100),
+    input: z.record(z.string().max(100), z.unknown()),
+  })
+  .strict();
+export type StepEditRequest = z.infer<typeof stepEditRequest>;
+
+/** A replay of one saga, optionally with an edit of the step it stopped at. */
+export const replayRequest = z.object({ reason, edit: stepEditRequest.optional() }).strict();
+export type ReplayRequest = z.infer<typeof replayRequest>;
+
 /** A resolution names what was done by hand, e.g. the manual refund's id. */
 export const resolveRequest = z.object({ reason, reference: name }).strict();
 export type ResolveRequest = z.infer<typeof resolveRequest>;

@@ -12,6 +12,7 @@ import {
   type Saga,
   type SagaEvent,
   type SagaState,
+  type StepEdit,
 } from './saga.js';
 import { decide, onStepOutcome, policyOf, type StepRun, startEvent } from './saga-decision.js';
 import type { SagaPolicies } from './saga-policies.js';
@@ -247,15 +248,25 @@ export class SagaEngine {
     return next;
   }
 
-  /** Give a dead-lettered or stuck saga a fresh horizon and schedule it now. */
-  async replay(sagaId: string, actor: string, reason: string): Promise<Saga> {
+  /**
+   * Give a dead-lettered or stuck saga a fresh horizon and schedule it now. `edit` changes a
+   * step's input first, computed from the saga as held under the lease; only a dead-lettered
+   * saga is edited, since a stuck one may have that very request in flight.
+   */
+  async replay(
+    sagaId: string,
+    actor: string,
+    reason: string,
+    edit?: (saga: Saga) => StepEdit,
+  ): Promise<Saga> {
     return this.operate(sagaId, (saga, at) => {
       const { state } = saga;
-      if (state.status !== 'dead_lettered' && !this.isStuck(saga)) {
+      if (state.status !== 'dead_lettered' && (edit || !this.isStuck(saga))) {
         throw new SagaConflictError(
-          `saga ${saga.id} is ${state.status}, not dead-lettered or stuck`,
+          `saga ${saga.id} is ${state.status}, not dead-lettered${edit ? '' : ' or stuck'}`,
         );
       }
+      const stepEdit = edit?.(saga);
       const resumed: SagaState =
         state.status === 'dead_lettered'
           ? state.phase === 'forward'
@@ -264,7 +275,7 @@ export class SagaEngine {
           : state;
       return {
         state: resumed,
-        events: [{ type: 'replayed', actor, reason, at }],
+        events: [{ type: 'replayed', actor, reason, at, ...(stepEdit ? { edit: stepEdit } : {}) }],
         dueAt: Date.parse(at),
       };
     });

@@ -61,6 +61,7 @@ export interface Refund {
   orderId: string;
   amountCents: number;
   status: 'succeeded';
+  note?: string;
 }
 
 export interface Shipment {
@@ -76,7 +77,13 @@ export interface Ledger {
     string,
     {
       charges: { id: string; idempotencyKey: string; amountCents: number }[];
-      refunds: { id: string; chargeId: string; idempotencyKey: string; amountCents: number }[];
+      refunds: {
+        id: string;
+        chargeId: string;
+        idempotencyKey: string;
+        amountCents: number;
+        note?: string;
+      }[];
     }
   >;
   totals: { chargedCents: number; refundedCents: number };
