@@ -6,15 +6,12 @@ import { loadConfig } from '../src/config';
 import { createRedisKeyStore } from '../src/key-store';
 import { createRateLimiter } from '../src/rate-limit';
 import { type Answer, startGatewayFixture } from './gateway-fixture';
-import { describeRateLimitContract, inWaves, ME } from './rate-limit-contract';
+import { describeRateLimitContract, inWaves, ME, metric } from './rate-limit-contract';
 
-async function metric(url: string, name: string): Promise<number | undefined> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return line === undefined ? undefined : Number(line.split(' ').pop());
-}
-
-describeRateLimitContract('redis', () => ({}));
+describeRateLimitContract('redis, leased', () => ({}));
+describeRateLimitContract('redis, exact', () => ({
+  RATE_LIMIT_MODES: JSON.stringify({ web: 'exact', mobile: 'exact' }),
+}));
 
 describe('rate limits while Redis is down', () => {
   it('serves per fail mode, exports the degraded state, and returns to Redis after restart', async () => {
