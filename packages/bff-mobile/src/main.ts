@@ -1,7 +1,7 @@
 import { startBff } from '@edge/bff-runtime';
 import { createLogger, onShutdown, runMain } from '@edge/common';
-import { loadConfig } from './config';
-import { mobileSchema } from './mobile-schema';
+import { loadConfig } from './config.js';
+import { mobileSchema } from './mobile-schema.js';
 
 const bootLog = createLogger({ service: 'bff-mobile' });
 

@@ -1,7 +1,7 @@
 import { startBff } from '@edge/bff-runtime';
 import { createLogger, onShutdown, runMain } from '@edge/common';
-import { loadConfig } from './config';
-import { partnerSchemas } from './partner-schemas';
+import { loadConfig } from './config.js';
+import { partnerSchemas } from './partner-schemas.js';
 
 const bootLog = createLogger({ service: 'bff-partner' });
 

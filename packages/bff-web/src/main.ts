@@ -1,7 +1,7 @@
 import { startBff } from '@edge/bff-runtime';
 import { createLogger, onShutdown, runMain } from '@edge/common';
-import { loadConfig } from './config';
-import { webSchema } from './web-schema';
+import { loadConfig } from './config.js';
+import { webSchema } from './web-schema.js';
 
 const bootLog = createLogger({ service: 'bff-web' });
 

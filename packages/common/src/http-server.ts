@@ -8,13 +8,13 @@ import {
 } from 'node:http';
 import { type AddressInfo, Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { AppError, ErrorCode, toAppError } from './errors';
-import { sendGraphQLError } from './graphql-errors';
-import type { Logger } from './logger';
-import type { ProcessMetrics } from './metrics';
-import { requestIdFrom, traceparentFrom } from './request-context';
-import { sendJson } from './send-json';
-import { SpanKind, startSpan, traceparentOf, tracingEnabled } from './tracing';
+import { AppError, ErrorCode, toAppError } from './errors.js';
+import { sendGraphQLError } from './graphql-errors.js';
+import type { Logger } from './logger.js';
+import type { ProcessMetrics } from './metrics.js';
+import { requestIdFrom, traceparentFrom } from './request-context.js';
+import { sendJson } from './send-json.js';
+import { SpanKind, startSpan, traceparentOf, tracingEnabled } from './tracing.js';
 
 export interface RequestContext {
   req: IncomingMessage;

@@ -1,5 +1,5 @@
 import type { RedisClient } from '@edge/common';
-import type { Count, PermitCounter } from './permit-counter';
+import type { Count, PermitCounter } from './permit-counter.js';
 
 /**
  * Grants up to ARGV[2] permits of the current window of KEYS[1] (limit ARGV[1], window ARGV[3]

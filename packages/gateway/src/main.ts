@@ -1,6 +1,6 @@
 import { createLogger, onShutdown, runMain } from '@edge/common';
-import { loadConfig } from './config';
-import { startGateway } from './gateway-server';
+import { loadConfig } from './config.js';
+import { startGateway } from './gateway-server.js';
 
 const bootLog = createLogger({ service: 'gateway' });
 

@@ -15,7 +15,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql/index.js';
-import { DEFAULT_COST_MODEL } from './defaults';
+import { DEFAULT_COST_MODEL } from './defaults.js';
 
 /** What one operation asks for, counted through every fragment spread. */
 export interface QueryMetrics {

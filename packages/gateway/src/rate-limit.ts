@@ -8,12 +8,12 @@ import {
   type Registry,
 } from '@edge/common';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
-import type { RateLimitConfig } from './config';
-import type { FailMode, RateLimitClass } from './defaults';
-import { createLeasedCounter, type LeasedCounter } from './leased-counter';
-import { type Count, exactCounter, type PermitCounter } from './permit-counter';
-import { type LimitState, rateLimitHeaders } from './rate-limit-headers';
-import type { SurfaceName } from './surfaces';
+import type { RateLimitConfig } from './config.js';
+import type { FailMode, RateLimitClass } from './defaults.js';
+import { createLeasedCounter, type LeasedCounter } from './leased-counter.js';
+import { type Count, exactCounter, type PermitCounter } from './permit-counter.js';
+import { type LimitState, rateLimitHeaders } from './rate-limit-headers.js';
+import type { SurfaceName } from './surfaces.js';
 
 /** What one request is counted against. */
 export interface LimitSubject {

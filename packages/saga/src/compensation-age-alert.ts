@@ -1,7 +1,7 @@
 import { type AlertChannel, type Logger, ThresholdAlert } from '@edge/common';
-import type { SagaAlertCheck } from './saga-alerts';
-import type { SagaMetrics } from './saga-metrics';
-import type { SagaStore } from './saga-store';
+import type { SagaAlertCheck } from './saga-alerts.js';
+import type { SagaMetrics } from './saga-metrics.js';
+import type { SagaStore } from './saga-store.js';
 
 /**
  * A compensation (refund, release) still running five minutes after it began: by then a customer

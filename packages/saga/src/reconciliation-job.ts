@@ -5,10 +5,10 @@ import {
   startPeriodic,
   ThresholdAlert,
 } from '@edge/common';
-import type { Leadership } from './leader-lease';
-import type { FixResult, Reconciler, ReconciliationReport } from './reconciler';
-import type { Finding } from './reconciliation';
-import type { SagaMetrics } from './saga-metrics';
+import type { Leadership } from './leader-lease.js';
+import type { FixResult, Reconciler, ReconciliationReport } from './reconciler.js';
+import type { Finding } from './reconciliation.js';
+import type { SagaMetrics } from './saga-metrics.js';
 
 /** How often the leader reconciles sagas with providers: every 5 minutes. */
 export const DEFAULT_RECONCILE_INTERVAL_MS = 5 * 60_000;

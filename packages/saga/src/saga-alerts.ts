@@ -1,5 +1,5 @@
 import { type Logger, type Periodic, startPeriodic } from '@edge/common';
-import type { Leadership } from './leader-lease';
+import type { Leadership } from './leader-lease.js';
 
 /** One measured condition: exported by every process, alerted on by the leader only. */
 export interface SagaAlertCheck {

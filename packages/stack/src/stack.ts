@@ -5,12 +5,12 @@ import {
   DEFAULT_PORTS,
   loadOrCreateSigningKey,
   parseClusterNodes,
-  redisNodes,
   redisTarget,
   SERVICE_NAMES,
   type ServiceName,
+  unlinkKeysMatching,
 } from '@edge/common';
-import { type ManagedProcess, spawnService } from './child-process';
+import { type ManagedProcess, spawnService } from './child-process.js';
 
 export type StoreMode = 'redis' | 'memory';
 
@@ -295,21 +295,7 @@ async function deleteKeys(options: StackOptions, base: string): Promise<void> {
   const target = redisTarget(options.redisUrl, parseClusterNodes(options.redisClusterNodes ?? ''));
   const redis = createRedisClient(target, { maxRetriesPerRequest: 1 });
   try {
-    // A cluster client knows its masters only once it has loaded the slot map.
-    await redis.ping();
-    for (const node of redisNodes(redis)) {
-      for (const pattern of [`${base}*`, `{${base}*`]) {
-        let cursor = '0';
-        do {
-          const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-          cursor = next;
-          // One UNLINK per key, pipelined: a pattern's keys may span several slots of this node.
-          const pipeline = node.pipeline();
-          for (const key of keys) pipeline.unlink(key);
-          await pipeline.exec();
-        } while (cursor !== '0');
-      }
-    }
+    for (const pattern of [`${base}*`, `{${base}*`]) await unlinkKeysMatching(redis, pattern);
   } finally {
     redis.disconnect();
   }
