@@ -1,5 +1,5 @@
 import { createFailFastRedis, createMetrics, type Logger, Redis } from '@edge/common';
-import { startPrivateRedis } from '@edge/testkit';
+import { startPrivateRedis, waitUntil } from '@edge/testkit';
 import { describe, expect, it } from 'vitest';
 import { createKey } from '../src/api-keys';
 import { loadConfig } from '../src/config';
@@ -109,7 +109,8 @@ describe('rate limiter degraded state', () => {
         'gateway_rate_limit_degraded_requests_total{surface="web",mode="open",service="gateway-test"} 5',
       );
       await redis.start();
-      await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+      // The client may have reconnected while start() was still probing: wait on the state.
+      await waitUntil('the limiter client reconnected', () => client.status === 'ready');
       expect((await limiter.consume(subject)).degraded).toBe(false);
       expect(lines.at(-1)).toEqual({ level: 'info', msg: 'rate limiter back on Redis' });
     } finally {
