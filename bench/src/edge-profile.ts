@@ -6,7 +6,7 @@
  * Standalone (not part of `pnpm bench`):
  *
  *   ./node_modules/.bin/tsx bench/src/edge-profile.ts [--duration 8] [--connections 20]
- *     [--only web-orders,web-me] [--out /tmp/edge-profile]
+ *     [--only web-orders,web-me] [--out /tmp/edge-profile] [--node-options "--max-semi-space-size=8"]
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,8 +26,16 @@ interface ProfileNode {
 }
 interface CpuProfile {
   nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
   samples: number[];
   timeDeltas: number[];
+}
+
+/** A span of the profile, in milliseconds before the profile's end (the process's exit). */
+interface Window {
+  fromMsBeforeEnd: number;
+  toMsBeforeEnd: number;
 }
 
 /** Which part of the process a frame belongs to, by its script URL. */
@@ -42,8 +50,11 @@ function componentOf(node: ProfileNode): string {
   return url;
 }
 
-/** Self time (ms) by component and by function, from the profile's samples. */
-function selfTimes(profile: CpuProfile) {
+/** Self time (ms) by component and by function, from the profile's samples in `window`. */
+function selfTimes(profile: CpuProfile, window: Window) {
+  const from = profile.endTime - window.fromMsBeforeEnd * 1000;
+  const to = profile.endTime - window.toMsBeforeEnd * 1000;
+  let at = profile.startTime;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const byComponent = new Map<string, number>();
   const byFunction = new Map<string, number>();
@@ -51,7 +62,8 @@ function selfTimes(profile: CpuProfile) {
   profile.samples.forEach((id, i) => {
     const node = byId.get(id);
     const ms = (profile.timeDeltas[i] ?? 0) / 1000;
-    if (!node) return;
+    at += profile.timeDeltas[i] ?? 0;
+    if (!node || at < from || at > to) return;
     total += ms;
     const component = componentOf(node);
     byComponent.set(component, (byComponent.get(component) ?? 0) + ms);
@@ -102,6 +114,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       connections: { type: 'string' },
       only: { type: 'string' },
       out: { type: 'string' },
+      'node-options': { type: 'string' },
     },
     strict: false,
   });
@@ -109,6 +122,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const connections = Number(values['connections'] ?? 20);
   const only = typeof values['only'] === 'string' ? values['only'].split(',') : undefined;
   const out = typeof values['out'] === 'string' ? values['out'] : '/tmp/edge-profile';
+  // Extra Node flags for the profiled gateway, to measure runtime settings (heap sizing).
+  const nodeOptions = typeof values['node-options'] === 'string' ? values['node-options'] : '';
   const operations = [...OPERATIONS, SMALL_ANSWER].filter((o) => !only || only.includes(o.name));
   const bench = await startBenchStack();
   try {
@@ -117,7 +132,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
       const gateway = await bench.stack.addInstance('gateway', {
-        NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}`,
+        NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir} ${nodeOptions}`.trim(),
       });
       const base = url(gateway);
       await waitServing(base);
@@ -136,17 +151,24 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       await runLoad({ ...target, durationS: 1 });
       const pid = gateway.child.pid ?? 0;
       const sampler = samplePeakRss([pid]);
+      const loadStart = Date.now();
       const load = await runLoad({ ...target, durationS });
+      const loadEnd = Date.now();
       const peak = sampler.stop().get(pid) ?? 0;
       const mem = await memory(base);
       await gateway.stop();
+      const exited = Date.now();
       const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
       if (!file) throw new Error(`no profile in ${dir}`);
-      const times = selfTimes(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile);
+      // Only the measured load: start-up, warm-up and shutdown stay out of the figures.
+      const times = selfTimes(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile, {
+        fromMsBeforeEnd: exited - loadStart,
+        toMsBeforeEnd: exited - loadEnd,
+      });
       process.stdout.write(
         [
           `## ${op.name}: ${Math.round(load.rps)} rps, p99 ${load.p99} ms, peak RSS ${(peak / 2 ** 20).toFixed(0)} MB, failures ${load.failures}`,
-          `profile: ${join(dir, file)} (${(times.total / 1000).toFixed(1)} s sampled, start-up included)`,
+          `profile: ${join(dir, file)} (${(times.total / 1000).toFixed(1)} s of the load sampled)`,
           '',
           '| component | self time |',
           '|---|---|',
