@@ -38,4 +38,5 @@ const schema = z
 
 export type CliConfig = z.output<typeof schema>;
 
-export const loadConfig = (): Readonly<CliConfig> => load(schema);
+/** The only reader of the environment in the CLI; fails at start on a bad value. */
+export const loadCliConfig = (source = process.env): Readonly<CliConfig> => load(schema, source);

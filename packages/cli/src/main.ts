@@ -9,7 +9,7 @@ import { keysCommand } from './commands/keys.js';
 import { reconcileCommand } from './commands/reconcile.js';
 import { sagasCommand } from './commands/sagas.js';
 import { tokenCommand } from './commands/token.js';
-import { loadConfig } from './config.js';
+import { loadCliConfig } from './config.js';
 import { EXIT } from './exit-codes.js';
 import { formatTable } from './table.js';
 
@@ -50,7 +50,7 @@ async function runCommand(
   }
   const ctx: CommandContext = {
     args,
-    config: loadConfig(),
+    config: loadCliConfig(),
     // Values go to stdout and messages to stderr; log lines only when asked for.
     log: createLogger({ service: 'cli', level: flags.verbose ? 'info' : 'silent', fd: 2 }),
     json: flags.json === true,

@@ -258,4 +258,5 @@ export type GatewayConfig = z.output<typeof schema>;
 export type RateLimitConfig = GatewayConfig['rateLimit'];
 
 /** Read and validate the gateway's environment once; nothing else reads process.env. */
-export const loadConfig = (source = process.env): Readonly<GatewayConfig> => load(schema, source);
+export const loadGatewayConfig = (source = process.env): Readonly<GatewayConfig> =>
+  load(schema, source);

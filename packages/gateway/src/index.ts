@@ -6,7 +6,7 @@ export {
   rotateKey,
   verifyKey,
 } from './api-keys.js';
-export { loadConfig as loadGatewayConfig } from './config.js';
+export { loadGatewayConfig } from './config.js';
 export {
   type ApiVersion,
   createFileKeyStore,
