@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFailFastRedis } from '@edge/common';
 import { sha256Hex } from '@edge/contracts';
@@ -11,6 +11,10 @@ import { redisUrl, root, startTestStack, type TestStack } from './harness';
 const HOME = 'query Home { home { userName recentOrders { id status } } }';
 const ORDERS = 'query Orders { orderSummaries(first: 5) { id status itemCount } }';
 const UNREGISTERED = 'query Sneaky { orderSummaries(first: 50) { id total { amountCents } } }';
+
+const MOBILE_SDL = readFileSync(join(root, 'packages/bff-mobile/src/schema.graphql'), 'utf8');
+const ORDER_MUTATIONS_SDL = join(root, 'packages/bff-runtime/src/order-mutations.graphql');
+const ITEM_COUNT = '  "Units across all items."\n  itemCount: Int!\n';
 
 const manifest = (...bodies: [string, string][]) => ({
   format: 'apollo-persisted-query-manifest',
@@ -125,5 +129,115 @@ describe('client contracts on the whole stack', () => {
     );
     expect(res.code).toBe(2);
     expect(res.err).toMatch(/not the SHA-256/);
+  });
+
+  it('schema check: a removal that breaks mobile 5.2.0 fails (exit 3, naming client, version and operation) and passes once 5.2.0 is retired', () => {
+    expect(MOBILE_SDL).toContain(ITEM_COUNT);
+    const pushed = cli(
+      'documents',
+      'push',
+      '--client',
+      'mobile',
+      '--version',
+      '5.1.0',
+      file('mobile-5.1.0.json', manifest(['Home', HOME])),
+    );
+    expect(pushed.code, pushed.err).toBe(0);
+    const unchanged = cli(
+      'schema',
+      'check',
+      '--surface',
+      'mobile',
+      file('same.graphql', MOBILE_SDL),
+      ORDER_MUTATIONS_SDL,
+    );
+    expect(unchanged, unchanged.err).toMatchObject({ code: 0, out: '' });
+    expect(unchanged.err).toMatch(
+      /no live client breaks: 3 operation\(s\) of 2 live version\(s\) on mobile/,
+    );
+
+    const removal = file('new.graphql', MOBILE_SDL.replace(ITEM_COUNT, ''));
+    const breaking = cli('schema', 'check', '--surface', 'mobile', removal, ORDER_MUTATIONS_SDL);
+    expect(breaking.code).toBe(3);
+    expect(breaking.out).toBe(
+      'mobile 5.2.0 Orders: Cannot query field "itemCount" on type "OrderSummary".\n',
+    );
+    expect(breaking.err).toMatch(/breaks 1 of 3 operation\(s\) of 2 live version\(s\)/);
+
+    const retired = cli('documents', 'retire', '--client', 'mobile', '--version', '5.2.0');
+    expect(retired.code, retired.err).toBe(0);
+    const after = cli('schema', 'check', '--surface', 'mobile', removal, ORDER_MUTATIONS_SDL);
+    expect(after, after.err).toMatchObject({ code: 0, out: '' });
+  });
+
+  it('a retired version is refused at the edge', async () => {
+    const refused = await waitUntil('the retirement to reach the edge', async () => {
+      const res = await asMobile('5.2.0', ORDERS);
+      return res.status === 403 ? res : undefined;
+    });
+    expect(refused.body.errors[0].extensions.contract).toBe('retired_version');
+    expect((await asMobile('5.1.0', HOME)).status).toBe(200);
+  });
+
+  it('documents stale lists live versions without traffic since a date; used and retired ones are not listed', async () => {
+    const pushed = cli(
+      'documents',
+      'push',
+      '--client',
+      'mobile',
+      '--version',
+      '5.3.0',
+      file('mobile-5.3.0.json', manifest(['Home', HOME])),
+    );
+    expect(pushed.code, pushed.err).toBe(0);
+    const since = new Date().toISOString();
+    expect((await asMobile('5.1.0', HOME)).status).toBe(200);
+    // 5.1.0 leaves the list once the edge flushed that use; 5.3.0, never used, stays.
+    const stale = await waitUntil('the 5.1.0 use to be flushed', () => {
+      const res = cli('documents', 'stale', '--since', since, '--json');
+      const rows = res.out
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+      return res.code === 0 && rows.length === 1 ? rows : undefined;
+    });
+    expect(stale).toEqual([
+      expect.objectContaining({ client: 'mobile', version: '5.3.0', lastSeenAt: null }),
+    ]);
+    expect(cli('documents', 'stale', '--days', '30')).toMatchObject({
+      code: 0,
+      out: 'CLIENT  VERSION  SURFACE  PUSHEDAT  LASTSEENAT\n',
+    });
+  });
+
+  it('a BFF starting with a schema that breaks a live version logs it, and with CONTRACTS_ON_BREAK=refuse does not start', async () => {
+    const broken = 'query Loyalty { orderSummaries(first: 1) { id loyaltyPoints } }';
+    const pushed = cli(
+      'documents',
+      'push',
+      '--client',
+      'mobile',
+      '--version',
+      '6.0.0',
+      file('mobile-6.0.0.json', manifest(['Loyalty', broken])),
+    );
+    expect(pushed.code, pushed.err).toBe(0);
+    const refused = await stack.restartBffWith('bff-mobile', { CONTRACTS_ON_BREAK: 'refuse' }).then(
+      () => 'started',
+      (err: Error) => err.message,
+    );
+    expect(refused).toMatch(/exited with 1 before it was ready/);
+    const line = refused.split('\n').find((l) => l.includes('SCHEMA BREAKS A LIVE CLIENT VERSION'));
+    expect(JSON.parse(line ?? '{}')).toMatchObject({
+      surface: 'mobile',
+      client: 'mobile',
+      clientVersion: '6.0.0',
+      operation: 'Loyalty',
+      errors: ['Cannot query field "loyaltyPoints" on type "OrderSummary".'],
+    });
+    expect(cli('documents', 'retire', '--client', 'mobile', '--version', '6.0.0').code).toBe(0);
+    await stack.restartBffWith('bff-mobile', { CONTRACTS_ON_BREAK: 'refuse' });
+    expect((await asMobile('5.1.0', HOME)).status).toBe(200);
   });
 });
