@@ -14,9 +14,13 @@ import {
   type AbuseLimits,
   DEFAULT_ABUSE_LIMITS,
   DEFAULT_FAIL_MODES,
+  DEFAULT_LEASE,
+  DEFAULT_LIMIT_MODES,
   DEFAULT_RATE_LIMITS,
   type FailMode,
+  type LimitMode,
 } from './defaults.js';
+
 import { DEFAULT_REGISTRY_REFRESH_MS } from './document-registry.js';
 import { DEFAULT_USES_FLUSH_MS } from './document-uses.js';
 import { DEFAULT_JWKS } from './jwks-source.js';
@@ -96,6 +100,9 @@ const fieldDeprecations = z
     ),
   );
 
+/** `RATE_LIMIT_MODES='{"web":"exact"}'`: per-surface overrides of DEFAULT_LIMIT_MODES. */
+const limitModes = perSurface(z.enum(['leased', 'exact']));
+
 /** A comma list of surface names, e.g. `partner-v1,partner-v2`. */
 const surfaceList = z
   .string()
@@ -162,6 +169,13 @@ const schema = z
     RATE_LIMIT_INSTANCES: env.int(DEFAULT_RATE_LIMITS.instances).pipe(z.number().min(1)),
     /** Surfaces that refuse traffic (503) instead of using the insurance limiter without Redis. */
     RATE_LIMIT_FAIL_CLOSED: surfaceList,
+    RATE_LIMIT_MODES: limitModes,
+    RATE_LIMIT_LEASE_COVER_MS: env.int(DEFAULT_LEASE.coverMs).pipe(z.number().min(1)),
+    RATE_LIMIT_LEASE_MAX_FRACTION: z.coerce
+      .number()
+      .gt(0)
+      .max(1)
+      .default(DEFAULT_LEASE.maxFraction),
     /** Redis key prefix of the client contracts (pushed documents, uses); CLI and BFFs agree. */
     CONTRACTS_PREFIX: z.string().min(1).default(DEFAULT_CONTRACTS_PREFIX),
     CONTRACTS_REFRESH_MS: env.int(DEFAULT_REGISTRY_REFRESH_MS).pipe(z.number().min(10)),
@@ -194,6 +208,9 @@ const schema = z
         c.RATE_LIMIT_FAIL_CLOSED.includes(n) ? 'closed' : DEFAULT_FAIL_MODES[n],
       ]),
     ) as Record<SurfaceName, FailMode>;
+    const modes = Object.fromEntries(
+      SURFACE_NAMES.map((n) => [n, c.RATE_LIMIT_MODES[n] ?? DEFAULT_LIMIT_MODES[n]]),
+    ) as Record<SurfaceName, LimitMode>;
     const deprecation = (deprecatedAt?: string, sunsetAt?: string) =>
       deprecatedAt
         ? {
@@ -258,6 +275,11 @@ const schema = z
         costBudget: { free: c.COST_BUDGET_FREE, pro: c.COST_BUDGET_PRO },
         instances: c.RATE_LIMIT_INSTANCES,
         failModes,
+        modes,
+        lease: {
+          coverMs: c.RATE_LIMIT_LEASE_COVER_MS,
+          maxFraction: c.RATE_LIMIT_LEASE_MAX_FRACTION,
+        },
       },
     };
   });

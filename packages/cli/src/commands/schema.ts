@@ -39,13 +39,7 @@ async function deprecations(ctx: CommandContext, rest: string[]) {
   const store = await openDocumentStore(ctx);
   try {
     const rows = (await deprecationReport(store, surface, schema)).map((r) => ({ ...r }));
-    ctx.list(rows, [
-      'client',
-      'version',
-      'operation',
-      'fields',
-      'uses',
-    ]);
+    ctx.list(rows, ['client', 'version', 'operation', 'fields', 'uses']);
   } finally {
     await store.close();
   }
