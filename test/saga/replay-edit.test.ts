@@ -3,6 +3,8 @@
  * charge, with a note, by an operator; every refusal of the edit is answered with its code; the
  * ledger shows the edited amount refunded once and the audit log the subject and the diff.
  */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import type { ServicesMock } from '@edge/services-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -23,6 +25,8 @@ describe('edit before replay', () => {
   let mock: ServicesMock;
   let orchestrator: Orchestrator;
   let sagaId: string;
+  /** Replayed with an edit through the CLI. */
+  let cliSagaId: string;
   let operator: string;
   const { prefix, cleanup } = testPrefix();
 
@@ -53,16 +57,20 @@ describe('edit before replay', () => {
     const items = await stockedItems(mock);
     await injectFault(mock.urls.payment, { route: 'POST /refunds', mode: '429', retryAfterS: 1 });
     await injectFault(mock.urls.shipping, { route: 'POST /shipments', mode: 'error', status: 409 });
-    const ref = await orchestrator.client.placeOrder(
-      { idempotencyKey: 'edit-1', items: items(700) },
-      undefined,
-      await orchestrator.asUser('u-8'),
+    const refs = await Promise.all(
+      [700, 701].map(async (n) =>
+        orchestrator.client.placeOrder(
+          { idempotencyKey: `edit-${n}`, items: items(n) },
+          undefined,
+          await orchestrator.asUser('u-8'),
+        ),
+      ),
     );
-    sagaId = ref.id;
+    [sagaId, cliSagaId] = refs.map((r) => r.id) as [string, string];
     await waitUntil(
-      'the refund to dead-letter',
+      'both refunds to dead-letter',
       async () =>
-        (await orchestrator.client.get(sagaId)).status === 'dead_lettered' ? true : undefined,
+        (await orchestrator.client.list('dead_lettered')).length === 2 ? true : undefined,
       20_000,
     );
     await clearFaults(mock.urls.shipping);
@@ -203,4 +211,49 @@ describe('edit before replay', () => {
     expect(res.status).toBe(409);
     expect(res.json.error?.code).toBe('CONFLICT');
   });
+
+  it("the CLI's sagas replay --edit --set replays with the edit and prints the diff", async () => {
+    const { orderId } = await orchestrator.client.get(cliSagaId);
+    const res = spawnSync(
+      process.execPath,
+      [
+        'scripts/run.mjs',
+        'cli',
+        'sagas',
+        'replay',
+        cliSagaId,
+        '--reason',
+        'voucher issued for part',
+        '--edit',
+        'refund_payment',
+        '--set',
+        'amountCents=100',
+        '--set',
+        'note=voucher V-1',
+      ],
+      {
+        cwd: join(import.meta.dirname, '..', '..'),
+        encoding: 'utf8',
+        env: { ...process.env, SAGA_URL: orchestrator.url, OPERATOR_TOKEN: operator },
+      },
+    );
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toBe(`${cliSagaId}\n`);
+    expect(res.stderr).toMatch(/refund_payment amountCents: \d+ -> 100/);
+    await waitUntil(
+      'the CLI-replayed saga to compensate',
+      async () =>
+        (await orchestrator.client.get(cliSagaId)).status === 'compensated' ? true : undefined,
+      20_000,
+    );
+    expect((await ledger(mock))[orderId ?? '']?.refunds).toEqual([
+      expect.objectContaining({ amountCents: 100, note: 'voucher V-1' }),
+    ]);
+    // What the edits kept of both charges is the operators' decision, not drift to repair.
+    const orders = await Promise.all(
+      [sagaId, cliSagaId].map(async (id) => (await orchestrator.client.get(id)).orderId),
+    );
+    const report = await orchestrator.client.reconciliation();
+    expect(report.findings.filter((f) => orders.includes(f.orderId))).toEqual([]);
+  }, 60_000);
 });

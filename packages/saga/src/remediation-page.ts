@@ -162,7 +162,7 @@ function prepareEdit(id) {
     if (field.kind === 'cents') { input.type = 'number'; input.min = '1'; input.step = '1'; if (field.max !== undefined) input.max = String(field.max); }
     else input.type = 'text';
     input.readOnly = field.readOnly;
-    input.addEventListener('input', showDiff);
+    input.addEventListener('input', () => { document.getElementById('confirm-error').textContent = ''; showDiff(); });
     const hint = document.createElement('span');
     hint.className = 'muted';
     hint.textContent = field.hint;

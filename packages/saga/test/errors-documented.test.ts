@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '@edge/common';
+import { errorCodesUsedIn } from '@edge/testkit';
 import { describe, expect, it } from 'vitest';
 import { EDIT_REFUSALS } from '../src/step-edit';
 
@@ -9,18 +10,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const src = join(here, '..', 'src');
 const docs = readFileSync(join(here, '..', '..', '..', 'docs', 'saga-api.md'), 'utf8');
 
-function codesUsedBySaga(): string[] {
-  const used = new Set<string>();
-  for (const file of readdirSync(src)) {
-    if (!file.endsWith('.ts')) continue;
-    const source = readFileSync(join(src, file), 'utf8');
-    for (const m of source.matchAll(/ErrorCode\.([A-Z_]+)/g)) if (m[1]) used.add(m[1]);
-  }
-  return [...used].sort();
-}
-
 describe('docs/saga-api.md, "Every refusal"', () => {
-  it.each(codesUsedBySaga())('lists error code %s with its status', (code) => {
+  it.each(errorCodesUsedIn(src))('lists error code %s with its status', (code) => {
     const known = Object.values(ErrorCode).find((c) => c === code);
     expect(known, `${code} is not an ErrorCode`).toBeDefined();
     if (!known) return;

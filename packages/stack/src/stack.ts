@@ -24,6 +24,26 @@ export type { ProcessName } from './stack-processes.js';
 
 export type StoreMode = 'redis' | 'memory';
 
+export type StackBuild = 'source' | 'compiled';
+
+/**
+ * The export condition under which a workspace package resolves to its compiled dist/ instead of
+ * its src/ (every package.json `exports`); the images start node with it.
+ */
+export const COMPILED_CONDITION = 'edge-compiled';
+
+/**
+ * How node starts an entry of the table (a src/ TypeScript file, relative to `root`): through tsx,
+ * or as its compiled twin (src/x.ts compiles to dist/x.js) under the compiled condition.
+ */
+export function processEntry(root: string, entry: string, build: StackBuild) {
+  if (build === 'source') return { entry: join(root, entry), nodeArgs: ['--import', 'tsx'] };
+  return {
+    entry: join(root, entry.replace(/\/src\/(.+)\.ts$/, '/dist/$1.js')),
+    nodeArgs: [`--conditions=${COMPILED_CONDITION}`],
+  };
+}
+
 export interface StackOptions {
   /** Repository root; entries and the default data dir are resolved from it. */
   root: string;
@@ -36,6 +56,11 @@ export interface StackOptions {
    * of the one node at `redisUrl`; unset or empty = one node.
    */
   redisClusterNodes?: string;
+  /**
+   * `source` (default) runs each package's src/main.ts through tsx; `compiled` runs the build's
+   * dist/main.js (`npm run build` first) under plain node, as the images do.
+   */
+  build?: StackBuild;
   /** Use the contract's fixed ports (4000...) or let every process pick a free one. */
   ports: 'default' | 'free';
   logLevel?: string;
@@ -126,7 +151,7 @@ async function startProcess(
   state.envs.set(spec.name, full);
   const proc = await spawnService({
     name: spec.name,
-    entry: join(options.root, spec.entry),
+    ...processEntry(options.root, spec.entry, options.build ?? 'source'),
     cwd: options.root,
     env: full,
     ...(spec.readyMessage ? { readyMessage: spec.readyMessage } : {}),
@@ -192,7 +217,7 @@ async function addInstance(
   const spec = processSpec(name);
   const proc = await spawnService({
     name: `${name}#${state.extras.length + 2}`,
-    entry: join(state.options.root, spec.entry),
+    ...processEntry(state.options.root, spec.entry, state.options.build ?? 'source'),
     cwd: state.options.root,
     env: { ...base, ...portVariables(spec, 0), ...env },
     ...(state.options.onLine ? { onLine: state.options.onLine } : {}),

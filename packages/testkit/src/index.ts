@@ -1,4 +1,5 @@
 export * from './breaker-transitions.js';
+export * from './error-codes-used.js';
 export * from './local-redis-cluster.js';
 export * from './private-redis.js';
 export * from './redis-cleanup.js';
