@@ -7,12 +7,14 @@
  *
  *   ./node_modules/.bin/tsx bench/src/edge-profile.ts [--duration 8] [--connections 20]
  *     [--only web-orders,web-me] [--out /tmp/edge-profile] [--node-options "--max-semi-space-size=8"]
+ *
+ * `--node-options` replaces the gateway's own (GATEWAY_NODE_OPTIONS) for the profiled process.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { ManagedProcess } from '@edge/stack';
+import { GATEWAY_NODE_OPTIONS, type ManagedProcess } from '@edge/stack';
 import { startBenchStack } from './lib/bench-stack';
 import { runLoad } from './lib/load';
 import { OPERATIONS, SMALL_ANSWER } from './lib/operations';
@@ -123,7 +125,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const only = typeof values['only'] === 'string' ? values['only'].split(',') : undefined;
   const out = typeof values['out'] === 'string' ? values['out'] : '/tmp/edge-profile';
   // Extra Node flags for the profiled gateway, to measure runtime settings (heap sizing).
-  const nodeOptions = typeof values['node-options'] === 'string' ? values['node-options'] : '';
+  const nodeOptions =
+    typeof values['node-options'] === 'string' ? values['node-options'] : GATEWAY_NODE_OPTIONS;
   const operations = [...OPERATIONS, SMALL_ANSWER].filter((o) => !only || only.includes(o.name));
   const bench = await startBenchStack();
   try {
