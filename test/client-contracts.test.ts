@@ -16,6 +16,12 @@ const MOBILE_SDL = readFileSync(join(root, 'packages/bff-mobile/src/schema.graph
 const ORDER_MUTATIONS_SDL = join(root, 'packages/bff-runtime/src/order-mutations.graphql');
 const ITEM_COUNT = '  "Units across all items."\n  itemCount: Int!\n';
 
+const EMAIL_DEPRECATED_AT = '2026-05-01T00:00:00Z';
+const EMAIL_SUNSET = '2027-06-30T00:00:00Z';
+const PARTNER_V1_SDL = join(root, 'packages/bff-partner/src/schema-v1.graphql');
+const WITH_EMAIL = 'query WithEmail { orders(first: 2) { id customerEmail } }';
+const WITHOUT_EMAIL = 'query Plain { orders(first: 2) { id status } }';
+
 const manifest = (...bodies: [string, string][]) => ({
   format: 'apollo-persisted-query-manifest',
   version: 1,
@@ -58,7 +64,17 @@ describe('client contracts on the whole stack', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({
-      env: { CONTRACTS_PREFIX: prefix, CONTRACTS_REFRESH_MS: '100', DOCUMENT_USES_FLUSH_MS: '100' },
+      env: {
+        CONTRACTS_PREFIX: prefix,
+        CONTRACTS_REFRESH_MS: '100',
+        DOCUMENT_USES_FLUSH_MS: '100',
+        FIELD_DEPRECATIONS: JSON.stringify({
+          'PartnerOrder.customerEmail': {
+            deprecatedAt: EMAIL_DEPRECATED_AT,
+            sunsetAt: EMAIL_SUNSET,
+          },
+        }),
+      },
     });
     mobileToken = await stack.token('mobile', 'u-1');
   });
@@ -239,5 +255,84 @@ describe('client contracts on the whole stack', () => {
     expect(cli('documents', 'retire', '--client', 'mobile', '--version', '6.0.0').code).toBe(0);
     await stack.restartBffWith('bff-mobile', { CONTRACTS_ON_BREAK: 'refuse' });
     expect((await asMobile('5.1.0', HOME)).status).toBe(200);
+  });
+
+  it('Deprecation and Sunset appear exactly on operations that select a deprecated field, with extensions.deprecations', async () => {
+    const apiKey = await stack.partnerKey({
+      partnerId: 'partner-acme',
+      versions: ['v1'],
+      tier: 'pro',
+    });
+    const pushed = cli(
+      'documents',
+      'push',
+      '--client',
+      'acme-app',
+      '--version',
+      '1.0.0',
+      '--surface',
+      'partner-v1',
+      file('acme-1.0.0.json', manifest(['WithEmail', WITH_EMAIL], ['Plain', WITHOUT_EMAIL])),
+    );
+    expect(pushed.code, pushed.err).toBe(0);
+    const headers = {
+      'apollographql-client-name': 'acme-app',
+      'apollographql-client-version': '1.0.0',
+    };
+    const asAcme = (query: string) => stack.gql('/partner/v1/graphql', query, { apiKey, headers });
+    await waitUntil(
+      'acme-app 1.0.0 to reach the edge',
+      async () => (await asAcme(UNREGISTERED)).status === 403,
+    );
+
+    const deprecated = await asAcme(WITH_EMAIL);
+    expect(deprecated.status).toBe(200);
+    expect(deprecated.headers.get('deprecation')).toBe(
+      `@${Date.parse(EMAIL_DEPRECATED_AT) / 1000}`,
+    );
+    expect(deprecated.headers.get('sunset')).toBe(new Date(EMAIL_SUNSET).toUTCString());
+    expect(deprecated.body.extensions.deprecations).toEqual(['PartnerOrder.customerEmail']);
+    expect(deprecated.body.extensions.cost.requestedQueryCost).toBe(2);
+
+    const plain = await asAcme(WITHOUT_EMAIL);
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get('deprecation')).toBeNull();
+    expect(plain.headers.get('sunset')).toBeNull();
+    expect(plain.body.extensions.deprecations).toBeUndefined();
+    const mobile = await asMobile('5.1.0', HOME);
+    expect(mobile.status).toBe(200);
+    expect(mobile.headers.get('deprecation')).toBeNull();
+
+    const metrics = await (await fetch(`${stack.urls.gateway}/metrics`)).text();
+    expect(metrics).toMatch(
+      /^edge_deprecated_field_requests_total\{surface="partner-v1",field="PartnerOrder.customerEmail",client="acme-app",service="gateway"\} 1$/m,
+    );
+    // The report: who still selects deprecated fields, and how often the edge ran it.
+    const report = await waitUntil('the use to be flushed', () => {
+      const res = cli(
+        'schema',
+        'deprecations',
+        '--surface',
+        'partner-v1',
+        PARTNER_V1_SDL,
+        ORDER_MUTATIONS_SDL,
+        '--json',
+      );
+      const rows = res.out
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+      return res.code === 0 && rows[0]?.uses === 1 ? rows : undefined;
+    });
+    expect(report).toEqual([
+      {
+        client: 'acme-app',
+        version: '1.0.0',
+        operation: 'WithEmail',
+        fields: ['PartnerOrder.customerEmail'],
+        uses: 1,
+      },
+    ]);
   });
 });

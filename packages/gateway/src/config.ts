@@ -76,6 +76,30 @@ const corsOverride = z
 /** `CORS='{"web":{"origins":["https://app.example.com"],"credentials":true}}'`: per surface. */
 const corsSettings = perSurface(corsOverride);
 
+const fieldDeprecations = z
+  .string()
+  .default('{}')
+  .transform((raw, ctx) => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(
+      z.string().regex(/^[_A-Za-z]\w*\.[_A-Za-z]\w*$/, 'keys are Type.field'),
+      z
+        .object({ deprecatedAt: isoDate.optional(), sunsetAt: isoDate.optional() })
+        .strict()
+        .transform((d) => ({
+          ...(d.deprecatedAt ? { deprecatedAt: new Date(d.deprecatedAt) } : {}),
+          ...(d.sunsetAt ? { sunsetAt: new Date(d.sunsetAt) } : {}),
+        })),
+    ),
+  );
+
 /** `RATE_LIMIT_MODES='{"web":"exact"}'`: per-surface overrides of DEFAULT_LIMIT_MODES. */
 const limitModes = perSurface(z.enum(['leased', 'exact']));
 
@@ -162,6 +186,11 @@ const schema = z
      * held to their documents.
      */
     ARBITRARY_DOCUMENTS: z.union([z.undefined(), surfaceList]),
+    /**
+     * Dates of deprecated fields, `{"Type.field":{"deprecatedAt":"<iso>","sunsetAt":"<iso>"}}`:
+     * the Deprecation and Sunset headers of answers selecting them.
+     */
+    FIELD_DEPRECATIONS: fieldDeprecations,
   })
   .transform((c) => {
     const production = c.NODE_ENV === 'production';
@@ -229,6 +258,7 @@ const schema = z
         prefix: c.CONTRACTS_PREFIX,
         refreshMs: c.CONTRACTS_REFRESH_MS,
         usesFlushMs: c.DOCUMENT_USES_FLUSH_MS,
+        fieldDeprecations: c.FIELD_DEPRECATIONS,
         arbitraryDocuments: new Set<SurfaceName>(
           c.ARBITRARY_DOCUMENTS ?? (production ? ['web'] : SURFACE_NAMES),
         ),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { checkLiveDocuments, schemaFromSdl } from '@edge/contracts';
+import { checkLiveDocuments, deprecationReport, schemaFromSdl } from '@edge/contracts';
 import { SURFACE_NAMES } from '@edge/gateway';
 import { CheckFailed, type Command, type CommandContext, UsageError } from '../command.js';
 import { openDocumentStore } from '../contracts-store.js';
@@ -19,7 +19,8 @@ function readSchema(files: string[]) {
   }
 }
 
-async function check(ctx: CommandContext, rest: string[]) {
+/** `--surface <s> <schema.graphql...>`, shared by both actions. */
+function surfaceAndSchema(rest: string[]) {
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -29,8 +30,23 @@ async function check(ctx: CommandContext, rest: string[]) {
   if (!surface || !(SURFACE_NAMES as readonly string[]).includes(surface)) {
     throw new UsageError(`--surface must be one of ${SURFACE_NAMES.join(', ')}`);
   }
-  if (positionals.length === 0) throw new UsageError('check needs the new schema (.graphql files)');
-  const schema = readSchema(positionals);
+  if (positionals.length === 0) throw new UsageError('give the schema (.graphql files)');
+  return { surface, schema: readSchema(positionals) };
+}
+
+async function deprecations(ctx: CommandContext, rest: string[]) {
+  const { surface, schema } = surfaceAndSchema(rest);
+  const store = await openDocumentStore(ctx);
+  try {
+    const rows = (await deprecationReport(store, surface, schema)).map((r) => ({ ...r }));
+    ctx.list(rows, ['client', 'version', 'operation', 'fields', 'uses']);
+  } finally {
+    await store.close();
+  }
+}
+
+async function check(ctx: CommandContext, rest: string[]) {
+  const { surface, schema } = surfaceAndSchema(rest);
   const store = await openDocumentStore(ctx);
   try {
     const result = await checkLiveDocuments(store, surface, schema);
@@ -50,14 +66,18 @@ async function check(ctx: CommandContext, rest: string[]) {
 
 export const schemaCommand: Command = {
   name: 'schema',
-  summary: "check a new BFF schema against every live client version's registered operations",
+  summary:
+    "check a new BFF schema against live client versions' operations; report deprecated-field use",
   usage: [
     'schema check --surface <surface> <schema.graphql> [more.graphql ...] [--json]',
-    '(exit 3, one line per broken operation on stdout: client version operation: errors)',
+    '  (exit 3, one line per broken operation on stdout: client version operation: errors)',
+    'schema deprecations --surface <surface> <schema.graphql> [more.graphql ...] [--json]',
+    "  (live versions' operations that select @deprecated fields, with their uses)",
   ].join('\n       '),
   async run(ctx) {
     const [action, ...rest] = ctx.args;
-    if (action !== 'check') throw new UsageError(`unknown schema action ${action ?? '(none)'}`);
-    await check(ctx, rest);
+    if (action === 'check') return await check(ctx, rest);
+    if (action === 'deprecations') return await deprecations(ctx, rest);
+    throw new UsageError(`unknown schema action ${action ?? '(none)'}`);
   },
 };
