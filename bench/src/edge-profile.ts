@@ -14,8 +14,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { GATEWAY_NODE_OPTIONS, type ManagedProcess } from '@edge/stack';
-import { startBenchStack } from './lib/bench-stack';
+import { GATEWAY_NODE_OPTIONS } from '@edge/stack';
+import { processUrl, startBenchStack, waitServing } from './lib/bench-stack';
 import { runLoad } from './lib/load';
 import { OPERATIONS, SMALL_ANSWER } from './lib/operations';
 import { samplePeakRss } from './lib/process-memory';
@@ -98,16 +98,6 @@ async function memory(base: string): Promise<string[]> {
     });
 }
 
-const url = (proc: ManagedProcess) => `http://127.0.0.1:${String(proc.ready['port'])}`;
-
-async function waitServing(base: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if ((await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${base} never became ready`);
-}
-
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -137,8 +127,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       const gateway = await bench.stack.addInstance('gateway', {
         NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir} ${nodeOptions}`.trim(),
       });
-      const base = url(gateway);
-      await waitServing(base);
+      const base = processUrl(gateway);
+      await waitServing(gateway);
       const target = {
         url: `${base}${op.edgePath}`,
         headers: op.edgeHeaders(bench.credentials),

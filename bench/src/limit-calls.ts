@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { loadOrCreateSigningKey, mintDevToken, Redis } from '@edge/common';
 import type { ManagedProcess } from '@edge/stack';
 import { startPrivateRedis } from '@edge/testkit';
-import { startBenchStack } from './lib/bench-stack';
+import { processUrl, startBenchStack, waitServing } from './lib/bench-stack';
 import { runLoad } from './lib/load';
 import { callsBetween, commandCalls } from './lib/redis-command-stats';
 
@@ -66,7 +66,7 @@ export async function runLimitCalls(options: { durationS: number; connections: n
           }),
         );
       }
-      await waitServing(gateways);
+      for (const gateway of gateways) await waitServing(gateway);
       for (const keys of ['one user', 'a user per connection'] as const) {
         const connections = Array.from({ length: options.connections }, (_, i) => i);
         const auth = await Promise.all(
@@ -123,7 +123,7 @@ function loadAll(gateways: ManagedProcess[], auth: string[], durationS: number) 
   return Promise.all(
     auth.map((authorization, i) =>
       runLoad({
-        url: `${url(gateways[i % gateways.length])}/web/graphql`,
+        url: `${processUrl(gateways[i % gateways.length])}/web/graphql`,
         headers: { authorization },
         body: QUERY,
         connections: 1,
@@ -131,21 +131,6 @@ function loadAll(gateways: ManagedProcess[], auth: string[], durationS: number) 
       }),
     ),
   );
-}
-
-const url = (proc: ManagedProcess | undefined) =>
-  `http://127.0.0.1:${String(proc?.ready['port'] ?? 0)}`;
-
-/** Added gateways listen before their surfaces' schemas are loaded. */
-async function waitServing(gateways: ManagedProcess[]): Promise<void> {
-  for (const gateway of gateways) {
-    for (let i = 0; ; i++) {
-      const res = await fetch(`${url(gateway)}/readyz`).catch(() => undefined);
-      if (res?.status === 200) break;
-      if (i > 300) throw new Error(`${url(gateway)} never became ready`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 }
 
 function report(rows: Row[], outages: OutageRow[]): string {
