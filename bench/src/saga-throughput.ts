@@ -2,7 +2,7 @@
 // next to the same provider calls made bare in the same run (the ceiling), and how fast a
 // backlog of pending refund compensations drains once the provider recovers.
 // Usage: node_modules/.bin/tsx bench/src/saga-throughput.ts [--sagas 1000] [--backlog 10000]
-//   [--concurrency 64] [--in-flight 256] [--warmup 200]
+//   [--concurrency 64] [--in-flight 256] [--warmup 200] [--cpu-profile engine.cpuprofile]
 // Imports go through each package's public index by path because bench/package.json is not
 // ours to change; nothing internal is reached into.
 import { randomUUID } from 'node:crypto';
@@ -30,6 +30,7 @@ import {
 } from '../../packages/saga/src/index';
 import { createSagaClient } from '../../packages/saga-client/src/index';
 import { placeOrderBare } from './lib/bare-order-calls';
+import { profiled } from './lib/cpu-profile';
 import { startMockProcess } from './lib/mock-process';
 
 const { values } = parseArgs({
@@ -39,6 +40,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     'in-flight': { type: 'string', default: '256' },
     warmup: { type: 'string', default: '200' },
+    /** Write a CPU profile of this process during the timed engine phase to this file. */
+    'cpu-profile': { type: 'string' },
   },
 });
 const SAGAS = Number(values.sagas);
@@ -177,7 +180,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const loadAverage = loadavg()[0] ?? 0;
   const engineCpu = process.cpuUsage();
-  await runEngine(WARMUP, SAGAS);
+  await profiled(values['cpu-profile'], () => runEngine(WARMUP, SAGAS));
   const throughputS = (performance.now() - started) / 1000;
   const engineCpuUs = cpuMicros(process.cpuUsage(engineCpu));
   await client.close();

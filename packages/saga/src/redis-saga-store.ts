@@ -1,4 +1,4 @@
-import type { RedisClient } from '@edge/common';
+import { defineScript, type RedisClient } from '@edge/common';
 import {
   DEFAULT_SAGA_KEY_PREFIX,
   ORDER_EVENT_FIELD,
@@ -9,6 +9,7 @@ import { awaitDurability, DEFAULT_SAGA_DURABILITY, type SagaDurability } from '.
 import { type CancelRequest, type Saga, type SagaStatus, TERMINAL_STATUSES } from './saga';
 import { compensatingSince, DEFAULT_SAGA_RETENTION_MS } from './saga-retention';
 import {
+  type Claim,
   type CompensationStats,
   type DlqStats,
   type Lease,
@@ -29,7 +30,7 @@ export interface RedisSagaStoreOptions {
 
 // Every script below is one atomic write: a crash (of the worker) lands between two of them.
 
-const CREATE = `
+const CREATE = defineScript(`
 local existing = redis.call('GET', KEYS[1])
 if existing then return existing end
 redis.call('SET', KEYS[1], ARGV[1])
@@ -37,30 +38,78 @@ redis.call('HSET', KEYS[2], 'json', ARGV[2], 'status', ARGV[3])
 redis.call('SADD', ARGV[5] .. 'state:' .. ARGV[3], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
 return ARGV[1]
-`;
+`);
 
 // The lease value names its token and owner; the due score moves to the expiry so that a dead
 // worker's saga surfaces again by itself.
-const ACQUIRE = `
+const ACQUIRE = defineScript(`
 if redis.call('EXISTS', KEYS[4]) == 0 then return false end
 if redis.call('EXISTS', KEYS[1]) == 1 then return false end
 local token = redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], token .. ':' .. ARGV[1], 'PX', ARGV[2])
 redis.call('ZADD', KEYS[3], 'XX', tonumber(ARGV[4]) + tonumber(ARGV[2]), ARGV[3])
 return token
-`;
+`);
+
+// ACQUIRE that also returns the record and the cancel request (or ''): {token, json, cancel}.
+const CLAIM = defineScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+local json = redis.call('HGET', KEYS[4], 'json')
+if not json then return false end
+local token = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], token .. ':' .. ARGV[1], 'PX', ARGV[2])
+redis.call('ZADD', KEYS[3], 'XX', tonumber(ARGV[4]) + tonumber(ARGV[2]), ARGV[3])
+return {token, json, redis.call('GET', KEYS[5]) or ''}
+`);
+
+// ACQUIRE of every due saga up to a limit (ARGV: now, limit, key head, owner, ttl), returning
+// id, token, record and cancel request (or '') of each one taken. Keys are built from the head:
+// all of them carry the store's one hash tag.
+const CLAIM_DUE = defineScript(`
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local claimed = {}
+for _, id in ipairs(ids) do
+  local lease = ARGV[3] .. 'lease:' .. id
+  if redis.call('EXISTS', lease) == 0 then
+    local json = redis.call('HGET', ARGV[3] .. 'saga:' .. id, 'json')
+    if json then
+      local token = redis.call('INCR', KEYS[2])
+      redis.call('SET', lease, token .. ':' .. ARGV[4], 'PX', ARGV[5])
+      redis.call('ZADD', KEYS[1], 'XX', tonumber(ARGV[1]) + tonumber(ARGV[5]), id)
+      local cancel = redis.call('GET', ARGV[3] .. 'cancel:' .. id) or ''
+      table.insert(claimed, id)
+      table.insert(claimed, token)
+      table.insert(claimed, json)
+      table.insert(claimed, cancel)
+    end
+  end
+end
+return claimed
+`);
 
 // Fenced: only the current lease holder writes. Record, status set, due set, DLQ and the
-// order events of the transition (ARGV[14...], field name ARGV[13]) change together.
-const SAVE = `
+// order events of the transition (ARGV[15...], field name ARGV[14]) change together. With
+// ARGV[13] = '1' the lease is released in the same write; a cancel the saga has not seen (one on
+// record while it is still pending, running or completed: applying one makes it compensate)
+// keeps it due now. Returns {1, cancel request or ''}, or 0 when the lease is not the writer's.
+const SAVE = defineScript(`
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 local old = redis.call('HGET', KEYS[1], 'status')
 redis.call('HSET', KEYS[1], 'json', ARGV[2], 'status', ARGV[3])
 if old and old ~= ARGV[3] then redis.call('SREM', ARGV[7] .. 'state:' .. old, ARGV[6]) end
 redis.call('SADD', ARGV[7] .. 'state:' .. ARGV[3], ARGV[6])
-if ARGV[4] == '' then redis.call('ZREM', KEYS[3], ARGV[6]) else redis.call('ZADD', KEYS[3], ARGV[4], ARGV[6]) end
+local cancel = redis.call('GET', KEYS[8])
+local due = ARGV[4]
+if ARGV[13] == '1' then
+  redis.call('DEL', KEYS[2])
+  if cancel and (ARGV[3] == 'pending' or ARGV[3] == 'running' or ARGV[3] == 'completed') then
+    due = ARGV[11]
+  end
+else
+  redis.call('PEXPIRE', KEYS[2], ARGV[5])
+end
+if due == '' then redis.call('ZREM', KEYS[3], ARGV[6]) else redis.call('ZADD', KEYS[3], due, ARGV[6]) end
 if ARGV[3] == 'dead_lettered' then redis.call('ZADD', KEYS[4], ARGV[8], ARGV[6]) else redis.call('ZREM', KEYS[4], ARGV[6]) end
-redis.call('PEXPIRE', KEYS[2], ARGV[5])
 if ARGV[9] ~= '' then redis.call('SET', KEYS[6], ARGV[6]) end
 if ARGV[12] ~= '' then redis.call('ZADD', KEYS[10], 'NX', ARGV[12], ARGV[6]) else redis.call('ZREM', KEYS[10], ARGV[6]) end
 local kept = {KEYS[1], KEYS[7], KEYS[8]}
@@ -72,13 +121,13 @@ else
   for _, key in ipairs(kept) do redis.call('PERSIST', key) end
   redis.call('ZREM', KEYS[9], ARGV[6])
 end
-for i = 14, #ARGV do redis.call('XADD', KEYS[5], '*', ARGV[13], ARGV[i]) end
-return 1
-`;
+for i = 15, #ARGV do redis.call('XADD', KEYS[5], '*', ARGV[14], ARGV[i]) end
+return {1, cancel or ''}
+`);
 
 // The index entries of sagas whose keys have expired: state sets and schedules. A saga still
 // present (its retention was restarted by a cancel) is left for a later sweep.
-const SWEEP = `
+const SWEEP = defineScript(`
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 local swept = 0
 for _, id in ipairs(ids) do
@@ -90,30 +139,31 @@ for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[1], id)
 end
 return swept
-`;
+`);
 
 // Fenced like SAVE: only the current holder extends its lease; the due score follows the expiry.
-const RENEW = `
+const RENEW = defineScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('ZADD', KEYS[2], 'XX', tonumber(ARGV[4]) + tonumber(ARGV[2]), ARGV[3])
 return 1
-`;
+`);
 
-// A cancel that arrived after the holder last looked keeps a completed saga due, so it is not
-// dropped between the holder's read and its release.
-const RELEASE = `
+// A cancel that arrived after the holder last looked keeps a saga that has not seen it due (as
+// in SAVE), so it is not dropped between the holder's read and its release.
+const RELEASE = defineScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
 local due = ARGV[2]
-if due == '' and redis.call('EXISTS', KEYS[3]) == 1 and redis.call('HGET', KEYS[4], 'status') == 'completed' then
-  due = ARGV[4]
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  local status = redis.call('HGET', KEYS[4], 'status')
+  if status == 'pending' or status == 'running' or status == 'completed' then due = ARGV[4] end
 end
 if due == '' then redis.call('ZREM', KEYS[2], ARGV[3]) else redis.call('ZADD', KEYS[2], due, ARGV[3]) end
 return 1
-`;
+`);
 
-const CANCEL = `
+const CANCEL = defineScript(`
 local existing = redis.call('GET', KEYS[1])
 if existing then return existing end
 if redis.call('EXISTS', KEYS[3]) == 0 then return false end
@@ -122,7 +172,15 @@ local ttl = redis.call('PTTL', KEYS[3])
 if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
 return ARGV[1]
-`;
+`);
+
+function cancelOf(json: string | null): CancelRequest | undefined {
+  return json ? (JSON.parse(json) as CancelRequest) : undefined;
+}
+
+function claimOf(lease: Lease, json: string, cancel: string): Claim {
+  return { lease, saga: JSON.parse(json) as Saga, cancel: cancelOf(cancel) };
+}
 
 /**
  * Shared store for several worker processes. Keys, after `sagaKeyHead(prefix)`: `saga:<id>` (hash: json, status),
@@ -163,17 +221,16 @@ export class RedisSagaStore implements SagaStore {
   }
 
   async create(saga: Saga): Promise<{ saga: Saga; created: boolean }> {
-    const id = (await this.redis.eval(
-      CREATE,
-      3,
-      this.key('idem', saga.clientKey),
-      this.key('saga', saga.id),
-      this.key('due'),
-      saga.id,
-      JSON.stringify(saga),
-      saga.state.status,
-      String(saga.dueAt ?? Date.now()),
-      this.keyHead,
+    const id = (await CREATE(
+      this.redis,
+      [this.key('idem', saga.clientKey), this.key('saga', saga.id), this.key('due')],
+      [
+        saga.id,
+        JSON.stringify(saga),
+        saga.state.status,
+        String(saga.dueAt ?? Date.now()),
+        this.keyHead,
+      ],
     )) as string;
     if (id === saga.id) {
       await awaitDurability(this.redis, this.durability);
@@ -195,19 +252,43 @@ export class RedisSagaStore implements SagaStore {
   }
 
   async acquireLease(sagaId: string, owner: string, ttlMs: number): Promise<Lease | undefined> {
-    const token = (await this.redis.eval(
-      ACQUIRE,
-      4,
-      this.key('lease', sagaId),
-      this.key('fence'),
-      this.key('due'),
-      this.key('saga', sagaId),
-      owner,
-      String(ttlMs),
-      sagaId,
-      String(Date.now()),
+    const token = (await ACQUIRE(
+      this.redis,
+      [this.key('lease', sagaId), this.key('fence'), this.key('due'), this.key('saga', sagaId)],
+      [owner, String(ttlMs), sagaId, String(Date.now())],
     )) as number | null;
     return token === null ? undefined : { sagaId, owner, token };
+  }
+
+  async claim(sagaId: string, owner: string, ttlMs: number): Promise<Claim | undefined> {
+    const reply = (await CLAIM(
+      this.redis,
+      [
+        this.key('lease', sagaId),
+        this.key('fence'),
+        this.key('due'),
+        this.key('saga', sagaId),
+        this.key('cancel', sagaId),
+      ],
+      [owner, String(ttlMs), sagaId, String(Date.now())],
+    )) as [number, string, string] | null;
+    if (reply === null) return undefined;
+    const [token, json, cancel] = reply;
+    return claimOf({ sagaId, owner, token }, json, cancel);
+  }
+
+  async claimDue(now: number, limit: number, owner: string, ttlMs: number): Promise<Claim[]> {
+    const reply = (await CLAIM_DUE(
+      this.redis,
+      [this.key('due'), this.key('fence')],
+      [String(now), String(limit), this.keyHead, owner, String(ttlMs)],
+    )) as Array<string | number>;
+    const claims: Claim[] = [];
+    for (let i = 0; i + 3 < reply.length; i += 4) {
+      const lease = { sagaId: String(reply[i]), owner, token: Number(reply[i + 1]) };
+      claims.push(claimOf(lease, String(reply[i + 2]), String(reply[i + 3])));
+    }
+    return claims;
   }
 
   async save(
@@ -215,67 +296,88 @@ export class RedisSagaStore implements SagaStore {
     lease: Lease,
     ttlMs: number,
     events: readonly OrderEvent[] = [],
+  ): Promise<CancelRequest | undefined> {
+    return this.write(saga, lease, ttlMs, events, false);
+  }
+
+  async saveAndRelease(
+    saga: Saga,
+    lease: Lease,
+    events: readonly OrderEvent[] = [],
   ): Promise<void> {
+    await this.write(saga, lease, 0, events, true);
+  }
+
+  private async write(
+    saga: Saga,
+    lease: Lease,
+    ttlMs: number,
+    events: readonly OrderEvent[],
+    release: boolean,
+  ): Promise<CancelRequest | undefined> {
     const deadAt = saga.state.status === 'dead_lettered' ? Date.parse(saga.state.at) : 0;
     const since = compensatingSince(saga);
-    const ok = await this.redis.eval(
-      SAVE,
-      10,
-      this.key('saga', saga.id),
-      this.key('lease', saga.id),
-      this.key('due'),
-      this.key('dlq'),
-      this.eventsKey,
-      this.key('order', saga.context.orderId ?? '-'),
-      this.key('idem', saga.clientKey),
-      this.key('cancel', saga.id),
-      this.key('expiry'),
-      this.key('compensating'),
-      this.leaseValue(lease),
-      JSON.stringify(saga),
-      saga.state.status,
-      saga.dueAt === null ? '' : String(saga.dueAt),
-      String(ttlMs),
-      saga.id,
-      this.keyHead,
-      String(deadAt),
-      saga.context.orderId ?? '',
-      TERMINAL_STATUSES.has(saga.state.status) ? String(this.retentionMs) : '',
-      String(Date.now()),
-      since === null ? '' : String(since),
-      ORDER_EVENT_FIELD,
-      ...events.map((e) => JSON.stringify(e)),
-    );
-    if (ok !== 1) throw new LeaseLostError(saga.id);
+    const reply = (await SAVE(
+      this.redis,
+      [
+        this.key('saga', saga.id),
+        this.key('lease', saga.id),
+        this.key('due'),
+        this.key('dlq'),
+        this.eventsKey,
+        this.key('order', saga.context.orderId ?? '-'),
+        this.key('idem', saga.clientKey),
+        this.key('cancel', saga.id),
+        this.key('expiry'),
+        this.key('compensating'),
+      ],
+      [
+        this.leaseValue(lease),
+        JSON.stringify(saga),
+        saga.state.status,
+        saga.dueAt === null ? '' : String(saga.dueAt),
+        String(ttlMs),
+        saga.id,
+        this.keyHead,
+        String(deadAt),
+        saga.context.orderId ?? '',
+        TERMINAL_STATUSES.has(saga.state.status) ? String(this.retentionMs) : '',
+        String(Date.now()),
+        since === null ? '' : String(since),
+        release ? '1' : '0',
+        ORDER_EVENT_FIELD,
+        ...events.map((e) => JSON.stringify(e)),
+      ],
+    )) as [number, string] | 0;
+    if (reply === 0) throw new LeaseLostError(saga.id);
     await awaitDurability(this.redis, this.durability);
+    return cancelOf(reply[1]);
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<boolean> {
-    const ok = await this.redis.eval(
-      RENEW,
-      2,
-      this.key('lease', lease.sagaId),
-      this.key('due'),
-      this.leaseValue(lease),
-      String(ttlMs),
-      lease.sagaId,
-      String(Date.now()),
+    const ok = await RENEW(
+      this.redis,
+      [this.key('lease', lease.sagaId), this.key('due')],
+      [this.leaseValue(lease), String(ttlMs), lease.sagaId, String(Date.now())],
     );
     return ok === 1;
   }
 
   async release(lease: Lease, dueAt: number | null): Promise<void> {
-    await this.redis.eval(
-      RELEASE,
-      4,
-      this.key('lease', lease.sagaId),
-      this.key('due'),
-      this.key('cancel', lease.sagaId),
-      this.key('saga', lease.sagaId),
-      this.leaseValue(lease),
-      dueAt === null ? '' : String(dueAt),
-      lease.sagaId,
-      String(Date.now()),
+    await RELEASE(
+      this.redis,
+      [
+        this.key('lease', lease.sagaId),
+        this.key('due'),
+        this.key('cancel', lease.sagaId),
+        this.key('saga', lease.sagaId),
+      ],
+      [
+        this.leaseValue(lease),
+        dueAt === null ? '' : String(dueAt),
+        lease.sagaId,
+        String(Date.now()),
+      ],
     );
     await awaitDurability(this.redis, this.durability);
   }
@@ -319,30 +421,18 @@ export class RedisSagaStore implements SagaStore {
   }
 
   async sweepExpired(now: number, limit = 1_000): Promise<number> {
-    return (await this.redis.eval(
-      SWEEP,
-      4,
-      this.key('expiry'),
-      this.key('due'),
-      this.key('dlq'),
-      this.key('compensating'),
-      String(now),
-      String(limit),
-      this.keyHead,
-      ...TERMINAL_STATUSES,
+    return (await SWEEP(
+      this.redis,
+      [this.key('expiry'), this.key('due'), this.key('dlq'), this.key('compensating')],
+      [String(now), String(limit), this.keyHead, ...TERMINAL_STATUSES],
     )) as number;
   }
 
   async requestCancel(sagaId: string, request: CancelRequest): Promise<CancelRequest> {
-    const stored = (await this.redis.eval(
-      CANCEL,
-      3,
-      this.key('cancel', sagaId),
-      this.key('due'),
-      this.key('saga', sagaId),
-      JSON.stringify(request),
-      String(Date.now()),
-      sagaId,
+    const stored = (await CANCEL(
+      this.redis,
+      [this.key('cancel', sagaId), this.key('due'), this.key('saga', sagaId)],
+      [JSON.stringify(request), String(Date.now()), sagaId],
     )) as string | null;
     if (stored === null) throw new Error(`no saga ${sagaId}`);
     await awaitDurability(this.redis, this.durability);
@@ -350,8 +440,7 @@ export class RedisSagaStore implements SagaStore {
   }
 
   async getCancelRequest(sagaId: string): Promise<CancelRequest | undefined> {
-    const json = await this.redis.get(this.key('cancel', sagaId));
-    return json ? (JSON.parse(json) as CancelRequest) : undefined;
+    return cancelOf(await this.redis.get(this.key('cancel', sagaId)));
   }
 
   async close(): Promise<void> {}

@@ -1,7 +1,9 @@
 import type { CancelRequest, Saga, SagaStatus } from '../src/saga';
 import { compensatingSince } from '../src/saga-retention';
 import {
+  type Claim,
   type CompensationStats,
+  claimEachDue,
   type DlqStats,
   type Lease,
   LeaseLostError,
@@ -47,6 +49,17 @@ export class ClockedSagaStore implements SagaStore {
     return { sagaId, owner, token };
   }
 
+  async claim(sagaId: string, owner: string, ttlMs: number): Promise<Claim | undefined> {
+    const lease = await this.acquireLease(sagaId, owner, ttlMs);
+    const saga = this.sagas.get(sagaId);
+    if (!lease || !saga) return undefined;
+    return { lease, saga, cancel: this.cancels.get(sagaId) };
+  }
+
+  claimDue(now: number, limit: number, owner: string, ttlMs: number): Promise<Claim[]> {
+    return claimEachDue(this, { now, limit, owner, ttlMs });
+  }
+
   private holds(lease: Lease): boolean {
     const held = this.leases.get(lease.sagaId);
     return held !== undefined && held.token === lease.token && held.expiresAt > this.now();
@@ -56,6 +69,13 @@ export class ClockedSagaStore implements SagaStore {
     if (!this.holds(lease)) throw new LeaseLostError(saga.id);
     this.sagas.set(saga.id, saga);
     this.leases.set(saga.id, { token: lease.token, expiresAt: this.now() + ttlMs });
+    return this.cancels.get(saga.id);
+  }
+
+  async saveAndRelease(saga: Saga, lease: Lease) {
+    if (!this.holds(lease)) throw new LeaseLostError(saga.id);
+    this.sagas.set(saga.id, saga);
+    this.leases.delete(saga.id);
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<boolean> {
