@@ -88,16 +88,17 @@ return claimed
 `);
 
 // Fenced: only the current lease holder writes. Record, status set, due set, DLQ and the
-// order events of the transition (ARGV[15...], field name ARGV[14]) change together. With
-// ARGV[13] = '1' the lease is released in the same write; a cancel the saga has not seen (one on
-// record while it is still pending, running or completed: applying one makes it compensate)
-// keeps it due now. Returns {1, cancel request or ''}, or 0 when the lease is not the writer's.
+// order events of the transition (ARGV[15...], field name ARGV[14]) change together. The
+// indexes kept by status (state sets, DLQ, compensating, retention) only move when the status
+// does: most writes are a step's progress within one status. With ARGV[13] = '1' the lease is
+// released in the same write; a cancel the saga has not seen (one on record while it is still
+// pending, running or completed: applying one makes it compensate) keeps it due now.
+// Returns {1, cancel request or ''}, or 0 when the lease is not the writer's.
 const SAVE = defineScript(`
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 local old = redis.call('HGET', KEYS[1], 'status')
 redis.call('HSET', KEYS[1], 'json', ARGV[2], 'status', ARGV[3])
-if old and old ~= ARGV[3] then redis.call('SREM', ARGV[7] .. 'state:' .. old, ARGV[6]) end
-redis.call('SADD', ARGV[7] .. 'state:' .. ARGV[3], ARGV[6])
+if ARGV[9] ~= '' then redis.call('SET', KEYS[6], ARGV[6], 'KEEPTTL') end
 local cancel = redis.call('GET', KEYS[8])
 local due = ARGV[4]
 if ARGV[13] == '1' then
@@ -109,8 +110,11 @@ else
   redis.call('PEXPIRE', KEYS[2], ARGV[5])
 end
 if due == '' then redis.call('ZREM', KEYS[3], ARGV[6]) else redis.call('ZADD', KEYS[3], due, ARGV[6]) end
+for i = 15, #ARGV do redis.call('XADD', KEYS[5], '*', ARGV[14], ARGV[i]) end
+if old == ARGV[3] then return {1, cancel or ''} end
+if old then redis.call('SREM', ARGV[7] .. 'state:' .. old, ARGV[6]) end
+redis.call('SADD', ARGV[7] .. 'state:' .. ARGV[3], ARGV[6])
 if ARGV[3] == 'dead_lettered' then redis.call('ZADD', KEYS[4], ARGV[8], ARGV[6]) else redis.call('ZREM', KEYS[4], ARGV[6]) end
-if ARGV[9] ~= '' then redis.call('SET', KEYS[6], ARGV[6]) end
 if ARGV[12] ~= '' then redis.call('ZADD', KEYS[10], 'NX', ARGV[12], ARGV[6]) else redis.call('ZREM', KEYS[10], ARGV[6]) end
 local kept = {KEYS[1], KEYS[7], KEYS[8]}
 if ARGV[9] ~= '' then table.insert(kept, KEYS[6]) end
@@ -121,7 +125,6 @@ else
   for _, key in ipairs(kept) do redis.call('PERSIST', key) end
   redis.call('ZREM', KEYS[9], ARGV[6])
 end
-for i = 15, #ARGV do redis.call('XADD', KEYS[5], '*', ARGV[14], ARGV[i]) end
 return {1, cancel or ''}
 `);
 
