@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Entry point behind `npm start|test|bench|cli` and the same `pnpm` scripts. It exists so that a
-// machine with only an older Node and npm can run the project: it bootstraps a pinned pnpm through
-// npx (corepack fails pnpm's signature check here), installs when the lockfile changed, re-runs
-// itself on the pinned Node release installed from the npm registry, and for tests makes sure a
-// Redis answers, starting a local redis-server when none does.
+// Entry point behind `npm start|test|build|bench|cli` and the same `pnpm` scripts. It exists so
+// that a machine with only an older Node and npm can run the project: it bootstraps a pinned pnpm
+// through npx (corepack fails pnpm's signature check here), installs when the lockfile changed,
+// re-runs itself on the pinned Node release installed from the npm registry, and for tests makes
+// sure a Redis answers, starting a local redis-server when none does.
 import { spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
@@ -205,6 +205,9 @@ async function runCommand() {
       await ensureCliBuilt();
       execNode([CLI_BUNDLE, ...rest]);
       break;
+    case 'build':
+      execNode(['scripts/build.mjs', ...rest]);
+      break;
     case 'bench':
       exec('tsx', ['bench/src/main.ts', ...rest]);
       break;
@@ -228,7 +231,7 @@ async function runCommand() {
       break;
     }
     default:
-      say(`unknown command ${command}; expected start, test, bench, outage or cli`);
+      say(`unknown command ${command}; expected start, test, build, bench, outage or cli`);
       process.exit(2);
   }
 }

@@ -1,4 +1,3 @@
-import { waitUntil } from '@edge/testkit';
 import { expect } from 'vitest';
 import type { TestStack } from './harness';
 
@@ -11,15 +10,6 @@ export type SurfacePrices = Record<'web' | 'mobile' | 'partner', number>;
 const WEB_PRODUCT = `query ($id: ID!) { product(id: $id) { id price { amountCents } } }`;
 const MOBILE_HOME = `{ home { buyAgain { id price { amountCents } } } }`;
 const PARTNER_PRODUCT = `query ($id: ID!) { product(id: $id) { id unitPrice { amountCents } } }`;
-
-/** Poll `probe` until it answers a value: testkit's waitUntil, in these tests' argument order. */
-export function until<T>(
-  what: string,
-  ms: number,
-  probe: () => Promise<T | undefined>,
-): Promise<T> {
-  return waitUntil(what, probe, ms, 20);
-}
 
 /** One product's price as web, mobile and partner show it through the gateway. */
 export interface CatalogueSurfaces {

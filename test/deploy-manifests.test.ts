@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { COMPILED_CONDITION } from '@edge/stack';
 import { Ajv2019 } from 'ajv/dist/2019';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
@@ -176,38 +177,88 @@ describe('kubernetes manifests', () => {
   });
 });
 
-/** Dockerfile targets and their entry points. */
-const dockerTargets = new Map<string, string[]>();
+/** The Dockerfile's stages: the image each starts from and its instructions (continuations joined). */
+const dockerStages = new Map<string, { from: string; lines: string[] }>();
 {
-  let current = '';
-  for (const line of read('deploy/Dockerfile').split('\n')) {
-    const from = /^FROM \S+ AS (\S+)/.exec(line);
-    if (from?.[1]) current = from[1];
-    if (line.startsWith('CMD ')) dockerTargets.set(current, JSON.parse(line.slice(4)));
+  let current: { from: string; lines: string[] } | undefined;
+  for (const line of read('deploy/Dockerfile').replace(/\\\n/g, ' ').split('\n')) {
+    const from = /^FROM (\S+) AS (\S+)/.exec(line);
+    if (from?.[1] && from[2]) {
+      current = { from: from[1], lines: [] };
+      dockerStages.set(from[2], current);
+    } else if (line.trim() && !line.startsWith('#')) current?.lines.push(line);
   }
 }
+/** Targets that run a process: their entry point. */
+const dockerTargets = new Map<string, string[]>(
+  [...dockerStages].flatMap(([name, stage]) => {
+    const cmd = stage.lines.find((l) => l.startsWith('CMD '));
+    return stage.from === 'runtime' && cmd ? [[name, JSON.parse(cmd.slice(4))]] : [];
+  }),
+);
+const PROCESSES = [
+  'gateway',
+  'bff-web',
+  'bff-mobile',
+  'bff-partner',
+  'saga',
+  'consumers',
+  'projection',
+  'services-mock',
+];
 
 describe('Dockerfile', () => {
-  it.each(['gateway', 'bff-web', 'bff-mobile', 'bff-partner', 'saga', 'services-mock'])(
-    'target %s runs its package through tsx',
-    (pkg) => {
-      expect(dockerTargets.get(pkg)).toEqual([
-        'node',
-        '--import',
-        'tsx',
-        `packages/${pkg}/src/main.ts`,
-      ]);
-      expect(existsSync(join(root, 'packages', pkg, 'package.json'))).toBe(true);
-    },
-  );
+  it('has one target per process, each running its compiled package under plain node', () => {
+    expect([...dockerTargets.keys()].sort()).toEqual([...PROCESSES].sort());
+    for (const [target, cmd] of dockerTargets) {
+      expect(cmd, target).toEqual(['node', `--conditions=${COMPILED_CONDITION}`, 'dist/main.js']);
+      expect(dockerStages.get(target)?.lines, target).toContain(
+        `COPY --from=deploy /deploy/${target} /app`,
+      );
+      expect(existsSync(join(root, 'packages', target, 'src', 'main.ts')), target).toBe(true);
+    }
+  });
 
-  it('pins pnpm, runs as non-root and has a health check', () => {
-    const text = read('deploy/Dockerfile');
-    expect(text).toContain('pnpm@9.15.9');
-    expect(text).toContain('--frozen-lockfile');
-    expect(text).toMatch(/^USER node$/m);
-    expect(text).toMatch(/^HEALTHCHECK .*\n.*\/healthz/m);
+  it('builds with tsc and cuts each process with its production dependencies only', () => {
+    const build = dockerStages.get('build')?.lines.join('\n') ?? '';
+    expect(build).toContain('--frozen-lockfile');
+    const compile = build.split('\n').find((l) => l.startsWith('RUN node scripts/build.mjs'));
+    const projects = compile?.split(/\s+/).slice(3);
+    expect(projects?.sort()).toEqual(PROCESSES.map((p) => `packages/${p}`).sort());
+    const deploy = dockerStages.get('deploy');
+    expect(deploy?.from).toBe('build');
+    const loop = deploy?.lines.join('\n') ?? '';
+    expect(loop).toContain(`for pkg in ${PROCESSES.join(' ')}; do`);
+    expect(loop).toContain('deploy --prod');
+    expect(read('deploy/Dockerfile')).toContain('ARG PNPM=pnpm@9.15.9');
     expect(JSON.parse(read('package.json')).packageManager).toBe('pnpm@9.15.9');
+  });
+
+  it('runs on a fresh node:24-slim as non-root, with no TypeScript tooling, and has a health check', () => {
+    const runtime = dockerStages.get('runtime');
+    expect(runtime?.from).toBe('node:24-slim');
+    expect(runtime?.lines).toContain('USER node');
+    expect(runtime?.lines.some((l) => /^HEALTHCHECK .*\/healthz/.test(l))).toBe(true);
+    for (const name of ['runtime', ...PROCESSES]) {
+      const text = dockerStages.get(name)?.lines.join('\n') ?? '';
+      expect(text, name).not.toMatch(/tsx|typescript|pnpm|npx/);
+      if (name !== 'runtime') expect(text, name).not.toMatch(/^USER /m);
+    }
+  });
+
+  it('compose builds every target, and each Kubernetes Deployment runs the image of one', () => {
+    const compose: Doc = parse(read('deploy/compose.yaml'), { merge: true });
+    const built = Object.values<Doc>(compose.services).flatMap((svc) =>
+      svc.build ? [svc.build.target] : [],
+    );
+    expect(new Set(built)).toEqual(new Set(PROCESSES));
+    const images = byKind('Deployment').map((dep) => {
+      const [container] = dep.spec.template.spec.containers;
+      return /^registry\.example\.com\/edge\/([a-z-]+):/.exec(container.image)?.[1];
+    });
+    for (const target of images) expect(dockerTargets.has(target ?? ''), target).toBe(true);
+    // Every process but the simulated services runs in the cluster.
+    expect(new Set(images)).toEqual(new Set(PROCESSES.filter((p) => p !== 'services-mock')));
   });
 });
 

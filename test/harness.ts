@@ -9,7 +9,9 @@ import { createMockControl, type MockControl } from '@edge/services-mock';
 import {
   type ManagedProcess,
   type ProcessName,
+  processEntry,
   type RunningStack,
+  type StackBuild,
   spawnService,
   startStack,
 } from '@edge/stack';
@@ -53,6 +55,8 @@ export interface TestStackOptions {
   envFor?: Partial<Record<ProcessName, Record<string, string>>>;
   /** Print every process's log lines (for debugging a test). */
   verbose?: boolean;
+  /** Run the processes from src/ through tsx (default) or from the build's dist/ under node. */
+  build?: StackBuild;
 }
 
 async function json(res: Response) {
@@ -76,6 +80,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     storeMode: 'redis',
     redisUrl,
     ports: 'free',
+    ...(options.build ? { build: options.build } : {}),
     // Ready detection reads the 'listening' info line, so tests never log below info.
     logLevel: options.verbose ? 'debug' : 'info',
     // Each stack counts rate limits under its own prefix, so test files sharing one Redis
@@ -134,7 +139,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       await old?.stop();
       const proc = await spawnService({
         name,
-        entry: join(root, 'packages', name, 'src', 'main.ts'),
+        ...processEntry(root, `packages/${name}/src/main.ts`, options.build ?? 'source'),
         cwd: root,
         env: {
           ...stack.env,

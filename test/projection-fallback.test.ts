@@ -1,6 +1,6 @@
-import { startWebhookReceiver, type WebhookReceiver } from '@edge/testkit';
+import { startWebhookReceiver, type WebhookReceiver, waitUntil } from '@edge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CatalogueSurfaces, catalogueSurfaces, until } from './catalogue-surfaces';
+import { type CatalogueSurfaces, catalogueSurfaces } from './catalogue-surfaces';
 import { startTestStack, type TestStack } from './harness';
 
 /** The shipped defaults this test holds the product to (nothing below is overridden). */
@@ -16,8 +16,10 @@ describe('projection down, with default settings', () => {
     alerts = await startWebhookReceiver();
     stack = await startTestStack({ env: { ALERT_WEBHOOK_URL: alerts.url } });
     surfaces = await catalogueSurfaces(stack);
-    await until('read model fresh on every BFF', 30_000, () =>
-      surfaces.readModelFresh(FALLBACK_MS),
+    await waitUntil(
+      'read model fresh on every BFF',
+      () => surfaces.readModelFresh(FALLBACK_MS),
+      30_000,
     );
   });
   afterAll(async () => {
@@ -45,21 +47,28 @@ describe('projection down, with default settings', () => {
     await surfaces.setPrice(next);
     const changedAt = performance.now();
     let oldestStaleRead = 0;
-    await until('the new price on every surface', 60_000, async () => {
-      const startedAfter = performance.now() - changedAt;
-      const now = await surfaces.prices();
-      if (Object.values(now).every((p) => p === next)) return true;
-      oldestStaleRead = Math.max(oldestStaleRead, startedAfter);
-      return undefined;
-    });
+    await waitUntil(
+      'the new price on every surface',
+      async () => {
+        const startedAfter = performance.now() - changedAt;
+        const now = await surfaces.prices();
+        if (Object.values(now).every((p) => p === next)) return true;
+        oldestStaleRead = Math.max(oldestStaleRead, startedAfter);
+        return undefined;
+      },
+      60_000,
+    );
     console.info(`old price served until ${oldestStaleRead.toFixed(0)} ms after the change`);
     expect(oldestStaleRead).toBeLessThanOrEqual(FALLBACK_MS);
     // Falling back is not paging: the alert had not fired when every surface was right again.
     expect(projectionAlerts('firing').length).toBe(firingBefore);
-    const alert = await until('the projection lag alert', 90_000, async () =>
-      projectionAlerts('firing').length > firingBefore
-        ? projectionAlerts('firing').at(-1)
-        : undefined,
+    const alert = await waitUntil(
+      'the projection lag alert',
+      async () =>
+        projectionAlerts('firing').length > firingBefore
+          ? projectionAlerts('firing').at(-1)
+          : undefined,
+      90_000,
     );
     expect(alert['thresholdSeconds']).toBe(ALERT_S);
     expect(Number(alert['lagSeconds'])).toBeGreaterThan(ALERT_S);
@@ -68,9 +77,11 @@ describe('projection down, with default settings', () => {
 
   /** Resolved alerts counted before the fault: the alert may resolve while the restart runs. */
   async function recovered(resolvedBefore: number) {
-    await until('read model fresh again', 60_000, () => surfaces.readModelFresh(FALLBACK_MS));
-    await until('alert resolved', 30_000, async () =>
-      projectionAlerts('resolved').length > resolvedBefore ? true : undefined,
+    await waitUntil('read model fresh again', () => surfaces.readModelFresh(FALLBACK_MS), 60_000);
+    await waitUntil(
+      'alert resolved',
+      async () => (projectionAlerts('resolved').length > resolvedBefore ? true : undefined),
+      30_000,
     );
   }
 

@@ -1,11 +1,6 @@
+import { waitUntil } from '@edge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  BFFS,
-  type Bff,
-  type CatalogueSurfaces,
-  catalogueSurfaces,
-  until,
-} from './catalogue-surfaces';
+import { BFFS, type Bff, type CatalogueSurfaces, catalogueSurfaces } from './catalogue-surfaces';
 import { startTestStack, type TestStack } from './harness';
 
 /** Lag threshold for this stack: the BFFs' fallback (READ_MODEL_MAX_LAG_MS) and the alert. */
@@ -31,7 +26,11 @@ describe('catalogue read model behind every surface', () => {
       },
     });
     surfaces = await catalogueSurfaces(stack);
-    await until('read model fresh on every BFF', 15_000, () => surfaces.readModelFresh(LAG_MS / 2));
+    await waitUntil(
+      'read model fresh on every BFF',
+      () => surfaces.readModelFresh(LAG_MS / 2),
+      15_000,
+    );
   });
   afterAll(async () => {
     await stack?.stop();
@@ -42,10 +41,16 @@ describe('catalogue read model behind every surface', () => {
     const next = before.web + 111;
     const started = performance.now();
     await setPrice(next);
-    const seen = await until('new price on every surface', LAG_MS, async () => {
-      const now = await prices();
-      return Object.values(now).every((p) => p === next) ? performance.now() - started : undefined;
-    });
+    const seen = await waitUntil(
+      'new price on every surface',
+      async () => {
+        const now = await prices();
+        return Object.values(now).every((p) => p === next)
+          ? performance.now() - started
+          : undefined;
+      },
+      LAG_MS,
+    );
     console.info(`price change visible on web, mobile and partner after ${seen.toFixed(0)} ms`);
     expect(seen).toBeLessThan(LAG_MS);
   });
@@ -64,15 +69,15 @@ describe('catalogue read model behind every surface', () => {
     await stack.mock.resetCalls('product');
     await stack.kill('projection');
     const killed = performance.now();
-    const fellBack = await until(
+    const fellBack = await waitUntil(
       'reads fall back',
-      LAG_MS + FRESHNESS_CACHE_MS + 3000,
       async () => {
         // Every surface keeps answering with the right price the whole time.
         expect(await prices()).toEqual(expected);
         const calls = (await stack.mock.calls('product'))['GET /products'] ?? 0;
         return calls > 0 ? performance.now() - killed : undefined;
       },
+      LAG_MS + FRESHNESS_CACHE_MS + 3000,
     );
     console.info(
       `projection killed: first fallback to the product service after ${fellBack.toFixed(0)} ms`,

@@ -20,6 +20,7 @@ import {
   loadOrCreateSigningKey,
   Redis,
   signInternalToken,
+  unlinkKeysMatching,
 } from '@edge/common';
 import { readModelKeys } from '@edge/projection';
 import { type ManagedProcess, spawnService } from '@edge/stack';
@@ -217,12 +218,7 @@ export async function main(argv: string[]): Promise<void> {
     await Promise.all(pools.map((p) => p.close()));
     for (const proc of procs.reverse()) await proc.stop();
     const redis = new Redis(redisUrl);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${base}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await unlinkKeysMatching(redis, `${base}*`);
     await redis.quit();
     rmSync(dir, { recursive: true, force: true });
   }

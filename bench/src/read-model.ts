@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createLogger, DEFAULT_REDIS_URL, Redis } from '@edge/common';
+import { createLogger, DEFAULT_REDIS_URL, Redis, unlinkKeysMatching } from '@edge/common';
 import { createProductReadModel, Projector, readModelKeys } from '@edge/projection';
 import { spawnService } from '@edge/stack';
 import { Pool } from 'undici';
@@ -165,12 +165,7 @@ export async function main(argv: string[]): Promise<void> {
     );
   } finally {
     await pool.close();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${base}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await unlinkKeysMatching(redis, `${base}*`);
     await redis.quit();
     await mock.stop();
   }

@@ -17,6 +17,7 @@ import {
   loadOrCreateSigningKey,
   Redis,
   signInternalToken,
+  unlinkKeysMatching,
 } from '@edge/common';
 import { request } from 'undici';
 import {
@@ -311,14 +312,7 @@ async function main(): Promise<void> {
   };
   log.info(result, 'saga benchmark');
   process.stdout.write(`${JSON.stringify(result)}\n`);
-  for (const p of [prefix, drainPrefix]) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${p}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  }
+  for (const p of [prefix, drainPrefix]) await unlinkKeysMatching(redis, `${p}*`);
   await redis.quit();
   await mock.close();
 }

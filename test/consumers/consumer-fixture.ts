@@ -4,19 +4,10 @@ import { Redis } from '@edge/common';
 import { ORDER_EVENT_VERSION, type OrderConfirmed, orderEventId } from '@edge/order-events';
 import { startServicesMock } from '@edge/services-mock';
 import { type ManagedProcess, spawnService } from '@edge/stack';
-import { startWebhookReceiver, type WebhookReceiver, waitUntil } from '@edge/testkit';
+import { startWebhookReceiver, type WebhookReceiver } from '@edge/testkit';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-
-/** Poll `check` until it answers a value: testkit's waitUntil, in these tests' argument order. */
-export function until<T>(
-  what: string,
-  timeoutMs: number,
-  check: () => Promise<T | undefined>,
-): Promise<T> {
-  return waitUntil(what, check, timeoutMs, 100);
-}
 
 export interface ConsumerWorld {
   redis: Redis;

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { waitUntil } from '@edge/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ConsumerWorld, startConsumerWorld, until } from './consumer-fixture';
+import { type ConsumerWorld, startConsumerWorld } from './consumer-fixture';
 
 let world: ConsumerWorld | undefined;
 
@@ -43,8 +44,10 @@ describe('order event consumers as real processes', () => {
     const total = 20;
     for (let i = 1; i <= total; i++) await w.publishConfirmed(i);
     const first = await w.startConsumers('notification');
-    await until('the first email', 30_000, async () =>
-      (await w.outbox()).length >= 1 ? true : undefined,
+    await waitUntil(
+      'the first email',
+      async () => ((await w.outbox()).length >= 1 ? true : undefined),
+      30_000,
     );
     await first.kill();
     // It had read all 20 in one batch: what it did not finish is pending under its name.
@@ -53,18 +56,25 @@ describe('order event consumers as real processes', () => {
     await fetch(`${w.mock.urls.notification}/__faults`, { method: 'DELETE' });
     const second = await w.startConsumers('notification');
     // The default claim idle time (30 s) passes, then the survivor claims the dead one's entries.
-    const outbox = await until('every email', 90_000, async () => {
-      const items = await w.outbox();
-      return items.length >= total ? items : undefined;
-    });
+    const outbox = await waitUntil(
+      'every email',
+      async () => {
+        const items = await w.outbox();
+        return items.length >= total ? items : undefined;
+      },
+      90_000,
+    );
     const counts = countBy(outbox);
     expect(counts.size).toBe(total);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     // Entries the dead consumer had delivered (their emails sent, not yet acknowledged) stay
     // pending under its name until they are idle for the claim time (30 s) and the survivor
     // claims and acknowledges them: wait for that state, not a fixed share of it.
-    await until('nothing left unprocessed', 60_000, async () =>
-      (await w.metric(second, 'events_consumer_lag', 'notification')) === 0 ? true : undefined,
+    await waitUntil(
+      'nothing left unprocessed',
+      async () =>
+        (await w.metric(second, 'events_consumer_lag', 'notification')) === 0 ? true : undefined,
+      60_000,
     );
   });
 
@@ -80,28 +90,37 @@ describe('order event consumers as real processes', () => {
       body: JSON.stringify({ route: 'POST /emails', mode: 'error', status: 500, calls: 5 }),
     });
     await w.publishConfirmed(1);
-    const dead = await until('a dead letter', 30_000, async () => {
-      const body = (await (await fetch(`${base}/dead-letters/notification`)).json()) as {
-        items: { id: string; error: string; deliveries: number }[];
-      };
-      return body.items.length > 0 ? body.items : undefined;
-    });
+    const dead = await waitUntil(
+      'a dead letter',
+      async () => {
+        const body = (await (await fetch(`${base}/dead-letters/notification`)).json()) as {
+          items: { id: string; error: string; deliveries: number }[];
+        };
+        return body.items.length > 0 ? body.items : undefined;
+      },
+      30_000,
+    );
     expect(dead[0]?.deliveries).toBe(5);
     expect(dead[0]?.error).toContain('answered 500');
-    await until('the dead-letter alert', 15_000, async () =>
-      w.alerts.received
-        .map((r) => r.body)
-        .find(
-          (a) =>
-            a['alert'] === 'events_consumer_dead_letters' &&
-            a['state'] === 'firing' &&
-            a['group'] === 'notification',
-        ),
+    await waitUntil(
+      'the dead-letter alert',
+      async () =>
+        w.alerts.received
+          .map((r) => r.body)
+          .find(
+            (a) =>
+              a['alert'] === 'events_consumer_dead_letters' &&
+              a['state'] === 'firing' &&
+              a['group'] === 'notification',
+          ),
+      15_000,
     );
     await w.publishConfirmed(2);
     await w.publishConfirmed(3);
-    await until('the next emails', 15_000, async () =>
-      (await w.outbox()).length === 2 ? true : undefined,
+    await waitUntil(
+      'the next emails',
+      async () => ((await w.outbox()).length === 2 ? true : undefined),
+      15_000,
     );
     expect(await w.metric(proc, 'events_consumer_dlq_depth', 'notification')).toBe(1);
 
@@ -123,15 +142,22 @@ describe('order event consumers as real processes', () => {
     const replayed = await cli(base, ['events', 'replay', 'notification', '--all']);
     expect(replayed.code).toBe(0);
     expect(replayed.stdout.trim()).toBe(dead[0]?.id);
-    const outbox = await until('the replayed email', 15_000, async () => {
-      const items = await w.outbox();
-      return items.length === 3 ? items : undefined;
-    });
+    const outbox = await waitUntil(
+      'the replayed email',
+      async () => {
+        const items = await w.outbox();
+        return items.length === 3 ? items : undefined;
+      },
+      15_000,
+    );
     expect([...countBy(outbox).values()]).toEqual([1, 1, 1]);
-    await until('dead letters empty and the alert resolved', 15_000, async () =>
-      w.alerts.received
-        .map((r) => r.body)
-        .find((a) => a['alert'] === 'events_consumer_dead_letters' && a['state'] === 'resolved'),
+    await waitUntil(
+      'dead letters empty and the alert resolved',
+      async () =>
+        w.alerts.received
+          .map((r) => r.body)
+          .find((a) => a['alert'] === 'events_consumer_dead_letters' && a['state'] === 'resolved'),
+      15_000,
     );
   });
 
@@ -141,14 +167,21 @@ describe('order event consumers as real processes', () => {
     const others = await w.startConsumers('fulfilment,fraud');
     const notification = await w.startConsumers('notification');
     await w.publishConfirmed(1);
-    await until('the first email', 15_000, async () =>
-      (await w.outbox()).length === 1 ? true : undefined,
+    await waitUntil(
+      'the first email',
+      async () => ((await w.outbox()).length === 1 ? true : undefined),
+      15_000,
     );
     await notification.kill();
-    const alert = await until('the no-live-consumer alert', 30_000, async () =>
-      w.alerts.received
-        .map((r) => r.body)
-        .find((a) => a['alert'] === 'events_consumer_no_live_consumer' && a['state'] === 'firing'),
+    const alert = await waitUntil(
+      'the no-live-consumer alert',
+      async () =>
+        w.alerts.received
+          .map((r) => r.body)
+          .find(
+            (a) => a['alert'] === 'events_consumer_no_live_consumer' && a['state'] === 'firing',
+          ),
+      30_000,
     );
     expect(alert['group']).toBe('notification');
     expect(
@@ -158,15 +191,22 @@ describe('order event consumers as real processes', () => {
     ).toBe(false);
     // The producer and the other groups are unaffected: a new order gets its pick list.
     await w.publishConfirmed(2);
-    await until('the pick list of the new order', 15_000, async () => {
-      const res = await fetch(`${w.mock.urls.inventory}/__pick-lists`);
-      const { items } = (await res.json()) as { items: { orderId: string }[] };
-      return items.some((i) => i.orderId === 'o-test-2') ? true : undefined;
-    });
-    await until('the notification backlog visible', 15_000, async () =>
-      ((await w.metric(others, 'events_consumer_lag', 'notification')) ?? 0) >= 1
-        ? true
-        : undefined,
+    await waitUntil(
+      'the pick list of the new order',
+      async () => {
+        const res = await fetch(`${w.mock.urls.inventory}/__pick-lists`);
+        const { items } = (await res.json()) as { items: { orderId: string }[] };
+        return items.some((i) => i.orderId === 'o-test-2') ? true : undefined;
+      },
+      15_000,
+    );
+    await waitUntil(
+      'the notification backlog visible',
+      async () =>
+        ((await w.metric(others, 'events_consumer_lag', 'notification')) ?? 0) >= 1
+          ? true
+          : undefined,
+      15_000,
     );
     expect(await w.metric(others, 'events_consumers_live', 'notification')).toBe(0);
   });

@@ -2,8 +2,9 @@ import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { encodedLine, ORDER_EVENT_VERSION, orderEventId } from '@edge/order-events';
+import { waitUntil } from '@edge/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ConsumerWorld, startConsumerWorld, until } from './consumer-fixture';
+import { type ConsumerWorld, startConsumerWorld } from './consumer-fixture';
 
 let world: ConsumerWorld | undefined;
 let dataDir: string | undefined;
@@ -50,16 +51,22 @@ describe('consumers without Redis (embedded log over the saga file store)', () =
       body: JSON.stringify({ route: 'POST /emails', mode: 'error', status: 500, calls: 5 }),
     });
     await publish(1);
-    const dead = await until('the dead letter', 30_000, async () => {
-      const body = (await (await fetch(`${base}/dead-letters/notification`)).json()) as {
-        items: { id: string; deliveries: number }[];
-      };
-      return body.items[0];
-    });
+    const dead = await waitUntil(
+      'the dead letter',
+      async () => {
+        const body = (await (await fetch(`${base}/dead-letters/notification`)).json()) as {
+          items: { id: string; deliveries: number }[];
+        };
+        return body.items[0];
+      },
+      30_000,
+    );
     expect(dead.deliveries).toBe(5);
     await publish(2);
-    await until('the next email', 15_000, async () =>
-      (await w.outbox()).some((e) => e.orderId === 'o-test-2') ? true : undefined,
+    await waitUntil(
+      'the next email',
+      async () => ((await w.outbox()).some((e) => e.orderId === 'o-test-2') ? true : undefined),
+      15_000,
     );
     const replay = await fetch(`${base}/dead-letters/notification/replay`, {
       method: 'POST',
@@ -67,24 +74,32 @@ describe('consumers without Redis (embedded log over the saga file store)', () =
       body: JSON.stringify({ all: true }),
     });
     expect(((await replay.json()) as { replayed: string[] }).replayed).toEqual([dead.id]);
-    await until('the replayed email', 15_000, async () =>
-      (await w.outbox()).some((e) => e.orderId === 'o-test-1') ? true : undefined,
+    await waitUntil(
+      'the replayed email',
+      async () => ((await w.outbox()).some((e) => e.orderId === 'o-test-1') ? true : undefined),
+      15_000,
     );
 
     await proc.stop();
     proc = await w.startConsumers('fulfilment,fraud,notification', embedded);
     base = `http://127.0.0.1:${String(proc.ready['port'])}`;
     await publish(3);
-    await until('the email after the restart', 15_000, async () =>
-      (await w.outbox()).some((e) => e.orderId === 'o-test-3') ? true : undefined,
+    await waitUntil(
+      'the email after the restart',
+      async () => ((await w.outbox()).some((e) => e.orderId === 'o-test-3') ? true : undefined),
+      15_000,
     );
     const orders = (await w.outbox()).map((e) => e.orderId).sort();
     expect(orders).toEqual(['o-test-1', 'o-test-2', 'o-test-3']);
-    await until('nothing unprocessed', 10_000, async () => {
-      const now = (await (await fetch(`${base}/groups`)).json()) as {
-        groups: { lag: number; dlqDepth: number }[];
-      };
-      return now.groups.every((g) => g.lag === 0 && g.dlqDepth === 0) ? true : undefined;
-    });
+    await waitUntil(
+      'nothing unprocessed',
+      async () => {
+        const now = (await (await fetch(`${base}/groups`)).json()) as {
+          groups: { lag: number; dlqDepth: number }[];
+        };
+        return now.groups.every((g) => g.lag === 0 && g.dlqDepth === 0) ? true : undefined;
+      },
+      10_000,
+    );
   });
 });

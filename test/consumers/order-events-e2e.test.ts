@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { loadOrCreateSigningKey, mintDevToken } from '@edge/common';
+import { waitUntil } from '@edge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../harness';
-import { until } from './consumer-fixture';
 
 const PLACE = `mutation Place($input: PlaceOrderInput!) {
   placeOrder(input: $input) { id status orderId }
@@ -52,12 +52,17 @@ describe('post-checkout events on the whole stack', () => {
     );
     expect(placed.body.data.placeOrder.status).toBe('COMPLETED');
     const orderId = placed.body.data.placeOrder.orderId as string;
-    const confirmation = await until('the confirmation email', 30_000, async () =>
-      (await outbox()).find((e) => e.orderId === orderId && e.template === 'order_confirmed'),
+    const confirmation = await waitUntil(
+      'the confirmation email',
+      async () =>
+        (await outbox()).find((e) => e.orderId === orderId && e.template === 'order_confirmed'),
+      30_000,
     );
     expect(confirmation.to).toContain('@');
-    const list = await until('the pick list', 30_000, async () =>
-      (await pickLists()).find((l) => l.orderId === orderId),
+    const list = await waitUntil(
+      'the pick list',
+      async () => (await pickLists()).find((l) => l.orderId === orderId),
+      30_000,
     );
     expect(list.lines).toEqual([{ productId: 'p-3', quantity: 2 }]);
 
@@ -68,21 +73,31 @@ describe('post-checkout events on the whole stack', () => {
       { id: orderId, key: randomUUID() },
     );
     expect(cancelled.body.data.cancelOrder.status).toBe('COMPENSATED');
-    await until('the pick list cancelled', 30_000, async () =>
-      (await pickLists()).find((l) => l.orderId === orderId && l.status === 'cancelled'),
+    await waitUntil(
+      'the pick list cancelled',
+      async () =>
+        (await pickLists()).find((l) => l.orderId === orderId && l.status === 'cancelled'),
+      30_000,
     );
-    await until('the cancellation email', 30_000, async () =>
-      (await outbox()).find((e) => e.orderId === orderId && e.template === 'order_cancelled'),
+    await waitUntil(
+      'the cancellation email',
+      async () =>
+        (await outbox()).find((e) => e.orderId === orderId && e.template === 'order_cancelled'),
+      30_000,
     );
     const mine = (await outbox()).filter((e) => e.orderId === orderId).map((e) => e.template);
     expect(mine.sort()).toEqual(['order_cancelled', 'order_confirmed']);
     // Every group finished: nothing left unprocessed, nothing dead-lettered.
-    await until('every group caught up', 15_000, async () => {
-      const now = (await (await fetch(`${stack.urls.consumers}/groups`)).json()) as {
-        groups: { lag: number; dlqDepth: number }[];
-      };
-      return now.groups.every((g) => g.lag === 0 && g.dlqDepth === 0) ? true : undefined;
-    });
+    await waitUntil(
+      'every group caught up',
+      async () => {
+        const now = (await (await fetch(`${stack.urls.consumers}/groups`)).json()) as {
+          groups: { lag: number; dlqDepth: number }[];
+        };
+        return now.groups.every((g) => g.lag === 0 && g.dlqDepth === 0) ? true : undefined;
+      },
+      15_000,
+    );
   });
 
   /** An operator token from the dev IdP the stack's orchestrator trusts. */
@@ -110,10 +125,14 @@ describe('post-checkout events on the whole stack', () => {
         headers: { authorization: `Bearer ${bearer}` },
       });
     const viewer = await operator('viewer');
-    await until('the dead letter on the operator page', 60_000, async () => {
-      const html = await (await page(viewer)).text();
-      return html.includes(orderId) ? html : undefined;
-    });
+    await waitUntil(
+      'the dead letter on the operator page',
+      async () => {
+        const html = await (await page(viewer)).text();
+        return html.includes(orderId) ? html : undefined;
+      },
+      60_000,
+    );
     // A viewer sees it but has no replay button, and the API refuses the viewer.
     expect(await (await page(viewer)).text()).not.toContain('data-action="events"');
     const replay = (bearer: string, contentType = 'application/json') =>
@@ -131,13 +150,20 @@ describe('post-checkout events on the whole stack', () => {
     const replayed = await replay(admin);
     expect(replayed.status).toBe(202);
     expect(((await replayed.json()) as { replayed: string[] }).replayed.length).toBeGreaterThan(0);
-    await until('the replayed email', 30_000, async () =>
-      (await outbox()).find((e) => e.orderId === orderId && e.template === 'order_confirmed'),
+    await waitUntil(
+      'the replayed email',
+      async () =>
+        (await outbox()).find((e) => e.orderId === orderId && e.template === 'order_confirmed'),
+      30_000,
     );
-    await until('the dead letters emptied', 15_000, async () => {
-      const html = await (await page(admin)).text();
-      return html.includes(orderId) ? undefined : true;
-    });
+    await waitUntil(
+      'the dead letters emptied',
+      async () => {
+        const html = await (await page(admin)).text();
+        return html.includes(orderId) ? undefined : true;
+      },
+      15_000,
+    );
     expect((await outbox()).filter((e) => e.orderId === orderId)).toHaveLength(1);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The seed incident remediated from the operator page in headless Chromium, with sign-in on:
  * refunds dead-letter, the DLQ alert fires, an operator signs in, filters, reads a timeline,
- * replays one, resolves one with a reference, bulk-replays the rest after a confirmation, and
- * every replayed customer is refunded exactly once. A page on another origin cannot act.
+ * replays one after editing its refund (edit before replay), resolves one with a reference,
+ * bulk-replays the rest after a confirmation, and every replayed customer is refunded exactly
+ * once (the edited one for the edited amount). A page on another origin cannot act.
  */
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -179,19 +180,38 @@ describe('operator page in headless Chromium', () => {
     await page.screenshot({ path: join(DOCS, 'timeline.png'), fullPage: true });
     await page.goBack();
 
-    // Replay one with a reason; a confirmation without a reason is refused on the page.
+    // Replay one with a reason, editing its refund first (the customer kept part of the order);
+    // a confirmation without a reason, or with an amount above the charge, is refused on the page.
+    const singleOrder = (await orchestrator.client.get(single)).orderId ?? '';
+    const charged = (await ledger(mock))[singleOrder]?.charges[0]?.amountCents ?? 0;
+    const edited = charged - 199;
     await page.click(`tr[data-saga-id="${single}"] button[data-action="replay"]`);
     await page.waitForSelector('dialog#confirm[open]');
     expect(await page.textContent('#confirm-title')).toContain('Replay 1 saga');
     await page.click('#confirm-ok');
     expect(await page.textContent('#confirm-error')).toContain('reason is required');
-    await page.fill('#confirm-reason', 'payment provider recovered');
+    await page.check('#edit-toggle');
+    expect(await page.textContent('#edit-step')).toBe('Step refund_payment');
+    expect(await page.inputValue('[data-field="amountCents"]')).toBe(String(charged));
+    expect(await page.getAttribute('[data-field="currency"]', 'readonly')).not.toBeNull();
+    expect(await page.getAttribute('[data-field="chargeId"]', 'readonly')).not.toBeNull();
+    await page.fill('#confirm-reason', 'payment provider recovered; customer kept one item');
+    await page.fill('[data-field="amountCents"]', String(charged + 1));
+    await page.click('#confirm-ok');
+    expect(await page.textContent('#confirm-error')).toContain('whole number of cents');
+    await page.fill('[data-field="amountCents"]', String(edited));
+    await page.fill('[data-field="note"]', 'kept one item');
+    const diff = await page.locator('#edit-diff li').allTextContents();
+    expect(diff[0]).toMatch(new RegExp(`^amountCents: ${charged} \\(.+\\) -> ${edited} \\(.+\\)$`));
+    expect(diff[1]).toBe('note: (none) -> "kept one item"');
+    await page.screenshot({ path: join(DOCS, 'replay-edit.png') });
     await page.click('#confirm-ok');
     await page.waitForFunction(
       (id) =>
         document.querySelector(`tr[data-saga-id="${id}"] .status`)?.textContent === 'replayed',
       single,
     );
+    expect(await page.textContent('#status')).toContain(`amountCents: ${charged} -> ${edited}`);
 
     // Resolve one with the manual refund's reference; it stays visible under its filter.
     await page.click(`tr[data-saga-id="${manual}"] button[data-action="resolve"]`);
@@ -250,6 +270,10 @@ fetch(${JSON.stringify(`${orchestrator.url}/sagas/${bulk1}/resolve`)}, { method:
       20_000,
     );
     const orders = await ledger(mock);
+    // The edited refund went out once, for the edited amount, with the note.
+    expect(orders[singleOrder]?.refunds).toEqual([
+      expect.objectContaining({ amountCents: edited, note: 'kept one item' }),
+    ]);
     for (const saga of settled) {
       expect(orders[saga.orderId ?? '']?.refunds).toHaveLength(1);
       expect(saga.history.some((e) => e.type === 'replayed' && e.actor === TEST_OPERATOR)).toBe(
@@ -271,6 +295,11 @@ fetch(${JSON.stringify(`${orchestrator.url}/sagas/${bulk1}/resolve`)}, { method:
     expect(audit.some((row) => row.includes('resolved') && row.includes('RF-2024-0042'))).toBe(
       true,
     );
+    expect(
+      audit.some(
+        (row) => row.includes(single) && row.includes(`amountCents: ${charged} -> ${edited}`),
+      ),
+    ).toBe(true);
     await page.screenshot({ path: join(DOCS, 'audit.png'), fullPage: true });
 
     // Sign out: back to the sign-in page, and the session no longer acts.

@@ -11,6 +11,7 @@ import { expect, expectTypeOf, it } from 'vitest';
 it('what the orchestrator answers is what the client reads', () => {
   expectTypeOf<server.SagaView>().toMatchTypeOf<client.SagaView>();
   expectTypeOf<server.SagaRef>().toMatchTypeOf<client.SagaRef>();
+  expectTypeOf<server.FieldChange>().toEqualTypeOf<client.FieldChange>();
   expectTypeOf<server.SagaStatus>().toEqualTypeOf<client.SagaStatus>();
   expectTypeOf<server.ReconciliationReport>().toMatchTypeOf<client.ReconciliationReport>();
   expectTypeOf<server.FixResult>().toMatchTypeOf<client.FixResult>();
@@ -23,6 +24,7 @@ it('what the client sends is what the orchestrator accepts', () => {
   >().toMatchTypeOf<server.PlaceOrderRequest>();
   expectTypeOf<client.CancelBody>().toMatchTypeOf<server.CancelSagaRequest>();
   expectTypeOf<client.OperatorBody>().toMatchTypeOf<server.OperatorRequest>();
+  expectTypeOf<client.ReplayBody>().toMatchTypeOf<server.ReplayRequest>();
   expectTypeOf<client.ResolveBody>().toMatchTypeOf<server.ResolveRequest>();
   expectTypeOf<client.SagaListState>().toEqualTypeOf<server.SagaListState>();
 });

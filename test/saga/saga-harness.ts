@@ -227,7 +227,13 @@ export async function callCounts(baseUrl: string): Promise<Record<string, number
 
 export interface LedgerOrder {
   charges: Array<{ id: string; idempotencyKey: string; amountCents: number }>;
-  refunds: Array<{ id: string; chargeId: string; idempotencyKey: string; amountCents: number }>;
+  refunds: Array<{
+    id: string;
+    chargeId: string;
+    idempotencyKey: string;
+    amountCents: number;
+    note?: string;
+  }>;
 }
 
 export async function ledger(mock: ServicesMock): Promise<Record<string, LedgerOrder>> {

@@ -10,6 +10,7 @@ import {
   Redis,
   type Surface,
   signInternalToken,
+  unlinkKeysMatching,
 } from '@edge/common';
 import { createKey, createRedisKeyStore } from '@edge/gateway';
 import { type RunningStack, startStack } from '@edge/stack';
@@ -133,12 +134,7 @@ export const IDENTITY_HEADER = INTERNAL_TOKEN_HEADER;
 async function deleteKeys(pattern: string): Promise<void> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await unlinkKeysMatching(redis, pattern);
   } finally {
     redis.disconnect();
   }

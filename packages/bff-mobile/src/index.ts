@@ -1,3 +1,3 @@
-export { loadConfig } from './config';
-export { mobileSchema } from './mobile-schema';
-export { resolvers } from './resolvers';
+export { loadBffMobileConfig } from './config.js';
+export { mobileSchema } from './mobile-schema.js';
+export { resolvers } from './resolvers.js';

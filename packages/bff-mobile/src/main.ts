@@ -1,7 +1,7 @@
 import { startBff } from '@edge/bff-runtime';
 import { createLogger, onShutdown, runMain } from '@edge/common';
-import { loadConfig } from './config';
-import { mobileSchema } from './mobile-schema';
+import { loadBffMobileConfig } from './config.js';
+import { mobileSchema } from './mobile-schema.js';
 
 const bootLog = createLogger({ service: 'bff-mobile' });
 
@@ -9,7 +9,7 @@ runMain(bootLog, async () => {
   const bff = await startBff({
     name: 'bff-mobile',
     surface: 'mobile',
-    config: loadConfig(),
+    config: loadBffMobileConfig(),
     schemas: [mobileSchema()],
   });
   onShutdown(bff.log, bff.close);

@@ -1,5 +1,5 @@
 import { type BffSchema, loadSchema, ORDER_MUTATIONS_SCHEMA } from '@edge/bff-runtime';
-import { resolvers } from './resolvers';
+import { resolvers } from './resolvers.js';
 
 export const mobileSchema = (): BffSchema => ({
   path: '/graphql',

@@ -8,8 +8,8 @@ import {
   toMoney,
 } from '@edge/bff-runtime';
 import type { Order, Product } from '@edge/upstream';
-import type { Resolvers } from './generated/resolvers-types';
-import type { HomeModel } from './models';
+import type { Resolvers } from './generated/resolvers-types.js';
+import type { HomeModel } from './models.js';
 
 /** Mobile pages are small: a summary list never exceeds this. */
 export const MAX_SUMMARIES = 50;

@@ -1,4 +1,6 @@
 import { loadBffConfig } from '@edge/bff-runtime';
 import { DEFAULT_PORTS } from '@edge/common';
 
-export const loadConfig = () => loadBffConfig(DEFAULT_PORTS['bff-partner']);
+/** The shared BFF settings on bff-partner's default port. */
+export const loadBffPartnerConfig = (source = process.env) =>
+  loadBffConfig(DEFAULT_PORTS['bff-partner'], source);

@@ -1,3 +1,3 @@
-export { loadConfig } from './config';
-export { partnerSchemas } from './partner-schemas';
-export { resolversV1, resolversV2 } from './resolvers';
+export { loadBffPartnerConfig } from './config.js';
+export { partnerSchemas } from './partner-schemas.js';
+export { resolversV1, resolversV2 } from './resolvers.js';

@@ -1,7 +1,7 @@
 import { startBff } from '@edge/bff-runtime';
 import { createLogger, onShutdown, runMain } from '@edge/common';
-import { loadConfig } from './config';
-import { partnerSchemas } from './partner-schemas';
+import { loadBffPartnerConfig } from './config.js';
+import { partnerSchemas } from './partner-schemas.js';
 
 const bootLog = createLogger({ service: 'bff-partner' });
 
@@ -9,7 +9,7 @@ runMain(bootLog, async () => {
   const bff = await startBff({
     name: 'bff-partner',
     surface: 'partner',
-    config: loadConfig(),
+    config: loadBffPartnerConfig(),
     schemas: partnerSchemas(),
     // Partners' catalogue facts, denormalised for them by the projection.
     productView: 'partner',

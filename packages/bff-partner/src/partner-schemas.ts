@@ -1,5 +1,5 @@
 import { type BffSchema, loadSchema, ORDER_MUTATIONS_SCHEMA } from '@edge/bff-runtime';
-import { resolversV1, resolversV2 } from './resolvers';
+import { resolversV1, resolversV2 } from './resolvers.js';
 
 /** Both API versions, one codebase: the edge routes /partner/v1 and /partner/v2 here. */
 export const partnerSchemas = (): BffSchema[] => [

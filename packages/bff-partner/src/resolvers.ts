@@ -1,13 +1,13 @@
 import { orderMutationResolvers as orderMutations } from '@edge/bff-runtime';
-import type { Resolvers as V1Resolvers } from './generated/v1-types';
-import type { Resolvers as V2Resolvers } from './generated/v2-types';
+import type { Resolvers as V1Resolvers } from './generated/v1-types.js';
+import type { Resolvers as V2Resolvers } from './generated/v2-types.js';
 import {
   partnerItemFields as item,
   partnerOrderFields as order,
   partnerProductQuery,
   partnerQuery,
   partnerProductFields as product,
-} from './partner-resolvers';
+} from './partner-resolvers.js';
 
 /** v1: money as cents plus currency, `createdAt`, and the deprecated `customerEmail`. */
 export const resolversV1: V1Resolvers = {

@@ -16,14 +16,14 @@ import {
 import { createSagaClient } from '@edge/saga-client';
 import { createServiceClients, createUpstreamMetrics, type ServiceClients } from '@edge/upstream';
 import type { DocumentNode } from 'graphql';
-import { apolloHandler } from './apollo-handler';
-import type { BffConfig } from './config';
-import { type BffContext, buildContext } from './context';
-import { formatError } from './error-format';
-import { createIdentityVerifier } from './identity';
-import { startProductReads } from './product-reads';
-import { DEFAULT_PRODUCT_LOADER_VIEW, type ProductLoaderView } from './product-view-mapping';
-import { stalePlugin } from './stale-plugin';
+import { apolloHandler } from './apollo-handler.js';
+import type { BffConfig } from './config.js';
+import { type BffContext, buildContext } from './context.js';
+import { formatError } from './error-format.js';
+import { createIdentityVerifier } from './identity.js';
+import { startProductReads } from './product-reads.js';
+import { DEFAULT_PRODUCT_LOADER_VIEW, type ProductLoaderView } from './product-view-mapping.js';
+import { stalePlugin } from './stale-plugin.js';
 
 export interface BffSchema {
   /** HTTP path this schema answers on, e.g. `/graphql` or `/v2/graphql`. */

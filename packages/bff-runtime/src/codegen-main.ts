@@ -1,5 +1,5 @@
 import { generate } from '@graphql-codegen/cli';
-import { codegenConfig } from './codegen-config';
+import { codegenConfig } from './codegen-config.js';
 
 // `pnpm codegen`: regenerate every BFF's resolver types in place.
 await generate(codegenConfig(), true);

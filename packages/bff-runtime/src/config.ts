@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DEFAULT_REDIS_URL, env, loadConfig, localUrl, redisTarget, z } from '@edge/common';
+import { env, loadConfig, localUrl, redisEnv, redisOf, z } from '@edge/common';
 import { DEFAULT_READ_MODEL_OPTIONS } from '@edge/projection';
 import type { UpstreamPolicies, UpstreamPolicy } from '@edge/upstream';
 
@@ -49,8 +49,7 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
       PRODUCT_BREAKER_RESET_MS: positiveInt(),
       USER_BREAKER_RESET_MS: positiveInt(),
       // The product read model: on with Redis, off in memory mode (no stream, no projection).
-      REDIS_URL: env.url(DEFAULT_REDIS_URL),
-      REDIS_CLUSTER_NODES: env.redisClusterNodes(),
+      ...redisEnv,
       STORE_MODE: env.storeMode(),
       READ_MODEL_PREFIX: z.string().min(1).default(DEFAULT_READ_MODEL_OPTIONS.prefix),
       // The fallback's own threshold, apart from the projection lag alert's
@@ -104,7 +103,7 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
         upstreams,
         readModel: {
           storeMode: c.STORE_MODE,
-          redis: redisTarget(c.REDIS_URL, c.REDIS_CLUSTER_NODES),
+          redis: redisOf(c),
           prefix: c.READ_MODEL_PREFIX,
           lagThresholdMs: c.READ_MODEL_MAX_LAG_MS,
         },

@@ -2,7 +2,7 @@ import type { Identity, Logger, RequestContext } from '@edge/common';
 import { AppError, ErrorCode, INTERNAL_TOKEN_HEADER, propagationHeaders } from '@edge/common';
 import type { SagaClient } from '@edge/saga-client';
 import { type CallOptions, createLoaders, type Loaders, type ServiceClients } from '@edge/upstream';
-import { StaleRecorder } from './stale-recorder';
+import { StaleRecorder } from './stale-recorder.js';
 
 /** The order orchestrator as the mutations see it. */
 export interface OrderDeps {

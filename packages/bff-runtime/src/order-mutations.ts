@@ -1,8 +1,8 @@
 import { AppError, ErrorCode, INTERNAL_TOKEN_HEADER, isAppError } from '@edge/common';
 import { SagaClientError, type SagaRef, type SagaStatus } from '@edge/saga-client';
-import { type BffContext, requireUser } from './context';
-import { orderOwnerOf, ownerScopedKey, ownsOrder, ownsSaga } from './order-owner';
-import { loadOrNull } from './resolver-helpers';
+import { type BffContext, requireUser } from './context.js';
+import { orderOwnerOf, ownerScopedKey, ownsOrder, ownsSaga } from './order-owner.js';
+import { loadOrNull } from './resolver-helpers.js';
 
 /** The order mutations' SDL; every BFF schema includes it, so all surfaces answer the same way. */
 export const ORDER_MUTATIONS_SCHEMA = new URL('./order-mutations.graphql', import.meta.url);

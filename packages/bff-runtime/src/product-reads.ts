@@ -14,12 +14,12 @@ import {
   type ReadModelFallbackReason,
   withReadModel,
 } from '@edge/upstream';
-import type { BffConfig } from './config';
+import type { BffConfig } from './config.js';
 import {
   type ProductLoaderView,
   productFromPartnerView,
   productFromWebView,
-} from './product-view-mapping';
+} from './product-view-mapping.js';
 
 const FALLBACK_REASONS: readonly ReadModelFallbackReason[] = ['stale', 'miss', 'error'];
 

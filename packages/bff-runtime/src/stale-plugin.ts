@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { BffContext } from './context';
+import type { BffContext } from './context.js';
 
 /**
  * Tells the client when part of an answer is a last good value rather than fresh data:

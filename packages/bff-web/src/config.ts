@@ -7,7 +7,7 @@ const webOnly = z.object({
 });
 
 /** The shared BFF settings (upstream knobs included) plus bff-web's own. */
-export const loadConfig = (source = process.env) =>
+export const loadBffWebConfig = (source = process.env) =>
   Object.freeze({
     ...loadBffConfig(DEFAULT_PORTS['bff-web'], source),
     previewFields: load(webOnly, source).WEB_PREVIEW_FIELDS,

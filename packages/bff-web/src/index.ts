@@ -1,3 +1,3 @@
-export { loadConfig } from './config';
-export { resolvers } from './resolvers';
-export { webSchema } from './web-schema';
+export { loadBffWebConfig } from './config.js';
+export { resolvers } from './resolvers.js';
+export { webSchema } from './web-schema.js';

@@ -1,12 +1,12 @@
 import { startBff } from '@edge/bff-runtime';
 import { createLogger, onShutdown, runMain } from '@edge/common';
-import { loadConfig } from './config';
-import { webSchema } from './web-schema';
+import { loadBffWebConfig } from './config.js';
+import { webSchema } from './web-schema.js';
 
 const bootLog = createLogger({ service: 'bff-web' });
 
 runMain(bootLog, async () => {
-  const config = loadConfig();
+  const config = loadBffWebConfig();
   const bff = await startBff({
     name: 'bff-web',
     surface: 'web',

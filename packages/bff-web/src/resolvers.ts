@@ -7,7 +7,7 @@ import {
   requireUser,
   toMoney,
 } from '@edge/bff-runtime';
-import type { Resolvers } from './generated/resolvers-types';
+import type { Resolvers } from './generated/resolvers-types.js';
 
 /** Most orders or products one page may ask for; larger requests are clamped, not refused. */
 export const MAX_PAGE = 100;

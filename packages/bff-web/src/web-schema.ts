@@ -1,5 +1,5 @@
 import { type BffSchema, loadSchema, ORDER_MUTATIONS_SCHEMA } from '@edge/bff-runtime';
-import { resolvers } from './resolvers';
+import { resolvers } from './resolvers.js';
 
 /** The web schema; with preview fields on, schema-preview.graphql extends it. */
 export function webSchema(options: { previewFields: boolean }): BffSchema {

@@ -8,7 +8,7 @@ import {
   startPeriodic,
   ThresholdAlert,
 } from '@edge/common';
-import { type HeartbeatKeys, readProjectionLag } from './projection-lag';
+import { type HeartbeatKeys, readProjectionLag } from './projection-lag.js';
 
 export const DEFAULT_LAG_MONITOR_OPTIONS = Object.freeze({
   projection: 'products',

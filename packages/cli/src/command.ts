@@ -1,5 +1,5 @@
 import type { Logger } from '@edge/common';
-import type { CliConfig } from './config';
+import type { CliConfig } from './config.js';
 
 /** Everything a command gets: its own arguments, config, and where to write. */
 export interface CommandContext {

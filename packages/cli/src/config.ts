@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { DEFAULT_REDIS_URL, env, loadConfig as load, localUrl, redisTarget, z } from '@edge/common';
+import { env, loadConfig as load, localUrl, redisEnv, redisOf, z } from '@edge/common';
+import { DEFAULT_CONTRACTS_PREFIX } from '@edge/contracts';
 
 const schema = z
   .object({
     DATA_DIR: z.string().default('.data'),
-    REDIS_URL: env.url(DEFAULT_REDIS_URL),
-    REDIS_CLUSTER_NODES: env.redisClusterNodes(),
+    ...redisEnv,
     STORE_MODE: env.storeMode(),
     DEV_IDP_KEY_FILE: z.string().optional(),
     JWT_ISSUER: z.string().default('https://dev-idp.local'),
@@ -16,10 +16,12 @@ const schema = z
     OPERATOR_TOKEN: z.string().optional(),
     SAGA_URL: env.url(localUrl('saga')),
     CONSUMERS_URL: env.url(localUrl('consumers')),
+    /** Redis key prefix of client contracts; the gateway's and the BFFs' must match. */
+    CONTRACTS_PREFIX: z.string().min(1).default(DEFAULT_CONTRACTS_PREFIX),
   })
   .transform((c) => ({
     dataDir: c.DATA_DIR,
-    redis: redisTarget(c.REDIS_URL, c.REDIS_CLUSTER_NODES),
+    redis: redisOf(c),
     storeMode: c.STORE_MODE,
     devIdpKeyFile: c.DEV_IDP_KEY_FILE ?? join(c.DATA_DIR, 'keys', 'dev-idp.json'),
     issuer: c.JWT_ISSUER,
@@ -31,8 +33,10 @@ const schema = z
     operatorToken: c.OPERATOR_TOKEN,
     sagaUrl: c.SAGA_URL,
     consumersUrl: c.CONSUMERS_URL,
+    contractsPrefix: c.CONTRACTS_PREFIX,
   }));
 
 export type CliConfig = z.output<typeof schema>;
 
-export const loadConfig = (): Readonly<CliConfig> => load(schema);
+/** The only reader of the environment in the CLI; fails at start on a bad value. */
+export const loadCliConfig = (source = process.env): Readonly<CliConfig> => load(schema, source);

@@ -1,1 +1,1 @@
-export type { Command } from './command';
+export type { Command } from './command.js';

@@ -1,15 +1,17 @@
 import { createLogger, isAppError } from '@edge/common';
 import { CommanderError, Command as Program } from 'commander';
+// biome-ignore lint/correctness/useImportExtensions: the rule takes a JSON module for a script and would rename it .js.
 import packageJson from '../package.json' with { type: 'json' };
-import { type Command, type CommandContext, UsageError } from './command';
-import { eventsCommand } from './commands/events';
-import { keysCommand } from './commands/keys';
-import { reconcileCommand } from './commands/reconcile';
-import { sagasCommand } from './commands/sagas';
-import { tokenCommand } from './commands/token';
-import { loadConfig } from './config';
-import { EXIT } from './exit-codes';
-import { formatTable } from './table';
+import { type Command, type CommandContext, UsageError } from './command.js';
+import { documentsCommand } from './commands/documents.js';
+import { eventsCommand } from './commands/events.js';
+import { keysCommand } from './commands/keys.js';
+import { reconcileCommand } from './commands/reconcile.js';
+import { sagasCommand } from './commands/sagas.js';
+import { tokenCommand } from './commands/token.js';
+import { loadCliConfig } from './config.js';
+import { EXIT } from './exit-codes.js';
+import { formatTable } from './table.js';
 
 const commands: Command[] = [
   tokenCommand,
@@ -17,6 +19,7 @@ const commands: Command[] = [
   sagasCommand,
   eventsCommand,
   reconcileCommand,
+  documentsCommand,
 ];
 
 const EXIT_CODES_HELP = `
@@ -47,7 +50,7 @@ async function runCommand(
   }
   const ctx: CommandContext = {
     args,
-    config: loadConfig(),
+    config: loadCliConfig(),
     // Values go to stdout and messages to stderr; log lines only when asked for.
     log: createLogger({ service: 'cli', level: flags.verbose ? 'info' : 'silent', fd: 2 }),
     json: flags.json === true,
@@ -80,6 +83,9 @@ function buildProgram(onExit: (code: number) => void): Program {
       'Operate the edge: dev tokens, partner keys, sagas, event dead letters, reconciliation',
     )
     .version(packageJson.version, '-V, --version', 'print the version')
+    // The program's own options only before the command: `documents push --version 5.2.0`
+    // belongs to the command, not to `edge --version`.
+    .enablePositionalOptions()
     .helpOption('-h, --help', 'print this help')
     .helpCommand('help [command]', 'print help for a command')
     .addHelpText('after', EXIT_CODES_HELP)

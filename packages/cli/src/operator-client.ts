@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createSagaClient, type SagaClient, SagaClientError } from '@edge/saga-client';
-import { type CommandContext, UsageError } from './command';
+import { type CommandContext, UsageError } from './command.js';
 
 function tokenOf(ctx: CommandContext): string {
   const { values } = parseArgs({

@@ -1,4 +1,4 @@
-import type { Logger } from './logger';
+import type { Logger } from './logger.js';
 
 /** How long one webhook POST may take before it counts as failed; default of `timeoutMs`. */
 export const DEFAULT_ALERT_TIMEOUT_MS = 2_000;

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { AppError, ErrorCode } from './errors';
+import { AppError, ErrorCode } from './errors.js';
 
 /** Default cap on request bodies: 1 MiB. */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;

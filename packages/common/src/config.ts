@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { parseClusterNodes } from './redis';
+import {
+  DEFAULT_REDIS_URL,
+  parseClusterNodes,
+  type RedisNode,
+  type RedisTarget,
+  redisTarget,
+} from './redis.js';
 
 export { z } from 'zod';
 
@@ -22,6 +28,8 @@ export function loadConfig<S extends z.ZodType>(
 /** Common field shapes for process config schemas. */
 export const env = {
   port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  /** A port with no default of its own: a process's `<NAME>_PORT`, which wins over `PORT`. */
+  optionalPort: () => z.coerce.number().int().min(0).max(65535).optional(),
   url: (fallback: string) => z.url().default(fallback),
   bool: (fallback: boolean) =>
     z
@@ -49,3 +57,18 @@ export const env = {
         }
       }),
 };
+
+/** Where a process finds Redis: the two fields every config schema with Redis spreads in. */
+export const redisEnv = {
+  /** `REDIS_URL`: one node (the local default). */
+  REDIS_URL: env.url(DEFAULT_REDIS_URL),
+  REDIS_CLUSTER_NODES: env.redisClusterNodes(),
+};
+
+/** The Redis target of a config parsed with `redisEnv`: a cluster when nodes are listed. */
+export function redisOf(e: {
+  REDIS_URL: string;
+  REDIS_CLUSTER_NODES: readonly RedisNode[];
+}): RedisTarget {
+  return redisTarget(e.REDIS_URL, e.REDIS_CLUSTER_NODES);
+}

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { SIGNING_ALG, type SigningKey } from './keys';
+import { SIGNING_ALG, type SigningKey } from './keys.js';
 
 export interface DevTokenClaims {
   userId: string;

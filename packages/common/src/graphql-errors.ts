@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
-import { toAppError } from './errors';
-import type { Logger } from './logger';
-import { sendJson } from './send-json';
+import { toAppError } from './errors.js';
+import type { Logger } from './logger.js';
+import { sendJson } from './send-json.js';
 
 /**
  * The edge answers GraphQL clients in GraphQL's own error shape, with the stable code in

@@ -8,13 +8,13 @@ import {
 } from 'node:http';
 import { type AddressInfo, Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { AppError, ErrorCode, toAppError } from './errors';
-import { sendGraphQLError } from './graphql-errors';
-import type { Logger } from './logger';
-import type { ProcessMetrics } from './metrics';
-import { requestIdFrom, traceparentFrom } from './request-context';
-import { sendJson } from './send-json';
-import { SpanKind, startSpan, traceparentOf, tracingEnabled } from './tracing';
+import { AppError, ErrorCode, toAppError } from './errors.js';
+import { sendGraphQLError } from './graphql-errors.js';
+import type { Logger } from './logger.js';
+import type { ProcessMetrics } from './metrics.js';
+import { requestIdFrom, traceparentFrom } from './request-context.js';
+import { sendJson } from './send-json.js';
+import { SpanKind, startSpan, traceparentOf, tracingEnabled } from './tracing.js';
 
 export interface RequestContext {
   req: IncomingMessage;
@@ -88,6 +88,11 @@ interface CompiledRoute extends Route {
   keys: string[];
 }
 
+interface RouteMatch {
+  route: CompiledRoute;
+  params: Record<string, string>;
+}
+
 function compile(route: Route): CompiledRoute {
   if (!route.path.includes(':')) return { ...route, pattern: undefined, keys: [] };
   const keys: string[] = [];
@@ -100,6 +105,40 @@ function compile(route: Route): CompiledRoute {
     })
     .join('/');
   return { ...route, pattern: new RegExp(`^${source}$`), keys };
+}
+
+/** A server's routes: exact paths found by one map lookup, `:param` patterns tried in order. */
+class RouteTable {
+  private readonly exact = new Map<string, CompiledRoute>();
+  private readonly patterns: CompiledRoute[] = [];
+
+  constructor(routes: readonly Route[]) {
+    for (const route of routes.map(compile)) {
+      if (route.pattern) this.patterns.push(route);
+      else this.exact.set(`${route.method} ${route.path}`, route);
+    }
+  }
+
+  match(method: string, path: string): RouteMatch | undefined {
+    const hit = this.exact.get(`${method} ${path}`);
+    if (hit) return { route: hit, params: {} };
+    for (const route of this.patterns) {
+      if (route.method !== method) continue;
+      const m = route.pattern?.exec(path);
+      if (!m) continue;
+      const params: Record<string, string> = {};
+      route.keys.forEach((key, i) => {
+        params[key] = decodeParam(m[i + 1] ?? '');
+      });
+      return { route, params };
+    }
+    return undefined;
+  }
+
+  /** Whether some method serves `path`: the refusal is then 405, not 404. */
+  servesPath(path: string): boolean {
+    return [...this.exact.values(), ...this.patterns].some((r) => r.path === path);
+  }
 }
 
 export function sendError(ctx: RequestContext, error: unknown): void {
@@ -171,16 +210,9 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   );
 }
 
-/**
- * A small node:http server: a route table, request ids, health/readiness/metrics endpoints and
- * graceful drain. It is hand-rolled rather than a framework because the edge's hot path must
- * stay within a few percent of a bare socket, and every process shares this one file.
- */
-export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
-  const { logger, metrics } = options;
-  const exact = new Map<string, CompiledRoute>();
-  const patterns: CompiledRoute[] = [];
-  const builtins: Route[] = [
+/** `/healthz`, `/readyz` and (unless an admin port serves it) `/metrics`. */
+function builtinRoutes(options: HttpServerOptions, connections: Connections): Route[] {
+  const routes: Route[] = [
     {
       method: 'GET',
       path: '/healthz',
@@ -192,7 +224,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       path: '/readyz',
       quiet: true,
       handler: async ({ res }) => {
-        const ready = !draining && (options.isReady ? await options.isReady() : true);
+        const ready = !connections.draining && (options.isReady ? await options.isReady() : true);
         sendJson(res, ready ? 200 : 503, {
           status: ready ? 'ready' : 'not_ready',
           ...options.readinessDetails?.(),
@@ -201,163 +233,226 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     },
   ];
   if (options.serveMetrics !== false) {
-    builtins.push({
+    const { registry } = options.metrics;
+    routes.push({
       method: 'GET',
       path: '/metrics',
       quiet: true,
       handler: async ({ res }) => {
-        const text = await metrics.registry.metrics();
-        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        const text = await registry.metrics();
+        res.writeHead(200, { 'content-type': registry.contentType });
         res.end(text);
       },
     });
   }
-  for (const route of [...builtins, ...options.routes].map(compile)) {
-    if (route.pattern) patterns.push(route);
-    else exact.set(`${route.method} ${route.path}`, route);
+  return routes;
+}
+
+/**
+ * What a drain waits for: answers in flight first, then the open connections. It also holds
+ * the draining flag every request and `/readyz` read.
+ */
+class Connections {
+  draining = false;
+  private readonly inFlight = new Set<ServerResponse>();
+  private readonly sockets = new Set<Socket>();
+  private onIdle: (() => void) | undefined;
+  private onNoSockets: (() => void) | undefined;
+
+  opened(res: ServerResponse): void {
+    this.inFlight.add(res);
   }
 
-  let draining = false;
-  const inFlight = new Set<ServerResponse>();
-  let onIdle: (() => void) | undefined;
-  const sockets = new Set<Socket>();
-  let onNoSockets: (() => void) | undefined;
+  answered(res: ServerResponse): void {
+    this.inFlight.delete(res);
+    if (this.inFlight.size === 0) this.onIdle?.();
+  }
 
-  const match = (method: string, path: string) => {
-    const hit = exact.get(`${method} ${path}`);
-    if (hit) return { route: hit, params: {} as Record<string, string> };
-    for (const route of patterns) {
-      if (route.method !== method) continue;
-      const m = route.pattern?.exec(path);
-      if (!m) continue;
-      const params: Record<string, string> = {};
-      route.keys.forEach((key, i) => {
-        params[key] = decodeParam(m[i + 1] ?? '');
-      });
-      return { route, params };
-    }
-    return undefined;
-  };
-
-  const server = createServer(async (req, res) => {
-    const started = process.hrtime.bigint();
-    const requestId = requestIdFrom(req);
-    res.setHeader('x-request-id', requestId);
-    const parsedUrl = requestUrl(req.url);
-    const url = parsedUrl ?? new URL('http://localhost/');
-    const found = parsedUrl ? match(req.method ?? 'GET', url.pathname) : undefined;
-    const routeName = found ? `${found.route.method} ${found.route.path}` : 'unmatched';
-    // With tracing on, this hop is a server span and the next hop becomes its child; off, a
-    // fresh span id keeps the caller's trace id flowing at no cost.
-    const incoming = req.headers['traceparent'];
-    const span = tracingEnabled()
-      ? startSpan(routeName, typeof incoming === 'string' ? incoming : undefined, {
-          kind: SpanKind.SERVER,
-          attributes: { 'http.request.method': req.method ?? '', 'url.path': url.pathname },
-        })
-      : undefined;
-    const traceparent = span ? traceparentOf(span) : traceparentFrom(req);
-    // The trace id on every line a request logs joins logs to its trace across processes.
-    const log = logger.child({ reqId: requestId, traceId: traceIdOf(traceparent) });
-    const ctx: RequestContext = {
-      req,
-      res,
-      url,
-      params: found?.params ?? {},
-      requestId,
-      traceparent,
-      log,
-      accessLog: {},
-    };
-    inFlight.add(res);
-    res.once('close', () => {
-      inFlight.delete(res);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.httpRequests.inc({ route: routeName, status: String(res.statusCode) });
-      metrics.httpDuration.observe({ route: routeName }, seconds);
-      if (span) {
-        span.setAttribute('http.response.status_code', res.statusCode);
-        span.end();
-      }
-      log[found?.route.quiet ? 'debug' : 'info'](
-        {
-          method: req.method,
-          path: url.pathname,
-          status: res.statusCode,
-          ms: Math.round(seconds * 1e6) / 1e3,
-          ...ctx.accessLog,
-        },
-        'request',
-      );
-      if (inFlight.size === 0) onIdle?.();
-    });
-    try {
-      if (draining) {
-        res.setHeader('connection', 'close');
-        throw new AppError(ErrorCode.SHUTTING_DOWN, 'Server is shutting down', {
-          headers: { 'retry-after': '1' },
-        });
-      }
-      if (!parsedUrl) throw new AppError(ErrorCode.BAD_REQUEST, 'Malformed request target');
-      if (!found) {
-        const known = [...exact.values(), ...patterns].some((r) => r.path === url.pathname);
-        throw known
-          ? new AppError(ErrorCode.METHOD_NOT_ALLOWED, `Method ${req.method} not allowed`)
-          : new AppError(ErrorCode.NOT_FOUND, `No route for ${req.method} ${url.pathname}`);
-      }
-      await found.route.handler(ctx);
-    } catch (error) {
-      if (found?.route.graphql) sendGraphQLError(res, error, log);
-      else sendError(ctx, error);
-    }
-  });
-  server.on('clientError', answerClientError);
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
+  connected(socket: Socket): void {
+    this.sockets.add(socket);
     socket.once('close', () => {
-      sockets.delete(socket);
-      if (sockets.size === 0) onNoSockets?.();
+      this.sockets.delete(socket);
+      if (this.sockets.size === 0) this.onNoSockets?.();
     });
-  });
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
-  logger.info({ port, url }, 'listening');
-
-  const close = async () => {
-    if (draining) return;
-    draining = true;
-    logger.info({ inFlight: inFlight.size, connections: sockets.size }, 'draining');
+  /** See `RunningServer.close`. */
+  async drain(server: Server, options: HttpServerOptions): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    const { logger } = options;
+    logger.info({ inFlight: this.inFlight.size, connections: this.sockets.size }, 'draining');
     // Answers still to be written tell their clients to stop reusing the connection.
-    for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+    for (const res of this.inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
     // http.Server#close also closes idle keep-alive connections at once (Node >= 19), and a
     // request a client had just written on one would be reset unanswered: the client could not
     // tell whether its order was placed. Stop accepting only, and close idle connections last.
     const closed = new Promise<void>((resolve) =>
       NetServer.prototype.close.call(server, () => resolve()),
     );
-    const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
-    if (inFlight.size > 0) {
-      await settledWithin(drainTimeoutMs, (resolve) => {
-        onIdle = resolve;
+    if (this.inFlight.size > 0) {
+      await settledWithin(options.drainTimeoutMs ?? 10_000, (resolve) => {
+        this.onIdle = resolve;
       });
     }
-    if (sockets.size > 0) {
+    if (this.sockets.size > 0) {
       await settledWithin(options.idleGraceMs ?? 1_000, (resolve) => {
-        onNoSockets = resolve;
+        this.onNoSockets = resolve;
       });
     }
     server.closeAllConnections();
     await closed;
     logger.info('closed');
+  }
+}
+
+/** One server's parts, as every request sees them. */
+interface ServerParts {
+  options: HttpServerOptions;
+  routes: RouteTable;
+  connections: Connections;
+}
+
+/** One request as the server tracks it from arrival to the access log line. */
+interface Exchange {
+  ctx: RequestContext;
+  found: RouteMatch | undefined;
+  routeName: string;
+  started: bigint;
+  span: ReturnType<typeof startSpan> | undefined;
+}
+
+/**
+ * With tracing on, this hop is a server span and the next hop becomes its child; off, there is
+ * no span and a fresh span id keeps the caller's trace id flowing at no cost.
+ */
+function serverSpan(req: IncomingMessage, routeName: string, path: string) {
+  if (!tracingEnabled()) return undefined;
+  const incoming = req.headers['traceparent'];
+  return startSpan(routeName, typeof incoming === 'string' ? incoming : undefined, {
+    kind: SpanKind.SERVER,
+    attributes: { 'http.request.method': req.method ?? '', 'url.path': path },
+  });
+}
+
+function openExchange(
+  parts: ServerParts,
+  req: IncomingMessage,
+  res: ServerResponse,
+  parsedUrl: URL | undefined,
+): Exchange {
+  const started = process.hrtime.bigint();
+  const requestId = requestIdFrom(req);
+  res.setHeader('x-request-id', requestId);
+  const url = parsedUrl ?? new URL('http://localhost/');
+  const found = parsedUrl ? parts.routes.match(req.method ?? 'GET', url.pathname) : undefined;
+  const routeName = found ? `${found.route.method} ${found.route.path}` : 'unmatched';
+  const span = serverSpan(req, routeName, url.pathname);
+  const traceparent = span ? traceparentOf(span) : traceparentFrom(req);
+  // The trace id on every line a request logs joins logs to its trace across processes.
+  const log = parts.options.logger.child({ reqId: requestId, traceId: traceIdOf(traceparent) });
+  const ctx: RequestContext = {
+    req,
+    res,
+    url,
+    params: found?.params ?? {},
+    requestId,
+    traceparent,
+    log,
+    accessLog: {},
   };
-  return { server, port, url, close };
+  return { ctx, found, routeName, started, span };
+}
+
+/** Once the response is gone: metrics, the span, the access log line, and the drain's count. */
+function closeExchange(parts: ServerParts, exchange: Exchange): void {
+  const { ctx, found, routeName, started, span } = exchange;
+  const { req, res } = ctx;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const { metrics } = parts.options;
+  metrics.httpRequests.inc({ route: routeName, status: String(res.statusCode) });
+  metrics.httpDuration.observe({ route: routeName }, seconds);
+  if (span) {
+    span.setAttribute('http.response.status_code', res.statusCode);
+    span.end();
+  }
+  ctx.log[found?.route.quiet ? 'debug' : 'info'](
+    {
+      method: req.method,
+      path: ctx.url.pathname,
+      status: res.statusCode,
+      ms: Math.round(seconds * 1e6) / 1e3,
+      ...ctx.accessLog,
+    },
+    'request',
+  );
+  parts.connections.answered(res);
+}
+
+/** The route's handler, or the refusal the server makes itself (draining, bad target, no route). */
+async function dispatch(
+  parts: ServerParts,
+  exchange: Exchange,
+  parsedUrl: URL | undefined,
+): Promise<void> {
+  const { ctx, found } = exchange;
+  const { req, res, url } = ctx;
+  try {
+    if (parts.connections.draining) {
+      res.setHeader('connection', 'close');
+      throw new AppError(ErrorCode.SHUTTING_DOWN, 'Server is shutting down', {
+        headers: { 'retry-after': '1' },
+      });
+    }
+    if (!parsedUrl) throw new AppError(ErrorCode.BAD_REQUEST, 'Malformed request target');
+    if (!found) {
+      throw parts.routes.servesPath(url.pathname)
+        ? new AppError(ErrorCode.METHOD_NOT_ALLOWED, `Method ${req.method} not allowed`)
+        : new AppError(ErrorCode.NOT_FOUND, `No route for ${req.method} ${url.pathname}`);
+    }
+    await found.route.handler(ctx);
+  } catch (error) {
+    if (found?.route.graphql) sendGraphQLError(res, error, ctx.log);
+    else sendError(ctx, error);
+  }
+}
+
+async function handleRequest(
+  parts: ServerParts,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const parsedUrl = requestUrl(req.url);
+  const exchange = openExchange(parts, req, res, parsedUrl);
+  parts.connections.opened(res);
+  res.once('close', () => closeExchange(parts, exchange));
+  await dispatch(parts, exchange, parsedUrl);
+}
+
+/**
+ * A small node:http server: a route table, request ids, health/readiness/metrics endpoints and
+ * graceful drain. It is hand-rolled rather than a framework because the edge's hot path must
+ * stay within a few percent of a bare socket, and every process shares this one file.
+ */
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
+  const connections = new Connections();
+  const routes = new RouteTable([...builtinRoutes(options, connections), ...options.routes]);
+  const parts: ServerParts = { options, routes, connections };
+  const server = createServer((req, res) => handleRequest(parts, req, res));
+  server.on('clientError', answerClientError);
+  server.on('connection', (socket: Socket) => connections.connected(socket));
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host}:${port}`;
+  options.logger.info({ port, url }, 'listening');
+  return { server, port, url, close: () => connections.drain(server, options) };
 }
 
 /** Resolve when `arm`'s callback fires or after `ms`, whichever comes first. */

@@ -1,5 +1,5 @@
 import type { CryptoKey } from 'jose';
-import { type Identity, type VerifiedIdentity, verifyInternalToken } from './internal-token';
+import { type Identity, type VerifiedIdentity, verifyInternalToken } from './internal-token.js';
 
 /** Verified tokens kept to skip repeated signature checks; the edge reuses a token per caller. */
 const MAX_CACHED = 10_000;

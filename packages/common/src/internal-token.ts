@@ -1,6 +1,6 @@
 import { type CryptoKey, jwtVerify, SignJWT } from 'jose';
-import { AppError, ErrorCode } from './errors';
-import { SIGNING_ALG } from './keys';
+import { AppError, ErrorCode } from './errors.js';
+import { SIGNING_ALG } from './keys.js';
 
 /** Header that carries the edge-signed identity from the gateway to a BFF. */
 export const INTERNAL_TOKEN_HEADER = 'x-edge-identity';

@@ -1,4 +1,4 @@
-import type { Logger } from './logger';
+import type { Logger } from './logger.js';
 
 /**
  * Run `stop` once on SIGTERM or SIGINT, then exit. A second signal exits at once, so an

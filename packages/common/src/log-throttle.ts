@@ -1,4 +1,4 @@
-import type { Logger } from './logger';
+import type { Logger } from './logger.js';
 
 /** Default window in which a repeated message is counted instead of logged again. */
 export const DEFAULT_LOG_THROTTLE_MS = 60_000;

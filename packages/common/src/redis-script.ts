@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RedisClient } from './redis';
+import type { RedisClient } from './redis.js';
 
 /** A Lua script run by its SHA1, sent in full only when the server does not know it yet. */
 export type RedisScript = (

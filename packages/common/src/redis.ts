@@ -1,6 +1,6 @@
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
-import { createLogThrottle } from './log-throttle';
-import type { Logger } from './logger';
+import { createLogThrottle } from './log-throttle.js';
+import type { Logger } from './logger.js';
 
 export { Cluster, Redis } from 'ioredis';
 

@@ -1,5 +1,5 @@
-import type { AlertChannel } from './alerts';
-import type { Logger } from './logger';
+import type { AlertChannel } from './alerts.js';
+import type { Logger } from './logger.js';
 
 export type AlertState = 'firing' | 'resolved';
 

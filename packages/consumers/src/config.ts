@@ -2,33 +2,32 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
   DEFAULT_PORTS,
-  DEFAULT_REDIS_URL,
   env,
   loadConfig,
   localUrl,
   type RedisTarget,
-  redisTarget,
+  redisEnv,
+  redisOf,
   type StoreMode,
   z,
 } from '@edge/common';
 import { DEFAULT_SAGA_KEY_PREFIX, orderEventsStream } from '@edge/order-events';
-import { CONSUMER_GROUPS, type ConsumerGroup } from './consumer-groups';
-import { DEFAULT_CONSUMER_OPTIONS } from './consumer-runtime';
-import { DEFAULT_FRAUD_THRESHOLDS } from './fraud-scoring';
-import { DEFAULT_MONITOR_OPTIONS } from './group-monitor';
-import { DEFAULT_DEDUPE_TTL_MS } from './redis-event-log';
+import { CONSUMER_GROUPS, type ConsumerGroup } from './consumer-groups.js';
+import { DEFAULT_CONSUMER_OPTIONS } from './consumer-runtime.js';
+import { DEFAULT_FRAUD_THRESHOLDS } from './fraud-scoring.js';
+import { DEFAULT_MONITOR_OPTIONS } from './group-monitor.js';
+import { DEFAULT_DEDUPE_TTL_MS } from './redis-event-log.js';
 
 const positive = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 const schema = z.object({
-  CONSUMERS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  CONSUMERS_PORT: env.optionalPort(),
+  PORT: env.optionalPort(),
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: env.logLevel(),
   DATA_DIR: z.string().default('./.data'),
   STORE_MODE: env.storeMode(),
-  REDIS_URL: env.url(DEFAULT_REDIS_URL),
-  REDIS_CLUSTER_NODES: env.redisClusterNodes(),
+  ...redisEnv,
   // The saga's variable: the stream sits under the saga store's key head.
   SAGA_KEY_PREFIX: z.string().min(1).default(DEFAULT_SAGA_KEY_PREFIX),
   ORDER_EVENTS_STREAM: z.string().min(1).optional(),
@@ -128,7 +127,7 @@ export function loadConsumersConfig(
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     storeMode: e.STORE_MODE,
-    redis: redisTarget(e.REDIS_URL, e.REDIS_CLUSTER_NODES),
+    redis: redisOf(e),
     stream: e.ORDER_EVENTS_STREAM ?? orderEventsStream(e.SAGA_KEY_PREFIX),
     eventsFile: e.ORDER_EVENTS_FILE ?? join(e.DATA_DIR, 'saga', 'events', 'order-events.jsonl'),
     stateDir: join(e.DATA_DIR, 'consumers'),

@@ -1,8 +1,8 @@
-import type { EventHandler } from './consumer-runtime';
-import { customerNotificationHandler } from './customer-notification';
-import type { EventLog } from './event-log';
-import { fraudScoringHandler } from './fraud-scoring';
-import { fulfilmentHandler } from './fulfilment';
+import type { EventHandler } from './consumer-runtime.js';
+import { customerNotificationHandler } from './customer-notification.js';
+import type { EventLog } from './event-log.js';
+import { fraudScoringHandler } from './fraud-scoring.js';
+import { fulfilmentHandler } from './fulfilment.js';
 
 /** Every consumer group of the order stream; each its own process in a deployment. */
 export const CONSUMER_GROUPS = ['fulfilment', 'fraud', 'notification'] as const;

@@ -1,5 +1,5 @@
 import { AppError, ErrorCode, type Route, readJson, sendJson, z } from '@edge/common';
-import type { EventLog } from './event-log';
+import type { EventLog } from './event-log.js';
 
 export interface ConsumerRoutesOptions {
   log: EventLog;

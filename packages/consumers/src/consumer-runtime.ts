@@ -1,6 +1,6 @@
 import type { Logger } from '@edge/common';
 import type { OrderEvent } from '@edge/order-events';
-import type { Delivery, EventLog } from './event-log';
+import type { Delivery, EventLog } from './event-log.js';
 
 export const DEFAULT_CONSUMER_OPTIONS = Object.freeze({
   batch: 50,

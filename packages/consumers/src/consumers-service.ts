@@ -10,14 +10,14 @@ import {
   resolveStoreKind,
   startHttpServer,
 } from '@edge/common';
-import type { ConsumersConfig } from './config';
-import { CONSUMER_GROUPS, handlerFor } from './consumer-groups';
-import { createConsumerRoutes } from './consumer-routes';
-import { type RunningConsumer, startConsumer } from './consumer-runtime';
-import type { EventLog } from './event-log';
-import { FileEventLog } from './file-event-log';
-import { GroupMonitor } from './group-monitor';
-import { RedisEventLog } from './redis-event-log';
+import type { ConsumersConfig } from './config.js';
+import { CONSUMER_GROUPS, handlerFor } from './consumer-groups.js';
+import { createConsumerRoutes } from './consumer-routes.js';
+import { type RunningConsumer, startConsumer } from './consumer-runtime.js';
+import type { EventLog } from './event-log.js';
+import { FileEventLog } from './file-event-log.js';
+import { GroupMonitor } from './group-monitor.js';
+import { RedisEventLog } from './redis-event-log.js';
 
 export interface ConsumersService {
   server: RunningServer;

@@ -1,5 +1,5 @@
-import type { EventHandler } from './consumer-runtime';
-import { callProvider } from './provider-call';
+import type { EventHandler } from './consumer-runtime.js';
+import { callProvider } from './provider-call.js';
 
 export interface CustomerNotificationOptions {
   /** The user service, for the customer's address. */

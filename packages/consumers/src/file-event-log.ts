@@ -1,8 +1,8 @@
 import { appendFile, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { decodeOrderEvent, type EncodedEntry } from '@edge/order-events';
-import type { DeadLetter, Delivery, EventLog, GroupStats } from './event-log';
-import { DEFAULT_DEDUPE_TTL_MS } from './redis-event-log';
+import type { DeadLetter, Delivery, EventLog, GroupStats } from './event-log.js';
+import { DEFAULT_DEDUPE_TTL_MS } from './redis-event-log.js';
 
 export interface FileEventLogOptions {
   /** The JSON-lines log the embedded saga store appends (`<DATA_DIR>/saga/events/order-events.jsonl`). */

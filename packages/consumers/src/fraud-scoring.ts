@@ -1,6 +1,6 @@
 import { ORDER_EVENT_VERSION, type OrderFlagged, orderEventId } from '@edge/order-events';
-import type { EventHandler } from './consumer-runtime';
-import type { EventLog } from './event-log';
+import type { EventHandler } from './consumer-runtime.js';
+import type { EventLog } from './event-log.js';
 
 export const DEFAULT_FRAUD_THRESHOLDS = Object.freeze({
   /** An order total above this many cents is flagged; default 100,000 ($1,000). */

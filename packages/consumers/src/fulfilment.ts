@@ -1,5 +1,5 @@
-import type { EventHandler } from './consumer-runtime';
-import { callProvider } from './provider-call';
+import type { EventHandler } from './consumer-runtime.js';
+import { callProvider } from './provider-call.js';
 
 export interface FulfilmentOptions {
   /** The warehouse (services-mock inventory) base URL. */

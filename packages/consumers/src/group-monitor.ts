@@ -8,7 +8,7 @@ import {
   startPeriodic,
   ThresholdAlert,
 } from '@edge/common';
-import type { EventLog, GroupStats } from './event-log';
+import type { EventLog, GroupStats } from './event-log.js';
 
 export const DEFAULT_MONITOR_OPTIONS = Object.freeze({
   intervalMs: 1_000,

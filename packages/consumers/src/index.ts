@@ -1,8 +1,8 @@
-export { loadConsumersConfig } from './config';
-export { CONSUMER_GROUPS, type ConsumerGroup } from './consumer-groups';
-export * from './consumer-runtime';
-export { type ConsumersService, startConsumersService } from './consumers-service';
-export type * from './event-log';
-export { FileEventLog } from './file-event-log';
-export { type ConsumerAlert, DEFAULT_MONITOR_OPTIONS } from './group-monitor';
-export { RedisEventLog } from './redis-event-log';
+export { loadConsumersConfig } from './config.js';
+export { CONSUMER_GROUPS, type ConsumerGroup } from './consumer-groups.js';
+export * from './consumer-runtime.js';
+export { type ConsumersService, startConsumersService } from './consumers-service.js';
+export type * from './event-log.js';
+export { FileEventLog } from './file-event-log.js';
+export { type ConsumerAlert, DEFAULT_MONITOR_OPTIONS } from './group-monitor.js';
+export { RedisEventLog } from './redis-event-log.js';

@@ -1,6 +1,6 @@
 import { createLogger, onShutdown, runMain } from '@edge/common';
-import { loadConsumersConfig } from './config';
-import { startConsumersService } from './consumers-service';
+import { loadConsumersConfig } from './config.js';
+import { startConsumersService } from './consumers-service.js';
 
 const bootLog = createLogger({ service: 'consumers' });
 

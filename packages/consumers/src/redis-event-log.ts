@@ -1,4 +1,4 @@
-import type { RedisClient } from '@edge/common';
+import { hasHashTag, type RedisClient } from '@edge/common';
 import {
   decodeOrderEvent,
   entryFields,
@@ -6,7 +6,7 @@ import {
   minId,
   ORDER_EVENT_FIELD,
 } from '@edge/order-events';
-import type { DeadLetter, Delivery, EventLog, GroupStats } from './event-log';
+import type { DeadLetter, Delivery, EventLog, GroupStats } from './event-log.js';
 
 export interface RedisEventLogOptions {
   /** Client for every non-blocking command (offline queue on: a blip waits, it does not fail). */
@@ -76,8 +76,6 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 `;
 
-const HASH_TAG = /\{[^}]+\}/;
-
 function toRecord(flat: unknown[]): Map<string, unknown> {
   const fields = new Map<string, unknown>();
   for (let i = 0; i + 1 < flat.length; i += 2) fields.set(String(flat[i]), flat[i + 1]);
@@ -104,7 +102,7 @@ export class RedisEventLog implements EventLog {
     this.redis = options.redis;
     this.blocking = options.blocking;
     this.stream = options.stream;
-    this.head = HASH_TAG.test(options.stream) ? options.stream : `{${options.stream}}`;
+    this.head = hasHashTag(options.stream) ? options.stream : `{${options.stream}}`;
     this.dedupeTtlMs = options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS;
   }
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError, ErrorCode } from '@edge/common';
-import type { ApiVersion, KeyStore, PartnerKeyRecord, Tier } from './key-store';
+import type { ApiVersion, KeyStore, PartnerKeyRecord, Tier } from './key-store.js';
 
 /**
  * Key format `edgepk_<keyId>_<secret>_<check>`: the typed prefix lets secret scanners find

@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { AppError, ErrorCode, type Identity } from '@edge/common';
-import { verifyKey } from './api-keys';
-import type { JwtVerifier } from './jwt';
-import { cachedKeyStore } from './key-cache';
-import type { KeyStore } from './key-store';
-import type { SurfaceDef } from './surfaces';
+import { verifyKey } from './api-keys.js';
+import type { JwtVerifier } from './jwt.js';
+import { cachedKeyStore } from './key-cache.js';
+import type { KeyStore } from './key-store.js';
+import type { SurfaceDef } from './surfaces.js';
 
 function bearer(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;

@@ -1,23 +1,26 @@
 import { join } from 'node:path';
 import {
   DEFAULT_PORTS,
-  DEFAULT_REDIS_URL,
   env,
   loadConfig as load,
   localUrl,
-  redisTarget,
+  redisEnv,
+  redisOf,
   z,
 } from '@edge/common';
-import { type CorsPolicy, defaultCors } from './cors';
+import { DEFAULT_CONTRACTS_PREFIX } from '@edge/contracts';
+import { type CorsPolicy, defaultCors } from './cors.js';
 import {
   type AbuseLimits,
   DEFAULT_ABUSE_LIMITS,
   DEFAULT_FAIL_MODES,
   DEFAULT_RATE_LIMITS,
   type FailMode,
-} from './defaults';
-import { DEFAULT_JWKS } from './jwks-source';
-import { SURFACE_NAMES, type SurfaceName } from './surfaces';
+} from './defaults.js';
+import { DEFAULT_REGISTRY_REFRESH_MS } from './document-registry.js';
+import { DEFAULT_USES_FLUSH_MS } from './document-uses.js';
+import { DEFAULT_JWKS } from './jwks-source.js';
+import { SURFACE_NAMES, type SurfaceName } from './surfaces.js';
 
 /** Default admin port in production: metrics and detailed health, never on the public port. */
 export const DEFAULT_ADMIN_PORT = 9464;
@@ -89,12 +92,11 @@ const schema = z
      * Port of the admin listener serving /metrics and detailed /readyz; default 9464 in
      * production (never the public port), unset (public port) outside; 0 picks a free port.
      */
-    ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    ADMIN_PORT: env.optionalPort(),
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     LOG_LEVEL: env.logLevel(),
     DATA_DIR: z.string().default('.data'),
-    REDIS_URL: env.url(DEFAULT_REDIS_URL),
-    REDIS_CLUSTER_NODES: env.redisClusterNodes(),
+    ...redisEnv,
     STORE_MODE: env.storeMode(),
     BFF_WEB_URL: env.url(localUrl('bff-web')),
     BFF_MOBILE_URL: env.url(localUrl('bff-mobile')),
@@ -136,6 +138,16 @@ const schema = z
     RATE_LIMIT_INSTANCES: env.int(DEFAULT_RATE_LIMITS.instances).pipe(z.number().min(1)),
     /** Surfaces that refuse traffic (503) instead of using the insurance limiter without Redis. */
     RATE_LIMIT_FAIL_CLOSED: surfaceList,
+    /** Redis key prefix of the client contracts (pushed documents, uses); CLI and BFFs agree. */
+    CONTRACTS_PREFIX: z.string().min(1).default(DEFAULT_CONTRACTS_PREFIX),
+    CONTRACTS_REFRESH_MS: env.int(DEFAULT_REGISTRY_REFRESH_MS).pipe(z.number().min(10)),
+    DOCUMENT_USES_FLUSH_MS: env.int(DEFAULT_USES_FLUSH_MS).pipe(z.number().min(10)),
+    /**
+     * Surfaces where a request from an unregistered client version may run any valid document;
+     * default `web` in production, every surface outside it. Registered versions are always
+     * held to their documents.
+     */
+    ARBITRARY_DOCUMENTS: z.union([z.undefined(), surfaceList]),
   })
   .transform((c) => {
     const production = c.NODE_ENV === 'production';
@@ -165,7 +177,7 @@ const schema = z
       host: c.HOST,
       production,
       logLevel: c.LOG_LEVEL,
-      redis: redisTarget(c.REDIS_URL, c.REDIS_CLUSTER_NODES),
+      redis: redisOf(c),
       storeMode: c.STORE_MODE,
       dataDir: c.DATA_DIR,
       bff: { web: c.BFF_WEB_URL, mobile: c.BFF_MOBILE_URL, partner: c.BFF_PARTNER_URL },
@@ -196,6 +208,14 @@ const schema = z
         v1: deprecation(c.PARTNER_V1_DEPRECATED_AT, c.PARTNER_V1_SUNSET_AT),
         v2: deprecation(c.PARTNER_V2_DEPRECATED_AT, c.PARTNER_V2_SUNSET_AT),
       },
+      contracts: {
+        prefix: c.CONTRACTS_PREFIX,
+        refreshMs: c.CONTRACTS_REFRESH_MS,
+        usesFlushMs: c.DOCUMENT_USES_FLUSH_MS,
+        arbitraryDocuments: new Set<SurfaceName>(
+          c.ARBITRARY_DOCUMENTS ?? (production ? ['web'] : SURFACE_NAMES),
+        ),
+      },
       rateLimit: {
         prefix: c.RATE_LIMIT_PREFIX,
         windowS: c.RATE_LIMIT_WINDOW_S,
@@ -216,4 +236,5 @@ export type GatewayConfig = z.output<typeof schema>;
 export type RateLimitConfig = GatewayConfig['rateLimit'];
 
 /** Read and validate the gateway's environment once; nothing else reads process.env. */
-export const loadConfig = (source = process.env): Readonly<GatewayConfig> => load(schema, source);
+export const loadGatewayConfig = (source = process.env): Readonly<GatewayConfig> =>
+  load(schema, source);

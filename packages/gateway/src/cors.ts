@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Handler } from '@edge/common';
-import type { SurfaceName } from './surfaces';
+import type { SurfaceName } from './surfaces.js';
 
 /** Which browser origins may call one surface, and how (CORS). */
 export interface CorsPolicy {

@@ -1,4 +1,4 @@
-import type { ThrottleStatus } from './rate-limit';
+import type { ThrottleStatus } from './rate-limit.js';
 
 /** What a partner learns about its budget on every answer, as Shopify and GitHub report it. */
 export interface CostExtension {

@@ -1,5 +1,5 @@
-import type { SurfaceName } from './surfaces';
-import type { VariablesLimits } from './variables-limits';
+import type { SurfaceName } from './surfaces.js';
+import type { VariablesLimits } from './variables-limits.js';
 
 /**
  * Every tunable default of the edge in one place, so docs/edge.md and the config agree and a
@@ -24,6 +24,18 @@ export interface AbuseLimits extends VariablesLimits {
   maxBatch: number;
 }
 
+const PARTNER_ABUSE_LIMITS: AbuseLimits = {
+  maxVariablesDepth: 10,
+  maxVariablesValues: 500,
+  maxBodyBytes: 64 * 1024,
+  maxTokens: 2000,
+  maxDepth: 8,
+  maxAliases: 10,
+  maxDirectives: 5,
+  maxCost: 1000,
+  maxBatch: 5,
+};
+
 export const DEFAULT_ABUSE_LIMITS: Readonly<Record<SurfaceName, AbuseLimits>> = Object.freeze({
   web: {
     maxVariablesDepth: 10,
@@ -47,28 +59,9 @@ export const DEFAULT_ABUSE_LIMITS: Readonly<Record<SurfaceName, AbuseLimits>> = 
     maxCost: 2000,
     maxBatch: 5,
   },
-  'partner-v1': {
-    maxVariablesDepth: 10,
-    maxVariablesValues: 500,
-    maxBodyBytes: 64 * 1024,
-    maxTokens: 2000,
-    maxDepth: 8,
-    maxAliases: 10,
-    maxDirectives: 5,
-    maxCost: 1000,
-    maxBatch: 5,
-  },
-  'partner-v2': {
-    maxVariablesDepth: 10,
-    maxVariablesValues: 500,
-    maxBodyBytes: 64 * 1024,
-    maxTokens: 2000,
-    maxDepth: 8,
-    maxAliases: 10,
-    maxDirectives: 5,
-    maxCost: 1000,
-    maxBatch: 5,
-  },
+  // Both partner versions are one partner contract: the same limits, whichever schema.
+  'partner-v1': PARTNER_ABUSE_LIMITS,
+  'partner-v2': PARTNER_ABUSE_LIMITS,
 });
 
 /** Cost model: objects cost more than scalars, lists multiply by their `first`/`last` size. */

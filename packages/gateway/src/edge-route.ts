@@ -9,17 +9,17 @@ import {
   sendGraphQLError,
   toAppError,
 } from '@edge/common';
-import type { Authenticator } from './auth';
-import { applyCors, type CorsPolicy } from './cors';
-import { withCostExtension } from './cost-extension';
-import type { AbuseLimits } from './defaults';
-import type { EdgeMetrics } from './edge-metrics';
-import type { Forwarder, ForwardRequest } from './forward';
-import { type GraphQLRequest, parseGraphQLBody } from './graphql-request';
-import type { InternalSigner } from './internal-signer';
-import type { PersistedQueryResolver } from './persisted-queries';
-import type { LimitAnswer, LimitSubject, RateLimiter } from './rate-limit';
-import type { SurfaceDef } from './surfaces';
+import type { Authenticator } from './auth.js';
+import type { ClientHeaders, ContractResolver } from './client-contracts.js';
+import { applyCors, type CorsPolicy } from './cors.js';
+import { withCostExtension } from './cost-extension.js';
+import type { AbuseLimits } from './defaults.js';
+import type { EdgeMetrics } from './edge-metrics.js';
+import type { Forwarder, ForwardRequest } from './forward.js';
+import { type GraphQLRequest, parseGraphQLBody } from './graphql-request.js';
+import type { InternalSigner } from './internal-signer.js';
+import type { LimitAnswer, LimitSubject, RateLimiter } from './rate-limit.js';
+import type { SurfaceDef } from './surfaces.js';
 
 export interface EdgeRouteDeps {
   surface: SurfaceDef;
@@ -33,7 +33,8 @@ export interface EdgeRouteDeps {
     operationName: string | undefined,
     variables: Record<string, unknown> | undefined,
   ) => { cost: number; mutations: number };
-  resolveQuery: PersistedQueryResolver;
+  /** The document each operation runs: the client version's registered ones, APQ, or its own. */
+  resolveQuery: ContractResolver;
   rateLimiter: RateLimiter;
   sign: InternalSigner;
   forwarder: Forwarder;
@@ -73,6 +74,16 @@ function subjectOf(surface: SurfaceDef, identity: Identity, cost: number): Limit
   }
 }
 
+const header = (ctx: RequestContext, name: string) => {
+  const value = ctx.req.headers[name];
+  return typeof value === 'string' ? value : undefined;
+};
+
+const clientOf = (ctx: RequestContext): ClientHeaders => ({
+  name: header(ctx, 'apollographql-client-name'),
+  version: header(ctx, 'apollographql-client-version'),
+});
+
 const clientIp = (ctx: RequestContext) => ctx.req.socket.remoteAddress ?? 'unknown';
 
 /**
@@ -111,10 +122,13 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
     }
   };
 
-  const plan = (raw: Buffer): { batch: boolean; operations: PlannedOperation[] } => {
+  const plan = (
+    raw: Buffer,
+    client: ClientHeaders,
+  ): { batch: boolean; operations: PlannedOperation[] } => {
     const parsed = parseGraphQLBody(raw, deps.limits);
     const operations = parsed.operations.map((request) => {
-      const { query, rebuilt } = deps.resolveQuery(request);
+      const { query, rebuilt } = deps.resolveQuery(request, client);
       const { cost, mutations } = deps.validate(query, request.operationName, request.variables);
       const body =
         rebuilt || parsed.batch
@@ -138,7 +152,7 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
    */
   const readAndPlan = async (ctx: RequestContext, identity: Identity) => {
     try {
-      return plan(await readBody(ctx.req, deps.limits.maxBodyBytes));
+      return plan(await readBody(ctx.req, deps.limits.maxBodyBytes), clientOf(ctx));
     } catch (err) {
       if (isAppError(err) && err.status >= 400 && err.status < 500) {
         const { cost: _unpriced, ...subject } = subjectOf(deps.surface, identity, 0);

@@ -14,24 +14,32 @@ import {
   startHttpServer,
   startTracing,
 } from '@edge/common';
-import { type Authenticator, createAuthenticator } from './auth';
-import type { GatewayConfig } from './config';
-import { preflightHandler } from './cors';
-import { deprecationHeaders } from './deprecation';
-import { DEV_JWKS_PATH, devIdpRoute } from './dev-idp';
-import { createEdgeMetrics } from './edge-metrics';
-import { edgeRoute } from './edge-route';
-import { createForwarder } from './forward';
-import { createInternalSigner, type InternalSigner } from './internal-signer';
-import { createJwksObserver } from './jwks-observer';
-import { createJwksSource, type JwksHealth } from './jwks-source';
-import { createJwtVerifier } from './jwt';
-import { createFileKeyStore, createRedisKeyStore, type KeyStore } from './key-store';
-import { createPersistedQueries, loadTrustedDocuments } from './persisted-queries';
-import { createRateLimiter } from './rate-limit';
-import { loadSurfaceSchema, type SurfaceSchema } from './schema-registry';
-import { type SurfaceDef, surfacesFrom } from './surfaces';
-import { createValidator, type Validator, type ValidatorOptions } from './validate';
+import {
+  createFileDocumentStore,
+  createRedisDocumentStore,
+  type DocumentStore,
+} from '@edge/contracts';
+import { type Authenticator, createAuthenticator } from './auth.js';
+import { createContractResolver } from './client-contracts.js';
+import type { GatewayConfig } from './config.js';
+import { preflightHandler } from './cors.js';
+import { deprecationHeaders } from './deprecation.js';
+import { DEV_JWKS_PATH, devIdpRoute } from './dev-idp.js';
+import { startDocumentRegistry } from './document-registry.js';
+import { createDocumentUses } from './document-uses.js';
+import { createEdgeMetrics } from './edge-metrics.js';
+import { edgeRoute } from './edge-route.js';
+import { createForwarder } from './forward.js';
+import { createInternalSigner, type InternalSigner } from './internal-signer.js';
+import { createJwksObserver } from './jwks-observer.js';
+import { createJwksSource, type JwksHealth } from './jwks-source.js';
+import { createJwtVerifier } from './jwt.js';
+import { createFileKeyStore, createRedisKeyStore, type KeyStore } from './key-store.js';
+import { createPersistedQueries, loadTrustedDocuments } from './persisted-queries.js';
+import { createRateLimiter } from './rate-limit.js';
+import { loadSurfaceSchema, type SurfaceSchema } from './schema-registry.js';
+import { type SurfaceDef, surfacesFrom } from './surfaces.js';
+import { createValidator, type Validator, type ValidatorOptions } from './validate.js';
 
 /** Wait between attempts to load a BFF's schema that is not up yet. */
 const SCHEMA_RETRY_MS = 1000;
@@ -44,6 +52,7 @@ export interface RunningGateway extends RunningServer {
 
 interface Stores {
   keys: KeyStore;
+  documents: DocumentStore;
   /** The limiter's and key store's connection; absent with the embedded (file/memory) stores. */
   redis: RedisClient | undefined;
 }
@@ -53,6 +62,7 @@ async function openStores(config: GatewayConfig, log: Logger): Promise<Stores> {
   if (kind !== 'redis') {
     return {
       keys: createFileKeyStore(join(config.dataDir, 'partner-keys.json')),
+      documents: createFileDocumentStore(join(config.dataDir, 'contracts')),
       redis: undefined,
     };
   }
@@ -60,7 +70,11 @@ async function openStores(config: GatewayConfig, log: Logger): Promise<Stores> {
   const redis = createFailFastRedis(config.redis, { enableAutoPipelining: true });
   // Outages are reported by the limiter (metric and one warn per outage), not per reconnect.
   redis.on('error', () => {});
-  return { keys: createRedisKeyStore(redis), redis };
+  return {
+    keys: createRedisKeyStore(redis),
+    documents: createRedisDocumentStore(redis, config.contracts.prefix),
+    redis,
+  };
 }
 
 interface BackgroundSchema {
@@ -130,7 +144,14 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const tracing = startTracing('gateway', config.tracing);
   const edgeKey = await loadOrCreateSigningKey(config.edgeSigningKeyFile);
   const sign = createInternalSigner(edgeKey);
-  const { keys, redis } = await openStores(config, log);
+  const { keys, documents, redis } = await openStores(config, log);
+  const registry = await startDocumentRegistry(documents, log, config.contracts.refreshMs);
+  const documentUses = createDocumentUses(
+    documents,
+    metrics.registry,
+    log,
+    config.contracts.usesFlushMs,
+  );
   const rateLimiter = createRateLimiter({
     redis,
     config: config.rateLimit,
@@ -165,9 +186,17 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       fixedHeaders: deprecationHeaders(
         surface.auth.kind === 'api-key' ? config.deprecations[surface.auth.version] : undefined,
       ),
-      resolveQuery: createPersistedQueries(
-        surface.name === 'mobile' ? { apq: true, ...(trusted ? { trusted } : {}) } : { apq: false },
-      ),
+      resolveQuery: createContractResolver({
+        surface: surface.name,
+        registry,
+        uses: documentUses,
+        acceptArbitrary: config.contracts.arbitraryDocuments.has(surface.name),
+        fallback: createPersistedQueries(
+          surface.name === 'mobile'
+            ? { apq: true, ...(trusted ? { trusted } : {}) }
+            : { apq: false },
+        ),
+      }),
       authenticate,
       validate: schemaValidator(surface, schema, {
         limits: config.limits[surface.name],
@@ -194,7 +223,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     log.warn('dev identity provider enabled: tokens minted by `pnpm cli token` are accepted');
   }
 
-  const isReady = () => surfaces.every((s) => s.schema.get() !== undefined);
+  // Strict surfaces cannot tell a registered client from another until the registry loaded.
+  const isReady = () => registry.loaded() && surfaces.every((s) => s.schema.get() !== undefined);
   // Said, not failed on: partner keys and cached tokens keep working while the IdP is down,
   // so pulling every instance out of rotation would turn its outage into ours.
   // The key set exists once the JWKS URL is known (after listen): unavailable until then.
@@ -250,6 +280,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       await running.close();
       await admin?.close();
       await Promise.all(surfaces.flatMap((s) => [s.schema.stop(), s.forwarder.close()]));
+      registry.close();
+      await documentUses.close();
       await keys.close();
       await tracing.shutdown();
     },

@@ -1,5 +1,5 @@
 import { AppError, ErrorCode } from '@edge/common';
-import { checkVariables, type VariablesLimits } from './variables-limits';
+import { checkVariables, type VariablesLimits } from './variables-limits.js';
 
 /** The parts of one GraphQL-over-HTTP operation the edge looks at. */
 export interface GraphQLRequest {

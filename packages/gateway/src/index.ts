@@ -5,8 +5,8 @@ export {
   revokeKey,
   rotateKey,
   verifyKey,
-} from './api-keys';
-export { loadConfig as loadGatewayConfig } from './config';
+} from './api-keys.js';
+export { loadGatewayConfig } from './config.js';
 export {
   type ApiVersion,
   createFileKeyStore,
@@ -14,4 +14,5 @@ export {
   type KeyStore,
   type PartnerKeyRecord,
   type Tier,
-} from './key-store';
+} from './key-store.js';
+export { SURFACE_NAMES, type SurfaceName } from './surfaces.js';

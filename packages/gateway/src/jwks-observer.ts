@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Logger, type Registry } from '@edge/common';
-import type { JwksFetchOutcome, JwksHealth } from './jwks-source';
+import type { JwksFetchOutcome, JwksHealth } from './jwks-source.js';
 
 const HEALTH_VALUE: Record<JwksHealth, number> = { fresh: 0, stale: 1, unavailable: 2 };
 

@@ -1,7 +1,7 @@
 import { AppError, ErrorCode, isAppError } from '@edge/common';
 import { errors, type JWTHeaderParameters, type JWTPayload, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { type JwksSource, JwksUnavailableError } from './jwks-source';
+import { type JwksSource, JwksUnavailableError } from './jwks-source.js';
 
 export interface JwtVerifierOptions {
   /** The identity provider's keys (jwks-source.ts: fetch policy, caps, stale fallback). */

@@ -1,7 +1,7 @@
 import { AppError, ErrorCode } from '@edge/common';
 import { LRUCache } from 'lru-cache';
-import { KEY_CACHE_TTL_MS, KEY_STALE_IF_ERROR_MS } from './defaults';
-import type { KeyStore, PartnerKeyRecord } from './key-store';
+import { KEY_CACHE_TTL_MS, KEY_STALE_IF_ERROR_MS } from './defaults.js';
+import type { KeyStore, PartnerKeyRecord } from './key-store.js';
 
 export interface KeyCacheOptions {
   /** How long a record is used without asking the store; bounds revocation delay. Default 500 ms. */

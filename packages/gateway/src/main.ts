@@ -1,10 +1,10 @@
 import { createLogger, onShutdown, runMain } from '@edge/common';
-import { loadConfig } from './config';
-import { startGateway } from './gateway-server';
+import { loadGatewayConfig } from './config.js';
+import { startGateway } from './gateway-server.js';
 
 const bootLog = createLogger({ service: 'gateway' });
 
 runMain(bootLog, async () => {
-  const gateway = await startGateway(loadConfig());
+  const gateway = await startGateway(loadGatewayConfig());
   onShutdown(gateway.log, gateway.close);
 });

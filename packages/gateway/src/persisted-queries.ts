@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { AppError, ErrorCode } from '@edge/common';
+import { parseManifest, sha256Hex } from '@edge/contracts';
 import { LRUCache } from 'lru-cache';
-import { DEFAULT_APQ_CACHE_SIZE } from './defaults';
-import type { GraphQLRequest } from './graphql-request';
-
-export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+import { DEFAULT_APQ_CACHE_SIZE } from './defaults.js';
+import type { GraphQLRequest } from './graphql-request.js';
 
 export interface PersistedQueryOptions {
   /** Accept automatic persisted queries (register on miss); mobile only. */
@@ -23,34 +21,13 @@ export interface ResolvedQuery {
 }
 
 /**
- * Read a trusted-documents manifest: Apollo's persisted query manifest
- * (`{ format: "apollo-persisted-query-manifest", operations: [{ id, body }] }`) or a plain
- * `{ "<sha256>": "<document>" }` map. Every id must be the document's hash, or start fails.
+ * Read a trusted-documents manifest: Apollo's persisted query manifest or a plain
+ * `{ "<sha256>": "<document>" }` map (see `parseManifest`). Every id must be the document's
+ * hash, or start fails.
  */
 export function loadTrustedDocuments(file: string): Map<string, string> {
-  const raw = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-  const entries: [string, string][] = [];
-  if (typeof raw === 'object' && raw !== null && 'operations' in raw) {
-    const operations = (raw as { operations: unknown }).operations;
-    if (!Array.isArray(operations)) throw new Error(`${file}: "operations" must be an array`);
-    for (const op of operations as { id?: unknown; body?: unknown }[]) {
-      if (typeof op.id !== 'string' || typeof op.body !== 'string') {
-        throw new Error(`${file}: every operation needs string "id" and "body"`);
-      }
-      entries.push([op.id, op.body]);
-    }
-  } else if (typeof raw === 'object' && raw !== null) {
-    for (const [id, body] of Object.entries(raw)) {
-      if (typeof body !== 'string') throw new Error(`${file}: ${id} must map to a document`);
-      entries.push([id, body]);
-    }
-  }
-  for (const [id, body] of entries) {
-    if (sha256Hex(body) !== id.toLowerCase()) {
-      throw new Error(`${file}: id ${id} is not the SHA-256 of its document`);
-    }
-  }
-  return new Map(entries.map(([id, body]) => [id.toLowerCase(), body]));
+  const operations = parseManifest(JSON.parse(readFileSync(file, 'utf8')) as unknown, file);
+  return new Map(operations.map((op) => [op.id, op.body]));
 }
 
 const notFound = () => new AppError(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'PersistedQueryNotFound');

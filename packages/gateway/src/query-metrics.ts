@@ -1,11 +1,13 @@
 import {
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLField,
   type GraphQLSchema,
   getNamedType,
   getNullableType,
+  type InlineFragmentNode,
   isCompositeType,
   isInterfaceType,
   isListType,
@@ -15,7 +17,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql/index.js';
-import { DEFAULT_COST_MODEL } from './defaults';
+import { DEFAULT_COST_MODEL } from './defaults.js';
 
 /** What one operation asks for, counted through every fragment spread. */
 export interface QueryMetrics {
@@ -50,6 +52,220 @@ const ZERO: QueryMetrics = {
   variableSized: false,
 };
 
+/** A list size as a field asks for it, and whether a variable chose it. */
+interface AskedSize {
+  size: number | undefined;
+  fromVariable: boolean;
+}
+
+/** The cost model with every default filled in. */
+type ResolvedCostModel = Required<CostModel>;
+
+function resolveCostModel(model: CostModel): ResolvedCostModel {
+  return {
+    objectCost: model.objectCost ?? DEFAULT_COST_MODEL.objectCost,
+    scalarCost: model.scalarCost ?? DEFAULT_COST_MODEL.scalarCost,
+    defaultListSize: model.defaultListSize ?? DEFAULT_COST_MODEL.defaultListSize,
+    listSizeArguments: model.listSizeArguments ?? DEFAULT_COST_MODEL.listSizeArguments,
+  };
+}
+
+function add(a: QueryMetrics, b: QueryMetrics): QueryMetrics {
+  return {
+    depth: Math.max(a.depth, b.depth),
+    aliases: a.aliases + b.aliases,
+    directives: a.directives + b.directives,
+    cost: a.cost + b.cost,
+    mutations: 0,
+    variableSized: a.variableSized || b.variableSized,
+  };
+}
+
+function fieldsOf(type: GraphQLCompositeType | undefined) {
+  return type && (isObjectType(type) || isInterfaceType(type)) ? type.getFields() : undefined;
+}
+
+function rootOf(schema: GraphQLSchema, op: OperationDefinitionNode) {
+  return op.operation === 'query'
+    ? schema.getQueryType()
+    : op.operation === 'mutation'
+      ? schema.getMutationType()
+      : schema.getSubscriptionType();
+}
+
+function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const def of document.definitions) {
+    if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  }
+  return fragments;
+}
+
+/**
+ * Root fields a mutation runs, by response key through fragments: graphql-js merges fields
+ * with the same key, so `...M ...M` runs M's fields once, and ten aliases run ten times.
+ */
+function rootKeys(
+  set: SelectionSetNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  keys = new Set<string>(),
+  seen = new Set<string>(),
+): Set<string> {
+  for (const selection of set.selections) {
+    if (selection.kind === Kind.FIELD) {
+      if (selection.name.value !== '__typename') {
+        keys.add(selection.alias?.value ?? selection.name.value);
+      }
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      rootKeys(selection.selectionSet, fragments, keys, seen);
+    } else if (!seen.has(selection.name.value)) {
+      seen.add(selection.name.value);
+      const def = fragments.get(selection.name.value);
+      if (def) rootKeys(def.selectionSet, fragments, keys, seen);
+    }
+  }
+  return keys;
+}
+
+/**
+ * Measures one operation. Per operation, because a fragment's cost depends on the operation's
+ * variable defaults: its memo and the defaults live as long as this object.
+ */
+class OperationMeasure {
+  private readonly fragmentMetrics = new Map<string, QueryMetrics>();
+  private readonly visiting = new Set<string>();
+  private readonly variableDefaults: Map<string, ValueNode>;
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+    private readonly model: ResolvedCostModel,
+    private readonly variables: Record<string, unknown>,
+    operation: OperationDefinitionNode,
+  ) {
+    this.variableDefaults = new Map(
+      (operation.variableDefinitions ?? []).flatMap((v) =>
+        v.defaultValue ? [[v.variable.name.value, v.defaultValue] as const] : [],
+      ),
+    );
+  }
+
+  /**
+   * `parent` is undefined below a field the schema does not know: validation will refuse the
+   * document, but its shape is still measured so a deep chain of unknown fields is cut early.
+   * `pageSize` carries a connection's `first` (set on a field that is not itself a list) down
+   * to the `edges`/`nodes` list below it, so `orders(first: 50) { edges { ... } }` counts 50.
+   */
+  selectionSet(
+    set: SelectionSetNode,
+    parent: GraphQLCompositeType | undefined,
+    pageSize?: number,
+  ): QueryMetrics {
+    let total = ZERO;
+    for (const selection of set.selections) {
+      const directives = selection.directives?.length ?? 0;
+      const inner =
+        selection.kind === Kind.FIELD
+          ? this.field(selection, parent, pageSize)
+          : selection.kind === Kind.INLINE_FRAGMENT
+            ? this.inlineFragment(selection, parent, pageSize)
+            : this.fragment(selection.name.value, pageSize);
+      total = add(total, { ...inner, directives: inner.directives + directives });
+    }
+    return total;
+  }
+
+  private field(
+    selection: FieldNode,
+    parent: GraphQLCompositeType | undefined,
+    pageSize: number | undefined,
+  ): QueryMetrics {
+    const { objectCost, scalarCost, defaultListSize } = this.model;
+    const alias = selection.alias ? 1 : 0;
+    if (!selection.selectionSet) return { ...ZERO, depth: 1, aliases: alias, cost: scalarCost };
+    const def = fieldsOf(parent)?.[selection.name.value];
+    const named = def ? getNamedType(def.type) : undefined;
+    const isList = def !== undefined && isListType(getNullableType(def.type));
+    const asked = this.sizeFrom(selection.arguments ?? [], def);
+    const multiplier = isList ? (asked.size ?? pageSize ?? defaultListSize) : 1;
+    const inner = this.selectionSet(
+      selection.selectionSet,
+      isCompositeType(named) ? named : undefined,
+      isList ? undefined : asked.size,
+    );
+    return {
+      ...ZERO,
+      depth: inner.depth + 1,
+      aliases: inner.aliases + alias,
+      directives: inner.directives,
+      // Every object a list may return is paid for, with everything selected inside it.
+      cost: multiplier * (objectCost + inner.cost),
+      variableSized: inner.variableSized || asked.fromVariable,
+    };
+  }
+
+  private inlineFragment(
+    selection: InlineFragmentNode,
+    parent: GraphQLCompositeType | undefined,
+    pageSize: number | undefined,
+  ): QueryMetrics {
+    const condition = selection.typeCondition
+      ? this.schema.getType(selection.typeCondition.name.value)
+      : parent;
+    const target = condition && isCompositeType(condition) ? condition : undefined;
+    const inner = this.selectionSet(selection.selectionSet, target, pageSize);
+    // An inline fragment is a level of nesting: `... on Query { ... on Query { ... } }`
+    // repeated would otherwise be unbounded work at zero depth.
+    return { ...inner, depth: inner.depth + 1 };
+  }
+
+  /** A named fragment priced under the page size of the connection it sits in. */
+  private fragment(name: string, pageSize: number | undefined): QueryMetrics {
+    const memo = `${name}:${pageSize ?? ''}`;
+    const known = this.fragmentMetrics.get(memo);
+    if (known) return known;
+    if (this.visiting.has(name)) throw new Error(`fragment cycle through ${name}`);
+    const def = this.fragments.get(name);
+    const type = def ? this.schema.getType(def.typeCondition.name.value) : undefined;
+    if (!def || !type || !isCompositeType(type)) return ZERO;
+    this.visiting.add(name);
+    const inner = this.selectionSet(def.selectionSet, type, pageSize);
+    this.visiting.delete(name);
+    const result = { ...inner, directives: inner.directives + (def.directives?.length ?? 0) };
+    this.fragmentMetrics.set(memo, result);
+    return result;
+  }
+
+  /** The size a field asks for: its size argument, else that argument's schema default. */
+  private sizeFrom(
+    args: readonly { name: { value: string }; value: ValueNode }[],
+    def: GraphQLField<unknown, unknown> | undefined,
+  ): AskedSize {
+    const { listSizeArguments, defaultListSize } = this.model;
+    for (const arg of args) {
+      if (!listSizeArguments.includes(arg.name.value)) continue;
+      const { size, fromVariable } = this.sizeOf(arg.value);
+      return { size: Math.max(1, size ?? defaultListSize), fromVariable };
+    }
+    const schemaDefault = def?.args.find((a) => listSizeArguments.includes(a.name))?.defaultValue;
+    const size = typeof schemaDefault === 'number' ? Math.max(1, schemaDefault) : undefined;
+    return { size, fromVariable: false };
+  }
+
+  /** A size argument's value: a literal, the request's variable, or the variable's default. */
+  private sizeOf(value: ValueNode): AskedSize {
+    if (value.kind === Kind.INT) return { size: Number(value.value), fromVariable: false };
+    if (value.kind !== Kind.VARIABLE) return { size: undefined, fromVariable: false };
+    const given = this.variables[value.name.value];
+    if (typeof given === 'number' && Number.isInteger(given)) {
+      return { size: given, fromVariable: true };
+    }
+    const fallback = this.variableDefaults.get(value.name.value);
+    const size = fallback?.kind === Kind.INT ? Number(fallback.value) : undefined;
+    return { size, fromVariable: true };
+  }
+}
+
 /**
  * Measures each operation of a document against the schema. Fragments are expanded at every
  * spread (memoised per fragment and the page size it sits under), so a fragment spread many
@@ -64,176 +280,15 @@ export function measureOperations(
   model: CostModel = {},
   variables: Record<string, unknown> = {},
 ): Map<string | undefined, QueryMetrics> {
-  const objectCost = model.objectCost ?? DEFAULT_COST_MODEL.objectCost;
-  const scalarCost = model.scalarCost ?? DEFAULT_COST_MODEL.scalarCost;
-  const defaultListSize = model.defaultListSize ?? DEFAULT_COST_MODEL.defaultListSize;
-  const sizeArgs = model.listSizeArguments ?? DEFAULT_COST_MODEL.listSizeArguments;
-
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const def of document.definitions) {
-    if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
-  }
-  // Per operation: a fragment's cost depends on the operation's variable defaults.
-  let fragmentMetrics = new Map<string, QueryMetrics>();
-  let variableDefaults = new Map<string, ValueNode>();
-  const visiting = new Set<string>();
-
-  const add = (a: QueryMetrics, b: QueryMetrics): QueryMetrics => ({
-    depth: Math.max(a.depth, b.depth),
-    aliases: a.aliases + b.aliases,
-    directives: a.directives + b.directives,
-    cost: a.cost + b.cost,
-    mutations: 0,
-    variableSized: a.variableSized || b.variableSized,
-  });
-
-  /** A size argument's value: a literal, the request's variable, or the variable's default. */
-  const sizeOf = (value: ValueNode): { size: number | undefined; fromVariable: boolean } => {
-    if (value.kind === Kind.INT) return { size: Number(value.value), fromVariable: false };
-    if (value.kind !== Kind.VARIABLE) return { size: undefined, fromVariable: false };
-    const given = variables[value.name.value];
-    if (typeof given === 'number' && Number.isInteger(given)) {
-      return { size: given, fromVariable: true };
-    }
-    const fallback = variableDefaults.get(value.name.value);
-    const size = fallback?.kind === Kind.INT ? Number(fallback.value) : undefined;
-    return { size, fromVariable: true };
-  };
-
-  /** The size a field asks for: its size argument, else that argument's schema default. */
-  const sizeFrom = (
-    args: readonly { name: { value: string }; value: ValueNode }[],
-    def: GraphQLField<unknown, unknown> | undefined,
-  ): { size: number | undefined; fromVariable: boolean } => {
-    for (const arg of args) {
-      if (!sizeArgs.includes(arg.name.value)) continue;
-      const { size, fromVariable } = sizeOf(arg.value);
-      return { size: Math.max(1, size ?? defaultListSize), fromVariable };
-    }
-    const schemaDefault = def?.args.find((a) => sizeArgs.includes(a.name))?.defaultValue;
-    const size = typeof schemaDefault === 'number' ? Math.max(1, schemaDefault) : undefined;
-    return { size, fromVariable: false };
-  };
-
-  const fieldsOf = (type: GraphQLCompositeType | undefined) =>
-    type && (isObjectType(type) || isInterfaceType(type)) ? type.getFields() : undefined;
-
-  // `parent` is undefined below a field the schema does not know: validation will refuse the
-  // document, but its shape is still measured so a deep chain of unknown fields is cut early.
-  // `pageSize` carries a connection's `first` (set on a field that is not itself a list) down
-  // to the `edges`/`nodes` list below it, so `orders(first: 50) { edges { ... } }` counts 50.
-  const measureSet = (
-    set: SelectionSetNode,
-    parent: GraphQLCompositeType | undefined,
-    pageSize?: number,
-  ): QueryMetrics => {
-    let total = ZERO;
-    for (const selection of set.selections) {
-      const directives = selection.directives?.length ?? 0;
-      if (selection.kind === Kind.FIELD) {
-        const def = fieldsOf(parent)?.[selection.name.value];
-        const alias = selection.alias ? 1 : 0;
-        if (!selection.selectionSet) {
-          total = add(total, { ...ZERO, depth: 1, aliases: alias, directives, cost: scalarCost });
-          continue;
-        }
-        const named = def ? getNamedType(def.type) : undefined;
-        const isList = def !== undefined && isListType(getNullableType(def.type));
-        const asked = sizeFrom(selection.arguments ?? [], def);
-        const multiplier = isList ? (asked.size ?? pageSize ?? defaultListSize) : 1;
-        const inner = measureSet(
-          selection.selectionSet,
-          isCompositeType(named) ? named : undefined,
-          isList ? undefined : asked.size,
-        );
-        total = add(total, {
-          ...ZERO,
-          depth: inner.depth + 1,
-          aliases: inner.aliases + alias,
-          directives: inner.directives + directives,
-          // Every object a list may return is paid for, with everything selected inside it.
-          cost: multiplier * (objectCost + inner.cost),
-          variableSized: inner.variableSized || asked.fromVariable,
-        });
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const condition = selection.typeCondition
-          ? schema.getType(selection.typeCondition.name.value)
-          : parent;
-        const target = condition && isCompositeType(condition) ? condition : undefined;
-        const inner = measureSet(selection.selectionSet, target, pageSize);
-        // An inline fragment is a level of nesting: `... on Query { ... on Query { ... } }`
-        // repeated would otherwise be unbounded work at zero depth.
-        total = add(total, {
-          ...inner,
-          depth: inner.depth + 1,
-          directives: inner.directives + directives,
-        });
-      } else {
-        const inner = measureFragment(selection.name.value, pageSize);
-        total = add(total, { ...inner, directives: inner.directives + directives });
-      }
-    }
-    return total;
-  };
-
-  /** A named fragment priced under the page size of the connection it sits in. */
-  const measureFragment = (name: string, pageSize: number | undefined): QueryMetrics => {
-    const memo = `${name}:${pageSize ?? ''}`;
-    const known = fragmentMetrics.get(memo);
-    if (known) return known;
-    if (visiting.has(name)) throw new Error(`fragment cycle through ${name}`);
-    const def = fragments.get(name);
-    const type = def ? schema.getType(def.typeCondition.name.value) : undefined;
-    if (!def || !type || !isCompositeType(type)) return ZERO;
-    visiting.add(name);
-    const inner = measureSet(def.selectionSet, type, pageSize);
-    visiting.delete(name);
-    const result = { ...inner, directives: inner.directives + (def.directives?.length ?? 0) };
-    fragmentMetrics.set(memo, result);
-    return result;
-  };
-
-  /**
-   * Root fields a mutation runs, by response key through fragments: graphql-js merges fields
-   * with the same key, so `...M ...M` runs M's fields once, and ten aliases run ten times.
-   */
-  const rootKeys = (set: SelectionSetNode, keys: Set<string>, seen: Set<string>): Set<string> => {
-    for (const selection of set.selections) {
-      if (selection.kind === Kind.FIELD) {
-        if (selection.name.value !== '__typename') {
-          keys.add(selection.alias?.value ?? selection.name.value);
-        }
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        rootKeys(selection.selectionSet, keys, seen);
-      } else if (!seen.has(selection.name.value)) {
-        seen.add(selection.name.value);
-        const def = fragments.get(selection.name.value);
-        if (def) rootKeys(def.selectionSet, keys, seen);
-      }
-    }
-    return keys;
-  };
-
-  const rootOf = (op: OperationDefinitionNode) =>
-    op.operation === 'query'
-      ? schema.getQueryType()
-      : op.operation === 'mutation'
-        ? schema.getMutationType()
-        : schema.getSubscriptionType();
-
+  const resolved = resolveCostModel(model);
+  const fragments = fragmentsOf(document);
   const result = new Map<string | undefined, QueryMetrics>();
   for (const def of document.definitions) {
     if (def.kind !== Kind.OPERATION_DEFINITION) continue;
-    fragmentMetrics = new Map();
-    variableDefaults = new Map(
-      (def.variableDefinitions ?? []).flatMap((v) =>
-        v.defaultValue ? [[v.variable.name.value, v.defaultValue] as const] : [],
-      ),
-    );
-    const root = rootOf(def);
-    const inner = root ? measureSet(def.selectionSet, root) : ZERO;
-    const mutations =
-      def.operation === 'mutation' ? rootKeys(def.selectionSet, new Set(), new Set()).size : 0;
+    const measure = new OperationMeasure(schema, fragments, resolved, variables, def);
+    const root = rootOf(schema, def);
+    const inner = root ? measure.selectionSet(def.selectionSet, root) : ZERO;
+    const mutations = def.operation === 'mutation' ? rootKeys(def.selectionSet, fragments).size : 0;
     result.set(def.name?.value, {
       ...inner,
       directives: inner.directives + (def.directives?.length ?? 0),

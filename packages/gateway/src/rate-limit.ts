@@ -13,10 +13,10 @@ import {
   RateLimiterRedis,
   RateLimiterRes,
 } from 'rate-limiter-flexible';
-import type { RateLimitConfig } from './config';
-import type { FailMode, RateLimitClass } from './defaults';
-import { type LimitState, rateLimitHeaders } from './rate-limit-headers';
-import type { SurfaceName } from './surfaces';
+import type { RateLimitConfig } from './config.js';
+import type { FailMode, RateLimitClass } from './defaults.js';
+import { type LimitState, rateLimitHeaders } from './rate-limit-headers.js';
+import type { SurfaceName } from './surfaces.js';
 
 /** What one request is counted against. */
 export interface LimitSubject {

@@ -1,8 +1,8 @@
 import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
 import { INTERNAL_TOKEN_HEADER, type Logger } from '@edge/common';
 import type { GraphQLSchema } from 'graphql';
-import type { InternalSigner } from './internal-signer';
-import type { SurfaceDef } from './surfaces';
+import type { InternalSigner } from './internal-signer.js';
+import type { SurfaceDef } from './surfaces.js';
 
 export interface SurfaceSchema {
   /** The client-facing (API) schema composed from the surface's BFF; replaced on change. */

@@ -1,5 +1,5 @@
 import type { Surface } from '@edge/common';
-import type { GatewayConfig } from './config';
+import type { GatewayConfig } from './config.js';
 
 /** Stable surface names, used in logs, metrics, config and rate-limit keys. */
 export const SURFACE_NAMES = ['web', 'mobile', 'partner-v1', 'partner-v2'] as const;

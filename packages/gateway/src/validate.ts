@@ -9,9 +9,9 @@ import {
   validate,
 } from 'graphql/index.js';
 import { LRUCache } from 'lru-cache';
-import type { AbuseLimits } from './defaults';
-import { measureOperations, type QueryMetrics } from './query-metrics';
-import type { SurfaceSchema } from './schema-registry';
+import type { AbuseLimits } from './defaults.js';
+import { measureOperations, type QueryMetrics } from './query-metrics.js';
+import type { SurfaceSchema } from './schema-registry.js';
 
 // graphql is imported by its CommonJS entry on purpose: @apollo/gateway requires that one, and
 // graphql-js refuses a schema built by another copy of itself (vitest would pick index.mjs).

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sha256Hex } from '@edge/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../src/persisted-queries';
 import { type GatewayFixture, startGatewayFixture } from './gateway-fixture';
 
 const nested = (depth: number) => `{ me { ${'friends { '.repeat(depth)}id${' }'.repeat(depth)} } }`;
@@ -175,7 +175,13 @@ describe('production hardening of mobile and partner', () => {
   let fx: GatewayFixture;
   let mobile: Record<string, string>;
   beforeAll(async () => {
-    fx = await startGatewayFixture({ NODE_ENV: 'production', DEV_IDP: 'false' });
+    // What a client allowed to send its own documents meets (production's default keeps
+    // mobile and partner to registered documents: client-contracts.test.ts).
+    fx = await startGatewayFixture({
+      NODE_ENV: 'production',
+      DEV_IDP: 'false',
+      ARBITRARY_DOCUMENTS: 'web,mobile,partner-v1,partner-v2',
+    });
     // Production has no dev IdP on the gateway; point it at a second, dev-IdP-enabled instance.
     const idpHost = await fx.addGateway({ NODE_ENV: 'development', DEV_IDP: 'true' });
     await fx.gateways[0]?.close();

@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, HTTP_STATUS_BY_CODE } from '@edge/common';
+import { errorCodesUsedIn } from '@edge/testkit';
 import { describe, expect, it } from 'vitest';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -18,18 +19,8 @@ const FROM_COMMON = [
   ErrorCode.REQUEST_TIMEOUT,
 ];
 
-function codesUsedByGateway(): string[] {
-  const used = new Set<string>(FROM_COMMON);
-  for (const file of readdirSync(src)) {
-    if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
-    const source = readFileSync(join(src, file), 'utf8');
-    for (const m of source.matchAll(/ErrorCode\.([A-Z_]+)/g)) if (m[1]) used.add(m[1]);
-  }
-  return [...used].sort();
-}
-
 describe('docs/edge.md', () => {
-  it.each(codesUsedByGateway())('documents error code %s with its status', (code) => {
+  it.each(errorCodesUsedIn(src, FROM_COMMON))('documents error code %s with its status', (code) => {
     const known = Object.values(ErrorCode).find((c) => c === code);
     expect(known, `${code} is not an ErrorCode`).toBeDefined();
     if (!known) return;

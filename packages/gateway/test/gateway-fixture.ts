@@ -10,7 +10,7 @@ import {
   type SigningKey,
 } from '@edge/common';
 import { createKey, type NewKeyOptions } from '../src/api-keys';
-import { loadConfig } from '../src/config';
+import { loadGatewayConfig } from '../src/config';
 import { type RunningGateway, startGateway } from '../src/gateway-server';
 import { createRedisKeyStore, type KeyStore } from '../src/key-store';
 import { type FakeBff, startFakeBff } from './fake-bff';
@@ -72,13 +72,15 @@ export async function startGatewayFixture(
   };
   const idp = await loadOrCreateSigningKey(join(dataDir, 'keys', 'dev-idp.json'));
   // The same Redis the gateways use, one node or a cluster, as their config names it.
-  const keysClient = createFailFastRedis(loadConfig(fullEnv).redis, { enableOfflineQueue: true });
+  const keysClient = createFailFastRedis(loadGatewayConfig(fullEnv).redis, {
+    enableOfflineQueue: true,
+  });
   // Outage tests kill this Redis on purpose; the store's callers see the failures.
   keysClient.on('error', () => {});
   const keys = createRedisKeyStore(keysClient);
   const gateways: RunningGateway[] = [];
   const addGateway = async (extra: Record<string, string> = {}) => {
-    const gateway = await startGateway(loadConfig({ ...fullEnv, ...extra }));
+    const gateway = await startGateway(loadGatewayConfig({ ...fullEnv, ...extra }));
     gateways.push(gateway);
     await waitReady(gateway.url);
     return gateway;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { createFailFastRedis, type RedisTarget } from '@edge/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKey, revokeKey } from '../src/api-keys';
-import type { KeyStore } from '../src/key-store';
+import { createRedisKeyStore, type KeyStore } from '../src/key-store';
 
 /**
  * Two handles on one store, as the CLI and a gateway (or two gateways) hold them; `dispose`
@@ -12,6 +13,23 @@ export type KeyStoreFactory = () => Promise<{
   reader: KeyStore;
   dispose: () => Promise<void>;
 }>;
+
+/** The Redis store's two handles, each on its own client to `target` (one node or a cluster). */
+export function redisKeyStores(target: string | RedisTarget): KeyStoreFactory {
+  return async () => {
+    const client = () => createFailFastRedis(target, { enableOfflineQueue: true });
+    const writer = createRedisKeyStore(client());
+    const reader = createRedisKeyStore(client());
+    return {
+      writer,
+      reader,
+      dispose: async () => {
+        await writer.close();
+        await reader.close();
+      },
+    };
+  };
+}
 
 /** What every KeyStore must do, on files, one Redis node and a Redis Cluster alike. */
 export function describeKeyStoreContract(name: string, factory: KeyStoreFactory): void {

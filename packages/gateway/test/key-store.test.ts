@@ -1,10 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFailFastRedis } from '@edge/common';
-import { createFileKeyStore, createRedisKeyStore } from '../src/key-store';
+import { createFileKeyStore } from '../src/key-store';
 import { testRedisUrl } from './gateway-fixture';
-import { describeKeyStoreContract } from './key-store-contract';
+import { describeKeyStoreContract, redisKeyStores } from './key-store-contract';
 
 describeKeyStoreContract('file', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'edge-keys-'));
@@ -16,19 +15,4 @@ describeKeyStoreContract('file', async () => {
   };
 });
 
-describeKeyStoreContract('redis', async () => {
-  const writer = createRedisKeyStore(
-    createFailFastRedis(testRedisUrl, { enableOfflineQueue: true }),
-  );
-  const reader = createRedisKeyStore(
-    createFailFastRedis(testRedisUrl, { enableOfflineQueue: true }),
-  );
-  return {
-    writer,
-    reader,
-    dispose: async () => {
-      await writer.close();
-      await reader.close();
-    },
-  };
-});
+describeKeyStoreContract('redis', redisKeyStores(testRedisUrl));

@@ -2,7 +2,7 @@ import { createFailFastRedis, createMetrics, type Logger, Redis } from '@edge/co
 import { startPrivateRedis } from '@edge/testkit';
 import { describe, expect, it } from 'vitest';
 import { createKey } from '../src/api-keys';
-import { loadConfig } from '../src/config';
+import { loadGatewayConfig } from '../src/config';
 import { createRedisKeyStore } from '../src/key-store';
 import { createRateLimiter } from '../src/rate-limit';
 import { type Answer, startGatewayFixture } from './gateway-fixture';
@@ -92,7 +92,7 @@ describe('rate limiter degraded state', () => {
       redis: client,
       registry,
       log,
-      config: loadConfig({ RATE_LIMIT_PREFIX: `test:${Date.now()}` }).rateLimit,
+      config: loadGatewayConfig({ RATE_LIMIT_PREFIX: `test:${Date.now()}` }).rateLimit,
     });
     const subject = { surface: 'web', id: 'u-1', class: 'user' } as const;
     try {

@@ -1,8 +1,6 @@
-import { createFailFastRedis } from '@edge/common';
 import { type LocalRedisCluster, startLocalRedisCluster } from '@edge/testkit';
 import { afterAll, beforeAll } from 'vitest';
-import { createRedisKeyStore } from '../src/key-store';
-import { describeKeyStoreContract } from './key-store-contract';
+import { describeKeyStoreContract, redisKeyStores } from './key-store-contract';
 import { describeRateLimitContract } from './rate-limit-contract';
 
 // The gateway's Redis uses on a real three-master cluster, through the same contracts as on
@@ -17,16 +15,5 @@ afterAll(async () => {
 
 describeRateLimitContract('redis cluster', () => cluster.env);
 
-describeKeyStoreContract('redis cluster', async () => {
-  const client = () => createFailFastRedis(cluster.target, { enableOfflineQueue: true });
-  const writer = createRedisKeyStore(client());
-  const reader = createRedisKeyStore(client());
-  return {
-    writer,
-    reader,
-    dispose: async () => {
-      await writer.close();
-      await reader.close();
-    },
-  };
-});
+// The target is known only once the cluster runs, so the factory reads it when called.
+describeKeyStoreContract('redis cluster', () => redisKeyStores(cluster.target)());

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ORDER_EVENT_TYPES, ORDER_EVENT_VERSION, type OrderEvent } from './order-event';
+import { ORDER_EVENT_TYPES, ORDER_EVENT_VERSION, type OrderEvent } from './order-event.js';
 
 /**
  * How an event sits in a stream entry (Redis stream fields, or one JSON line of the embedded

@@ -1,5 +1,5 @@
 import type { RedisClient } from '@edge/common';
-import { minId, nextId } from './stream-ids';
+import { minId, nextId } from './stream-ids.js';
 
 function toRecord(flat: unknown[]): Map<string, unknown> {
   const fields = new Map<string, unknown>();

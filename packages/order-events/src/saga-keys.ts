@@ -1,7 +1,7 @@
+import { hashTaggedHead } from '@edge/common';
+
 /** The saga store's default key prefix. */
 export const DEFAULT_SAGA_KEY_PREFIX = 'saga:';
-
-const HASH_TAG = /\{[^}]+\}/;
 
 /**
  * Where every key of a store begins: the prefix, then a hash tag made of it (`saga:` becomes
@@ -10,7 +10,7 @@ const HASH_TAG = /\{[^}]+\}/;
  * tag is used as it is. Keys still start with the prefix, so `SCAN MATCH <prefix>*` finds them.
  */
 export function sagaKeyHead(prefix: string): string {
-  return HASH_TAG.test(prefix) ? prefix : `${prefix}{${prefix.replace(/:+$/, '')}}:`;
+  return hashTaggedHead(prefix);
 }
 
 /** The order event stream of the saga store whose key prefix is `prefix`. */

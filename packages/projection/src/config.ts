@@ -2,21 +2,20 @@ import { hostname } from 'node:os';
 import { DEFAULT_PRODUCT_EVENTS_STREAM, DEFAULT_READ_MODEL_PREFIX } from '@edge/catalog-events';
 import {
   DEFAULT_PORTS,
-  DEFAULT_REDIS_URL,
   env,
   loadConfig,
   type RedisTarget,
-  redisTarget,
+  redisEnv,
+  redisOf,
   z,
 } from '@edge/common';
-import { DEFAULT_PROJECTOR_OPTIONS } from './projector';
+import { DEFAULT_PROJECTOR_OPTIONS } from './projector.js';
 
 const schema = z.object({
-  PROJECTION_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  PROJECTION_PORT: env.optionalPort(),
+  PORT: env.optionalPort(),
   HOST: z.string().min(1).default('127.0.0.1'),
-  REDIS_URL: env.url(DEFAULT_REDIS_URL),
-  REDIS_CLUSTER_NODES: env.redisClusterNodes(),
+  ...redisEnv,
   PRODUCT_EVENTS_STREAM: z.string().min(1).default(DEFAULT_PRODUCT_EVENTS_STREAM),
   READ_MODEL_PREFIX: z.string().min(1).default(DEFAULT_READ_MODEL_PREFIX),
   PROJECTION_GROUP: z.string().min(1).default(DEFAULT_PROJECTOR_OPTIONS.group),
@@ -56,7 +55,7 @@ export function loadProjectionConfig(
   return Object.freeze({
     port: e.PROJECTION_PORT ?? e.PORT ?? DEFAULT_PORTS.projection,
     host: e.HOST,
-    redis: redisTarget(e.REDIS_URL, e.REDIS_CLUSTER_NODES),
+    redis: redisOf(e),
     stream: e.PRODUCT_EVENTS_STREAM,
     prefix: e.READ_MODEL_PREFIX,
     group: e.PROJECTION_GROUP,

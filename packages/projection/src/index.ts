@@ -1,12 +1,12 @@
-export { loadProjectionConfig, type ProjectionConfig } from './config';
-export * from './product-read-model';
-export { type ProjectionService, startProjectionService } from './projection-service';
-export { DEFAULT_PROJECTOR_OPTIONS, Projector, type ProjectorOptions } from './projector';
-export * from './read-model-keys';
-export * from './read-model-views';
+export { loadProjectionConfig, type ProjectionConfig } from './config.js';
+export * from './product-read-model.js';
+export { type ProjectionService, startProjectionService } from './projection-service.js';
+export { DEFAULT_PROJECTOR_OPTIONS, Projector, type ProjectorOptions } from './projector.js';
+export * from './read-model-keys.js';
+export * from './read-model-views.js';
 export {
   DEFAULT_REBUILD_OPTIONS,
   type RebuildOptions,
   type RebuildResult,
   rebuildReadModel,
-} from './rebuild';
+} from './rebuild.js';

@@ -1,6 +1,6 @@
 import { createLogger, onShutdown, runMain } from '@edge/common';
-import { loadProjectionConfig } from './config';
-import { startProjectionService } from './projection-service';
+import { loadProjectionConfig } from './config.js';
+import { startProjectionService } from './projection-service.js';
 
 const bootLog = createLogger({ service: 'projection' });
 

@@ -1,7 +1,7 @@
 import { DEFAULT_READ_MODEL_PREFIX, readProjectionLag } from '@edge/catalog-events';
 import type { RedisClient } from '@edge/common';
-import { readModelKeys } from './read-model-keys';
-import type { ProductViewName, ProductViews } from './read-model-views';
+import { readModelKeys } from './read-model-keys.js';
+import type { ProductViewName, ProductViews } from './read-model-views.js';
 
 export const DEFAULT_READ_MODEL_OPTIONS = Object.freeze({
   prefix: DEFAULT_READ_MODEL_PREFIX,

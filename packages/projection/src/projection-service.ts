@@ -7,9 +7,9 @@ import {
   type RunningServer,
   startHttpServer,
 } from '@edge/common';
-import type { ProjectionConfig } from './config';
-import { Projector } from './projector';
-import { readModelKeys } from './read-model-keys';
+import type { ProjectionConfig } from './config.js';
+import { Projector } from './projector.js';
+import { readModelKeys } from './read-model-keys.js';
 
 export interface ProjectionService {
   server: RunningServer;

@@ -1,12 +1,12 @@
 import type { Logger, RedisClient } from '@edge/common';
-import type { ReadModelKeys } from './read-model-keys';
+import type { ReadModelKeys } from './read-model-keys.js';
 import {
   type ApplyOutcome,
   applyEntries,
   liveNamespace,
   type StreamEntry,
-} from './read-model-writer';
-import { readGroupEntries, toStreamEntries } from './stream-entries';
+} from './read-model-writer.js';
+import { readGroupEntries, toStreamEntries } from './stream-entries.js';
 
 export const DEFAULT_PROJECTOR_OPTIONS = Object.freeze({
   group: 'products-projection',
@@ -84,19 +84,7 @@ export class Projector {
     while (!this.stopping) {
       try {
         await this.claimIdle();
-        const raw = await this.options.redis.xreadgroup(
-          'GROUP',
-          this.group,
-          this.options.consumer,
-          'COUNT',
-          this.batchSize,
-          'BLOCK',
-          this.blockMs,
-          'STREAMS',
-          this.options.stream,
-          '>',
-        );
-        const entries = readGroupEntries(raw);
+        const entries = await this.readGroup('>');
         if (entries.length > 0) await this.process(entries);
         // A short batch means the read reached the end of the stream (heartbeats keep it from
         // ever being empty for long).
@@ -113,23 +101,34 @@ export class Projector {
   private async drainOwnPending(): Promise<void> {
     let cursor = '0';
     for (;;) {
-      const raw = await this.options.redis.xreadgroup(
-        'GROUP',
-        this.group,
-        this.options.consumer,
-        'COUNT',
-        this.batchSize,
-        'STREAMS',
-        this.options.stream,
-        cursor,
-      );
-      const entries = readGroupEntries(raw);
+      const entries = await this.readGroup(cursor);
       const last = entries.at(-1);
       if (!last) return;
       this.options.log.info({ entries: entries.length }, 're-applying pending entries');
       await this.process(entries);
       cursor = last.id;
     }
+  }
+
+  /**
+   * One batch of this consumer's group read: `>` for entries never delivered (waiting up to
+   * `blockMs` for some), or an id for this consumer's own pending entries after it (Redis
+   * ignores BLOCK then and answers at once).
+   */
+  private async readGroup(after: string) {
+    const raw = await this.options.redis.xreadgroup(
+      'GROUP',
+      this.group,
+      this.options.consumer,
+      'COUNT',
+      this.batchSize,
+      'BLOCK',
+      this.blockMs,
+      'STREAMS',
+      this.options.stream,
+      after,
+    );
+    return readGroupEntries(raw);
   }
 
   /** Take over what a consumer that died for good (another name) left pending. */

@@ -1,5 +1,5 @@
 import { readModelHeartbeatKey, readModelKeyHead } from '@edge/catalog-events';
-import type { ProductViewName } from './read-model-views';
+import type { ProductViewName } from './read-model-views.js';
 
 /**
  * The key layout of the read model. Product data lives in a namespace (`v1`, `r1`, ...) named

@@ -1,7 +1,7 @@
 import { type ProductEvent, streamIdMs } from '@edge/catalog-events';
 import type { RedisClient } from '@edge/common';
-import type { ReadModelKeys } from './read-model-keys';
-import { buildProductViews, PRODUCT_VIEW_NAMES } from './read-model-views';
+import type { ReadModelKeys } from './read-model-keys.js';
+import { buildProductViews, PRODUCT_VIEW_NAMES } from './read-model-views.js';
 
 /** Lua: is stream id a newer than b (`<ms>-<seq>` compared as numbers, not strings)? */
 const NEWER_ID = `

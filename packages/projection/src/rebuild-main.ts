@@ -3,9 +3,9 @@
  * namespace and swap it in. Safe while the projection runs. Prints the result as JSON on stdout.
  */
 import { createLogger, createRedisClient, runMain } from '@edge/common';
-import { loadProjectionConfig } from './config';
-import { readModelKeys } from './read-model-keys';
-import { rebuildReadModel } from './rebuild';
+import { loadProjectionConfig } from './config.js';
+import { readModelKeys } from './read-model-keys.js';
+import { rebuildReadModel } from './rebuild.js';
 
 const log = createLogger({ service: 'projection-rebuild' });
 

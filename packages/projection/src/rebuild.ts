@@ -1,7 +1,7 @@
 import { type Logger, type RedisClient, redisNodes } from '@edge/common';
-import type { ReadModelKeys } from './read-model-keys';
-import { applyEntries, liveNamespace, swapNamespace } from './read-model-writer';
-import { toStreamEntries } from './stream-entries';
+import type { ReadModelKeys } from './read-model-keys.js';
+import { applyEntries, liveNamespace, swapNamespace } from './read-model-writer.js';
+import { toStreamEntries } from './stream-entries.js';
 
 export const DEFAULT_REBUILD_OPTIONS = Object.freeze({ batchSize: 1000, dropOldAfterMs: 5_000 });
 

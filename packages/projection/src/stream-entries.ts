@@ -1,5 +1,5 @@
 import { decodeProductEvent } from '@edge/catalog-events';
-import type { StreamEntry } from './read-model-writer';
+import type { StreamEntry } from './read-model-writer.js';
 
 /**
  * Turn a raw `[id, fields]` list as ioredis returns it (XRANGE, one stream of XREADGROUP,

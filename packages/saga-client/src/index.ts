@@ -1,2 +1,2 @@
-export * from './saga-client';
-export * from './saga-wire';
+export * from './saga-client.js';
+export * from './saga-wire.js';

@@ -12,11 +12,13 @@ import type {
   OperatorBody,
   PlaceOrderBody,
   ReconciliationReport,
+  ReplayAnswer,
+  ReplayBody,
   ResolveBody,
   SagaListState,
   SagaRef,
   SagaView,
-} from './saga-wire';
+} from './saga-wire.js';
 
 export interface SagaClientOptions {
   /** Orchestrator base URL, e.g. `http://127.0.0.1:4020`. */
@@ -73,7 +75,7 @@ export interface SagaClient {
   /** An operator reads any saga; a customer (headers carry its identity) only its own. */
   get(sagaId: string, headers?: Record<string, string>): Promise<SagaView>;
   list(state: SagaListState, limit?: number): Promise<SagaView[]>;
-  replay(sagaId: string, body: OperatorBody): Promise<SagaRef>;
+  replay(sagaId: string, body: ReplayBody): Promise<ReplayAnswer>;
   /** Every dead-lettered saga, or the given ones. */
   replayAll(body: OperatorBody & { ids?: string[] }): Promise<string[]>;
   resolve(sagaId: string, body: ResolveBody): Promise<SagaRef>;

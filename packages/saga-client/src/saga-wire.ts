@@ -36,7 +36,9 @@ export interface SagaHistoryEvent {
   step?: string;
   attempt?: number;
   idempotencyKey?: string;
-  answer?: { status: number; body: unknown } | { error: string; retryAfterMs?: number };
+  answer?:
+    | { status: number; body: unknown; retryAfterMs?: number }
+    | { error: string; retryAfterMs?: number };
   /** Failed calls: whether a retry may help, and whether the call may have taken effect. */
   retryable?: boolean;
   maybeApplied?: boolean;
@@ -86,6 +88,26 @@ export interface CancelBody {
 /** Operator actions carry only the why: the actor is the token's subject. */
 export interface OperatorBody {
   reason: string;
+}
+
+/** A field an operator's edit changed, as the audit keeps it. */
+export interface FieldChange {
+  field: string;
+  before: string | number | null;
+  after: string | number | null;
+}
+
+/**
+ * A replay of one saga, optionally editing a step's request first (docs/saga-api.md: only
+ * `refund_payment` has editable fields, `amountCents` and `note`).
+ */
+export interface ReplayBody extends OperatorBody {
+  edit?: { step: string; input: Record<string, string | number> };
+}
+
+/** What a replay answers: the saga, and the edit it applied with its diff. */
+export interface ReplayAnswer extends SagaRef {
+  edit?: { step: string; changes: FieldChange[] };
 }
 
 export interface ResolveBody extends OperatorBody {

@@ -1,6 +1,6 @@
 import { AppError, ErrorCode, isAppError, type RequestContext } from '@edge/common';
 import type { z } from 'zod';
-import { SagaConflictError, SagaNotFoundError } from './saga-engine';
+import { SagaConflictError, SagaNotFoundError } from './saga-engine.js';
 
 /** Validate a body or query with its schema; every problem is listed in one 400. */
 export function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {

@@ -1,4 +1,4 @@
-import type { Saga } from './saga';
+import type { Saga, StepEdit } from './saga.js';
 
 /** One operator or customer action on a saga, as the audit view lists it. */
 export interface AuditRecord {
@@ -9,6 +9,8 @@ export interface AuditRecord {
   sagaId: string;
   orderId: string | null;
   reason: string;
+  /** A replay's edit of a step's input: the step and each field's `before -> after`. */
+  edit?: Pick<StepEdit, 'step' | 'changes'>;
 }
 
 /**
@@ -31,6 +33,9 @@ export function auditRecords(sagas: readonly Saga[], limit: number): AuditRecord
           sagaId: saga.id,
           orderId: saga.context.orderId ?? null,
           reason: event.reason,
+          ...(event.type === 'replayed' && event.edit
+            ? { edit: { step: event.edit.step, changes: event.edit.changes } }
+            : {}),
         });
       }
     }

@@ -1,7 +1,10 @@
-import { type AlertChannel, type Logger, ThresholdAlert } from '@edge/common';
-import type { SagaAlertCheck } from './saga-alerts';
-import type { SagaMetrics } from './saga-metrics';
-import type { SagaStore } from './saga-store';
+import type { ThresholdAlert } from '@edge/common';
+import {
+  checkAlert,
+  type SagaAlertCheck,
+  type SagaAlertCheckOptions,
+  type SagaAlertPayload,
+} from './saga-alerts.js';
 
 /**
  * A compensation (refund, release) still running five minutes after it began: by then a customer
@@ -10,25 +13,16 @@ import type { SagaStore } from './saga-store';
  */
 export const DEFAULT_COMPENSATION_AGE_ALERT_MS = 5 * 60_000;
 
-export interface CompensationAgeAlertOptions {
-  store: SagaStore;
-  metrics: SagaMetrics;
-  log: Logger;
-  channel: AlertChannel;
+export interface CompensationAgeAlertOptions extends SagaAlertCheckOptions {
   /** Age of the oldest pending compensation at which the alert fires. */
   thresholdMs: number;
-  /** While crossed, fire again this often. */
-  repeatMs: number;
 }
 
-export interface CompensationAgeAlert {
+export interface CompensationAgeAlert extends SagaAlertPayload {
   alert: 'saga_compensation_pending_too_long';
-  state: 'firing' | 'resolved';
   pending: number;
   oldestAgeSeconds: number;
   thresholdSeconds: number;
-  at: string;
-  service: 'saga';
 }
 
 /** Watches the oldest compensation in progress, the early warning before the DLQ. */
@@ -37,13 +31,9 @@ export class CompensationAgeAlertCheck implements SagaAlertCheck {
   private readonly alert: ThresholdAlert;
 
   constructor(private readonly options: CompensationAgeAlertOptions) {
-    this.alert = new ThresholdAlert({
-      name: 'saga compensation pending too long',
-      channel: options.channel,
-      log: options.log,
-      repeatMs: options.repeatMs,
-      onSend: (state) => options.metrics.alertsByName.inc({ alert: this.name, state }),
-    });
+    this.alert = checkAlert(options, 'saga compensation pending too long', (state) =>
+      options.metrics.alertsByName.inc({ alert: this.name, state }),
+    );
   }
 
   async evaluate(now: number, deliver: boolean): Promise<void> {

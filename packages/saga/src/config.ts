@@ -1,30 +1,30 @@
 import { join } from 'node:path';
 import {
   DEFAULT_PORTS,
-  DEFAULT_REDIS_URL,
   env,
   loadConfig,
   localUrl,
   type RedisTarget,
-  redisTarget,
+  redisEnv,
+  redisOf,
   type TracingConfig,
   z,
 } from '@edge/common';
-import { DEFAULT_COMPENSATION_AGE_ALERT_MS } from './compensation-age-alert';
-import { DEFAULT_LEADER_TTL_MS } from './leader-lease';
-import { DEFAULT_ORDER_STREAM_MAX_LEN } from './order-stream-trim';
-import type { ProviderRateLimit } from './pacing-policy';
-import type { ProviderName } from './provider-client';
-import { DEFAULT_RECONCILE_INTERVAL_MS } from './reconciliation-job';
+import { DEFAULT_COMPENSATION_AGE_ALERT_MS } from './compensation-age-alert.js';
+import { DEFAULT_LEADER_TTL_MS } from './leader-lease.js';
+import { DEFAULT_ORDER_STREAM_MAX_LEN } from './order-stream-trim.js';
+import type { ProviderRateLimit } from './pacing-policy.js';
+import type { ProviderName } from './provider-client.js';
+import { DEFAULT_RECONCILE_INTERVAL_MS } from './reconciliation-job.js';
 import {
   DEFAULT_DURABILITY_TIMEOUT_MS,
   parseDurability,
   type SagaDurability,
-} from './redis-durability';
-import { STEP_NAMES, type StepName } from './saga';
-import { DEFAULT_HOUSEKEEPING_INTERVAL_MS } from './saga-housekeeping';
-import type { SagaPolicyOverrides } from './saga-policies';
-import { DEFAULT_SAGA_RETENTION_MS } from './saga-retention';
+} from './redis-durability.js';
+import { STEP_NAMES, type StepName } from './saga.js';
+import { DEFAULT_HOUSEKEEPING_INTERVAL_MS } from './saga-housekeeping.js';
+import type { SagaPolicyOverrides } from './saga-policies.js';
+import { DEFAULT_SAGA_RETENTION_MS } from './saga-retention.js';
 
 const optionalMs = z.coerce.number().int().min(0).optional();
 const optionalCount = z.coerce.number().int().min(1).optional();
@@ -59,14 +59,14 @@ function removed(names: string[], message: string) {
 }
 
 const schema = z.object({
-  SAGA_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  SAGA_PORT: env.optionalPort(),
+  PORT: env.optionalPort(),
   HOST: z.string().default('127.0.0.1'),
   /**
    * When set, the operator page and operator API listen here and the order API alone on
    * SAGA_PORT, so the network can let BFFs reach one and operators the other.
    */
-  OPERATOR_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  OPERATOR_PORT: env.optionalPort(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** Where operator tokens' keys come from; unset outside production: the dev identity provider. */
   JWKS_URL: z.url().optional(),
@@ -75,8 +75,7 @@ const schema = z.object({
   DEV_IDP_KEY_FILE: z.string().optional(),
   /** Public half of the edge key: the identity a BFF forwards is verified with it. */
   EDGE_PUBLIC_KEY_FILE: z.string().optional(),
-  REDIS_URL: env.url(DEFAULT_REDIS_URL),
-  REDIS_CLUSTER_NODES: env.redisClusterNodes(),
+  ...redisEnv,
   STORE_MODE: env.storeMode(),
   DATA_DIR: z.string().default('./.data'),
   SAGA_KEY_PREFIX: z.string().min(1).default('saga:'),
@@ -244,7 +243,7 @@ export function loadSagaConfig(
       audience: e.JWT_AUDIENCE_OPERATOR,
       edgePublicKeyFile: e.EDGE_PUBLIC_KEY_FILE ?? join(e.DATA_DIR, 'keys', 'edge.json'),
     },
-    redis: redisTarget(e.REDIS_URL, e.REDIS_CLUSTER_NODES),
+    redis: redisOf(e),
     tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
     storeMode: e.STORE_MODE,
     dataDir: e.DATA_DIR,

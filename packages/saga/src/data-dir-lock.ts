@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { open, readFile, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { fsyncDir } from './atomic-file';
+import { fsyncDir } from './atomic-file.js';
 
 /** Name of the lock file inside a locked data directory. */
 export const LOCK_FILE = 'LOCK';

@@ -1,27 +1,21 @@
-import { type AlertChannel, type Logger, ThresholdAlert } from '@edge/common';
-import type { SagaAlertCheck } from './saga-alerts';
-import type { SagaMetrics } from './saga-metrics';
-import type { SagaStore } from './saga-store';
+import type { ThresholdAlert } from '@edge/common';
+import {
+  checkAlert,
+  type SagaAlertCheck,
+  type SagaAlertCheckOptions,
+  type SagaAlertPayload,
+} from './saga-alerts.js';
 
-export interface DlqAlertOptions {
-  store: SagaStore;
-  metrics: SagaMetrics;
-  log: Logger;
-  channel: AlertChannel;
+export interface DlqAlertOptions extends SagaAlertCheckOptions {
   /** Depth at which the alert fires. */
   threshold: number;
-  /** While crossed, fire again this often. */
-  repeatMs: number;
 }
 
-export interface DlqAlert {
+export interface DlqAlert extends SagaAlertPayload {
   alert: 'saga_dlq_depth';
-  state: 'firing' | 'resolved';
   depth: number;
   threshold: number;
   oldestAgeSeconds: number;
-  at: string;
-  service: 'saga';
 }
 
 /**
@@ -34,13 +28,9 @@ export class DlqAlertCheck implements SagaAlertCheck {
   private readonly alert: ThresholdAlert;
 
   constructor(private readonly options: DlqAlertOptions) {
-    this.alert = new ThresholdAlert({
-      name: 'saga DLQ alert',
-      channel: options.channel,
-      log: options.log,
-      repeatMs: options.repeatMs,
-      onSend: (state) => options.metrics.alerts.inc({ state }),
-    });
+    this.alert = checkAlert(options, 'saga DLQ alert', (state) =>
+      options.metrics.alerts.inc({ state }),
+    );
   }
 
   async evaluate(now: number, deliver: boolean): Promise<void> {

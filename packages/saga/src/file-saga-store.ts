@@ -1,10 +1,10 @@
 import { mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodedLine, ORDER_EVENTS_FILE, type OrderEvent } from '@edge/order-events';
-import { writeFileAtomic } from './atomic-file';
-import { type DataDirLock, lockDataDir } from './data-dir-lock';
-import type { CancelRequest, Saga, SagaStatus } from './saga';
-import { compensatingSince, DEFAULT_SAGA_RETENTION_MS, expiresAt } from './saga-retention';
+import { writeFileAtomic } from './atomic-file.js';
+import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
+import type { CancelRequest, Saga, SagaStatus } from './saga.js';
+import { compensatingSince, DEFAULT_SAGA_RETENTION_MS, expiresAt } from './saga-retention.js';
 import {
   type Claim,
   type CompensationStats,
@@ -13,7 +13,7 @@ import {
   type Lease,
   LeaseLostError,
   type SagaStore,
-} from './saga-store';
+} from './saga-store.js';
 
 export interface FileSagaStoreOptions {
   /** Directory holding one JSON file per saga; created when missing. */

@@ -7,9 +7,14 @@ import {
 } from '@edge/upstream';
 import CircuitBreaker from 'opossum';
 import { Agent, request } from 'undici';
-import type { CallOutcome, ProviderClient, ProviderName, ProviderRequest } from './provider-client';
-import { PROVIDERS } from './provider-client';
-import type { BreakerPolicy } from './saga-policies';
+import type {
+  CallOutcome,
+  ProviderClient,
+  ProviderName,
+  ProviderRequest,
+} from './provider-client.js';
+import { PROVIDERS } from './provider-client.js';
+import type { BreakerPolicy } from './saga-policies.js';
 
 export interface HttpProviderClientOptions {
   /** Base URL per provider, e.g. `{ payment: 'http://127.0.0.1:4014', ... }`. */
@@ -187,7 +192,11 @@ export class HttpProviderClient implements ProviderClient {
         if (isRefusal(error.status, error.body)) return { kind: 'rejected', answer };
         return {
           kind: 'retryable',
-          answer,
+          // The history keeps the Retry-After with the answer, so the page can say what was asked.
+          answer:
+            error.retryAfterMs === undefined
+              ? answer
+              : { ...answer, retryAfterMs: error.retryAfterMs },
           retryAfterMs: error.retryAfterMs,
           maybeApplied: error.status !== 429,
         };

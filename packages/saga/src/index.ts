@@ -1,21 +1,21 @@
 export { sagaKeyHead } from '@edge/order-events';
-export { DEFAULT_COMPENSATION_AGE_ALERT_MS } from './compensation-age-alert';
-export { loadSagaConfig, type SagaConfig } from './config';
-export { HttpProviderClient } from './http-provider-client';
-export { MemoryTokenBucket } from './memory-token-bucket';
-export { PacedProviderClient } from './paced-provider-client';
-export { DEFAULT_PROVIDER_RATE_LIMITS, resolveRateLimits } from './pacing-policy';
-export type { CallOutcome, ProviderClient, ProviderRequest } from './provider-client';
-export type { FixResult, ReconciliationReport } from './reconciler';
-export { DRIFT_KINDS, type DriftKind, type Finding } from './reconciliation';
-export { RedisTokenBucket } from './redis-token-bucket';
-export * from './saga';
-export type * from './saga-api-schemas';
+export { DEFAULT_COMPENSATION_AGE_ALERT_MS } from './compensation-age-alert.js';
+export { loadSagaConfig, type SagaConfig } from './config.js';
+export { HttpProviderClient } from './http-provider-client.js';
+export { MemoryTokenBucket } from './memory-token-bucket.js';
+export { PacedProviderClient } from './paced-provider-client.js';
+export { DEFAULT_PROVIDER_RATE_LIMITS, resolveRateLimits } from './pacing-policy.js';
+export type { CallOutcome, ProviderClient, ProviderRequest } from './provider-client.js';
+export type { FixResult, ReconciliationReport } from './reconciler.js';
+export { DRIFT_KINDS, type DriftKind, type Finding } from './reconciliation.js';
+export { RedisTokenBucket } from './redis-token-bucket.js';
+export * from './saga.js';
+export type * from './saga-api-schemas.js';
 export {
   DEFAULT_BREAKER_POLICY,
   DEFAULT_SAGA_POLICIES,
   type SagaPolicies,
   type SagaPolicyOverrides,
-} from './saga-policies';
-export { type SagaService, startSagaService } from './saga-service';
-export type { SagaRef, SagaView } from './saga-view';
+} from './saga-policies.js';
+export { type SagaService, startSagaService } from './saga-service.js';
+export type { SagaRef, SagaView } from './saga-view.js';

@@ -1,6 +1,6 @@
 import { createLogger, onShutdown, runMain } from '@edge/common';
-import { loadSagaConfig } from './config';
-import { startSagaService } from './saga-service';
+import { loadSagaConfig } from './config.js';
+import { startSagaService } from './saga-service.js';
 
 const bootLog = createLogger({ service: 'saga' });
 

@@ -1,5 +1,5 @@
-import type { CallPriority } from './provider-client';
-import type { BucketLimit, BucketState, TakeResult, TokenBucketStore } from './token-bucket';
+import type { CallPriority } from './provider-client.js';
+import type { BucketLimit, BucketState, TakeResult, TokenBucketStore } from './token-bucket.js';
 
 interface Bucket {
   tokens: number;

@@ -6,7 +6,7 @@ import {
   type JWTVerifyGetKey,
   jwtVerify,
 } from 'jose';
-import type { OperatorKeys } from './config';
+import type { OperatorKeys } from './config.js';
 
 /** What a signed-in person may do: viewers read, operators also replay, resolve and edit. */
 export type OperatorRole = 'viewer' | 'operator';

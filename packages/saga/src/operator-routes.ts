@@ -6,11 +6,11 @@ import {
   readJson,
   sendJson,
 } from '@edge/common';
-import { guarded, parse, query } from './api-handler';
-import { auditRecords } from './audit-log';
-import type { EventDeadLetters } from './event-dead-letters';
-import { clearedSessionCookie, csrfTokenFor, sessionCookie } from './operator-session';
-import { newNonce, sendPage } from './page-security';
+import { guarded, parse, query } from './api-handler.js';
+import { auditRecords } from './audit-log.js';
+import type { EventDeadLetters } from './event-dead-letters.js';
+import { clearedSessionCookie, csrfTokenFor, sessionCookie } from './operator-session.js';
+import { newNonce, sendPage } from './page-security.js';
 import {
   type PageFrame,
   type ReconciliationFinding,
@@ -19,13 +19,14 @@ import {
   renderRemediationPage,
   renderSignInPage,
   renderTimelinePage,
-} from './remediation-page';
-import type { Saga } from './saga';
-import { operatorRequest, signInRequest } from './saga-api-schemas';
-import type { SagaAuth, SignedIn } from './saga-auth';
-import { scanSagas, searchQuery, searchSagas, summarize } from './saga-search';
-import type { SagaStore } from './saga-store';
-import { timelineOf } from './saga-timeline';
+} from './remediation-page.js';
+import type { Saga } from './saga.js';
+import { operatorRequest, signInRequest } from './saga-api-schemas.js';
+import type { SagaAuth, SignedIn } from './saga-auth.js';
+import { scanSagas, searchQuery, searchSagas, summarize } from './saga-search.js';
+import type { SagaStore } from './saga-store.js';
+import { timelineOf } from './saga-timeline.js';
+import { editableStepsOf } from './step-edit.js';
 
 export interface OperatorRoutesOptions {
   store: SagaStore;
@@ -86,6 +87,9 @@ export function createOperatorRoutes(options: OperatorRoutesOptions): Route[] {
         ]);
         return renderRemediationPage({
           frame,
+          editable: Object.fromEntries(
+            result.sagas.map((saga) => [saga.id, editableStepsOf(saga)]),
+          ),
           query: q,
           rawQuery: ctx.url.searchParams,
           result,
@@ -106,6 +110,7 @@ export function createOperatorRoutes(options: OperatorRoutesOptions): Route[] {
           summarize(saga, isStuck(saga)),
           timelineOf(saga),
           Date.now(),
+          editableStepsOf(saga),
         );
       }),
     },

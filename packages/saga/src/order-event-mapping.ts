@@ -4,7 +4,8 @@ import {
   type OrderEventType,
   orderEventId,
 } from '@edge/order-events';
-import type { Saga } from './saga';
+import { editedInput } from './editable-input.js';
+import type { Saga } from './saga.js';
 
 /**
  * The order events a persisted transition from `before` to `after` publishes, written in the
@@ -46,10 +47,12 @@ export function orderEventsOf(before: Saga, after: Saga): OrderEvent[] {
     (e) => e.type === 'compensation_succeeded' && e.step === 'refund_payment',
   );
   if (refunded && totalCents !== undefined && currency !== undefined) {
+    // An operator may have refunded less than the charge (an edit before a replay).
+    const edited = editedInput(after, 'refund_payment')?.['amountCents'];
     events.push({
       ...head('OrderRefunded'),
       type: 'OrderRefunded',
-      data: { ...base, amountCents: totalCents, currency },
+      data: { ...base, amountCents: typeof edited === 'number' ? edited : totalCents, currency },
     });
   }
   if (

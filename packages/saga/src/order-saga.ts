@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import { type EditableInput, editedInput } from './editable-input.js';
 import type {
   CallOutcome,
   CallPriority,
   ProviderClient,
   ProviderName,
   ProviderRequest,
-} from './provider-client';
+} from './provider-client.js';
+import { REFUND_EDIT } from './refund-edit.js';
 import {
   type CompensationCause,
   type CompensationStep,
@@ -16,7 +18,7 @@ import {
   type Saga,
   type SagaContext,
   type StepName,
-} from './saga';
+} from './saga.js';
 
 /** A request as a step describes it; the runner adds timeout, priority and abort signal. */
 export type StepCall = Omit<ProviderRequest, 'timeoutMs' | 'priority' | 'signal'>;
@@ -24,8 +26,13 @@ export type StepCall = Omit<ProviderRequest, 'timeoutMs' | 'priority' | 'signal'
 /** How a forward step's effect is undone. */
 interface Undo {
   step: CompensationStep;
-  /** The undo request for the resource the forward step created, under the undo's own key. */
-  request(resource: string, key: string, cause: CompensationCause): StepCall;
+  /**
+   * The undo request for the resource the forward step created, under the undo's own key, with
+   * what an operator's edit set (an edit keeps the key: the provider never undoes twice).
+   */
+  request(resource: string, key: string, cause: CompensationCause, saga: Saga): StepCall;
+  /** What an operator may change in the request before replaying a dead-lettered undo. */
+  editable?: EditableInput;
   /** A refusal that means "already undone" (refunded under another key): the job is done. */
   alreadyDone?(outcome: CallOutcome): boolean;
 }
@@ -194,12 +201,13 @@ export const ORDER_STEPS: Readonly<Record<ForwardStep, StepDefinition>> = {
     },
     undo: {
       step: 'refund_payment',
-      request: (chargeId, key) => ({
+      request: (chargeId, key, _cause, saga) => ({
         provider: 'payment',
         method: 'POST',
         path: '/refunds',
-        body: { idempotencyKey: key, chargeId },
+        body: { idempotencyKey: key, chargeId, ...editedInput(saga, 'refund_payment') },
       }),
+      editable: REFUND_EDIT,
       // Refunded under another key (an earlier replay, an operator): the money is back.
       alreadyDone: (outcome) => conflictReason(outcome) === 'already_refunded',
     },
@@ -257,6 +265,15 @@ export const FORWARD_OF: Readonly<Record<CompensationStep, ForwardStep>> = Objec
     return undo ? [[undo.step, step]] : [];
   }),
 ) as Record<CompensationStep, ForwardStep>;
+
+/**
+ * The editable input of a step, when an operator may change its request. Only undos have one:
+ * forward steps before the pivot compensate instead of dead-lettering, and the one after it
+ * (confirm_order) sends nothing but a status.
+ */
+export function editableInputOf(step: StepName): EditableInput | undefined {
+  return isForwardStep(step) ? undefined : ORDER_STEPS[FORWARD_OF[step]].undo?.editable;
+}
 
 const PIVOT_INDEX = FORWARD_STEPS.findIndex((step) => ORDER_STEPS[step].pivot);
 
@@ -338,7 +355,7 @@ export async function runStep(input: StepRunInput): Promise<StepRunResult> {
   }
   if (resource === undefined) return { outcome: unusable(`${forward} lookup`), context };
   const outcome = await send(
-    undo.request(resource, idempotencyKeyFor(saga.id, step), input.cause ?? 'failure'),
+    undo.request(resource, idempotencyKeyFor(saga.id, step), input.cause ?? 'failure', saga),
   );
   if (undo.alreadyDone?.(outcome) && outcome.kind === 'rejected') {
     return { outcome: settled(outcome.answer.status, outcome.answer.body), context };

@@ -1,14 +1,14 @@
 import type { Logger } from '@edge/common';
-import { MemoryTokenBucket } from './memory-token-bucket';
-import { DEFAULT_THROTTLE_PAUSE_MS } from './pacing-policy';
+import { MemoryTokenBucket } from './memory-token-bucket.js';
+import { DEFAULT_THROTTLE_PAUSE_MS } from './pacing-policy.js';
 import type {
   CallOutcome,
   CallPriority,
   ProviderClient,
   ProviderName,
   ProviderRequest,
-} from './provider-client';
-import type { BucketLimit, TakeResult, TokenBucketStore } from './token-bucket';
+} from './provider-client.js';
+import type { BucketLimit, TakeResult, TokenBucketStore } from './token-bucket.js';
 
 export interface PacedProviderClientOptions {
   inner: ProviderClient;

@@ -1,5 +1,5 @@
-import type { ProviderName } from './provider-client';
-import type { BucketLimit } from './token-bucket';
+import type { ProviderName } from './provider-client.js';
+import type { BucketLimit } from './token-bucket.js';
 
 /** What an operator sets per provider: its published limit, and optionally its burst. */
 export interface ProviderRateLimit {

@@ -1,4 +1,4 @@
-import type { ProviderAnswer } from './saga';
+import type { ProviderAnswer } from './saga.js';
 
 export const PROVIDERS = ['order', 'inventory', 'payment', 'shipping'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];

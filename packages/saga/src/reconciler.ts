@@ -1,4 +1,5 @@
-import type { CallOutcome, ProviderClient, ProviderRequest } from './provider-client';
+import { editedInput } from './editable-input.js';
+import type { CallOutcome, ProviderClient, ProviderRequest } from './provider-client.js';
 import {
   DRIFT_KINDS,
   type DriftKind,
@@ -6,8 +7,9 @@ import {
   findDrift,
   type OrderFacts,
   type ProviderRecords,
-} from './reconciliation';
-import type { SagaStore } from './saga-store';
+} from './reconciliation.js';
+import type { Saga } from './saga.js';
+import type { SagaStore } from './saga-store.js';
 
 /** One reconciliation run: what drifted, counted per kind. */
 export interface ReconciliationReport {
@@ -44,6 +46,16 @@ const DEFAULT_TIMEOUT_MS = 5_000;
 const ORDER_BATCH = 200;
 /** A paced read waits for its token this many times before the run gives up. */
 const MAX_PACED_WAITS = 20;
+
+/**
+ * What an operator's edit chose not to refund: the refund's edited amount is the intended one,
+ * so the rest of the charge is not drift to repair.
+ */
+function keptByOperator(saga: Saga): { keptCents?: number } {
+  const edited = editedInput(saga, 'refund_payment')?.['amountCents'];
+  const charged = saga.context.totalCents;
+  return typeof edited === 'number' && charged !== undefined ? { keptCents: charged - edited } : {};
+}
 
 function countsOf(findings: readonly Finding[]): Record<DriftKind, number> {
   const counts = Object.fromEntries(DRIFT_KINDS.map((k) => [k, 0])) as Record<DriftKind, number>;
@@ -132,7 +144,9 @@ export class Reconciler {
       const saga = await this.options.store.getByOrderId(orderId);
       facts.set(orderId, {
         orderStatus: statuses.get(orderId),
-        saga: saga ? { id: saga.id, status: saga.state.status } : undefined,
+        saga: saga
+          ? { id: saga.id, status: saga.state.status, ...keptByOperator(saga) }
+          : undefined,
       });
     }
     const findings = findDrift(

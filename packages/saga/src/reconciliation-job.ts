@@ -3,12 +3,13 @@ import {
   type Logger,
   type Periodic,
   startPeriodic,
-  ThresholdAlert,
+  type ThresholdAlert,
 } from '@edge/common';
-import type { Leadership } from './leader-lease';
-import type { FixResult, Reconciler, ReconciliationReport } from './reconciler';
-import type { Finding } from './reconciliation';
-import type { SagaMetrics } from './saga-metrics';
+import type { Leadership } from './leader-lease.js';
+import type { FixResult, Reconciler, ReconciliationReport } from './reconciler.js';
+import type { Finding } from './reconciliation.js';
+import { checkAlert } from './saga-alerts.js';
+import type { SagaMetrics } from './saga-metrics.js';
 
 /** How often the leader reconciles sagas with providers: every 5 minutes. */
 export const DEFAULT_RECONCILE_INTERVAL_MS = 5 * 60_000;
@@ -44,14 +45,9 @@ export class ReconciliationJob {
   private readonly alert: ThresholdAlert;
 
   constructor(private readonly options: ReconciliationJobOptions) {
-    this.alert = new ThresholdAlert({
-      name: 'saga reconciliation drift',
-      channel: options.channel,
-      log: options.log,
-      repeatMs: options.repeatMs,
-      onSend: (state) =>
-        options.metrics.alertsByName.inc({ alert: 'saga_reconciliation_drift', state }),
-    });
+    this.alert = checkAlert(options, 'saga reconciliation drift', (state) =>
+      options.metrics.alertsByName.inc({ alert: 'saga_reconciliation_drift', state }),
+    );
   }
 
   start(): void {

@@ -1,8 +1,8 @@
 import { AppError, ErrorCode, type Route, readJson, sendJson, z } from '@edge/common';
-import { guarded, parse } from './api-handler';
-import { ReconciliationReadError } from './reconciler';
-import type { ReconciliationJob } from './reconciliation-job';
-import type { SagaAuth } from './saga-auth';
+import { guarded, parse } from './api-handler.js';
+import { ReconciliationReadError } from './reconciler.js';
+import type { ReconciliationJob } from './reconciliation-job.js';
+import type { SagaAuth } from './saga-auth.js';
 
 const fixRequest = z.object({
   /** Why the operator repairs: logged with their subject. */

@@ -1,5 +1,5 @@
-import type { ProviderName } from './provider-client';
-import type { SagaStatus } from './saga';
+import type { ProviderName } from './provider-client.js';
+import type { SagaStatus } from './saga.js';
 
 /** The drift reconciliation looks for between sagas and what providers hold. */
 export const DRIFT_KINDS = [
@@ -39,7 +39,14 @@ export interface ProviderRecords {
 /** What we know of one order: its status at the order service and its saga, if still kept. */
 export interface OrderFacts {
   orderStatus: string | undefined;
-  saga: { id: string; status: SagaStatus } | undefined;
+  saga:
+    | {
+        id: string;
+        status: SagaStatus;
+        /** Of the charge, what an operator chose not to refund (an edited, smaller refund). */
+        keptCents?: number;
+      }
+    | undefined;
 }
 
 /** Orders that went through: anything else (cancelled, failed, unknown) must hold no money. */
@@ -107,12 +114,13 @@ export function findDrift(
           }),
         );
       }
-      if (!live && refunded < charge.amountCents) {
+      const kept = facts.saga?.keptCents ?? 0;
+      if (!live && refunded + kept < charge.amountCents) {
         findings.push(
           at({
             kind: 'charged_without_order',
             recordId: charge.id,
-            detail: `charge ${charge.id} keeps ${charge.amountCents - refunded} cents but order ${orderId} is ${facts.orderStatus ?? 'unknown'}`,
+            detail: `charge ${charge.id} keeps ${charge.amountCents - refunded} cents${kept ? ` (${kept} kept by an operator's edit)` : ''} but order ${orderId} is ${facts.orderStatus ?? 'unknown'}`,
             fix: {
               provider: 'payment',
               path: '/refunds',

@@ -5,9 +5,13 @@ import {
   type OrderEvent,
   sagaKeyHead,
 } from '@edge/order-events';
-import { awaitDurability, DEFAULT_SAGA_DURABILITY, type SagaDurability } from './redis-durability';
-import { type CancelRequest, type Saga, type SagaStatus, TERMINAL_STATUSES } from './saga';
-import { compensatingSince, DEFAULT_SAGA_RETENTION_MS } from './saga-retention';
+import {
+  awaitDurability,
+  DEFAULT_SAGA_DURABILITY,
+  type SagaDurability,
+} from './redis-durability.js';
+import { type CancelRequest, type Saga, type SagaStatus, TERMINAL_STATUSES } from './saga.js';
+import { compensatingSince, DEFAULT_SAGA_RETENTION_MS } from './saga-retention.js';
 import {
   type Claim,
   type CompensationStats,
@@ -15,7 +19,7 @@ import {
   type Lease,
   LeaseLostError,
   type SagaStore,
-} from './saga-store';
+} from './saga-store.js';
 
 export interface RedisSagaStoreOptions {
   /** A client with its offline queue on: saga writes should wait out a blip, not fail fast. */

@@ -1,6 +1,6 @@
 import { defineScript, type RedisClient } from '@edge/common';
-import type { CallPriority } from './provider-client';
-import type { BucketLimit, BucketState, TakeResult, TokenBucketStore } from './token-bucket';
+import type { CallPriority } from './provider-client.js';
+import type { BucketLimit, BucketState, TakeResult, TokenBucketStore } from './token-bucket.js';
 
 export interface RedisTokenBucketOptions {
   /** A fail-fast client (offline queue off): a pacing decision that waits is worse than none. */

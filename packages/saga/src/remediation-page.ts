@@ -1,10 +1,11 @@
-import type { AuditRecord } from './audit-log';
-import type { OperatorRole } from './operator-auth';
-import { PROVIDERS } from './provider-client';
-import { FORWARD_STEPS } from './saga';
-import { STATUS_FILTERS } from './saga-api-schemas';
-import type { SagaSummary, SearchQuery, SearchResult } from './saga-search';
-import { STEP_PROVIDER, type TimelineEntry } from './saga-timeline';
+import type { AuditRecord } from './audit-log.js';
+import type { OperatorRole } from './operator-auth.js';
+import { PROVIDERS } from './provider-client.js';
+import { FORWARD_STEPS } from './saga.js';
+import { STATUS_FILTERS } from './saga-api-schemas.js';
+import type { SagaSummary, SearchQuery, SearchResult } from './saga-search.js';
+import { STEP_PROVIDER, type TimelineEntry } from './saga-timeline.js';
+import { describeChange, type EditableStep } from './step-edit.js';
 
 /** What every signed-in page knows about the request. */
 export interface PageFrame {
@@ -80,6 +81,10 @@ form.filters label { display: flex; flex-direction: column; font-size: 12px; col
 dialog { border: 1px solid #999; border-radius: .4rem; max-width: 34rem; }
 dialog label { display: block; margin: .5rem 0; }
 dialog textarea, dialog input { width: 100%; box-sizing: border-box; }
+dialog input[type="checkbox"] { width: auto; }
+dialog fieldset { border: 1px solid #d6dae1; margin: .5rem 0; }
+dialog input[readonly] { background: #eef0f4; }
+#edit-diff li { font-family: ui-monospace, monospace; font-size: 12px; }
 .muted { color: #666; font-size: 12px; }
 code { font-size: 12px; }
 #status { font-weight: 600; }
@@ -108,6 +113,80 @@ if (signOut) signOut.addEventListener('click', async () => {
 });
 const dialog = document.getElementById('confirm');
 let pending = null;
+const editableBlock = document.getElementById('editable');
+const editable = editableBlock ? JSON.parse(editableBlock.textContent) : {};
+let editing = null;
+const showValue = (field, value) => {
+  if (value === null || value === undefined || value === '') return '(none)';
+  if (field.kind !== 'cents') return JSON.stringify(value);
+  const currency = editing && editing.fields.find((f) => f.name === 'currency');
+  return value + ' (' + (value / 100).toFixed(2) + (currency && currency.value ? ' ' + currency.value : '') + ')';
+};
+function editChanges() {
+  if (!editing || !document.getElementById('edit-toggle').checked) return [];
+  const changes = [];
+  for (const field of editing.fields) {
+    if (field.readOnly) continue;
+    const raw = document.querySelector('#edit-inputs [data-field="' + field.name + '"]').value.trim();
+    if (raw === '') continue;
+    const after = field.kind === 'cents' ? Number(raw) : raw;
+    if (after !== field.value) changes.push({ field, after });
+  }
+  return changes;
+}
+function showDiff() {
+  const list = document.getElementById('edit-diff');
+  const changes = editChanges();
+  list.replaceChildren(...(changes.length ? changes : [null]).map((c) => {
+    const item = document.createElement('li');
+    item.textContent = c ? c.field.name + ': ' + showValue(c.field, c.field.value) + ' -> ' + showValue(c.field, c.after) : 'no change yet';
+    return item;
+  }));
+}
+function prepareEdit(id) {
+  const steps = (id && editable[id]) || [];
+  editing = steps[0] || null;
+  document.getElementById('edit-row').hidden = !editing;
+  document.getElementById('edit-toggle').checked = false;
+  document.getElementById('edit-fields').hidden = true;
+  const inputs = document.getElementById('edit-inputs');
+  inputs.replaceChildren();
+  if (!editing) return;
+  document.getElementById('edit-step').textContent = 'Step ' + editing.step;
+  for (const field of editing.fields) {
+    const label = document.createElement('label');
+    label.textContent = field.label + (field.readOnly ? ' (fixed)' : '');
+    const input = document.createElement('input');
+    input.dataset.field = field.name;
+    input.value = field.value === null ? '' : String(field.value);
+    if (field.kind === 'cents') { input.type = 'number'; input.min = '1'; input.step = '1'; if (field.max !== undefined) input.max = String(field.max); }
+    else input.type = 'text';
+    input.readOnly = field.readOnly;
+    input.addEventListener('input', () => { document.getElementById('confirm-error').textContent = ''; showDiff(); });
+    const hint = document.createElement('span');
+    hint.className = 'muted';
+    hint.textContent = field.hint;
+    label.append(input, hint);
+    inputs.append(label);
+  }
+  showDiff();
+}
+const editToggle = document.getElementById('edit-toggle');
+if (editToggle) editToggle.addEventListener('change', () => {
+  document.getElementById('edit-fields').hidden = !editToggle.checked;
+  showDiff();
+});
+function editProblem() {
+  if (!editing || !document.getElementById('edit-toggle').checked) return '';
+  const changes = editChanges();
+  if (changes.length === 0) return 'Change a field, or untick "Edit before replay".';
+  for (const { field, after } of changes) {
+    if (field.kind === 'cents' && (!Number.isInteger(after) || after < 1 || (field.max !== undefined && after > field.max))) {
+      return field.label + ' must be a whole number of cents from 1 to ' + field.max + '.';
+    }
+  }
+  return '';
+}
 function ask(kind, ids, title, needsReference) {
   pending = { kind, ids };
   document.getElementById('confirm-title').textContent = title;
@@ -115,6 +194,7 @@ function ask(kind, ids, title, needsReference) {
   document.getElementById('confirm-reference').value = '';
   document.getElementById('reference-row').hidden = !needsReference;
   document.getElementById('confirm-error').textContent = '';
+  prepareEdit(kind === 'replay' ? ids[0] : null);
   dialog.showModal();
 }
 function markRow(id, text) {
@@ -143,7 +223,14 @@ if (dialog) dialog.addEventListener('close', async () => {
   const reason = document.getElementById('confirm-reason').value.trim();
   const reference = document.getElementById('confirm-reference').value.trim();
   try {
-    if (kind === 'replay') { await post('/sagas/' + encodeURIComponent(ids[0]) + '/replay', { reason }); markRow(ids[0], 'replayed'); say('Replayed ' + ids[0] + '.'); }
+    if (kind === 'replay') {
+      const changes = editChanges();
+      const body = changes.length ? { reason, edit: { step: editing.step, input: Object.fromEntries(changes.map((c) => [c.field.name, c.after])) } } : { reason };
+      const result = await post('/sagas/' + encodeURIComponent(ids[0]) + '/replay', body);
+      markRow(ids[0], 'replayed');
+      const edited = result.edit ? ' after editing ' + result.edit.step + ' (' + result.edit.changes.map((c) => c.field + ': ' + c.before + ' -> ' + c.after).join(', ') + ')' : '';
+      say('Replayed ' + ids[0] + edited + '.');
+    }
     else if (kind === 'resolve') { await post('/sagas/' + encodeURIComponent(ids[0]) + '/resolve', { reason, reference }); markRow(ids[0], 'resolved'); say('Resolved ' + ids[0] + ' (' + reference + ').'); }
     else if (kind === 'bulk') { await replayMany(ids, reason); }
     else if (kind === 'events') { const r = await post('/events/' + encodeURIComponent(ids[0]) + '/replay', { reason }); say('Replayed ' + r.replayed.length + ' dead letters of ' + ids[0] + '.'); }
@@ -157,6 +244,12 @@ if (confirmButton) confirmButton.addEventListener('click', (event) => {
   if (!reason || (needsReference && !reference)) {
     event.preventDefault();
     document.getElementById('confirm-error').textContent = needsReference ? 'A reason and a reference are required.' : 'A reason is required.';
+    return;
+  }
+  const problem = editProblem();
+  if (problem) {
+    event.preventDefault();
+    document.getElementById('confirm-error').textContent = problem;
   }
 });
 document.addEventListener('click', (event) => {
@@ -207,6 +300,15 @@ ${body}
     <p id="confirm-title"></p>
     <label>Reason (goes into the audit log)<textarea id="confirm-reason" rows="3" required></textarea></label>
     <label id="reference-row">Reference (e.g. the manual refund id)<input id="confirm-reference" type="text"></label>
+    <div id="edit-row" hidden>
+      <label><input type="checkbox" id="edit-toggle"> Edit before replay</label>
+      <fieldset id="edit-fields" hidden>
+        <legend id="edit-step"></legend>
+        <div id="edit-inputs"></div>
+        <p class="muted">Changes, checked by the orchestrator and kept in the audit log:</p>
+        <ul id="edit-diff"></ul>
+      </fieldset>
+    </div>
     <p id="confirm-error" class="problem"></p>
     <button value="cancel" formnovalidate>Cancel</button>
     <button value="confirm" id="confirm-ok">Confirm</button>
@@ -338,8 +440,12 @@ export interface ReconciliationFinding {
   detail: string;
 }
 
+/** Per saga id, the steps an operator may edit before replaying it (the replay dialog's form). */
+export type EditableBySaga = Record<string, EditableStep[]>;
+
 export interface RemediationPageData {
   frame: PageFrame;
+  editable: EditableBySaga;
   query: SearchQuery;
   rawQuery: URLSearchParams;
   result: SearchResult;
@@ -374,7 +480,8 @@ ${filtersForm(query)}
 ${rows(result.items, frame.role, now)}
 ${pageLinks(query, result, data.rawQuery)}
 ${findingsSection(data.findings)}
-${jsonBlock('matched', frame.nonce, result.matchedIds)}`;
+${jsonBlock('matched', frame.nonce, result.matchedIds)}
+${jsonBlock('editable', frame.nonce, frame.role === 'operator' ? data.editable : {})}`;
   return layout('Sagas', frame, body);
 }
 
@@ -384,6 +491,7 @@ export function renderTimelinePage(
   summary: SagaSummary,
   timeline: TimelineEntry[],
   now: number,
+  editable: EditableStep[],
 ): string {
   const facts = `<table class="facts" data-saga-id="${esc(summary.id)}"><tbody>
 <tr><th>status</th><td class="status status-${esc(summary.status)}">${esc(summary.status)}${summary.stuck ? ' (stuck)' : ''}</td><th>amount</th><td>${esc(formatAmount(summary.amountCents, summary.currency))}</td></tr>
@@ -403,15 +511,20 @@ export function renderTimelinePage(
     .join('');
   const table = `<h2>Timeline (${timeline.length} events)</h2>
 <table class="timeline"><thead><tr><th>time</th><th>event</th><th>step</th><th>provider</th><th>attempt</th><th>status code</th><th>what happened</th><th>answer excerpt</th><th>Retry-After</th><th>next try / parked until</th></tr></thead><tbody>${entries}</tbody></table>`;
-  return layout(`Saga ${summary.id}`, frame, facts + table);
+  const edits = jsonBlock(
+    'editable',
+    frame.nonce,
+    frame.role === 'operator' ? { [summary.id]: editable } : {},
+  );
+  return layout(`Saga ${summary.id}`, frame, facts + table + edits);
 }
 
 export function renderAuditPage(frame: PageFrame, records: AuditRecord[]): string {
   const body = records.length
-    ? `<table class="audit"><thead><tr><th>time</th><th>who</th><th>action</th><th>saga</th><th>order</th><th>reason</th></tr></thead><tbody>${records
+    ? `<table class="audit"><thead><tr><th>time</th><th>who</th><th>action</th><th>saga</th><th>order</th><th>reason</th><th>edit before replay</th></tr></thead><tbody>${records
         .map(
           (r) =>
-            `<tr><td class="nowrap">${esc(r.at)}</td><td class="actor">${esc(r.actor)}</td><td>${esc(r.action)}</td><td><a href="/remediation/sagas/${encodeURIComponent(r.sagaId)}">${esc(r.sagaId)}</a></td><td class="nowrap">${esc(r.orderId ?? '–')}</td><td>${esc(r.reason)}</td></tr>`,
+            `<tr><td class="nowrap">${esc(r.at)}</td><td class="actor">${esc(r.actor)}</td><td>${esc(r.action)}</td><td><a href="/remediation/sagas/${encodeURIComponent(r.sagaId)}">${esc(r.sagaId)}</a></td><td class="nowrap">${esc(r.orderId ?? '–')}</td><td>${esc(r.reason)}</td><td class="edit">${r.edit ? `${esc(r.edit.step)}<br><code>${r.edit.changes.map((c) => esc(describeChange(c))).join('<br>')}</code>` : ''}</td></tr>`,
         )
         .join('')}</tbody></table>`
     : '<p class="empty">No operator action yet.</p>';

@@ -1,4 +1,4 @@
-import type { RetryPolicy } from './saga-policies';
+import type { RetryPolicy } from './saga-policies.js';
 
 /**
  * Capped exponential backoff with full jitter: a uniform wait in [0, min(cap, base * 2^(n-1))],

@@ -1,11 +1,47 @@
-import { type Logger, type Periodic, startPeriodic } from '@edge/common';
-import type { Leadership } from './leader-lease';
+import {
+  type AlertChannel,
+  type AlertState,
+  type Logger,
+  type Periodic,
+  startPeriodic,
+  ThresholdAlert,
+} from '@edge/common';
+import type { Leadership } from './leader-lease.js';
+import type { SagaMetrics } from './saga-metrics.js';
+import type { SagaStore } from './saga-store.js';
 
 /** One measured condition: exported by every process, alerted on by the leader only. */
 export interface SagaAlertCheck {
   readonly name: string;
   /** Measure and export; when `deliver`, also fire or resolve the alert. */
   evaluate(now: number, deliver: boolean): Promise<void>;
+}
+
+/** What every check reads from and delivers to. */
+export interface SagaAlertCheckOptions {
+  store: SagaStore;
+  metrics: SagaMetrics;
+  log: Logger;
+  channel: AlertChannel;
+  /** While the threshold stays crossed, fire again this often. */
+  repeatMs: number;
+}
+
+/** What every alert of the orchestrator carries besides its own measurements. */
+export interface SagaAlertPayload {
+  state: AlertState;
+  at: string;
+  service: 'saga';
+}
+
+/** A check's threshold alert, delivered through the options' channel and logged as `name`. */
+export function checkAlert(
+  options: Pick<SagaAlertCheckOptions, 'channel' | 'log' | 'repeatMs'>,
+  name: string,
+  onSend: (state: AlertState) => void,
+): ThresholdAlert {
+  const { channel, log, repeatMs } = options;
+  return new ThresholdAlert({ name, channel, log, repeatMs, onSend });
 }
 
 export interface SagaAlertEvaluatorOptions {

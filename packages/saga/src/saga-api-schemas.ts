@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SAGA_STATUSES } from './saga';
+import { SAGA_STATUSES } from './saga.js';
 
 const key = z.string().min(1).max(200);
 const name = z.string().trim().min(1).max(200);
@@ -32,6 +32,22 @@ export type CancelSagaRequest = z.infer<typeof cancelRequest>;
 /** Operator actions: the actor is the signed-in subject, so only the why is sent. */
 export const operatorRequest = z.object({ reason }).strict();
 export type OperatorRequest = z.infer<typeof operatorRequest>;
+
+/**
+ * An operator's edit of one step's request before a replay: the step and the fields to change.
+ * The fields are checked against that step's editable schema once the saga is known.
+ */
+export const stepEditRequest = z
+  .object({
+    step: z.string().min(1).max(100),
+    input: z.record(z.string().max(100), z.unknown()),
+  })
+  .strict();
+export type StepEditRequest = z.infer<typeof stepEditRequest>;
+
+/** A replay of one saga, optionally with an edit of the step it stopped at. */
+export const replayRequest = z.object({ reason, edit: stepEditRequest.optional() }).strict();
+export type ReplayRequest = z.infer<typeof replayRequest>;
 
 /** A resolution names what was done by hand, e.g. the manual refund's id. */
 export const resolveRequest = z.object({ reason, reference: name }).strict();

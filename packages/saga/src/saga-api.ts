@@ -8,23 +8,24 @@ import {
   sendJson,
 } from '@edge/common';
 import type { z } from 'zod';
-import { guarded, parse, query } from './api-handler';
-import type { Customer } from './edge-identity';
-import { isTerminal, type PlaceOrderInput, type Saga } from './saga';
+import { guarded, parse, query } from './api-handler.js';
+import type { Customer } from './edge-identity.js';
+import { isTerminal, type PlaceOrderInput, type Saga } from './saga.js';
 import {
   cancelRequest,
-  operatorRequest,
   placeOrderRequest,
   replayManyRequest,
+  replayRequest,
   resolveRequest,
   waitQuery,
-} from './saga-api-schemas';
-import type { SagaAuth } from './saga-auth';
-import { SagaConflictError, type SagaEngine } from './saga-engine';
-import { searchQuery, searchSagas } from './saga-search';
-import type { SagaStore } from './saga-store';
-import { toSagaRef, toSagaView } from './saga-view';
-import type { SagaWorker } from './saga-worker';
+} from './saga-api-schemas.js';
+import type { SagaAuth } from './saga-auth.js';
+import { SagaConflictError, type SagaEngine } from './saga-engine.js';
+import { searchQuery, searchSagas } from './saga-search.js';
+import type { SagaStore } from './saga-store.js';
+import { toSagaRef, toSagaView } from './saga-view.js';
+import type { SagaWorker } from './saga-worker.js';
+import { editableStepsOf, prepareStepEdit } from './step-edit.js';
 
 export interface SagaApiOptions {
   engine: SagaEngine;
@@ -269,10 +270,33 @@ export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
     handler: guarded(async (ctx) => {
       auth.stateChange(ctx);
       const { subject } = await auth.operator(ctx, 'operator');
-      const body = parse(operatorRequest, await readJson(ctx.req));
-      const saga = await engine.replay(ctx.params['id'] ?? '', subject, body.reason);
+      const { reason, edit } = parse(replayRequest, await readJson(ctx.req));
+      const saga = await engine.replay(
+        ctx.params['id'] ?? '',
+        subject,
+        reason,
+        edit && ((held) => prepareStepEdit(held, edit)),
+      );
       worker?.kick(saga.id);
-      sendJson(ctx.res, 202, toSagaRef(saga));
+      const replayed = saga.history.at(-1);
+      const applied = replayed?.type === 'replayed' ? replayed.edit : undefined;
+      sendJson(ctx.res, 202, {
+        ...toSagaRef(saga),
+        ...(applied ? { edit: { step: applied.step, changes: applied.changes } } : {}),
+      });
+    }),
+  };
+  const editableOne: Route = {
+    method: 'GET',
+    path: '/sagas/:id/editable',
+    handler: guarded(async (ctx) => {
+      await auth.operator(ctx, 'viewer');
+      const saga = await load(ctx.params['id'] ?? '');
+      sendJson(ctx.res, 200, {
+        id: saga.id,
+        status: saga.state.status,
+        steps: editableStepsOf(saga),
+      });
     }),
   };
   const resolveOne: Route = {
@@ -293,6 +317,6 @@ export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
 
   return {
     orders: [placeOrder, readSaga, cancelSaga, cancelOrder],
-    operators: [listSagas, readSaga, replayMany, replayOne, resolveOne],
+    operators: [listSagas, readSaga, editableOne, replayMany, replayOne, resolveOne],
   };
 }

@@ -1,8 +1,8 @@
 import { AppError, ErrorCode, type RequestContext } from '@edge/common';
-import { assertJsonBody, assertSameOrigin } from './cross-site-guard';
-import type { Customer, EdgeIdentityVerifier } from './edge-identity';
-import type { Operator, OperatorRole, OperatorVerifier } from './operator-auth';
-import { CSRF_HEADER, csrfMatches, readCookie, SESSION_COOKIE } from './operator-session';
+import { assertJsonBody, assertSameOrigin } from './cross-site-guard.js';
+import type { Customer, EdgeIdentityVerifier } from './edge-identity.js';
+import type { Operator, OperatorRole, OperatorVerifier } from './operator-auth.js';
+import { CSRF_HEADER, csrfMatches, readCookie, SESSION_COOKIE } from './operator-session.js';
 
 /** A signed-in operator, and how: the page's cookie, or a Bearer token (CLI, scripts). */
 export interface SignedIn extends Operator {

@@ -1,6 +1,6 @@
-import { COMPENSATION_OF, mustFinish } from './order-saga';
-import type { CallOutcome } from './provider-client';
-import { planDeferral, planRetry, type RetryPlan } from './retry-policy';
+import { COMPENSATION_OF, mustFinish } from './order-saga.js';
+import type { CallOutcome } from './provider-client.js';
+import { planDeferral, planRetry, type RetryPlan } from './retry-policy.js';
 import {
   assertNever,
   type CancelRequest,
@@ -16,8 +16,8 @@ import {
   type SagaPhase,
   type SagaState,
   type StepName,
-} from './saga';
-import type { RetryPolicy, SagaPolicies } from './saga-policies';
+} from './saga.js';
+import type { RetryPolicy, SagaPolicies } from './saga-policies.js';
 
 /** One run of one step, as the engine executes it. */
 export interface StepRun {

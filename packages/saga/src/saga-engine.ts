@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@edge/common';
-import { orderEventsOf } from './order-event-mapping';
-import { runStep } from './order-saga';
-import type { ProviderClient } from './provider-client';
+import { orderEventsOf } from './order-event-mapping.js';
+import { runStep } from './order-saga.js';
+import type { ProviderClient } from './provider-client.js';
 import {
   assertNever,
   type CancelRequest,
@@ -13,11 +13,12 @@ import {
   type SagaContext,
   type SagaEvent,
   type SagaState,
-} from './saga';
-import { decide, onStepOutcome, policyOf, type StepRun, startEvent } from './saga-decision';
-import type { SagaPolicies } from './saga-policies';
-import { type Claim, type Lease, LeaseLostError, type SagaStore } from './saga-store';
-import { traceStep } from './step-span';
+  type StepEdit,
+} from './saga.js';
+import { decide, onStepOutcome, policyOf, type StepRun, startEvent } from './saga-decision.js';
+import type { SagaPolicies } from './saga-policies.js';
+import { type Claim, type Lease, LeaseLostError, type SagaStore } from './saga-store.js';
+import { traceStep } from './step-span.js';
 
 export interface SagaEngineOptions {
   store: SagaStore;
@@ -284,15 +285,25 @@ export class SagaEngine {
     if (events.length === 0) this.onTransition(held.saga, undefined);
   }
 
-  /** Give a dead-lettered or stuck saga a fresh horizon and schedule it now. */
-  async replay(sagaId: string, actor: string, reason: string): Promise<Saga> {
+  /**
+   * Give a dead-lettered or stuck saga a fresh horizon and schedule it now. `edit` changes a
+   * step's input first, computed from the saga as held under the lease; only a dead-lettered
+   * saga is edited, since a stuck one may have that very request in flight.
+   */
+  async replay(
+    sagaId: string,
+    actor: string,
+    reason: string,
+    edit?: (saga: Saga) => StepEdit,
+  ): Promise<Saga> {
     return this.operate(sagaId, (saga, at) => {
       const { state } = saga;
-      if (state.status !== 'dead_lettered' && !this.isStuck(saga)) {
+      if (state.status !== 'dead_lettered' && (edit || !this.isStuck(saga))) {
         throw new SagaConflictError(
-          `saga ${saga.id} is ${state.status}, not dead-lettered or stuck`,
+          `saga ${saga.id} is ${state.status}, not dead-lettered${edit ? '' : ' or stuck'}`,
         );
       }
+      const stepEdit = edit?.(saga);
       const resumed: SagaState =
         state.status === 'dead_lettered'
           ? state.phase === 'forward'
@@ -301,7 +312,7 @@ export class SagaEngine {
           : state;
       return {
         state: resumed,
-        events: [{ type: 'replayed', actor, reason, at }],
+        events: [{ type: 'replayed', actor, reason, at, ...(stepEdit ? { edit: stepEdit } : {}) }],
         dueAt: Date.parse(at),
       };
     });

@@ -1,6 +1,6 @@
 import { type Logger, type Periodic, startPeriodic } from '@edge/common';
-import type { Leadership } from './leader-lease';
-import type { SagaStore } from './saga-store';
+import type { Leadership } from './leader-lease.js';
+import type { SagaStore } from './saga-store.js';
 
 /** How often the leader sweeps expired sagas and trims the event stream. */
 export const DEFAULT_HOUSEKEEPING_INTERVAL_MS = 60_000;

@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from '@edge/common';
 import { BREAKER_STATE_VALUE, type BreakerState } from '@edge/upstream';
-import type { ProviderName } from './provider-client';
+import type { ProviderName } from './provider-client.js';
 
 export interface SagaMetrics {
   dlqDepth: Gauge;

@@ -1,4 +1,4 @@
-import type { StepName } from './saga';
+import type { StepName } from './saga.js';
 
 /**
  * How one class of steps is timed out and retried. There is no attempt cap: a step retries until

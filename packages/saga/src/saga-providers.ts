@@ -1,14 +1,14 @@
 import { createFailFastRedis, type Logger, logRedisErrors, type RedisClient } from '@edge/common';
 import { sagaKeyHead } from '@edge/order-events';
-import type { SagaConfig } from './config';
-import { HttpProviderClient } from './http-provider-client';
-import { MemoryTokenBucket } from './memory-token-bucket';
-import { PacedProviderClient } from './paced-provider-client';
-import { resolveRateLimits } from './pacing-policy';
-import type { ProviderClient } from './provider-client';
-import { RedisTokenBucket } from './redis-token-bucket';
-import type { SagaMetrics } from './saga-metrics';
-import type { BreakerPolicy } from './saga-policies';
+import type { SagaConfig } from './config.js';
+import { HttpProviderClient } from './http-provider-client.js';
+import { MemoryTokenBucket } from './memory-token-bucket.js';
+import { PacedProviderClient } from './paced-provider-client.js';
+import { resolveRateLimits } from './pacing-policy.js';
+import type { ProviderClient } from './provider-client.js';
+import { RedisTokenBucket } from './redis-token-bucket.js';
+import type { SagaMetrics } from './saga-metrics.js';
+import type { BreakerPolicy } from './saga-policies.js';
 
 export interface SagaProviders {
   providers: ProviderClient;

@@ -1,4 +1,4 @@
-import { isTerminal, type Saga } from './saga';
+import { isTerminal, type Saga } from './saga.js';
 
 /** How long a finished saga (completed, compensated, resolved) is kept: 30 days. */
 export const DEFAULT_SAGA_RETENTION_MS = 30 * 24 * 60 * 60_000;

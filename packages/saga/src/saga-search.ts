@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { PROVIDERS, type ProviderName } from './provider-client';
-import { SAGA_STATUSES, type Saga, type SagaStatus } from './saga';
-import { STATUS_FILTERS } from './saga-api-schemas';
-import type { SagaStore } from './saga-store';
-import { currentStep, lastProblem, STEP_PROVIDER, type TimelineEntry } from './saga-timeline';
-import { parkedUntil } from './saga-view';
+import { PROVIDERS, type ProviderName } from './provider-client.js';
+import { SAGA_STATUSES, type Saga, type SagaStatus } from './saga.js';
+import { STATUS_FILTERS } from './saga-api-schemas.js';
+import type { SagaStore } from './saga-store.js';
+import { currentStep, lastProblem, STEP_PROVIDER, type TimelineEntry } from './saga-timeline.js';
+import { parkedUntil } from './saga-view.js';
 
 /** Sagas looked at per status for one search; the counts say "N+" beyond it. */
 export const SEARCH_SCAN_LIMIT = 5_000;

@@ -14,31 +14,31 @@ import {
   startHttpServer,
   startTracing,
 } from '@edge/common';
-import { CompensationAgeAlertCheck } from './compensation-age-alert';
-import type { SagaConfig } from './config';
-import { DlqAlertCheck } from './dlq-alerts';
-import { createEdgeIdentityVerifier } from './edge-identity';
-import { createEventDeadLetters } from './event-dead-letters';
-import { FileSagaStore } from './file-saga-store';
-import { type Leadership, RedisLeaderLease, SOLE_LEADER } from './leader-lease';
-import { createOperatorVerifier } from './operator-auth';
-import { createOperatorRoutes } from './operator-routes';
-import { trimOrderStream } from './order-stream-trim';
-import { Reconciler } from './reconciler';
-import { ReconciliationJob } from './reconciliation-job';
-import { createReconciliationRoutes } from './reconciliation-routes';
-import { assertDurabilitySupported } from './redis-durability';
-import { RedisSagaStore } from './redis-saga-store';
-import { SagaAlertEvaluator } from './saga-alerts';
-import { createSagaRoutes } from './saga-api';
-import { createSagaAuth } from './saga-auth';
-import { SagaEngine } from './saga-engine';
-import { startSagaHousekeeping } from './saga-housekeeping';
-import { createSagaMetrics } from './saga-metrics';
-import { resolvePolicies } from './saga-policies';
-import { createSagaProviders } from './saga-providers';
-import type { SagaStore } from './saga-store';
-import { SagaWorker } from './saga-worker';
+import { CompensationAgeAlertCheck } from './compensation-age-alert.js';
+import type { SagaConfig } from './config.js';
+import { DlqAlertCheck } from './dlq-alerts.js';
+import { createEdgeIdentityVerifier } from './edge-identity.js';
+import { createEventDeadLetters } from './event-dead-letters.js';
+import { FileSagaStore } from './file-saga-store.js';
+import { type Leadership, RedisLeaderLease, SOLE_LEADER } from './leader-lease.js';
+import { createOperatorVerifier } from './operator-auth.js';
+import { createOperatorRoutes } from './operator-routes.js';
+import { trimOrderStream } from './order-stream-trim.js';
+import { Reconciler } from './reconciler.js';
+import { ReconciliationJob } from './reconciliation-job.js';
+import { createReconciliationRoutes } from './reconciliation-routes.js';
+import { assertDurabilitySupported } from './redis-durability.js';
+import { RedisSagaStore } from './redis-saga-store.js';
+import { SagaAlertEvaluator } from './saga-alerts.js';
+import { createSagaRoutes } from './saga-api.js';
+import { createSagaAuth } from './saga-auth.js';
+import { SagaEngine } from './saga-engine.js';
+import { startSagaHousekeeping } from './saga-housekeeping.js';
+import { createSagaMetrics } from './saga-metrics.js';
+import { resolvePolicies } from './saga-policies.js';
+import { createSagaProviders } from './saga-providers.js';
+import type { SagaStore } from './saga-store.js';
+import { SagaWorker } from './saga-worker.js';
 
 export interface SagaService {
   server: RunningServer;

@@ -1,5 +1,5 @@
 import type { OrderEvent } from '@edge/order-events';
-import type { CancelRequest, Saga, SagaStatus } from './saga';
+import type { CancelRequest, Saga, SagaStatus } from './saga.js';
 
 /** Proof that one worker owns a saga; `token` grows with every grant (fencing). */
 export interface Lease {

@@ -1,5 +1,5 @@
-import type { ProviderName } from './provider-client';
-import type { CompensationStep, ForwardStep, ProviderAnswer, Saga, SagaEvent } from './saga';
+import type { ProviderName } from './provider-client.js';
+import type { CompensationStep, ForwardStep, ProviderAnswer, Saga, SagaEvent } from './saga.js';
 
 /** Which provider each step talks to, so the page can say "payment answered 429". */
 export const STEP_PROVIDER: Readonly<Record<ForwardStep | CompensationStep, ProviderName>> = {
@@ -50,8 +50,11 @@ function seconds(ms: unknown): number | undefined {
 /** "payment answered 429, retry after 30 s" rather than "answer 429". */
 export function describeAnswer(provider: ProviderName | undefined, answer: ProviderAnswer): string {
   const who = provider ?? 'provider';
-  if ('status' in answer) return `${who} answered ${answer.status}`;
   const wait = seconds(answer.retryAfterMs);
+  if ('status' in answer) {
+    const said = `${who} answered ${answer.status}`;
+    return wait === undefined ? said : `${said}, retry after ${wait} s`;
+  }
   const error = /breaker is open/i.test(answer.error)
     ? `${who} not called: its breaker is open (too many recent failures)`
     : `${who} did not answer: ${answer.error}`;

@@ -1,4 +1,4 @@
-import { reasonOf, type Saga, type SagaEvent, type SagaStatus } from './saga';
+import { reasonOf, type Saga, type SagaEvent, type SagaStatus } from './saga.js';
 
 /** What the HTTP API returns for a saga. */
 export interface SagaView {

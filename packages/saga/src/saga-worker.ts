@@ -1,7 +1,7 @@
 import type { Logger } from '@edge/common';
-import type { SagaEngine } from './saga-engine';
-import type { SagaPolicies } from './saga-policies';
-import { LeaseLostError, type SagaStore } from './saga-store';
+import type { SagaEngine } from './saga-engine.js';
+import type { SagaPolicies } from './saga-policies.js';
+import { LeaseLostError, type SagaStore } from './saga-store.js';
 
 export interface SagaWorkerOptions {
   engine: SagaEngine;

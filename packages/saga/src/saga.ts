@@ -77,8 +77,32 @@ export interface PlaceOrderInput {
 
 /** What a provider said: an HTTP answer, or why there was none. */
 export type ProviderAnswer =
-  | { status: number; body: unknown }
+  | {
+      status: number;
+      body: unknown;
+      /** The provider's Retry-After, when it sent one (a 429 or 503), as it asked. */
+      retryAfterMs?: number | undefined;
+    }
   | { error: string; retryAfterMs?: number | undefined };
+
+/** One field an operator changed before a replay: what the audit shows as `field: before -> after`. */
+export interface FieldChange {
+  field: string;
+  /** Null when the request did not carry the field (the provider's default applied). */
+  before: string | number | null;
+  after: string | number | null;
+}
+
+/**
+ * An operator's edit of one step's request before a replay, validated against the step's
+ * editable schema. `input` is the whole edited input the step sends from then on; `changes` is
+ * the diff against what it would have sent.
+ */
+export interface StepEdit {
+  step: StepName;
+  input: Record<string, string | number>;
+  changes: FieldChange[];
+}
 
 interface Timed {
   at: string;
@@ -144,7 +168,7 @@ export type SagaEvent =
   | ({ type: 'compensation_required'; cause: CompensationCause; reason: string } & Timed)
   | ({ type: 'cancel_requested'; idempotencyKey: string; actor: string; reason: string } & Timed)
   | ({ type: 'dead_lettered'; reason: string } & Timed)
-  | ({ type: 'replayed'; actor: string; reason: string } & Timed)
+  | ({ type: 'replayed'; actor: string; reason: string; edit?: StepEdit } & Timed)
   | ({ type: 'resolved'; actor: string; reason: string } & Timed)
   | ({ type: 'completed' } & Timed)
   | ({ type: 'compensated' } & Timed);

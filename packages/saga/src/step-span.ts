@@ -1,6 +1,6 @@
 import { recordFailure, startSpan, tracingEnabled } from '@edge/common';
-import type { CallOutcome } from './provider-client';
-import type { Saga } from './saga';
+import type { CallOutcome } from './provider-client.js';
+import type { Saga } from './saga.js';
 
 /** Which way a step runs. */
 export type StepPhase = 'forward' | 'compensation';

@@ -1,4 +1,4 @@
-import type { CallPriority } from './provider-client';
+import type { CallPriority } from './provider-client.js';
 
 /** How one provider (or one provider account) is paced; see `pacing-policy.ts` for defaults. */
 export interface BucketLimit {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger, Redis } from '@edge/common';
-import { startPrivateRedis } from '@edge/testkit';
+import { startPrivateRedis, waitUntil } from '@edge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   assertDurabilitySupported,
@@ -15,10 +15,6 @@ import { InMemoryProviders } from './in-memory-providers';
 type Private = Awaited<ReturnType<typeof startPrivateRedis>>;
 const input = { userId: 'u-1', partnerId: null, items: [{ productId: 'p-1', quantity: 1 }] };
 
-async function until(condition: () => Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((r) => setTimeout(r, 20));
-}
-
 describe('saga transitions acknowledged only once durable (SAGA_REDIS_DURABILITY)', () => {
   let primary: Private;
   let replica: Private;
@@ -28,7 +24,9 @@ describe('saga transitions acknowledged only once durable (SAGA_REDIS_DURABILITY
     replica = await startPrivateRedis(['--replicaof', '127.0.0.1', String(primary.port)]);
     redis = new Redis(primary.url);
     // Listed as soon as it connects; it acknowledges writes only once its first sync is done.
-    await until(async () => /slave0:.*state=online/.test(await redis.info('replication')));
+    await waitUntil('the replica online', async () =>
+      /slave0:.*state=online/.test(await redis.info('replication')),
+    );
   });
   afterAll(async () => {
     redis?.disconnect();
@@ -55,7 +53,9 @@ describe('saga transitions acknowledged only once durable (SAGA_REDIS_DURABILITY
     onReplica.disconnect();
 
     await replica.kill();
-    await until(async () => /connected_slaves:0/.test(await redis.info('replication')));
+    await waitUntil('the replica gone', async () =>
+      /connected_slaves:0/.test(await redis.info('replication')),
+    );
     const failure = await engine.drive(saga.id).then(
       () => undefined,
       (err: unknown) => err,

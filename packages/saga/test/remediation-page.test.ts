@@ -44,6 +44,7 @@ const result: SearchResult = {
 const render = (role: 'viewer' | 'operator') =>
   renderRemediationPage({
     frame: { nonce: 'n0nce', csrf: 'c5rf', subject: 'alice@example.com', role },
+    editable: {},
     query: searchQuery.parse({}),
     rawQuery: new URLSearchParams(),
     result,

@@ -1,8 +1,8 @@
 import type { ProductChangeType } from '@edge/catalog-events';
-import { type AuditEntry, ProductAudit } from './product-audit';
-import { NO_PRODUCT_EVENTS, type ProductEventSink } from './product-event-publisher';
-import { generateSeed, type SeedData } from './seed';
-import type { Order, Product, User } from './types';
+import { type AuditEntry, ProductAudit } from './product-audit.js';
+import { NO_PRODUCT_EVENTS, type ProductEventSink } from './product-event-publisher.js';
+import { generateSeed, type SeedData } from './seed.js';
+import type { Order, Product, User } from './types.js';
 
 /** Who asked for a product change and why; kept in the audit and carried by the event. */
 export interface ChangeCause {

@@ -5,16 +5,16 @@ import {
 } from '@edge/catalog-events';
 import {
   DEFAULT_PORTS,
-  DEFAULT_REDIS_URL,
   env,
   loadConfig,
   type RedisTarget,
-  redisTarget,
+  redisEnv,
+  redisOf,
   type StoreMode,
   z,
 } from '@edge/common';
-import { DEFAULT_HEARTBEAT_MS } from './product-event-publisher';
-import type { MockServiceName } from './types';
+import { DEFAULT_HEARTBEAT_MS } from './product-event-publisher.js';
+import type { MockServiceName } from './types.js';
 
 const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -26,8 +26,7 @@ const schema = z.object({
   PAYMENT_PORT: env.port(DEFAULT_PORTS.payment),
   SHIPPING_PORT: env.port(DEFAULT_PORTS.shipping),
   NOTIFICATION_PORT: env.port(DEFAULT_PORTS.notification),
-  REDIS_URL: env.url(DEFAULT_REDIS_URL),
-  REDIS_CLUSTER_NODES: env.redisClusterNodes(),
+  ...redisEnv,
   STORE_MODE: env.storeMode(),
   PRODUCT_EVENTS_STREAM: z.string().min(1).default(DEFAULT_PRODUCT_EVENTS_STREAM),
   READ_MODEL_PREFIX: z.string().min(1).default(DEFAULT_READ_MODEL_PREFIX),
@@ -82,7 +81,7 @@ export function loadServicesMockConfig(
       shipping: raw.SHIPPING_PORT,
       notification: raw.NOTIFICATION_PORT,
     }),
-    redis: redisTarget(raw.REDIS_URL, raw.REDIS_CLUSTER_NODES),
+    redis: redisOf(raw),
     storeMode: raw.STORE_MODE,
     productEvents: Object.freeze({
       stream: raw.PRODUCT_EVENTS_STREAM,

@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { AppError, ErrorCode, type Route, sendJson, z } from '@edge/common';
-import type { CallCounter } from './call-counter';
-import type { FaultRegistry } from './faults';
-import type { InFlightKeys } from './in-flight-keys';
-import { FAULT_MODES } from './types';
-import { readBody } from './validation';
+import type { CallCounter } from './call-counter.js';
+import type { FaultRegistry } from './faults.js';
+import type { InFlightKeys } from './in-flight-keys.js';
+import { FAULT_MODES } from './types.js';
+import { readBody } from './validation.js';
 
 export interface ControlApiOptions {
   counter: CallCounter;

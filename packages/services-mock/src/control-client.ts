@@ -1,5 +1,5 @@
-import type { Concurrency } from './call-counter';
-import type { FaultSpec, Ledger, MockServiceName } from './types';
+import type { Concurrency } from './call-counter.js';
+import type { FaultSpec, Ledger, MockServiceName } from './types.js';
 
 /** The control API of every mock port, as tests and benchmarks drive it (docs/services-mock.md). */
 export interface MockControl {

@@ -1,4 +1,4 @@
-import type { FaultMode, FaultSpec } from './types';
+import type { FaultMode, FaultSpec } from './types.js';
 
 /** Defaults for the optional fields of a fault. */
 export const DEFAULT_FAULT_LATENCY_MS = 1000;

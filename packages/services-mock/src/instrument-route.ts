@@ -7,10 +7,10 @@ import {
   type Route,
   sendJson,
 } from '@edge/common';
-import type { CallCounter } from './call-counter';
-import type { AppliedFault, FaultRegistry } from './faults';
-import type { InFlightKeys } from './in-flight-keys';
-import { bufferedJson } from './request-body';
+import type { CallCounter } from './call-counter.js';
+import type { AppliedFault, FaultRegistry } from './faults.js';
+import type { InFlightKeys } from './in-flight-keys.js';
+import { bufferedJson } from './request-body.js';
 
 export interface InstrumentOptions {
   counter: CallCounter;

@@ -1,6 +1,6 @@
 import { type Route, sendJson } from '@edge/common';
-import type { IdempotencyStore } from './idempotency';
-import { lookupQuery, nothingUnderKey, readQuery } from './validation';
+import type { IdempotencyStore } from './idempotency.js';
+import { lookupQuery, nothingUnderKey, readQuery } from './validation.js';
 
 /**
  * `GET <path>?idempotencyKey=K`: what the write `POST <path>` created under K, in its current

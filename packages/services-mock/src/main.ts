@@ -1,7 +1,7 @@
 import { createLogger, onShutdown, runMain } from '@edge/common';
-import { loadServicesMockConfig } from './config';
-import { startProductEvents } from './product-events-runtime';
-import { startServicesMock } from './services-mock';
+import { loadServicesMockConfig } from './config.js';
+import { startProductEvents } from './product-events-runtime.js';
+import { startServicesMock } from './services-mock.js';
 
 const bootLog = createLogger({ service: 'services-mock' });
 

@@ -1,5 +1,5 @@
 import type { Route } from '@edge/common';
-import type { MockServiceName } from './types';
+import type { MockServiceName } from './types.js';
 
 /**
  * One mocked service: its routes and a way back to its seed state. Routes whose path starts

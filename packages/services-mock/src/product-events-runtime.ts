@@ -7,8 +7,8 @@ import {
   type Registry,
   resolveStoreKind,
 } from '@edge/common';
-import type { ServicesMockConfig } from './config';
-import { createRedisProductEvents, type ProductEventSink } from './product-event-publisher';
+import type { ServicesMockConfig } from './config.js';
+import { createRedisProductEvents, type ProductEventSink } from './product-event-publisher.js';
 
 export interface ProductEventsRuntime {
   sink: ProductEventSink;

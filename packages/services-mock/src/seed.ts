@@ -1,4 +1,4 @@
-import { createPrng } from './prng';
+import { createPrng } from './prng.js';
 import {
   CURRENCY,
   type Order,
@@ -6,7 +6,7 @@ import {
   type OrderStatus,
   type Product,
   type User,
-} from './types';
+} from './types.js';
 
 /** The seed every process uses unless told otherwise, so tests and benchmarks share one world. */
 export const DEFAULT_SEED = 42;

@@ -6,23 +6,23 @@ import {
   type RunningServer,
   startHttpServer,
 } from '@edge/common';
-import { CallCounter } from './call-counter';
-import { Catalog } from './catalog';
-import { createControlRoutes } from './control-api';
-import { FaultRegistry } from './faults';
-import { InFlightKeys } from './in-flight-keys';
-import { instrumentRoute, isControlRoute, routeKey } from './instrument-route';
-import type { MockService } from './mock-service';
-import { NO_PRODUCT_EVENTS, type ProductEventSink } from './product-event-publisher';
-import { DEFAULT_SEED } from './seed';
-import { createInventoryService } from './services/inventory';
-import { createNotificationService } from './services/notification';
-import { createOrderService } from './services/order';
-import { createPaymentService } from './services/payment';
-import { createProductService } from './services/product';
-import { createShippingService } from './services/shipping';
-import { createUserService } from './services/user';
-import { MOCK_SERVICE_NAMES, type MockServiceName } from './types';
+import { CallCounter } from './call-counter.js';
+import { Catalog } from './catalog.js';
+import { createControlRoutes } from './control-api.js';
+import { FaultRegistry } from './faults.js';
+import { InFlightKeys } from './in-flight-keys.js';
+import { instrumentRoute, isControlRoute, routeKey } from './instrument-route.js';
+import type { MockService } from './mock-service.js';
+import { NO_PRODUCT_EVENTS, type ProductEventSink } from './product-event-publisher.js';
+import { DEFAULT_SEED } from './seed.js';
+import { createInventoryService } from './services/inventory.js';
+import { createNotificationService } from './services/notification.js';
+import { createOrderService } from './services/order.js';
+import { createPaymentService } from './services/payment.js';
+import { createProductService } from './services/product.js';
+import { createShippingService } from './services/shipping.js';
+import { createUserService } from './services/user.js';
+import { MOCK_SERVICE_NAMES, type MockServiceName } from './types.js';
 
 /** Default bind address: loopback, since the mock has no authentication at all. */
 export const DEFAULT_HOST = '127.0.0.1';

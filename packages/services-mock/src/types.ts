@@ -1,4 +1,7 @@
 import { SERVICE_NAMES, type ServiceName } from '@edge/common';
+import type { Order as WireOrder, Product as WireProduct } from '@edge/upstream';
+
+export type { OrderItem, User } from '@edge/upstream';
 
 /** The seven mocked services, one port each (the names live with the ports table in common). */
 export type MockServiceName = ServiceName;
@@ -8,21 +11,11 @@ export const MOCK_SERVICE_NAMES: readonly MockServiceName[] = SERVICE_NAMES;
 /** Every amount in this mock is in this currency. */
 export const CURRENCY = 'USD';
 
-export interface User {
-  id: string;
-  name: string;
-  email: string;
-  /** The partner this customer registered through; null for the platform's own users. */
-  partnerId: string | null;
-}
-
-export interface Product {
-  id: string;
-  name: string;
-  description: string;
-  priceCents: number;
-  currency: string;
-  stock: number;
+/**
+ * The product as this service holds it: the wire shape every client reads (upstream's `domain.ts`
+ * owns it), plus the version its commands lock on.
+ */
+export interface Product extends WireProduct {
   /** Starts at 1 and grows by one with every change; commands name it for optimistic locking. */
   version: number;
 }
@@ -37,24 +30,9 @@ export const ORDER_STATUSES = [
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-export interface OrderItem {
-  productId: string;
-  quantity: number;
-  unitPriceCents: number;
-}
-
-export interface Order {
-  id: string;
-  userId: string;
-  partnerId: string | null;
+/** The order as this service holds it: the wire shape, with its status from the closed set. */
+export interface Order extends WireOrder {
   status: OrderStatus;
-  items: OrderItem[];
-  totalCents: number;
-  currency: string;
-  /** ISO timestamp. */
-  createdAt: string;
-  /** ISO timestamp. */
-  updatedAt: string;
 }
 
 export interface ItemQuantity {
@@ -83,6 +61,7 @@ export interface Refund {
   orderId: string;
   amountCents: number;
   status: 'succeeded';
+  note?: string;
 }
 
 export interface Shipment {
@@ -98,7 +77,13 @@ export interface Ledger {
     string,
     {
       charges: { id: string; idempotencyKey: string; amountCents: number }[];
-      refunds: { id: string; chargeId: string; idempotencyKey: string; amountCents: number }[];
+      refunds: {
+        id: string;
+        chargeId: string;
+        idempotencyKey: string;
+        amountCents: number;
+        note?: string;
+      }[];
     }
   >;
   totals: { chargedCents: number; refundedCents: number };

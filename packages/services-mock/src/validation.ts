@@ -1,5 +1,5 @@
 import { AppError, ErrorCode, type RequestContext, z } from '@edge/common';
-import { bufferedJson } from './request-body';
+import { bufferedJson } from './request-body.js';
 
 /** Most ids one batch request may ask for (`?ids=a,b,...`). */
 export const MAX_BATCH_IDS = 500;

@@ -1,22 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServicesMock, startServicesMock } from '../src/services-mock';
+import { describe, expect, it } from 'vitest';
+import type { ServicesMock } from '../src/services-mock';
 import type { Ledger, Product } from '../src/types';
+import { pollUntil, useServicesMock } from './mock-fixture';
 import { call } from './test-client';
-
-/** Polls a condition of the mock's state; the test's own timeout bounds it. */
-async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((r) => setTimeout(r, 20));
-}
 
 let mock: ServicesMock;
 
-beforeAll(async () => {
-  mock = await startServicesMock({ logLevel: 'silent' });
-});
-
-afterAll(async () => {
-  await mock.close();
-});
+useServicesMock(
+  (started) => {
+    mock = started;
+  },
+  { resetEach: false },
+);
 
 describe('control API', () => {
   it('/__calls counts calls per route pattern and /__calls/reset zeroes them', async () => {
@@ -41,10 +36,10 @@ describe('control API', () => {
     );
     const concurrency = async () =>
       (await call<{ inFlight: number; maxInFlight: number }>(`${port}/__concurrency`)).body;
-    await waitUntil(async () => (await concurrency()).inFlight === 3);
+    await pollUntil(async () => (await concurrency()).inFlight === 3);
     for (const c of callers) c.abort();
     expect(await Promise.all(pending)).toEqual(['abandoned', 'abandoned', 'abandoned']);
-    await waitUntil(async () => (await concurrency()).inFlight === 0);
+    await pollUntil(async () => (await concurrency()).inFlight === 0);
     expect(await concurrency()).toEqual({ inFlight: 0, maxInFlight: 3 });
     await call(`${port}/__calls/reset`, { method: 'POST' });
     expect(await concurrency()).toEqual({ inFlight: 0, maxInFlight: 0 });

@@ -1,22 +1,18 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type ServicesMock, startServicesMock } from '../src/services-mock';
+import { describe, expect, it } from 'vitest';
+import type { ServicesMock } from '../src/services-mock';
+import { useServicesMock } from './mock-fixture';
 import { call } from './test-client';
 
 let mock: ServicesMock;
 /** Fake clock for `durationMs`, so expiry is tested without sleeping. */
 let now = 1_000_000;
 
-beforeAll(async () => {
-  mock = await startServicesMock({ logLevel: 'silent', clock: () => now });
-});
-
-afterAll(async () => {
-  await mock.close();
-});
-
-beforeEach(() => {
-  mock.reset();
-});
+useServicesMock(
+  (started) => {
+    mock = started;
+  },
+  { clock: () => now },
+);
 
 const addFault = async (url: string, spec: Record<string, unknown>) => {
   const res = await call<{ id: string }>(`${url}/__faults`, { body: spec });

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../src/product-audit';
 import type { ProductEventSink } from '../src/product-event-publisher';
-import { type ServicesMock, startServicesMock } from '../src/services-mock';
+import type { ServicesMock } from '../src/services-mock';
 import type { Order, Product } from '../src/types';
+import { useServicesMock } from './mock-fixture';
 import { call } from './test-client';
 
 type Published = Parameters<ProductEventSink['change']>;
@@ -23,16 +24,14 @@ const sink: ProductEventSink = {
   close: async () => {},
 };
 
-beforeAll(async () => {
-  mock = await startServicesMock({ logLevel: 'silent', productEvents: sink });
-});
-
-afterAll(async () => {
-  await mock.close();
-});
+useServicesMock(
+  (started) => {
+    mock = started;
+  },
+  { productEvents: sink },
+);
 
 beforeEach(() => {
-  mock.reset();
   published.length = 0;
 });
 

@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type ServicesMock, startServicesMock } from '../src/services-mock';
+import { describe, expect, it } from 'vitest';
+import type { ServicesMock } from '../src/services-mock';
+import { pollUntil, useServicesMock } from './mock-fixture';
 import { call } from './test-client';
 
 let mock: ServicesMock;
 
-beforeAll(async () => {
-  mock = await startServicesMock({ logLevel: 'silent' });
-});
-
-afterAll(async () => {
-  await mock.close();
-});
-
-beforeEach(() => {
-  mock.reset();
+useServicesMock((started) => {
+  mock = started;
 });
 
 const fault = async (url: string, spec: Record<string, unknown>) => {
@@ -29,14 +22,6 @@ const lookupCharge = (key: string) =>
   call<{ id?: string; refundedCents?: number; error?: { code: string; reason?: string } }>(
     `${mock.urls.payment}/charges?idempotencyKey=${encodeURIComponent(key)}`,
   );
-
-async function waitFor<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('lookups by idempotency key', () => {
   it('find what a key created and answer 404 when nothing was', async () => {
@@ -111,7 +96,7 @@ describe('faults that tell the truth of providers', () => {
       signal: controller.signal,
     }).catch((error: unknown) => error);
     // While the answer is held, the key is in progress: a lookup or a re-send hears so.
-    const busy = await waitFor(async () => {
+    const busy = await pollUntil(async () => {
       const seen = await lookupCharge('k-late');
       return seen.status === 409 ? seen : undefined;
     });

@@ -1,17 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ServicesMock, startServicesMock } from '../src/services-mock';
+import { describe, expect, it } from 'vitest';
+import type { ServicesMock } from '../src/services-mock';
 import type { Order, Product, User } from '../src/types';
+import { useServicesMock } from './mock-fixture';
 import { call } from './test-client';
 
 let mock: ServicesMock;
 
-beforeAll(async () => {
-  mock = await startServicesMock({ logLevel: 'silent' });
-});
-
-afterAll(async () => {
-  await mock.close();
-});
+useServicesMock(
+  (started) => {
+    mock = started;
+  },
+  { resetEach: false },
+);
 
 describe('read endpoints', () => {
   it('GET /orders/:id answers the seeded order', async () => {

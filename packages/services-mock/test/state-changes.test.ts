@@ -1,20 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type ServicesMock, startServicesMock } from '../src/services-mock';
+import { describe, expect, it } from 'vitest';
+import type { ServicesMock } from '../src/services-mock';
 import type { Charge, Ledger, Order, Product, Refund, Reservation } from '../src/types';
+import { useServicesMock } from './mock-fixture';
 import { call } from './test-client';
 
 let mock: ServicesMock;
 
-beforeAll(async () => {
-  mock = await startServicesMock({ logLevel: 'silent' });
-});
-
-afterAll(async () => {
-  await mock.close();
-});
-
-beforeEach(() => {
-  mock.reset();
+useServicesMock((started) => {
+  mock = started;
 });
 
 const charge = (idempotencyKey: string, amountCents = 1500, orderId = 'o-1') =>

@@ -4,8 +4,10 @@ import { createInterface } from 'node:readline';
 export interface SpawnOptions {
   /** Name used in errors and as the `proc` field of forwarded log lines. */
   name: string;
-  /** TypeScript entry file, run with `node --import tsx` so the pid is the service itself. */
+  /** Entry file, run by `node` itself so the pid is the service itself. */
   entry: string;
+  /** Node options before the entry; default `['--import', 'tsx']` (a TypeScript entry). */
+  nodeArgs?: string[];
   env: Record<string, string>;
   cwd: string;
   /** Log line message that means the process is up; default `listening`. */
@@ -39,7 +41,8 @@ function exited(child: ChildProcess): Promise<void> {
 /** Start a service and resolve once it logs its ready line (with its real port). */
 export function spawnService(options: SpawnOptions): Promise<ManagedProcess> {
   const readyMessage = options.readyMessage ?? 'listening';
-  const child = spawn(process.execPath, ['--import', 'tsx', options.entry], {
+  const nodeArgs = options.nodeArgs ?? ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...nodeArgs, options.entry], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,2 +1,2 @@
-export * from './child-process';
-export * from './stack';
+export * from './child-process.js';
+export * from './stack.js';

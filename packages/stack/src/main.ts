@@ -8,7 +8,7 @@ import {
   probeRedis,
   redisTarget,
 } from '@edge/common';
-import { startStack } from './stack';
+import { startStack } from './stack.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const log = createLogger({ service: 'stack' });

@@ -5,14 +5,44 @@ import {
   DEFAULT_PORTS,
   loadOrCreateSigningKey,
   parseClusterNodes,
-  redisNodes,
   redisTarget,
   SERVICE_NAMES,
   type ServiceName,
+  unlinkKeysMatching,
 } from '@edge/common';
-import { type ManagedProcess, spawnService } from './child-process';
+import { type ManagedProcess, spawnService } from './child-process.js';
+import {
+  type ProcessName,
+  type ProcessSpec,
+  portVariables,
+  processSpec,
+  STACK_PROCESSES,
+  type StartedUrls,
+} from './stack-processes.js';
+
+export type { ProcessName } from './stack-processes.js';
 
 export type StoreMode = 'redis' | 'memory';
+
+export type StackBuild = 'source' | 'compiled';
+
+/**
+ * The export condition under which a workspace package resolves to its compiled dist/ instead of
+ * its src/ (every package.json `exports`); the images start node with it.
+ */
+export const COMPILED_CONDITION = 'edge-compiled';
+
+/**
+ * How node starts an entry of the table (a src/ TypeScript file, relative to `root`): through tsx,
+ * or as its compiled twin (src/x.ts compiles to dist/x.js) under the compiled condition.
+ */
+export function processEntry(root: string, entry: string, build: StackBuild) {
+  if (build === 'source') return { entry: join(root, entry), nodeArgs: ['--import', 'tsx'] };
+  return {
+    entry: join(root, entry.replace(/\/src\/(.+)\.ts$/, '/dist/$1.js')),
+    nodeArgs: [`--conditions=${COMPILED_CONDITION}`],
+  };
+}
 
 export interface StackOptions {
   /** Repository root; entries and the default data dir are resolved from it. */
@@ -26,6 +56,11 @@ export interface StackOptions {
    * of the one node at `redisUrl`; unset or empty = one node.
    */
   redisClusterNodes?: string;
+  /**
+   * `source` (default) runs each package's src/main.ts through tsx; `compiled` runs the build's
+   * dist/main.js (`npm run build` first) under plain node, as the images do.
+   */
+  build?: StackBuild;
   /** Use the contract's fixed ports (4000...) or let every process pick a free one. */
   ports: 'default' | 'free';
   logLevel?: string;
@@ -35,16 +70,6 @@ export interface StackOptions {
   envFor?: Partial<Record<ProcessName, Record<string, string>>>;
   onLine?: (line: string) => void;
 }
-
-export type ProcessName =
-  | 'services-mock'
-  | 'projection'
-  | 'saga'
-  | 'consumers'
-  | 'bff-web'
-  | 'bff-mobile'
-  | 'bff-partner'
-  | 'gateway';
 
 export interface StackUrls {
   gateway: string;
@@ -56,10 +81,7 @@ export interface StackUrls {
   consumers: string;
   /** The catalogue projection's health and metrics; undefined in memory mode (no read model). */
   projection: string | undefined;
-  mock: Record<
-    'order' | 'product' | 'user' | 'inventory' | 'payment' | 'shipping' | 'notification',
-    string
-  >;
+  mock: Record<ServiceName, string>;
 }
 
 export interface RunningStack {
@@ -79,35 +101,23 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-const ENTRIES: Record<ProcessName, string> = {
-  'services-mock': 'packages/services-mock/src/main.ts',
-  projection: 'packages/projection/src/main.ts',
-  saga: 'packages/saga/src/main.ts',
-  consumers: 'packages/consumers/src/main.ts',
-  'bff-web': 'packages/bff-web/src/main.ts',
-  'bff-mobile': 'packages/bff-mobile/src/main.ts',
-  'bff-partner': 'packages/bff-partner/src/main.ts',
-  gateway: 'packages/gateway/src/main.ts',
-};
-
-/** Processes that read a port variable of their own before PORT. */
-const OWN_PORT_VARIABLE: Partial<Record<ProcessName, string>> = {
-  saga: 'SAGA_PORT',
-  projection: 'PROJECTION_PORT',
-  consumers: 'CONSUMERS_PORT',
-};
-
 const url = (proc: ManagedProcess) => `http://127.0.0.1:${String(proc.ready['port'])}`;
 
-/**
- * Start the whole stack as real processes in dependency order (services, saga, BFFs, gateway),
- * each waiting for the previous ones' ports. Used by `pnpm start` and by the end-to-end tests.
- */
-export async function startStack(options: StackOptions): Promise<RunningStack> {
-  const dataDir = options.dataDir ?? join(options.root, '.data');
-  // Keys exist before any process starts, so BFFs and gateway agree on the edge key.
-  await loadOrCreateSigningKey(join(dataDir, 'keys', 'edge.json'));
-  await loadOrCreateSigningKey(join(dataDir, 'keys', 'dev-idp.json'));
+/** What one stack's start, restart and replicas share. */
+interface StackState {
+  options: StackOptions;
+  /** Environment every process gets (data dir, Redis, log level, test names). */
+  shared: Record<string, string>;
+  free: boolean;
+  processes: Map<ProcessName, ManagedProcess>;
+  /** Each process's full environment as last started, for restarts and replicas. */
+  envs: Map<ProcessName, Record<string, string>>;
+  /** Extra replicas (addInstance), kept apart from the one-per-name map the tests address. */
+  extras: ManagedProcess[];
+}
+
+/** The environment every process of the stack shares; a free-port (test) stack's own names. */
+function sharedEnv(options: StackOptions, dataDir: string, testBase: string) {
   const shared: Record<string, string> = {
     DATA_DIR: dataDir,
     REDIS_URL: options.redisUrl,
@@ -116,140 +126,159 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     LOG_LEVEL: options.logLevel ?? 'info',
     ...options.env,
   };
+  if (testBase) {
+    shared['PRODUCT_EVENTS_STREAM'] ??= `${testBase}product-events`;
+    shared['READ_MODEL_PREFIX'] ??= `${testBase}rm:`;
+    // The saga's keys and its order stream too, so consumers of parallel stacks never meet.
+    shared['SAGA_KEY_PREFIX'] ??= `${testBase}saga:`;
+  }
+  return shared;
+}
+
+/** Where `spec` listens on first start: a free port, its contract port, or services-mock's own. */
+function firstPorts(spec: ProcessSpec, free: boolean): Record<string, string> {
+  if (free) return portVariables(spec, 0);
+  return spec.defaultPort ? portVariables(spec, DEFAULT_PORTS[spec.defaultPort]) : {};
+}
+
+async function startProcess(
+  state: StackState,
+  spec: ProcessSpec,
+  env: Record<string, string>,
+): Promise<ManagedProcess> {
+  const { options } = state;
+  const full = { ...state.shared, ...env, ...options.envFor?.[spec.name] };
+  state.envs.set(spec.name, full);
+  const proc = await spawnService({
+    name: spec.name,
+    ...processEntry(options.root, spec.entry, options.build ?? 'source'),
+    cwd: options.root,
+    env: full,
+    ...(spec.readyMessage ? { readyMessage: spec.readyMessage } : {}),
+    ...(options.onLine ? { onLine: options.onLine } : {}),
+  });
+  state.processes.set(spec.name, proc);
+  return proc;
+}
+
+/** The URLs of what has started, as the table's `env` functions read them. */
+function startedUrls(processes: Map<ProcessName, ManagedProcess>): StartedUrls {
+  const of = (name: ProcessName) => {
+    const proc = processes.get(name);
+    if (!proc) throw new Error(`${name} has not started`);
+    return url(proc);
+  };
+  const mockPorts = processes.get('services-mock')?.ready['ports'] as Record<ServiceName, number>;
+  const mock = Object.fromEntries(
+    SERVICE_NAMES.map((s) => [s, `http://127.0.0.1:${mockPorts[s]}`]),
+  ) as Record<ServiceName, string>;
+  return { of, mock };
+}
+
+/** Start the table's processes wave by wave, each wave once the earlier ones listen. */
+async function startWaves(state: StackState): Promise<void> {
+  const wanted = STACK_PROCESSES.filter((p) => !p.redisOnly || state.options.storeMode === 'redis');
+  const waves = [...new Set(wanted.map((p) => p.wave))].sort((a, b) => a - b);
+  for (const wave of waves) {
+    const started = wave === 0 ? undefined : startedUrls(state.processes);
+    await Promise.all(
+      wanted
+        .filter((p) => p.wave === wave)
+        .map((spec) =>
+          startProcess(state, spec, {
+            ...(started ? spec.env(started) : {}),
+            ...firstPorts(spec, state.free),
+          }),
+        ),
+    );
+  }
+}
+
+async function restartProcess(state: StackState, name: ProcessName): Promise<ManagedProcess> {
+  const old = state.processes.get(name);
+  await old?.stop();
+  const spec = processSpec(name);
+  const proc = await startProcess(state, spec, {
+    ...state.envs.get(name),
+    ...(old ? samePorts(spec, old) : {}),
+  });
+  // Listening is not serving: the gateway, for one, first loads its surfaces' schemas.
+  if (proc.ready['port'] !== undefined) await waitReady(url(proc));
+  return proc;
+}
+
+async function addInstance(
+  state: StackState,
+  name: ProcessName,
+  env: Record<string, string>,
+): Promise<ManagedProcess> {
+  const base = state.envs.get(name);
+  if (!base) throw new Error(`${name} is not part of this stack`);
+  const spec = processSpec(name);
+  const proc = await spawnService({
+    name: `${name}#${state.extras.length + 2}`,
+    ...processEntry(state.options.root, spec.entry, state.options.build ?? 'source'),
+    cwd: state.options.root,
+    env: { ...base, ...portVariables(spec, 0), ...env },
+    ...(state.options.onLine ? { onLine: state.options.onLine } : {}),
+  });
+  state.extras.push(proc);
+  return proc;
+}
+
+/**
+ * Start the whole stack as real processes from the table (STACK_PROCESSES), in dependency order,
+ * each wave waiting for the previous ones' ports. Used by `pnpm start` and the end-to-end tests.
+ */
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const dataDir = options.dataDir ?? join(options.root, '.data');
+  // Keys exist before any process starts, so BFFs and gateway agree on the edge key.
+  await loadOrCreateSigningKey(join(dataDir, 'keys', 'edge.json'));
+  await loadOrCreateSigningKey(join(dataDir, 'keys', 'dev-idp.json'));
   const free = options.ports === 'free';
   // Stacks on free ports are tests, several at once on one Redis: each gets its own product
-  // stream and read model, removed again on stop.
-  const readModelBase = free ? `stack-${randomUUID().slice(0, 8)}:` : '';
-  if (free) {
-    shared['PRODUCT_EVENTS_STREAM'] ??= `${readModelBase}product-events`;
-    shared['READ_MODEL_PREFIX'] ??= `${readModelBase}rm:`;
-    // The saga's keys and its order stream too, so consumers of parallel stacks never meet.
-    shared['SAGA_KEY_PREFIX'] ??= `${readModelBase}saga:`;
-  }
-  const processes = new Map<ProcessName, ManagedProcess>();
-  // Extra replicas (addInstance), kept apart from the one-per-name map the tests address.
-  const extras: ManagedProcess[] = [];
-  const envs = new Map<ProcessName, Record<string, string>>();
-
-  const start = async (name: ProcessName, env: Record<string, string>, readyMessage?: string) => {
-    const full = { ...shared, ...env, ...options.envFor?.[name] };
-    envs.set(name, full);
-    const proc = await spawnService({
-      name,
-      entry: join(options.root, ENTRIES[name]),
-      cwd: options.root,
-      env: full,
-      ...(readyMessage ? { readyMessage } : {}),
-      ...(options.onLine ? { onLine: options.onLine } : {}),
-    });
-    processes.set(name, proc);
-    return proc;
+  // stream, read model and saga keys, removed again on stop.
+  const testBase = free ? `stack-${randomUUID().slice(0, 8)}:` : '';
+  const state: StackState = {
+    options,
+    shared: sharedEnv(options, dataDir, testBase),
+    free,
+    processes: new Map(),
+    envs: new Map(),
+    extras: [],
   };
-  const portEnv = (name: keyof typeof DEFAULT_PORTS) => ({
-    PORT: free ? '0' : String(DEFAULT_PORTS[name]),
-  });
-
   try {
-    const mockEnv: Record<string, string> = {};
-    if (free) for (const s of SERVICE_NAMES) mockEnv[`${s.toUpperCase()}_PORT`] = '0';
-    const mockProc = await start('services-mock', mockEnv, 'services-mock ready');
-    const mockPorts = mockProc.ready['ports'] as Record<ServiceName, number>;
-    const mock = Object.fromEntries(
-      SERVICE_NAMES.map((s) => [s, `http://127.0.0.1:${mockPorts[s]}`]),
-    ) as StackUrls['mock'];
-    const serviceEnv = {
-      ORDER_SERVICE_URL: mock.order,
-      PRODUCT_SERVICE_URL: mock.product,
-      USER_SERVICE_URL: mock.user,
-      INVENTORY_SERVICE_URL: mock.inventory,
-      PAYMENT_SERVICE_URL: mock.payment,
-      SHIPPING_SERVICE_URL: mock.shipping,
-    };
-    // The read model needs the product stream, which only exists with Redis.
-    let projection: ManagedProcess | undefined;
-    if (options.storeMode === 'redis') {
-      projection = await start('projection', {
-        ...portEnv('projection'),
-        PROJECTION_PORT: portEnv('projection').PORT,
-      });
-    }
-    // Every group in one process; in a deployment each group runs as its own (deploy/). Started
-    // before the saga, whose operator page lists and replays their dead letters.
-    const consumers = await start('consumers', {
-      ...serviceEnv,
-      NOTIFICATION_SERVICE_URL: mock.notification,
-      ...portEnv('consumers'),
-      CONSUMERS_PORT: portEnv('consumers').PORT,
-    });
-    // In memory mode services-mock logs that the read model is off (no stream without Redis).
-    const saga = await start('saga', {
-      ...serviceEnv,
-      ...portEnv('saga'),
-      SAGA_PORT: portEnv('saga').PORT,
-      CONSUMERS_URL: url(consumers),
-    });
-    const bffEnv = { ...serviceEnv, SAGA_URL: url(saga) };
-    const [web, mobile, partner] = await Promise.all([
-      start('bff-web', { ...bffEnv, ...portEnv('bff-web') }),
-      start('bff-mobile', { ...bffEnv, ...portEnv('bff-mobile') }),
-      start('bff-partner', { ...bffEnv, ...portEnv('bff-partner') }),
-    ]);
-    const gateway = await start('gateway', {
-      ...portEnv('gateway'),
-      BFF_WEB_URL: url(web),
-      BFF_MOBILE_URL: url(mobile),
-      BFF_PARTNER_URL: url(partner),
-    });
-    await waitReady(url(gateway));
+    await startWaves(state);
+    const started = startedUrls(state.processes);
+    await waitReady(started.of('gateway'));
     const urls: StackUrls = {
-      gateway: url(gateway),
-      bffWeb: url(web),
-      bffMobile: url(mobile),
-      bffPartner: url(partner),
-      saga: url(saga),
-      consumers: url(consumers),
-      projection: projection ? url(projection) : undefined,
-      mock,
+      gateway: started.of('gateway'),
+      bffWeb: started.of('bff-web'),
+      bffMobile: started.of('bff-mobile'),
+      bffPartner: started.of('bff-partner'),
+      saga: started.of('saga'),
+      consumers: started.of('consumers'),
+      // In memory mode there is no projection (no product stream without Redis).
+      projection: state.processes.has('projection') ? started.of('projection') : undefined,
+      mock: started.mock,
     };
     return {
       urls,
-      processes,
-      env: shared,
-      restart: async (name) => {
-        const old = processes.get(name);
-        await old?.stop();
-        const proc = await start(name, { ...envs.get(name), ...(old ? samePorts(name, old) : {}) });
-        // Listening is not serving: the gateway, for one, first loads its surfaces' schemas.
-        if (proc.ready['port'] !== undefined) await waitReady(url(proc));
-        return proc;
-      },
+      processes: state.processes,
+      env: state.shared,
+      restart: (name) => restartProcess(state, name),
       kill: async (name) => {
-        await processes.get(name)?.kill();
+        await state.processes.get(name)?.kill();
       },
-      addInstance: async (name, env = {}) => {
-        const base = envs.get(name);
-        if (!base) throw new Error(`${name} is not part of this stack`);
-        // The saga, the projection and the consumers read their own port variable before PORT.
-        const own = OWN_PORT_VARIABLE[name];
-        const port: Record<string, string> = own ? { [own]: '0' } : {};
-        const proc = await spawnService({
-          name: `${name}#${extras.length + 2}`,
-          entry: join(options.root, ENTRIES[name]),
-          cwd: options.root,
-          env: { ...base, PORT: '0', ...port, ...env },
-          ...(options.onLine ? { onLine: options.onLine } : {}),
-        });
-        extras.push(proc);
-        return proc;
-      },
+      addInstance: (name, env = {}) => addInstance(state, name, env),
       stop: async () => {
-        for (const proc of extras.reverse()) await proc.stop();
-        await stopAll(processes);
-        if (free && options.storeMode === 'redis') await deleteKeys(options, readModelBase);
+        for (const proc of state.extras.reverse()) await proc.stop();
+        await stopAll(state.processes);
+        if (testBase && options.storeMode === 'redis') await deleteKeys(options, testBase);
       },
     };
   } catch (err) {
-    await stopAll(processes);
+    await stopAll(state.processes);
     throw err;
   }
 }
@@ -269,16 +298,9 @@ async function waitReady(base: string, timeoutMs = 30_000): Promise<void> {
 }
 
 /** Port settings that bring a restarted process back where its callers expect it. */
-function samePorts(name: ProcessName, old: ManagedProcess): Record<string, string> {
-  if (name === 'services-mock') {
-    const ports = old.ready['ports'] as Record<string, number>;
-    return Object.fromEntries(
-      Object.entries(ports).map(([s, p]) => [`${s.toUpperCase()}_PORT`, String(p)]),
-    );
-  }
-  const port = String(old.ready['port']);
-  const own = OWN_PORT_VARIABLE[name];
-  return own ? { PORT: port, [own]: port } : { PORT: port };
+function samePorts(spec: ProcessSpec, old: ManagedProcess): Record<string, string> {
+  const ports = old.ready['ports'] as Record<string, number> | undefined;
+  return portVariables(spec, ports ?? Number(old.ready['port']));
 }
 
 /** Stop in reverse start order, so nothing in front outlives what it calls. */
@@ -295,21 +317,7 @@ async function deleteKeys(options: StackOptions, base: string): Promise<void> {
   const target = redisTarget(options.redisUrl, parseClusterNodes(options.redisClusterNodes ?? ''));
   const redis = createRedisClient(target, { maxRetriesPerRequest: 1 });
   try {
-    // A cluster client knows its masters only once it has loaded the slot map.
-    await redis.ping();
-    for (const node of redisNodes(redis)) {
-      for (const pattern of [`${base}*`, `{${base}*`]) {
-        let cursor = '0';
-        do {
-          const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-          cursor = next;
-          // One UNLINK per key, pipelined: a pattern's keys may span several slots of this node.
-          const pipeline = node.pipeline();
-          for (const key of keys) pipeline.unlink(key);
-          await pipeline.exec();
-        } while (cursor !== '0');
-      }
-    }
+    for (const pattern of [`${base}*`, `{${base}*`]) await unlinkKeysMatching(redis, pattern);
   } finally {
     redis.disconnect();
   }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createRedisClient, Redis, type RedisNode, type RedisTarget } from '@edge/common';
+import { waitUntil } from './wait-until.js';
 
 const run = promisify(execFile);
 
@@ -50,13 +51,9 @@ async function freeClusterPort(taken: Set<number>): Promise<number> {
   throw new Error('no free port pair for a Redis Cluster node');
 }
 
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${what} within ${timeoutMs} ms`);
+/** A probe that fails (a node not up yet) is a "not yet", not an error. */
+function answering(check: () => Promise<boolean>): () => Promise<boolean> {
+  return () => check().catch(() => false);
 }
 
 async function clusterInfoOk(port: number): Promise<boolean> {
@@ -131,19 +128,24 @@ export async function startLocalRedisCluster(
       children.push(child);
     }
     for (const port of ports) {
-      await waitFor(`redis-server on ${port} did not answer`, readyTimeoutMs, async () => {
-        const client = new Redis(port, '127.0.0.1', {
-          lazyConnect: true,
-          retryStrategy: () => null,
-        });
-        client.on('error', () => {});
-        try {
-          await client.connect();
-          return (await client.ping()) === 'PONG';
-        } finally {
-          client.disconnect();
-        }
-      });
+      await waitUntil(
+        `redis-server on ${port} to answer`,
+        answering(async () => {
+          const client = new Redis(port, '127.0.0.1', {
+            lazyConnect: true,
+            retryStrategy: () => null,
+          });
+          client.on('error', () => {});
+          try {
+            await client.connect();
+            return (await client.ping()) === 'PONG';
+          } finally {
+            client.disconnect();
+          }
+        }),
+        readyTimeoutMs,
+        100,
+      );
     }
     await run('redis-cli', [
       '--cluster',
@@ -154,7 +156,12 @@ export async function startLocalRedisCluster(
       '--cluster-yes',
     ]);
     for (const port of ports) {
-      await waitFor(`cluster_state:ok on ${port}`, readyTimeoutMs, () => clusterInfoOk(port));
+      await waitUntil(
+        `cluster_state:ok on ${port}`,
+        answering(() => clusterInfoOk(port)),
+        readyTimeoutMs,
+        100,
+      );
     }
     const nodes = ports.map((port) => ({ host: '127.0.0.1', port }));
     const target: RedisTarget = { kind: 'cluster', nodes, tls: false };

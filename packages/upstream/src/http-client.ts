@@ -1,7 +1,7 @@
 import { Agent, request } from 'undici';
-import { parseRetryAfterMs } from './retry-after';
-import { UpstreamError } from './upstream-error';
-import { DEFAULT_UPSTREAM_POLICY } from './upstream-policy';
+import { parseRetryAfterMs } from './retry-after.js';
+import { UpstreamError } from './upstream-error.js';
+import { DEFAULT_UPSTREAM_POLICY } from './upstream-policy.js';
 
 export interface HttpClientOptions {
   /** Name used in errors, metrics and logs. */

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
-import type { CallOptions } from './call-options';
-import type { Order, Product, User } from './domain';
-import type { ServiceClients } from './service-clients';
+import type { CallOptions } from './call-options.js';
+import type { Order, Product, User } from './domain.js';
+import type { ServiceClients } from './service-clients.js';
 
 /** Most ids one batch call may carry (the services cap `?ids=` at 500). */
 export const MAX_BATCH = 500;

@@ -1,15 +1,15 @@
-import type { CallOptions } from './call-options';
-import type { Order, Page, Product, User } from './domain';
-import { createHttpClient } from './http-client';
-import { StaleCache } from './stale-cache';
-import { UpstreamError } from './upstream-error';
-import { createUpstreamMetrics, type UpstreamMetrics } from './upstream-metrics';
-import { resolvePolicy, type UpstreamPolicies, type UpstreamService } from './upstream-policy';
-import { type GuardedClient, withBreaker } from './with-breaker';
-import { withLatency } from './with-latency';
-import { type Read, type ReadMany, withStaleBatch, withStaleCache } from './with-stale-cache';
-import { withTimeout } from './with-timeout';
-import { withTracing } from './with-tracing';
+import type { CallOptions } from './call-options.js';
+import type { Order, Page, Product, User } from './domain.js';
+import { createHttpClient } from './http-client.js';
+import { StaleCache } from './stale-cache.js';
+import { UpstreamError } from './upstream-error.js';
+import { createUpstreamMetrics, type UpstreamMetrics } from './upstream-metrics.js';
+import { resolvePolicy, type UpstreamPolicies, type UpstreamService } from './upstream-policy.js';
+import { type GuardedClient, withBreaker } from './with-breaker.js';
+import { withLatency } from './with-latency.js';
+import { type Read, type ReadMany, withStaleBatch, withStaleCache } from './with-stale-cache.js';
+import { withTimeout } from './with-timeout.js';
+import { withTracing } from './with-tracing.js';
 
 export type ServiceUrls = Record<UpstreamService, string>;
 

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
-import type { UpstreamMetrics } from './upstream-metrics';
-import { DEFAULT_UPSTREAM_POLICY } from './upstream-policy';
+import type { UpstreamMetrics } from './upstream-metrics.js';
+import { DEFAULT_UPSTREAM_POLICY } from './upstream-policy.js';
 
 export interface StaleCacheOptions {
   service: string;

@@ -1,5 +1,5 @@
 import { AppError, ErrorCode } from '@edge/common';
-import { isDefiniteRefusal } from './definite-refusal';
+import { isDefiniteRefusal } from './definite-refusal.js';
 
 /** Why no answer came: the reasons a client of this layer may want to tell apart. */
 export type NoAnswerReason = 'timeout' | 'network' | 'breaker_open' | 'over_capacity';

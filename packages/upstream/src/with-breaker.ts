@@ -1,9 +1,9 @@
 import CircuitBreaker from 'opossum';
-import { BREAKER_STATE_VALUE, type BreakerState, breakerStateOf } from './breaker-state';
-import type { HttpClient } from './http-client';
-import { type NoAnswerReason, UpstreamError } from './upstream-error';
-import type { UpstreamMetrics } from './upstream-metrics';
-import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './upstream-policy';
+import { BREAKER_STATE_VALUE, type BreakerState, breakerStateOf } from './breaker-state.js';
+import type { HttpClient } from './http-client.js';
+import { type NoAnswerReason, UpstreamError } from './upstream-error.js';
+import type { UpstreamMetrics } from './upstream-metrics.js';
+import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './upstream-policy.js';
 
 export type BreakerOptions = Partial<
   Pick<

@@ -1,6 +1,6 @@
-import type { HttpClient } from './http-client';
-import { UpstreamError } from './upstream-error';
-import type { UpstreamMetrics } from './upstream-metrics';
+import type { HttpClient } from './http-client.js';
+import { UpstreamError } from './upstream-error.js';
+import type { UpstreamMetrics } from './upstream-metrics.js';
 
 function outcome(err: unknown): string {
   if (!(err instanceof UpstreamError)) return 'error';

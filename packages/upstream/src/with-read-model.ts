@@ -1,4 +1,4 @@
-import type { ReadMany } from './with-stale-cache';
+import type { ReadMany } from './with-stale-cache.js';
 
 /** Why a read went to the service instead of the read model. */
 export type ReadModelFallbackReason =

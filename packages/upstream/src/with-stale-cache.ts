@@ -1,6 +1,6 @@
-import type { CallOptions } from './call-options';
-import type { StaleCache } from './stale-cache';
-import { UpstreamError } from './upstream-error';
+import type { CallOptions } from './call-options.js';
+import type { StaleCache } from './stale-cache.js';
+import { UpstreamError } from './upstream-error.js';
 
 /** A typed read of one thing from an upstream. */
 export type Read<A, T> = (arg: A, call: CallOptions) => Promise<T>;

@@ -1,5 +1,5 @@
-import type { HttpClient, RequestOptions } from './http-client';
-import { UpstreamError } from './upstream-error';
+import type { HttpClient, RequestOptions } from './http-client.js';
+import { UpstreamError } from './upstream-error.js';
 
 /**
  * Give every call a deadline that aborts its socket. opossum's own timeout only stops waiting;

@@ -1,6 +1,6 @@
 import { recordFailure, SpanKind, startSpan, traceparentOf, tracingEnabled } from '@edge/common';
-import type { CallOptions, StaleMark } from './call-options';
-import type { GuardedClient } from './with-breaker';
+import type { CallOptions, StaleMark } from './call-options.js';
+import type { GuardedClient } from './with-breaker.js';
 
 /**
  * One client span per upstream read, outermost, so it covers the breaker, the deadline and the

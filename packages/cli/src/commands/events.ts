@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { AppError, ErrorCode } from '@edge/common';
 import { CONSUMER_GROUPS } from '@edge/consumers';
-import { type Command, type CommandContext, UsageError } from '../command';
+import { type Command, type CommandContext, UsageError } from '../command.js';
 
 /** One call to a consumers process; its JSON error answers become AppErrors with their code. */
 async function call(url: string, init?: RequestInit): Promise<unknown> {

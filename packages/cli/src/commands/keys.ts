@@ -11,7 +11,7 @@ import {
   rotateKey,
   type Tier,
 } from '@edge/gateway';
-import { type Command, type CommandContext, UsageError } from '../command';
+import { type Command, type CommandContext, UsageError } from '../command.js';
 
 async function openStore({ config, log }: CommandContext): Promise<KeyStore> {
   const kind = await resolveStoreKind(config.storeMode, config.redis, log);

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Finding, FixResult, ReconciliationReport } from '@edge/saga-client';
-import { type Command, type CommandContext, UsageError } from '../command';
-import { withOperatorClient } from '../operator-client';
+import { type Command, type CommandContext, UsageError } from '../command.js';
+import { withOperatorClient } from '../operator-client.js';
 
 function describe(f: Finding): string {
   const repair = f.fix ? `fix: ${f.fix.provider} POST ${f.fix.path}` : 'fix: by hand';

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { type SagaClient, type SagaListState, STATUS_FILTERS } from '@edge/saga-client';
-import { type Command, type CommandContext, UsageError } from '../command';
-import { withOperatorClient } from '../operator-client';
+import { type Command, type CommandContext, UsageError } from '../command.js';
+import { withOperatorClient } from '../operator-client.js';
 
 function stateFrom(values: { dlq?: boolean; state?: string }): SagaListState {
   if (values.dlq) return 'dead_lettered';
@@ -18,6 +18,28 @@ function because(values: { reason?: string }) {
   return { reason: values.reason };
 }
 
+/**
+ * `--edit refund_payment --set amountCents=2500 --set note=...`: numbers for cents fields, text
+ * for the rest; the orchestrator checks them against the step's editable schema.
+ */
+function editFrom(values: { edit?: string; set?: string[]; all?: boolean }) {
+  if (!values.edit) {
+    if (values.set?.length) throw new UsageError('--set needs --edit <step>');
+    return {};
+  }
+  if (values.all) throw new UsageError('--edit applies to one saga, not --all');
+  const input: Record<string, string | number> = {};
+  for (const pair of values.set ?? []) {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new UsageError(`--set wants field=value, got ${pair}`);
+    const field = pair.slice(0, at);
+    const value = pair.slice(at + 1);
+    input[field] = field.endsWith('Cents') && /^\d+$/.test(value) ? Number(value) : value;
+  }
+  if (Object.keys(input).length === 0) throw new UsageError('--edit needs at least one --set');
+  return { edit: { step: values.edit, input } };
+}
+
 async function run(ctx: CommandContext, client: SagaClient) {
   const [action, ...rest] = ctx.args;
   const { values, positionals } = parseArgs({
@@ -30,6 +52,8 @@ async function run(ctx: CommandContext, client: SagaClient) {
       all: { type: 'boolean' },
       reason: { type: 'string' },
       reference: { type: 'string' },
+      edit: { type: 'string' },
+      set: { type: 'string', multiple: true },
       token: { type: 'string' },
     },
   });
@@ -52,7 +76,11 @@ async function run(ctx: CommandContext, client: SagaClient) {
       }
       const id = positionals[0];
       if (!id) throw new UsageError('replay needs a saga id or --all');
-      ctx.out((await client.replay(id, body)).id);
+      const answer = await client.replay(id, { ...body, ...editFrom(values) });
+      for (const change of answer.edit?.changes ?? []) {
+        ctx.say(`${answer.edit?.step} ${change.field}: ${change.before} -> ${change.after}`);
+      }
+      ctx.out(answer.id);
       return;
     }
     case 'resolve': {
@@ -73,6 +101,7 @@ export const sagasCommand: Command = {
   usage: [
     'sagas list [--dlq | --state <status|stuck|attention|any>] [--limit 100] [--json]',
     'sagas replay <id> | --all --reason <why>',
+    'sagas replay <id> --reason <why> --edit <step> --set <field>=<value>... (edit before replay)',
     'sagas resolve <id> --reason <why> --reference <manual fix id>',
     '(each needs an operator token: --token <jwt> or OPERATOR_TOKEN; dev: token --role operator)',
   ].join('\n       '),

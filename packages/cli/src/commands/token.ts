@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadOrCreateSigningKey, mintDevToken } from '@edge/common';
-import { type Command, UsageError } from '../command';
+import { type Command, UsageError } from '../command.js';
 
 const ROLES = ['operator', 'viewer'];
 

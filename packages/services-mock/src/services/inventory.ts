@@ -1,11 +1,11 @@
 import { AppError, ErrorCode, sendJson, z } from '@edge/common';
-import type { Catalog } from '../catalog';
-import { IdempotencyStore, sendStored } from '../idempotency';
-import { lookupRoute } from '../lookup-route';
-import type { MockService } from '../mock-service';
-import type { ItemQuantity, Product, Reservation } from '../types';
-import { idempotencyKey, itemQuantities, notFound, readBody } from '../validation';
-import { createPickLists } from './pick-lists';
+import type { Catalog } from '../catalog.js';
+import { IdempotencyStore, sendStored } from '../idempotency.js';
+import { lookupRoute } from '../lookup-route.js';
+import type { MockService } from '../mock-service.js';
+import type { ItemQuantity, Product, Reservation } from '../types.js';
+import { idempotencyKey, itemQuantities, notFound, readBody } from '../validation.js';
+import { createPickLists } from './pick-lists.js';
 
 const reserveBody = z.object({
   idempotencyKey,

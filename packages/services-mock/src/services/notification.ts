@@ -1,8 +1,8 @@
 import { sendJson, z } from '@edge/common';
-import { IdempotencyStore, sendStored } from '../idempotency';
-import type { MockService } from '../mock-service';
-import type { Email } from '../types';
-import { idempotencyKey, readBody } from '../validation';
+import { IdempotencyStore, sendStored } from '../idempotency.js';
+import type { MockService } from '../mock-service.js';
+import type { Email } from '../types.js';
+import { idempotencyKey, readBody } from '../validation.js';
 
 const sendBody = z
   .object({

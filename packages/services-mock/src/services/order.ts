@@ -1,9 +1,9 @@
 import { AppError, ErrorCode, sendJson, z } from '@edge/common';
-import type { Catalog } from '../catalog';
-import { IdempotencyStore, sendStored } from '../idempotency';
-import type { MockService } from '../mock-service';
-import { paginate } from '../pagination';
-import { CURRENCY, ORDER_STATUSES, type Order, type OrderItem } from '../types';
+import type { Catalog } from '../catalog.js';
+import { IdempotencyStore, sendStored } from '../idempotency.js';
+import type { MockService } from '../mock-service.js';
+import { paginate } from '../pagination.js';
+import { CURRENCY, ORDER_STATUSES, type Order, type OrderItem } from '../types.js';
 import {
   idempotencyKey,
   idList,
@@ -12,7 +12,7 @@ import {
   pageSize,
   readBody,
   readQuery,
-} from '../validation';
+} from '../validation.js';
 
 const listQuery = z.object({
   ids: idList.optional(),

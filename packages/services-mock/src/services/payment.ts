@@ -1,9 +1,9 @@
 import { AppError, ErrorCode, sendJson, z } from '@edge/common';
-import { IdempotencyStore, sendStored } from '../idempotency';
-import { lookupRoute } from '../lookup-route';
-import type { MockService } from '../mock-service';
-import type { Charge, Ledger, Refund } from '../types';
-import { idempotencyKey, notFound, readBody } from '../validation';
+import { IdempotencyStore, sendStored } from '../idempotency.js';
+import { lookupRoute } from '../lookup-route.js';
+import type { MockService } from '../mock-service.js';
+import type { Charge, Ledger, Refund } from '../types.js';
+import { idempotencyKey, notFound, readBody } from '../validation.js';
 
 const chargeBody = z.object({
   idempotencyKey,
@@ -16,6 +16,8 @@ const refundBody = z.object({
   idempotencyKey,
   chargeId: z.string().min(1).max(100),
   amountCents: z.int().min(1).max(100_000_000).optional(),
+  /** Free text for the records, e.g. why an operator refunded less than was charged. */
+  note: z.string().min(1).max(500).optional(),
 });
 
 interface ChargeRecord {
@@ -61,6 +63,7 @@ export function createPaymentService(): MockService {
           chargeId: refund.chargeId,
           idempotencyKey: key,
           amountCents: refund.amountCents,
+          ...(refund.note === undefined ? {} : { note: refund.note }),
         });
         refundedTotal += refund.amountCents;
       }
@@ -145,6 +148,7 @@ export function createPaymentService(): MockService {
               orderId: record.charge.orderId,
               amountCents,
               status: 'succeeded',
+              ...(body.note === undefined ? {} : { note: body.note }),
             };
             record.refunds.push({ refund, idempotencyKey: body.idempotencyKey });
             return { status: 201, body: refund };

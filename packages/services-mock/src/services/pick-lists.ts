@@ -1,8 +1,8 @@
 import { sendJson, z } from '@edge/common';
-import { IdempotencyStore, sendStored } from '../idempotency';
-import type { MockService } from '../mock-service';
-import type { PickList } from '../types';
-import { idempotencyKey, itemQuantities, notFound, readBody } from '../validation';
+import { IdempotencyStore, sendStored } from '../idempotency.js';
+import type { MockService } from '../mock-service.js';
+import type { PickList } from '../types.js';
+import { idempotencyKey, itemQuantities, notFound, readBody } from '../validation.js';
 
 const createBody = z.object({
   idempotencyKey,

@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { AppError, ErrorCode, sendJson, z } from '@edge/common';
-import type { Catalog } from '../catalog';
-import { IdempotencyStore, sendStored } from '../idempotency';
-import type { MockService } from '../mock-service';
-import { CURRENCY, type Product } from '../types';
-import { idempotencyKey, idList, notFound, pageSize, readBody, readQuery } from '../validation';
+import type { Catalog } from '../catalog.js';
+import { IdempotencyStore, sendStored } from '../idempotency.js';
+import type { MockService } from '../mock-service.js';
+import { CURRENCY, type Product } from '../types.js';
+import { idempotencyKey, idList, notFound, pageSize, readBody, readQuery } from '../validation.js';
 
 const listQuery = z.object({
   ids: idList.optional(),

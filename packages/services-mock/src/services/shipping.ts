@@ -1,9 +1,9 @@
 import { sendJson, z } from '@edge/common';
-import { IdempotencyStore, sendStored } from '../idempotency';
-import { lookupRoute } from '../lookup-route';
-import type { MockService } from '../mock-service';
-import type { Shipment } from '../types';
-import { idempotencyKey, notFound, readBody } from '../validation';
+import { IdempotencyStore, sendStored } from '../idempotency.js';
+import { lookupRoute } from '../lookup-route.js';
+import type { MockService } from '../mock-service.js';
+import type { Shipment } from '../types.js';
+import { idempotencyKey, notFound, readBody } from '../validation.js';
 
 const createBody = z.object({ idempotencyKey, orderId: z.string().min(1).max(100) });
 const cancelBody = z.object({ idempotencyKey });

@@ -1,7 +1,7 @@
 import { AppError, ErrorCode, sendJson, z } from '@edge/common';
-import type { Catalog } from '../catalog';
-import type { MockService } from '../mock-service';
-import { idList, notFound, readQuery } from '../validation';
+import type { Catalog } from '../catalog.js';
+import type { MockService } from '../mock-service.js';
+import { idList, notFound, readQuery } from '../validation.js';
 
 const listQuery = z.object({ ids: idList.optional() });
 

@@ -1,0 +1,4 @@
+export * from './document-store.js';
+export * from './file-document-store.js';
+export * from './manifest.js';
+export * from './redis-document-store.js';

@@ -1,0 +1,110 @@
+import { createLogThrottle, type Logger } from '@edge/common';
+import type { ClientVersion, DocumentStore } from '@edge/contracts';
+
+/** What the edge holds in memory for one registered client version. */
+export interface RegisteredVersion {
+  client: string;
+  version: string;
+  surface: string;
+  retired: boolean;
+  /** Registered documents by SHA-256, for clients that send only the hash. */
+  bodyById: ReadonlyMap<string, string>;
+  /** The same documents by text, so a client sending the full text costs no hashing. */
+  idByBody: ReadonlyMap<string, string>;
+}
+
+export interface DocumentRegistry {
+  /** The version's contract, or undefined when that client never pushed it. */
+  find(client: string, version: string): RegisteredVersion | undefined;
+  /** False until the store answered once: strict surfaces cannot tell a client apart yet. */
+  loaded(): boolean;
+  /** Reload now if the store's stamp moved (tests and the interval use this). */
+  refresh(): Promise<void>;
+  close(): void;
+}
+
+/** How often the edge asks the store whether anything was pushed or retired. */
+export const DEFAULT_REGISTRY_REFRESH_MS = 1000;
+
+async function snapshotOf(store: DocumentStore, versions: ClientVersion[]) {
+  const bodies = await store.bodies([
+    ...new Set(versions.flatMap((v) => v.operations.map((op) => op.id))),
+  ]);
+  const byClient = new Map<string, Map<string, RegisteredVersion>>();
+  for (const v of versions) {
+    const bodyById = new Map<string, string>();
+    const idByBody = new Map<string, string>();
+    for (const op of v.operations) {
+      const body = bodies.get(op.id);
+      if (body === undefined) continue;
+      bodyById.set(op.id, body);
+      idByBody.set(body, op.id);
+    }
+    let forClient = byClient.get(v.client);
+    if (!forClient) {
+      forClient = new Map();
+      byClient.set(v.client, forClient);
+    }
+    forClient.set(v.version, {
+      client: v.client,
+      version: v.version,
+      surface: v.surface,
+      retired: v.retiredAt !== null,
+      bodyById,
+      idByBody,
+    });
+  }
+  return byClient;
+}
+
+/**
+ * The registered client versions, in memory, so the hot path answers from two map lookups.
+ * Every `refreshMs` the edge reads one small value, the store's stamp (one GET per instance
+ * per second, not per request), and reloads the registry only when a push or retire moved it:
+ * a pushed version runs everywhere within about a second, without a pub/sub subscription to
+ * keep alive (and to miss messages on while it reconnects). While the store is unreachable the
+ * last registry keeps serving.
+ */
+export async function startDocumentRegistry(
+  store: DocumentStore,
+  log: Logger,
+  refreshMs = DEFAULT_REGISTRY_REFRESH_MS,
+): Promise<DocumentRegistry> {
+  let byClient = new Map<string, Map<string, RegisteredVersion>>();
+  let stamp: string | undefined;
+  let loaded = false;
+  const throttle = createLogThrottle(log);
+  const refresh = async () => {
+    try {
+      const current = await store.stamp();
+      if (current === stamp) return;
+      byClient = await snapshotOf(store, await store.versions());
+      stamp = current;
+      if (loaded)
+        log.info(
+          { versions: [...byClient.values()].flatMap((m) => [...m.keys()]).length },
+          'client documents reloaded',
+        );
+      loaded = true;
+    } catch (err) {
+      throttle.warn({ err: (err as Error).message }, 'client documents not reloaded');
+    }
+  };
+  await refresh();
+  // One refresh at a time: a slow store must not pile up overlapping reloads.
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void refresh().finally(() => {
+      busy = false;
+    });
+  }, refreshMs);
+  timer.unref();
+  return {
+    find: (client, version) => byClient.get(client)?.get(version),
+    loaded: () => loaded,
+    refresh,
+    close: () => clearInterval(timer),
+  };
+}
