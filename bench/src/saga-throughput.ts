@@ -2,7 +2,7 @@
 // next to the same provider calls made bare in the same run (the ceiling), and how fast a
 // backlog of pending refund compensations drains once the provider recovers.
 // Usage: node_modules/.bin/tsx bench/src/saga-throughput.ts [--sagas 1000] [--backlog 10000]
-//   [--concurrency 64] [--in-flight 256] [--warmup 200] [--cpu-profile engine.cpuprofile]
+//   [--concurrency 64] [--in-flight 256] [--warmup 200] [--cpu-prof-dir /tmp/prof]
 // Imports go through each package's public index by path because bench/package.json is not
 // ours to change; nothing internal is reached into.
 import { randomUUID } from 'node:crypto';
@@ -23,16 +23,14 @@ import { request } from 'undici';
 import {
   DEFAULT_BREAKER_POLICY,
   HttpProviderClient,
-  loadSagaConfig,
   type Saga,
   type SagaEvent,
   sagaKeyHead,
-  startSagaService,
 } from '../../packages/saga/src/index';
 import { createSagaClient } from '../../packages/saga-client/src/index';
 import { placeOrderBare } from './lib/bare-order-calls';
-import { profiled } from './lib/cpu-profile';
 import { startMockProcess } from './lib/mock-process';
+import { startSagaProcess } from './lib/saga-process';
 
 const { values } = parseArgs({
   options: {
@@ -41,8 +39,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     'in-flight': { type: 'string', default: '256' },
     warmup: { type: 'string', default: '200' },
-    /** Write a CPU profile of this process during the timed engine phase to this file. */
-    'cpu-profile': { type: 'string' },
+    /** Directory where the orchestrator process writes its CPU profile (node --cpu-prof). */
+    'cpu-prof-dir': { type: 'string' },
   },
 });
 const SAGAS = Number(values.sagas);
@@ -142,17 +140,19 @@ async function main(): Promise<void> {
   const bareCpuUs = cpuMicros(process.cpuUsage(bareCpu));
   await bare.close();
 
-  // 2. Engine: sagas submitted by CONCURRENCY clients through POST /sagas, each driven to
-  // completed by the worker (up to IN_FLIGHT at once); timed until the last one completes.
-  const service = await startSagaService(
-    loadSagaConfig({
-      ...env,
-      SAGA_PACE_ORDER_RATE: UNBINDING_PACE,
-      SAGA_PACE_INVENTORY_RATE: UNBINDING_PACE,
-      SAGA_PACE_PAYMENT_RATE: UNBINDING_PACE,
-      SAGA_PACE_SHIPPING_RATE: UNBINDING_PACE,
-    }),
-  );
+  // 2. Engine: the orchestrator as its own process (API, worker, Redis store, pacing), as in
+  // production; sagas submitted by CONCURRENCY clients (this process, like BFFs) through
+  // POST /sagas, each driven to completed by the worker (up to IN_FLIGHT at once); timed until
+  // the last one completes.
+  const profile = values['cpu-prof-dir'];
+  const orchestrator = await startSagaProcess({
+    ...env,
+    SAGA_PACE_ORDER_RATE: UNBINDING_PACE,
+    SAGA_PACE_INVENTORY_RATE: UNBINDING_PACE,
+    SAGA_PACE_PAYMENT_RATE: UNBINDING_PACE,
+    SAGA_PACE_SHIPPING_RATE: UNBINDING_PACE,
+    ...(profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profile}` } : {}),
+  });
   // Orders carry the identity the edge signs, as a BFF forwards it (signed before timing).
   const edgeKey = await loadOrCreateSigningKey(join(dataDir, 'keys', 'edge.json'));
   const users = await Promise.all(
@@ -165,7 +165,7 @@ async function main(): Promise<void> {
       ),
     })),
   );
-  const client = createSagaClient({ baseUrl: service.url });
+  const client = createSagaClient({ baseUrl: orchestrator.url });
   const completed = `${sagaKeyHead(prefix)}state:completed`;
   const runEngine = async (from: number, count: number) => {
     await pool(count, CONCURRENCY, (i) =>
@@ -180,12 +180,14 @@ async function main(): Promise<void> {
   await runEngine(0, WARMUP);
   const started = performance.now();
   const loadAverage = loadavg()[0] ?? 0;
-  const engineCpu = process.cpuUsage();
-  await profiled(values['cpu-profile'], () => runEngine(WARMUP, SAGAS));
+  const clientCpu = process.cpuUsage();
+  const engineCpuBefore = orchestrator.cpuMicros();
+  await runEngine(WARMUP, SAGAS);
   const throughputS = (performance.now() - started) / 1000;
-  const engineCpuUs = cpuMicros(process.cpuUsage(engineCpu));
+  const engineCpuUs = orchestrator.cpuMicros() - engineCpuBefore;
+  const clientCpuUs = cpuMicros(process.cpuUsage(clientCpu));
   await client.close();
-  await service.close();
+  await orchestrator.stop();
 
   // 2. Drain: BACKLOG sagas owe a refund whose retry fell due when the outage ended. Charges are
   // real (in services-mock); the saga records are written as the engine would have left them.
@@ -280,13 +282,11 @@ async function main(): Promise<void> {
   });
   await batch.exec();
   await seedStore.quit();
-  const drainService = await startSagaService(
-    loadSagaConfig({ ...env, SAGA_KEY_PREFIX: drainPrefix }),
-  );
+  const drainService = await startSagaProcess({ ...env, SAGA_KEY_PREFIX: drainPrefix });
   const drainStarted = performance.now();
   await waitForCount(redis, `${drainHead}state:compensated`, BACKLOG);
   const drainS = (performance.now() - drainStarted) / 1000;
-  await drainService.close();
+  await drainService.stop();
 
   const ledger = (await (await request(`${mock.urls.payment}/__ledger`)).body.json()) as {
     totals: { chargedCents: number; refundedCents: number };
@@ -300,9 +300,11 @@ async function main(): Promise<void> {
     barePerSecond: Math.round(barePerSecond),
     bareSeconds: Number(bareS.toFixed(2)),
     engineVsBare: Number((enginePerSecond / barePerSecond).toFixed(3)),
-    // CPU of this process (clients, API, engine; or the bare loops) per saga: steadier than
-    // rates on a shared machine. services-mock's own CPU is in neither.
+    // CPU per saga of the orchestrator process, of the 64 clients (this process), and of the
+    // bare loops (this process): steadier than rates on a shared machine. services-mock's and
+    // Redis's own CPU are in none of them.
     engineCpuUsPerSaga: Math.round(engineCpuUs / SAGAS),
+    clientCpuUsPerSaga: Math.round(clientCpuUs / SAGAS),
     bareCpuUsPerSaga: Math.round(bareCpuUs / SAGAS),
     loadAverage: Number(loadAverage.toFixed(2)),
     backlog: BACKLOG,
