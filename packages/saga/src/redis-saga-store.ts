@@ -10,7 +10,13 @@ import {
   DEFAULT_SAGA_DURABILITY,
   type SagaDurability,
 } from './redis-durability.js';
-import { type CancelRequest, type Saga, type SagaStatus, TERMINAL_STATUSES } from './saga.js';
+import {
+  type CancelRequest,
+  type Saga,
+  type SagaEvent,
+  type SagaStatus,
+  TERMINAL_STATUSES,
+} from './saga.js';
 import { compensatingSince, DEFAULT_SAGA_RETENTION_MS } from './saga-retention.js';
 import {
   type Claim,
@@ -38,10 +44,31 @@ const CREATE = defineScript(`
 local existing = redis.call('GET', KEYS[1])
 if existing then return existing end
 redis.call('SET', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[2], 'json', ARGV[2], 'status', ARGV[3])
+redis.call('HSET', KEYS[2], 'head', ARGV[2], 'status', ARGV[3])
+redis.call('DEL', KEYS[4])
+for i = 6, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
 redis.call('SADD', ARGV[5] .. 'state:' .. ARGV[3], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
 return ARGV[1]
+`);
+
+// A saga's record as a flat list: the whole record as one JSON (the layout before history
+// lists) or '', its head (everything but the history) or '', then its history events. Nil when
+// there is no such saga.
+const RECORD = `
+local function record(sagaKey, historyKey)
+  local fields = redis.call('HMGET', sagaKey, 'json', 'head')
+  if not fields[1] and not fields[2] then return nil end
+  local out = {fields[1] or '', fields[2] or ''}
+  if not fields[1] then
+    for _, event in ipairs(redis.call('LRANGE', historyKey, 0, -1)) do table.insert(out, event) end
+  end
+  return out
+end
+`;
+
+const READ = defineScript(`${RECORD}
+return record(KEYS[1], KEYS[2]) or false
 `);
 
 // The lease value names its token and owner; the due score moves to the expiry so that a dead
@@ -55,53 +82,71 @@ redis.call('ZADD', KEYS[3], 'XX', tonumber(ARGV[4]) + tonumber(ARGV[2]), ARGV[3]
 return token
 `);
 
-// ACQUIRE that also returns the record and the cancel request (or ''): {token, json, cancel}.
-const CLAIM = defineScript(`
+// ACQUIRE that also returns the cancel request (or '') and the record:
+// {token, cancel, ...RECORD}.
+const CLAIM = defineScript(`${RECORD}
 if redis.call('EXISTS', KEYS[1]) == 1 then return false end
-local json = redis.call('HGET', KEYS[4], 'json')
-if not json then return false end
+local rec = record(KEYS[4], KEYS[6])
+if not rec then return false end
 local token = redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], token .. ':' .. ARGV[1], 'PX', ARGV[2])
 redis.call('ZADD', KEYS[3], 'XX', tonumber(ARGV[4]) + tonumber(ARGV[2]), ARGV[3])
-return {token, json, redis.call('GET', KEYS[5]) or ''}
+local out = {token, redis.call('GET', KEYS[5]) or ''}
+for _, part in ipairs(rec) do table.insert(out, part) end
+return out
 `);
 
 // ACQUIRE of every due saga up to a limit (ARGV: now, limit, key head, owner, ttl), returning
-// id, token, record and cancel request (or '') of each one taken. Keys are built from the head:
-// all of them carry the store's one hash tag.
-const CLAIM_DUE = defineScript(`
+// for each one taken: id, token, cancel request (or ''), the length of its RECORD, the RECORD.
+// Keys are built from the head: all of them carry the store's one hash tag.
+const CLAIM_DUE = defineScript(`${RECORD}
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 local claimed = {}
 for _, id in ipairs(ids) do
   local lease = ARGV[3] .. 'lease:' .. id
   if redis.call('EXISTS', lease) == 0 then
-    local json = redis.call('HGET', ARGV[3] .. 'saga:' .. id, 'json')
-    if json then
+    local rec = record(ARGV[3] .. 'saga:' .. id, ARGV[3] .. 'hist:' .. id)
+    if rec then
       local token = redis.call('INCR', KEYS[2])
       redis.call('SET', lease, token .. ':' .. ARGV[4], 'PX', ARGV[5])
       redis.call('ZADD', KEYS[1], 'XX', tonumber(ARGV[1]) + tonumber(ARGV[5]), id)
-      local cancel = redis.call('GET', ARGV[3] .. 'cancel:' .. id) or ''
       table.insert(claimed, id)
       table.insert(claimed, token)
-      table.insert(claimed, json)
-      table.insert(claimed, cancel)
+      table.insert(claimed, redis.call('GET', ARGV[3] .. 'cancel:' .. id) or '')
+      table.insert(claimed, #rec)
+      for _, part in ipairs(rec) do table.insert(claimed, part) end
     end
   end
 end
 return claimed
 `);
 
-// Fenced: only the current lease holder writes. Record, status set, due set, DLQ and the
-// order events of the transition (ARGV[15...], field name ARGV[14]) change together. The
-// indexes kept by status (state sets, DLQ, compensating, retention) only move when the status
-// does: most writes are a step's progress within one status. With ARGV[13] = '1' the lease is
-// released in the same write; a cancel the saga has not seen (one on record while it is still
-// pending, running or completed: applying one makes it compensate) keeps it due now.
-// Returns {1, cancel request or ''}, or 0 when the lease is not the writer's.
+// Fenced: only the current lease holder writes. Head, history, status set, due set, DLQ and
+// the order events of the transition change together. The history is a list that a write
+// trims (ARGV[16] events: a deferral replacing its start) and appends to (ARGV[17] events from
+// ARGV[18]), so a step's write carries what the step added, not the whole record; ARGV[15] =
+// 'full' replaces the whole history instead. A record still in the layout before history lists
+// (one 'json' field) answers -1 to a partial write, and the writer sends it in full once.
+// The indexes kept by status (state sets, DLQ, compensating, retention) only move when the
+// status does. With ARGV[13] = '1' the lease is released in the same write; a cancel the saga
+// has not seen (one on record while it is still pending, running or completed: applying one
+// makes it compensate) keeps it due now. The order events (field ARGV[14]) follow the history
+// events. Returns {1, cancel request or ''}, 0 when the lease is not the writer's, or -1.
 const SAVE = defineScript(`
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+local full = ARGV[15] == 'full'
+if not full and redis.call('HEXISTS', KEYS[1], 'json') == 1 then return -1 end
 local old = redis.call('HGET', KEYS[1], 'status')
-redis.call('HSET', KEYS[1], 'json', ARGV[2], 'status', ARGV[3])
+redis.call('HSET', KEYS[1], 'head', ARGV[2], 'status', ARGV[3])
+if full then
+  redis.call('HDEL', KEYS[1], 'json')
+  redis.call('DEL', KEYS[11])
+else
+  for i = 1, tonumber(ARGV[16]) do redis.call('RPOP', KEYS[11]) end
+end
+local last = 17 + tonumber(ARGV[17])
+for i = 18, last do redis.call('RPUSH', KEYS[11], ARGV[i]) end
+for i = last + 1, #ARGV do redis.call('XADD', KEYS[5], '*', ARGV[14], ARGV[i]) end
 if ARGV[9] ~= '' then redis.call('SET', KEYS[6], ARGV[6], 'KEEPTTL') end
 local cancel = redis.call('GET', KEYS[8])
 local due = ARGV[4]
@@ -114,20 +159,23 @@ else
   redis.call('PEXPIRE', KEYS[2], ARGV[5])
 end
 if due == '' then redis.call('ZREM', KEYS[3], ARGV[6]) else redis.call('ZADD', KEYS[3], due, ARGV[6]) end
-for i = 15, #ARGV do redis.call('XADD', KEYS[5], '*', ARGV[14], ARGV[i]) end
-if old == ARGV[3] then return {1, cancel or ''} end
-if old then redis.call('SREM', ARGV[7] .. 'state:' .. old, ARGV[6]) end
-redis.call('SADD', ARGV[7] .. 'state:' .. ARGV[3], ARGV[6])
-if ARGV[3] == 'dead_lettered' then redis.call('ZADD', KEYS[4], ARGV[8], ARGV[6]) else redis.call('ZREM', KEYS[4], ARGV[6]) end
-if ARGV[12] ~= '' then redis.call('ZADD', KEYS[10], 'NX', ARGV[12], ARGV[6]) else redis.call('ZREM', KEYS[10], ARGV[6]) end
-local kept = {KEYS[1], KEYS[7], KEYS[8]}
-if ARGV[9] ~= '' then table.insert(kept, KEYS[6]) end
-if ARGV[10] ~= '' then
-  for _, key in ipairs(kept) do redis.call('PEXPIRE', key, ARGV[10]) end
-  redis.call('ZADD', KEYS[9], tonumber(ARGV[11]) + tonumber(ARGV[10]), ARGV[6])
-else
-  for _, key in ipairs(kept) do redis.call('PERSIST', key) end
-  redis.call('ZREM', KEYS[9], ARGV[6])
+local moved = old ~= ARGV[3]
+if moved then
+  if old then redis.call('SREM', ARGV[7] .. 'state:' .. old, ARGV[6]) end
+  redis.call('SADD', ARGV[7] .. 'state:' .. ARGV[3], ARGV[6])
+  if ARGV[3] == 'dead_lettered' then redis.call('ZADD', KEYS[4], ARGV[8], ARGV[6]) else redis.call('ZREM', KEYS[4], ARGV[6]) end
+  if ARGV[12] ~= '' then redis.call('ZADD', KEYS[10], 'NX', ARGV[12], ARGV[6]) else redis.call('ZREM', KEYS[10], ARGV[6]) end
+end
+if moved or full then
+  local kept = {KEYS[1], KEYS[7], KEYS[8], KEYS[11]}
+  if ARGV[9] ~= '' then table.insert(kept, KEYS[6]) end
+  if ARGV[10] ~= '' then
+    for _, key in ipairs(kept) do redis.call('PEXPIRE', key, ARGV[10]) end
+    redis.call('ZADD', KEYS[9], tonumber(ARGV[11]) + tonumber(ARGV[10]), ARGV[6])
+  else
+    for _, key in ipairs(kept) do redis.call('PERSIST', key) end
+    redis.call('ZREM', KEYS[9], ARGV[6])
+  end
 end
 return {1, cancel or ''}
 `);
@@ -185,13 +233,45 @@ function cancelOf(json: string | null): CancelRequest | undefined {
   return json ? (JSON.parse(json) as CancelRequest) : undefined;
 }
 
-function claimOf(lease: Lease, json: string, cancel: string): Claim {
-  return { lease, saga: JSON.parse(json) as Saga, cancel: cancelOf(cancel) };
+/** The record without its history, which lives in its own list. */
+function headOf(saga: Saga): string {
+  const { history: _history, ...head } = saga;
+  return JSON.stringify(head);
+}
+
+/** A saga from RECORD's reply: the whole record in one JSON (older layout), or head and history. */
+function sagaOf([json = '', head = '', ...history]: string[]): Saga {
+  if (json !== '') return JSON.parse(json) as Saga;
+  return { ...(JSON.parse(head) as Omit<Saga, 'history'>), history: history.map(parseEvent) };
+}
+
+function parseEvent(json: string): SagaEvent {
+  return JSON.parse(json) as SagaEvent;
+}
+
+interface HistoryDelta {
+  /** Events at the end of the stored history that the new one drops. */
+  trimmed: number;
+  appended: SagaEvent[];
 }
 
 /**
- * Shared store for several worker processes. Keys, after `sagaKeyHead(prefix)`: `saga:<id>` (hash: json, status),
- * `lease:<id>` (token:owner, with expiry), `fence` (token counter), `idem:<clientKey>`,
+ * How `next`'s history differs from the stored `previous`: the engine only appends events, or
+ * replaces the last ones (a deferral merging with its start), keeping the earlier event objects
+ * as they were; a shorter common prefix than the real one costs bytes, never correctness.
+ */
+function historyDelta(previous: Saga, next: Saga): HistoryDelta {
+  const max = Math.min(previous.history.length, next.history.length);
+  let kept = 0;
+  while (kept < max && previous.history[kept] === next.history[kept]) kept++;
+  return { trimmed: previous.history.length - kept, appended: next.history.slice(kept) };
+}
+
+/**
+ * Shared store for several worker processes. Keys, after `sagaKeyHead(prefix)`: `saga:<id>`
+ * (hash: head, the record without its history, and status; a record written before history lists
+ * has one `json` field instead, read as it is and rewritten in the new layout by its next write),
+ * `hist:<id>` (list of history events), `lease:<id>` (token:owner, with expiry), `fence` (token counter), `idem:<clientKey>`,
  * `order:<orderId>`, `cancel:<id>`, `due` (zset by due time), `dlq` (zset by dead-letter time),
  * `state:<status>` (sets), `events:order` (stream), `compensating` (zset by compensation
  * start), `expiry` (zset by expiry time of finished sagas).
@@ -230,13 +310,19 @@ export class RedisSagaStore implements SagaStore {
   async create(saga: Saga): Promise<{ saga: Saga; created: boolean }> {
     const id = (await CREATE(
       this.redis,
-      [this.key('idem', saga.clientKey), this.key('saga', saga.id), this.key('due')],
+      [
+        this.key('idem', saga.clientKey),
+        this.key('saga', saga.id),
+        this.key('due'),
+        this.key('hist', saga.id),
+      ],
       [
         saga.id,
-        JSON.stringify(saga),
+        headOf(saga),
         saga.state.status,
         String(saga.dueAt ?? Date.now()),
         this.keyHead,
+        ...saga.history.map((e) => JSON.stringify(e)),
       ],
     )) as string;
     if (id === saga.id) {
@@ -249,8 +335,10 @@ export class RedisSagaStore implements SagaStore {
   }
 
   async get(id: string): Promise<Saga | undefined> {
-    const json = await this.redis.hget(this.key('saga', id), 'json');
-    return json ? (JSON.parse(json) as Saga) : undefined;
+    const record = (await READ(this.redis, [this.key('saga', id), this.key('hist', id)], [])) as
+      | string[]
+      | null;
+    return record === null ? undefined : sagaOf(record);
   }
 
   async getByOrderId(orderId: string): Promise<Saga | undefined> {
@@ -276,12 +364,13 @@ export class RedisSagaStore implements SagaStore {
         this.key('due'),
         this.key('saga', sagaId),
         this.key('cancel', sagaId),
+        this.key('hist', sagaId),
       ],
       [owner, String(ttlMs), sagaId, String(Date.now())],
-    )) as [number, string, string] | null;
+    )) as [number, string, ...string[]] | null;
     if (reply === null) return undefined;
-    const [token, json, cancel] = reply;
-    return claimOf({ sagaId, owner, token }, json, cancel);
+    const [token, cancel, ...record] = reply;
+    return { lease: { sagaId, owner, token }, saga: sagaOf(record), cancel: cancelOf(cancel) };
   }
 
   async claimDue(now: number, limit: number, owner: string, ttlMs: number): Promise<Claim[]> {
@@ -291,9 +380,16 @@ export class RedisSagaStore implements SagaStore {
       [String(now), String(limit), this.keyHead, owner, String(ttlMs)],
     )) as Array<string | number>;
     const claims: Claim[] = [];
-    for (let i = 0; i + 3 < reply.length; i += 4) {
-      const lease = { sagaId: String(reply[i]), owner, token: Number(reply[i + 1]) };
-      claims.push(claimOf(lease, String(reply[i + 2]), String(reply[i + 3])));
+    let i = 0;
+    while (i + 3 < reply.length) {
+      const length = Number(reply[i + 3]);
+      const record = reply.slice(i + 4, i + 4 + length).map(String);
+      claims.push({
+        lease: { sagaId: String(reply[i]), owner, token: Number(reply[i + 1]) },
+        saga: sagaOf(record),
+        cancel: cancelOf(String(reply[i + 2])),
+      });
+      i += 4 + length;
     }
     return claims;
   }
@@ -303,28 +399,53 @@ export class RedisSagaStore implements SagaStore {
     lease: Lease,
     ttlMs: number,
     events: readonly OrderEvent[] = [],
+    previous?: Saga,
   ): Promise<CancelRequest | undefined> {
-    return this.write(saga, lease, ttlMs, events, false);
+    return this.write({ saga, lease, ttlMs, events, previous, release: false });
   }
 
   async saveAndRelease(
     saga: Saga,
     lease: Lease,
     events: readonly OrderEvent[] = [],
+    previous?: Saga,
   ): Promise<void> {
-    await this.write(saga, lease, 0, events, true);
+    await this.write({ saga, lease, ttlMs: 0, events, previous, release: true });
   }
 
-  private async write(
-    saga: Saga,
-    lease: Lease,
-    ttlMs: number,
-    events: readonly OrderEvent[],
-    release: boolean,
-  ): Promise<CancelRequest | undefined> {
+  private async write(request: {
+    saga: Saga;
+    lease: Lease;
+    ttlMs: number;
+    events: readonly OrderEvent[];
+    previous: Saga | undefined;
+    release: boolean;
+  }): Promise<CancelRequest | undefined> {
+    const { saga, previous } = request;
+    const delta = previous ? historyDelta(previous, saga) : undefined;
+    let reply = await this.runSave(request, delta);
+    // Written before history lists: sent in full once, then it is in the new layout.
+    if (reply === -1) reply = await this.runSave(request, undefined);
+    if (reply === 0 || reply === -1) throw new LeaseLostError(saga.id);
+    await awaitDurability(this.redis, this.durability);
+    return cancelOf(reply[1]);
+  }
+
+  private async runSave(
+    request: {
+      saga: Saga;
+      lease: Lease;
+      ttlMs: number;
+      events: readonly OrderEvent[];
+      release: boolean;
+    },
+    delta: HistoryDelta | undefined,
+  ): Promise<[number, string] | 0 | -1> {
+    const { saga, lease, ttlMs, events, release } = request;
     const deadAt = saga.state.status === 'dead_lettered' ? Date.parse(saga.state.at) : 0;
     const since = compensatingSince(saga);
-    const reply = (await SAVE(
+    const appended = delta ? delta.appended : saga.history;
+    return (await SAVE(
       this.redis,
       [
         this.key('saga', saga.id),
@@ -337,10 +458,11 @@ export class RedisSagaStore implements SagaStore {
         this.key('cancel', saga.id),
         this.key('expiry'),
         this.key('compensating'),
+        this.key('hist', saga.id),
       ],
       [
         this.leaseValue(lease),
-        JSON.stringify(saga),
+        headOf(saga),
         saga.state.status,
         saga.dueAt === null ? '' : String(saga.dueAt),
         String(ttlMs),
@@ -353,12 +475,13 @@ export class RedisSagaStore implements SagaStore {
         since === null ? '' : String(since),
         release ? '1' : '0',
         ORDER_EVENT_FIELD,
+        delta ? 'delta' : 'full',
+        String(delta ? delta.trimmed : 0),
+        String(appended.length),
+        ...appended.map((e) => JSON.stringify(e)),
         ...events.map((e) => JSON.stringify(e)),
       ],
-    )) as [number, string] | 0;
-    if (reply === 0) throw new LeaseLostError(saga.id);
-    await awaitDurability(this.redis, this.durability);
-    return cancelOf(reply[1]);
+    )) as [number, string] | 0 | -1;
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<boolean> {
@@ -399,13 +522,8 @@ export class RedisSagaStore implements SagaStore {
         ? await this.redis.zrange(this.key('dlq'), 0, limit - 1)
         : (await this.redis.smembers(this.key('state', status))).slice(0, limit);
     if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hget(this.key('saga', id), 'json');
-    const results = (await pipeline.exec()) ?? [];
-    const sagas: Saga[] = [];
-    for (const [error, json] of results) {
-      if (!error && typeof json === 'string') sagas.push(JSON.parse(json) as Saga);
-    }
+    const found = await Promise.all(ids.map((id) => this.get(id)));
+    const sagas = found.filter((saga): saga is Saga => saga !== undefined);
     return sagas.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 

@@ -262,6 +262,7 @@ export class SagaEngine {
       lease,
       this.policies.leaseTtlMs,
       orderEventsOf(persisted, saga),
+      persisted,
     );
     this.written(held);
     return cancel;
@@ -274,7 +275,8 @@ export class SagaEngine {
       return;
     }
     held.saga = { ...held.saga, dueAt };
-    await this.store.saveAndRelease(held.saga, lease, orderEventsOf(held.persisted, held.saga));
+    const { persisted, saga } = held;
+    await this.store.saveAndRelease(saga, lease, orderEventsOf(persisted, saga), persisted);
     this.written(held);
   }
 

@@ -65,18 +65,26 @@ export interface SagaStore {
    * DLQ, order id. `events` are appended to the order event stream in the same write, so an
    * event exists exactly when the transition that caused it does (transactional outbox).
    * Returns the cancel request on record, read in the same write, for the holder's next decision.
+   * `previous` is the record as this holder last read or wrote it: a store may then write only
+   * what changed (the Redis store appends history events instead of rewriting them).
    */
   save(
     saga: Saga,
     lease: Lease,
     ttlMs: number,
     events?: readonly OrderEvent[],
+    previous?: Saga,
   ): Promise<CancelRequest | undefined>;
   /**
    * `save` and `release` as one write: the record is stored and the saga is due at its
    * `dueAt` (null: never by itself), unless a cancel it has not seen makes it due now.
    */
-  saveAndRelease(saga: Saga, lease: Lease, events?: readonly OrderEvent[]): Promise<void>;
+  saveAndRelease(
+    saga: Saga,
+    lease: Lease,
+    events?: readonly OrderEvent[],
+    previous?: Saga,
+  ): Promise<void>;
   /**
    * Extend a held lease (and the saga's due time with it) while a call is in flight; false when
    * the lease is no longer this holder's, so the caller must abort.

@@ -58,11 +58,11 @@ export class CrashingSagaStore implements SagaStore {
   claimDue(now: number, limit: number, owner: string, ttlMs: number) {
     return this.write(() => this.inner.claimDue(now, limit, owner, ttlMs));
   }
-  save(saga: Saga, lease: Lease, ttlMs: number, events?: readonly OrderEvent[]) {
-    return this.write(() => this.inner.save(saga, lease, ttlMs, events));
+  save(saga: Saga, lease: Lease, ttlMs: number, events?: readonly OrderEvent[], previous?: Saga) {
+    return this.write(() => this.inner.save(saga, lease, ttlMs, events, previous));
   }
-  saveAndRelease(saga: Saga, lease: Lease, events?: readonly OrderEvent[]) {
-    return this.write(() => this.inner.saveAndRelease(saga, lease, events));
+  saveAndRelease(saga: Saga, lease: Lease, events?: readonly OrderEvent[], previous?: Saga) {
+    return this.write(() => this.inner.saveAndRelease(saga, lease, events, previous));
   }
   renewLease(lease: Lease, ttlMs: number) {
     return this.write(() => this.inner.renewLease(lease, ttlMs));
