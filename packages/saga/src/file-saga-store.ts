@@ -9,6 +9,7 @@ import {
   type Claim,
   type CompensationStats,
   claimEachDue,
+  claimInProcess,
   type DlqStats,
   type Lease,
   LeaseLostError,
@@ -143,11 +144,8 @@ export class FileSagaStore implements SagaStore {
     return { sagaId, owner, token };
   }
 
-  async claim(sagaId: string, owner: string, ttlMs: number): Promise<Claim | undefined> {
-    const lease = await this.acquireLease(sagaId, owner, ttlMs);
-    const saga = this.sagas.get(sagaId);
-    if (!lease || !saga) return undefined;
-    return { lease, saga, cancel: this.cancels.get(sagaId) };
+  claim(sagaId: string, owner: string, ttlMs: number): Promise<Claim | undefined> {
+    return claimInProcess(this, { sagaId, owner, ttlMs });
   }
 
   claimDue(now: number, limit: number, owner: string, ttlMs: number): Promise<Claim[]> {

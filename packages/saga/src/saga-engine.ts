@@ -47,9 +47,9 @@ export class SagaConflictError extends Error {
 
 /**
  * Drives sagas: takes the lease, asks `decide` what is next, persists the intent, calls the
- * provider, persists the outcome, and repeats until the saga waits or finishes. Every provider
- * call is bracketed by two writes, so a crash anywhere leaves either "started" (re-send with the
- * same key) or the outcome on record.
+ * provider, and repeats until the saga waits or finishes. A call's outcome is written with the
+ * next call's intent (or with the release), so a crash anywhere leaves either "started" (re-send
+ * with the same key) or the outcome on record.
  */
 export class SagaEngine {
   readonly owner: string;

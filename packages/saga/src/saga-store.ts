@@ -113,6 +113,21 @@ export interface SagaStore {
 }
 
 /**
+ * `claim` for a store held in this process's memory, where the lease alone excludes every other
+ * writer: take it, then read the record and the cancel request.
+ */
+export async function claimInProcess(
+  store: Pick<SagaStore, 'acquireLease' | 'get' | 'getCancelRequest'>,
+  request: { sagaId: string; owner: string; ttlMs: number },
+): Promise<Claim | undefined> {
+  const { sagaId } = request;
+  const lease = await store.acquireLease(sagaId, request.owner, request.ttlMs);
+  const saga = lease ? await store.get(sagaId) : undefined;
+  if (!lease || !saga) return undefined;
+  return { lease, saga, cancel: await store.getCancelRequest(sagaId) };
+}
+
+/**
  * `claimDue` for a store held in this process's memory: each due saga claimed in turn; a saga
  * taken meanwhile by someone else is simply not claimed (its lease is checked by `claim`).
  */

@@ -4,6 +4,7 @@ import {
   type Claim,
   type CompensationStats,
   claimEachDue,
+  claimInProcess,
   type DlqStats,
   type Lease,
   LeaseLostError,
@@ -49,11 +50,8 @@ export class ClockedSagaStore implements SagaStore {
     return { sagaId, owner, token };
   }
 
-  async claim(sagaId: string, owner: string, ttlMs: number): Promise<Claim | undefined> {
-    const lease = await this.acquireLease(sagaId, owner, ttlMs);
-    const saga = this.sagas.get(sagaId);
-    if (!lease || !saga) return undefined;
-    return { lease, saga, cancel: this.cancels.get(sagaId) };
+  claim(sagaId: string, owner: string, ttlMs: number): Promise<Claim | undefined> {
+    return claimInProcess(this, { sagaId, owner, ttlMs });
   }
 
   claimDue(now: number, limit: number, owner: string, ttlMs: number): Promise<Claim[]> {
