@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFailFastRedis } from '@edge/common';
 import { sha256Hex } from '@edge/contracts';
@@ -11,6 +11,16 @@ import { redisUrl, root, startTestStack, type TestStack } from './harness';
 const HOME = 'query Home { home { userName recentOrders { id status } } }';
 const ORDERS = 'query Orders { orderSummaries(first: 5) { id status itemCount } }';
 const UNREGISTERED = 'query Sneaky { orderSummaries(first: 50) { id total { amountCents } } }';
+
+const MOBILE_SDL = readFileSync(join(root, 'packages/bff-mobile/src/schema.graphql'), 'utf8');
+const ORDER_MUTATIONS_SDL = join(root, 'packages/bff-runtime/src/order-mutations.graphql');
+const ITEM_COUNT = '  "Units across all items."\n  itemCount: Int!\n';
+
+const EMAIL_DEPRECATED_AT = '2026-05-01T00:00:00Z';
+const EMAIL_SUNSET = '2027-06-30T00:00:00Z';
+const PARTNER_V1_SDL = join(root, 'packages/bff-partner/src/schema-v1.graphql');
+const WITH_EMAIL = 'query WithEmail { orders(first: 2) { id customerEmail } }';
+const WITHOUT_EMAIL = 'query Plain { orders(first: 2) { id status } }';
 
 const manifest = (...bodies: [string, string][]) => ({
   format: 'apollo-persisted-query-manifest',
@@ -54,7 +64,17 @@ describe('client contracts on the whole stack', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({
-      env: { CONTRACTS_PREFIX: prefix, CONTRACTS_REFRESH_MS: '100', DOCUMENT_USES_FLUSH_MS: '100' },
+      env: {
+        CONTRACTS_PREFIX: prefix,
+        CONTRACTS_REFRESH_MS: '100',
+        DOCUMENT_USES_FLUSH_MS: '100',
+        FIELD_DEPRECATIONS: JSON.stringify({
+          'PartnerOrder.customerEmail': {
+            deprecatedAt: EMAIL_DEPRECATED_AT,
+            sunsetAt: EMAIL_SUNSET,
+          },
+        }),
+      },
     });
     mobileToken = await stack.token('mobile', 'u-1');
   });
@@ -125,5 +145,194 @@ describe('client contracts on the whole stack', () => {
     );
     expect(res.code).toBe(2);
     expect(res.err).toMatch(/not the SHA-256/);
+  });
+
+  it('schema check: a removal that breaks mobile 5.2.0 fails (exit 3, naming client, version and operation) and passes once 5.2.0 is retired', () => {
+    expect(MOBILE_SDL).toContain(ITEM_COUNT);
+    const pushed = cli(
+      'documents',
+      'push',
+      '--client',
+      'mobile',
+      '--version',
+      '5.1.0',
+      file('mobile-5.1.0.json', manifest(['Home', HOME])),
+    );
+    expect(pushed.code, pushed.err).toBe(0);
+    const unchanged = cli(
+      'schema',
+      'check',
+      '--surface',
+      'mobile',
+      file('same.graphql', MOBILE_SDL),
+      ORDER_MUTATIONS_SDL,
+    );
+    expect(unchanged, unchanged.err).toMatchObject({ code: 0, out: '' });
+    expect(unchanged.err).toMatch(
+      /no live client breaks: 3 operation\(s\) of 2 live version\(s\) on mobile/,
+    );
+
+    const removal = file('new.graphql', MOBILE_SDL.replace(ITEM_COUNT, ''));
+    const breaking = cli('schema', 'check', '--surface', 'mobile', removal, ORDER_MUTATIONS_SDL);
+    expect(breaking.code).toBe(3);
+    expect(breaking.out).toBe(
+      'mobile 5.2.0 Orders: Cannot query field "itemCount" on type "OrderSummary".\n',
+    );
+    expect(breaking.err).toMatch(/breaks 1 of 3 operation\(s\) of 2 live version\(s\)/);
+
+    const retired = cli('documents', 'retire', '--client', 'mobile', '--version', '5.2.0');
+    expect(retired.code, retired.err).toBe(0);
+    const after = cli('schema', 'check', '--surface', 'mobile', removal, ORDER_MUTATIONS_SDL);
+    expect(after, after.err).toMatchObject({ code: 0, out: '' });
+  });
+
+  it('a retired version is refused at the edge', async () => {
+    const refused = await waitUntil('the retirement to reach the edge', async () => {
+      const res = await asMobile('5.2.0', ORDERS);
+      return res.status === 403 ? res : undefined;
+    });
+    expect(refused.body.errors[0].extensions.contract).toBe('retired_version');
+    expect((await asMobile('5.1.0', HOME)).status).toBe(200);
+  });
+
+  it('documents stale lists live versions without traffic since a date; used and retired ones are not listed', async () => {
+    const pushed = cli(
+      'documents',
+      'push',
+      '--client',
+      'mobile',
+      '--version',
+      '5.3.0',
+      file('mobile-5.3.0.json', manifest(['Home', HOME])),
+    );
+    expect(pushed.code, pushed.err).toBe(0);
+    const since = new Date().toISOString();
+    expect((await asMobile('5.1.0', HOME)).status).toBe(200);
+    // 5.1.0 leaves the list once the edge flushed that use; 5.3.0, never used, stays.
+    const stale = await waitUntil('the 5.1.0 use to be flushed', () => {
+      const res = cli('documents', 'stale', '--since', since, '--json');
+      const rows = res.out
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+      return res.code === 0 && rows.length === 1 ? rows : undefined;
+    });
+    expect(stale).toEqual([
+      expect.objectContaining({ client: 'mobile', version: '5.3.0', lastSeenAt: null }),
+    ]);
+    expect(cli('documents', 'stale', '--days', '30')).toMatchObject({
+      code: 0,
+      out: 'CLIENT  VERSION  SURFACE  PUSHEDAT  LASTSEENAT\n',
+    });
+  });
+
+  it('a BFF starting with a schema that breaks a live version logs it, and with CONTRACTS_ON_BREAK=refuse does not start', async () => {
+    const broken = 'query Loyalty { orderSummaries(first: 1) { id loyaltyPoints } }';
+    const pushed = cli(
+      'documents',
+      'push',
+      '--client',
+      'mobile',
+      '--version',
+      '6.0.0',
+      file('mobile-6.0.0.json', manifest(['Loyalty', broken])),
+    );
+    expect(pushed.code, pushed.err).toBe(0);
+    const refused = await stack.restartBffWith('bff-mobile', { CONTRACTS_ON_BREAK: 'refuse' }).then(
+      () => 'started',
+      (err: Error) => err.message,
+    );
+    expect(refused).toMatch(/exited with 1 before it was ready/);
+    const line = refused.split('\n').find((l) => l.includes('SCHEMA BREAKS A LIVE CLIENT VERSION'));
+    expect(JSON.parse(line ?? '{}')).toMatchObject({
+      surface: 'mobile',
+      client: 'mobile',
+      clientVersion: '6.0.0',
+      operation: 'Loyalty',
+      errors: ['Cannot query field "loyaltyPoints" on type "OrderSummary".'],
+    });
+    expect(cli('documents', 'retire', '--client', 'mobile', '--version', '6.0.0').code).toBe(0);
+    await stack.restartBffWith('bff-mobile', { CONTRACTS_ON_BREAK: 'refuse' });
+    expect((await asMobile('5.1.0', HOME)).status).toBe(200);
+  });
+
+  it('Deprecation and Sunset appear exactly on operations that select a deprecated field, with extensions.deprecations', async () => {
+    const apiKey = await stack.partnerKey({
+      partnerId: 'partner-acme',
+      versions: ['v1'],
+      tier: 'pro',
+    });
+    const pushed = cli(
+      'documents',
+      'push',
+      '--client',
+      'acme-app',
+      '--version',
+      '1.0.0',
+      '--surface',
+      'partner-v1',
+      file('acme-1.0.0.json', manifest(['WithEmail', WITH_EMAIL], ['Plain', WITHOUT_EMAIL])),
+    );
+    expect(pushed.code, pushed.err).toBe(0);
+    const headers = {
+      'apollographql-client-name': 'acme-app',
+      'apollographql-client-version': '1.0.0',
+    };
+    const asAcme = (query: string) => stack.gql('/partner/v1/graphql', query, { apiKey, headers });
+    await waitUntil(
+      'acme-app 1.0.0 to reach the edge',
+      async () => (await asAcme(UNREGISTERED)).status === 403,
+    );
+
+    const deprecated = await asAcme(WITH_EMAIL);
+    expect(deprecated.status).toBe(200);
+    expect(deprecated.headers.get('deprecation')).toBe(
+      `@${Date.parse(EMAIL_DEPRECATED_AT) / 1000}`,
+    );
+    expect(deprecated.headers.get('sunset')).toBe(new Date(EMAIL_SUNSET).toUTCString());
+    expect(deprecated.body.extensions.deprecations).toEqual(['PartnerOrder.customerEmail']);
+    expect(deprecated.body.extensions.cost.requestedQueryCost).toBe(2);
+
+    const plain = await asAcme(WITHOUT_EMAIL);
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get('deprecation')).toBeNull();
+    expect(plain.headers.get('sunset')).toBeNull();
+    expect(plain.body.extensions.deprecations).toBeUndefined();
+    const mobile = await asMobile('5.1.0', HOME);
+    expect(mobile.status).toBe(200);
+    expect(mobile.headers.get('deprecation')).toBeNull();
+
+    const metrics = await (await fetch(`${stack.urls.gateway}/metrics`)).text();
+    expect(metrics).toMatch(
+      /^edge_deprecated_field_requests_total\{surface="partner-v1",field="PartnerOrder.customerEmail",client="acme-app",service="gateway"\} 1$/m,
+    );
+    // The report: who still selects deprecated fields, and how often the edge ran it.
+    const report = await waitUntil('the use to be flushed', () => {
+      const res = cli(
+        'schema',
+        'deprecations',
+        '--surface',
+        'partner-v1',
+        PARTNER_V1_SDL,
+        ORDER_MUTATIONS_SDL,
+        '--json',
+      );
+      const rows = res.out
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+      return res.code === 0 && rows[0]?.uses === 1 ? rows : undefined;
+    });
+    expect(report).toEqual([
+      {
+        client: 'acme-app',
+        version: '1.0.0',
+        operation: 'WithEmail',
+        fields: ['PartnerOrder.customerEmail'],
+        uses: 1,
+      },
+    ]);
   });
 });

@@ -58,13 +58,8 @@ describe('compiled build', () => {
     // Through the gateway to the web BFF (its schema files copied next to the compiled code) and
     // on to the services.
     const token = await stack.token('web', 'u-1');
-    const res = await stack.gql(
-      '/web/graphql',
-      '{ me { id orders(first: 1) { edges { node { id } } } } }',
-      {
-        token,
-      },
-    );
+    const query = '{ me { id orders(first: 1) { edges { node { id } } } } }';
+    const res = await stack.gql('/web/graphql', query, { token });
     expect(res.status).toBe(200);
     expect(res.body.data.me.id).toBe('u-1');
     expect(res.body.data.me.orders.edges).toHaveLength(1);

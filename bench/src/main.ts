@@ -10,8 +10,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** Scripts that run for minutes by design (the soak): started on their own, never by `pnpm bench`. */
-const STANDALONE = new Set(['soak.ts']);
+/**
+ * Scripts started on their own, never by `pnpm bench`: the soak runs for minutes by design, the
+ * profile is a diagnosis (it runs the gateway under --cpu-prof), not a figure.
+ */
+const STANDALONE = new Set(['soak.ts', 'edge-profile.ts']);
 const scripts = readdirSync(here)
   .filter((f) => f.endsWith('.ts') && f !== 'main.ts' && !f.endsWith('.d.ts') && !STANDALONE.has(f))
   .sort();

@@ -17,9 +17,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ManagedProcess } from '@edge/stack';
 import { type BenchStack, IDENTITY_HEADER, repoRoot, startBenchStack } from './lib/bench-stack';
-import { type LoadResult, runLoad } from './lib/load';
-import { type BenchOperation, OPERATIONS, sha256Hex } from './lib/operations';
+import { runLoad } from './lib/load';
+import { type BenchOperation, OPERATIONS, SMALL_ANSWER, sha256Hex } from './lib/operations';
 import { type PeerName, peerUrl, startPeer } from './lib/peer-processes';
+import { cpuMicros } from './lib/process-cpu';
 import { samplePeakRss } from './lib/process-memory';
 import { median, ratio } from './lib/stats';
 import type { PeerRoute } from './peers/peer-config';
@@ -35,7 +36,7 @@ export interface PeersOptions {
   connections: number;
   /** Seconds per run of the half-load latency phase. Default 4. */
   halfLoadDurationS: number;
-  /** Operations to run; default all three. */
+  /** Operations to run; default all four. */
   only: readonly string[] | undefined;
 }
 
@@ -73,6 +74,10 @@ interface TargetFigures {
   p90: number;
   p99: number;
   peakRssMb: number;
+  /** CPU time of the front process (for direct, the BFF) per answered request, microseconds. */
+  cpuUsPerRequest: number;
+  /** One-minute load average of the machine at the end of each round (other helpers' load). */
+  load: number[];
   failures: number;
   ratio: { rps: number; p50: number; p90: number; p99: number; peakRss: number };
 }
@@ -132,6 +137,7 @@ async function checkAnswers(targets: Target[], op: BenchOperation): Promise<void
 
 async function measure(target: Target, op: BenchOperation, options: PeersOptions, rate?: number) {
   const sampler = samplePeakRss([target.pid]);
+  const cpuBefore = cpuMicros(target.pid);
   const result = await runLoad({
     url: target.url,
     headers: target.headers,
@@ -140,8 +146,16 @@ async function measure(target: Target, op: BenchOperation, options: PeersOptions
     durationS: rate === undefined ? options.durationS : options.halfLoadDurationS,
     ...(rate === undefined ? {} : { overallRate: rate }),
   });
-  return { result, peakRss: sampler.stop().get(target.pid) ?? 0 };
+  const cpuUs = cpuMicros(target.pid) - cpuBefore;
+  return {
+    result,
+    peakRss: sampler.stop().get(target.pid) ?? 0,
+    cpuUsPerRequest: result.requests > 0 ? cpuUs / result.requests : 0,
+    load: Math.round((loadavg()[0] ?? 0) * 10) / 10,
+  };
 }
+
+type Run = Awaited<ReturnType<typeof measure>>;
 
 async function benchOperation(
   targets: Target[],
@@ -159,7 +173,7 @@ async function benchOperation(
       durationS: options.warmupS,
     });
   }
-  const runs = new Map<TargetName, { result: LoadResult; peakRss: number }[]>();
+  const runs = new Map<TargetName, Run[]>();
   for (let round = 0; round < options.rounds; round++) {
     // Rotate the order each round so no target always runs right after the same neighbour.
     const order = targets.map((_, i) => targets[(i + round) % targets.length]);
@@ -168,11 +182,11 @@ async function benchOperation(
       const run = await measure(target, op, options);
       runs.set(target.name, [...(runs.get(target.name) ?? []), run]);
       log(
-        `round ${round + 1} ${target.name}: ${Math.round(run.result.rps)} rps p99 ${run.result.p99} ms`,
+        `round ${round + 1} ${target.name}: ${Math.round(run.result.rps)} rps p99 ${run.result.p99} ms cpu ${Math.round(run.cpuUsPerRequest)} us/req load ${run.load}`,
       );
     }
   }
-  const mid = (name: TargetName, pick: (r: { result: LoadResult; peakRss: number }) => number) =>
+  const mid = (name: TargetName, pick: (r: Run) => number) =>
     median((runs.get(name) ?? []).map(pick));
   const figures: Record<string, TargetFigures> = {};
   const direct = {
@@ -194,6 +208,8 @@ async function benchOperation(
       p90,
       p99,
       peakRssMb: Math.round(rss / 2 ** 20),
+      cpuUsPerRequest: Math.round(mid(target.name, (r) => r.cpuUsPerRequest)),
+      load: (runs.get(target.name) ?? []).map((r) => r.load),
       failures: (runs.get(target.name) ?? []).reduce((sum, r) => sum + r.result.failures, 0),
       ratio: {
         rps: ratio(rps, direct.rps),
@@ -241,12 +257,12 @@ function markdown(results: OperationFigures[]): string {
     lines.push(
       `### ${r.operation}`,
       '',
-      '| target | RPS | p50 / p90 / p99 ms | peak RSS MB | RPS x direct | p50 / p90 / p99 x direct | RSS x direct | failures |',
-      '|---|---|---|---|---|---|---|---|',
+      '| target | RPS | p50 / p90 / p99 ms | peak RSS MB | CPU us/request | RPS x direct | p50 / p90 / p99 x direct | RSS x direct | failures | load (per round) |',
+      '|---|---|---|---|---|---|---|---|---|---|',
     );
     for (const [name, t] of Object.entries(r.targets)) {
       lines.push(
-        `| ${name} | ${t.rps} | ${t.p50} / ${t.p90} / ${t.p99} | ${t.peakRssMb} | ${t.ratio.rps} | ${t.ratio.p50} / ${t.ratio.p90} / ${t.ratio.p99} | ${t.ratio.peakRss} | ${t.failures} |`,
+        `| ${name} | ${t.rps} | ${t.p50} / ${t.p90} / ${t.p99} | ${t.peakRssMb} | ${t.cpuUsPerRequest} | ${t.ratio.rps} | ${t.ratio.p50} / ${t.ratio.p90} / ${t.ratio.p99} | ${t.ratio.peakRss} | ${t.failures} | ${t.load.join(', ')} |`,
       );
     }
     const g = r.goals;
@@ -261,16 +277,25 @@ function markdown(results: OperationFigures[]): string {
 }
 
 export async function runPeers(options: PeersOptions): Promise<OperationFigures[]> {
-  const operations = OPERATIONS.filter((op) => !options.only || options.only.includes(op.name));
+  const operations = [...OPERATIONS, SMALL_ANSWER].filter(
+    (op) => !options.only || options.only.includes(op.name),
+  );
   const bench = await startBenchStack();
   const peers = new Map<PeerName, ManagedProcess>();
   try {
-    const routes: PeerRoute[] = operations.map((op) => ({
-      path: op.edgePath,
-      upstream: `${bench.stack.urls[op.bff]}${op.bffPath}`,
-      identity: op.identity(bench.credentials),
-      documents: op.registerBody ? { [sha256Hex(op.query)]: op.query } : {},
-    }));
+    // One route per path: two operations of one surface share it (and its documents).
+    const byPath = new Map<string, PeerRoute>();
+    for (const op of operations) {
+      const route = byPath.get(op.edgePath) ?? {
+        path: op.edgePath,
+        upstream: `${bench.stack.urls[op.bff]}${op.bffPath}`,
+        identity: op.identity(bench.credentials),
+        documents: {},
+      };
+      if (op.registerBody) route.documents[sha256Hex(op.query)] = op.query;
+      byPath.set(op.edgePath, route);
+    }
+    const routes = [...byPath.values()];
     for (const name of ['apollo-gateway', 'hive-gateway', 'proxy'] as const) {
       peers.set(name, await startPeer(name, routes));
     }

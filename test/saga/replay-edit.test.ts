@@ -249,5 +249,11 @@ describe('edit before replay', () => {
     expect((await ledger(mock))[orderId ?? '']?.refunds).toEqual([
       expect.objectContaining({ amountCents: 100, note: 'voucher V-1' }),
     ]);
+    // What the edits kept of both charges is the operators' decision, not drift to repair.
+    const orders = await Promise.all(
+      [sagaId, cliSagaId].map(async (id) => (await orchestrator.client.get(id)).orderId),
+    );
+    const report = await orchestrator.client.reconciliation();
+    expect(report.findings.filter((f) => orders.includes(f.orderId))).toEqual([]);
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BenchCredentials } from './bench-stack';
 
-export type OperationName = 'web-orders' | 'mobile-home-apq' | 'partner-v2-orders';
+export type OperationName = 'web-orders' | 'web-me' | 'mobile-home-apq' | 'partner-v2-orders';
 
 /** One GraphQL operation as the benches send it, with where it goes on each hop. */
 export interface BenchOperation {
@@ -78,3 +78,21 @@ export const OPERATIONS: readonly BenchOperation[] = [
     identity: (c) => c.identity.partner,
   },
 ];
+
+const WEB_ME = 'query Me { me { id name } }';
+
+/**
+ * The smallest answer (about 40 bytes) on the web surface: where the edge's own per-request work
+ * weighs most against the BFF's. The peers bench runs it beside the three operations above.
+ */
+export const SMALL_ANSWER: BenchOperation = {
+  name: 'web-me',
+  edgePath: '/web/graphql',
+  bff: 'bffWeb',
+  bffPath: '/graphql',
+  query: WEB_ME,
+  body: JSON.stringify({ query: WEB_ME }),
+  registerBody: undefined,
+  edgeHeaders: (c) => ({ authorization: c.webBearer }),
+  identity: (c) => c.identity.web,
+};

@@ -5,11 +5,13 @@ import { resolversV1, resolversV2 } from './resolvers.js';
 export const partnerSchemas = (): BffSchema[] => [
   {
     path: '/v1/graphql',
+    contractSurface: 'partner-v1',
     typeDefs: loadSchema(new URL('./schema-v1.graphql', import.meta.url), ORDER_MUTATIONS_SCHEMA),
     resolvers: resolversV1,
   },
   {
     path: '/v2/graphql',
+    contractSurface: 'partner-v2',
     typeDefs: loadSchema(new URL('./schema-v2.graphql', import.meta.url), ORDER_MUTATIONS_SCHEMA),
     resolvers: resolversV2,
   },

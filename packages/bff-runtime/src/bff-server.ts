@@ -19,6 +19,7 @@ import type { DocumentNode } from 'graphql';
 import { apolloHandler } from './apollo-handler.js';
 import type { BffConfig } from './config.js';
 import { type BffContext, buildContext } from './context.js';
+import { checkClientContracts } from './contract-check.js';
 import { formatError } from './error-format.js';
 import { createIdentityVerifier } from './identity.js';
 import { startProductReads } from './product-reads.js';
@@ -28,6 +29,8 @@ import { stalePlugin } from './stale-plugin.js';
 export interface BffSchema {
   /** HTTP path this schema answers on, e.g. `/graphql` or `/v2/graphql`. */
   path: string;
+  /** The edge surface whose registered client documents it must serve; default the BFF's. */
+  contractSurface?: string;
   typeDefs: DocumentNode;
   /**
    * The schema's resolver map, typed at its definition by the generated `Resolvers` type of
@@ -94,15 +97,21 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
 
   const routes: Route[] = [];
   const servers: ApolloServer<BffContext>[] = [];
-  for (const schema of options.schemas) {
+  const built = options.schemas.map((schema) => ({
+    ...schema,
+    surface: schema.contractSurface ?? options.surface,
+    schema: buildSubgraphSchema([
+      {
+        typeDefs: schema.typeDefs,
+        // Checked against the generated types where the map is written (see BffSchema).
+        resolvers: schema.resolvers as GraphQLResolverMap<unknown>,
+      },
+    ]),
+  }));
+  await checkClientContracts(built, config.contracts, log);
+  for (const schema of built) {
     const server = new ApolloServer<BffContext>({
-      schema: buildSubgraphSchema([
-        {
-          typeDefs: schema.typeDefs,
-          // Checked against the generated types where the map is written (see BffSchema).
-          resolvers: schema.resolvers as GraphQLResolverMap<unknown>,
-        },
-      ]),
+      schema: schema.schema,
       formatError: (formatted, error) =>
         formatError(formatted, error, { hideSchemaHints: config.production }),
       // Inline tracing costs every request and the edge does not report to Apollo Studio.

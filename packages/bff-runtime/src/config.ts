@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { env, loadConfig, localUrl, redisEnv, redisOf, z } from '@edge/common';
+import { DEFAULT_CONTRACTS_PREFIX } from '@edge/contracts';
 import { DEFAULT_READ_MODEL_OPTIONS } from '@edge/projection';
 import type { UpstreamPolicies, UpstreamPolicy } from '@edge/upstream';
 
@@ -51,6 +52,10 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
       // The product read model: on with Redis, off in memory mode (no stream, no projection).
       ...redisEnv,
       STORE_MODE: env.storeMode(),
+      /** Redis key prefix of client contracts, as the gateway and the CLI use it. */
+      CONTRACTS_PREFIX: z.string().min(1).default(DEFAULT_CONTRACTS_PREFIX),
+      /** A schema that breaks a live client version: `log` it loudly, or `refuse` to start. */
+      CONTRACTS_ON_BREAK: z.enum(['log', 'refuse']).default('log'),
       READ_MODEL_PREFIX: z.string().min(1).default(DEFAULT_READ_MODEL_OPTIONS.prefix),
       // The fallback's own threshold, apart from the projection lag alert's
       // (PROJECTION_LAG_THRESHOLD_MS in services-mock): stale prices are avoided within seconds,
@@ -101,6 +106,13 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
         orderWaitMs: c.ORDER_WAIT_MS,
         tracing: { endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT },
         upstreams,
+        contracts: {
+          storeMode: c.STORE_MODE,
+          redis: redisOf(c),
+          prefix: c.CONTRACTS_PREFIX,
+          dir: join(c.DATA_DIR, 'contracts'),
+          onBreak: c.CONTRACTS_ON_BREAK,
+        },
         readModel: {
           storeMode: c.STORE_MODE,
           redis: redisOf(c),

@@ -26,3 +26,6 @@ export interface Command {
 
 /** A usage problem: printed with the command's usage, exit code 2. */
 export class UsageError extends Error {}
+
+/** A check ran and found what it guards against: its findings are on stdout, exit code 3. */
+export class CheckFailed extends Error {}

@@ -6,4 +6,6 @@ export const EXIT = Object.freeze({
   failed: 1,
   /** Misuse: unknown command or option, missing or bad argument; nothing was done. */
   usage: 2,
+  /** A check ran and found what it guards against (`schema check`: a live client breaks). */
+  rejected: 3,
 });

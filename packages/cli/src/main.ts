@@ -2,12 +2,13 @@ import { createLogger, isAppError } from '@edge/common';
 import { CommanderError, Command as Program } from 'commander';
 // biome-ignore lint/correctness/useImportExtensions: the rule takes a JSON module for a script and would rename it .js.
 import packageJson from '../package.json' with { type: 'json' };
-import { type Command, type CommandContext, UsageError } from './command.js';
+import { CheckFailed, type Command, type CommandContext, UsageError } from './command.js';
 import { documentsCommand } from './commands/documents.js';
 import { eventsCommand } from './commands/events.js';
 import { keysCommand } from './commands/keys.js';
 import { reconcileCommand } from './commands/reconcile.js';
 import { sagasCommand } from './commands/sagas.js';
+import { schemaCommand } from './commands/schema.js';
 import { tokenCommand } from './commands/token.js';
 import { loadCliConfig } from './config.js';
 import { EXIT } from './exit-codes.js';
@@ -20,6 +21,7 @@ const commands: Command[] = [
   eventsCommand,
   reconcileCommand,
   documentsCommand,
+  schemaCommand,
 ];
 
 const EXIT_CODES_HELP = `
@@ -27,6 +29,7 @@ Exit codes:
   ${EXIT.ok}  done
   ${EXIT.failed}  the command failed (a service refused or did not answer; stderr says why)
   ${EXIT.usage}  misuse: unknown command or option, missing or bad argument (nothing was done)
+  ${EXIT.rejected}  a check found a problem (schema check: the schema breaks a live client version)
 
 Each command takes --help. In this repository: npm run -s cli -- <command> ...`;
 
@@ -65,6 +68,10 @@ async function runCommand(
     await command.run(ctx);
     return EXIT.ok;
   } catch (err) {
+    if (err instanceof CheckFailed) {
+      process.stderr.write(`${err.message}\n`);
+      return EXIT.rejected;
+    }
     // node:util parseArgs throws TypeErrors with a code (unknown option, missing value).
     if (err instanceof UsageError || (err instanceof TypeError && 'code' in err)) {
       process.stderr.write(`error: ${err.message}\n${usageOf(command)}`);

@@ -14,9 +14,13 @@ import {
   type AbuseLimits,
   DEFAULT_ABUSE_LIMITS,
   DEFAULT_FAIL_MODES,
+  DEFAULT_LEASE,
+  DEFAULT_LIMIT_MODES,
   DEFAULT_RATE_LIMITS,
   type FailMode,
+  type LimitMode,
 } from './defaults.js';
+
 import { DEFAULT_REGISTRY_REFRESH_MS } from './document-registry.js';
 import { DEFAULT_USES_FLUSH_MS } from './document-uses.js';
 import { DEFAULT_JWKS } from './jwks-source.js';
@@ -71,6 +75,33 @@ const corsOverride = z
 
 /** `CORS='{"web":{"origins":["https://app.example.com"],"credentials":true}}'`: per surface. */
 const corsSettings = perSurface(corsOverride);
+
+const fieldDeprecations = z
+  .string()
+  .default('{}')
+  .transform((raw, ctx) => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(
+      z.string().regex(/^[_A-Za-z]\w*\.[_A-Za-z]\w*$/, 'keys are Type.field'),
+      z
+        .object({ deprecatedAt: isoDate.optional(), sunsetAt: isoDate.optional() })
+        .strict()
+        .transform((d) => ({
+          ...(d.deprecatedAt ? { deprecatedAt: new Date(d.deprecatedAt) } : {}),
+          ...(d.sunsetAt ? { sunsetAt: new Date(d.sunsetAt) } : {}),
+        })),
+    ),
+  );
+
+/** `RATE_LIMIT_MODES='{"web":"exact"}'`: per-surface overrides of DEFAULT_LIMIT_MODES. */
+const limitModes = perSurface(z.enum(['leased', 'exact']));
 
 /** A comma list of surface names, e.g. `partner-v1,partner-v2`. */
 const surfaceList = z
@@ -138,6 +169,13 @@ const schema = z
     RATE_LIMIT_INSTANCES: env.int(DEFAULT_RATE_LIMITS.instances).pipe(z.number().min(1)),
     /** Surfaces that refuse traffic (503) instead of using the insurance limiter without Redis. */
     RATE_LIMIT_FAIL_CLOSED: surfaceList,
+    RATE_LIMIT_MODES: limitModes,
+    RATE_LIMIT_LEASE_COVER_MS: env.int(DEFAULT_LEASE.coverMs).pipe(z.number().min(1)),
+    RATE_LIMIT_LEASE_MAX_FRACTION: z.coerce
+      .number()
+      .gt(0)
+      .max(1)
+      .default(DEFAULT_LEASE.maxFraction),
     /** Redis key prefix of the client contracts (pushed documents, uses); CLI and BFFs agree. */
     CONTRACTS_PREFIX: z.string().min(1).default(DEFAULT_CONTRACTS_PREFIX),
     CONTRACTS_REFRESH_MS: env.int(DEFAULT_REGISTRY_REFRESH_MS).pipe(z.number().min(10)),
@@ -148,6 +186,11 @@ const schema = z
      * held to their documents.
      */
     ARBITRARY_DOCUMENTS: z.union([z.undefined(), surfaceList]),
+    /**
+     * Dates of deprecated fields, `{"Type.field":{"deprecatedAt":"<iso>","sunsetAt":"<iso>"}}`:
+     * the Deprecation and Sunset headers of answers selecting them.
+     */
+    FIELD_DEPRECATIONS: fieldDeprecations,
   })
   .transform((c) => {
     const production = c.NODE_ENV === 'production';
@@ -165,6 +208,9 @@ const schema = z
         c.RATE_LIMIT_FAIL_CLOSED.includes(n) ? 'closed' : DEFAULT_FAIL_MODES[n],
       ]),
     ) as Record<SurfaceName, FailMode>;
+    const modes = Object.fromEntries(
+      SURFACE_NAMES.map((n) => [n, c.RATE_LIMIT_MODES[n] ?? DEFAULT_LIMIT_MODES[n]]),
+    ) as Record<SurfaceName, LimitMode>;
     const deprecation = (deprecatedAt?: string, sunsetAt?: string) =>
       deprecatedAt
         ? {
@@ -212,6 +258,7 @@ const schema = z
         prefix: c.CONTRACTS_PREFIX,
         refreshMs: c.CONTRACTS_REFRESH_MS,
         usesFlushMs: c.DOCUMENT_USES_FLUSH_MS,
+        fieldDeprecations: c.FIELD_DEPRECATIONS,
         arbitraryDocuments: new Set<SurfaceName>(
           c.ARBITRARY_DOCUMENTS ?? (production ? ['web'] : SURFACE_NAMES),
         ),
@@ -228,6 +275,11 @@ const schema = z
         costBudget: { free: c.COST_BUDGET_FREE, pro: c.COST_BUDGET_PRO },
         instances: c.RATE_LIMIT_INSTANCES,
         failModes,
+        modes,
+        lease: {
+          coverMs: c.RATE_LIMIT_LEASE_COVER_MS,
+          maxFraction: c.RATE_LIMIT_LEASE_MAX_FRACTION,
+        },
       },
     };
   });

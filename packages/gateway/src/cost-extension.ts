@@ -22,9 +22,14 @@ const EXTENSIONS_KEY = Buffer.from('"extensions"');
  * parsing path, which merges.
  */
 export function withCostExtension(body: Buffer, cost: CostExtension): Buffer {
+  return withExtensions(body, { cost });
+}
+
+/** Merge `fields` into a JSON answer's `extensions` (same fast path as the cost extension). */
+export function withExtensions(body: Buffer, fields: Record<string, unknown>): Buffer {
   const last = body.length - 1;
   if (body[0] === OPEN_BRACE && body[last] === CLOSE_BRACE && !body.includes(EXTENSIONS_KEY)) {
-    const member = `${last > 1 ? ',' : ''}"extensions":${JSON.stringify({ cost })}}`;
+    const member = `${last > 1 ? ',' : ''}"extensions":${JSON.stringify(fields)}}`;
     return Buffer.concat([body.subarray(0, last), Buffer.from(member)]);
   }
   let parsed: unknown;
@@ -35,6 +40,6 @@ export function withCostExtension(body: Buffer, cost: CostExtension): Buffer {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return body;
   const answer = parsed as { extensions?: Record<string, unknown> };
-  answer.extensions = { ...answer.extensions, cost };
+  answer.extensions = { ...answer.extensions, ...fields };
   return Buffer.from(JSON.stringify(answer));
 }

@@ -1,3 +1,4 @@
+import type { LeaseOptions } from './leased-counter.js';
 import type { SurfaceName } from './surfaces.js';
 import type { VariablesLimits } from './variables-limits.js';
 
@@ -107,6 +108,27 @@ export const DEFAULT_FAIL_MODES: Readonly<Record<SurfaceName, FailMode>> = Objec
   mobile: 'open',
   'partner-v1': 'open',
   'partner-v2': 'open',
+});
+
+/**
+ * How a surface's request limits are counted: `leased` takes permits from Redis in batches (about
+ * one Redis call per K requests of a busy key, see leased-counter.ts), `exact` asks Redis on
+ * every request. Partner surfaces stay exact: their traffic is the lowest, and their answers
+ * report the budget left to the unit. Cost budgets are always exact.
+ */
+export type LimitMode = 'leased' | 'exact';
+
+export const DEFAULT_LIMIT_MODES: Readonly<Record<SurfaceName, LimitMode>> = Object.freeze({
+  web: 'leased',
+  mobile: 'leased',
+  'partner-v1': 'exact',
+  'partner-v2': 'exact',
+});
+
+/** Lease sizing: 100 ms of a key's traffic per Redis call, at most 5% of its limit. */
+export const DEFAULT_LEASE: Readonly<LeaseOptions> = Object.freeze({
+  coverMs: 100,
+  maxFraction: 0.05,
 });
 
 /** Automatic persisted queries kept per gateway process. */

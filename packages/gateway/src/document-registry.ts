@@ -16,6 +16,8 @@ export interface RegisteredVersion {
 export interface DocumentRegistry {
   /** The version's contract, or undefined when that client never pushed it. */
   find(client: string, version: string): RegisteredVersion | undefined;
+  /** Whether any version of this client was pushed (bounds metric labels to real clients). */
+  hasClient(client: string): boolean;
   /** False until the store answered once: strict surfaces cannot tell a client apart yet. */
   loaded(): boolean;
   /** Reload now if the store's stamp moved (tests and the interval use this). */
@@ -103,6 +105,7 @@ export async function startDocumentRegistry(
   timer.unref();
   return {
     find: (client, version) => byClient.get(client)?.get(version),
+    hasClient: (client) => byClient.has(client),
     loaded: () => loaded,
     refresh,
     close: () => clearInterval(timer),

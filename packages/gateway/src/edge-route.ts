@@ -12,8 +12,9 @@ import {
 import type { Authenticator } from './auth.js';
 import type { ClientHeaders, ContractResolver } from './client-contracts.js';
 import { applyCors, type CorsPolicy } from './cors.js';
-import { withCostExtension } from './cost-extension.js';
+import { withExtensions } from './cost-extension.js';
 import type { AbuseLimits } from './defaults.js';
+import type { DeprecationSignaller } from './deprecation-signals.js';
 import type { EdgeMetrics } from './edge-metrics.js';
 import type { Forwarder, ForwardRequest } from './forward.js';
 import { type GraphQLRequest, parseGraphQLBody } from './graphql-request.js';
@@ -32,7 +33,7 @@ export interface EdgeRouteDeps {
     query: string,
     operationName: string | undefined,
     variables: Record<string, unknown> | undefined,
-  ) => { cost: number; mutations: number };
+  ) => { cost: number; mutations: number; deprecations: readonly string[] };
   /** The document each operation runs: the client version's registered ones, APQ, or its own. */
   resolveQuery: ContractResolver;
   rateLimiter: RateLimiter;
@@ -41,6 +42,8 @@ export interface EdgeRouteDeps {
   limits: AbuseLimits;
   /** Sent on every answer of this surface (Deprecation/Sunset on a deprecated version). */
   fixedHeaders: Record<string, string>;
+  /** Deprecation/Sunset and `extensions.deprecations` for answers selecting deprecated fields. */
+  deprecations: DeprecationSignaller;
   /** Browser origins allowed to call this surface. */
   cors: CorsPolicy;
   metrics: EdgeMetrics;
@@ -53,6 +56,8 @@ interface PlannedOperation {
   cost: number;
   /** Requests it counts as: one, or one per mutation it runs (ten aliased placeOrder are ten). */
   requests: number;
+  /** `@deprecated` fields it selects (from the cached verdict). */
+  deprecations: readonly string[];
 }
 
 function subjectOf(surface: SurfaceDef, identity: Identity, cost: number): LimitSubject {
@@ -129,7 +134,11 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
     const parsed = parseGraphQLBody(raw, deps.limits);
     const operations = parsed.operations.map((request) => {
       const { query, rebuilt } = deps.resolveQuery(request, client);
-      const { cost, mutations } = deps.validate(query, request.operationName, request.variables);
+      const { cost, mutations, deprecations } = deps.validate(
+        query,
+        request.operationName,
+        request.variables,
+      );
       const body =
         rebuilt || parsed.batch
           ? Buffer.from(
@@ -140,7 +149,7 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
               }),
             )
           : raw;
-      return { request, body, cost, requests: Math.max(1, mutations) };
+      return { request, body, cost, requests: Math.max(1, mutations), deprecations };
     });
     return { batch: parsed.batch, operations };
   };
@@ -192,7 +201,20 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
         traceparent: ctx.traceparent,
       };
       const [single] = operations;
-      if (!batch && !partner && single) {
+      // Only answers selecting deprecated fields pay for the signal (and are buffered for it).
+      const fields =
+        operations.length === 1
+          ? (single?.deprecations ?? [])
+          : operations.flatMap((op) => op.deprecations);
+      const deprecated =
+        fields.length === 0
+          ? undefined
+          : deps.deprecations(fields, header(ctx, 'apollographql-client-name'));
+      if (deprecated) {
+        for (const [name, value] of Object.entries(deprecated.headers))
+          ctx.res.setHeader(name, value);
+      }
+      if (!batch && !partner && single && !deprecated) {
         await deps.forwarder.forward({ ...base, body: single.body }, ctx.res);
         return;
       }
@@ -225,12 +247,13 @@ async function answerBuffered(
   const answers = await Promise.all(
     operations.map(async (op) => {
       const answer = await deps.forwarder.forwardBuffered({ ...base, body: op.body });
-      const body = limit.throttleStatus
-        ? withCostExtension(answer.body, {
-            requestedQueryCost: op.cost,
-            throttleStatus: limit.throttleStatus,
-          })
-        : answer.body;
+      const extensions: Record<string, unknown> = {};
+      if (limit.throttleStatus) {
+        extensions['cost'] = { requestedQueryCost: op.cost, throttleStatus: limit.throttleStatus };
+      }
+      if (op.deprecations.length > 0) extensions['deprecations'] = op.deprecations;
+      const body =
+        Object.keys(extensions).length > 0 ? withExtensions(answer.body, extensions) : answer.body;
       return { ...answer, body };
     }),
   );

@@ -24,6 +24,7 @@ import { createContractResolver } from './client-contracts.js';
 import type { GatewayConfig } from './config.js';
 import { preflightHandler } from './cors.js';
 import { deprecationHeaders } from './deprecation.js';
+import { createDeprecationSignals } from './deprecation-signals.js';
 import { DEV_JWKS_PATH, devIdpRoute } from './dev-idp.js';
 import { startDocumentRegistry } from './document-registry.js';
 import { createDocumentUses } from './document-uses.js';
@@ -174,6 +175,13 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     return authenticator(surface, req);
   };
   const edgeMetrics = createEdgeMetrics(metrics.registry);
+  const deprecationSignals = createDeprecationSignals({
+    schedule: config.contracts.fieldDeprecations,
+    knownClient: registry.hasClient,
+    registry: metrics.registry,
+  });
+  const versionDeprecation = (surface: SurfaceDef) =>
+    surface.auth.kind === 'api-key' ? config.deprecations[surface.auth.version] : undefined;
   const routes: Route[] = surfaces.map(({ surface, schema, forwarder }) => ({
     method: 'POST',
     path: surface.path,
@@ -183,9 +191,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       rateLimiter,
       limits: config.limits[surface.name],
       cors: config.cors[surface.name],
-      fixedHeaders: deprecationHeaders(
-        surface.auth.kind === 'api-key' ? config.deprecations[surface.auth.version] : undefined,
-      ),
+      fixedHeaders: deprecationHeaders(versionDeprecation(surface)),
+      deprecations: deprecationSignals.forSurface(surface.name, versionDeprecation(surface)),
       resolveQuery: createContractResolver({
         surface: surface.name,
         registry,

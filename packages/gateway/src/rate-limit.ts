@@ -7,14 +7,11 @@ import {
   type RedisClient,
   type Registry,
 } from '@edge/common';
-import {
-  type RateLimiterAbstract,
-  RateLimiterMemory,
-  RateLimiterRedis,
-  RateLimiterRes,
-} from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { RateLimitConfig } from './config.js';
 import type { FailMode, RateLimitClass } from './defaults.js';
+import { createLeasedCounter, type LeasedCounter } from './leased-counter.js';
+import { type Count, exactCounter, type PermitCounter } from './permit-counter.js';
 import { type LimitState, rateLimitHeaders } from './rate-limit-headers.js';
 import type { SurfaceName } from './surfaces.js';
 
@@ -50,26 +47,30 @@ export interface LimitAnswer {
 interface Check {
   name: 'requests' | 'cost';
   pair: Pair;
+  /** The pair's exact or leased counter, as the surface's mode says. */
+  counter: PermitCounter;
   key: string;
   points: number;
 }
 
 /** Where one counter stands after a request, given the limit this instance enforces. */
-function limitState(name: Check['name'], limit: number, res: RateLimiterRes): LimitState {
+function limitState(name: Check['name'], limit: number, count: Count): LimitState {
   return {
     name,
     limit,
-    remaining: Math.max(0, limit - res.consumedPoints),
-    resetMs: res.msBeforeNext,
-    exceeded: res.consumedPoints > limit,
+    remaining: Math.max(0, limit - count.consumed),
+    resetMs: count.msBeforeNext,
+    exceeded: count.consumed > limit,
   };
 }
 
 interface Pair {
-  /** Redis-backed, or with the embedded store (no Redis at all) an in-process limiter. */
-  primary: RateLimiterAbstract;
+  /** One Redis call per request, or with the embedded store (no Redis) an in-process limiter. */
+  exact: PermitCounter;
+  /** Permits leased from Redis in batches; absent with the embedded store. */
+  leased: LeasedCounter | undefined;
   /** Per-instance fallback, sized as the global limit shared by the expected instances. */
-  insurance: RateLimiterMemory;
+  insurance: PermitCounter;
   points: number;
   insurancePoints: number;
 }
@@ -82,9 +83,11 @@ export interface RateLimiterDeps {
 }
 
 /**
- * Distributed rate limits on Redis (rate-limiter-flexible). Every request makes at most one Redis
- * round trip: the request counter and, for partners, the cost budget are sent in the same tick
- * on a client with auto-pipelining, so ioredis writes them as one pipeline.
+ * Distributed rate limits on Redis. A surface in `exact` mode makes one Redis round trip per
+ * request (rate-limiter-flexible; a partner's request counter and cost budget are sent in the
+ * same tick on a client with auto-pipelining, so ioredis writes them as one pipeline). A surface
+ * in `leased` mode spends permits this instance leased in batches (leased-counter.ts), so a busy
+ * key costs about one Redis call per lease; cost budgets are always exact.
  *
  * The insurance limiter is wired by hand rather than through the library's `insuranceLimiter`
  * option, because that option swallows the store error: here every degraded answer is counted,
@@ -109,25 +112,53 @@ export function createRateLimiter(deps: RateLimiterDeps) {
     labelNames: ['surface', 'limit'] as const,
     registers: [deps.registry],
   });
+  const leaseCalls = new Counter({
+    name: 'gateway_rate_limit_lease_calls_total',
+    help: 'Redis calls made to lease permits of leased limits',
+    registers: [deps.registry],
+  });
+  const leased: LeasedCounter[] = [];
+  new Gauge({
+    name: 'gateway_rate_limit_leased_idle_permits',
+    help: 'Permits this instance leased and has not used yet (lost to other instances if unused)',
+    registers: [deps.registry],
+    collect() {
+      this.set(leased.reduce((sum, counter) => sum + counter.heldPermits(), 0));
+    },
+  });
   degradedGauge.set(0);
 
   const pair = (name: string, points: number): Pair => {
     const insurancePoints = Math.max(1, Math.ceil(points / config.instances));
+    const keyPrefix = `${config.prefix}:${name}`;
+    const redis = deps.redis;
+    const lease = redis
+      ? createLeasedCounter({
+          ...config.lease,
+          redis,
+          keyPrefix,
+          limit: points,
+          windowMs: config.windowS * 1000,
+          onLease: () => leaseCalls.inc(),
+        })
+      : undefined;
+    if (lease) leased.push(lease);
     return {
-      primary: deps.redis
-        ? new RateLimiterRedis({
-            storeClient: deps.redis,
-            keyPrefix: `${config.prefix}:${name}`,
-            points,
-            duration: config.windowS,
-            rejectIfRedisNotReady: true,
-          })
-        : new RateLimiterMemory({ keyPrefix: name, points, duration: config.windowS }),
-      insurance: new RateLimiterMemory({
-        keyPrefix: `${config.prefix}:${name}`,
-        points: insurancePoints,
-        duration: config.windowS,
-      }),
+      exact: exactCounter(
+        redis
+          ? new RateLimiterRedis({
+              storeClient: redis,
+              keyPrefix,
+              points,
+              duration: config.windowS,
+              rejectIfRedisNotReady: true,
+            })
+          : new RateLimiterMemory({ keyPrefix: name, points, duration: config.windowS }),
+      ),
+      leased: lease,
+      insurance: exactCounter(
+        new RateLimiterMemory({ keyPrefix, points: insurancePoints, duration: config.windowS }),
+      ),
       points,
       insurancePoints,
     };
@@ -160,27 +191,24 @@ export function createRateLimiter(deps: RateLimiterDeps) {
     log.info('rate limiter back on Redis');
   };
 
-  /** A limit hit resolves to a RateLimiterRes; a store failure to an Error. */
-  const settle = async (
-    limiter: RateLimiterAbstract,
-    key: string,
-    points: number,
-  ): Promise<RateLimiterRes | Error> => {
-    try {
-      return await limiter.consume(key, points);
-    } catch (err) {
-      if (err instanceof RateLimiterRes) return err;
-      return err instanceof Error ? err : new Error(String(err));
-    }
+  /**
+   * A refused request gives back what it took from every counter, so a 429 spends nothing: a
+   * partner over its request limit keeps its cost budget, and hammering past a limit does not
+   * push its reset further away. A failed refund only errs on the caller's side (less budget).
+   */
+  const refund = async (counts: Count[]) => {
+    await Promise.all(counts.map((c) => c.refund()));
   };
 
   const consumeAll = async (checks: Check[], surface: SurfaceName, mode: FailMode) => {
-    let answers = await Promise.all(checks.map((c) => settle(c.pair.primary, c.key, c.points)));
+    const answers = await Promise.all(checks.map((c) => c.counter.consume(c.key, c.points)));
     const failure = answers.find((a): a is Error => a instanceof Error);
     if (!failure) {
       markHealthy();
-      return { answers: answers as RateLimiterRes[], degraded: false };
+      return { answers: answers as Count[], degraded: false };
     }
+    // What the healthy counters took is given back: the insurance limiter decides alone.
+    await refund(answers.filter((a): a is Count => !(a instanceof Error)));
     markDegraded(failure);
     degradedRequests.inc({ surface, mode });
     if (mode === 'closed') {
@@ -189,23 +217,9 @@ export function createRateLimiter(deps: RateLimiterDeps) {
         details: { reason: 'rate_limit_store_down' },
       });
     }
-    answers = await Promise.all(checks.map((c) => settle(c.pair.insurance, c.key, c.points)));
-    return { answers: answers as RateLimiterRes[], degraded: true };
-  };
-
-  /**
-   * A refused request gives back what it took from every counter, so a 429 spends nothing: a
-   * partner over its request limit keeps its cost budget, and hammering past a limit does not
-   * push its reset further away. A failed refund only errs on the caller's side (less budget).
-   */
-  const refund = async (checks: Check[], inMemory: boolean) => {
-    await Promise.all(
-      checks.map((c) =>
-        (inMemory ? c.pair.insurance : c.pair.primary)
-          .reward(c.key, c.points)
-          .catch(() => undefined),
-      ),
-    );
+    const insured = await Promise.all(checks.map((c) => c.pair.insurance.consume(c.key, c.points)));
+    // An in-memory limiter has no store to fail.
+    return { answers: insured as Count[], degraded: true };
   };
 
   /**
@@ -215,10 +229,12 @@ export function createRateLimiter(deps: RateLimiterDeps) {
   async function consume(subject: LimitSubject): Promise<LimitAnswer> {
     const mode = config.failModes[subject.surface];
     const reqPair = requests[subject.class];
+    const leased = config.modes[subject.surface] === 'leased' ? reqPair.leased : undefined;
     const checks: Check[] = [
       {
         name: 'requests',
         pair: reqPair,
+        counter: leased ?? reqPair.exact,
         key: `${subject.surface}:${subject.id}`,
         points: subject.requests ?? 1,
       },
@@ -228,6 +244,7 @@ export function createRateLimiter(deps: RateLimiterDeps) {
       checks.push({
         name: 'cost',
         pair: costPair,
+        counter: costPair.exact,
         key: subject.cost.keyId,
         points: subject.cost.requested,
       });
@@ -237,7 +254,7 @@ export function createRateLimiter(deps: RateLimiterDeps) {
     const limitOf = (p: Pair) => (isDegraded ? p.insurancePoints : p.points);
     // consumeAll answers one result per check, in the checks' order.
     const states = checks.map((check, i) =>
-      limitState(check.name, limitOf(check.pair), answers[i] as RateLimiterRes),
+      limitState(check.name, limitOf(check.pair), answers[i] as Count),
     );
     const costState = states.find((state) => state.name === 'cost');
     const throttleStatus: ThrottleStatus | undefined =
@@ -251,7 +268,7 @@ export function createRateLimiter(deps: RateLimiterDeps) {
     const headers = rateLimitHeaders(states, config.windowS);
     const over = states.filter((s) => s.exceeded);
     if (over.length > 0) {
-      await refund(checks, isDegraded);
+      await refund(answers);
       for (const s of over) limited.inc({ surface: subject.surface, limit: s.name });
       const retryAfterS = Math.max(1, Math.ceil(Math.max(...over.map((s) => s.resetMs)) / 1000));
       throw new AppError(

@@ -1,4 +1,5 @@
 import { AppError, ErrorCode, KnownRootOperationRule, withoutSchemaHints } from '@edge/common';
+import { deprecatedFieldsByOperation } from '@edge/contracts';
 import {
   type DocumentNode,
   type GraphQLError,
@@ -27,8 +28,14 @@ export interface ValidatorOptions {
   hideHints: boolean;
 }
 
+/** What the edge knows about one valid operation, cached with its document's verdict. */
+export interface OperationFacts extends QueryMetrics {
+  /** `@deprecated` fields and enum values it selects (`Type.field`), for Deprecation signals. */
+  deprecations: readonly string[];
+}
+
 type Verdict =
-  | { ok: true; document: DocumentNode; metrics: Map<string | undefined, QueryMetrics> }
+  | { ok: true; document: DocumentNode; metrics: Map<string | undefined, OperationFacts> }
   | { ok: false; error: AppError };
 
 const tooComplexError = (what: string, actual: number, limit: number) =>
@@ -76,7 +83,13 @@ function judge(schema: GraphQLSchema, query: string, options: ValidatorOptions):
     ? [...specifiedRules, KnownRootOperationRule, NoSchemaIntrospectionCustomRule]
     : [...specifiedRules, KnownRootOperationRule];
   const errors = validate(schema, document, rules, { maxErrors: 10 });
-  if (errors.length === 0) return { ok: true, document, metrics };
+  if (errors.length === 0) {
+    const deprecations = deprecatedFieldsByOperation(schema, document);
+    const facts = new Map(
+      [...metrics].map(([name, m]) => [name, { ...m, deprecations: deprecations.get(name) ?? [] }]),
+    );
+    return { ok: true, document, metrics: facts };
+  }
   const messages = errors.map((e) =>
     options.hideHints ? withoutSchemaHints(e.message) : e.message,
   );
@@ -91,7 +104,10 @@ function judge(schema: GraphQLSchema, query: string, options: ValidatorOptions):
  * that matches no operation, or several operations without a name, is refused here: the BFF
  * would answer Apollo's OPERATION_RESOLUTION_FAILURE, which is not one of the edge's codes.
  */
-function selected(metrics: Map<string | undefined, QueryMetrics>, name: string | undefined) {
+function selected<M extends QueryMetrics>(
+  metrics: Map<string | undefined, M>,
+  name: string | undefined,
+): M {
   const named = metrics.get(name);
   if (named) return named;
   if (name !== undefined) {
@@ -120,7 +136,7 @@ export function createValidator(schema: SurfaceSchema, options: ValidatorOptions
     query: string,
     operationName?: string,
     variables?: Record<string, unknown>,
-  ): QueryMetrics => {
+  ): OperationFacts => {
     if (schema.generation() !== generation) {
       cache.clear();
       generation = schema.generation();
@@ -139,7 +155,7 @@ export function createValidator(schema: SurfaceSchema, options: ValidatorOptions
     );
     const { maxCost } = options.limits;
     if (priced.cost > maxCost) throw tooComplexError('cost', priced.cost, maxCost);
-    return priced;
+    return { ...priced, deprecations: metrics.deprecations };
   };
 }
 

@@ -14,6 +14,7 @@ type Query {
 type User {
   id: ID!
   name: String!
+  nickname: String @deprecated(reason: "Use name.")
   friends(first: Int): [User!]!
   orders(first: Int): [Order!]!
 }

@@ -3,6 +3,13 @@ import { type Answer, type GatewayFixture, startGatewayFixture } from './gateway
 
 export const ME = { query: '{ me { id } }' };
 
+/** One sample of a gateway's /metrics (the first series of `name`), or undefined if absent. */
+export async function metric(url: string, name: string): Promise<number | undefined> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line === undefined ? undefined : Number(line.split(' ').pop());
+}
+
 /** Run `fn` for 0..n-1, `wave` at a time: concurrent enough to race, bounded for the sockets. */
 export async function inWaves<T>(
   n: number,
@@ -20,8 +27,8 @@ export async function inWaves<T>(
 
 /**
  * The distributed limits, through real gateways, on whatever Redis `connectionEnv` names
- * (`REDIS_URL` for one node, `REDIS_CLUSTER_NODES` for a cluster): the same assertions must hold
- * on both topologies.
+ * (`REDIS_URL` for one node, `REDIS_CLUSTER_NODES` for a cluster) and in either counting mode
+ * (`RATE_LIMIT_MODES`): the same assertions must hold on every topology and in both modes.
  */
 export function describeRateLimitContract(
   name: string,
@@ -62,6 +69,22 @@ export function describeRateLimitContract(
       }
     });
 
+    it('four gateways on one Redis allow exactly the limit between them', async () => {
+      while (fx.gateways.length < 4) await fx.addGateway();
+      const auth = { authorization: `Bearer ${await fx.token('web', 'u-limit-4')}` };
+      const leasesBefore = await leaseCalls(fx);
+      const answers = await inWaves(4 * LIMIT, 25, (i) =>
+        fx.post('/web/graphql', ME, auth, fx.gateways[i % 4]),
+      );
+      expect(answers.every((a) => a.status === 200 || a.status === 429)).toBe(true);
+      // Leased: a gateway refuses only once it holds nothing and Redis has nothing left, and
+      // every gateway keeps being asked past that point, so no permit is left idle here.
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(LIMIT);
+      const leases = (await leaseCalls(fx)) - leasesBefore;
+      if (fx.env['RATE_LIMIT_MODES']?.includes('exact')) expect(leases).toBe(0);
+      else expect(leases).toBeLessThan(LIMIT / 2);
+    });
+
     it('allowed answers carry the remaining budget', async () => {
       const auth = { authorization: `Bearer ${await fx.token('web', 'u-budget')}` };
       const res = await fx.post('/web/graphql', ME, auth);
@@ -97,4 +120,12 @@ export function describeRateLimitContract(
       expect(answers.filter((a) => a.status === 429)).toHaveLength(10);
     });
   });
+}
+
+/** Redis calls made for leases by every gateway of the fixture. */
+async function leaseCalls(fx: GatewayFixture): Promise<number> {
+  const each = await Promise.all(
+    fx.gateways.map((g) => metric(g.url, 'gateway_rate_limit_lease_calls_total')),
+  );
+  return each.reduce<number>((sum, n) => sum + (n ?? 0), 0);
 }

@@ -1,20 +1,17 @@
 import { createFailFastRedis, createMetrics, type Logger, Redis } from '@edge/common';
-import { startPrivateRedis } from '@edge/testkit';
+import { startPrivateRedis, waitUntil } from '@edge/testkit';
 import { describe, expect, it } from 'vitest';
 import { createKey } from '../src/api-keys';
 import { loadGatewayConfig } from '../src/config';
 import { createRedisKeyStore } from '../src/key-store';
 import { createRateLimiter } from '../src/rate-limit';
 import { type Answer, startGatewayFixture } from './gateway-fixture';
-import { describeRateLimitContract, inWaves, ME } from './rate-limit-contract';
+import { describeRateLimitContract, inWaves, ME, metric } from './rate-limit-contract';
 
-async function metric(url: string, name: string): Promise<number | undefined> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return line === undefined ? undefined : Number(line.split(' ').pop());
-}
-
-describeRateLimitContract('redis', () => ({}));
+describeRateLimitContract('redis, leased', () => ({}));
+describeRateLimitContract('redis, exact', () => ({
+  RATE_LIMIT_MODES: JSON.stringify({ web: 'exact', mobile: 'exact' }),
+}));
 
 describe('rate limits while Redis is down', () => {
   it('serves per fail mode, exports the degraded state, and returns to Redis after restart', async () => {
@@ -112,7 +109,8 @@ describe('rate limiter degraded state', () => {
         'gateway_rate_limit_degraded_requests_total{surface="web",mode="open",service="gateway-test"} 5',
       );
       await redis.start();
-      await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+      // The client may have reconnected while start() was still probing: wait on the state.
+      await waitUntil('the limiter client reconnected', () => client.status === 'ready');
       expect((await limiter.consume(subject)).degraded).toBe(false);
       expect(lines.at(-1)).toEqual({ level: 'info', msg: 'rate limiter back on Redis' });
     } finally {

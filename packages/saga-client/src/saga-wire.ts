@@ -48,6 +48,8 @@ export interface SagaHistoryEvent {
   reason?: string;
   dueAt?: string;
   until?: string;
+  /** `replayed` with an edit before replay: the step, its new input and the diff. */
+  edit?: { step: string; input: Record<string, string | number>; changes: FieldChange[] };
   /** `call_deferred`: how many times this attempt was refused locally, since when. */
   times?: number;
   since?: string;

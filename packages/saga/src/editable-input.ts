@@ -25,7 +25,7 @@ export interface EditableField {
 export interface EditableInput {
   fields(saga: Saga): EditableField[];
   /** A strict schema of an edit for this saga: its limits depend on what the saga did. */
-  schema(saga: Saga): z.ZodType<Record<string, InputValue>>;
+  schema(saga: Saga): z.ZodType<Partial<Record<string, InputValue>>>;
 }
 
 /** The input the latest operator edit set for a step; undefined while never edited. */

@@ -68,6 +68,6 @@ export const REFUND_EDIT: EditableInput = {
           .optional(),
         note: z.string().trim().min(1).max(NOTE_MAX_CHARS).optional(),
       })
-      .strict() as z.ZodType<Record<string, string | number>>;
+      .strict();
   },
 };

@@ -1,5 +1,6 @@
 import type { ProviderName } from './provider-client.js';
 import type { CompensationStep, ForwardStep, ProviderAnswer, Saga, SagaEvent } from './saga.js';
+import { describeChange } from './step-edit.js';
 
 /** Which provider each step talks to, so the page can say "payment answered 429". */
 export const STEP_PROVIDER: Readonly<Record<ForwardStep | CompensationStep, ProviderName>> = {
@@ -100,6 +101,9 @@ function entryOf(event: SagaEvent): TimelineEntry {
   if (event.type === 'step_parked') {
     entry.summary = `${event.step} parked until ${event.until}: ${event.reason}`;
     entry.nextAt = event.until;
+  }
+  if (event.type === 'replayed' && event.edit) {
+    entry.summary = `replayed after an edit of ${event.edit.step}: ${event.edit.changes.map(describeChange).join('; ')}`;
   }
   if ('actor' in event) entry.actor = event.actor;
   if ('reason' in event) entry.reason = event.reason;

@@ -59,6 +59,26 @@ describe('order events of saga transitions', () => {
     expect(orderEventsOf(after, saga(compensating, [refunded]))).toEqual([]);
   });
 
+  it('a refund an operator edited before the replay publishes the edited amount', () => {
+    const compensating: SagaState = { status: 'compensating', cause: 'failure', reason: 'r' };
+    const replayed: SagaEvent = {
+      type: 'replayed',
+      actor: 'oncall',
+      reason: 'voucher for the rest',
+      at,
+      edit: {
+        step: 'refund_payment',
+        input: { amountCents: 3000 },
+        changes: [{ field: 'amountCents', before: 4200, after: 3000 }],
+      },
+    };
+    const [event] = orderEventsOf(
+      saga(compensating, [replayed]),
+      saga(compensating, [replayed, refunded]),
+    );
+    expect(event).toMatchObject({ type: 'OrderRefunded', data: { amountCents: 3000 } });
+  });
+
   it('a cancelled saga reaching compensated publishes OrderCancelled; a failed one does not', () => {
     const cancel = orderEventsOf(
       saga({ status: 'compensating', cause: 'cancel', reason: 'customer asked' }),

@@ -32,6 +32,23 @@ describe('findDrift', () => {
     expect(found).toEqual([]);
   });
 
+  it("what an operator's edit kept of a charge is not drift; anything less refunded still is", () => {
+    const records: ProviderRecords = {
+      ...none,
+      charges: [{ id: 'ch-1', orderId: 'o-1', amountCents: 100 }],
+      refunds: [{ id: 're-1', chargeId: 'ch-1', orderId: 'o-1', amountCents: 70 }],
+    };
+    const edited = (keptCents: number) =>
+      findDrift(
+        records,
+        facts({
+          'o-1': { orderStatus: 'failed', saga: { id: 'sg-1', status: 'compensated', keptCents } },
+        }),
+      ).map((f) => f.kind);
+    expect(edited(30)).toEqual([]);
+    expect(edited(20)).toEqual(['charged_without_order']);
+  });
+
   it('orders a saga is still working on, or an operator holds, are left alone', () => {
     const records = { ...none, charges: [{ id: 'ch-1', orderId: 'o-1', amountCents: 100 }] };
     for (const status of ['running', 'compensating', 'dead_lettered', 'resolved'] as const) {

@@ -5,6 +5,7 @@ import { renderRemediationPage } from '../src/remediation-page';
 import type { Saga, SagaEvent, StepEdit } from '../src/saga';
 import { replayRequest } from '../src/saga-api-schemas';
 import { searchQuery, summarize } from '../src/saga-search';
+import { timelineOf } from '../src/saga-timeline';
 import { editableStepsOf, prepareStepEdit } from '../src/step-edit';
 
 const AT = '2026-01-01T00:00:00.000Z';
@@ -127,6 +128,17 @@ describe('edit before replay', () => {
     expect(undo?.request('ch-1', 'sg-1:refund_payment', 'failure', saga).body).toEqual({
       idempotencyKey: 'sg-1:refund_payment',
       chargeId: 'ch-1',
+    });
+  });
+
+  it("the timeline says what the operator's edit changed", () => {
+    const edit = prepareStepEdit(deadRefund(), {
+      step: 'refund_payment',
+      input: { amountCents: 10 },
+    });
+    expect(timelineOf(replayedWith(deadRefund(), edit)).at(-1)).toMatchObject({
+      summary: 'replayed after an edit of refund_payment: amountCents: 5000 -> 10',
+      actor: 'op',
     });
   });
 

@@ -73,12 +73,16 @@ async function retire(ctx: CommandContext, store: DocumentStore, rest: string[])
   ctx.say(`retired ${versionKey(values.client, values.version)} at ${record.retiredAt}`);
 }
 
-/** Live versions nobody ran for `days`: never used since pushed, or last seen before then. */
+/**
+ * Live versions nobody ran for `--days` (default 30) or since `--since <iso>`: last seen
+ * before then, or never seen and pushed before then (a version just pushed is not stale yet).
+ */
 async function stale(ctx: CommandContext, store: DocumentStore, rest: string[]) {
-  const { values } = parseArgs({ args: rest, options: { days: { type: 'string' } } });
-  const days = Number(values.days ?? 30);
-  if (!Number.isFinite(days) || days < 0) throw new UsageError('--days must be a number >= 0');
-  const since = Date.now() - days * DAY_MS;
+  const { values } = parseArgs({
+    args: rest,
+    options: { days: { type: 'string' }, since: { type: 'string' } },
+  });
+  const since = sinceOf(values.days, values.since);
   const seen = new Map(
     (await store.usage()).map((u) => [versionKey(u.client, u.version), u.lastSeenAt]),
   );
@@ -87,6 +91,18 @@ async function stale(ctx: CommandContext, store: DocumentStore, rest: string[]) 
     .map((v) => ({ ...row(v), lastSeenAt: isoOf(seen.get(versionKey(v.client, v.version))) }))
     .filter((v) => (v.lastSeenAt ? Date.parse(v.lastSeenAt) : Date.parse(v.pushedAt)) < since);
   ctx.list(rows, ['client', 'version', 'surface', 'pushedAt', 'lastSeenAt']);
+}
+
+function sinceOf(days: string | undefined, since: string | undefined): number {
+  if (days !== undefined && since !== undefined) throw new UsageError('give --days or --since');
+  if (since !== undefined) {
+    const at = Date.parse(since);
+    if (Number.isNaN(at)) throw new UsageError('--since must be an ISO date');
+    return at;
+  }
+  const n = Number(days ?? 30);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError('--days must be a number >= 0');
+  return Date.now() - n * DAY_MS;
 }
 
 const isoOf = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
@@ -107,7 +123,7 @@ export const documentsCommand: Command = {
     'documents push --client <name> --version <version> [--surface <surface>] <manifest.json>',
     'documents retire --client <name> --version <version>',
     'documents list [--json]',
-    'documents stale [--days 30] [--json]',
+    'documents stale [--days 30 | --since <iso>] [--json]',
     '(--surface defaults to the client name when it is a surface: web, mobile, partner-v1, partner-v2)',
   ].join('\n       '),
   async run(ctx) {
