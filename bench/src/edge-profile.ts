@@ -18,6 +18,7 @@ import { GATEWAY_NODE_OPTIONS } from '@edge/stack';
 import { processUrl, startBenchStack, waitServing } from './lib/bench-stack';
 import { runLoad } from './lib/load';
 import { OPERATIONS, SMALL_ANSWER } from './lib/operations';
+import { cpuMicros } from './lib/process-cpu';
 import { samplePeakRss } from './lib/process-memory';
 
 interface ProfileNode {
@@ -145,7 +146,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       const pid = gateway.child.pid ?? 0;
       const sampler = samplePeakRss([pid]);
       const loadStart = Date.now();
+      const cpuBefore = cpuMicros(pid);
       const load = await runLoad({ ...target, durationS });
+      const cpuPerRequest = (cpuMicros(pid) - cpuBefore) / Math.max(1, load.requests);
       const loadEnd = Date.now();
       const peak = sampler.stop().get(pid) ?? 0;
       const mem = await memory(base);
@@ -160,7 +163,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       });
       process.stdout.write(
         [
-          `## ${op.name}: ${Math.round(load.rps)} rps, p99 ${load.p99} ms, peak RSS ${(peak / 2 ** 20).toFixed(0)} MB, failures ${load.failures}`,
+          `## ${op.name}: ${Math.round(load.rps)} rps, p99 ${load.p99} ms, CPU ${Math.round(cpuPerRequest)} us/request (profiler on), peak RSS ${(peak / 2 ** 20).toFixed(0)} MB, failures ${load.failures}`,
           `profile: ${join(dir, file)} (${(times.total / 1000).toFixed(1)} s of the load sampled)`,
           '',
           '| component | self time |',
