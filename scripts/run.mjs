@@ -171,6 +171,13 @@ function exec(bin, args) {
 }
 
 /**
+ * A TypeScript entry run by the pinned Node itself with tsx as a loader. Not through
+ * `node_modules/.bin/tsx`: pnpm's shims are shell scripts that do not exec, so a SIGTERM sent to
+ * this process would stop at the shim and orphan the stack.
+ */
+const execTypeScript = (entry, args) => execNode(['--import', 'tsx', entry, ...args]);
+
+/**
  * The project runs on the Node release pinned in package.json (devDependency `node`, the npm
  * registry's build of Node), whatever Node started this script: machines here ship an older one.
  * Re-run this script on the pinned binary, with node_modules/.bin first on PATH so that every
@@ -199,7 +206,7 @@ function ensurePinnedRuntime() {
 async function runCommand() {
   switch (command) {
     case 'start':
-      exec('tsx', ['packages/stack/src/main.ts', ...rest]);
+      execTypeScript('packages/stack/src/main.ts', rest);
       break;
     case 'cli':
       await ensureCliBuilt();
@@ -209,11 +216,11 @@ async function runCommand() {
       execNode(['scripts/build.mjs', ...rest]);
       break;
     case 'bench':
-      exec('tsx', ['bench/src/main.ts', ...rest]);
+      execTypeScript('bench/src/main.ts', rest);
       break;
     case 'outage':
       await ensureRedis();
-      exec('tsx', ['test/saga/refund-outage-main.ts', ...rest]);
+      execTypeScript('test/saga/refund-outage-main.ts', rest);
       break;
     case 'test': {
       mkdirSync(join(root, '.data'), { recursive: true });

@@ -1,3 +1,4 @@
+import { waitUntil } from '@edge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from './harness';
 
@@ -20,14 +21,15 @@ describe('BFF schema change reaches the edge', () => {
     const gatewayPid = stack.processes.get('gateway')?.child.pid;
 
     await stack.restartBffWith('bff-web', { WEB_PREVIEW_FIELDS: 'true' });
-    const end = Date.now() + 15_000;
-    let after = before;
-    while (Date.now() < end) {
-      after = await stack.gql('/web/graphql', PREVIEW, { token });
-      if (after.status === 200) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(after.status).toBe(200);
+    const after = await waitUntil(
+      'the gateway to validate the new field',
+      async () => {
+        const answer = await stack.gql('/web/graphql', PREVIEW, { token });
+        return answer.status === 200 ? answer : undefined;
+      },
+      30_000,
+      100,
+    );
     expect(after.body).toEqual({ data: { product: { id: 'p-1', inStock: true } } });
     expect(stack.processes.get('gateway')?.child.pid).toBe(gatewayPid);
   });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createRedisKeyStore, revokeKey } from '@edge/gateway';
 import { type ManagedProcess, spawnService } from '@edge/stack';
+import { waitUntil } from '@edge/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -47,10 +48,12 @@ describe('edge security through the real stack', () => {
       },
     });
     secondUrl = `http://127.0.0.1:${String(second.ready['port'])}`;
-    for (let i = 0; i < 100; i++) {
-      if ((await fetch(`${secondUrl}/readyz`)).status === 200) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitUntil(
+      'the second gateway ready',
+      async () => (await fetch(`${secondUrl}/readyz`)).status === 200,
+      30_000,
+      100,
+    );
   });
   afterAll(async () => {
     await second?.stop();

@@ -139,7 +139,7 @@ describe('many instances on one Redis Cluster', () => {
     stocked = products.items.filter((p) => p.stock >= 5).map((p) => p.id);
     token = (user) =>
       mintDevToken(idp, { userId: user, issuer: 'https://dev-idp.local', audience: 'edge-web' });
-  }, 120_000);
+  });
 
   afterAll(async () => {
     await keys?.close();

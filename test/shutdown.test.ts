@@ -1,3 +1,4 @@
+import { waitUntil } from '@edge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from './harness';
 
@@ -63,14 +64,21 @@ function steadyLoad(gateway: string, token: string, clients: number) {
  * is asynchronous, so a request sent right after kill() may still be served normally.
  */
 async function draining(base: string): Promise<void> {
-  for (;;) {
-    const status = await fetch(`${base}/readyz`).then(
-      (res) => res.status,
-      () => 0,
-    );
-    if (status !== 200) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  await waitUntil(
+    `${base} draining`,
+    async () =>
+      (await fetch(`${base}/readyz`).then(
+        (res) => res.status,
+        () => 0,
+      )) !== 200,
+    30_000,
+    5,
+  );
+}
+
+/** Until the steady load has seen `count` outcomes in all. */
+function outcomesPast(load: { outcomes: Outcome[] }, count: number): Promise<boolean> {
+  return waitUntil(`${count} outcomes`, () => load.outcomes.length >= count, 60_000, 20);
 }
 
 const label = (o: Outcome) => (o.kind === 'answer' ? `${o.status} ${o.code ?? 'ok'}` : o.kind);
@@ -102,11 +110,14 @@ describe('graceful shutdown and restarts under load', () => {
     const held = Promise.all(
       Array.from({ length: IN_FLIGHT }, () => call(stack.urls.gateway, token)),
     );
-    for (;;) {
-      const calls = Object.values(await stack.mock.calls('user')).reduce((a, b) => a + b, 0);
-      if (calls >= IN_FLIGHT) return held;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitUntil(
+      `${IN_FLIGHT} user calls held`,
+      async () =>
+        Object.values(await stack.mock.calls('user')).reduce((a, b) => a + b, 0) >= IN_FLIGHT,
+      30_000,
+      20,
+    );
+    return held;
   }
 
   it('SIGTERM to the gateway: in-flight requests finish 200, new ones get 503 SHUTTING_DOWN or a refused connection, none is reset', async () => {
@@ -162,11 +173,9 @@ describe('graceful shutdown and restarts under load', () => {
 
   it('a BFF restarting under load costs clients only answered failures with codes, never a hung request', async () => {
     const load = steadyLoad(stack.urls.gateway, token, 8);
-    while (load.outcomes.length < 50) await new Promise((resolve) => setTimeout(resolve, 20));
+    await outcomesPast(load, 50);
     await stack.restart('bff-web');
-    const before = load.outcomes.length;
-    while (load.outcomes.length < before + 50)
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    await outcomesPast(load, load.outcomes.length + 50);
     const outcomes = await load.stop();
     const counts = tally(outcomes);
     const allowed = ['200 ok', '503 SHUTTING_DOWN', '503 UPSTREAM_UNAVAILABLE'];
@@ -179,12 +188,10 @@ describe('graceful shutdown and restarts under load', () => {
   it('rolling restarts of the gateway under load end with zero resets: every request sent is answered or refused before sending', async () => {
     const load = steadyLoad(stack.urls.gateway, token, 8);
     for (let round = 0; round < 2; round++) {
-      const before = load.outcomes.length;
-      while (load.outcomes.length < before + 40) await new Promise((r) => setTimeout(r, 20));
+      await outcomesPast(load, load.outcomes.length + 40);
       await stack.restart('gateway');
     }
-    const before = load.outcomes.length;
-    while (load.outcomes.length < before + 40) await new Promise((r) => setTimeout(r, 20));
+    await outcomesPast(load, load.outcomes.length + 40);
     const outcomes = await load.stop();
     const counts = tally(outcomes);
     // The property: every request sent got an answer (200, or a coded 503 such as a BFF call

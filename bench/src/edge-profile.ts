@@ -7,15 +7,18 @@
  *
  *   ./node_modules/.bin/tsx bench/src/edge-profile.ts [--duration 8] [--connections 20]
  *     [--only web-orders,web-me] [--out /tmp/edge-profile] [--node-options "--max-semi-space-size=8"]
+ *
+ * `--node-options` replaces the gateway's own (GATEWAY_NODE_OPTIONS) for the profiled process.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { ManagedProcess } from '@edge/stack';
-import { startBenchStack } from './lib/bench-stack';
+import { GATEWAY_NODE_OPTIONS } from '@edge/stack';
+import { processUrl, startBenchStack, waitServing } from './lib/bench-stack';
 import { runLoad } from './lib/load';
 import { OPERATIONS, SMALL_ANSWER } from './lib/operations';
+import { cpuMicros } from './lib/process-cpu';
 import { samplePeakRss } from './lib/process-memory';
 
 interface ProfileNode {
@@ -96,16 +99,6 @@ async function memory(base: string): Promise<string[]> {
     });
 }
 
-const url = (proc: ManagedProcess) => `http://127.0.0.1:${String(proc.ready['port'])}`;
-
-async function waitServing(base: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if ((await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${base} never became ready`);
-}
-
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -123,7 +116,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const only = typeof values['only'] === 'string' ? values['only'].split(',') : undefined;
   const out = typeof values['out'] === 'string' ? values['out'] : '/tmp/edge-profile';
   // Extra Node flags for the profiled gateway, to measure runtime settings (heap sizing).
-  const nodeOptions = typeof values['node-options'] === 'string' ? values['node-options'] : '';
+  const nodeOptions =
+    typeof values['node-options'] === 'string' ? values['node-options'] : GATEWAY_NODE_OPTIONS;
   const operations = [...OPERATIONS, SMALL_ANSWER].filter((o) => !only || only.includes(o.name));
   const bench = await startBenchStack();
   try {
@@ -134,8 +128,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       const gateway = await bench.stack.addInstance('gateway', {
         NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir} ${nodeOptions}`.trim(),
       });
-      const base = url(gateway);
-      await waitServing(base);
+      const base = processUrl(gateway);
+      await waitServing(gateway);
       const target = {
         url: `${base}${op.edgePath}`,
         headers: op.edgeHeaders(bench.credentials),
@@ -152,7 +146,9 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       const pid = gateway.child.pid ?? 0;
       const sampler = samplePeakRss([pid]);
       const loadStart = Date.now();
+      const cpuBefore = cpuMicros(pid);
       const load = await runLoad({ ...target, durationS });
+      const cpuPerRequest = (cpuMicros(pid) - cpuBefore) / Math.max(1, load.requests);
       const loadEnd = Date.now();
       const peak = sampler.stop().get(pid) ?? 0;
       const mem = await memory(base);
@@ -167,7 +163,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       });
       process.stdout.write(
         [
-          `## ${op.name}: ${Math.round(load.rps)} rps, p99 ${load.p99} ms, peak RSS ${(peak / 2 ** 20).toFixed(0)} MB, failures ${load.failures}`,
+          `## ${op.name}: ${Math.round(load.rps)} rps, p99 ${load.p99} ms, CPU ${Math.round(cpuPerRequest)} us/request (profiler on), peak RSS ${(peak / 2 ** 20).toFixed(0)} MB, failures ${load.failures}`,
           `profile: ${join(dir, file)} (${(times.total / 1000).toFixed(1)} s of the load sampled)`,
           '',
           '| component | self time |',

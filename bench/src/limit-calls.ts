@@ -4,7 +4,9 @@
  * redis-server), so `INFO commandstats` deltas hold their calls only; the rest of the stack
  * (BFFs, sagas) stays on the shared Redis. Two loads per mode, 20 connections spread over the
  * four gateways: one user on every connection (a hot key, leased on all four instances), and a
- * user per connection (20 keys, each on one instance).
+ * user per connection (20 keys, each on one instance). Then, per mode, the same hot-user load with
+ * the limiters' Redis killed a second in and started again at the end: every request must still
+ * be answered 2xx (fail-open surfaces fall back to their insurance limits).
  *
  *   ./node_modules/.bin/tsx bench/src/limit-calls.ts [--duration 5] [--connections 20]
  */
@@ -14,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { loadOrCreateSigningKey, mintDevToken, Redis } from '@edge/common';
 import type { ManagedProcess } from '@edge/stack';
 import { startPrivateRedis } from '@edge/testkit';
-import { startBenchStack } from './lib/bench-stack';
+import { processUrl, startBenchStack, waitServing } from './lib/bench-stack';
 import { runLoad } from './lib/load';
 import { callsBetween, commandCalls } from './lib/redis-command-stats';
 
@@ -35,11 +37,21 @@ interface Row {
   byCommand: Record<string, number>;
 }
 
+/** Requests answered and failed (non-2xx, errors, timeouts) while Redis was down a while. */
+interface OutageRow {
+  mode: Mode;
+  requests: number;
+  failures: number;
+}
+
 export async function runLimitCalls(options: { durationS: number; connections: number }) {
   const bench = await startBenchStack();
   const redis = await startPrivateRedis();
   const stats = new Redis(redis.url);
+  // The outage phase kills this Redis on purpose; the stats client reconnects by itself.
+  stats.on('error', () => {});
   const rows: Row[] = [];
+  const outages: OutageRow[] = [];
   try {
     const idp = await loadOrCreateSigningKey(join(bench.dataDir, 'keys', 'dev-idp.json'));
     const token = async (user: string) =>
@@ -54,24 +66,13 @@ export async function runLimitCalls(options: { durationS: number; connections: n
           }),
         );
       }
-      await waitServing(gateways);
+      for (const gateway of gateways) await waitServing(gateway);
       for (const keys of ['one user', 'a user per connection'] as const) {
         const connections = Array.from({ length: options.connections }, (_, i) => i);
         const auth = await Promise.all(
           connections.map((i) => token(keys === 'one user' ? 'u-1' : `u-${i + 1}`)),
         );
-        const load = (durationS: number) =>
-          Promise.all(
-            connections.map((i) =>
-              runLoad({
-                url: `${url(gateways[i % GATEWAYS])}/web/graphql`,
-                headers: { authorization: auth[i] ?? '' },
-                body: QUERY,
-                connections: 1,
-                durationS,
-              }),
-            ),
-          );
+        const load = (durationS: number) => loadAll(gateways, auth, durationS);
         await load(1);
         const before = await commandCalls(stats);
         const results = await load(options.durationS);
@@ -90,9 +91,26 @@ export async function runLimitCalls(options: { durationS: number; connections: n
         rows.push(row);
         process.stderr.write(`[limit-calls] ${JSON.stringify(row)}\n`);
       }
+      // Last, so the reconnections after it cannot touch the measurements above.
+      const hot = await token('u-1');
+      const during = loadAll(
+        gateways,
+        Array.from({ length: options.connections }, () => hot),
+        options.durationS,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await redis.kill();
+      const answered = await during;
+      await redis.start();
+      outages.push({
+        mode,
+        requests: answered.reduce((sum, r) => sum + r.requests, 0),
+        failures: answered.reduce((sum, r) => sum + r.failures, 0),
+      });
+      process.stderr.write(`[limit-calls] outage ${JSON.stringify(outages.at(-1))}\n`);
       for (const gateway of gateways) await gateway.stop();
     }
-    return rows;
+    return { rows, outages };
   } finally {
     stats.disconnect();
     await bench.stop();
@@ -100,22 +118,22 @@ export async function runLimitCalls(options: { durationS: number; connections: n
   }
 }
 
-const url = (proc: ManagedProcess | undefined) =>
-  `http://127.0.0.1:${String(proc?.ready['port'] ?? 0)}`;
-
-/** Added gateways listen before their surfaces' schemas are loaded. */
-async function waitServing(gateways: ManagedProcess[]): Promise<void> {
-  for (const gateway of gateways) {
-    for (let i = 0; ; i++) {
-      const res = await fetch(`${url(gateway)}/readyz`).catch(() => undefined);
-      if (res?.status === 200) break;
-      if (i > 300) throw new Error(`${url(gateway)} never became ready`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+/** One connection per credential, spread over the gateways in turn. */
+function loadAll(gateways: ManagedProcess[], auth: string[], durationS: number) {
+  return Promise.all(
+    auth.map((authorization, i) =>
+      runLoad({
+        url: `${processUrl(gateways[i % gateways.length])}/web/graphql`,
+        headers: { authorization },
+        body: QUERY,
+        connections: 1,
+        durationS,
+      }),
+    ),
+  );
 }
 
-function report(rows: Row[]): string {
+function report(rows: Row[], outages: OutageRow[]): string {
   return [
     '| mode | keys | requests | RPS (4 gateways) | Redis calls | calls per request | commands per request | commands |',
     '|---|---|---|---|---|---|---|---|',
@@ -127,6 +145,10 @@ function report(rows: Row[]): string {
           .map(([c, n]) => `${c} ${n}`)
           .join(', ')} |`,
     ),
+    '',
+    '| mode | Redis killed 1 s into the run | requests | failed |',
+    '|---|---|---|---|',
+    ...outages.map((o) => `| ${o.mode} | one user | ${o.requests} | ${o.failures} |`),
   ].join('\n');
 }
 
@@ -136,11 +158,11 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
     options: { duration: { type: 'string' }, connections: { type: 'string' } },
     strict: false,
   });
-  const rows = await runLimitCalls({
+  const { rows, outages } = await runLimitCalls({
     durationS: Number(values['duration'] ?? 5),
     connections: Number(values['connections'] ?? 20),
   });
-  process.stdout.write(`## limit-calls (four gateways)\n\n${report(rows)}\n`);
+  process.stdout.write(`## limit-calls (four gateways)\n\n${report(rows, outages)}\n`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -1,11 +1,13 @@
 // Saga orchestrator benchmark (not a test): completed sagas per second with Redis persistence,
-// and how fast a backlog of pending refund compensations drains once the provider recovers.
+// next to the same provider calls made bare in the same run (the ceiling), and how fast a
+// backlog of pending refund compensations drains once the provider recovers.
 // Usage: node_modules/.bin/tsx bench/src/saga-throughput.ts [--sagas 1000] [--backlog 10000]
+//   [--concurrency 64] [--in-flight 256] [--warmup 200] [--cpu-prof-dir /tmp/prof]
 // Imports go through each package's public index by path because bench/package.json is not
 // ours to change; nothing internal is reached into.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -19,26 +21,42 @@ import {
 } from '@edge/common';
 import { request } from 'undici';
 import {
-  loadSagaConfig,
+  DEFAULT_BREAKER_POLICY,
+  HttpProviderClient,
   type Saga,
   type SagaEvent,
   sagaKeyHead,
-  startSagaService,
 } from '../../packages/saga/src/index';
 import { createSagaClient } from '../../packages/saga-client/src/index';
-import { startServicesMock } from '../../packages/services-mock/src/index';
+import { placeOrderBare } from './lib/bare-order-calls';
+import { startMockProcess } from './lib/mock-process';
+import { startSagaProcess } from './lib/saga-process';
 
 const { values } = parseArgs({
   options: {
     sagas: { type: 'string', default: '1000' },
     backlog: { type: 'string', default: '10000' },
     concurrency: { type: 'string', default: '64' },
+    'in-flight': { type: 'string', default: '256' },
+    warmup: { type: 'string', default: '200' },
+    /** Directory where the orchestrator process writes its CPU profile (node --cpu-prof). */
+    'cpu-prof-dir': { type: 'string' },
   },
 });
 const SAGAS = Number(values.sagas);
 const BACKLOG = Number(values.backlog);
 const CONCURRENCY = Number(values.concurrency);
+/** Sagas the worker drives at once (SAGA_MAX_CONCURRENT), and bare loops: the same calls in flight. */
+const IN_FLIGHT = Number(values['in-flight']);
+/** Untimed sagas run first on both sides, so neither is measured cold (JIT, pools, scripts). */
+const WARMUP = Number(values.warmup);
 const REDIS_URL = process.env['REDIS_URL'] ?? DEFAULT_REDIS_URL;
+/**
+ * Pacing stays on (every call still takes a token from the shared Redis bucket) but above what
+ * one machine can reach: services-mock's published 2,000 calls/s would cap the order service,
+ * called twice per saga, at exactly 1,000 sagas/s. The drain phase keeps the default.
+ */
+const UNBINDING_PACE = '50000';
 const log = createLogger({ service: 'bench', level: 'info' });
 
 async function pool<T>(
@@ -59,12 +77,27 @@ async function pool<T>(
   return results;
 }
 
+const cpuMicros = (usage: NodeJS.CpuUsage) => usage.user + usage.system;
+
 async function waitForCount(redis: Redis, key: string, target: number): Promise<void> {
-  while ((await redis.scard(key)) < target) await new Promise((r) => setTimeout(r, 100));
+  while ((await redis.scard(key)) < target) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** One unit of each product in stock, as many as asked: every saga and bare order reserves one. */
+async function stockPicks(productUrl: string, count: number): Promise<string[]> {
+  const products = Array.from({ length: 400 }, (_, i) => `p-${i + 1}`);
+  const body = (await (
+    await request(`${productUrl}/products?ids=${products.join(',')}`)
+  ).body.json()) as { items: Array<{ id: string; stock: number }> };
+  const picks: string[] = [];
+  for (const { id, stock } of body.items)
+    for (let u = 0; u < stock && picks.length < count; u++) picks.push(id);
+  if (picks.length < count) throw new Error(`only ${picks.length} units in stock, ${count} needed`);
+  return picks;
 }
 
 async function main(): Promise<void> {
-  const mock = await startServicesMock({ logLevel: 'silent' });
+  const mock = await startMockProcess();
   const redis = new Redis(REDIS_URL);
   const prefix = `bench:saga:${randomUUID()}:`;
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-saga-'));
@@ -79,47 +112,82 @@ async function main(): Promise<void> {
     PAYMENT_SERVICE_URL: mock.urls.payment,
     SHIPPING_SERVICE_URL: mock.urls.shipping,
     SAGA_POLL_INTERVAL_MS: '50',
-    SAGA_MAX_CONCURRENT: '256',
+    SAGA_MAX_CONCURRENT: String(IN_FLIGHT),
     LOG_LEVEL: 'warn',
   };
+  const picks = await stockPicks(mock.urls.product, 2 * (WARMUP + SAGAS));
+  const pick = (i: number) => [{ productId: picks[i] ?? 'p-1', quantity: 1 }];
 
-  // 1. Throughput: sagas submitted by CONCURRENCY clients, each driven to completed.
-  const products = Array.from({ length: 400 }, (_, i) => `p-${i + 1}`);
-  const productBody = (await (
-    await request(`${mock.urls.product}/products?ids=${products.slice(0, 400).join(',')}`)
-  ).body.json()) as { items: Array<{ id: string; stock: number }> };
-  const stock = new Map(productBody.items.map((p) => [p.id, p.stock]));
-  const picks: string[] = [];
-  for (const [id, units] of stock)
-    for (let u = 0; u < units && picks.length < SAGAS; u++) picks.push(id);
-  const service = await startSagaService(loadSagaConfig(env));
-  // Orders carry the identity the edge signs, as a BFF forwards it.
-  const edgeKey = await loadOrCreateSigningKey(join(dataDir, 'keys', 'edge.json'));
-  const asUser = async (userId: string) => ({
-    [INTERNAL_TOKEN_HEADER]: await signInternalToken(
-      { surface: 'web', userId },
-      edgeKey,
-      'web',
-      600,
-    ),
+  // 1. Ceiling: the same five calls per order, made bare by IN_FLIGHT loops.
+  const bare = new HttpProviderClient({
+    baseUrls: {
+      order: mock.urls.order,
+      inventory: mock.urls.inventory,
+      payment: mock.urls.payment,
+      shipping: mock.urls.shipping,
+    },
+    breaker: DEFAULT_BREAKER_POLICY,
   });
-  const client = createSagaClient({ baseUrl: service.url });
-  const started = performance.now();
-  const users = await Promise.all(Array.from({ length: 300 }, (_, i) => asUser(`u-${i + 1}`)));
-  await pool(SAGAS, CONCURRENCY, (i) =>
-    client.placeOrder(
-      {
-        idempotencyKey: `bench-${i}`,
-        items: [{ productId: picks[i % picks.length] ?? 'p-1', quantity: 1 }],
-      },
-      undefined,
-      users[i % 300],
-    ),
+  const runBare = (from: number, count: number) =>
+    pool(count, IN_FLIGHT, (i) =>
+      placeOrderBare(bare, `bare-${from + i}`, `u-${((from + i) % 300) + 1}`, pick(from + i)),
+    );
+  await runBare(0, WARMUP);
+  const bareStarted = performance.now();
+  const bareCpu = process.cpuUsage();
+  await runBare(WARMUP, SAGAS);
+  const bareS = (performance.now() - bareStarted) / 1000;
+  const bareCpuUs = cpuMicros(process.cpuUsage(bareCpu));
+  await bare.close();
+
+  // 2. Engine: the orchestrator as its own process (API, worker, Redis store, pacing), as in
+  // production; sagas submitted by CONCURRENCY clients (this process, like BFFs) through
+  // POST /sagas, each driven to completed by the worker (up to IN_FLIGHT at once); timed until
+  // the last one completes.
+  const profile = values['cpu-prof-dir'];
+  const orchestrator = await startSagaProcess({
+    ...env,
+    SAGA_PACE_ORDER_RATE: UNBINDING_PACE,
+    SAGA_PACE_INVENTORY_RATE: UNBINDING_PACE,
+    SAGA_PACE_PAYMENT_RATE: UNBINDING_PACE,
+    SAGA_PACE_SHIPPING_RATE: UNBINDING_PACE,
+    ...(profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profile}` } : {}),
+  });
+  // Orders carry the identity the edge signs, as a BFF forwards it (signed before timing).
+  const edgeKey = await loadOrCreateSigningKey(join(dataDir, 'keys', 'edge.json'));
+  const users = await Promise.all(
+    Array.from({ length: 300 }, async (_, i) => ({
+      [INTERNAL_TOKEN_HEADER]: await signInternalToken(
+        { surface: 'web', userId: `u-${i + 1}` },
+        edgeKey,
+        'web',
+        600,
+      ),
+    })),
   );
-  await waitForCount(redis, `${sagaKeyHead(prefix)}state:completed`, Math.min(SAGAS, picks.length));
+  const client = createSagaClient({ baseUrl: orchestrator.url });
+  const completed = `${sagaKeyHead(prefix)}state:completed`;
+  const runEngine = async (from: number, count: number) => {
+    await pool(count, CONCURRENCY, (i) =>
+      client.placeOrder(
+        { idempotencyKey: `bench-${from + i}`, items: pick(WARMUP + SAGAS + from + i) },
+        undefined,
+        users[(from + i) % 300],
+      ),
+    );
+    await waitForCount(redis, completed, from + count);
+  };
+  await runEngine(0, WARMUP);
+  const started = performance.now();
+  const loadAverage = loadavg()[0] ?? 0;
+  const clientCpu = process.cpuUsage();
+  const engineCpuBefore = orchestrator.cpuMicros();
+  await runEngine(WARMUP, SAGAS);
   const throughputS = (performance.now() - started) / 1000;
+  const engineCpuUs = orchestrator.cpuMicros() - engineCpuBefore;
+  const clientCpuUs = cpuMicros(process.cpuUsage(clientCpu));
   await client.close();
-  await service.close();
+  await orchestrator.stop();
 
   // 2. Drain: BACKLOG sagas owe a refund whose retry fell due when the outage ended. Charges are
   // real (in services-mock); the saga records are written as the engine would have left them.
@@ -214,21 +282,31 @@ async function main(): Promise<void> {
   });
   await batch.exec();
   await seedStore.quit();
-  const drainService = await startSagaService(
-    loadSagaConfig({ ...env, SAGA_KEY_PREFIX: drainPrefix }),
-  );
+  const drainService = await startSagaProcess({ ...env, SAGA_KEY_PREFIX: drainPrefix });
   const drainStarted = performance.now();
   await waitForCount(redis, `${drainHead}state:compensated`, BACKLOG);
   const drainS = (performance.now() - drainStarted) / 1000;
-  await drainService.close();
+  await drainService.stop();
 
   const ledger = (await (await request(`${mock.urls.payment}/__ledger`)).body.json()) as {
     totals: { chargedCents: number; refundedCents: number };
   };
+  const enginePerSecond = SAGAS / throughputS;
+  const barePerSecond = SAGAS / bareS;
   const result = {
-    sagas: Math.min(SAGAS, picks.length),
-    completedPerSecond: Math.round(Math.min(SAGAS, picks.length) / throughputS),
+    sagas: SAGAS,
+    completedPerSecond: Math.round(enginePerSecond),
     throughputSeconds: Number(throughputS.toFixed(2)),
+    barePerSecond: Math.round(barePerSecond),
+    bareSeconds: Number(bareS.toFixed(2)),
+    engineVsBare: Number((enginePerSecond / barePerSecond).toFixed(3)),
+    // CPU per saga of the orchestrator process, of the 64 clients (this process), and of the
+    // bare loops (this process): steadier than rates on a shared machine. services-mock's and
+    // Redis's own CPU are in none of them.
+    engineCpuUsPerSaga: Math.round(engineCpuUs / SAGAS),
+    clientCpuUsPerSaga: Math.round(clientCpuUs / SAGAS),
+    bareCpuUsPerSaga: Math.round(bareCpuUs / SAGAS),
+    loadAverage: Number(loadAverage.toFixed(2)),
     backlog: BACKLOG,
     drainSeconds: Number(drainS.toFixed(2)),
     drainedPerSecond: Math.round(BACKLOG / drainS),

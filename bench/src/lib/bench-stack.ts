@@ -13,7 +13,7 @@ import {
   unlinkKeysMatching,
 } from '@edge/common';
 import { createKey, createRedisKeyStore } from '@edge/gateway';
-import { type RunningStack, startStack } from '@edge/stack';
+import { type ManagedProcess, type RunningStack, startStack } from '@edge/stack';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const redisUrl = process.env['REDIS_URL'] ?? DEFAULT_REDIS_URL;
@@ -126,6 +126,20 @@ async function credentialsFor(dataDir: string): Promise<BenchCredentials> {
       ),
     },
   };
+}
+
+/** Base URL of a process the bench started. */
+export const processUrl = (proc: ManagedProcess | undefined) =>
+  `http://127.0.0.1:${String(proc?.ready['port'] ?? 0)}`;
+
+/** A gateway added to the stack listens before its surfaces' schemas are loaded: wait for them. */
+export async function waitServing(proc: ManagedProcess): Promise<void> {
+  const base = processUrl(proc);
+  for (let i = 0; i < 300; i++) {
+    if ((await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${base} never became ready`);
 }
 
 /** Header carrying the edge identity, re-exported so benches need not know its name. */

@@ -1,16 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import {
+  createCachedTokenVerifier,
   type Identity,
   INTERNAL_TOKEN_HEADER,
   internalAudience,
   type Surface,
-  type VerifiedIdentity,
-  verifyInternalToken,
 } from '@edge/common';
 import type { CryptoKey } from 'jose';
-
-/** Verified tokens kept to skip repeated signature checks; the edge reuses a token per caller. */
-const MAX_CACHED = 10_000;
 
 /**
  * Verifies the edge-signed identity on every call. Client headers such as Authorization are
@@ -18,18 +14,9 @@ const MAX_CACHED = 10_000;
  * calling.
  */
 export function createIdentityVerifier(key: CryptoKey, surface: Surface) {
-  const audiences = [internalAudience(surface)];
-  const cache = new Map<string, VerifiedIdentity>();
+  const verify = createCachedTokenVerifier(key, [internalAudience(surface)]);
   return async (req: IncomingMessage): Promise<Identity> => {
     const token = req.headers[INTERNAL_TOKEN_HEADER];
-    const raw = typeof token === 'string' ? token : '';
-    const hit = cache.get(raw);
-    // An entry lives exactly as long as its token: an expired token is never accepted.
-    if (hit && hit.expiresAtMs > Date.now()) return hit.identity;
-    if (hit) cache.delete(raw);
-    const verified = await verifyInternalToken(raw, key, audiences);
-    if (cache.size >= MAX_CACHED) cache.clear();
-    cache.set(raw, verified);
-    return verified.identity;
+    return verify(typeof token === 'string' ? token : '');
   };
 }

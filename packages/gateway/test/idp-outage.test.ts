@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { waitUntil } from '@edge/testkit';
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../src/gateway-server';
@@ -174,12 +175,10 @@ describe('when the identity provider fails (default JWKS settings unless named)'
     expect((await call(fx, await idp.tokenA())).status).toBe(200);
     expect((await readiness(fx.gateways[0])).body.idp).toBe('stale');
     // The refresh runs behind the answer: wait for its failure to be counted.
-    let failed = 0;
-    for (let i = 0; i < 200 && failed === 0; i++) {
-      failed = await metric(fx.gateways[0], 'gateway_jwks_fetch_total', 'outcome="failed"');
-      if (failed === 0) await new Promise((r) => setTimeout(r, 25));
-    }
-    expect(failed).toBeGreaterThanOrEqual(1);
+    await waitUntil('the failed refresh counted', async () => {
+      const failed = await metric(fx.gateways[0], 'gateway_jwks_fetch_total', 'outcome="failed"');
+      return failed >= 1;
+    });
     expect((await call(fx, await idp.tokenA())).status).toBe(200);
     await until(Date.now() + 1500);
     const past = await call(fx, await idp.tokenA());
@@ -196,12 +195,10 @@ describe('when the identity provider fails (default JWKS settings unless named)'
     idp.state.published = [idp.keyB];
     // A token of the new key makes the gateway refetch once the cooldown has passed.
     const rotated = await idp.tokenB();
-    let status = 0;
-    for (let i = 0; i < 100 && status !== 200; i++) {
-      status = (await call(fx, rotated)).status;
-      if (status !== 200) await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(status).toBe(200);
+    await waitUntil(
+      'the rotated key accepted',
+      async () => (await call(fx, rotated)).status === 200,
+    );
     const revoked = await call(fx, token);
     expect(revoked.status).toBe(401);
     expect(revoked.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');

@@ -2,12 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import {
   ALL_INTERNAL_AUDIENCES,
   AppError,
+  createCachedTokenVerifier,
   ErrorCode,
   type Identity,
   INTERNAL_TOKEN_HEADER,
   loadOrCreateSigningKey,
   loadPublicKey,
-  verifyInternalToken,
 } from '@edge/common';
 
 /** A customer as the edge established it: a signed-in user, or a partner's key. */
@@ -24,14 +24,15 @@ export async function createEdgeIdentityVerifier(options: {
 }) {
   if (!options.production) await loadOrCreateSigningKey(options.publicKeyFile);
   const { key } = await loadPublicKey(options.publicKeyFile);
+  // Any BFF forwards here, so every surface's audience is accepted; the identity inside must
+  // still be of the surface its audience names.
+  const verify = createCachedTokenVerifier(key, ALL_INTERNAL_AUDIENCES);
   return async (req: IncomingMessage): Promise<Customer> => {
     const header = req.headers[INTERNAL_TOKEN_HEADER];
     if (typeof header !== 'string' || header === '') {
       throw new AppError(ErrorCode.UNAUTHENTICATED, 'Missing edge identity');
     }
-    // Any BFF forwards here, so every surface's audience is accepted; the identity inside must
-    // still be of the surface its audience names.
-    const { identity } = await verifyInternalToken(header, key, ALL_INTERNAL_AUDIENCES);
+    const identity = await verify(header);
     if (identity.surface === 'internal') {
       throw new AppError(ErrorCode.FORBIDDEN, 'Order operations need a user or partner');
     }

@@ -6,7 +6,10 @@ import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import type { CancelRequest, Saga, SagaStatus } from './saga.js';
 import { compensatingSince, DEFAULT_SAGA_RETENTION_MS, expiresAt } from './saga-retention.js';
 import {
+  type Claim,
   type CompensationStats,
+  claimEachDue,
+  claimInProcess,
   type DlqStats,
   type Lease,
   LeaseLostError,
@@ -141,6 +144,14 @@ export class FileSagaStore implements SagaStore {
     return { sagaId, owner, token };
   }
 
+  claim(sagaId: string, owner: string, ttlMs: number): Promise<Claim | undefined> {
+    return claimInProcess(this, { sagaId, owner, ttlMs });
+  }
+
+  claimDue(now: number, limit: number, owner: string, ttlMs: number): Promise<Claim[]> {
+    return claimEachDue(this, { now, limit, owner, ttlMs });
+  }
+
   private holds(lease: Lease): boolean {
     const held = this.leases.get(lease.sagaId);
     return held !== undefined && held.token === lease.token && held.expiresAt > Date.now();
@@ -151,7 +162,20 @@ export class FileSagaStore implements SagaStore {
     lease: Lease,
     ttlMs: number,
     events: readonly OrderEvent[] = [],
-  ): Promise<void> {
+  ): Promise<CancelRequest | undefined> {
+    await this.write(saga, lease, events);
+    const held = this.leases.get(saga.id);
+    if (held) held.expiresAt = Date.now() + ttlMs;
+    return this.cancels.get(saga.id);
+  }
+
+  /** The due time is the record's own `dueAt` (and an unseen cancel's "now", see dueIds). */
+  async saveAndRelease(saga: Saga, lease: Lease, events: readonly OrderEvent[] = []) {
+    await this.write(saga, lease, events);
+    this.leases.delete(saga.id);
+  }
+
+  private async write(saga: Saga, lease: Lease, events: readonly OrderEvent[]): Promise<void> {
     if (!this.holds(lease) || lease.sagaId !== saga.id) throw new LeaseLostError(saga.id);
     if (events.length > 0) {
       // Appended before the saga write: a crash between the two repeats the events on resume
@@ -160,8 +184,6 @@ export class FileSagaStore implements SagaStore {
     }
     await writeFileAtomic(this.path('sagas', saga.id), JSON.stringify(saga), this.fsync);
     this.index(saga);
-    const held = this.leases.get(saga.id);
-    if (held) held.expiresAt = Date.now() + ttlMs;
   }
 
   private async appendEvents(events: readonly OrderEvent[]): Promise<void> {

@@ -83,6 +83,31 @@ function isConnectionRefused(error: unknown): boolean {
 type Action = (request: ProviderRequest) => Promise<{ status: number; body: unknown }>;
 
 /**
+ * The signal of one call: aborted by its timeout or by the caller's signal (a lost lease).
+ * `AbortSignal.timeout` and `AbortSignal.any` would do the same, but their timer outlives the
+ * call and fires later anyway (an exception object and abort events per call); this timer is
+ * cleared as soon as the answer is read.
+ */
+function callSignal(req: ProviderRequest): { signal: AbortSignal; done: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException('The operation timed out.', 'TimeoutError')),
+    req.timeoutMs,
+  );
+  const outer = req.signal;
+  const forward = () => controller.abort(outer?.reason);
+  if (outer?.aborted) forward();
+  else outer?.addEventListener('abort', forward, { once: true });
+  return {
+    signal: controller.signal,
+    done: () => {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', forward);
+    },
+  };
+}
+
+/**
  * HTTP to the services behind one opossum breaker per provider. It never retries: the engine
  * owns retries (one layer only) and their schedule survives restarts. There is deliberately no
  * fallback: a failed refund must stay a failure until it is done. The breaker's own timeout is
@@ -134,24 +159,27 @@ export class HttpProviderClient implements ProviderClient {
 
   private readonly send: Action = async (req) => {
     const url = new URL(req.path, this.options.baseUrls[req.provider]);
-    const response = await request(url, {
-      method: req.method,
-      dispatcher: this.agent,
-      signal: req.signal
-        ? AbortSignal.any([req.signal, AbortSignal.timeout(req.timeoutMs)])
-        : AbortSignal.timeout(req.timeoutMs),
-      headers: req.body ? { 'content-type': 'application/json' } : {},
-      ...(req.body ? { body: JSON.stringify(req.body) } : {}),
-    });
-    const body = parseBody(await response.body.text());
-    if (response.statusCode >= 200 && response.statusCode < 300) {
-      return { status: response.statusCode, body };
+    const { signal, done } = callSignal(req);
+    try {
+      const response = await request(url, {
+        method: req.method,
+        dispatcher: this.agent,
+        signal,
+        headers: req.body ? { 'content-type': 'application/json' } : {},
+        ...(req.body ? { body: JSON.stringify(req.body) } : {}),
+      });
+      const body = parseBody(await response.body.text());
+      if (response.statusCode >= 200 && response.statusCode < 300) {
+        return { status: response.statusCode, body };
+      }
+      throw new ProviderHttpError(
+        response.statusCode,
+        body,
+        parseRetryAfterMs(response.headers['retry-after']) ?? rateLimitWaitMs(response.headers),
+      );
+    } finally {
+      done();
     }
-    throw new ProviderHttpError(
-      response.statusCode,
-      body,
-      parseRetryAfterMs(response.headers['retry-after']) ?? rateLimitWaitMs(response.headers),
-    );
   };
 
   async call(req: ProviderRequest): Promise<CallOutcome> {

@@ -1,4 +1,4 @@
-import type { RedisClient } from '@edge/common';
+import { defineScript, type RedisClient } from '@edge/common';
 import type { CallPriority } from './provider-client.js';
 import type { BucketLimit, BucketState, TakeResult, TokenBucketStore } from './token-bucket.js';
 
@@ -42,7 +42,7 @@ end
 `;
 
 // ARGV[9]: priority. Returns {1} when granted, {0, waitMs} when not.
-const TAKE = `${LOAD_AND_ADVANCE}
+const TAKE = defineScript(`${LOAD_AND_ADVANCE}
 if now < paused then store() return {0, math.ceil(paused - now)} end
 local missing = 1 - tokens
 local wait = 0
@@ -59,20 +59,20 @@ end
 if ARGV[9] == 'compensation' then compWait = math.max(compWait, now + wait + tonumber(ARGV[7])) end
 store()
 return {0, wait}
-`;
+`);
 
 // ARGV[9]: pause ms. A 429 while already paused is a straggler of the same event: no new cut.
-const THROTTLE = `${LOAD_AND_ADVANCE}
+const THROTTLE = defineScript(`${LOAD_AND_ADVANCE}
 if now >= paused then rate = math.max(tonumber(ARGV[4]), rate * tonumber(ARGV[6])) end
 tokens = 0
 paused = math.max(paused, now + tonumber(ARGV[9]))
 store()
 return 1
-`;
+`);
 
-const STATE = `${LOAD_AND_ADVANCE}
+const STATE = defineScript(`${LOAD_AND_ADVANCE}
 return {tostring(rate), tostring(paused)}
-`;
+`);
 
 /**
  * The shared bucket: one hash per key, read, advanced and written by one Lua script, so every
@@ -109,32 +109,23 @@ export class RedisTokenBucket implements TokenBucketStore {
     priority: CallPriority,
     now: number,
   ): Promise<TakeResult> {
-    const reply = (await this.redis.eval(
-      TAKE,
-      1,
-      this.prefix + key,
-      ...this.args(limit, now),
-      priority,
+    const reply = (await TAKE(
+      this.redis,
+      [this.prefix + key],
+      [...this.args(limit, now), priority],
     )) as number[];
     return reply[0] === 1 ? { granted: true } : { granted: false, retryAfterMs: reply[1] ?? 0 };
   }
 
   async throttle(key: string, limit: BucketLimit, pauseMs: number, now: number): Promise<void> {
-    await this.redis.eval(
-      THROTTLE,
-      1,
-      this.prefix + key,
-      ...this.args(limit, now),
-      String(pauseMs),
-    );
+    await THROTTLE(this.redis, [this.prefix + key], [...this.args(limit, now), String(pauseMs)]);
   }
 
   async state(key: string, limit: BucketLimit, now: number): Promise<BucketState> {
-    const [rate, paused] = (await this.redis.eval(
-      STATE,
-      1,
-      this.prefix + key,
-      ...this.args(limit, now),
+    const [rate, paused] = (await STATE(
+      this.redis,
+      [this.prefix + key],
+      this.args(limit, now),
     )) as [string, string];
     return { ratePerSec: Number(rate), pausedUntil: Number(paused) };
   }

@@ -7,6 +7,16 @@ export const ABOVE_CHARGED = 'edit_amount_above_charged';
 const NOTE_MAX_CHARS = 500;
 
 /**
+ * The note goes into the provider's records and our audit: one that is only invisible
+ * characters reads as empty there, and control or unpaired surrogate characters may be refused
+ * by the provider (or break its export) after the operator was told the edit was accepted.
+ */
+function readableNote(note: string): boolean {
+  // In a /u pattern a surrogate pair is one code point, so \p{Cs} only finds unpaired halves.
+  return !/[\p{Cc}\p{Cs}]/u.test(note) && /[^\p{Z}\p{Cf}]/u.test(note);
+}
+
+/**
  * A refund may be made smaller (part of the money was already returned another way, a fee the
  * customer agreed to) and carry a note for the provider's records. It can never be larger than
  * the charge, in another currency or against another charge: those would move money the order
@@ -66,7 +76,15 @@ export const REFUND_EDIT: EditableInput = {
             params: { refusal: ABOVE_CHARGED },
           })
           .optional(),
-        note: z.string().trim().min(1).max(NOTE_MAX_CHARS).optional(),
+        note: z
+          .string()
+          .trim()
+          .min(1)
+          .max(NOTE_MAX_CHARS)
+          .refine(readableNote, {
+            message: 'must contain readable text, no control or broken characters',
+          })
+          .optional(),
       })
       .strict();
   },

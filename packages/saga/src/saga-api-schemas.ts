@@ -40,7 +40,12 @@ export type OperatorRequest = z.infer<typeof operatorRequest>;
 export const stepEditRequest = z
   .object({
     step: z.string().min(1).max(100),
-    input: z.record(z.string().max(100), z.unknown()),
+    // The object as sent, not a record rebuilt from it: a record schema drops a JSON
+    // "__proto__" key, and the step's strict schema must see (and refuse) every key named.
+    input: z.custom<Record<string, unknown>>(
+      (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+      'expected an object of fields',
+    ),
   })
   .strict();
 export type StepEditRequest = z.infer<typeof stepEditRequest>;

@@ -10,13 +10,14 @@ import {
   isTerminal,
   type PlaceOrderInput,
   type Saga,
+  type SagaContext,
   type SagaEvent,
   type SagaState,
   type StepEdit,
 } from './saga.js';
 import { decide, onStepOutcome, policyOf, type StepRun, startEvent } from './saga-decision.js';
 import type { SagaPolicies } from './saga-policies.js';
-import { type Lease, LeaseLostError, type SagaStore } from './saga-store.js';
+import { type Claim, type Lease, LeaseLostError, type SagaStore } from './saga-store.js';
 import { traceStep } from './step-span.js';
 
 export interface SagaEngineOptions {
@@ -46,9 +47,9 @@ export class SagaConflictError extends Error {
 
 /**
  * Drives sagas: takes the lease, asks `decide` what is next, persists the intent, calls the
- * provider, persists the outcome, and repeats until the saga waits or finishes. Every provider
- * call is bracketed by two writes, so a crash anywhere leaves either "started" (re-send with the
- * same key) or the outcome on record.
+ * provider, and repeats until the saga waits or finishes. A call's outcome is written with the
+ * next call's intent (or with the release), so a crash anywhere leaves either "started" (re-send
+ * with the same key) or the outcome on record.
  */
 export class SagaEngine {
   readonly owner: string;
@@ -105,39 +106,39 @@ export class SagaEngine {
 
   /** Run a saga as far as it can go now. Store failures propagate: the lease then expires. */
   async drive(sagaId: string): Promise<DriveResult> {
-    const lease = await this.store.acquireLease(sagaId, this.owner, this.policies.leaseTtlMs);
-    if (!lease) return 'busy';
-    // A store failure propagates without a release: the lease expires and the saga is due again.
-    const { dueAt, result } = await this.driveHeld(sagaId, lease);
-    await this.store.release(lease, dueAt);
-    return result;
+    const claim = await this.store.claim(sagaId, this.owner, this.policies.leaseTtlMs);
+    if (!claim) return 'busy';
+    return this.driveClaimed(claim);
   }
 
-  private async driveHeld(
-    sagaId: string,
-    lease: Lease,
-  ): Promise<{ dueAt: number | null; result: DriveResult }> {
+  /**
+   * Run a claimed saga as far as it can go now. While the lease is held nobody else writes the
+   * record, so the engine keeps it in memory and writes only when it must: the intent before
+   * each provider call (with whatever the previous call and its transitions added: one write per
+   * step), and once more with the release. A crash before a write loses only what a crash
+   * between a call and its outcome always could: the start is on record, the step is re-sent
+   * under the same key. A store failure propagates without a release: the lease expires and the
+   * saga is due again.
+   */
+  async driveClaimed(claim: Claim): Promise<DriveResult> {
+    const { lease } = claim;
+    const held: HeldSaga = { persisted: claim.saga, saga: claim.saga, unwritten: [] };
+    let cancel = claim.cancel;
     for (;;) {
-      const saga = await this.store.get(sagaId);
-      if (!saga) return { dueAt: null, result: 'idle' };
-      const cancel =
-        saga.state.status === 'running' ||
-        saga.state.status === 'pending' ||
-        saga.state.status === 'completed'
-          ? await this.store.getCancelRequest(sagaId)
-          : undefined;
       const now = this.now();
-      const decision = decide(saga, cancel, now);
+      const decision = decide(held.saga, cancel, now);
       switch (decision.kind) {
         case 'idle':
-          return { dueAt: null, result: 'idle' };
+          await this.finish(held, lease, null);
+          return 'idle';
         case 'wait':
-          return { dueAt: decision.dueAt, result: 'waiting' };
+          await this.finish(held, lease, decision.dueAt);
+          return 'waiting';
         case 'transition':
-          await this.persist(saga, lease, decision.state, saga.context, decision.events, null);
+          this.advance(held, { state: decision.state, events: decision.events });
           continue;
         case 'run':
-          await this.runStep(saga, lease, decision.run, now);
+          cancel = await this.runStep(held, lease, decision.run, now);
           continue;
         default:
           return assertNever(decision);
@@ -146,19 +147,24 @@ export class SagaEngine {
   }
 
   /**
-   * The one path every step takes: persist the start (a crash from here on re-runs the step
-   * under the same keys), run it holding the lease, persist what came of it.
+   * The one path every step takes: write the start (a crash from here on re-runs the step under
+   * the same keys), run it holding the lease, keep what came of it for the next write. Returns
+   * the cancel request the write found on record.
    */
-  private async runStep(saga: Saga, lease: Lease, run: StepRun, now: number): Promise<void> {
+  private async runStep(
+    held: HeldSaga,
+    lease: Lease,
+    run: StepRun,
+    now: number,
+  ): Promise<CancelRequest | undefined> {
     const { step, attempt } = run;
     const forward = isForwardStep(step);
-    const started = await this.persist(
-      saga,
-      lease,
-      forward ? { status: 'running' } : saga.state,
-      saga.context,
-      [startEvent(saga.id, run, new Date(now).toISOString())],
-    );
+    this.advance(held, {
+      state: forward ? { status: 'running' } : held.saga.state,
+      events: [startEvent(held.saga.id, run, new Date(now).toISOString())],
+    });
+    const cancel = await this.write(held, lease);
+    const started = held.saga;
     const { policy } = policyOf(this.policies, step);
     const { outcome, context } = await this.holdingLease(lease, (signal) =>
       traceStep(
@@ -185,11 +191,8 @@ export class SagaEngine {
       policies: this.policies,
       random: this.random,
     });
-    const kept =
-      result.replaces === undefined
-        ? started
-        : { ...started, history: started.history.slice(0, -result.replaces) };
-    await this.persist(kept, lease, result.state, result.context, result.events, result.retryAt);
+    this.advance(held, result);
+    return cancel;
   }
 
   /**
@@ -222,30 +225,66 @@ export class SagaEngine {
   }
 
   /**
-   * One atomic write. `dueAt` undefined means "still driving": due at the lease expiry, so a
-   * crash hands the saga to another worker once the lease runs out.
+   * A transition decided while holding the lease, kept in memory until the next write. The due
+   * time while driving is the lease expiry, so a crash hands the saga to another worker once
+   * the lease runs out; `retryAt` is when a retry or a parked step falls due.
    */
-  private async persist(
-    saga: Saga,
-    lease: Lease,
-    state: SagaState,
-    context: Saga['context'],
-    events: SagaEvent[],
-    dueAt?: number | null,
-  ): Promise<Saga> {
+  private advance(
+    held: HeldSaga,
+    change: {
+      state: SagaState;
+      events: SagaEvent[];
+      context?: SagaContext;
+      retryAt?: number;
+      replaces?: number;
+    },
+  ): void {
     const now = this.now();
-    const next: Saga = {
+    const { saga } = held;
+    const kept =
+      change.replaces === undefined ? saga.history : saga.history.slice(0, -change.replaces);
+    held.saga = {
       ...saga,
-      state,
-      context,
-      history: [...saga.history, ...events],
+      state: change.state,
+      context: change.context ?? saga.context,
+      history: [...kept, ...change.events],
       updatedAt: new Date(now).toISOString(),
-      dueAt: nextDueAt(state, dueAt, now, this.policies.leaseTtlMs),
+      dueAt: nextDueAt(change.state, change.retryAt, now, this.policies.leaseTtlMs),
     };
-    await this.store.save(next, lease, this.policies.leaseTtlMs, orderEventsOf(saga, next));
-    for (const event of events) this.onTransition(next, event);
-    if (events.length === 0) this.onTransition(next, undefined);
-    return next;
+    held.unwritten.push(...change.events);
+  }
+
+  /** One atomic write of everything decided since the last one; renews the lease. */
+  private async write(held: HeldSaga, lease: Lease): Promise<CancelRequest | undefined> {
+    const { persisted, saga } = held;
+    const cancel = await this.store.save(
+      saga,
+      lease,
+      this.policies.leaseTtlMs,
+      orderEventsOf(persisted, saga),
+      persisted,
+    );
+    this.written(held);
+    return cancel;
+  }
+
+  /** The last write: what is left, and the lease given up, due at `dueAt`. */
+  private async finish(held: HeldSaga, lease: Lease, dueAt: number | null): Promise<void> {
+    if (held.saga === held.persisted) {
+      await this.store.release(lease, dueAt);
+      return;
+    }
+    held.saga = { ...held.saga, dueAt };
+    const { persisted, saga } = held;
+    await this.store.saveAndRelease(saga, lease, orderEventsOf(persisted, saga), persisted);
+    this.written(held);
+  }
+
+  private written(held: HeldSaga): void {
+    const events = held.unwritten.splice(0);
+    held.persisted = held.saga;
+    for (const event of events) this.onTransition(held.saga, event);
+    if (events.length === 0) this.onTransition(held.saga, undefined);
   }
 
   /**
@@ -310,17 +349,13 @@ export class SagaEngine {
       at: string,
     ) => { state: SagaState; events: SagaEvent[]; dueAt: number | null },
   ): Promise<Saga> {
-    const lease = await this.store.acquireLease(sagaId, this.owner, this.policies.leaseTtlMs);
-    if (!lease) {
+    const claim = await this.store.claim(sagaId, this.owner, this.policies.leaseTtlMs);
+    if (!claim) {
       const exists = await this.store.get(sagaId);
       if (!exists) throw new SagaNotFoundError(sagaId);
       throw new SagaConflictError(`saga ${sagaId} is being driven by a worker; try again shortly`);
     }
-    const saga = await this.store.get(sagaId);
-    if (!saga) {
-      await this.store.release(lease, null);
-      throw new SagaNotFoundError(sagaId);
-    }
+    const { lease, saga } = claim;
     let applied: ReturnType<typeof change>;
     try {
       applied = change(saga, new Date(this.now()).toISOString());
@@ -328,18 +363,21 @@ export class SagaEngine {
       await this.store.release(lease, saga.dueAt);
       throw error;
     }
-    const next = await this.persist(
-      saga,
-      lease,
-      applied.state,
-      saga.context,
-      applied.events,
-      applied.dueAt,
-    );
-    await this.store.release(lease, next.dueAt);
+    const held: HeldSaga = { persisted: saga, saga, unwritten: [] };
+    this.advance(held, { state: applied.state, events: applied.events });
+    await this.finish(held, lease, applied.dueAt);
+    const next = held.saga;
     this.log.info({ sagaId, events: applied.events.map((e) => e.type) }, 'operator action');
     return next;
   }
+}
+
+/** A saga while its lease is held: what the store has, and what the engine decided since. */
+interface HeldSaga {
+  persisted: Saga;
+  saga: Saga;
+  /** Events in `saga` not written yet, reported to `onTransition` once they are. */
+  unwritten: SagaEvent[];
 }
 
 export class SagaNotFoundError extends Error {

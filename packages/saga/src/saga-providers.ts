@@ -36,10 +36,11 @@ export function createSagaProviders(options: {
       log.warn({ provider, state }, 'breaker state changed');
     },
   });
-  // Pacing asks Redis before every call: it must fail fast (and fall back) rather than queue.
+  // Pacing asks Redis before every call: it must fail fast (and fall back) rather than queue,
+  // and the takes of concurrent sagas share socket writes (auto-pipelining).
   let redis: RedisClient | undefined;
   if (options.shared) {
-    redis = createFailFastRedis(config.redis);
+    redis = createFailFastRedis(config.redis, { enableAutoPipelining: true });
     logRedisErrors(redis, log, 'pacing');
   }
   const buckets = redis

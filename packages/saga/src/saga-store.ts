@@ -21,6 +21,13 @@ export interface CompensationStats {
   oldestSince: number | null;
 }
 
+/** A saga taken for driving: its lease, and the record and cancel request read with it. */
+export interface Claim {
+  lease: Lease;
+  saga: Saga;
+  cancel: CancelRequest | undefined;
+}
+
 /** Thrown by a write whose lease expired or was taken over: the writer must stop driving. */
 export class LeaseLostError extends Error {
   constructor(sagaId: string) {
@@ -44,17 +51,49 @@ export interface SagaStore {
    */
   acquireLease(sagaId: string, owner: string, ttlMs: number): Promise<Lease | undefined>;
   /**
+   * `acquireLease` that also reads the record and its cancel request in the same step, so a
+   * worker starts driving without a read of its own. Undefined when held or missing.
+   */
+  claim(sagaId: string, owner: string, ttlMs: number): Promise<Claim | undefined>;
+  /**
+   * Claim up to `limit` sagas whose due time has come, oldest first, in one step; sagas held by
+   * someone else are skipped. What a worker's poll does.
+   */
+  claimDue(now: number, limit: number, owner: string, ttlMs: number): Promise<Claim[]>;
+  /**
    * Replace the record (fenced by the lease, renewing it) and its indexes: due time, status,
    * DLQ, order id. `events` are appended to the order event stream in the same write, so an
    * event exists exactly when the transition that caused it does (transactional outbox).
+   * Returns the cancel request on record, read in the same write, for the holder's next decision.
+   * `previous` is the record as this holder last read or wrote it: a store may then write only
+   * what changed (the Redis store appends history events instead of rewriting them).
    */
-  save(saga: Saga, lease: Lease, ttlMs: number, events?: readonly OrderEvent[]): Promise<void>;
+  save(
+    saga: Saga,
+    lease: Lease,
+    ttlMs: number,
+    events?: readonly OrderEvent[],
+    previous?: Saga,
+  ): Promise<CancelRequest | undefined>;
+  /**
+   * `save` and `release` as one write: the record is stored and the saga is due at its
+   * `dueAt` (null: never by itself), unless a cancel it has not seen makes it due now.
+   */
+  saveAndRelease(
+    saga: Saga,
+    lease: Lease,
+    events?: readonly OrderEvent[],
+    previous?: Saga,
+  ): Promise<void>;
   /**
    * Extend a held lease (and the saga's due time with it) while a call is in flight; false when
    * the lease is no longer this holder's, so the caller must abort.
    */
   renewLease(lease: Lease, ttlMs: number): Promise<boolean>;
-  /** Give the saga up; `dueAt` is when anyone should look at it next (null: never by itself). */
+  /**
+   * Give the saga up; `dueAt` is when anyone should look at it next (null: never by itself),
+   * unless a cancel it has not seen makes it due now.
+   */
   release(lease: Lease, dueAt: number | null): Promise<void>;
   /** Ids whose due time has come, oldest first. */
   dueIds(now: number, limit: number): Promise<string[]>;
@@ -71,4 +110,35 @@ export interface SagaStore {
   requestCancel(sagaId: string, request: CancelRequest): Promise<CancelRequest>;
   getCancelRequest(sagaId: string): Promise<CancelRequest | undefined>;
   close(): Promise<void>;
+}
+
+/**
+ * `claim` for a store held in this process's memory, where the lease alone excludes every other
+ * writer: take it, then read the record and the cancel request.
+ */
+export async function claimInProcess(
+  store: Pick<SagaStore, 'acquireLease' | 'get' | 'getCancelRequest'>,
+  request: { sagaId: string; owner: string; ttlMs: number },
+): Promise<Claim | undefined> {
+  const { sagaId } = request;
+  const lease = await store.acquireLease(sagaId, request.owner, request.ttlMs);
+  const saga = lease ? await store.get(sagaId) : undefined;
+  if (!lease || !saga) return undefined;
+  return { lease, saga, cancel: await store.getCancelRequest(sagaId) };
+}
+
+/**
+ * `claimDue` for a store held in this process's memory: each due saga claimed in turn; a saga
+ * taken meanwhile by someone else is simply not claimed (its lease is checked by `claim`).
+ */
+export async function claimEachDue(
+  store: Pick<SagaStore, 'dueIds' | 'claim'>,
+  request: { now: number; limit: number; owner: string; ttlMs: number },
+): Promise<Claim[]> {
+  const claims: Claim[] = [];
+  for (const id of await store.dueIds(request.now, request.limit)) {
+    const claim = await store.claim(id, request.owner, request.ttlMs);
+    if (claim) claims.push(claim);
+  }
+  return claims;
 }

@@ -19,6 +19,11 @@ export class SagaWorker {
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
+  private polling: Promise<void> | undefined;
+  /** The last poll filled every free slot: more sagas may be due, so a freed slot polls at once. */
+  private moreDue = false;
+  /** A slot freed while a poll was running: poll again as soon as it ends. */
+  private pollAgain = false;
 
   constructor(private readonly options: SagaWorkerOptions) {}
 
@@ -29,20 +34,44 @@ export class SagaWorker {
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.poll()
-        .catch((err: unknown) => this.options.log.warn({ err }, 'saga poll failed'))
-        .finally(() => this.schedule(this.options.policies.pollIntervalMs));
-    }, delayMs);
+    this.timer = setTimeout(() => this.wake(), delayMs);
   }
 
+  /** Poll now, or right after the poll in progress; one poll at a time. */
+  private wake(): void {
+    if (this.stopped) return;
+    if (this.polling) {
+      this.pollAgain = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.polling = this.poll()
+      .catch((err: unknown) => this.options.log.warn({ err }, 'saga poll failed'))
+      .finally(() => {
+        this.polling = undefined;
+        const again = this.pollAgain && this.moreDue;
+        this.pollAgain = false;
+        if (again) this.wake();
+        else this.schedule(this.options.policies.pollIntervalMs);
+      });
+  }
+
+  /** Claim as many due sagas as there is room for, in one store call, and drive them. */
   private async poll(): Promise<void> {
-    const room = this.options.policies.maxConcurrentSagas - this.inFlight.size;
+    const { store, engine, policies } = this.options;
+    const room = policies.maxConcurrentSagas - this.inFlight.size;
     if (room <= 0) return;
-    const ids = await this.options.store.dueIds(Date.now(), room + this.inFlight.size);
-    for (const id of ids) {
-      if (this.inFlight.size >= this.options.policies.maxConcurrentSagas) break;
-      this.kick(id);
+    const claims = await store.claimDue(Date.now(), room, engine.owner, policies.leaseTtlMs);
+    this.moreDue = claims.length === room;
+    for (const claim of claims) {
+      const { sagaId } = claim.lease;
+      // Kicked meanwhile: that drive found the lease taken (by this claim) and ends at once;
+      // this one goes after it rather than beside it.
+      const before = this.inFlight.get(sagaId) ?? Promise.resolve();
+      this.track(
+        sagaId,
+        before.then(() => engine.driveClaimed(claim)),
+      );
     }
   }
 
@@ -50,8 +79,11 @@ export class SagaWorker {
   kick(sagaId: string): void {
     if (this.stopped || this.inFlight.has(sagaId)) return;
     if (this.inFlight.size >= this.options.policies.maxConcurrentSagas) return;
-    const run = this.options.engine
-      .drive(sagaId)
+    this.track(sagaId, this.options.engine.drive(sagaId));
+  }
+
+  private track(sagaId: string, drive: Promise<unknown>): void {
+    const run = drive
       .then(() => undefined)
       .catch((err: unknown) => {
         if (err instanceof LeaseLostError) {
@@ -63,7 +95,10 @@ export class SagaWorker {
           );
         }
       })
-      .finally(() => this.inFlight.delete(sagaId));
+      .finally(() => {
+        if (this.inFlight.get(sagaId) === run) this.inFlight.delete(sagaId);
+        if (this.moreDue) this.wake();
+      });
     this.inFlight.set(sagaId, run);
   }
 
@@ -71,6 +106,8 @@ export class SagaWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    // Sagas a running poll claims are driven too, not left to their lease expiry.
+    await this.polling;
     await Promise.all(this.inFlight.values());
   }
 }

@@ -1,7 +1,10 @@
 import type { CancelRequest, Saga, SagaStatus } from '../src/saga';
 import { compensatingSince } from '../src/saga-retention';
 import {
+  type Claim,
   type CompensationStats,
+  claimEachDue,
+  claimInProcess,
   type DlqStats,
   type Lease,
   LeaseLostError,
@@ -47,6 +50,14 @@ export class ClockedSagaStore implements SagaStore {
     return { sagaId, owner, token };
   }
 
+  claim(sagaId: string, owner: string, ttlMs: number): Promise<Claim | undefined> {
+    return claimInProcess(this, { sagaId, owner, ttlMs });
+  }
+
+  claimDue(now: number, limit: number, owner: string, ttlMs: number): Promise<Claim[]> {
+    return claimEachDue(this, { now, limit, owner, ttlMs });
+  }
+
   private holds(lease: Lease): boolean {
     const held = this.leases.get(lease.sagaId);
     return held !== undefined && held.token === lease.token && held.expiresAt > this.now();
@@ -56,6 +67,13 @@ export class ClockedSagaStore implements SagaStore {
     if (!this.holds(lease)) throw new LeaseLostError(saga.id);
     this.sagas.set(saga.id, saga);
     this.leases.set(saga.id, { token: lease.token, expiresAt: this.now() + ttlMs });
+    return this.cancels.get(saga.id);
+  }
+
+  async saveAndRelease(saga: Saga, lease: Lease) {
+    if (!this.holds(lease)) throw new LeaseLostError(saga.id);
+    this.sagas.set(saga.id, saga);
+    this.leases.delete(saga.id);
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<boolean> {

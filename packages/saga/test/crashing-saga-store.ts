@@ -52,8 +52,17 @@ export class CrashingSagaStore implements SagaStore {
   acquireLease(sagaId: string, owner: string, ttlMs: number) {
     return this.write(() => this.inner.acquireLease(sagaId, owner, ttlMs));
   }
-  save(saga: Saga, lease: Lease, ttlMs: number, events?: readonly OrderEvent[]) {
-    return this.write(() => this.inner.save(saga, lease, ttlMs, events));
+  claim(sagaId: string, owner: string, ttlMs: number) {
+    return this.write(() => this.inner.claim(sagaId, owner, ttlMs));
+  }
+  claimDue(now: number, limit: number, owner: string, ttlMs: number) {
+    return this.write(() => this.inner.claimDue(now, limit, owner, ttlMs));
+  }
+  save(saga: Saga, lease: Lease, ttlMs: number, events?: readonly OrderEvent[], previous?: Saga) {
+    return this.write(() => this.inner.save(saga, lease, ttlMs, events, previous));
+  }
+  saveAndRelease(saga: Saga, lease: Lease, events?: readonly OrderEvent[], previous?: Saga) {
+    return this.write(() => this.inner.saveAndRelease(saga, lease, events, previous));
   }
   renewLease(lease: Lease, ttlMs: number) {
     return this.write(() => this.inner.renewLease(lease, ttlMs));

@@ -58,8 +58,10 @@ describe('retention of finished sagas', () => {
     const store = new RedisSagaStore({ redis, prefix: `${prefix}default:` });
     const saga = newSaga();
     await store.create(saga);
-    await saveAs(store, saga, { status: 'completed' });
+    const at = new Date().toISOString();
+    await saveAs(store, saga, { status: 'completed' }, { history: [{ type: 'completed', at }] });
     const ttl = await redis.pttl(`${store.keyHead}saga:${saga.id}`);
+    expect(await redis.pttl(`${store.keyHead}hist:${saga.id}`)).toBeGreaterThan(29 * DAY_MS);
     expect(ttl).toBeGreaterThan(29 * DAY_MS);
     expect(ttl).toBeLessThanOrEqual(30 * DAY_MS);
     expect(await redis.pttl(`${store.keyHead}saga:${saga.id}`)).toBeGreaterThan(0);

@@ -173,6 +173,34 @@ describe('edit before replay', () => {
     }
   });
 
+  it('a __proto__ field sent as JSON is refused with edit_field_not_editable, not dropped', () => {
+    // JSON.parse makes "__proto__" an own key; a record schema used to drop it silently, so the
+    // edit was accepted without the field the operator named.
+    for (const body of [
+      '{"reason":"r","edit":{"step":"refund_payment","input":{"__proto__":{"chargeId":"ch-2"},"note":"n"}}}',
+      '{"reason":"r","edit":{"step":"refund_payment","input":{"__proto__":{"amountCents":999999}}}}',
+    ]) {
+      const parsed = replayRequest.parse(JSON.parse(body));
+      expect(
+        parsed.edit && refusal(deadRefund(), parsed.edit.step, parsed.edit.input),
+      ).toMatchObject({ status: 400, reason: 'edit_field_not_editable' });
+    }
+  });
+
+  it('a note with nothing a person can read, a control character or a broken character is edit_invalid', () => {
+    for (const note of ['\u200b\u200b', '\u00a0\u2060', 'a\u0000b', 'line\nbreak', 'half \ud800']) {
+      expect(refusal(deadRefund(), 'refund_payment', { note })).toMatchObject({
+        status: 400,
+        reason: 'edit_invalid',
+      });
+    }
+    expect(
+      refusal(deadRefund(), 'refund_payment', {
+        note: 'Gutschrift \u00fcber 20 \u20ac \ud83d\ude00',
+      }),
+    ).toBe('accepted');
+  });
+
   it('a bad value is refused with edit_invalid', () => {
     for (const input of [
       { amountCents: 0 },

@@ -12,7 +12,7 @@ export interface SpawnOptions {
   cwd: string;
   /** Log line message that means the process is up; default `listening`. */
   readyMessage?: string;
-  /** Give up waiting for the ready line after this long; default 30 s. */
+  /** Give up waiting for the ready line after this long; default DEFAULT_START_TIMEOUT_MS. */
   startTimeoutMs?: number;
   /** Where the child's log lines go; default nowhere (they are kept for `logs()`). */
   onLine?: (line: string) => void;
@@ -32,6 +32,12 @@ export interface ManagedProcess {
 }
 
 const KEPT_LINES = 200;
+
+/**
+ * How long a process may take to say it is ready. Generous: a loaded 2-core box transpiling a
+ * BFF's graph through tsx is slow, not broken; the timeout only turns a hang into a message.
+ */
+export const DEFAULT_START_TIMEOUT_MS = 90_000;
 
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -57,7 +63,7 @@ export function spawnService(options: SpawnOptions): Promise<ManagedProcess> {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${options.name} did not start:\n${lines.join('\n')}`));
-    }, options.startTimeoutMs ?? 30_000);
+    }, options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
     const onExit = (code: number | null) => {
       clearTimeout(timer);
       reject(

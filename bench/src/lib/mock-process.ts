@@ -1,0 +1,25 @@
+import { join } from 'node:path';
+import { spawnService } from '@edge/stack';
+import type { MockServiceName } from '../../../packages/services-mock/src/index';
+import { repoRoot } from './bench-stack';
+
+export interface MockProcess {
+  urls: Readonly<Record<MockServiceName, string>>;
+  close(): Promise<void>;
+}
+
+/**
+ * services-mock as its own process (quiet-mock-main.ts), so its CPU is not the measured
+ * process's and both sides of a comparison call the same one.
+ */
+export async function startMockProcess(): Promise<MockProcess> {
+  const proc = await spawnService({
+    name: 'services-mock',
+    entry: join(repoRoot, 'bench/src/lib/quiet-mock-main.ts'),
+    cwd: repoRoot,
+    env: {},
+    readyMessage: 'services-mock ready',
+  });
+  const urls = proc.ready['urls'] as Record<MockServiceName, string>;
+  return { urls, close: () => proc.stop() };
+}
