@@ -28,7 +28,16 @@ describe('edge CLI conventions', () => {
   });
 
   it('each command has --help on stdout, exit 0', () => {
-    for (const command of ['token', 'keys', 'sagas', 'events', 'reconcile', 'documents']) {
+    for (const command of [
+      'token',
+      'keys',
+      'sagas',
+      'events',
+      'reconcile',
+      'documents',
+      'schema',
+      'usage',
+    ]) {
       const res = cli(command, '--help');
       expect(res.code, command).toBe(0);
       expect(res.out, command).toMatch(new RegExp(`^usage: edge ${command} `));

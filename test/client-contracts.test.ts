@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFailFastRedis } from '@edge/common';
 import { sha256Hex } from '@edge/contracts';
-import { deleteKeysWithPrefix, waitUntil } from '@edge/testkit';
+import { deleteKeysWithPrefix, startWebhookReceiver, waitUntil } from '@edge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisUrl, root, startTestStack, type TestStack } from './harness';
 
@@ -33,21 +33,35 @@ describe('client contracts on the whole stack', () => {
   let stack: TestStack;
   let mobileToken: string;
 
+  const cliEnv = () => ({
+    ...process.env,
+    REDIS_URL: redisUrl,
+    STORE_MODE: 'redis',
+    CONTRACTS_PREFIX: prefix,
+    DATA_DIR: stack.dataDir,
+  });
   /** `npm run -s cli -- <args>`, on the stack's Redis and contract prefix. */
   const cli = (...args: string[]) => {
     const res = spawnSync(process.execPath, ['scripts/run.mjs', 'cli', ...args], {
       cwd: root,
       encoding: 'utf8',
-      env: {
-        ...process.env,
-        REDIS_URL: redisUrl,
-        STORE_MODE: 'redis',
-        CONTRACTS_PREFIX: prefix,
-        DATA_DIR: stack.dataDir,
-      },
+      env: cliEnv(),
     });
     return { code: res.status, out: res.stdout, err: res.stderr };
   };
+  const cliAsync = (...args: string[]) =>
+    new Promise<{ code: number | null; err: string }>((resolve) => {
+      const child = spawn(process.execPath, ['scripts/run.mjs', 'cli', ...args], {
+        cwd: root,
+        env: cliEnv(),
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+      });
+      child.on('close', (code) => resolve({ code, err }));
+    });
   const file = (name: string, content: unknown) => {
     const path = join(stack.dataDir, name);
     writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
@@ -68,6 +82,7 @@ describe('client contracts on the whole stack', () => {
         CONTRACTS_PREFIX: prefix,
         CONTRACTS_REFRESH_MS: '100',
         DOCUMENT_USES_FLUSH_MS: '100',
+        PARTNER_USAGE_FLUSH_MS: '100',
         FIELD_DEPRECATIONS: JSON.stringify({
           'PartnerOrder.customerEmail': {
             deprecatedAt: EMAIL_DEPRECATED_AT,
@@ -334,5 +349,107 @@ describe('client contracts on the whole stack', () => {
         uses: 1,
       },
     ]);
+  });
+
+  it('partner usage: requests and cost per key and hour equal what was sent, in `usage` and in the CloudEvents export (file and push)', async () => {
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+    const range = [
+      '--from',
+      new Date(hour).toISOString(),
+      '--to',
+      new Date(hour + 7_200_000).toISOString(),
+    ];
+    const partner = `partner-usage-${randomUUID().slice(0, 8)}`;
+    const apiKey = await stack.partnerKey({
+      partnerId: partner,
+      versions: ['v1', 'v2'],
+      tier: 'pro',
+    });
+    const keyId = apiKey.split('_')[1];
+    const sent = { requests: 0, cost: 0 };
+    const send = async (path: string, body: unknown) => {
+      const res = await fetch(`${stack.urls.gateway}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    for (const first of [1, 2, 5]) {
+      const res = await send('/partner/v2/graphql', {
+        query: `{ orders(first: ${first}) { id } }`,
+      });
+      expect(res.status).toBe(200);
+      sent.requests += 1;
+      sent.cost += res.body.extensions.cost.requestedQueryCost;
+    }
+    const batch = await send('/partner/v1/graphql', [
+      { query: '{ orders(first: 3) { id } }' },
+      { query: '{ orders(first: 4) { id status } }' },
+    ]);
+    expect(batch.status).toBe(200);
+    for (const answer of batch.body) {
+      sent.requests += 1;
+      sent.cost += answer.extensions.cost.requestedQueryCost;
+    }
+    // Refused by the edge: counted against the rate limit, never billed.
+    expect((await send('/partner/v2/graphql', { query: '{ nope }' })).status).toBe(400);
+    expect(sent.cost).toBeGreaterThan(sent.requests);
+
+    const rows = await waitUntil('the usage to be flushed', () => {
+      const res = cli('usage', '--partner', partner, ...range, '--json');
+      const found = res.out
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+      const requests = found.reduce((n, r) => n + r.requests, 0);
+      return res.code === 0 && requests >= sent.requests ? found : undefined;
+    });
+    expect(rows.every((r) => r.partner === partner && r.keyId === keyId)).toBe(true);
+    const total = (list: { requests: number; cost: number }[]) =>
+      list.reduce((t, r) => ({ requests: t.requests + r.requests, cost: t.cost + r.cost }), {
+        requests: 0,
+        cost: 0,
+      });
+    expect(total(rows)).toEqual(sent);
+
+    const out = join(stack.dataDir, 'usage.jsonl');
+    const exported = cli('usage', 'export', '--partner', partner, ...range, '--open', '--out', out);
+    expect(exported.code, exported.err).toBe(0);
+    const events = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(events[0]).toMatchObject({
+      specversion: '1.0',
+      type: 'com.edge.partner.usage',
+      source: 'edge-gateway',
+      subject: partner,
+      datacontenttype: 'application/json',
+      data: { keyId },
+    });
+    expect(total(events.map((e) => e.data))).toEqual(sent);
+
+    const sink = await startWebhookReceiver();
+    try {
+      // Asynchronously: the receiver answers from this process, which spawnSync would block.
+      const pushed = await cliAsync(
+        'usage',
+        'export',
+        '--partner',
+        partner,
+        ...range,
+        '--open',
+        '--push',
+        sink.url,
+      );
+      expect(pushed.code, pushed.err).toBe(0);
+      const [received] = sink.received;
+      expect(sink.received).toHaveLength(1);
+      expect(received?.body).toEqual(events);
+    } finally {
+      await sink.close();
+    }
   });
 });

@@ -9,7 +9,13 @@ import {
   loadOrCreateSigningKey,
   mintDevToken,
 } from '@edge/common';
-import { createKey, createRedisKeyStore, type KeyStore, revokeKey } from '@edge/gateway';
+import {
+  createKey,
+  createRedisKeyStore,
+  KEY_CACHE_TTL_MS,
+  type KeyStore,
+  revokeKey,
+} from '@edge/gateway';
 import { type ManagedProcess, type RunningStack, startStack } from '@edge/stack';
 import { type LocalRedisCluster, startLocalRedisCluster, waitUntil } from '@edge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -253,7 +259,10 @@ describe('many instances on one Redis Cluster', () => {
     expect(Math.abs(allowed - LIMIT)).toBeLessThanOrEqual(LIMIT * 0.01);
   });
 
-  it('a revoked partner key is refused by every gateway within a second', async () => {
+  // The promise is "within a second": records are cached for KEY_CACHE_TTL_MS. Asserted without a
+  // clock bound on the answers (a loaded box may take seconds to answer): every request *sent*
+  // once the cache's TTL has passed since the revocation must be refused, on every gateway.
+  it('a revoked partner key is refused by every request sent after the key cache TTL', async () => {
     const { key, record } = await createKey(keys, {
       partnerId: 'partner-acme',
       versions: ['v1'],
@@ -265,16 +274,18 @@ describe('many instances on one Redis Cluster', () => {
     expect(await Promise.all(gateways.map(status))).toEqual([200, 200]);
     await revokeKey(keys, record.keyId);
     const revokedAt = Date.now();
-    const refusedAfter = await Promise.all(
+    const expiredAt = revokedAt + KEY_CACHE_TTL_MS;
+    const afterTtl = await Promise.all(
       gateways.map(async (gateway) => {
-        while ((await status(gateway)) !== 401) {
-          if (Date.now() - revokedAt > 5_000) throw new Error(`${gateway} still accepts the key`);
-          await new Promise((resolve) => setTimeout(resolve, 25));
+        for (;;) {
+          const sentAt = Date.now();
+          const answer = await status(gateway);
+          if (sentAt >= expiredAt) return answer;
+          if (answer === 401) return answer;
         }
-        return Date.now() - revokedAt;
       }),
     );
-    for (const ms of refusedAfter) expect(ms).toBeLessThan(1_000);
+    expect(afterTtl).toEqual([401, 401]);
   });
 
   it('two saga workers drive each saga once: no key in flight from both at once, each effect once', async () => {

@@ -212,12 +212,19 @@ export async function clearFaults(baseUrl: string): Promise<void> {
   await response.body.dump();
 }
 
-/** Peak requests in flight at once under one idempotency key on a mock port (1 = never two). */
+/**
+ * Peak requests in flight at once under one idempotency key on a mock port (1 = never two), and
+ * how many are in flight now.
+ */
 export async function inFlightPeak(
   baseUrl: string,
-): Promise<{ maxConcurrentPerKey: number; worstKey: string | null }> {
+): Promise<{ maxConcurrentPerKey: number; worstKey: string | null; inFlight: number }> {
   const response = await request(`${baseUrl}/__inflight`);
-  return (await response.body.json()) as { maxConcurrentPerKey: number; worstKey: string | null };
+  return (await response.body.json()) as {
+    maxConcurrentPerKey: number;
+    worstKey: string | null;
+    inFlight: number;
+  };
 }
 
 export async function callCounts(baseUrl: string): Promise<Record<string, number>> {
@@ -240,6 +247,13 @@ export async function ledger(mock: ServicesMock): Promise<Record<string, LedgerO
   const response = await request(`${mock.urls.payment}/__ledger`);
   const body = (await response.body.json()) as { orders: Record<string, LedgerOrder> };
   return body.orders;
+}
+
+/** The payment provider forgets its refund idempotency keys, as providers do after about 24 h. */
+export async function expireRefundKeys(mock: ServicesMock): Promise<void> {
+  const response = await request(`${mock.urls.payment}/__refunds/expire-keys`, { method: 'POST' });
+  if (response.statusCode !== 204) throw new Error(`expire-keys: ${response.statusCode}`);
+  await response.body.dump();
 }
 
 /** A unique key prefix and a Redis client to remove it afterwards. */

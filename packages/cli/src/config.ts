@@ -18,6 +18,8 @@ const schema = z
     CONSUMERS_URL: env.url(localUrl('consumers')),
     /** Redis key prefix of client contracts; the gateway's and the BFFs' must match. */
     CONTRACTS_PREFIX: z.string().min(1).default(DEFAULT_CONTRACTS_PREFIX),
+    /** Bearer token for `usage export --push` (an OpenMeter API token, say). */
+    USAGE_PUSH_TOKEN: z.string().optional(),
   })
   .transform((c) => ({
     dataDir: c.DATA_DIR,
@@ -34,6 +36,7 @@ const schema = z
     sagaUrl: c.SAGA_URL,
     consumersUrl: c.CONSUMERS_URL,
     contractsPrefix: c.CONTRACTS_PREFIX,
+    usagePushToken: c.USAGE_PUSH_TOKEN,
   }));
 
 export type CliConfig = z.output<typeof schema>;

@@ -10,6 +10,7 @@ import { reconcileCommand } from './commands/reconcile.js';
 import { sagasCommand } from './commands/sagas.js';
 import { schemaCommand } from './commands/schema.js';
 import { tokenCommand } from './commands/token.js';
+import { usageCommand } from './commands/usage.js';
 import { loadCliConfig } from './config.js';
 import { EXIT } from './exit-codes.js';
 import { formatTable } from './table.js';
@@ -22,6 +23,7 @@ const commands: Command[] = [
   reconcileCommand,
   documentsCommand,
   schemaCommand,
+  usageCommand,
 ];
 
 const EXIT_CODES_HELP = `

@@ -1,15 +1,21 @@
 import type { Logger } from './logger.js';
 
 /**
- * Run `stop` once on SIGTERM or SIGINT, then exit. A second signal exits at once, so an
- * operator is never stuck behind a drain that hangs.
+ * Set by the stack launcher, which hands each process a stdin pipe of its own: the pipe's end
+ * means the launcher is gone (killed, or a test worker torn down after a hook timed out), and a
+ * process nobody is left to stop must not hold its port and its Redis keys forever.
+ */
+export const STOP_WITH_PARENT_ENV = 'EDGE_STOP_WITH_PARENT';
+
+/**
+ * Run `stop` once on SIGTERM or SIGINT (or, under the launcher, when it goes away), then exit.
+ * A second signal exits at once, so an operator is never stuck behind a drain that hangs.
  */
 export function onShutdown(log: Logger, stop: () => Promise<void>): void {
   let stopping = false;
-  const handle = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(1);
+  const begin = (reason: string) => {
     stopping = true;
-    log.info({ signal }, 'shutting down');
+    log.info({ signal: reason }, 'shutting down');
     stop().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -18,8 +24,18 @@ export function onShutdown(log: Logger, stop: () => Promise<void>): void {
       },
     );
   };
-  process.once('SIGTERM', handle);
-  process.once('SIGINT', handle);
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    begin(signal);
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  if (process.env[STOP_WITH_PARENT_ENV] === '1') {
+    process.stdin.once('end', () => {
+      if (!stopping) begin('parent gone');
+    });
+    process.stdin.resume();
+  }
 }
 
 /** Log and exit on a failure during start, so a misconfigured process never half-runs. */

@@ -5,3 +5,5 @@ export * from './file-document-store.js';
 export * from './manifest.js';
 export * from './redis-document-store.js';
 export * from './schema-check.js';
+export * from './usage-events.js';
+export * from './usage-store.js';

@@ -24,6 +24,7 @@ import {
 import { DEFAULT_REGISTRY_REFRESH_MS } from './document-registry.js';
 import { DEFAULT_USES_FLUSH_MS } from './document-uses.js';
 import { DEFAULT_JWKS } from './jwks-source.js';
+import { DEFAULT_PARTNER_USAGE_FLUSH_MS } from './partner-usage.js';
 import { SURFACE_NAMES, type SurfaceName } from './surfaces.js';
 
 /** Default admin port in production: metrics and detailed health, never on the public port. */
@@ -180,6 +181,7 @@ const schema = z
     CONTRACTS_PREFIX: z.string().min(1).default(DEFAULT_CONTRACTS_PREFIX),
     CONTRACTS_REFRESH_MS: env.int(DEFAULT_REGISTRY_REFRESH_MS).pipe(z.number().min(10)),
     DOCUMENT_USES_FLUSH_MS: env.int(DEFAULT_USES_FLUSH_MS).pipe(z.number().min(10)),
+    PARTNER_USAGE_FLUSH_MS: env.int(DEFAULT_PARTNER_USAGE_FLUSH_MS).pipe(z.number().min(10)),
     /**
      * Surfaces where a request from an unregistered client version may run any valid document;
      * default `web` in production, every surface outside it. Registered versions are always
@@ -258,6 +260,7 @@ const schema = z
         prefix: c.CONTRACTS_PREFIX,
         refreshMs: c.CONTRACTS_REFRESH_MS,
         usesFlushMs: c.DOCUMENT_USES_FLUSH_MS,
+        partnerUsageFlushMs: c.PARTNER_USAGE_FLUSH_MS,
         fieldDeprecations: c.FIELD_DEPRECATIONS,
         arbitraryDocuments: new Set<SurfaceName>(
           c.ARBITRARY_DOCUMENTS ?? (production ? ['web'] : SURFACE_NAMES),

@@ -11,8 +11,8 @@ export interface EdgeOutcome {
   /** `OK`, or the code the edge answered with (`RATE_LIMITED`, `UNAUTHENTICATED`, ...). */
   code: string;
   seconds: number;
-  /** A partner request: who, and the GraphQL cost it was charged. */
-  partner?: { id: string; cost: number };
+  /** A partner request: who, with which key, the operations it ran and their GraphQL cost. */
+  partner?: { id: string; keyId: string; requests: number; cost: number };
 }
 
 export interface EdgeMetrics {

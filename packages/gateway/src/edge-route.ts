@@ -15,7 +15,7 @@ import { applyCors, type CorsPolicy } from './cors.js';
 import { withExtensions } from './cost-extension.js';
 import type { AbuseLimits } from './defaults.js';
 import type { DeprecationSignaller } from './deprecation-signals.js';
-import type { EdgeMetrics } from './edge-metrics.js';
+import type { EdgeMetrics, EdgeOutcome } from './edge-metrics.js';
 import type { Forwarder, ForwardRequest } from './forward.js';
 import { type GraphQLRequest, parseGraphQLBody } from './graphql-request.js';
 import type { InternalSigner } from './internal-signer.js';
@@ -179,7 +179,7 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
     const started = process.hrtime.bigint();
     let operation = 'unknown';
     let code = 'OK';
-    let partnerUsage: { id: string; cost: number } | undefined;
+    let partnerUsage: EdgeOutcome['partner'];
     try {
       for (const [name, value] of Object.entries(deps.fixedHeaders)) ctx.res.setHeader(name, value);
       applyCors(deps.cors, ctx.req, ctx.res);
@@ -188,11 +188,14 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
       const { batch, operations } = await readAndPlan(ctx, identity);
       operation = batch ? 'batch' : (operations[0]?.request.operationName ?? 'anonymous');
       const totalCost = operations.reduce((sum, op) => sum + op.cost, 0);
-      if (identity.surface === 'partner')
-        partnerUsage = { id: identity.partnerId, cost: totalCost };
+      const requests = operations.reduce((sum, op) => sum + op.requests, 0);
+      if (identity.surface === 'partner') {
+        const { partnerId: id, keyId } = identity;
+        partnerUsage = { id, keyId, requests, cost: totalCost };
+      }
       const limit = await deps.rateLimiter.consume({
         ...subjectOf(deps.surface, identity, totalCost),
-        requests: operations.reduce((sum, op) => sum + op.requests, 0),
+        requests,
       });
       for (const [name, value] of Object.entries(limit.headers)) ctx.res.setHeader(name, value);
       const base: Omit<ForwardRequest, 'body'> = {

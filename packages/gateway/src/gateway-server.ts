@@ -16,8 +16,11 @@ import {
 } from '@edge/common';
 import {
   createFileDocumentStore,
+  createFileUsageStore,
   createRedisDocumentStore,
+  createRedisUsageStore,
   type DocumentStore,
+  type UsageStore,
 } from '@edge/contracts';
 import { type Authenticator, createAuthenticator } from './auth.js';
 import { createContractResolver } from './client-contracts.js';
@@ -36,6 +39,7 @@ import { createJwksObserver } from './jwks-observer.js';
 import { createJwksSource, type JwksHealth } from './jwks-source.js';
 import { createJwtVerifier } from './jwt.js';
 import { createFileKeyStore, createRedisKeyStore, type KeyStore } from './key-store.js';
+import { withPartnerUsage } from './partner-usage.js';
 import { createPersistedQueries, loadTrustedDocuments } from './persisted-queries.js';
 import { createRateLimiter } from './rate-limit.js';
 import { loadSurfaceSchema, type SurfaceSchema } from './schema-registry.js';
@@ -54,6 +58,7 @@ export interface RunningGateway extends RunningServer {
 interface Stores {
   keys: KeyStore;
   documents: DocumentStore;
+  usage: UsageStore;
   /** The limiter's and key store's connection; absent with the embedded (file/memory) stores. */
   redis: RedisClient | undefined;
 }
@@ -64,6 +69,7 @@ async function openStores(config: GatewayConfig, log: Logger): Promise<Stores> {
     return {
       keys: createFileKeyStore(join(config.dataDir, 'partner-keys.json')),
       documents: createFileDocumentStore(join(config.dataDir, 'contracts')),
+      usage: createFileUsageStore(join(config.dataDir, 'contracts')),
       redis: undefined,
     };
   }
@@ -74,6 +80,7 @@ async function openStores(config: GatewayConfig, log: Logger): Promise<Stores> {
   return {
     keys: createRedisKeyStore(redis),
     documents: createRedisDocumentStore(redis, config.contracts.prefix),
+    usage: createRedisUsageStore(redis, config.contracts.prefix),
     redis,
   };
 }
@@ -145,7 +152,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const tracing = startTracing('gateway', config.tracing);
   const edgeKey = await loadOrCreateSigningKey(config.edgeSigningKeyFile);
   const sign = createInternalSigner(edgeKey);
-  const { keys, documents, redis } = await openStores(config, log);
+  const { keys, documents, usage, redis } = await openStores(config, log);
   const registry = await startDocumentRegistry(documents, log, config.contracts.refreshMs);
   const documentUses = createDocumentUses(
     documents,
@@ -174,7 +181,12 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     if (!authenticator) throw new AppError(ErrorCode.SHUTTING_DOWN, 'Gateway is starting');
     return authenticator(surface, req);
   };
-  const edgeMetrics = createEdgeMetrics(metrics.registry);
+  const edgeMetrics = withPartnerUsage(
+    createEdgeMetrics(metrics.registry),
+    usage,
+    log,
+    config.contracts.partnerUsageFlushMs,
+  );
   const deprecationSignals = createDeprecationSignals({
     schedule: config.contracts.fieldDeprecations,
     knownClient: registry.hasClient,
@@ -289,6 +301,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
       await Promise.all(surfaces.flatMap((s) => [s.schema.stop(), s.forwarder.close()]));
       registry.close();
       await documentUses.close();
+      await edgeMetrics.close();
       await keys.close();
       await tracing.shutdown();
     },

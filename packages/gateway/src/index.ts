@@ -7,6 +7,7 @@ export {
   verifyKey,
 } from './api-keys.js';
 export { loadGatewayConfig } from './config.js';
+export { KEY_CACHE_TTL_MS } from './defaults.js';
 export {
   type ApiVersion,
   createFileKeyStore,

@@ -1,4 +1,4 @@
-import type { RedisClient } from '@edge/common';
+import { defineScript, type RedisClient } from '@edge/common';
 import type { Count, PermitCounter } from './permit-counter.js';
 
 /**
@@ -19,14 +19,7 @@ if ttl < 0 then
 end
 return { granted, used, ttl }`;
 
-const COMMAND = 'edgeLeasePermits';
-
-type LeaseCommand = (
-  key: string,
-  limit: number,
-  want: number,
-  windowMs: number,
-) => Promise<[number, number, number]>;
+const grantScript = defineScript(LEASE_SCRIPT);
 
 /** How leases are sized; defaults in defaults.ts (DEFAULT_LEASE). */
 export interface LeaseOptions {
@@ -89,8 +82,13 @@ export interface LeasedCounter extends PermitCounter {
 export function createLeasedCounter(options: LeasedCounterOptions): LeasedCounter {
   const { redis, limit, windowMs } = options;
   const maxLease = Math.max(1, Math.floor(limit * options.maxFraction));
-  redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: LEASE_SCRIPT });
-  const command = (redis as unknown as Record<typeof COMMAND, LeaseCommand>)[COMMAND].bind(redis);
+  /** { granted, used, pttl } for this key's window, as the script answers. */
+  const grant = async (key: string, want: number) =>
+    (await grantScript(redis, [`${options.keyPrefix}:${key}`], [limit, want, windowMs])) as [
+      number,
+      number,
+      number,
+    ];
   const leases = new Map<string, Lease>();
   let nextSweepAt = 0;
 
@@ -141,7 +139,7 @@ export function createLeasedCounter(options: LeasedCounterOptions): LeasedCounte
     options.onLease?.();
     let answer: [number, number, number];
     try {
-      answer = await command(`${options.keyPrefix}:${key}`, limit, want, windowMs);
+      answer = await grant(key, want);
     } catch (err) {
       return err instanceof Error ? err : new Error(String(err));
     }

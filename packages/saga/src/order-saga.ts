@@ -42,8 +42,11 @@ interface Verify {
   request(key: string): StepCall;
   /** The resource in a lookup's answer; undefined when nothing was created under the key. */
   found(body: unknown): unknown;
-  /** True when the resource found is already undone (refunded, released, cancelled). */
-  undone(resource: unknown): boolean;
+  /**
+   * True when the resource found is already undone (refunded, released, cancelled), in full or
+   * by this saga's own undo (`undoKey`, its idempotency key).
+   */
+  undone(resource: unknown, undoKey: string): boolean;
 }
 
 /** One step of the place-order saga: everything the engine needs to run, verify and undo it. */
@@ -65,7 +68,13 @@ const idBody = z.object({ id: z.string() });
 const orderBody = z.object({ id: z.string(), totalCents: z.number().int(), currency: z.string() });
 const orderList = z.object({ items: z.array(z.unknown()) });
 const statusBody = z.object({ status: z.string() }).loose();
-const chargeBody = z.object({ amountCents: z.number(), refundedCents: z.number() }).loose();
+const chargeBody = z
+  .object({
+    amountCents: z.number(),
+    refundedCents: z.number(),
+    refunds: z.array(z.object({ idempotencyKey: z.string().optional() }).loose()).optional(),
+  })
+  .loose();
 const conflictBody = z.object({ error: z.object({ reason: z.string().optional() }).loose() });
 
 function missing(what: string): never {
@@ -194,9 +203,13 @@ export const ORDER_STEPS: Readonly<Record<ForwardStep, StepDefinition>> = {
     verify: {
       request: (key) => ({ provider: 'payment', ...byKey('/charges')(key) }),
       found: (body) => body,
-      undone: (charge) => {
+      // An edited refund leaves the charge partly refunded: only its own key says it was made
+      // (after the provider forgot that key, re-sending it would refund the amount again).
+      undone: (charge, refundKey) => {
         const parsed = chargeBody.safeParse(charge);
-        return parsed.success && parsed.data.refundedCents >= parsed.data.amountCents;
+        if (!parsed.success) return false;
+        const { amountCents, refundedCents, refunds = [] } = parsed.data;
+        return refundedCents >= amountCents || refunds.some((r) => r.idempotencyKey === refundKey);
       },
     },
     undo: {
@@ -349,7 +362,7 @@ export async function runStep(input: StepRunInput): Promise<StepRunResult> {
     if (!learnt) return { outcome: unusable(`${forward} lookup`), context };
     context = learnt;
     resource = definition.resource(context);
-    if (definition.verify.undone(found)) {
+    if (definition.verify.undone(found, idempotencyKeyFor(saga.id, step))) {
       return { outcome: settled(200, { verified: 'already_undone', resource: found }), context };
     }
   }

@@ -87,6 +87,13 @@ export class IdempotencyStore {
   reset(): void {
     this.entries.clear();
   }
+
+  /** Forget every key of one scope, as a provider does once its retention (about 24 h) ends. */
+  forget(scope: string): void {
+    for (const id of this.entries.keys()) {
+      if (id.startsWith(`${scope}\n`)) this.entries.delete(id);
+    }
+  }
 }
 
 /** Send a stored response; a replay says so in a header, as Stripe does, to ease debugging. */

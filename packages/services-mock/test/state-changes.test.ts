@@ -102,6 +102,28 @@ describe('payment', () => {
     expect(charged.body).toMatchObject({ id: ch.id, refundedCents: 1000 });
   });
 
+  it("a charge lists its refunds with their keys, which outlive the provider's key memory", async () => {
+    const { body: ch } = await charge('k-6', 1000);
+    const refund = () =>
+      call(`${mock.urls.payment}/refunds`, {
+        body: { idempotencyKey: 'r-6', chargeId: ch.id, amountCents: 100 },
+      });
+    expect((await refund()).status).toBe(201);
+    expect((await refund()).headers.get('idempotent-replayed')).toBe('true');
+    const expired = await call(`${mock.urls.payment}/__refunds/expire-keys`, { body: {} });
+    expect(expired.status).toBe(204);
+    // Forgotten: the same request is a second refund, which is why a saga looks first.
+    expect((await refund()).headers.get('idempotent-replayed')).toBeNull();
+    const found = await call(`${mock.urls.payment}/charges?idempotencyKey=k-6`);
+    expect(found.body).toMatchObject({
+      refundedCents: 200,
+      refunds: [
+        { amountCents: 100, idempotencyKey: 'r-6' },
+        { amountCents: 100, idempotencyKey: 'r-6' },
+      ],
+    });
+  });
+
   it('refund of an unknown charge answers 404 NOT_FOUND', async () => {
     const res = await call(`${mock.urls.payment}/refunds`, {
       body: { idempotencyKey: 'r-x', chargeId: 'ch-404' },

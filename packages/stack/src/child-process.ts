@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { STOP_WITH_PARENT_ENV } from '@edge/common';
 
 export interface SpawnOptions {
   /** Name used in errors and as the `proc` field of forwarded log lines. */
@@ -50,8 +51,8 @@ export function spawnService(options: SpawnOptions): Promise<ManagedProcess> {
   const nodeArgs = options.nodeArgs ?? ['--import', 'tsx'];
   const child = spawn(process.execPath, [...nodeArgs, options.entry], {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env, [STOP_WITH_PARENT_ENV]: '1' },
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
   const keep = (line: string) => {

@@ -39,6 +39,16 @@ export function createPaymentService(): MockService {
 
   const refundedCents = (record: ChargeRecord) =>
     record.refunds.reduce((sum, r) => sum + r.refund.amountCents, 0);
+  // Its refunds with their keys, as a provider lists a charge's refunds with their metadata.
+  const chargeView = (record: ChargeRecord) => ({
+    ...record.charge,
+    refundedCents: refundedCents(record),
+    refunds: record.refunds.map(({ refund, idempotencyKey }) => ({
+      id: refund.id,
+      amountCents: refund.amountCents,
+      idempotencyKey,
+    })),
+  });
 
   const ledger = (): Ledger => {
     const orders: Ledger['orders'] = {};
@@ -101,7 +111,7 @@ export function createPaymentService(): MockService {
       },
       lookupRoute('/charges', 'charge', idempotency, (id) => {
         const record = charges.get(id);
-        return record && { ...record.charge, refundedCents: refundedCents(record) };
+        return record && chargeView(record);
       }),
       {
         method: 'GET',
@@ -110,7 +120,7 @@ export function createPaymentService(): MockService {
           const id = ctx.params['id'] ?? '';
           const record = charges.get(id);
           if (!record) throw notFound('Charge', id);
-          sendJson(ctx.res, 200, { ...record.charge, refundedCents: refundedCents(record) });
+          sendJson(ctx.res, 200, chargeView(record));
         },
       },
       {
@@ -160,6 +170,16 @@ export function createPaymentService(): MockService {
         method: 'GET',
         path: '/__ledger',
         handler: (ctx) => sendJson(ctx.res, 200, ledger()),
+      },
+      {
+        // Refund keys only: charges stay findable by key, as a provider's search by metadata is.
+        method: 'POST',
+        path: '/__refunds/expire-keys',
+        handler: (ctx) => {
+          idempotency.forget('POST /refunds');
+          ctx.res.writeHead(204);
+          ctx.res.end();
+        },
       },
     ],
   };
