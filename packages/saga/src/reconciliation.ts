@@ -124,7 +124,12 @@ export function findDrift(
             fix: {
               provider: 'payment',
               path: '/refunds',
-              body: { idempotencyKey: `reconcile:refund:${charge.id}`, chargeId: charge.id },
+              // Unnamed, the provider refunds all that is refundable, the kept part included.
+              body: {
+                idempotencyKey: `reconcile:refund:${charge.id}`,
+                chargeId: charge.id,
+                ...(kept ? { amountCents: charge.amountCents - refunded - kept } : {}),
+              },
             },
           }),
         );

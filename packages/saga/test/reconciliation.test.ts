@@ -49,6 +49,29 @@ describe('findDrift', () => {
     expect(edited(20)).toEqual(['charged_without_order']);
   });
 
+  it('the fix of a charge an edit kept part of refunds the rest only, never what the operator kept', () => {
+    const records: ProviderRecords = {
+      ...none,
+      charges: [{ id: 'ch-1', orderId: 'o-1', amountCents: 100 }],
+      refunds: [{ id: 're-1', chargeId: 'ch-1', orderId: 'o-1', amountCents: 70 }],
+    };
+    const [finding] = findDrift(
+      records,
+      facts({
+        'o-1': {
+          orderStatus: 'failed',
+          saga: { id: 'sg-1', status: 'compensated', keptCents: 20 },
+        },
+      }),
+    );
+    // Without an amount the provider refunds all that is refundable (30), the kept 20 included.
+    expect(finding?.fix?.body).toEqual({
+      idempotencyKey: 'reconcile:refund:ch-1',
+      chargeId: 'ch-1',
+      amountCents: 10,
+    });
+  });
+
   it('orders a saga is still working on, or an operator holds, are left alone', () => {
     const records = { ...none, charges: [{ id: 'ch-1', orderId: 'o-1', amountCents: 100 }] };
     for (const status of ['running', 'compensating', 'dead_lettered', 'resolved'] as const) {
