@@ -2,7 +2,7 @@
 // next to the same provider calls made bare in the same run (the ceiling), and how fast a
 // backlog of pending refund compensations drains once the provider recovers.
 // Usage: node_modules/.bin/tsx bench/src/saga-throughput.ts [--sagas 1000] [--backlog 10000]
-//   [--concurrency 64] [--in-flight 256] [--warmup 200] [--cpu-prof-dir /tmp/prof]
+//   [--concurrency 64] [--in-flight 256] [--warmup 200] [--rounds 4] [--cpu-prof-dir /tmp/prof]
 // Imports go through each package's public index by path because bench/package.json is not
 // ours to change; nothing internal is reached into.
 import { randomUUID } from 'node:crypto';
@@ -39,6 +39,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     'in-flight': { type: 'string', default: '256' },
     warmup: { type: 'string', default: '200' },
+    rounds: { type: 'string', default: '4' },
     /** Directory where the orchestrator process writes its CPU profile (node --cpu-prof). */
     'cpu-prof-dir': { type: 'string' },
   },
@@ -50,6 +51,8 @@ const CONCURRENCY = Number(values.concurrency);
 const IN_FLIGHT = Number(values['in-flight']);
 /** Untimed sagas run first on both sides, so neither is measured cold (JIT, pools, scripts). */
 const WARMUP = Number(values.warmup);
+/** Alternating batches of bare orders and sagas (see below). */
+const ROUNDS = Number(values.rounds);
 const REDIS_URL = process.env['REDIS_URL'] ?? DEFAULT_REDIS_URL;
 /**
  * Pacing stays on (every call still takes a token from the shared Redis bucket) but above what
@@ -118,7 +121,7 @@ async function main(): Promise<void> {
   const picks = await stockPicks(mock.urls.product, 2 * (WARMUP + SAGAS));
   const pick = (i: number) => [{ productId: picks[i] ?? 'p-1', quantity: 1 }];
 
-  // 1. Ceiling: the same five calls per order, made bare by IN_FLIGHT loops.
+  // Ceiling: the same five calls per order, made bare by IN_FLIGHT loops in this process.
   const bare = new HttpProviderClient({
     baseUrls: {
       order: mock.urls.order,
@@ -132,18 +135,11 @@ async function main(): Promise<void> {
     pool(count, IN_FLIGHT, (i) =>
       placeOrderBare(bare, `bare-${from + i}`, `u-${((from + i) % 300) + 1}`, pick(from + i)),
     );
-  await runBare(0, WARMUP);
-  const bareStarted = performance.now();
-  const bareCpu = process.cpuUsage();
-  await runBare(WARMUP, SAGAS);
-  const bareS = (performance.now() - bareStarted) / 1000;
-  const bareCpuUs = cpuMicros(process.cpuUsage(bareCpu));
-  await bare.close();
 
-  // 2. Engine: the orchestrator as its own process (API, worker, Redis store, pacing), as in
+  // Engine: the orchestrator as its own process (API, worker, Redis store, pacing), as in
   // production; sagas submitted by CONCURRENCY clients (this process, like BFFs) through
-  // POST /sagas, each driven to completed by the worker (up to IN_FLIGHT at once); timed until
-  // the last one completes.
+  // POST /sagas, each driven to completed by the worker (up to IN_FLIGHT at once); a batch is
+  // timed until its last saga completes.
   const profile = values['cpu-prof-dir'];
   const orchestrator = await startSagaProcess({
     ...env,
@@ -177,15 +173,33 @@ async function main(): Promise<void> {
     );
     await waitForCount(redis, completed, from + count);
   };
+
+  // 1. Both sides, in alternating batches so that a load change on this shared machine falls on
+  // both rather than on one phase: ROUNDS batches of bare orders and of sagas, each side's time
+  // and CPU summed over its batches.
+  await runBare(0, WARMUP);
   await runEngine(0, WARMUP);
-  const started = performance.now();
   const loadAverage = loadavg()[0] ?? 0;
-  const clientCpu = process.cpuUsage();
-  const engineCpuBefore = orchestrator.cpuMicros();
-  await runEngine(WARMUP, SAGAS);
-  const throughputS = (performance.now() - started) / 1000;
-  const engineCpuUs = orchestrator.cpuMicros() - engineCpuBefore;
-  const clientCpuUs = cpuMicros(process.cpuUsage(clientCpu));
+  const perRound = Math.ceil(SAGAS / ROUNDS);
+  const spent = { bareMs: 0, engineMs: 0, bareCpuUs: 0, clientCpuUs: 0, engineCpuUs: 0 };
+  for (let done = 0; done < SAGAS; done += perRound) {
+    const count = Math.min(perRound, SAGAS - done);
+    let started = performance.now();
+    let cpu = process.cpuUsage();
+    await runBare(WARMUP + done, count);
+    spent.bareMs += performance.now() - started;
+    spent.bareCpuUs += cpuMicros(process.cpuUsage(cpu));
+    started = performance.now();
+    cpu = process.cpuUsage();
+    const engineCpu = orchestrator.cpuMicros();
+    await runEngine(WARMUP + done, count);
+    spent.engineMs += performance.now() - started;
+    spent.clientCpuUs += cpuMicros(process.cpuUsage(cpu));
+    spent.engineCpuUs += orchestrator.cpuMicros() - engineCpu;
+  }
+  const throughputS = spent.engineMs / 1000;
+  const bareS = spent.bareMs / 1000;
+  await bare.close();
   await client.close();
   await orchestrator.stop();
 
@@ -303,9 +317,9 @@ async function main(): Promise<void> {
     // CPU per saga of the orchestrator process, of the 64 clients (this process), and of the
     // bare loops (this process): steadier than rates on a shared machine. services-mock's and
     // Redis's own CPU are in none of them.
-    engineCpuUsPerSaga: Math.round(engineCpuUs / SAGAS),
-    clientCpuUsPerSaga: Math.round(clientCpuUs / SAGAS),
-    bareCpuUsPerSaga: Math.round(bareCpuUs / SAGAS),
+    engineCpuUsPerSaga: Math.round(spent.engineCpuUs / SAGAS),
+    clientCpuUsPerSaga: Math.round(spent.clientCpuUs / SAGAS),
+    bareCpuUsPerSaga: Math.round(spent.bareCpuUs / SAGAS),
     loadAverage: Number(loadAverage.toFixed(2)),
     backlog: BACKLOG,
     drainSeconds: Number(drainS.toFixed(2)),
