@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hashTaggedHead, type RedisClient } from '@edge/common';
+import { hashTaggedHead, type RedisClient, redisNodes, scanNode } from '@edge/common';
 import { DEFAULT_CONTRACTS_PREFIX } from './redis-document-store.js';
 
 export const HOUR_MS = 3_600_000;
@@ -28,11 +28,11 @@ export interface UsageQuery {
 export interface UsageStore {
   add(usage: readonly HourlyUsage[]): Promise<void>;
   read(query: UsageQuery): Promise<HourlyUsage[]>;
+  /** Delete the hours that started before `before` (exported ones); returns how many. */
+  prune(before: number): Promise<number>;
   close(): Promise<void>;
 }
 
-/** How long hourly usage is kept in Redis. */
-export const DEFAULT_USAGE_RETENTION_DAYS = 400;
 /** The longest range one read covers (a year of hours), so a typo cannot scan for ever. */
 export const MAX_USAGE_RANGE_HOURS = 366 * 24;
 
@@ -71,11 +71,14 @@ function rowsOf(hour: number, fields: Record<string, string | number>, partner?:
   return [...rows.values()];
 }
 
-/** One hash per hour (`<prefix>:usage:<ISO hour>`), in the contracts' hash slot, expiring. */
+/**
+ * One hash per hour (`<prefix>:usage:<ISO hour>`), in the contracts' hash slot. No TTL on
+ * purpose: the edge Redis evicts TTL'd keys under memory pressure (volatile-lru), and billing
+ * data must not vanish that way; `usage prune` deletes hours once they are exported.
+ */
 export function createRedisUsageStore(
   redis: RedisClient,
   prefix = DEFAULT_CONTRACTS_PREFIX,
-  retentionDays = DEFAULT_USAGE_RETENTION_DAYS,
 ): UsageStore {
   const head = hashTaggedHead(`${prefix}:`);
   const keyOf = (hour: number) => `${head}usage:${new Date(hour).toISOString()}`;
@@ -87,7 +90,6 @@ export function createRedisUsageStore(
         const key = keyOf(u.hour);
         multi.hincrby(key, field(u, 'requests'), u.requests);
         multi.hincrby(key, field(u, 'cost'), u.cost);
-        multi.expire(key, retentionDays * 86_400);
       }
       await multi.exec();
     },
@@ -101,6 +103,17 @@ export function createRedisUsageStore(
         if (err) throw err;
         return rowsOf(h, (fields ?? {}) as Record<string, string>, query.partner);
       });
+    },
+    prune: async (before) => {
+      // A cluster client knows its masters only once it has loaded the slot map.
+      await redis.ping();
+      const keys = (
+        await Promise.all(redisNodes(redis).map((node) => scanNode(node, `${head}usage:*`)))
+      )
+        .flat()
+        .filter((key) => Date.parse(key.slice(`${head}usage:`.length)) < hourOf(before));
+      if (keys.length > 0) await redis.unlink(...keys);
+      return keys.length;
     },
     close: async () => {
       redis.disconnect();
@@ -119,6 +132,12 @@ export function createFileUsageStore(dir: string): UsageStore {
       throw err;
     }
   };
+  const save = (all: Record<string, Record<string, number>>) => {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(all));
+    renameSync(tmp, file);
+  };
   return {
     add: async (usage) => {
       if (usage.length === 0) return;
@@ -130,16 +149,21 @@ export function createFileUsageStore(dir: string): UsageStore {
         fields[field(u, 'requests')] = (fields[field(u, 'requests')] ?? 0) + u.requests;
         fields[field(u, 'cost')] = (fields[field(u, 'cost')] ?? 0) + u.cost;
       }
-      mkdirSync(dir, { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(all));
-      renameSync(tmp, file);
+      save(all);
     },
     read: async (query) => {
       const all = readAll();
       return hoursIn(query).flatMap((h) =>
         rowsOf(h, all[new Date(h).toISOString()] ?? {}, query.partner),
       );
+    },
+    prune: async (before) => {
+      const all = readAll();
+      const old = Object.keys(all).filter((hour) => Date.parse(hour) < hourOf(before));
+      if (old.length === 0) return 0;
+      for (const hour of old) delete all[hour];
+      save(all);
+      return old.length;
     },
     close: async () => {},
   };

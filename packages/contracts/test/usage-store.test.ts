@@ -52,6 +52,18 @@ function describeUsageStore(
       ]);
       await expect(store.read({ from: 0, to: H0 })).rejects.toThrow(RangeError);
     });
+
+    it('prune deletes the hours that started before the date, and only those', async () => {
+      const { store } = opened;
+      await store.add([
+        { partner: 'partner-acme', keyId: 'k1', hour: H0, requests: 1, cost: 1 },
+        { partner: 'partner-acme', keyId: 'k1', hour: H0 + HOUR_MS, requests: 2, cost: 2 },
+      ]);
+      expect(await store.prune(H0 + HOUR_MS + 60_000)).toBe(1);
+      expect(await store.read({ from: H0, to: H0 + 2 * HOUR_MS })).toEqual([
+        { partner: 'partner-acme', keyId: 'k1', hour: H0 + HOUR_MS, requests: 2, cost: 2 },
+      ]);
+    });
   });
 }
 

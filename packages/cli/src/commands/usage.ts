@@ -15,6 +15,7 @@ const OPTIONS = {
   out: { type: 'string' },
   push: { type: 'string' },
   open: { type: 'boolean' },
+  before: { type: 'string' },
 } as const;
 
 function dateOf(name: string, raw: string | undefined): number {
@@ -82,24 +83,35 @@ async function exportUsage(ctx: CommandContext, values: Record<string, unknown>)
   );
 }
 
+async function prune(ctx: CommandContext, before: number) {
+  const store = await openUsageStore(ctx);
+  try {
+    ctx.say(`pruned ${await store.prune(before)} hour(s) of usage`);
+  } finally {
+    await store.close();
+  }
+}
+
 export const usageCommand: Command = {
   name: 'usage',
   summary: 'partner requests and GraphQL cost per key and hour; export them as CloudEvents',
   usage: [
     'usage --partner <id> --from <iso> --to <iso> [--json]',
     'usage export --from <iso> --to <iso> [--partner <id>] [--out <file.jsonl> | --push <url>] [--open]',
+    'usage prune --before <iso>   (delete hours that started before it, once exported)',
     '  (CloudEvents JSON lines, OpenMeter-compatible; --push sends one batch, with',
     '   USAGE_PUSH_TOKEN as bearer token; closed hours only unless --open)',
   ].join('\n       '),
   async run(ctx) {
-    const exporting = ctx.args[0] === 'export';
+    const action = ctx.args[0] === 'export' || ctx.args[0] === 'prune' ? ctx.args[0] : undefined;
     const { values, positionals } = parseArgs({
-      args: exporting ? ctx.args.slice(1) : ctx.args,
+      args: action ? ctx.args.slice(1) : ctx.args,
       options: OPTIONS,
       allowPositionals: true,
     });
     if (positionals.length > 0) throw new UsageError(`unexpected ${positionals.join(' ')}`);
-    if (exporting) return await exportUsage(ctx, values);
+    if (action === 'export') return await exportUsage(ctx, values);
+    if (action === 'prune') return await prune(ctx, dateOf('before', values.before));
     if (!values.partner) throw new UsageError('--partner is required');
     const rows = await read(
       ctx,
