@@ -1,20 +1,11 @@
 import { z } from 'zod';
 import { type EditableInput, editedInput } from './editable-input.js';
+import { isReadableText, UNREADABLE_TEXT } from './readable-text.js';
 
 /** Refusal carried by the issue of an amount above the charge, so the API can name it. */
 export const ABOVE_CHARGED = 'edit_amount_above_charged';
 
 const NOTE_MAX_CHARS = 500;
-
-/**
- * The note goes into the provider's records and our audit: one that is only invisible
- * characters reads as empty there, and control or unpaired surrogate characters may be refused
- * by the provider (or break its export) after the operator was told the edit was accepted.
- */
-function readableNote(note: string): boolean {
-  // In a /u pattern a surrogate pair is one code point, so \p{Cs} only finds unpaired halves.
-  return !/[\p{Cc}\p{Cs}]/u.test(note) && /[^\p{Z}\p{Cf}]/u.test(note);
-}
 
 /**
  * A refund may be made smaller (part of the money was already returned another way, a fee the
@@ -81,9 +72,7 @@ export const REFUND_EDIT: EditableInput = {
           .trim()
           .min(1)
           .max(NOTE_MAX_CHARS)
-          .refine(readableNote, {
-            message: 'must contain readable text, no control or broken characters',
-          })
+          .refine(isReadableText, { message: UNREADABLE_TEXT })
           .optional(),
       })
       .strict();

@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { isReadableText, UNREADABLE_TEXT } from './readable-text.js';
 import { SAGA_STATUSES } from './saga.js';
 
 const key = z.string().min(1).max(200);
 const name = z.string().trim().min(1).max(200);
-const reason = z.string().trim().min(1).max(1000);
+// The audit log shows it to people: a reason of only invisible characters explains nothing.
+const reason = z.string().trim().min(1).max(1000).refine(isReadableText, UNREADABLE_TEXT);
 
 /**
  * A new order. Who it is for is never in the body: the user is the edge-signed identity the BFF

@@ -41,7 +41,10 @@ export interface SagaPolicies {
   breaker: BreakerPolicy;
   /** How long a worker owns a saga without writing; must exceed every call timeout. */
   leaseTtlMs: number;
-  /** How often a worker looks for due retries and expired leases. */
+  /**
+   * How often a worker looks for due retries and expired leases; a worker whose last look filled
+   * every free slot looks again as soon as a slot frees.
+   */
   pollIntervalMs: number;
   /** Sagas a worker drives at once. */
   maxConcurrentSagas: number;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ORDER_STEPS } from '../src/order-saga';
 import { renderRemediationPage } from '../src/remediation-page';
 import type { Saga, SagaEvent, StepEdit } from '../src/saga';
-import { replayRequest } from '../src/saga-api-schemas';
+import { replayManyRequest, replayRequest, resolveRequest } from '../src/saga-api-schemas';
 import { searchQuery, summarize } from '../src/saga-search';
 import { timelineOf } from '../src/saga-timeline';
 import { editableStepsOf, prepareStepEdit } from '../src/step-edit';
@@ -188,7 +188,13 @@ describe('edit before replay', () => {
   });
 
   it('a note with nothing a person can read, a control character or a broken character is edit_invalid', () => {
-    for (const note of ['\u200b\u200b', '\u00a0\u2060', 'a\u0000b', 'line\nbreak', 'half \ud800']) {
+    for (const note of [
+      '\u200b\u200b',
+      '\u00a0\u2060',
+      'a\u0000b',
+      'red \u001b[31m',
+      'half \ud800',
+    ]) {
       expect(refusal(deadRefund(), 'refund_payment', { note })).toMatchObject({
         status: 400,
         reason: 'edit_invalid',
@@ -249,6 +255,17 @@ describe('edit before replay', () => {
       ['note', null, false],
     ]);
     expect(editableStepsOf({ ...deadRefund(), state: { status: 'running' } })).toEqual([]);
+  });
+
+  it('an operator reason with nothing readable or a control character is refused', () => {
+    for (const reason of ['\u200b', '\u00a0\u2060\n', 'ok\u0000', 'red \u001b[31m']) {
+      expect(replayRequest.safeParse({ reason }).success).toBe(false);
+      expect(resolveRequest.safeParse({ reason, reference: 'RF-1' }).success).toBe(false);
+      expect(replayManyRequest.safeParse({ reason, all: true }).success).toBe(false);
+    }
+    expect(replayRequest.safeParse({ reason: 'Kunde erstattet\n\u2013 siehe RF-1' }).success).toBe(
+      true,
+    );
   });
 
   it('the API shape: an edit names a step and its fields, nothing else', () => {
