@@ -34,6 +34,8 @@ export function createDocumentUses(
     registers: [registry],
   });
   const pending = new Map<RegisteredVersion, Map<string, number>>();
+  // The labelled child per version, bound once: inc() with a label object hashes the labels.
+  const children = new WeakMap<RegisteredVersion, { inc(): void }>();
   const throttle = createLogThrottle(log);
   const flush = async () => {
     if (pending.size === 0) return;
@@ -63,7 +65,12 @@ export function createDocumentUses(
         pending.set(version, counts);
       }
       counts.set(id, (counts.get(id) ?? 0) + 1);
-      requests.inc({ surface: version.surface, client: version.client, version: version.version });
+      let child = children.get(version);
+      if (!child) {
+        child = requests.labels(version.surface, version.client, version.version);
+        children.set(version, child);
+      }
+      child.inc();
     },
     flush,
     close: async () => {
