@@ -1,7 +1,8 @@
 /**
- * The orchestrator validates its HTTP contract with its own schemas; `@edge/saga-client` states
- * the same contract for callers without importing the orchestrator. These checks (at type level,
- * run by `tsc`, and at run time for the lists) fail the build when the two drift apart.
+ * The orchestrator answers with `@edge/saga-wire`'s types and validates requests with its own zod
+ * schemas; `@edge/saga-client` re-exports the wire types for callers without importing the
+ * orchestrator. These checks (at type level, run by `tsc`, and at run time for the lists) fail the
+ * build when the schemas and the wire drift apart.
  */
 import * as server from '@edge/saga';
 import type * as client from '@edge/saga-client';

@@ -1,2 +1,2 @@
+export * from '@edge/saga-wire';
 export * from './saga-client.js';
-export * from './saga-wire.js';

@@ -1,11 +1,3 @@
-import {
-  type BreakerOptions,
-  createHttpClient,
-  UpstreamError,
-  type UpstreamMetrics,
-  withBreaker,
-  withTimeout,
-} from '@edge/upstream';
 import type {
   CancelBody,
   FixResult,
@@ -18,7 +10,15 @@ import type {
   SagaListState,
   SagaRef,
   SagaView,
-} from './saga-wire.js';
+} from '@edge/saga-wire';
+import {
+  type BreakerOptions,
+  createHttpClient,
+  UpstreamError,
+  type UpstreamMetrics,
+  withBreaker,
+  withTimeout,
+} from '@edge/upstream';
 
 export interface SagaClientOptions {
   /** Orchestrator base URL, e.g. `http://127.0.0.1:4020`. */

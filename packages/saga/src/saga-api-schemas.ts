@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { isReadableText, UNREADABLE_TEXT } from './readable-text.js';
-import { SAGA_STATUSES } from './saga.js';
 
 const key = z.string().min(1).max(200);
 const name = z.string().trim().min(1).max(200);
@@ -74,8 +73,7 @@ export type ReplayManyRequest = z.infer<typeof replayManyRequest>;
 export const signInRequest = z.object({ token: z.string().min(1).max(8192) }).strict();
 
 /** "attention": dead-lettered or stuck, the page's default; "any": every status. */
-export const STATUS_FILTERS = ['attention', 'any', 'stuck', ...SAGA_STATUSES] as const;
-export type SagaListState = (typeof STATUS_FILTERS)[number];
+export { type SagaListState, STATUS_FILTERS } from '@edge/saga-wire';
 
 export const waitQuery = z.object({
   waitMs: z.coerce.number().int().min(0).max(30_000).default(0),

@@ -1,30 +1,10 @@
-import { reasonOf, type Saga, type SagaEvent, type SagaStatus } from './saga.js';
+import type { SagaRef, SagaView as WireSagaView } from '@edge/saga-wire';
+import { reasonOf, type Saga, type SagaEvent } from './saga.js';
 
-/** What the HTTP API returns for a saga. */
-export interface SagaView {
-  id: string;
-  type: 'place_order';
-  status: SagaStatus;
-  orderId: string | null;
-  clientKey: string;
-  /** Who the order is for; with `partnerId`, whom a status read compares exactly. */
-  userId: string;
-  /** The partner that placed it, null for a user's own order. */
-  partnerId: string | null;
-  reason?: string;
-  /** Set while a step waits past its horizon because the provider asked (Retry-After). */
-  parkedUntil?: string;
-  createdAt: string;
-  updatedAt: string;
-  history: SagaEvent[];
-}
+export type { SagaRef } from '@edge/saga-wire';
 
-/** The short answer of actions: enough to poll on. */
-export interface SagaRef {
-  id: string;
-  status: SagaStatus;
-  orderId: string | null;
-}
+/** What the HTTP API returns for a saga: the wire's view with the engine's own events. */
+export type SagaView = WireSagaView<SagaEvent>;
 
 /** The park a saga is waiting out: its latest scheduling event is a `step_parked`. */
 export function parkedUntil(saga: Saga): string | undefined {

@@ -1,14 +1,6 @@
-/** Every status a saga can be in. Terminal: completed, compensated, resolved. */
-export const SAGA_STATUSES = [
-  'pending',
-  'running',
-  'compensating',
-  'completed',
-  'compensated',
-  'dead_lettered',
-  'resolved',
-] as const;
-export type SagaStatus = (typeof SAGA_STATUSES)[number];
+import type { SagaStatus } from '@edge/saga-wire';
+
+export { SAGA_STATUSES, type SagaStatus } from '@edge/saga-wire';
 
 export const TERMINAL_STATUSES: ReadonlySet<SagaStatus> = new Set([
   'completed',

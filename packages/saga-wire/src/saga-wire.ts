@@ -1,24 +1,12 @@
 /**
- * The orchestrator's HTTP contract (docs/saga-api.md) as its callers see it. The orchestrator
- * validates the same shapes with its own schemas; test/saga/saga-client-contract.test.ts holds
- * the two together at type level, so neither can drift without the build failing.
+ * The orchestrator's HTTP contract (docs/saga-api.md): the one home of its statuses, list
+ * filters and the saga view, which the orchestrator answers with and `@edge/saga-client` reads.
+ * The orchestrator's zod schemas validate the request bodies; test/saga/saga-client-contract.test.ts
+ * holds those to the types here.
  */
 
 /** Every status a saga can be in. Terminal: completed, compensated, resolved. */
-export type SagaStatus =
-  | 'pending'
-  | 'running'
-  | 'compensating'
-  | 'completed'
-  | 'compensated'
-  | 'dead_lettered'
-  | 'resolved';
-
-/** List filters: a status, `stuck`, `attention` (dead-lettered or stuck) or `any`. */
-export const STATUS_FILTERS = [
-  'attention',
-  'any',
-  'stuck',
+export const SAGA_STATUSES = [
   'pending',
   'running',
   'compensating',
@@ -27,6 +15,10 @@ export const STATUS_FILTERS = [
   'dead_lettered',
   'resolved',
 ] as const;
+export type SagaStatus = (typeof SAGA_STATUSES)[number];
+
+/** List filters: a status, `stuck`, `attention` (dead-lettered or stuck) or `any`. */
+export const STATUS_FILTERS = ['attention', 'any', 'stuck', ...SAGA_STATUSES] as const;
 export type SagaListState = (typeof STATUS_FILTERS)[number];
 
 /** One entry of a saga's append-only history; fields beyond `type` and `at` depend on the type. */
@@ -62,17 +54,23 @@ export interface SagaRef {
   orderId: string | null;
 }
 
-/** A saga with its full history. */
-export interface SagaView extends SagaRef {
+/**
+ * A saga with its full history. The orchestrator names its own event union as `Event`; callers
+ * read the looser `SagaHistoryEvent`.
+ */
+export interface SagaView<Event = SagaHistoryEvent> extends SagaRef {
   type: 'place_order';
   clientKey: string;
+  /** Who the order is for; with `partnerId`, whom a status read compares exactly. */
   userId: string;
+  /** The partner that placed it, null for a user's own order. */
   partnerId: string | null;
   reason?: string;
+  /** Set while a step waits past its horizon because the provider asked (Retry-After). */
   parkedUntil?: string;
   createdAt: string;
   updatedAt: string;
-  history: SagaHistoryEvent[];
+  history: Event[];
 }
 
 /** A new order; the user is the edge-signed identity in the headers, a partner names its customer. */
