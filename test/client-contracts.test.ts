@@ -67,6 +67,23 @@ describe('client contracts on the whole stack', () => {
     writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
     return path;
   };
+  /** `documents push` of a manifest written for the occasion. */
+  const push = (
+    client: string,
+    version: string,
+    content: ReturnType<typeof manifest>,
+    surface?: string,
+  ) =>
+    cli(
+      'documents',
+      'push',
+      '--client',
+      client,
+      '--version',
+      version,
+      ...(surface ? ['--surface', surface] : []),
+      file(`${client}-${version}.json`, content),
+    );
   const asMobile = (version: string, query: string) =>
     stack.gql('/mobile/graphql', query, {
       token: mobileToken,
@@ -101,15 +118,7 @@ describe('client contracts on the whole stack', () => {
   });
 
   it('documents push registers 5.2.0; its documents run, an unregistered one is refused with DOCUMENT_NOT_REGISTERED', async () => {
-    const pushed = cli(
-      'documents',
-      'push',
-      '--client',
-      'mobile',
-      '--version',
-      '5.2.0',
-      file('mobile-5.2.0.json', manifest(['Home', HOME], ['Orders', ORDERS])),
-    );
+    const pushed = push('mobile', '5.2.0', manifest(['Home', HOME], ['Orders', ORDERS]));
     expect(pushed, pushed.err).toMatchObject({ code: 0, out: '' });
     expect(pushed.err).toMatch(/pushed 2 operation\(s\) for mobile@5.2.0 on mobile/);
     const refused = await waitUntil('5.2.0 to reach the edge', async () => {
@@ -164,15 +173,7 @@ describe('client contracts on the whole stack', () => {
 
   it('schema check: a removal that breaks mobile 5.2.0 fails (exit 3, naming client, version and operation) and passes once 5.2.0 is retired', () => {
     expect(MOBILE_SDL).toContain(ITEM_COUNT);
-    const pushed = cli(
-      'documents',
-      'push',
-      '--client',
-      'mobile',
-      '--version',
-      '5.1.0',
-      file('mobile-5.1.0.json', manifest(['Home', HOME])),
-    );
+    const pushed = push('mobile', '5.1.0', manifest(['Home', HOME]));
     expect(pushed.code, pushed.err).toBe(0);
     const unchanged = cli(
       'schema',
@@ -211,15 +212,7 @@ describe('client contracts on the whole stack', () => {
   });
 
   it('documents stale lists live versions without traffic since a date; used and retired ones are not listed', async () => {
-    const pushed = cli(
-      'documents',
-      'push',
-      '--client',
-      'mobile',
-      '--version',
-      '5.3.0',
-      file('mobile-5.3.0.json', manifest(['Home', HOME])),
-    );
+    const pushed = push('mobile', '5.3.0', manifest(['Home', HOME]));
     expect(pushed.code, pushed.err).toBe(0);
     const since = new Date().toISOString();
     expect((await asMobile('5.1.0', HOME)).status).toBe(200);
@@ -244,15 +237,7 @@ describe('client contracts on the whole stack', () => {
 
   it('a BFF starting with a schema that breaks a live version logs it, and with CONTRACTS_ON_BREAK=refuse does not start', async () => {
     const broken = 'query Loyalty { orderSummaries(first: 1) { id loyaltyPoints } }';
-    const pushed = cli(
-      'documents',
-      'push',
-      '--client',
-      'mobile',
-      '--version',
-      '6.0.0',
-      file('mobile-6.0.0.json', manifest(['Loyalty', broken])),
-    );
+    const pushed = push('mobile', '6.0.0', manifest(['Loyalty', broken]));
     expect(pushed.code, pushed.err).toBe(0);
     const refused = await stack.restartBffWith('bff-mobile', { CONTRACTS_ON_BREAK: 'refuse' }).then(
       () => 'started',
@@ -278,16 +263,11 @@ describe('client contracts on the whole stack', () => {
       versions: ['v1'],
       tier: 'pro',
     });
-    const pushed = cli(
-      'documents',
-      'push',
-      '--client',
+    const pushed = push(
       'acme-app',
-      '--version',
       '1.0.0',
-      '--surface',
+      manifest(['WithEmail', WITH_EMAIL], ['Plain', WITHOUT_EMAIL]),
       'partner-v1',
-      file('acme-1.0.0.json', manifest(['WithEmail', WITH_EMAIL], ['Plain', WITHOUT_EMAIL])),
     );
     expect(pushed.code, pushed.err).toBe(0);
     const headers = {

@@ -47,8 +47,8 @@ const limitsOverride = z
   .partial()
   .strict();
 
-/** A JSON object of per-surface overrides, each checked by `override` (unknown keys refused). */
-const perSurface = <T extends z.ZodType>(override: T) =>
+/** A variable holding JSON, `{}` when unset, parsed then checked by `shape`. */
+const jsonOf = <T extends z.ZodType>(shape: T) =>
   z
     .string()
     .default('{}')
@@ -60,7 +60,11 @@ const perSurface = <T extends z.ZodType>(override: T) =>
         return z.NEVER;
       }
     })
-    .pipe(z.object(Object.fromEntries(SURFACE_NAMES.map((n) => [n, override.optional()]))));
+    .pipe(shape);
+
+/** A JSON object of per-surface overrides, each checked by `override` (unknown keys refused). */
+const perSurface = <T extends z.ZodType>(override: T) =>
+  jsonOf(z.object(Object.fromEntries(SURFACE_NAMES.map((n) => [n, override.optional()]))));
 
 /** `SURFACE_LIMITS='{"mobile":{"maxDepth":6}}'`: per-surface overrides of DEFAULT_ABUSE_LIMITS. */
 const surfaceLimits = perSurface(limitsOverride);
@@ -77,29 +81,18 @@ const corsOverride = z
 /** `CORS='{"web":{"origins":["https://app.example.com"],"credentials":true}}'`: per surface. */
 const corsSettings = perSurface(corsOverride);
 
-const fieldDeprecations = z
-  .string()
-  .default('{}')
-  .transform((raw, ctx) => {
-    try {
-      return JSON.parse(raw) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(
-    z.record(
-      z.string().regex(/^[_A-Za-z]\w*\.[_A-Za-z]\w*$/, 'keys are Type.field'),
-      z
-        .object({ deprecatedAt: isoDate.optional(), sunsetAt: isoDate.optional() })
-        .strict()
-        .transform((d) => ({
-          ...(d.deprecatedAt ? { deprecatedAt: new Date(d.deprecatedAt) } : {}),
-          ...(d.sunsetAt ? { sunsetAt: new Date(d.sunsetAt) } : {}),
-        })),
-    ),
-  );
+const fieldDeprecations = jsonOf(
+  z.record(
+    z.string().regex(/^[_A-Za-z]\w*\.[_A-Za-z]\w*$/, 'keys are Type.field'),
+    z
+      .object({ deprecatedAt: isoDate.optional(), sunsetAt: isoDate.optional() })
+      .strict()
+      .transform((d) => ({
+        ...(d.deprecatedAt ? { deprecatedAt: new Date(d.deprecatedAt) } : {}),
+        ...(d.sunsetAt ? { sunsetAt: new Date(d.sunsetAt) } : {}),
+      })),
+  ),
+);
 
 /** `RATE_LIMIT_MODES='{"web":"exact"}'`: per-surface overrides of DEFAULT_LIMIT_MODES. */
 const limitModes = perSurface(z.enum(['leased', 'exact']));

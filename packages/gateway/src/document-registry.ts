@@ -20,10 +20,13 @@ export interface DocumentRegistry {
   hasClient(client: string): boolean;
   /** False until the store answered once: strict surfaces cannot tell a client apart yet. */
   loaded(): boolean;
-  /** Reload now if the store's stamp moved (tests and the interval use this). */
-  refresh(): Promise<void>;
   close(): void;
 }
+
+/** Retry interval until the registry has loaded once. */
+const STARTUP_RETRY_MS = 50;
+/** Failed first loads kept quiet (about a second): the Redis client is connecting. */
+const STARTUP_QUIET_ATTEMPTS = 20;
 
 /** How often the edge asks the store whether anything was pushed or retired. */
 export const DEFAULT_REGISTRY_REFRESH_MS = 1000;
@@ -76,6 +79,7 @@ export async function startDocumentRegistry(
   let stamp: string | undefined;
   let loaded = false;
   const throttle = createLogThrottle(log);
+  let startFailures = 0;
   const refresh = async () => {
     try {
       const current = await store.stamp();
@@ -89,25 +93,33 @@ export async function startDocumentRegistry(
         );
       loaded = true;
     } catch (err) {
-      throttle.warn({ err: (err as Error).message }, 'client documents not reloaded');
+      // A client still connecting at start is not news; a store that stays away is.
+      if (loaded || ++startFailures > STARTUP_QUIET_ATTEMPTS) {
+        throttle.warn({ err: (err as Error).message }, 'client documents not (re)loaded');
+      }
     }
   };
   await refresh();
-  // One refresh at a time: a slow store must not pile up overlapping reloads.
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    void refresh().finally(() => {
-      busy = false;
-    });
-  }, refreshMs);
-  timer.unref();
+  // Until the first load, retry quickly: at start the fail-fast Redis client is still
+  // connecting (no offline queue), and the edge is not ready before the registry is.
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    if (closed) return;
+    timer = setTimeout(
+      () => void refresh().finally(schedule),
+      loaded ? refreshMs : Math.min(refreshMs, STARTUP_RETRY_MS),
+    );
+    timer.unref();
+  };
+  schedule();
   return {
     find: (client, version) => byClient.get(client)?.get(version),
     hasClient: (client) => byClient.has(client),
     loaded: () => loaded,
-    refresh,
-    close: () => clearInterval(timer),
+    close: () => {
+      closed = true;
+      clearTimeout(timer);
+    },
   };
 }

@@ -8,8 +8,7 @@ export const DEFAULT_USES_FLUSH_MS = 1000;
 export interface DocumentUses {
   /** Count one run of a registered document: a map increment, nothing else. */
   count(version: RegisteredVersion, id: string): void;
-  /** Write what was counted; also runs on an interval and at close. */
-  flush(): Promise<void>;
+  /** Stop the interval and write what was counted since the last flush. */
   close(): Promise<void>;
 }
 
@@ -72,7 +71,6 @@ export function createDocumentUses(
       }
       child.inc();
     },
-    flush,
     close: async () => {
       clearInterval(timer);
       await flush();

@@ -6,7 +6,7 @@ import type { EdgeMetrics } from './edge-metrics.js';
 export const DEFAULT_PARTNER_USAGE_FLUSH_MS = 1000;
 
 export interface PartnerUsageMeter {
-  flush(): Promise<void>;
+  /** Stop the interval and write what was counted since the last flush. */
   close(): Promise<void>;
 }
 
@@ -53,7 +53,6 @@ export function withPartnerUsage(
       const p = outcome.partner;
       if (p && outcome.code === 'OK') count(p.id, p.keyId, hourOf(Date.now()), p.requests, p.cost);
     },
-    flush,
     close: async () => {
       clearInterval(timer);
       await flush();
