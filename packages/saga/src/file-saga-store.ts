@@ -179,9 +179,7 @@ export class FileSagaStore implements SagaStore {
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<boolean> {
-    if (!this.leases.holds(lease)) return false;
-    this.leases.extend(lease.sagaId, ttlMs);
-    return true;
+    return this.leases.renew(lease, ttlMs);
   }
 
   async release(lease: Lease, dueAt: number | null): Promise<void> {

@@ -26,6 +26,13 @@ export class InProcessLeases {
     return held !== undefined && held.token === lease.token && held.expiresAt > this.now();
   }
 
+  /** Extends a lease still held to `ttlMs` from now; false when it is lost. */
+  renew(lease: Lease, ttlMs: number): boolean {
+    if (!this.holds(lease)) return false;
+    this.extend(lease.sagaId, ttlMs);
+    return true;
+  }
+
   /** Moves the expiry of the saga's lease, if one is still kept, to `ttlMs` from now. */
   extend(sagaId: string, ttlMs: number): void {
     const held = this.held.get(sagaId);
