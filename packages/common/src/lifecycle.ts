@@ -1,4 +1,4 @@
-import type { Logger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 
 /**
  * Set by the stack launcher, which hands each process a stdin pipe of its own: the pipe's end
@@ -43,5 +43,22 @@ export function runMain(log: Logger, main: () => Promise<void>): void {
   main().catch((err: unknown) => {
     log.fatal({ err: err instanceof Error ? { message: err.message } : err }, 'failed to start');
     process.exit(1);
+  });
+}
+
+/**
+ * The whole entry of a service whose config names its log level: start it from the loaded config
+ * with a logger at that level, and close it on shutdown.
+ */
+export function runService<Config extends { logLevel: string }>(
+  service: string,
+  load: () => Config,
+  start: (config: Config, log: Logger) => Promise<{ close(): Promise<void> }>,
+): void {
+  runMain(createLogger({ service }), async () => {
+    const config = load();
+    const log = createLogger({ service, level: config.logLevel });
+    const running = await start(config, log);
+    onShutdown(log, () => running.close());
   });
 }

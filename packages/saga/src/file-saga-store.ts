@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { encodedLine, ORDER_EVENTS_FILE, type OrderEvent } from '@edge/order-events';
 import { writeFileAtomic } from './atomic-file.js';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
+import { InProcessLeases } from './in-process-leases.js';
 import type { CancelRequest, Saga, SagaStatus } from './saga.js';
 import { compensatingSince, DEFAULT_SAGA_RETENTION_MS, expiresAt } from './saga-retention.js';
 import {
@@ -25,26 +26,18 @@ export interface FileSagaStoreOptions {
   retentionMs?: number;
 }
 
-interface HeldLease {
-  owner: string;
-  token: number;
-  expiresAt: number;
-}
-
 /**
  * Embedded store for one process, which it enforces: `open` locks the directory and a second
  * process refuses to start (`DATA_DIR_LOCKED`). The files are the truth and the maps are
  * indexes rebuilt from them at open. Each saga write is one atomic rename, so kill -9 leaves every saga at one of its
- * persisted versions. Leases live in memory: after a restart nobody holds one, which is right
- * because the only process that could have held them is gone.
+ * persisted versions. Leases live in memory (`InProcessLeases`).
  */
 export class FileSagaStore implements SagaStore {
   private readonly sagas = new Map<string, Saga>();
   private readonly byClientKey = new Map<string, string>();
   private readonly byOrderId = new Map<string, string>();
   private readonly cancels = new Map<string, CancelRequest>();
-  private readonly leases = new Map<string, HeldLease>();
-  private fence = 0;
+  private readonly leases = new InProcessLeases();
   private lock: DataDirLock | undefined;
 
   private constructor(
@@ -136,12 +129,7 @@ export class FileSagaStore implements SagaStore {
   async acquireLease(sagaId: string, owner: string, ttlMs: number): Promise<Lease | undefined> {
     const saga = this.sagas.get(sagaId);
     if (!saga) return undefined;
-    const now = Date.now();
-    const held = this.leases.get(sagaId);
-    if (held && held.expiresAt > now) return undefined;
-    const token = ++this.fence;
-    this.leases.set(sagaId, { owner, token, expiresAt: now + ttlMs });
-    return { sagaId, owner, token };
+    return this.leases.acquire(sagaId, owner, ttlMs);
   }
 
   claim(sagaId: string, owner: string, ttlMs: number): Promise<Claim | undefined> {
@@ -152,11 +140,6 @@ export class FileSagaStore implements SagaStore {
     return claimEachDue(this, { now, limit, owner, ttlMs });
   }
 
-  private holds(lease: Lease): boolean {
-    const held = this.leases.get(lease.sagaId);
-    return held !== undefined && held.token === lease.token && held.expiresAt > Date.now();
-  }
-
   async save(
     saga: Saga,
     lease: Lease,
@@ -164,19 +147,18 @@ export class FileSagaStore implements SagaStore {
     events: readonly OrderEvent[] = [],
   ): Promise<CancelRequest | undefined> {
     await this.write(saga, lease, events);
-    const held = this.leases.get(saga.id);
-    if (held) held.expiresAt = Date.now() + ttlMs;
+    this.leases.extend(saga.id, ttlMs);
     return this.cancels.get(saga.id);
   }
 
   /** The due time is the record's own `dueAt` (and an unseen cancel's "now", see dueIds). */
   async saveAndRelease(saga: Saga, lease: Lease, events: readonly OrderEvent[] = []) {
     await this.write(saga, lease, events);
-    this.leases.delete(saga.id);
+    this.leases.drop(saga.id);
   }
 
   private async write(saga: Saga, lease: Lease, events: readonly OrderEvent[]): Promise<void> {
-    if (!this.holds(lease) || lease.sagaId !== saga.id) throw new LeaseLostError(saga.id);
+    if (!this.leases.holds(lease) || lease.sagaId !== saga.id) throw new LeaseLostError(saga.id);
     if (events.length > 0) {
       // Appended before the saga write: a crash between the two repeats the events on resume
       // (at least once, same event ids), and consumers dedupe by id, rather than losing them.
@@ -197,14 +179,13 @@ export class FileSagaStore implements SagaStore {
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<boolean> {
-    if (!this.holds(lease)) return false;
-    const held = this.leases.get(lease.sagaId);
-    if (held) held.expiresAt = Date.now() + ttlMs;
+    if (!this.leases.holds(lease)) return false;
+    this.leases.extend(lease.sagaId, ttlMs);
     return true;
   }
 
   async release(lease: Lease, dueAt: number | null): Promise<void> {
-    if (!this.holds(lease)) return;
+    if (!this.leases.holds(lease)) return;
     const saga = this.sagas.get(lease.sagaId);
     // Written while still holding the lease, so no other writer can interleave.
     if (saga && saga.dueAt !== dueAt) {
@@ -212,14 +193,13 @@ export class FileSagaStore implements SagaStore {
       await writeFileAtomic(this.path('sagas', saga.id), JSON.stringify(next), this.fsync);
       this.index(next);
     }
-    this.leases.delete(lease.sagaId);
+    this.leases.drop(lease.sagaId);
   }
 
   async dueIds(now: number, limit: number): Promise<string[]> {
     const due: Array<[number, string]> = [];
     for (const saga of this.sagas.values()) {
-      const held = this.leases.get(saga.id);
-      if (held && held.expiresAt > now) continue;
+      if (this.leases.leasedAt(saga.id, now)) continue;
       const dueAt = this.cancelUnseen(saga) ? now : saga.dueAt;
       if (dueAt === null || dueAt > now) continue;
       due.push([dueAt, saga.id]);
@@ -265,7 +245,7 @@ export class FileSagaStore implements SagaStore {
     let swept = 0;
     for (const saga of [...this.sagas.values()]) {
       const at = expiresAt(saga, this.retentionMs);
-      if (at === null || at > now || this.leases.get(saga.id)) continue;
+      if (at === null || at > now || this.leases.kept(saga.id)) continue;
       // The file goes first: a crash after it leaves nothing that load() would bring back.
       await unlink(this.path('sagas', saga.id));
       await unlink(this.path('cancels', saga.id)).catch(() => undefined);

@@ -375,26 +375,15 @@ export function onStepOutcome(input: OutcomeInput): OutcomeResult {
   }
 
   const retryable = outcome.kind === 'retryable';
+  const attemptFailed = { attempt, idempotencyKey: key, at, answer: outcome.answer, retryable };
   const failed: SagaEvent = forward
     ? {
         type: 'step_failed',
         step,
-        attempt,
-        idempotencyKey: key,
-        at,
-        answer: outcome.answer,
-        retryable,
+        ...attemptFailed,
         maybeApplied: outcome.kind === 'retryable' && outcome.maybeApplied,
       }
-    : {
-        type: 'compensation_failed',
-        step,
-        attempt,
-        idempotencyKey: key,
-        at,
-        answer: outcome.answer,
-        retryable,
-      };
+    : { type: 'compensation_failed', step, ...attemptFailed };
   if (outcome.kind === 'rejected') {
     return giveUp(`rejected with ${outcome.answer.status}`, [failed]);
   }

@@ -1,3 +1,4 @@
+import { InProcessLeases } from '../src/in-process-leases';
 import type { CancelRequest, Saga, SagaStatus } from '../src/saga';
 import { compensatingSince } from '../src/saga-retention';
 import {
@@ -18,11 +19,12 @@ import {
 export class ClockedSagaStore implements SagaStore {
   private readonly sagas = new Map<string, Saga>();
   private readonly byClientKey = new Map<string, string>();
-  private readonly leases = new Map<string, { token: number; expiresAt: number }>();
   private readonly cancels = new Map<string, CancelRequest>();
-  private fence = 0;
+  private readonly leases: InProcessLeases;
 
-  constructor(private readonly now: () => number) {}
+  constructor(now: () => number) {
+    this.leases = new InProcessLeases(now);
+  }
 
   async create(saga: Saga): Promise<{ saga: Saga; created: boolean }> {
     const existing = this.byClientKey.get(saga.clientKey);
@@ -43,11 +45,7 @@ export class ClockedSagaStore implements SagaStore {
 
   async acquireLease(sagaId: string, owner: string, ttlMs: number): Promise<Lease | undefined> {
     if (!this.sagas.has(sagaId)) return undefined;
-    const held = this.leases.get(sagaId);
-    if (held && held.expiresAt > this.now()) return undefined;
-    const token = ++this.fence;
-    this.leases.set(sagaId, { token, expiresAt: this.now() + ttlMs });
-    return { sagaId, owner, token };
+    return this.leases.acquire(sagaId, owner, ttlMs);
   }
 
   claim(sagaId: string, owner: string, ttlMs: number): Promise<Claim | undefined> {
@@ -58,40 +56,35 @@ export class ClockedSagaStore implements SagaStore {
     return claimEachDue(this, { now, limit, owner, ttlMs });
   }
 
-  private holds(lease: Lease): boolean {
-    const held = this.leases.get(lease.sagaId);
-    return held !== undefined && held.token === lease.token && held.expiresAt > this.now();
-  }
-
   async save(saga: Saga, lease: Lease, ttlMs: number) {
-    if (!this.holds(lease)) throw new LeaseLostError(saga.id);
+    if (!this.leases.holds(lease)) throw new LeaseLostError(saga.id);
     this.sagas.set(saga.id, saga);
-    this.leases.set(saga.id, { token: lease.token, expiresAt: this.now() + ttlMs });
+    this.leases.extend(saga.id, ttlMs);
     return this.cancels.get(saga.id);
   }
 
   async saveAndRelease(saga: Saga, lease: Lease) {
-    if (!this.holds(lease)) throw new LeaseLostError(saga.id);
+    if (!this.leases.holds(lease)) throw new LeaseLostError(saga.id);
     this.sagas.set(saga.id, saga);
-    this.leases.delete(saga.id);
+    this.leases.drop(saga.id);
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<boolean> {
-    if (!this.holds(lease)) return false;
-    this.leases.set(lease.sagaId, { token: lease.token, expiresAt: this.now() + ttlMs });
+    if (!this.leases.holds(lease)) return false;
+    this.leases.extend(lease.sagaId, ttlMs);
     return true;
   }
 
   async release(lease: Lease, dueAt: number | null): Promise<void> {
-    if (!this.holds(lease)) return;
+    if (!this.leases.holds(lease)) return;
     const saga = this.sagas.get(lease.sagaId);
     if (saga) this.sagas.set(saga.id, { ...saga, dueAt });
-    this.leases.delete(lease.sagaId);
+    this.leases.drop(lease.sagaId);
   }
 
   async dueIds(now: number, limit: number): Promise<string[]> {
     return [...this.sagas.values()]
-      .filter((s) => s.dueAt !== null && s.dueAt <= now && !this.leased(s.id, now))
+      .filter((s) => s.dueAt !== null && s.dueAt <= now && !this.leases.leasedAt(s.id, now))
       .sort((a, b) => (a.dueAt ?? 0) - (b.dueAt ?? 0))
       .slice(0, limit)
       .map((s) => s.id);
@@ -101,16 +94,11 @@ export class ClockedSagaStore implements SagaStore {
   nextDueAt(): number | undefined {
     let next: number | undefined;
     for (const saga of this.sagas.values()) {
-      const leaseEnd = this.leases.get(saga.id)?.expiresAt;
+      const leaseEnd = this.leases.expiresAt(saga.id);
       const due = saga.dueAt === null ? undefined : Math.max(saga.dueAt, leaseEnd ?? 0);
       if (due !== undefined && (next === undefined || due < next)) next = due;
     }
     return next;
-  }
-
-  private leased(sagaId: string, now: number): boolean {
-    const held = this.leases.get(sagaId);
-    return held !== undefined && held.expiresAt > now;
   }
 
   async listByStatus(status: SagaStatus, limit: number): Promise<Saga[]> {

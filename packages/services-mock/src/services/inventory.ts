@@ -1,10 +1,11 @@
 import { AppError, ErrorCode, sendJson, z } from '@edge/common';
 import type { Catalog } from '../catalog.js';
-import { IdempotencyStore, sendStored } from '../idempotency.js';
+import { IdempotencyStore } from '../idempotency.js';
+import { idempotentPost } from '../idempotent-post.js';
 import { lookupRoute } from '../lookup-route.js';
 import type { MockService } from '../mock-service.js';
 import type { ItemQuantity, Product, Reservation } from '../types.js';
-import { idempotencyKey, itemQuantities, notFound, readBody } from '../validation.js';
+import { idempotencyKey, itemQuantities, notFound } from '../validation.js';
 import { createPickLists } from './pick-lists.js';
 
 const reserveBody = z.object({
@@ -46,87 +47,72 @@ export function createInventoryService(catalog: Catalog): MockService {
     },
     routes: [
       ...pickLists.routes,
-      {
-        method: 'POST',
-        path: '/reservations',
-        handler: async (ctx) => {
-          const { raw, body } = await readBody(ctx, reserveBody);
-          const stored = idempotency.execute('POST /reservations', body.idempotencyKey, raw, () => {
-            const items = mergeItems(body.items);
-            const lines = items.map((item): [ItemQuantity, Product] => {
-              const product = catalog.products.get(item.productId);
-              if (!product) throw notFound('Product', item.productId);
-              return [item, product];
+      idempotentPost(idempotency, { path: '/reservations', body: reserveBody }, (body) => {
+        const items = mergeItems(body.items);
+        const lines = items.map((item): [ItemQuantity, Product] => {
+          const product = catalog.products.get(item.productId);
+          if (!product) throw notFound('Product', item.productId);
+          return [item, product];
+        });
+        // Check every line before touching stock: a reservation is all or nothing.
+        for (const [item, product] of lines) {
+          if (product.stock < item.quantity) {
+            throw new AppError(ErrorCode.CONFLICT, `Not enough stock for ${product.id}`, {
+              details: {
+                reason: 'out_of_stock',
+                productId: product.id,
+                requested: item.quantity,
+                available: product.stock,
+              },
             });
-            // Check every line before touching stock: a reservation is all or nothing.
-            for (const [item, product] of lines) {
-              if (product.stock < item.quantity) {
-                throw new AppError(ErrorCode.CONFLICT, `Not enough stock for ${product.id}`, {
-                  details: {
-                    reason: 'out_of_stock',
-                    productId: product.id,
-                    requested: item.quantity,
-                    available: product.stock,
-                  },
+          }
+        }
+        const reservationId = `r-${nextNumber++}`;
+        const cause = {
+          actor: 'inventory',
+          reason: `reservation ${reservationId} for ${body.orderId}`,
+        };
+        for (const [item, product] of lines) {
+          // The stock event is published in the background: a reservation answers from the
+          // write model, and a lost event is logged by the publisher.
+          void catalog.changeProduct(product, 'product_stock_changed', cause, (p) => {
+            p.stock -= item.quantity;
+          });
+        }
+        const reservation: Reservation = {
+          id: reservationId,
+          orderId: body.orderId,
+          status: 'reserved',
+          items,
+        };
+        reservations.set(reservation.id, reservation);
+        return { status: 201, body: reservation };
+      }),
+      idempotentPost(
+        idempotency,
+        {
+          path: '/reservations/:id/release',
+          body: releaseBody,
+          target: { param: 'id', find: findReservation },
+        },
+        (_body, id) => {
+          const reservation = findReservation(id);
+          // Stock comes back once: a second release, whatever its key, changes nothing.
+          if (reservation.status === 'reserved') {
+            const cause = { actor: 'inventory', reason: `release of reservation ${id}` };
+            for (const item of reservation.items) {
+              const product = catalog.products.get(item.productId);
+              if (product) {
+                void catalog.changeProduct(product, 'product_stock_changed', cause, (p) => {
+                  p.stock += item.quantity;
                 });
               }
             }
-            const reservationId = `r-${nextNumber++}`;
-            const cause = {
-              actor: 'inventory',
-              reason: `reservation ${reservationId} for ${body.orderId}`,
-            };
-            for (const [item, product] of lines) {
-              // The stock event is published in the background: a reservation answers from the
-              // write model, and a lost event is logged by the publisher.
-              void catalog.changeProduct(product, 'product_stock_changed', cause, (p) => {
-                p.stock -= item.quantity;
-              });
-            }
-            const reservation: Reservation = {
-              id: reservationId,
-              orderId: body.orderId,
-              status: 'reserved',
-              items,
-            };
-            reservations.set(reservation.id, reservation);
-            return { status: 201, body: reservation };
-          });
-          sendStored(ctx.res, stored);
+            reservation.status = 'released';
+          }
+          return { status: 200, body: { id, status: reservation.status } };
         },
-      },
-      {
-        method: 'POST',
-        path: '/reservations/:id/release',
-        handler: async (ctx) => {
-          const id = ctx.params['id'] ?? '';
-          findReservation(id);
-          const { raw, body } = await readBody(ctx, releaseBody);
-          const stored = idempotency.execute(
-            'POST /reservations/:id/release',
-            body.idempotencyKey,
-            { id, ...raw },
-            () => {
-              const reservation = findReservation(id);
-              // Stock comes back once: a second release, whatever its key, changes nothing.
-              if (reservation.status === 'reserved') {
-                const cause = { actor: 'inventory', reason: `release of reservation ${id}` };
-                for (const item of reservation.items) {
-                  const product = catalog.products.get(item.productId);
-                  if (product) {
-                    void catalog.changeProduct(product, 'product_stock_changed', cause, (p) => {
-                      p.stock += item.quantity;
-                    });
-                  }
-                }
-                reservation.status = 'released';
-              }
-              return { status: 200, body: { id, status: reservation.status } };
-            },
-          );
-          sendStored(ctx.res, stored);
-        },
-      },
+      ),
       lookupRoute('/reservations', 'reservation', idempotency, (id) => reservations.get(id)),
       {
         method: 'GET',

@@ -1,8 +1,9 @@
 import { sendJson, z } from '@edge/common';
-import { IdempotencyStore, sendStored } from '../idempotency.js';
+import { IdempotencyStore } from '../idempotency.js';
+import { idempotentPost } from '../idempotent-post.js';
 import type { MockService } from '../mock-service.js';
 import type { Email } from '../types.js';
-import { idempotencyKey, readBody } from '../validation.js';
+import { idempotencyKey } from '../validation.js';
 
 const sendBody = z
   .object({
@@ -29,28 +30,20 @@ export function createNotificationService(): MockService {
       outbox.length = 0;
     },
     routes: [
-      {
-        method: 'POST',
-        path: '/emails',
-        handler: async (ctx) => {
-          const { raw, body } = await readBody(ctx, sendBody);
-          const stored = idempotency.execute('POST /emails', body.idempotencyKey, raw, () => {
-            const { idempotencyKey: key, to, template, orderId, ...fields } = body;
-            const email: Email = {
-              id: `em-${outbox.length + 1}`,
-              idempotencyKey: key,
-              to,
-              template,
-              orderId,
-              fields,
-              sentAt: new Date().toISOString(),
-            };
-            outbox.push(email);
-            return { status: 202, body: email };
-          });
-          sendStored(ctx.res, stored);
-        },
-      },
+      idempotentPost(idempotency, { path: '/emails', body: sendBody }, (body) => {
+        const { idempotencyKey: key, to, template, orderId, ...fields } = body;
+        const email: Email = {
+          id: `em-${outbox.length + 1}`,
+          idempotencyKey: key,
+          to,
+          template,
+          orderId,
+          fields,
+          sentAt: new Date().toISOString(),
+        };
+        outbox.push(email);
+        return { status: 202, body: email };
+      }),
       {
         method: 'GET',
         path: '/__outbox',

@@ -1,6 +1,7 @@
 import { AppError, ErrorCode, sendJson, z } from '@edge/common';
 import type { Catalog } from '../catalog.js';
-import { IdempotencyStore, sendStored } from '../idempotency.js';
+import { IdempotencyStore } from '../idempotency.js';
+import { idempotentPost } from '../idempotent-post.js';
 import type { MockService } from '../mock-service.js';
 import { paginate } from '../pagination.js';
 import { CURRENCY, ORDER_STATUSES, type Order, type OrderItem } from '../types.js';
@@ -86,36 +87,28 @@ export function createOrderService(catalog: Catalog): MockService {
           sendJson(ctx.res, 200, paginate(list, query.first, query.after));
         },
       },
-      {
-        method: 'POST',
-        path: '/orders',
-        handler: async (ctx) => {
-          const { raw, body } = await readBody(ctx, createBody);
-          const stored = idempotency.execute('POST /orders', body.idempotencyKey, raw, () => {
-            if (!catalog.users.has(body.userId)) throw notFound('User', body.userId);
-            const items: OrderItem[] = body.items.map(({ productId, quantity }) => {
-              const product = catalog.products.get(productId);
-              if (!product) throw notFound('Product', productId);
-              return { productId, quantity, unitPriceCents: product.priceCents };
-            });
-            const now = new Date().toISOString();
-            const order: Order = {
-              id: catalog.newOrderId(),
-              userId: body.userId,
-              partnerId: body.partnerId ?? null,
-              status: 'pending',
-              items,
-              totalCents: items.reduce((sum, i) => sum + i.unitPriceCents * i.quantity, 0),
-              currency: CURRENCY,
-              createdAt: now,
-              updatedAt: now,
-            };
-            catalog.addOrder(order);
-            return { status: 201, body: order };
-          });
-          sendStored(ctx.res, stored);
-        },
-      },
+      idempotentPost(idempotency, { path: '/orders', body: createBody }, (body) => {
+        if (!catalog.users.has(body.userId)) throw notFound('User', body.userId);
+        const items: OrderItem[] = body.items.map(({ productId, quantity }) => {
+          const product = catalog.products.get(productId);
+          if (!product) throw notFound('Product', productId);
+          return { productId, quantity, unitPriceCents: product.priceCents };
+        });
+        const now = new Date().toISOString();
+        const order: Order = {
+          id: catalog.newOrderId(),
+          userId: body.userId,
+          partnerId: body.partnerId ?? null,
+          status: 'pending',
+          items,
+          totalCents: items.reduce((sum, i) => sum + i.unitPriceCents * i.quantity, 0),
+          currency: CURRENCY,
+          createdAt: now,
+          updatedAt: now,
+        };
+        catalog.addOrder(order);
+        return { status: 201, body: order };
+      }),
       {
         method: 'POST',
         path: '/orders/:id/status',

@@ -1,9 +1,10 @@
 import { AppError, ErrorCode, sendJson, z } from '@edge/common';
-import { IdempotencyStore, sendStored } from '../idempotency.js';
+import { IdempotencyStore } from '../idempotency.js';
+import { idempotentPost } from '../idempotent-post.js';
 import { lookupRoute } from '../lookup-route.js';
 import type { MockService } from '../mock-service.js';
 import type { Charge, Ledger, Refund } from '../types.js';
-import { idempotencyKey, notFound, readBody } from '../validation.js';
+import { idempotencyKey, notFound } from '../validation.js';
 
 const chargeBody = z.object({
   idempotencyKey,
@@ -90,25 +91,17 @@ export function createPaymentService(): MockService {
       nextRefund = 1;
     },
     routes: [
-      {
-        method: 'POST',
-        path: '/charges',
-        handler: async (ctx) => {
-          const { raw, body } = await readBody(ctx, chargeBody);
-          const stored = idempotency.execute('POST /charges', body.idempotencyKey, raw, () => {
-            const charge: Charge = {
-              id: `ch-${nextCharge++}`,
-              orderId: body.orderId,
-              amountCents: body.amountCents,
-              currency: body.currency,
-              status: 'succeeded',
-            };
-            charges.set(charge.id, { charge, idempotencyKey: body.idempotencyKey, refunds: [] });
-            return { status: 201, body: charge };
-          });
-          sendStored(ctx.res, stored);
-        },
-      },
+      idempotentPost(idempotency, { path: '/charges', body: chargeBody }, (body) => {
+        const charge: Charge = {
+          id: `ch-${nextCharge++}`,
+          orderId: body.orderId,
+          amountCents: body.amountCents,
+          currency: body.currency,
+          status: 'succeeded',
+        };
+        charges.set(charge.id, { charge, idempotencyKey: body.idempotencyKey, refunds: [] });
+        return { status: 201, body: charge };
+      }),
       lookupRoute('/charges', 'charge', idempotency, (id) => {
         const record = charges.get(id);
         return record && chargeView(record);
@@ -123,49 +116,37 @@ export function createPaymentService(): MockService {
           sendJson(ctx.res, 200, chargeView(record));
         },
       },
-      {
-        method: 'POST',
-        path: '/refunds',
-        handler: async (ctx) => {
-          const { raw, body } = await readBody(ctx, refundBody);
-          const stored = idempotency.execute('POST /refunds', body.idempotencyKey, raw, () => {
-            const record = charges.get(body.chargeId);
-            if (!record) throw notFound('Charge', body.chargeId);
-            const refundable = record.charge.amountCents - refundedCents(record);
-            const last = record.refunds.at(-1);
-            if (refundable <= 0 && last) {
-              // The saga's question after a lost answer is "was it refunded?"; naming the refund
-              // that did it lets the caller reconcile instead of refunding twice.
-              throw new AppError(
-                ErrorCode.CONFLICT,
-                `Charge ${record.charge.id} is already refunded`,
-                {
-                  details: { reason: 'already_refunded', refundId: last.refund.id },
-                },
-              );
-            }
-            const amountCents = body.amountCents ?? refundable;
-            if (amountCents > refundable) {
-              throw new AppError(
-                ErrorCode.CONFLICT,
-                `Refund of ${amountCents} exceeds the ${refundable} cents still refundable`,
-                { details: { reason: 'exceeds_refundable', refundableCents: refundable } },
-              );
-            }
-            const refund: Refund = {
-              id: `re-${nextRefund++}`,
-              chargeId: record.charge.id,
-              orderId: record.charge.orderId,
-              amountCents,
-              status: 'succeeded',
-              ...(body.note === undefined ? {} : { note: body.note }),
-            };
-            record.refunds.push({ refund, idempotencyKey: body.idempotencyKey });
-            return { status: 201, body: refund };
+      idempotentPost(idempotency, { path: '/refunds', body: refundBody }, (body) => {
+        const record = charges.get(body.chargeId);
+        if (!record) throw notFound('Charge', body.chargeId);
+        const refundable = record.charge.amountCents - refundedCents(record);
+        const last = record.refunds.at(-1);
+        if (refundable <= 0 && last) {
+          // The saga's question after a lost answer is "was it refunded?"; naming the refund
+          // that did it lets the caller reconcile instead of refunding twice.
+          throw new AppError(ErrorCode.CONFLICT, `Charge ${record.charge.id} is already refunded`, {
+            details: { reason: 'already_refunded', refundId: last.refund.id },
           });
-          sendStored(ctx.res, stored);
-        },
-      },
+        }
+        const amountCents = body.amountCents ?? refundable;
+        if (amountCents > refundable) {
+          throw new AppError(
+            ErrorCode.CONFLICT,
+            `Refund of ${amountCents} exceeds the ${refundable} cents still refundable`,
+            { details: { reason: 'exceeds_refundable', refundableCents: refundable } },
+          );
+        }
+        const refund: Refund = {
+          id: `re-${nextRefund++}`,
+          chargeId: record.charge.id,
+          orderId: record.charge.orderId,
+          amountCents,
+          status: 'succeeded',
+          ...(body.note === undefined ? {} : { note: body.note }),
+        };
+        record.refunds.push({ refund, idempotencyKey: body.idempotencyKey });
+        return { status: 201, body: refund };
+      }),
       {
         method: 'GET',
         path: '/__ledger',

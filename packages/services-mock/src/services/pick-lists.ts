@@ -1,8 +1,9 @@
 import { sendJson, z } from '@edge/common';
-import { IdempotencyStore, sendStored } from '../idempotency.js';
+import { IdempotencyStore } from '../idempotency.js';
+import { idempotentPost } from '../idempotent-post.js';
 import type { MockService } from '../mock-service.js';
 import type { PickList } from '../types.js';
-import { idempotencyKey, itemQuantities, notFound, readBody } from '../validation.js';
+import { idempotencyKey, itemQuantities, notFound } from '../validation.js';
 
 const createBody = z.object({
   idempotencyKey,
@@ -35,46 +36,31 @@ export function createPickLists(): Pick<MockService, 'routes' | 'reset'> {
       nextNumber = 1;
     },
     routes: [
-      {
-        method: 'POST',
-        path: '/pick-lists',
-        handler: async (ctx) => {
-          const { raw, body } = await readBody(ctx, createBody);
-          const stored = idempotency.execute('POST /pick-lists', body.idempotencyKey, raw, () => {
-            const existing = byOrder.get(body.orderId);
-            if (existing) return { status: 200, body: existing };
-            const list: PickList = {
-              id: `pl-${nextNumber++}`,
-              orderId: body.orderId,
-              lines: [...body.items].sort((a, b) => a.productId.localeCompare(b.productId)),
-              status: 'open',
-              createdAt: new Date().toISOString(),
-            };
-            byOrder.set(list.orderId, list);
-            return { status: 201, body: list };
-          });
-          sendStored(ctx.res, stored);
+      idempotentPost(idempotency, { path: '/pick-lists', body: createBody }, (body) => {
+        const existing = byOrder.get(body.orderId);
+        if (existing) return { status: 200, body: existing };
+        const list: PickList = {
+          id: `pl-${nextNumber++}`,
+          orderId: body.orderId,
+          lines: [...body.items].sort((a, b) => a.productId.localeCompare(b.productId)),
+          status: 'open',
+          createdAt: new Date().toISOString(),
+        };
+        byOrder.set(list.orderId, list);
+        return { status: 201, body: list };
+      }),
+      idempotentPost(
+        idempotency,
+        {
+          path: '/pick-lists/:orderId/cancel',
+          body: cancelBody,
+          target: { param: 'orderId', find: find },
         },
-      },
-      {
-        method: 'POST',
-        path: '/pick-lists/:orderId/cancel',
-        handler: async (ctx) => {
-          const orderId = ctx.params['orderId'] ?? '';
-          find(orderId);
-          const { raw, body } = await readBody(ctx, cancelBody);
-          const stored = idempotency.execute(
-            'POST /pick-lists/:orderId/cancel',
-            body.idempotencyKey,
-            { orderId, ...raw },
-            () => {
-              find(orderId).status = 'cancelled';
-              return { status: 200, body: find(orderId) };
-            },
-          );
-          sendStored(ctx.res, stored);
+        (_body, orderId) => {
+          find(orderId).status = 'cancelled';
+          return { status: 200, body: find(orderId) };
         },
-      },
+      ),
       {
         method: 'GET',
         path: '/__pick-lists',

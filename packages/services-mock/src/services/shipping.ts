@@ -1,9 +1,10 @@
 import { sendJson, z } from '@edge/common';
-import { IdempotencyStore, sendStored } from '../idempotency.js';
+import { IdempotencyStore } from '../idempotency.js';
+import { idempotentPost } from '../idempotent-post.js';
 import { lookupRoute } from '../lookup-route.js';
 import type { MockService } from '../mock-service.js';
 import type { Shipment } from '../types.js';
-import { idempotencyKey, notFound, readBody } from '../validation.js';
+import { idempotencyKey, notFound } from '../validation.js';
 
 const createBody = z.object({ idempotencyKey, orderId: z.string().min(1).max(100) });
 const cancelBody = z.object({ idempotencyKey });
@@ -27,45 +28,30 @@ export function createShippingService(): MockService {
       nextNumber = 1;
     },
     routes: [
-      {
-        method: 'POST',
-        path: '/shipments',
-        handler: async (ctx) => {
-          const { raw, body } = await readBody(ctx, createBody);
-          const stored = idempotency.execute('POST /shipments', body.idempotencyKey, raw, () => {
-            const number = nextNumber++;
-            const shipment: Shipment = {
-              id: `s-${number}`,
-              orderId: body.orderId,
-              label: `LBL-${String(number).padStart(8, '0')}`,
-              status: 'created',
-            };
-            shipments.set(shipment.id, shipment);
-            return { status: 201, body: shipment };
-          });
-          sendStored(ctx.res, stored);
+      idempotentPost(idempotency, { path: '/shipments', body: createBody }, (body) => {
+        const number = nextNumber++;
+        const shipment: Shipment = {
+          id: `s-${number}`,
+          orderId: body.orderId,
+          label: `LBL-${String(number).padStart(8, '0')}`,
+          status: 'created',
+        };
+        shipments.set(shipment.id, shipment);
+        return { status: 201, body: shipment };
+      }),
+      idempotentPost(
+        idempotency,
+        {
+          path: '/shipments/:id/cancel',
+          body: cancelBody,
+          target: { param: 'id', find: findShipment },
         },
-      },
-      {
-        method: 'POST',
-        path: '/shipments/:id/cancel',
-        handler: async (ctx) => {
-          const id = ctx.params['id'] ?? '';
-          findShipment(id);
-          const { raw, body } = await readBody(ctx, cancelBody);
-          const stored = idempotency.execute(
-            'POST /shipments/:id/cancel',
-            body.idempotencyKey,
-            { id, ...raw },
-            () => {
-              // Cancelling twice is a no-op, like releasing a reservation twice.
-              findShipment(id).status = 'cancelled';
-              return { status: 200, body: { id, status: 'cancelled' } };
-            },
-          );
-          sendStored(ctx.res, stored);
+        (_body, id) => {
+          // Cancelling twice is a no-op, like releasing a reservation twice.
+          findShipment(id).status = 'cancelled';
+          return { status: 200, body: { id, status: 'cancelled' } };
         },
-      },
+      ),
       lookupRoute('/shipments', 'shipment', idempotency, (id) => shipments.get(id)),
       {
         method: 'GET',
