@@ -9,6 +9,7 @@ import {
   mintDevToken,
   type SigningKey,
 } from '@edge/common';
+import { deleteKeysWithPrefix } from '@edge/testkit';
 import { createKey, type NewKeyOptions } from '../src/api-keys';
 import { loadGatewayConfig } from '../src/config';
 import { type RunningGateway, startGateway } from '../src/gateway-server';
@@ -53,6 +54,7 @@ export async function startGatewayFixture(
   env: Record<string, string> = {},
 ): Promise<GatewayFixture> {
   const bff = await startFakeBff();
+  const contractsPrefix = `test:contracts:${randomUUID()}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'edge-gw-'));
   const fullEnv: Record<string, string> = {
     PORT: '0',
@@ -65,6 +67,8 @@ export async function startGatewayFixture(
     BFF_MOBILE_URL: bff.url,
     BFF_PARTNER_URL: bff.url,
     RATE_LIMIT_PREFIX: `test:${randomUUID()}`,
+    // Partner usage is kept without TTL: under the fixture's own prefix, deleted at close.
+    CONTRACTS_PREFIX: contractsPrefix,
     SCHEMA_POLL_MS: '60000',
     // Production serves metrics on an admin port (9464 by default): a free one in tests.
     ...(env['NODE_ENV'] === 'production' ? { ADMIN_PORT: '0' } : {}),
@@ -120,6 +124,7 @@ export async function startGatewayFixture(
     },
     close: async () => {
       await Promise.all(gateways.map((g) => g.close()));
+      await deleteKeysWithPrefix(keysClient, fullEnv['CONTRACTS_PREFIX'] ?? contractsPrefix);
       await keys.close();
       await bff.close();
       rmSync(dataDir, { recursive: true, force: true });

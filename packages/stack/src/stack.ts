@@ -131,6 +131,8 @@ function sharedEnv(options: StackOptions, dataDir: string, testBase: string) {
     shared['READ_MODEL_PREFIX'] ??= `${testBase}rm:`;
     // The saga's keys and its order stream too, so consumers of parallel stacks never meet.
     shared['SAGA_KEY_PREFIX'] ??= `${testBase}saga:`;
+    // Client contracts and partner usage (kept without TTL) go with the stack's other keys.
+    shared['CONTRACTS_PREFIX'] ??= `${testBase}contracts`;
   }
   return shared;
 }
