@@ -1,16 +1,25 @@
 import { createLogThrottle, type Logger } from '@edge/common';
 import type { ClientVersion, DocumentStore } from '@edge/contracts';
 
+/** Documents a request may run, looked up without hashing. */
+export interface DocumentSet {
+  /** Documents by SHA-256, for clients that send only the hash. */
+  bodyById: ReadonlyMap<string, string>;
+  /** The same documents by text, so a client sending the full text costs no hashing. */
+  idByBody: ReadonlyMap<string, string>;
+}
+
 /** What the edge holds in memory for one registered client version. */
-export interface RegisteredVersion {
+export interface RegisteredVersion extends DocumentSet {
   client: string;
   version: string;
   surface: string;
   retired: boolean;
-  /** Registered documents by SHA-256, for clients that send only the hash. */
-  bodyById: ReadonlyMap<string, string>;
-  /** The same documents by text, so a client sending the full text costs no hashing. */
-  idByBody: ReadonlyMap<string, string>;
+}
+
+/** A document set from documents by SHA-256 (a trusted-documents file). */
+export function documentSet(bodyById: ReadonlyMap<string, string>): DocumentSet {
+  return { bodyById, idByBody: new Map([...bodyById].map(([id, body]) => [body, id])) };
 }
 
 export interface DocumentRegistry {

@@ -29,7 +29,7 @@ import { preflightHandler } from './cors.js';
 import { deprecationHeaders } from './deprecation.js';
 import { createDeprecationSignals } from './deprecation-signals.js';
 import { DEV_JWKS_PATH, devIdpRoute } from './dev-idp.js';
-import { startDocumentRegistry } from './document-registry.js';
+import { documentSet, startDocumentRegistry } from './document-registry.js';
 import { createDocumentUses } from './document-uses.js';
 import { createEdgeMetrics } from './edge-metrics.js';
 import { edgeRoute } from './edge-route.js';
@@ -169,6 +169,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   const trusted = config.trustedDocumentsFile
     ? loadTrustedDocuments(config.trustedDocumentsFile)
     : undefined;
+  const trustedSet = trusted && documentSet(trusted);
   const surfaces = surfacesFrom(config).map((surface) => ({
     surface,
     schema: backgroundSchema(surface, sign, log, config.schemaPollMs),
@@ -210,6 +211,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
         registry,
         uses: documentUses,
         acceptArbitrary: config.contracts.arbitraryDocuments.has(surface.name),
+        ...(trustedSet && surface.name === 'mobile' ? { trusted: trustedSet } : {}),
         fallback: createPersistedQueries(
           surface.name === 'mobile'
             ? { apq: true, ...(trusted ? { trusted } : {}) }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFailFastRedis } from '@edge/common';
 import {
@@ -105,6 +106,45 @@ describe('per-version trusted documents at the edge', () => {
       strict,
     );
     expect(web.status).toBe(200);
+  });
+
+  it('where a surface refuses arbitrary documents, a request naming no registered version runs exactly the trusted-documents file', async () => {
+    const file = join(fx.dataDir, 'trusted.json');
+    const legacy = 'query Legacy { me { id name } }';
+    writeFileSync(file, JSON.stringify({ [sha256Hex(legacy)]: legacy }));
+    const strict = await fx.addGateway({
+      ARBITRARY_DOCUMENTS: 'web',
+      TRUSTED_DOCUMENTS_FILE: file,
+    });
+    const byHash = await fx.post(
+      '/mobile/graphql',
+      { extensions: { persistedQuery: { version: 1, sha256Hash: sha256Hex(legacy) } } },
+      mobile,
+      strict,
+    );
+    expect(byHash.status).toBe(200);
+    const byText = await fx.post('/mobile/graphql', { query: legacy }, mobile, strict);
+    expect(byText.status).toBe(200);
+    const unknown = { ...mobile, ...v520, 'apollographql-client-version': '4.0.0' };
+    expect((await fx.post('/mobile/graphql', { query: legacy }, unknown, strict)).status).toBe(200);
+    fx.bff.resetCalls();
+    for (const body of [
+      { query: OTHER },
+      { extensions: { persistedQuery: { version: 1, sha256Hash: sha256Hex(OTHER) } } },
+    ]) {
+      const refused = await fx.post('/mobile/graphql', body, mobile, strict);
+      expect(refused.status).toBe(403);
+      expect(refused.body.errors[0].extensions.contract).toBe('unknown_version');
+    }
+    // A registered version keeps its own contract: the file does not widen it.
+    const registered = await fx.post(
+      '/mobile/graphql',
+      { query: legacy },
+      { ...mobile, ...v520 },
+      strict,
+    );
+    expect(registered.body.errors[0].extensions.contract).toBe('unregistered_document');
+    expect(fx.bff.calls()).toEqual({});
   });
 
   it('uses are counted per client, version and document, in the store and as a metric', async () => {
