@@ -32,9 +32,10 @@ const earliest = (dates: (Date | undefined)[]) =>
   dates.reduce<Date | undefined>((min, d) => (d && (!min || d < min) ? d : min), undefined);
 
 /**
- * Deprecation signals for answers that select `@deprecated` fields: `Deprecation` (RFC 9745,
- * the earliest date among the fields and the surface's own) and, where a removal date is
- * configured, `Sunset` (RFC 8594, the earliest), plus `extensions.deprecations`. The fields come
+ * Deprecation signals for answers that served data to operations selecting `@deprecated` fields
+ * (an answer that ran nothing, such as a refusal of bad variables, used no field): `Deprecation`
+ * (RFC 9745, the earliest date among the fields and the surface's own) and, where a removal date
+ * is configured, `Sunset` (RFC 8594, the earliest), plus `extensions.deprecations`. The fields come
  * from the validation verdict (computed once per document); the headers are computed once per
  * distinct set of fields. A field with no configured date is dated from when this process first
  * saw it deprecated: the header must carry a date, and that one is at least never in the future.
@@ -44,7 +45,7 @@ const earliest = (dates: (Date | undefined)[]) =>
 export function createDeprecationSignals(options: DeprecationSignalOptions) {
   const uses = new Counter({
     name: 'edge_deprecated_field_requests_total',
-    help: 'Operations that selected a @deprecated field, by surface, field and client',
+    help: 'Answers with data to operations selecting a @deprecated field, by surface, field and client',
     labelNames: ['surface', 'field', 'client'] as const,
     registers: [options.registry],
   });

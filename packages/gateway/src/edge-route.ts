@@ -16,7 +16,7 @@ import { withExtensions } from './cost-extension.js';
 import type { AbuseLimits } from './defaults.js';
 import type { DeprecationSignaller } from './deprecation-signals.js';
 import type { EdgeMetrics, EdgeOutcome } from './edge-metrics.js';
-import type { Forwarder, ForwardRequest } from './forward.js';
+import type { BufferedAnswer, Forwarder, ForwardRequest } from './forward.js';
 import { type GraphQLRequest, parseGraphQLBody } from './graphql-request.js';
 import type { InternalSigner } from './internal-signer.js';
 import type { LimitAnswer, LimitSubject, RateLimiter } from './rate-limit.js';
@@ -205,19 +205,8 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
       };
       const [single] = operations;
       // Only answers selecting deprecated fields pay for the signal (and are buffered for it).
-      const fields =
-        operations.length === 1
-          ? (single?.deprecations ?? [])
-          : operations.flatMap((op) => op.deprecations);
-      const deprecated =
-        fields.length === 0
-          ? undefined
-          : deps.deprecations(fields, header(ctx, 'apollographql-client-name'));
-      if (deprecated) {
-        for (const [name, value] of Object.entries(deprecated.headers))
-          ctx.res.setHeader(name, value);
-      }
-      if (!batch && !partner && single && !deprecated) {
+      const selectsDeprecated = operations.some((op) => op.deprecations.length > 0);
+      if (!batch && !partner && single && !selectsDeprecated) {
         await deps.forwarder.forward({ ...base, body: single.body }, ctx.res);
         return;
       }
@@ -238,7 +227,24 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
   };
 }
 
-/** Batches and partner answers: forward each operation, add cost, then answer in one body. */
+/**
+ * Whether an answer served data: only those carry deprecation signals, since an answer that ran
+ * nothing (the BFF refused the variables, say) used no deprecated field.
+ */
+function servedData(answer: BufferedAnswer): boolean {
+  if (answer.status >= 300) return false;
+  try {
+    const parsed = JSON.parse(answer.body.toString('utf8')) as { data?: unknown } | null;
+    return typeof parsed === 'object' && parsed !== null && parsed.data != null;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Batches, partner answers and answers selecting deprecated fields: forward each operation, add
+ * cost and deprecations, then answer in one body.
+ */
 async function answerBuffered(
   ctx: RequestContext,
   deps: EdgeRouteDeps,
@@ -254,12 +260,22 @@ async function answerBuffered(
       if (limit.throttleStatus) {
         extensions['cost'] = { requestedQueryCost: op.cost, throttleStatus: limit.throttleStatus };
       }
-      if (op.deprecations.length > 0) extensions['deprecations'] = op.deprecations;
+      const deprecations = op.deprecations.length > 0 && servedData(answer) ? op.deprecations : [];
+      if (deprecations.length > 0) extensions['deprecations'] = deprecations;
       const body =
         Object.keys(extensions).length > 0 ? withExtensions(answer.body, extensions) : answer.body;
-      return { ...answer, body };
+      return { ...answer, body, deprecations };
     }),
   );
+  const fields =
+    answers.length === 1
+      ? (answers[0]?.deprecations ?? [])
+      : answers.flatMap((a) => a.deprecations);
+  const signal =
+    fields.length === 0
+      ? undefined
+      : deps.deprecations(fields, header(ctx, 'apollographql-client-name'));
+  for (const [name, value] of Object.entries(signal?.headers ?? {})) ctx.res.setHeader(name, value);
   const [first] = answers;
   if (!batch && first) {
     ctx.res.writeHead(first.status, {

@@ -48,6 +48,29 @@ describe('deprecation signals', () => {
     expect(plain.body.extensions).toBeUndefined();
   });
 
+  it('an answer that served no data (the BFF refused the variables) carries no signal', async () => {
+    const refused = await fx.post(
+      '/web/graphql',
+      { query: '{ me { id nickname } }', variables: { invalid: true } },
+      web,
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(refused.headers.get('deprecation')).toBeNull();
+    expect(refused.headers.get('sunset')).toBeNull();
+    expect(refused.body.extensions).toBeUndefined();
+    const batch = await fx.post(
+      '/web/graphql',
+      [{ query: '{ me { nickname } }', variables: { invalid: true } }, { query: '{ me { id } }' }],
+      web,
+    );
+    expect(batch.headers.get('deprecation')).toBeNull();
+    expect(batch.body[0].extensions).toBeUndefined();
+    const served = await fx.post('/web/graphql', { query: '{ me { id nickname } }' }, web);
+    expect(served.headers.get('deprecation')).not.toBeNull();
+    expect(served.body.extensions.deprecations).toEqual(['User.nickname']);
+  });
+
   it('in a batch, only the operation that selects the field names it; headers cover the answer', async () => {
     const res = await fx.post(
       '/web/graphql',
@@ -61,9 +84,10 @@ describe('deprecation signals', () => {
   });
 
   it('use is counted per surface, field and client, unregistered clients as "other"', async () => {
+    // Four answers served the field; the two the BFF refused are not counted.
     const metrics = await (await fetch(`${fx.gateways[0]?.url}/metrics`)).text();
     expect(metrics).toMatch(
-      /^edge_deprecated_field_requests_total\{surface="web",field="User.nickname",client="other",service="gateway"\} 3$/m,
+      /^edge_deprecated_field_requests_total\{surface="web",field="User.nickname",client="other",service="gateway"\} 4$/m,
     );
   });
 });

@@ -35,8 +35,18 @@ export interface FakeBff {
 /**
  * Stands in for a BFF in the gateway's own tests: answers the federation `_service` query with
  * FAKE_SDL on every surface path and any other operation with a small fixed answer, counting
- * what reached it. The real BFFs are exercised by the end-to-end tests under test/.
+ * what reached it. An operation whose variables carry `"invalid": true` gets what a BFF answers
+ * for bad variables: 400 BAD_USER_INPUT, no data. The real BFFs are exercised by the end-to-end tests under test/.
  */
+function badVariables(text: string): boolean {
+  try {
+    const request = JSON.parse(text) as { variables?: { invalid?: unknown } };
+    return request.variables?.invalid === true;
+  } catch {
+    return false;
+  }
+}
+
 export async function startFakeBff(): Promise<FakeBff> {
   let calls: Record<string, number> = {};
   const server: Server = createServer((req, res) => {
@@ -45,14 +55,27 @@ export async function startFakeBff(): Promise<FakeBff> {
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
       let body: string;
+      let status = 200;
       if (text.includes('_service')) {
         body = JSON.stringify({ data: { _service: { sdl: FAKE_SDL } } });
       } else {
         const path = req.url ?? '/';
         calls[path] = (calls[path] ?? 0) + 1;
-        body = JSON.stringify({ data: { me: { id: 'u-1', name: 'Ada' } } });
+        if (badVariables(text)) {
+          body = JSON.stringify({
+            errors: [
+              {
+                message: 'Variable "$invalid" is not defined',
+                extensions: { code: 'BAD_USER_INPUT' },
+              },
+            ],
+          });
+          status = 400;
+        } else {
+          body = JSON.stringify({ data: { me: { id: 'u-1', name: 'Ada' } } });
+        }
       }
-      res.writeHead(200, {
+      res.writeHead(status, {
         'content-type': 'application/json',
         'content-length': Buffer.byteLength(body),
       });
