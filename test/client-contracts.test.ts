@@ -21,6 +21,7 @@ const EMAIL_SUNSET = '2027-06-30T00:00:00Z';
 const PARTNER_V1_SDL = join(root, 'packages/bff-partner/src/schema-v1.graphql');
 const WITH_EMAIL = 'query WithEmail { orders(first: 2) { id customerEmail } }';
 const WITHOUT_EMAIL = 'query Plain { orders(first: 2) { id status } }';
+const EMAIL_PAGE = 'query EmailPage($first: Int) { orders(first: $first) { id customerEmail } }';
 
 const manifest = (...bodies: [string, string][]) => ({
   format: 'apollo-persisted-query-manifest',
@@ -266,7 +267,7 @@ describe('client contracts on the whole stack', () => {
     const pushed = push(
       'acme-app',
       '1.0.0',
-      manifest(['WithEmail', WITH_EMAIL], ['Plain', WITHOUT_EMAIL]),
+      manifest(['WithEmail', WITH_EMAIL], ['Plain', WITHOUT_EMAIL], ['EmailPage', EMAIL_PAGE]),
       'partner-v1',
     );
     expect(pushed.code, pushed.err).toBe(0);
@@ -274,7 +275,8 @@ describe('client contracts on the whole stack', () => {
       'apollographql-client-name': 'acme-app',
       'apollographql-client-version': '1.0.0',
     };
-    const asAcme = (query: string) => stack.gql('/partner/v1/graphql', query, { apiKey, headers });
+    const asAcme = (query: string, variables?: Record<string, unknown>) =>
+      stack.gql('/partner/v1/graphql', query, { apiKey, headers }, variables);
     await waitUntil(
       'acme-app 1.0.0 to reach the edge',
       async () => (await asAcme(UNREGISTERED)).status === 403,
@@ -297,6 +299,13 @@ describe('client contracts on the whole stack', () => {
     const mobile = await asMobile('5.1.0', HOME);
     expect(mobile.status).toBe(200);
     expect(mobile.headers.get('deprecation')).toBeNull();
+    // Bad variables: the BFF answers 400 BAD_USER_INPUT and serves nothing, so no signal.
+    const badVariables = await asAcme(EMAIL_PAGE, { first: 'two' });
+    expect(badVariables.status).toBe(400);
+    expect(badVariables.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(badVariables.headers.get('deprecation')).toBeNull();
+    expect(badVariables.headers.get('sunset')).toBeNull();
+    expect(badVariables.body.extensions?.deprecations).toBeUndefined();
 
     const metrics = await (await fetch(`${stack.urls.gateway}/metrics`)).text();
     expect(metrics).toMatch(
@@ -318,17 +327,20 @@ describe('client contracts on the whole stack', () => {
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l));
-      return res.code === 0 && rows[0]?.uses === 1 ? rows : undefined;
+      return res.code === 0 && rows.length === 2 && rows.every((r) => r.uses === 1)
+        ? rows
+        : undefined;
     });
-    expect(report).toEqual([
-      {
+    // Uses count what the edge ran for the version, so EmailPage's refused run is one.
+    expect(report).toEqual(
+      ['WithEmail', 'EmailPage'].map((operation) => ({
         client: 'acme-app',
         version: '1.0.0',
-        operation: 'WithEmail',
+        operation,
         fields: ['PartnerOrder.customerEmail'],
         uses: 1,
-      },
-    ]);
+      })),
+    );
   });
 
   it('partner usage: requests and cost per key and hour equal what was sent, in `usage` and in the CloudEvents export (file and push)', async () => {
