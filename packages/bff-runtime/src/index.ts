@@ -8,5 +8,6 @@ export * from './priced-item.js';
 export * from './product-reads.js';
 export * from './product-view-mapping.js';
 export * from './resolver-helpers.js';
+export * from './run-bff.js';
 export * from './stale-plugin.js';
 export * from './stale-recorder.js';

@@ -528,21 +528,23 @@ export class RedisSagaStore implements SagaStore {
   }
 
   async dlqStats(): Promise<DlqStats> {
-    const [depth, oldest] = await Promise.all([
-      this.redis.zcard(this.key('dlq')),
-      this.redis.zrange(this.key('dlq'), 0, 0, 'WITHSCORES'),
-    ]);
-    const score = oldest[1];
-    return { depth, oldestAt: score === undefined ? null : Number(score) };
+    const [depth, oldestAt] = await this.sizeAndOldest('dlq');
+    return { depth, oldestAt };
   }
 
   async compensationStats(): Promise<CompensationStats> {
-    const [pending, oldest] = await Promise.all([
-      this.redis.zcard(this.key('compensating')),
-      this.redis.zrange(this.key('compensating'), 0, 0, 'WITHSCORES'),
+    const [pending, oldestSince] = await this.sizeAndOldest('compensating');
+    return { pending, oldestSince };
+  }
+
+  /** A sorted set's size and its lowest score (its oldest entry's time), null when empty. */
+  private async sizeAndOldest(set: string): Promise<[number, number | null]> {
+    const [size, oldest] = await Promise.all([
+      this.redis.zcard(this.key(set)),
+      this.redis.zrange(this.key(set), 0, 0, 'WITHSCORES'),
     ]);
     const score = oldest[1];
-    return { pending, oldestSince: score === undefined ? null : Number(score) };
+    return [size, score === undefined ? null : Number(score)];
   }
 
   async sweepExpired(now: number, limit = 1_000): Promise<number> {

@@ -71,3 +71,10 @@ export function nothingUnderKey(kind: string, key: string): AppError {
 export function notFound(kind: string, id: string): AppError {
   return new AppError(ErrorCode.NOT_FOUND, `${kind} ${id} not found`);
 }
+
+/** What `map` holds under `id`, or a 404 naming the kind of thing asked for. */
+export function found<T>(map: ReadonlyMap<string, T>, kind: string, id: string): T {
+  const value = map.get(id);
+  if (value === undefined) throw notFound(kind, id);
+  return value;
+}

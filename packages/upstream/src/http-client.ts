@@ -26,26 +26,13 @@ export interface HttpClient {
 }
 
 function noAnswer(service: string, what: string, err: unknown, signal?: AbortSignal) {
-  if (signal?.aborted) {
-    const reason = signal.reason instanceof UpstreamError ? signal.reason.message : 'aborted';
-    return new UpstreamError(
-      service,
-      0,
-      `${service}: ${what} ${reason}`,
-      undefined,
-      undefined,
-      'timeout',
-    );
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return new UpstreamError(
-    service,
-    0,
-    `${service}: ${what} ${message}`,
-    undefined,
-    undefined,
-    'network',
-  );
+  const [detail, kind] = signal?.aborted
+    ? [
+        signal.reason instanceof UpstreamError ? signal.reason.message : 'aborted',
+        'timeout' as const,
+      ]
+    : [err instanceof Error ? err.message : String(err), 'network' as const];
+  return new UpstreamError(service, 0, `${service}: ${what} ${detail}`, undefined, undefined, kind);
 }
 
 /**

@@ -5,7 +5,7 @@ import { idempotentPost } from '../idempotent-post.js';
 import { lookupRoute } from '../lookup-route.js';
 import type { MockService } from '../mock-service.js';
 import type { ItemQuantity, Product, Reservation } from '../types.js';
-import { idempotencyKey, itemQuantities, notFound } from '../validation.js';
+import { found, idempotencyKey, itemQuantities } from '../validation.js';
 import { createPickLists } from './pick-lists.js';
 
 const reserveBody = z.object({
@@ -31,11 +31,7 @@ export function createInventoryService(catalog: Catalog): MockService {
   let nextNumber = 1;
   const pickLists = createPickLists();
 
-  const findReservation = (id: string): Reservation => {
-    const reservation = reservations.get(id);
-    if (!reservation) throw notFound('Reservation', id);
-    return reservation;
-  };
+  const findReservation = (id: string): Reservation => found(reservations, 'Reservation', id);
 
   return {
     name: 'inventory',
@@ -50,8 +46,7 @@ export function createInventoryService(catalog: Catalog): MockService {
       idempotentPost(idempotency, { path: '/reservations', body: reserveBody }, (body) => {
         const items = mergeItems(body.items);
         const lines = items.map((item): [ItemQuantity, Product] => {
-          const product = catalog.products.get(item.productId);
-          if (!product) throw notFound('Product', item.productId);
+          const product = found(catalog.products, 'Product', item.productId);
           return [item, product];
         });
         // Check every line before touching stock: a reservation is all or nothing.

@@ -6,6 +6,7 @@ import type { MockService } from '../mock-service.js';
 import { paginate } from '../pagination.js';
 import { CURRENCY, ORDER_STATUSES, type Order, type OrderItem } from '../types.js';
 import {
+  found,
   idempotencyKey,
   idList,
   itemQuantities,
@@ -36,11 +37,7 @@ const statusBody = z.object({ status: z.enum(ORDER_STATUSES) });
 export function createOrderService(catalog: Catalog): MockService {
   const idempotency = new IdempotencyStore();
 
-  const findOrder = (id: string): Order => {
-    const order = catalog.orders.get(id);
-    if (!order) throw notFound('Order', id);
-    return order;
-  };
+  const findOrder = (id: string): Order => found(catalog.orders, 'Order', id);
 
   return {
     name: 'order',
@@ -90,8 +87,7 @@ export function createOrderService(catalog: Catalog): MockService {
       idempotentPost(idempotency, { path: '/orders', body: createBody }, (body) => {
         if (!catalog.users.has(body.userId)) throw notFound('User', body.userId);
         const items: OrderItem[] = body.items.map(({ productId, quantity }) => {
-          const product = catalog.products.get(productId);
-          if (!product) throw notFound('Product', productId);
+          const product = found(catalog.products, 'Product', productId);
           return { productId, quantity, unitPriceCents: product.priceCents };
         });
         const now = new Date().toISOString();

@@ -4,7 +4,7 @@ import { idempotentPost } from '../idempotent-post.js';
 import { lookupRoute } from '../lookup-route.js';
 import type { MockService } from '../mock-service.js';
 import type { Charge, Ledger, Refund } from '../types.js';
-import { idempotencyKey, notFound } from '../validation.js';
+import { found, idempotencyKey } from '../validation.js';
 
 const chargeBody = z.object({
   idempotencyKey,
@@ -111,14 +111,12 @@ export function createPaymentService(): MockService {
         path: '/charges/:id',
         handler: (ctx) => {
           const id = ctx.params['id'] ?? '';
-          const record = charges.get(id);
-          if (!record) throw notFound('Charge', id);
+          const record = found(charges, 'Charge', id);
           sendJson(ctx.res, 200, chargeView(record));
         },
       },
       idempotentPost(idempotency, { path: '/refunds', body: refundBody }, (body) => {
-        const record = charges.get(body.chargeId);
-        if (!record) throw notFound('Charge', body.chargeId);
+        const record = found(charges, 'Charge', body.chargeId);
         const refundable = record.charge.amountCents - refundedCents(record);
         const last = record.refunds.at(-1);
         if (refundable <= 0 && last) {

@@ -3,7 +3,7 @@ import { IdempotencyStore } from '../idempotency.js';
 import { idempotentPost } from '../idempotent-post.js';
 import type { MockService } from '../mock-service.js';
 import type { PickList } from '../types.js';
-import { idempotencyKey, itemQuantities, notFound } from '../validation.js';
+import { found, idempotencyKey, itemQuantities } from '../validation.js';
 
 const createBody = z.object({
   idempotencyKey,
@@ -23,11 +23,7 @@ export function createPickLists(): Pick<MockService, 'routes' | 'reset'> {
   const byOrder = new Map<string, PickList>();
   let nextNumber = 1;
 
-  const find = (orderId: string): PickList => {
-    const list = byOrder.get(orderId);
-    if (!list) throw notFound('Pick list', orderId);
-    return list;
-  };
+  const find = (orderId: string): PickList => found(byOrder, 'Pick list', orderId);
 
   return {
     reset: () => {

@@ -4,7 +4,7 @@ import type { Catalog } from '../catalog.js';
 import { IdempotencyStore, sendStored } from '../idempotency.js';
 import type { MockService } from '../mock-service.js';
 import { CURRENCY, type Product } from '../types.js';
-import { idempotencyKey, idList, notFound, pageSize, readBody, readQuery } from '../validation.js';
+import { found, idempotencyKey, idList, pageSize, readBody, readQuery } from '../validation.js';
 
 const listQuery = z.object({
   ids: idList.optional(),
@@ -56,11 +56,7 @@ const stockBody = z
 export function createProductService(catalog: Catalog): MockService {
   const idempotency = new IdempotencyStore();
 
-  const findProduct = (id: string): Product => {
-    const product = catalog.products.get(id);
-    if (!product) throw notFound('Product', id);
-    return product;
-  };
+  const findProduct = (id: string): Product => found(catalog.products, 'Product', id);
 
   const checkVersion = (product: Product, expected: number): void => {
     if (product.version === expected) return;

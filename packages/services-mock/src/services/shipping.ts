@@ -4,7 +4,7 @@ import { idempotentPost } from '../idempotent-post.js';
 import { lookupRoute } from '../lookup-route.js';
 import type { MockService } from '../mock-service.js';
 import type { Shipment } from '../types.js';
-import { idempotencyKey, notFound } from '../validation.js';
+import { found, idempotencyKey } from '../validation.js';
 
 const createBody = z.object({ idempotencyKey, orderId: z.string().min(1).max(100) });
 const cancelBody = z.object({ idempotencyKey });
@@ -14,11 +14,7 @@ export function createShippingService(): MockService {
   const shipments = new Map<string, Shipment>();
   let nextNumber = 1;
 
-  const findShipment = (id: string): Shipment => {
-    const shipment = shipments.get(id);
-    if (!shipment) throw notFound('Shipment', id);
-    return shipment;
-  };
+  const findShipment = (id: string): Shipment => found(shipments, 'Shipment', id);
 
   return {
     name: 'shipping',

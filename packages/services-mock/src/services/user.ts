@@ -1,7 +1,7 @@
 import { AppError, ErrorCode, sendJson, z } from '@edge/common';
 import type { Catalog } from '../catalog.js';
 import type { MockService } from '../mock-service.js';
-import { idList, notFound, readQuery } from '../validation.js';
+import { found, idList, readQuery } from '../validation.js';
 
 const listQuery = z.object({ ids: idList.optional() });
 
@@ -15,8 +15,7 @@ export function createUserService(catalog: Catalog): MockService {
         path: '/users/:id',
         handler: (ctx) => {
           const id = ctx.params['id'] ?? '';
-          const user = catalog.users.get(id);
-          if (!user) throw notFound('User', id);
+          const user = found(catalog.users, 'User', id);
           sendJson(ctx.res, 200, user);
         },
       },
