@@ -8,6 +8,18 @@ import { createLogger, type Logger } from './logger.js';
 export const STOP_WITH_PARENT_ENV = 'EDGE_STOP_WITH_PARENT';
 
 /**
+ * How long an orphan may drain. Nobody is left to send the SIGKILL that ends a hung drain, so it
+ * ends itself.
+ */
+const ORPHAN_DRAIN_MS = 10_000;
+
+/**
+ * An orphan ends with SIGKILL, not `process.exit`: its stdout is the dead launcher's pipe, and the
+ * logger's exit handler (a synchronous flush that sleeps and retries) then blocks forever.
+ */
+const endOrphan = () => process.kill(process.pid, 'SIGKILL');
+
+/**
  * Run `stop` once on SIGTERM or SIGINT (or, under the launcher, when it goes away), then exit.
  * A second signal exits at once, so an operator is never stuck behind a drain that hangs.
  */
@@ -32,7 +44,10 @@ export function onShutdown(log: Logger, stop: () => Promise<void>): void {
   process.once('SIGINT', onSignal);
   if (process.env[STOP_WITH_PARENT_ENV] === '1') {
     process.stdin.once('end', () => {
-      if (!stopping) begin('parent gone');
+      if (stopping) return;
+      stopping = true;
+      setTimeout(endOrphan, ORPHAN_DRAIN_MS).unref();
+      stop().finally(endOrphan);
     });
     process.stdin.resume();
   }
