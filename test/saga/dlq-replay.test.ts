@@ -65,7 +65,7 @@ describe('refund outage longer than the compensation horizon', () => {
         const list = await orchestrator.client.list('dead_lettered');
         return list.length === ORDERS ? list : undefined;
       },
-      30_000,
+      90_000,
     );
     expect(new Set(dead.map((s) => s.id))).toEqual(new Set(refs.map((r) => r.id)));
     // Pacing: after a 429 every worker holds its refunds until Retry-After, so a held refund is
@@ -101,7 +101,7 @@ describe('refund outage longer than the compensation horizon', () => {
         const views = await Promise.all(refs.map((r) => orchestrator.client.get(r.id)));
         return views.every((v) => v.status === 'compensated') ? views : undefined;
       },
-      30_000,
+      90_000,
     );
     // A second replay of an already compensated saga is refused, not re-run.
     await expect(

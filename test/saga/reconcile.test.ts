@@ -110,7 +110,7 @@ describe('reconciliation of sagas with providers', () => {
     const alert = await waitUntil(
       'the drift alert',
       async () => webhook.received.find((r) => r.body['alert'] === 'saga_reconciliation_drift'),
-      30_000,
+      90_000,
     );
     // The leader's scheduled run may fall between the two plants: its alert then counts the
     // first finding only. What must hold is that drift pages; the count is the run's.
@@ -143,7 +143,7 @@ describe('reconciliation of sagas with providers', () => {
         webhook.received.find(
           (r) => r.body['alert'] === 'saga_reconciliation_drift' && r.body['state'] === 'resolved',
         ),
-      30_000,
+      90_000,
     );
     // The healthy order was left alone.
     expect((await ledger(mock))[healthy.orderId ?? '']?.refunds).toEqual([]);
