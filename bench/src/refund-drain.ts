@@ -19,6 +19,7 @@ import {
   type CallOutcome,
   DEFAULT_BREAKER_POLICY,
   HttpProviderClient,
+  LeasedTokenBucket,
   PacedProviderClient,
   RedisTokenBucket,
   resolveRateLimits,
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
     () =>
       new PacedProviderClient({
         inner: new HttpProviderClient({ baseUrls: mock.urls, breaker: DEFAULT_BREAKER_POLICY }),
-        buckets: new RedisTokenBucket({ redis, prefix }),
+        buckets: new LeasedTokenBucket({ inner: new RedisTokenBucket({ redis, prefix }) }),
         limits,
         log,
       }),

@@ -2,6 +2,7 @@ export { sagaKeyHead } from '@edge/order-events';
 export { DEFAULT_COMPENSATION_AGE_ALERT_MS } from './compensation-age-alert.js';
 export { loadSagaConfig, type SagaConfig } from './config.js';
 export { HttpProviderClient } from './http-provider-client.js';
+export { LeasedTokenBucket } from './leased-token-bucket.js';
 export { MemoryTokenBucket } from './memory-token-bucket.js';
 export { PacedProviderClient } from './paced-provider-client.js';
 export { DEFAULT_PROVIDER_RATE_LIMITS, resolveRateLimits } from './pacing-policy.js';

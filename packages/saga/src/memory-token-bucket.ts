@@ -1,5 +1,12 @@
 import type { CallPriority } from './provider-client.js';
-import type { BucketLimit, BucketState, TakeResult, TokenBucketStore } from './token-bucket.js';
+import {
+  type BatchTakeResult,
+  type BucketLimit,
+  type BucketState,
+  singleTake,
+  type TakeResult,
+  type TokenBucketStore,
+} from './token-bucket.js';
 
 interface Bucket {
   tokens: number;
@@ -57,16 +64,27 @@ export class MemoryTokenBucket implements TokenBucketStore {
     priority: CallPriority,
     now: number,
   ): Promise<TakeResult> {
+    return singleTake(await this.takeUpTo(key, limit, priority, 1, now));
+  }
+
+  async takeUpTo(
+    key: string,
+    limit: BucketLimit,
+    priority: CallPriority,
+    count: number,
+    now: number,
+  ): Promise<BatchTakeResult> {
     const bucket = this.bucket(key, limit, now);
-    if (now < bucket.pausedUntil) return { granted: false, retryAfterMs: bucket.pausedUntil - now };
+    if (now < bucket.pausedUntil) return { granted: 0, retryAfterMs: bucket.pausedUntil - now };
     const missing = 1 - bucket.tokens;
     const waitMs = missing > 0 ? Math.ceil((missing / bucket.ratePerSec) * 1000) : 0;
     if (priority === 'forward' && now < bucket.compensationWaitUntil) {
-      return { granted: false, retryAfterMs: Math.max(waitMs, bucket.compensationWaitUntil - now) };
+      return { granted: 0, retryAfterMs: Math.max(waitMs, bucket.compensationWaitUntil - now) };
     }
     if (missing <= 0) {
-      bucket.tokens -= 1;
-      return { granted: true };
+      const granted = Math.min(count, Math.floor(bucket.tokens));
+      bucket.tokens -= granted;
+      return { granted, retryAfterMs: 0 };
     }
     if (priority === 'compensation') {
       bucket.compensationWaitUntil = Math.max(
@@ -74,7 +92,7 @@ export class MemoryTokenBucket implements TokenBucketStore {
         now + waitMs + limit.priorityHoldMs,
       );
     }
-    return { granted: false, retryAfterMs: waitMs };
+    return { granted: 0, retryAfterMs: waitMs };
   }
 
   async throttle(key: string, limit: BucketLimit, pauseMs: number, now: number): Promise<void> {

@@ -1,6 +1,13 @@
 import { defineScript, type RedisClient } from '@edge/common';
 import type { CallPriority } from './provider-client.js';
-import type { BucketLimit, BucketState, TakeResult, TokenBucketStore } from './token-bucket.js';
+import {
+  type BatchTakeResult,
+  type BucketLimit,
+  type BucketState,
+  singleTake,
+  type TakeResult,
+  type TokenBucketStore,
+} from './token-bucket.js';
 
 export interface RedisTokenBucketOptions {
   /** A fail-fast client (offline queue off): a pacing decision that waits is worse than none. */
@@ -41,7 +48,8 @@ local function store()
 end
 `;
 
-// ARGV[9]: priority. Returns {1} when granted, {0, waitMs} when not.
+// ARGV[9]: priority, ARGV[10]: tokens wanted. Returns {granted} (at least one, at most wanted)
+// or {0, waitMs}.
 const TAKE = defineScript(`${LOAD_AND_ADVANCE}
 if now < paused then store() return {0, math.ceil(paused - now)} end
 local missing = 1 - tokens
@@ -52,9 +60,10 @@ if ARGV[9] == 'forward' and now < compWait then
   return {0, math.ceil(math.max(wait, compWait - now))}
 end
 if missing <= 0 then
-  tokens = tokens - 1
+  local granted = math.min(tonumber(ARGV[10]), math.floor(tokens))
+  tokens = tokens - granted
   store()
-  return {1}
+  return {granted}
 end
 if ARGV[9] == 'compensation' then compWait = math.max(compWait, now + wait + tonumber(ARGV[7])) end
 store()
@@ -109,12 +118,22 @@ export class RedisTokenBucket implements TokenBucketStore {
     priority: CallPriority,
     now: number,
   ): Promise<TakeResult> {
-    const reply = (await TAKE(
+    return singleTake(await this.takeUpTo(key, limit, priority, 1, now));
+  }
+
+  async takeUpTo(
+    key: string,
+    limit: BucketLimit,
+    priority: CallPriority,
+    count: number,
+    now: number,
+  ): Promise<BatchTakeResult> {
+    const [granted = 0, retryAfterMs = 0] = (await TAKE(
       this.redis,
       [this.prefix + key],
-      [...this.args(limit, now), priority],
+      [...this.args(limit, now), priority, String(count)],
     )) as number[];
-    return reply[0] === 1 ? { granted: true } : { granted: false, retryAfterMs: reply[1] ?? 0 };
+    return { granted, retryAfterMs };
   }
 
   async throttle(key: string, limit: BucketLimit, pauseMs: number, now: number): Promise<void> {

@@ -2,6 +2,7 @@ import { createFailFastRedis, type Logger, logRedisErrors, type RedisClient } fr
 import { sagaKeyHead } from '@edge/order-events';
 import type { SagaConfig } from './config.js';
 import { HttpProviderClient } from './http-provider-client.js';
+import { LeasedTokenBucket } from './leased-token-bucket.js';
 import { MemoryTokenBucket } from './memory-token-bucket.js';
 import { PacedProviderClient } from './paced-provider-client.js';
 import { resolveRateLimits } from './pacing-policy.js';
@@ -36,15 +37,17 @@ export function createSagaProviders(options: {
       log.warn({ provider, state }, 'breaker state changed');
     },
   });
-  // Pacing asks Redis before every call: it must fail fast (and fall back) rather than queue,
-  // and the takes of concurrent sagas share socket writes (auto-pipelining).
+  // Pacing asks Redis for tokens a few at a time (leased): it must fail fast (and fall back)
+  // rather than queue, and the leases of concurrent sagas share socket writes (auto-pipelining).
   let redis: RedisClient | undefined;
   if (options.shared) {
     redis = createFailFastRedis(config.redis, { enableAutoPipelining: true });
     logRedisErrors(redis, log, 'pacing');
   }
   const buckets = redis
-    ? new RedisTokenBucket({ redis, prefix: `${sagaKeyHead(config.keyPrefix)}pace:` })
+    ? new LeasedTokenBucket({
+        inner: new RedisTokenBucket({ redis, prefix: `${sagaKeyHead(config.keyPrefix)}pace:` }),
+      })
     : new MemoryTokenBucket();
   const providers = new PacedProviderClient({
     inner: http,

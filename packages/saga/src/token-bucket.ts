@@ -21,6 +21,17 @@ export interface BucketLimit {
 
 export type TakeResult = { granted: true } | { granted: false; retryAfterMs: number };
 
+/** Tokens taken at once; when none, `retryAfterMs` says when to come back. */
+export interface BatchTakeResult {
+  granted: number;
+  retryAfterMs: number;
+}
+
+/** One token out of a batch take. */
+export function singleTake({ granted, retryAfterMs }: BatchTakeResult): TakeResult {
+  return granted > 0 ? { granted: true } : { granted: false, retryAfterMs };
+}
+
 /** Where a bucket's rate stands, for metrics and tests. */
 export interface BucketState {
   ratePerSec: number;
@@ -42,6 +53,14 @@ export interface BucketState {
  */
 export interface TokenBucketStore {
   take(key: string, limit: BucketLimit, priority: CallPriority, now: number): Promise<TakeResult>;
+  /** As `take`, but up to `count` tokens when the bucket holds them (a lease, see leased-token-bucket.ts). */
+  takeUpTo(
+    key: string,
+    limit: BucketLimit,
+    priority: CallPriority,
+    count: number,
+    now: number,
+  ): Promise<BatchTakeResult>;
   throttle(key: string, limit: BucketLimit, pauseMs: number, now: number): Promise<void>;
   state(key: string, limit: BucketLimit, now: number): Promise<BucketState>;
   close(): Promise<void>;
