@@ -154,13 +154,27 @@ export function sendError(ctx: RequestContext, error: unknown): void {
 }
 
 /**
- * The request target as a URL. Node's parser accepts targets that URL rejects (`//host:99999`);
- * parsed outside the handler's try, such a target would reject the request listener's promise
- * and take the process down, so it is the client's error instead.
+ * A plain request path (segments of unreserved characters, no dot segments, no query): the URL
+ * parser would return it unchanged as the pathname, so the hot path need not run it.
  */
-function requestUrl(target: string | undefined): URL | undefined {
+const PLAIN_PATH = /^(?:\/(?!\.\.?(?:\/|$))[\w.~-]+)+\/?$|^\/$/;
+
+/** The request target's path, and its URL when parsing it was needed to find the path. */
+interface RequestTarget {
+  path: string;
+  url: URL | undefined;
+}
+
+/**
+ * The request target's path. Node's parser accepts targets that URL rejects (`//host:99999`);
+ * parsed outside the handler's try, such a target would reject the request listener's promise
+ * and take the process down, so it is the client's error instead (undefined here).
+ */
+function requestTarget(target: string | undefined): RequestTarget | undefined {
+  if (target !== undefined && PLAIN_PATH.test(target)) return { path: target, url: undefined };
   try {
-    return new URL(target ?? '/', 'http://localhost');
+    const url = new URL(target ?? '/', 'http://localhost');
+    return { path: url.pathname, url };
   } catch {
     return undefined;
   }
@@ -313,9 +327,56 @@ interface ServerParts {
   connections: Connections;
 }
 
+/**
+ * A request's context. Its URL object and its child logger (every line it logs carries `reqId`
+ * and `traceId`) are made only when something asks for them: a request that is answered without
+ * logging pays for neither, and its access line gets the same fields from the server's logger.
+ */
+class ExchangeContext implements RequestContext {
+  readonly accessLog: Record<string, string | number | undefined> = {};
+  private parsedUrl: URL | undefined;
+  private childLog: Logger | undefined;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    target: RequestTarget | undefined,
+    readonly params: Record<string, string>,
+    readonly requestId: string,
+    readonly traceparent: string,
+    private readonly logger: Logger,
+  ) {
+    // A malformed target is answered 400 before any handler reads the URL.
+    this.parsedUrl = target ? target.url : new URL('http://localhost/');
+  }
+
+  get url(): URL {
+    this.parsedUrl ??= new URL(this.req.url ?? '/', 'http://localhost');
+    return this.parsedUrl;
+  }
+
+  get log(): Logger {
+    this.childLog ??= this.logger.child(this.logBindings());
+    return this.childLog;
+  }
+
+  /** The access log line, with the request's ids as its child logger would have put them. */
+  logAccess(level: 'info' | 'debug', fields: Record<string, unknown>): void {
+    if (this.childLog) this.childLog[level](fields, 'request');
+    else this.logger[level]({ ...this.logBindings(), ...fields }, 'request');
+  }
+
+  private logBindings() {
+    // The trace id on every line a request logs joins logs to its trace across processes.
+    return { reqId: this.requestId, traceId: traceIdOf(this.traceparent) };
+  }
+}
+
 /** One request as the server tracks it from arrival to the access log line. */
 interface Exchange {
-  ctx: RequestContext;
+  ctx: ExchangeContext;
+  /** The request target's path; `/` for a target that could not be parsed. */
+  path: string;
   found: RouteMatch | undefined;
   routeName: string;
   started: bigint;
@@ -339,34 +400,31 @@ function openExchange(
   parts: ServerParts,
   req: IncomingMessage,
   res: ServerResponse,
-  parsedUrl: URL | undefined,
+  target: RequestTarget | undefined,
 ): Exchange {
   const started = process.hrtime.bigint();
   const requestId = requestIdFrom(req);
   res.setHeader('x-request-id', requestId);
-  const url = parsedUrl ?? new URL('http://localhost/');
-  const found = parsedUrl ? parts.routes.match(req.method ?? 'GET', url.pathname) : undefined;
+  const path = target?.path ?? '/';
+  const found = target ? parts.routes.match(req.method ?? 'GET', path) : undefined;
   const routeName = found ? `${found.route.method} ${found.route.path}` : 'unmatched';
-  const span = serverSpan(req, routeName, url.pathname);
+  const span = serverSpan(req, routeName, path);
   const traceparent = span ? traceparentOf(span) : traceparentFrom(req);
-  // The trace id on every line a request logs joins logs to its trace across processes.
-  const log = parts.options.logger.child({ reqId: requestId, traceId: traceIdOf(traceparent) });
-  const ctx: RequestContext = {
+  const ctx = new ExchangeContext(
     req,
     res,
-    url,
-    params: found?.params ?? {},
+    target,
+    found?.params ?? {},
     requestId,
     traceparent,
-    log,
-    accessLog: {},
-  };
-  return { ctx, found, routeName, started, span };
+    parts.options.logger,
+  );
+  return { ctx, path, found, routeName, started, span };
 }
 
 /** Once the response is gone: metrics, the span, the access log line, and the drain's count. */
 function closeExchange(parts: ServerParts, exchange: Exchange): void {
-  const { ctx, found, routeName, started, span } = exchange;
+  const { ctx, path, found, routeName, started, span } = exchange;
   const { req, res } = ctx;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const { metrics } = parts.options;
@@ -376,16 +434,13 @@ function closeExchange(parts: ServerParts, exchange: Exchange): void {
     span.setAttribute('http.response.status_code', res.statusCode);
     span.end();
   }
-  ctx.log[found?.route.quiet ? 'debug' : 'info'](
-    {
-      method: req.method,
-      path: ctx.url.pathname,
-      status: res.statusCode,
-      ms: Math.round(seconds * 1e6) / 1e3,
-      ...ctx.accessLog,
-    },
-    'request',
-  );
+  ctx.logAccess(found?.route.quiet ? 'debug' : 'info', {
+    method: req.method,
+    path,
+    status: res.statusCode,
+    ms: Math.round(seconds * 1e6) / 1e3,
+    ...ctx.accessLog,
+  });
   parts.connections.answered(res);
 }
 
@@ -393,10 +448,10 @@ function closeExchange(parts: ServerParts, exchange: Exchange): void {
 async function dispatch(
   parts: ServerParts,
   exchange: Exchange,
-  parsedUrl: URL | undefined,
+  target: RequestTarget | undefined,
 ): Promise<void> {
-  const { ctx, found } = exchange;
-  const { req, res, url } = ctx;
+  const { ctx, path, found } = exchange;
+  const { req, res } = ctx;
   try {
     if (parts.connections.draining) {
       res.setHeader('connection', 'close');
@@ -404,11 +459,11 @@ async function dispatch(
         headers: { 'retry-after': '1' },
       });
     }
-    if (!parsedUrl) throw new AppError(ErrorCode.BAD_REQUEST, 'Malformed request target');
+    if (!target) throw new AppError(ErrorCode.BAD_REQUEST, 'Malformed request target');
     if (!found) {
-      throw parts.routes.servesPath(url.pathname)
+      throw parts.routes.servesPath(path)
         ? new AppError(ErrorCode.METHOD_NOT_ALLOWED, `Method ${req.method} not allowed`)
-        : new AppError(ErrorCode.NOT_FOUND, `No route for ${req.method} ${url.pathname}`);
+        : new AppError(ErrorCode.NOT_FOUND, `No route for ${req.method} ${path}`);
     }
     await found.route.handler(ctx);
   } catch (error) {
@@ -422,11 +477,11 @@ async function handleRequest(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const parsedUrl = requestUrl(req.url);
-  const exchange = openExchange(parts, req, res, parsedUrl);
+  const target = requestTarget(req.url);
+  const exchange = openExchange(parts, req, res, target);
   parts.connections.opened(res);
   res.once('close', () => closeExchange(parts, exchange));
-  await dispatch(parts, exchange, parsedUrl);
+  await dispatch(parts, exchange, target);
 }
 
 /**
