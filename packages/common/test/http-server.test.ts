@@ -57,6 +57,23 @@ describe('http server refusals (found by bench/src/fuzz.ts)', () => {
     expect(bodyOf(answer).id).toBe('%E0%A4%A');
   });
 
+  it('targets that are not plain paths route as the URL parser resolves them (dot segments, escapes, a query)', async () => {
+    const get = (target: string) =>
+      raw(server.port, `GET ${target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
+    const cases: [string, string | undefined][] = [
+      ['/other/../items/a', 'a'],
+      ['/items/./b', 'b'],
+      ['/items/%63', 'c'],
+      ['/items/d?x=1', 'd'],
+      ['/items/e/..', undefined],
+    ];
+    for (const [target, id] of cases) {
+      const answer = await get(target);
+      if (id === undefined) expect(answer, target).toMatch(/^HTTP\/1\.1 404 /);
+      else expect(bodyOf(answer).id, target).toBe(id);
+    }
+  });
+
   it('a request the HTTP parser refuses answers 400 BAD_REQUEST in JSON with a request id', async () => {
     const answer = await raw(server.port, 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
