@@ -180,15 +180,17 @@ export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
       refuseBodyUser(raw);
       const body = parse(placeOrderRequest, raw);
       const { waitMs } = parse(waitQuery, query(ctx));
-      const { saga, created } = await engine.start(
+      // A new saga is leased to this process's worker as it is created (one write, no claim).
+      const { saga, created, claim } = await engine.start(
         scopedKey(customer, body.idempotencyKey),
         orderInput(customer, body),
-        ctx.traceparent,
+        { traceparent: ctx.traceparent, claim: worker?.hasRoom() ?? false },
       );
       if (!created && !owns(customer, saga)) {
         throw new AppError(ErrorCode.CONFLICT, 'idempotencyKey already used');
       }
-      if (!settled(saga)) worker?.kick(saga.id);
+      if (claim) worker?.adopt(claim);
+      else if (!settled(saga)) worker?.kick(saga.id);
       const after = await waitFor(saga, waitMs);
       sendJson(ctx.res, created ? 201 : 200, { ...toSagaRef(after), created });
     }),
