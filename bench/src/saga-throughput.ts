@@ -3,6 +3,7 @@
 // backlog of pending refund compensations drains once the provider recovers.
 // Usage: node_modules/.bin/tsx bench/src/saga-throughput.ts [--sagas 1000] [--backlog 10000]
 //   [--concurrency 64] [--in-flight 256] [--warmup 200] [--rounds 4] [--cpu-prof-dir /tmp/prof]
+//   [--node-options=--max-semi-space-size=64]
 // Imports go through each package's public index by path because bench/package.json is not
 // ours to change; nothing internal is reached into.
 import { randomUUID } from 'node:crypto';
@@ -42,6 +43,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '4' },
     /** Directory where the orchestrator process writes its CPU profile (node --cpu-prof). */
     'cpu-prof-dir': { type: 'string' },
+    /** Extra Node options of the orchestrator process, e.g. `--node-options=--max-semi-space-size=64`. */
+    'node-options': { type: 'string', default: '' },
   },
 });
 const SAGAS = Number(values.sagas);
@@ -147,7 +150,10 @@ async function main(): Promise<void> {
     SAGA_PACE_INVENTORY_RATE: UNBINDING_PACE,
     SAGA_PACE_PAYMENT_RATE: UNBINDING_PACE,
     SAGA_PACE_SHIPPING_RATE: UNBINDING_PACE,
-    ...(profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profile}` } : {}),
+    NODE_OPTIONS: [
+      values['node-options'],
+      profile ? `--cpu-prof --cpu-prof-dir=${profile}` : '',
+    ].join(' '),
   });
   // Orders carry the identity the edge signs, as a BFF forwards it (signed before timing).
   const edgeKey = await loadOrCreateSigningKey(join(dataDir, 'keys', 'edge.json'));

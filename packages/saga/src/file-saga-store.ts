@@ -8,7 +8,9 @@ import type { CancelRequest, Saga, SagaStatus } from './saga.js';
 import { compensatingSince, DEFAULT_SAGA_RETENTION_MS, expiresAt } from './saga-retention.js';
 import {
   type Claim,
+  type ClaimRequest,
   type CompensationStats,
+  type Created,
   claimEachDue,
   claimInProcess,
   type DlqStats,
@@ -101,7 +103,7 @@ export class FileSagaStore implements SagaStore {
     if (saga.context.orderId) this.byOrderId.set(saga.context.orderId, saga.id);
   }
 
-  async create(saga: Saga): Promise<{ saga: Saga; created: boolean }> {
+  async create(saga: Saga, claimAs?: ClaimRequest): Promise<Created> {
     const existing = this.byClientKey.get(saga.clientKey);
     const stored = existing ? this.sagas.get(existing) : undefined;
     if (stored) return { saga: stored, created: false };
@@ -114,7 +116,8 @@ export class FileSagaStore implements SagaStore {
       throw error;
     }
     this.index(saga);
-    return { saga, created: true };
+    const claim = claimAs && (await this.claim(saga.id, claimAs.owner, claimAs.ttlMs));
+    return { saga, created: true, ...(claim ? { claim } : {}) };
   }
 
   async get(id: string): Promise<Saga | undefined> {

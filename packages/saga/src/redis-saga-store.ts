@@ -20,7 +20,9 @@ import {
 import { compensatingSince, DEFAULT_SAGA_RETENTION_MS } from './saga-retention.js';
 import {
   type Claim,
+  type ClaimRequest,
   type CompensationStats,
+  type Created,
   type DlqStats,
   type Lease,
   LeaseLostError,
@@ -40,16 +42,25 @@ export interface RedisSagaStoreOptions {
 
 // Every script below is one atomic write: a crash (of the worker) lands between two of them.
 
+// Insert unless the client key is taken (returns {id of whichever is stored, lease token or
+// 0}). With an owner (ARGV[6]) the new saga is leased to it as CLAIM would, due at the expiry.
 const CREATE = defineScript(`
 local existing = redis.call('GET', KEYS[1])
-if existing then return existing end
+if existing then return {existing, 0} end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[2], 'head', ARGV[2], 'status', ARGV[3])
 redis.call('DEL', KEYS[4])
-for i = 6, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
+for i = 9, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
 redis.call('SADD', ARGV[5] .. 'state:' .. ARGV[3], ARGV[1])
-redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
-return ARGV[1]
+local token = 0
+local due = ARGV[4]
+if ARGV[6] ~= '' then
+  token = redis.call('INCR', KEYS[6])
+  redis.call('SET', KEYS[5], token .. ':' .. ARGV[6], 'PX', ARGV[7])
+  due = tonumber(ARGV[8]) + tonumber(ARGV[7])
+end
+redis.call('ZADD', KEYS[3], due, ARGV[1])
+return {ARGV[1], token}
 `);
 
 // A saga's record as a flat list: the whole record as one JSON (the layout before history
@@ -307,14 +318,16 @@ export class RedisSagaStore implements SagaStore {
     return `${lease.token}:${lease.owner}`;
   }
 
-  async create(saga: Saga): Promise<{ saga: Saga; created: boolean }> {
-    const id = (await CREATE(
+  async create(saga: Saga, claimAs?: ClaimRequest): Promise<Created> {
+    const [id, token] = (await CREATE(
       this.redis,
       [
         this.key('idem', saga.clientKey),
         this.key('saga', saga.id),
         this.key('due'),
         this.key('hist', saga.id),
+        this.key('lease', saga.id),
+        this.key('fence'),
       ],
       [
         saga.id,
@@ -322,12 +335,17 @@ export class RedisSagaStore implements SagaStore {
         saga.state.status,
         String(saga.dueAt ?? Date.now()),
         this.keyHead,
+        claimAs?.owner ?? '',
+        String(claimAs?.ttlMs ?? 0),
+        String(Date.now()),
         ...saga.history.map((e) => JSON.stringify(e)),
       ],
-    )) as string;
+    )) as [string, number];
     if (id === saga.id) {
       await awaitDurability(this.redis, this.durability);
-      return { saga, created: true };
+      if (!claimAs) return { saga, created: true };
+      const lease = { sagaId: id, owner: claimAs.owner, token };
+      return { saga, created: true, claim: { lease, saga, cancel: undefined } };
     }
     const existing = await this.get(id);
     if (!existing) throw new Error(`idempotency index points to missing saga ${id}`);

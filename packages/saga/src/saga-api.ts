@@ -24,6 +24,7 @@ import { SagaConflictError, type SagaEngine } from './saga-engine.js';
 import { searchQuery, searchSagas } from './saga-search.js';
 import type { SagaStore } from './saga-store.js';
 import { toSagaRef, toSagaView } from './saga-view.js';
+import type { SagaWaiters } from './saga-waiters.js';
 import type { SagaWorker } from './saga-worker.js';
 import { editableStepsOf, prepareStepEdit } from './step-edit.js';
 
@@ -32,8 +33,13 @@ export interface SagaApiOptions {
   store: SagaStore;
   /** Present when this process drives sagas: new work starts at once instead of at the next poll. */
   worker: SagaWorker | undefined;
+  /** Told of this process's transitions, so a waiting request answers without polling for them. */
+  waiters: SagaWaiters;
   auth: SagaAuth;
 }
+
+/** How often a waiting request reads a saga that another process may be driving. */
+const WAIT_POLL_MS = 50;
 
 /** Who acted, for the audit trail of a customer's cancel: the verified identity, never the body. */
 function actorOf(customer: Customer): string {
@@ -105,7 +111,7 @@ export interface SagaRoutes {
 }
 
 export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
-  const { engine, store, worker, auth } = options;
+  const { engine, store, worker, waiters, auth } = options;
 
   const load = async (id: string): Promise<Saga> => {
     const saga = await store.get(id);
@@ -113,13 +119,16 @@ export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
     return saga;
   };
 
-  /** Wait up to waitMs for the saga to settle, then return whatever it is. */
+  /**
+   * Wait up to waitMs for the saga to settle, then return whatever it is. Transitions made in
+   * this process arrive at once; one made by another worker process is read at the next poll.
+   */
   const waitFor = async (saga: Saga, waitMs: number, done = settled): Promise<Saga> => {
     const deadline = Date.now() + waitMs;
     let current = saga;
     while (!done(current) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(50, deadline - Date.now())));
-      current = (await store.get(saga.id)) ?? current;
+      const pollMs = Math.min(WAIT_POLL_MS, deadline - Date.now());
+      current = (await waiters.next(saga.id, pollMs)) ?? (await store.get(saga.id)) ?? current;
     }
     return current;
   };
@@ -180,15 +189,17 @@ export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
       refuseBodyUser(raw);
       const body = parse(placeOrderRequest, raw);
       const { waitMs } = parse(waitQuery, query(ctx));
-      const { saga, created } = await engine.start(
+      // A new saga is leased to this process's worker as it is created (one write, no claim).
+      const { saga, created, claim } = await engine.start(
         scopedKey(customer, body.idempotencyKey),
         orderInput(customer, body),
-        ctx.traceparent,
+        { traceparent: ctx.traceparent, claim: worker?.hasRoom() ?? false },
       );
       if (!created && !owns(customer, saga)) {
         throw new AppError(ErrorCode.CONFLICT, 'idempotencyKey already used');
       }
-      if (!settled(saga)) worker?.kick(saga.id);
+      if (claim) worker?.adopt(claim);
+      else if (!settled(saga)) worker?.kick(saga.id);
       const after = await waitFor(saga, waitMs);
       sendJson(ctx.res, created ? 201 : 200, { ...toSagaRef(after), created });
     }),

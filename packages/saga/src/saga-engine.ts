@@ -17,7 +17,13 @@ import {
 } from './saga.js';
 import { decide, onStepOutcome, policyOf, type StepRun, startEvent } from './saga-decision.js';
 import type { SagaPolicies } from './saga-policies.js';
-import { type Claim, type Lease, LeaseLostError, type SagaStore } from './saga-store.js';
+import {
+  type Claim,
+  type Created,
+  type Lease,
+  LeaseLostError,
+  type SagaStore,
+} from './saga-store.js';
 import { traceStep } from './step-span.js';
 
 export interface SagaEngineOptions {
@@ -72,14 +78,18 @@ export class SagaEngine {
     this.onTransition = options.onTransition ?? (() => {});
   }
 
-  /** Create a place-order saga, or return the one already created under this client key. */
+  /**
+   * Create a place-order saga, or return the one already created under this client key. With
+   * `claim`, a saga it creates is leased to this engine in the same write (for `driveClaimed`).
+   */
   async start(
     clientKey: string,
     input: PlaceOrderInput,
-    traceparent?: string,
-  ): Promise<{ saga: Saga; created: boolean }> {
+    options: { traceparent?: string | undefined; claim?: boolean } = {},
+  ): Promise<Created> {
     const now = this.now();
     const at = new Date(now).toISOString();
+    const { traceparent } = options;
     const saga: Saga = {
       id: `sg-${randomUUID()}`,
       type: 'place_order',
@@ -93,7 +103,10 @@ export class SagaEngine {
       dueAt: now,
       ...(traceparent ? { traceparent } : {}),
     };
-    const created = await this.store.create(saga);
+    const created = await this.store.create(
+      saga,
+      options.claim ? { owner: this.owner, ttlMs: this.policies.leaseTtlMs } : undefined,
+    );
     // The first history event is written by create, not by a transition: report it here so
     // saga_events_total{type="saga_created"} counts new sagas (a repeated key creates none).
     if (created.created) this.onTransition(created.saga, saga.history[0]);

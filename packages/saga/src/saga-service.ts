@@ -38,6 +38,7 @@ import { createSagaMetrics } from './saga-metrics.js';
 import { resolvePolicies } from './saga-policies.js';
 import { createSagaProviders } from './saga-providers.js';
 import type { SagaStore } from './saga-store.js';
+import { SagaWaiters } from './saga-waiters.js';
 import { SagaWorker } from './saga-worker.js';
 
 export interface SagaService {
@@ -122,12 +123,14 @@ export async function startSagaService(
     metrics: sagaMetrics,
     log: logger,
   });
+  const waiters = new SagaWaiters();
   const engine = new SagaEngine({
     store,
     providers,
     policies,
     log: logger,
     onTransition: (saga, event) => {
+      waiters.notify(saga);
       if (!event) return;
       sagaMetrics.events.inc({ type: event.type });
       if (event.type === 'dead_lettered') {
@@ -176,7 +179,7 @@ export async function startSagaService(
     intervalMs: config.reconcileIntervalMs,
     repeatMs: config.alerts.repeatMs,
   });
-  const api = createSagaRoutes({ engine, store, worker, auth });
+  const api = createSagaRoutes({ engine, store, worker, waiters, auth });
   const page = createOperatorRoutes({
     store,
     isStuck: (saga) => engine.isStuck(saga),

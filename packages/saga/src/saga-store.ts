@@ -28,6 +28,19 @@ export interface Claim {
   cancel: CancelRequest | undefined;
 }
 
+/** Who takes a lease, and for how long. */
+export interface ClaimRequest {
+  owner: string;
+  ttlMs: number;
+}
+
+/** What `create` stored; `claim` when it was asked to take the new saga's lease. */
+export interface Created {
+  saga: Saga;
+  created: boolean;
+  claim?: Claim;
+}
+
 /** Thrown by a write whose lease expired or was taken over: the writer must stop driving. */
 export class LeaseLostError extends Error {
   constructor(sagaId: string) {
@@ -41,8 +54,12 @@ export class LeaseLostError extends Error {
  * of them; the engine is written so that any such prefix resumes correctly.
  */
 export interface SagaStore {
-  /** Insert unless a saga with the same client key exists; returns whichever is stored. */
-  create(saga: Saga): Promise<{ saga: Saga; created: boolean }>;
+  /**
+   * Insert unless a saga with the same client key exists; returns whichever is stored. With
+   * `claimAs`, a saga it inserts is leased to that owner in the same write, so the worker that
+   * creates it starts driving without a claim of its own.
+   */
+  create(saga: Saga, claimAs?: ClaimRequest): Promise<Created>;
   get(id: string): Promise<Saga | undefined>;
   getByOrderId(orderId: string): Promise<Saga | undefined>;
   /**

@@ -1,7 +1,7 @@
 import type { Logger } from '@edge/common';
 import type { SagaEngine } from './saga-engine.js';
 import type { SagaPolicies } from './saga-policies.js';
-import { LeaseLostError, type SagaStore } from './saga-store.js';
+import { type Claim, LeaseLostError, type SagaStore } from './saga-store.js';
 
 export interface SagaWorkerOptions {
   engine: SagaEngine;
@@ -73,6 +73,20 @@ export class SagaWorker {
         before.then(() => engine.driveClaimed(claim)),
       );
     }
+  }
+
+  /** Whether a saga created now should be leased to this worker (see `adopt`). */
+  hasRoom(): boolean {
+    return !this.stopped && this.inFlight.size < this.options.policies.maxConcurrentSagas;
+  }
+
+  /**
+   * Drive a saga this worker's engine created with its lease taken. Creations in flight when
+   * `hasRoom` answered may take a few slots beyond the limit; they are driven all the same, since
+   * their lease would otherwise hold them until it expires.
+   */
+  adopt(claim: Claim): void {
+    this.track(claim.lease.sagaId, this.options.engine.driveClaimed(claim));
   }
 
   /** Drive one saga now if this worker has room and is not already on it. */

@@ -3,7 +3,9 @@ import type { CancelRequest, Saga, SagaStatus } from '../src/saga';
 import { compensatingSince } from '../src/saga-retention';
 import {
   type Claim,
+  type ClaimRequest,
   type CompensationStats,
+  type Created,
   claimEachDue,
   claimInProcess,
   type DlqStats,
@@ -26,13 +28,14 @@ export class ClockedSagaStore implements SagaStore {
     this.leases = new InProcessLeases(now);
   }
 
-  async create(saga: Saga): Promise<{ saga: Saga; created: boolean }> {
+  async create(saga: Saga, claimAs?: ClaimRequest): Promise<Created> {
     const existing = this.byClientKey.get(saga.clientKey);
     const stored = existing === undefined ? undefined : this.sagas.get(existing);
     if (stored) return { saga: stored, created: false };
     this.sagas.set(saga.id, saga);
     this.byClientKey.set(saga.clientKey, saga.id);
-    return { saga, created: true };
+    const claim = claimAs && (await this.claim(saga.id, claimAs.owner, claimAs.ttlMs));
+    return { saga, created: true, ...(claim ? { claim } : {}) };
   }
 
   async get(id: string): Promise<Saga | undefined> {

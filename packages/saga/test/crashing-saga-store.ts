@@ -1,6 +1,6 @@
 import type { OrderEvent } from '@edge/order-events';
 import type { CancelRequest, Saga, SagaStatus } from '../src/saga';
-import type { DlqStats, Lease, SagaStore } from '../src/saga-store';
+import type { ClaimRequest, DlqStats, Lease, SagaStore } from '../src/saga-store';
 
 export class SimulatedCrash extends Error {
   constructor(write: number) {
@@ -40,8 +40,8 @@ export class CrashingSagaStore implements SagaStore {
     return run();
   }
 
-  create(saga: Saga) {
-    return this.write(() => this.inner.create(saga));
+  create(saga: Saga, claimAs?: ClaimRequest) {
+    return this.write(() => this.inner.create(saga, claimAs));
   }
   get(id: string) {
     return this.read(() => this.inner.get(id));

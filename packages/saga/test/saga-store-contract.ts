@@ -123,6 +123,29 @@ export function describeSagaStoreContract(name: string, factory: StoreFactory): 
       expect(token).toBeGreaterThan(0);
     });
 
+    it('create with a claim leases the new saga to its creator in the same write', async () => {
+      const store = await open();
+      const engine = engineFor(store, new InMemoryProviders());
+      const started = await engine.start('client-create-claim', input, { claim: true });
+      const { claim } = started;
+      if (!claim) throw new Error('claim expected');
+      expect(claim.saga).toEqual(started.saga);
+      expect(claim.lease.owner).toBe(engine.owner);
+      expect(claim.cancel).toBeUndefined();
+      // Held: no other worker claims it, and it is not due until the lease expires.
+      expect(await store.claim(started.saga.id, 'other', 60_000)).toBeUndefined();
+      expect(await store.dueIds(Date.now(), 10)).not.toContain(started.saga.id);
+      // The lease is a real one: the creator's writes are fenced by it and drive the saga.
+      expect(await engine.driveClaimed(claim)).toBe('idle');
+      expect((await store.get(started.saga.id))?.state.status).toBe('completed');
+      // An existing client key creates nothing and claims nothing.
+      const again = await engine.start('client-create-claim', input, { claim: true });
+      expect(again).toEqual({
+        saga: expect.objectContaining({ id: started.saga.id }),
+        created: false,
+      });
+    });
+
     it('a cancel the saga has not seen keeps it due through save, saveAndRelease and release', async () => {
       const store = await open();
       const engine = engineFor(store, new InMemoryProviders());
