@@ -6,7 +6,9 @@
  * peak RSS. Standalone (not part of `pnpm bench`):
  *
  *   ./node_modules/.bin/tsx bench/src/edge-ab.ts --other ../main [--only web-me] [--rounds 4]
- *     [--duration 5] [--connections 20]
+ *     [--duration 5] [--connections 20] [--env-a NAME=VALUE ...]
+ *
+ * `--env-a` adds environment to A only: with `--other .` it compares a setting, not a build.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -50,6 +52,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
       rounds: { type: 'string' },
       duration: { type: 'string' },
       connections: { type: 'string' },
+      'env-a': { type: 'string', multiple: true },
     },
     strict: false,
   });
@@ -59,6 +62,12 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
   const durationS = Number(values['duration'] ?? 5);
   const connections = Number(values['connections'] ?? 20);
   const only = typeof values['only'] === 'string' ? values['only'].split(',') : ['web-me'];
+  const envA = Object.fromEntries(
+    ((values['env-a'] ?? []) as string[]).map((kv) => [
+      kv.slice(0, kv.indexOf('=')),
+      kv.slice(kv.indexOf('=') + 1),
+    ]),
+  );
   const operations = [...OPERATIONS, SMALL_ANSWER].filter((o) => only.includes(o.name));
   const bench = await startBenchStack();
   const gateways: ManagedProcess[] = [];
@@ -69,7 +78,7 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<void
         name: `gateway-${name}`,
         entry: join(root, 'packages/gateway/src/main.ts'),
         cwd: root,
-        env: { ...env, PORT: '0' },
+        env: { ...env, PORT: '0', ...(name === 'A' ? envA : {}) },
       });
       await waitServing(gateway);
       gateways.push(gateway);

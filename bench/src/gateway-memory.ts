@@ -1,14 +1,19 @@
 /**
  * An idle gateway's memory: fresh gateway processes (all four surfaces' schemas loaded, no
  * traffic), each measured after a full collection (SIGUSR2 to a preload that calls gc()):
- * RSS, V8 heap used and total, external memory, median over the instances. Standalone:
+ * RSS, V8 heap used and total, external memory, median over the instances, per build: from
+ * source through tsx (as the stack and the benches run it) and compiled (`npm run build`
+ * first; as the images run it). Standalone:
  *
  *   ./node_modules/.bin/tsx bench/src/gateway-memory.ts [--instances 3] [--settle-ms 2000]
+ *     [--builds source,compiled]
  */
+
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { GATEWAY_NODE_OPTIONS } from '@edge/stack';
-import { processUrl, startBenchStack, waitServing } from './lib/bench-stack';
+import { GATEWAY_NODE_OPTIONS, processEntry, type StackBuild, spawnService } from '@edge/stack';
+import { processUrl, repoRoot, startBenchStack, waitServing } from './lib/bench-stack';
 import { scrape } from './lib/prometheus-sample';
 import { median } from './lib/stats';
 
@@ -22,42 +27,72 @@ const SERIES = [
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The environment a running process was started with (Linux /proc). */
+function environOf(pid: number): Record<string, string> {
+  const raw = readFileSync(`/proc/${pid}/environ`, 'utf8');
+  return Object.fromEntries(
+    raw
+      .split('\0')
+      .filter((kv) => kv.includes('='))
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+}
+
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { instances: { type: 'string' }, 'settle-ms': { type: 'string' } },
+    options: {
+      instances: { type: 'string' },
+      'settle-ms': { type: 'string' },
+      builds: { type: 'string' },
+    },
     strict: false,
   });
   const instances = Number(values['instances'] ?? 3);
   const settleMs = Number(values['settle-ms'] ?? 2000);
+  const builds = (typeof values['builds'] === 'string' ? values['builds'] : 'source').split(
+    ',',
+  ) as StackBuild[];
   const bench = await startBenchStack();
-  const samples: Record<string, number>[] = [];
+  const samples = new Map<StackBuild, Record<string, number>[]>(builds.map((b) => [b, []]));
   try {
+    const env = environOf(bench.stack.processes.get('gateway')?.child.pid ?? 0);
     for (let i = 0; i < instances; i++) {
-      const gateway = await bench.stack.addInstance('gateway', {
-        NODE_OPTIONS: `${GATEWAY_NODE_OPTIONS} --expose-gc --import ${GC_PRELOAD}`,
-      });
-      await waitServing(gateway);
-      await sleep(settleMs);
-      gateway.child.kill('SIGUSR2');
-      await sleep(500);
-      samples.push(await scrape(processUrl(gateway), SERIES));
-      await gateway.stop();
+      for (const build of builds) {
+        const gateway = await spawnService({
+          name: `gateway-${build}`,
+          ...processEntry(repoRoot, 'packages/gateway/src/main.ts', build),
+          cwd: repoRoot,
+          env: {
+            ...env,
+            PORT: '0',
+            NODE_OPTIONS: `${GATEWAY_NODE_OPTIONS} --expose-gc --import ${GC_PRELOAD}`,
+          },
+        });
+        await waitServing(gateway);
+        await sleep(settleMs);
+        gateway.child.kill('SIGUSR2');
+        await sleep(500);
+        samples.get(build)?.push(await scrape(processUrl(gateway), SERIES));
+        await gateway.stop();
+      }
     }
   } finally {
     await bench.stop();
   }
   const mb = (v: number) => (v / 2 ** 20).toFixed(1);
-  process.stdout.write(
-    [
-      `idle gateway after a full GC, median of ${instances} fresh processes (MB):`,
-      ...SERIES.map(
-        (s) =>
-          `  ${s}: ${mb(median(samples.map((x) => x[s] ?? 0)))} (${samples.map((x) => mb(x[s] ?? 0)).join(', ')})`,
-      ),
-      '',
-    ].join('\n'),
-  );
+  for (const [build, rows] of samples) {
+    process.stdout.write(
+      [
+        `idle gateway (${build}) after a full GC, median of ${instances} fresh processes (MB):`,
+        ...SERIES.map(
+          (s) =>
+            `  ${s}: ${mb(median(rows.map((x) => x[s] ?? 0)))} (${rows.map((x) => mb(x[s] ?? 0)).join(', ')})`,
+        ),
+        '',
+      ].join('\n'),
+    );
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
