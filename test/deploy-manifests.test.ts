@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { operatorAuthEnv } from '@edge/common';
 import { COMPILED_CONDITION } from '@edge/stack';
 import { Ajv2019 } from 'ajv/dist/2019';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -65,6 +66,9 @@ const DEPLOYMENTS = [
   'consumers-notification',
   'projection',
 ];
+const CONSUMER_DEPLOYMENTS = ['consumers-fulfilment', 'consumers-fraud', 'consumers-notification'];
+/** Where operator tokens are checked, and how: common's `operatorAuthEnv` and what its reader takes. */
+const OPERATOR_AUTH_VARIABLES = [...Object.keys(operatorAuthEnv), 'NODE_ENV', 'DATA_DIR'];
 const AUTOSCALED = ['gateway', 'bff-web', 'bff-mobile', 'bff-partner'];
 
 describe('kubernetes manifests', () => {
@@ -165,6 +169,26 @@ describe('kubernetes manifests', () => {
       .sort();
     expect(ports).toEqual([orderPort, operatorPort].sort());
     expect(env['EDGE_PUBLIC_KEY_FILE']).toBeDefined();
+  });
+
+  it('the consumers check operator tokens with the same variables as the saga (one token serves both)', () => {
+    /** A Deployment's effective value of each operator sign-in variable: its env over its ConfigMaps. */
+    const operatorAuth = (name: string) => {
+      const [c] = named('Deployment', name).spec.template.spec.containers;
+      const fromMaps = (c.envFrom ?? []).flatMap((f: Doc) =>
+        f.configMapRef ? Object.entries(named('ConfigMap', f.configMapRef.name).data) : [],
+      );
+      const all = {
+        ...Object.fromEntries(fromMaps),
+        ...Object.fromEntries((c.env ?? []).map((e: Doc) => [e.name, e.value])),
+      };
+      return Object.fromEntries(OPERATOR_AUTH_VARIABLES.map((v) => [v, all[v]]));
+    };
+    const saga = operatorAuth('saga');
+    // Production: the company IdP's keys, never a dev key file.
+    expect(saga['JWKS_URL']).toMatch(/^https:/);
+    expect(saga['JWT_AUDIENCE_OPERATOR']).toBeDefined();
+    for (const name of CONSUMER_DEPLOYMENTS) expect(operatorAuth(name), name).toEqual(saga);
   });
 
   it('only the gateway gets the private edge key; BFFs get the public half', () => {
@@ -301,6 +325,16 @@ describe('compose', () => {
       expect(services[name].environment.REDIS_URL, name).toBe('redis://redis-saga:6379');
     }
     expect(services.projection.environment.REDIS_URL).toBe('redis://redis:6379');
+  });
+
+  it('the consumers check operator tokens with the same variables as the saga (one token serves both)', () => {
+    const services = compose.services;
+    const operatorAuth = (name: string) =>
+      Object.fromEntries(OPERATOR_AUTH_VARIABLES.map((v) => [v, services[name].environment[v]]));
+    expect(operatorAuth('saga')['JWKS_URL']).toBeDefined();
+    for (const name of CONSUMER_DEPLOYMENTS) {
+      expect(operatorAuth(name), name).toEqual(operatorAuth('saga'));
+    }
   });
 
   it('validates against the compose-spec schema', () => {

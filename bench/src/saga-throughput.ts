@@ -41,6 +41,8 @@ const { values } = parseArgs({
     'in-flight': { type: 'string', default: '256' },
     warmup: { type: 'string', default: '200' },
     rounds: { type: 'string', default: '4' },
+    /** Orders placed as a BFF places them (waiting for the outcome), for their latency. */
+    'latency-sagas': { type: 'string', default: '400' },
     /** Directory where the orchestrator process writes its CPU profile (node --cpu-prof). */
     'cpu-prof-dir': { type: 'string' },
     /** Extra Node options of the orchestrator process, e.g. `--node-options=--max-semi-space-size=64`. */
@@ -56,6 +58,10 @@ const IN_FLIGHT = Number(values['in-flight']);
 const WARMUP = Number(values.warmup);
 /** Alternating batches of bare orders and sagas (see below). */
 const ROUNDS = Number(values.rounds);
+const LATENCY_SAGAS = Number(values['latency-sagas']);
+/** What a BFF asks the orchestrator to wait for by default (ORDER_WAIT_MS), and its callers. */
+const BFF_WAIT_MS = 3_000;
+const LATENCY_CONCURRENCY = 16;
 const REDIS_URL = process.env['REDIS_URL'] ?? DEFAULT_REDIS_URL;
 /**
  * Pacing stays on (every call still takes a token from the shared Redis bucket) but above what
@@ -121,7 +127,7 @@ async function main(): Promise<void> {
     SAGA_MAX_CONCURRENT: String(IN_FLIGHT),
     LOG_LEVEL: 'warn',
   };
-  const picks = await stockPicks(mock.urls.product, 2 * (WARMUP + SAGAS));
+  const picks = await stockPicks(mock.urls.product, 2 * (WARMUP + SAGAS) + LATENCY_SAGAS);
   const pick = (i: number) => [{ productId: picks[i] ?? 'p-1', quantity: 1 }];
 
   // Ceiling: the same five calls per order, made bare by IN_FLIGHT loops in this process.
@@ -205,6 +211,27 @@ async function main(): Promise<void> {
   }
   const throughputS = spent.engineMs / 1000;
   const bareS = spent.bareMs / 1000;
+
+  // 2. Latency of an order as a BFF sees it: POST /sagas?waitMs=3000 answered once the saga
+  // has completed (or the wait ends), LATENCY_CONCURRENCY callers at once.
+  const waiting = createSagaClient({ baseUrl: orchestrator.url, maxWaitMs: BFF_WAIT_MS });
+  let unsettled = 0;
+  const latencies = await pool(LATENCY_SAGAS, LATENCY_CONCURRENCY, async (i) => {
+    const started = performance.now();
+    const ref = await waiting.placeOrder(
+      { idempotencyKey: `bench-wait-${i}`, items: pick(2 * (WARMUP + SAGAS) + i) },
+      BFF_WAIT_MS,
+      users[i % 300],
+    );
+    if (ref.status !== 'completed') unsettled++;
+    return performance.now() - started;
+  });
+  latencies.sort((a, b) => a - b);
+  const percentile = (p: number) =>
+    Number(
+      (latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0).toFixed(1),
+    );
+  await waiting.close();
   await bare.close();
   await client.close();
   await orchestrator.stop();
@@ -327,6 +354,7 @@ async function main(): Promise<void> {
     clientCpuUsPerSaga: Math.round(spent.clientCpuUs / SAGAS),
     bareCpuUsPerSaga: Math.round(spent.bareCpuUs / SAGAS),
     loadAverage: Number(loadAverage.toFixed(2)),
+    waitedOrderMs: { p50: percentile(0.5), p99: percentile(0.99), unsettled },
     backlog: BACKLOG,
     drainSeconds: Number(drainS.toFixed(2)),
     drainedPerSecond: Math.round(BACKLOG / drainS),

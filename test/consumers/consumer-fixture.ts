@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from '@edge/common';
+import { type DevTokenClaims, loadOrCreateSigningKey, mintDevToken, Redis } from '@edge/common';
 import { ORDER_EVENT_VERSION, type OrderConfirmed, orderEventId } from '@edge/order-events';
 import { startServicesMock } from '@edge/services-mock';
 import { type ManagedProcess, spawnService } from '@edge/stack';
@@ -15,6 +17,13 @@ export interface ConsumerWorld {
   mock: Awaited<ReturnType<typeof startServicesMock>>;
   alerts: WebhookReceiver;
   processes: ManagedProcess[];
+  /** The dev IdP key file this world's consumers trust (`DEV_IDP_KEY_FILE`, as the saga reads it). */
+  idpKeyFile: string;
+  /**
+   * An operator token signed with that key, with the saga's default issuer and audience; `claims`
+   * override them (another audience, an expired lifetime, no roles).
+   */
+  operatorToken(role: 'viewer' | 'operator', claims?: Partial<DevTokenClaims>): Promise<string>;
   /** Start one consumers process for `groups` (comma-separated) with the product's defaults. */
   startConsumers(groups: string, env?: Record<string, string>): Promise<ManagedProcess>;
   /** Append an OrderConfirmed as the saga does; returns its event id. */
@@ -30,12 +39,24 @@ export async function startConsumerWorld(): Promise<ConsumerWorld> {
   const mock = await startServicesMock({ logLevel: 'warn' });
   const alerts = await startWebhookReceiver();
   const processes: ManagedProcess[] = [];
+  const keysDir = await mkdtemp(join(tmpdir(), 'consumers-idp-'));
+  const idpKeyFile = join(keysDir, 'dev-idp.json');
+  const idpKey = await loadOrCreateSigningKey(idpKeyFile);
   return {
     redis,
     stream,
     mock,
     alerts,
     processes,
+    idpKeyFile,
+    operatorToken: (role, claims = {}) =>
+      mintDevToken(idpKey, {
+        userId: `${role}@example.com`,
+        issuer: 'https://dev-idp.local',
+        audience: 'edge-operator',
+        roles: [role],
+        ...claims,
+      }),
     async startConsumers(groups, env = {}) {
       const proc = await spawnService({
         name: `consumers-${groups}`,
@@ -52,6 +73,7 @@ export async function startConsumerWorld(): Promise<ConsumerWorld> {
           USER_SERVICE_URL: mock.urls.user,
           NOTIFICATION_SERVICE_URL: mock.urls.notification,
           ALERT_WEBHOOK_URL: alerts.url,
+          DEV_IDP_KEY_FILE: idpKeyFile,
           ...env,
         },
       });
@@ -94,6 +116,7 @@ export async function startConsumerWorld(): Promise<ConsumerWorld> {
       for (const proc of processes) await proc.stop();
       await mock.close();
       await alerts.close();
+      await rm(keysDir, { recursive: true, force: true });
       // This test's stream and every key under its hash tag.
       const keys = await redis.keys(`consumers-test:*${stream.split(':')[1]}*`);
       if (keys.length > 0) await redis.unlink(...keys);

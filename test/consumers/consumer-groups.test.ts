@@ -8,14 +8,26 @@ let world: ConsumerWorld | undefined;
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-/** `npm run -s cli -- <args>` (scripts/run.mjs, the bundled CLI) against one consumers process. */
-function cli(consumersUrl: string, args: string[]): Promise<{ code: number; stdout: string }> {
+/**
+ * `npm run -s cli -- <args>` (scripts/run.mjs, the bundled CLI) against one consumers process,
+ * with `token` as OPERATOR_TOKEN (none: the variable unset).
+ */
+function cli(
+  consumersUrl: string,
+  args: string[],
+  token: string | undefined,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { OPERATOR_TOKEN: _ours, ...env } = process.env;
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['scripts/run.mjs', 'cli', ...args],
-      { cwd: ROOT, env: { ...process.env, CONSUMERS_URL: consumersUrl } },
-      (error, stdout) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
+      {
+        cwd: ROOT,
+        env: { ...env, CONSUMERS_URL: consumersUrl, ...(token ? { OPERATOR_TOKEN: token } : {}) },
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -83,6 +95,8 @@ describe('order event consumers as real processes', () => {
     const w = world;
     const proc = await w.startConsumers('notification');
     const base = `http://127.0.0.1:${String(proc.ready['port'])}`;
+    const viewer = await w.operatorToken('viewer');
+    const operator = await w.operatorToken('operator');
     // The provider refuses exactly as many deliveries as the default allows (5).
     await fetch(`${w.mock.urls.notification}/__faults`, {
       method: 'POST',
@@ -93,7 +107,10 @@ describe('order event consumers as real processes', () => {
     const dead = await waitUntil(
       'a dead letter',
       async () => {
-        const body = (await (await fetch(`${base}/dead-letters/notification`)).json()) as {
+        const res = await fetch(`${base}/dead-letters/notification`, {
+          headers: { authorization: `Bearer ${viewer}` },
+        });
+        const body = (await res.json()) as {
           items: { id: string; error: string; deliveries: number }[];
         };
         return body.items.length > 0 ? body.items : undefined;
@@ -126,20 +143,31 @@ describe('order event consumers as real processes', () => {
 
     const refused = await fetch(`${base}/dead-letters/notification/replay`, {
       method: 'POST',
-      headers: { 'content-type': 'text/plain' },
+      headers: { 'content-type': 'text/plain', authorization: `Bearer ${operator}` },
       body: '{"all":true}',
     });
     expect(refused.status).toBe(415);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
       'UNSUPPORTED_MEDIA_TYPE',
     );
-    // The operator's way: the CLI lists the dead letter and replays it once the cause is gone.
-    const listed = await cli(base, ['events', 'dead-letters', 'notification', '--json']);
+    // The operator's way: the CLI lists the dead letter and replays it once the cause is gone,
+    // with the operator token it sends to the saga (OPERATOR_TOKEN or --token).
+    const anonymous = await cli(base, ['events', 'dead-letters', 'notification'], undefined);
+    expect(anonymous.code).toBe(2);
+    expect(anonymous.stderr).toContain('operator token');
+    const listed = await cli(base, ['events', 'dead-letters', 'notification', '--json'], viewer);
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.stdout.trim()).id).toBe(dead[0]?.id);
-    const misuse = await cli(base, ['events', 'replay', 'notification']);
+    const misuse = await cli(base, ['events', 'replay', 'notification'], operator);
     expect(misuse.code).toBe(2);
-    const replayed = await cli(base, ['events', 'replay', 'notification', '--all']);
+    const viewerReplay = await cli(base, ['events', 'replay', 'notification', '--all'], viewer);
+    expect(viewerReplay.code).toBe(1);
+    expect(viewerReplay.stderr).toContain('FORBIDDEN');
+    const replayed = await cli(
+      base,
+      ['events', 'replay', 'notification', '--all', '--token', operator],
+      undefined,
+    );
     expect(replayed.code).toBe(0);
     expect(replayed.stdout.trim()).toBe(dead[0]?.id);
     const outbox = await waitUntil(

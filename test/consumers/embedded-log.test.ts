@@ -43,6 +43,8 @@ describe('consumers without Redis (embedded log over the saga file store)', () =
         }),
       );
     const embedded = { STORE_MODE: 'memory', DATA_DIR: dataDir };
+    const viewer = { authorization: `Bearer ${await w.operatorToken('viewer')}` };
+    const operator = { authorization: `Bearer ${await w.operatorToken('operator')}` };
     let proc = await w.startConsumers('fulfilment,fraud,notification', embedded);
     let base = `http://127.0.0.1:${String(proc.ready['port'])}`;
     await fetch(`${w.mock.urls.notification}/__faults`, {
@@ -54,7 +56,9 @@ describe('consumers without Redis (embedded log over the saga file store)', () =
     const dead = await waitUntil(
       'the dead letter',
       async () => {
-        const body = (await (await fetch(`${base}/dead-letters/notification`)).json()) as {
+        const body = (await (
+          await fetch(`${base}/dead-letters/notification`, { headers: viewer })
+        ).json()) as {
           items: { id: string; deliveries: number }[];
         };
         return body.items[0];
@@ -70,7 +74,7 @@ describe('consumers without Redis (embedded log over the saga file store)', () =
     );
     const replay = await fetch(`${base}/dead-letters/notification/replay`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...operator },
       body: JSON.stringify({ all: true }),
     });
     expect(((await replay.json()) as { replayed: string[] }).replayed).toEqual([dead.id]);
@@ -94,7 +98,7 @@ describe('consumers without Redis (embedded log over the saga file store)', () =
     await waitUntil(
       'nothing unprocessed',
       async () => {
-        const now = (await (await fetch(`${base}/groups`)).json()) as {
+        const now = (await (await fetch(`${base}/groups`, { headers: viewer })).json()) as {
           groups: { lag: number; dlqDepth: number }[];
         };
         return now.groups.every((g) => g.lag === 0 && g.dlqDepth === 0) ? true : undefined;

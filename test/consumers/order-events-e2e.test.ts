@@ -32,6 +32,18 @@ describe('post-checkout events on the whole stack', () => {
     await stack?.stop();
   });
 
+  /**
+   * An operator token from the dev IdP of the stack's data dir: the orchestrator and the
+   * consumers both trust it with no variable set, as `npm start` runs them.
+   */
+  const operator = async (role: 'operator' | 'viewer') =>
+    mintDevToken(await loadOrCreateSigningKey(join(stack.dataDir, 'keys', 'dev-idp.json')), {
+      userId: `${role}@example.com`,
+      issuer: 'https://dev-idp.local',
+      audience: 'edge-operator',
+      roles: [role],
+    });
+
   const outbox = async () =>
     ((await (await fetch(`${stack.urls.mock.notification}/__outbox`)).json()) as { items: Email[] })
       .items;
@@ -91,7 +103,10 @@ describe('post-checkout events on the whole stack', () => {
     await waitUntil(
       'every group caught up',
       async () => {
-        const now = (await (await fetch(`${stack.urls.consumers}/groups`)).json()) as {
+        const res = await fetch(`${stack.urls.consumers}/groups`, {
+          headers: { authorization: `Bearer ${await operator('viewer')}` },
+        });
+        const now = (await res.json()) as {
           groups: { lag: number; dlqDepth: number }[];
         };
         return now.groups.every((g) => g.lag === 0 && g.dlqDepth === 0) ? true : undefined;
@@ -99,15 +114,6 @@ describe('post-checkout events on the whole stack', () => {
       15_000,
     );
   });
-
-  /** An operator token from the dev IdP the stack's orchestrator trusts. */
-  const operator = async (role: 'operator' | 'viewer') =>
-    mintDevToken(await loadOrCreateSigningKey(join(stack.dataDir, 'keys', 'dev-idp.json')), {
-      userId: `${role}@example.com`,
-      issuer: 'https://dev-idp.local',
-      audience: 'edge-operator',
-      roles: [role],
-    });
 
   it('an email that failed every delivery is dead-lettered, shown on the operator page, and an operator (not a viewer) replays it from there: sent once', async () => {
     // The notification provider fails every call until the event is dead-lettered (5 deliveries).

@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { createSagaClient, type SagaClient, SagaClientError } from '@edge/saga-client';
 import { type CommandContext, UsageError } from './command.js';
 
-function tokenOf(ctx: CommandContext): string {
+/** The operator's token (`--token` or `OPERATOR_TOKEN`), for the saga and the consumers alike. */
+export function operatorTokenOf(ctx: CommandContext): string {
   const { values } = parseArgs({
     args: ctx.args,
     options: { token: { type: 'string' } },
@@ -27,7 +28,7 @@ export async function withOperatorClient(
 ): Promise<void> {
   const client = createSagaClient({
     baseUrl: ctx.config.sagaUrl,
-    headers: { authorization: `Bearer ${tokenOf(ctx)}` },
+    headers: { authorization: `Bearer ${operatorTokenOf(ctx)}` },
   });
   try {
     await use(client);

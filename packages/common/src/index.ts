@@ -14,6 +14,8 @@ export * from './lifecycle.js';
 export * from './log-throttle.js';
 export * from './logger.js';
 export * from './metrics.js';
+export * from './operator-auth.js';
+export * from './operator-auth-env.js';
 export * from './redis.js';
 export * from './redis-hash-tag.js';
 export * from './redis-key-scan.js';

@@ -5,6 +5,9 @@ import {
   env,
   loadConfig,
   localUrl,
+  type OperatorAuthConfig,
+  operatorAuthEnv,
+  operatorAuthOf,
   type RedisTarget,
   redisEnv,
   redisOf,
@@ -25,6 +28,9 @@ const schema = z.object({
   PORT: env.optionalPort(),
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: env.logLevel(),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  // The saga's operator sign-in variables and defaults: one operator token serves both.
+  ...operatorAuthEnv,
   DATA_DIR: z.string().default('./.data'),
   STORE_MODE: env.storeMode(),
   ...redisEnv,
@@ -77,6 +83,8 @@ export interface ConsumersConfig {
   port: number;
   host: string;
   logLevel: string;
+  /** Who may read (viewer) and replay (operator) dead letters: the saga's operator tokens. */
+  auth: OperatorAuthConfig;
   storeMode: StoreMode;
   redis: RedisTarget;
   stream: string;
@@ -126,6 +134,7 @@ export function loadConsumersConfig(
     port: e.CONSUMERS_PORT ?? e.PORT ?? DEFAULT_PORTS.consumers,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
+    auth: operatorAuthOf(e, e.DATA_DIR, e.NODE_ENV === 'production'),
     storeMode: e.STORE_MODE,
     redis: redisOf(e),
     stream: e.ORDER_EVENTS_STREAM ?? orderEventsStream(e.SAGA_KEY_PREFIX),

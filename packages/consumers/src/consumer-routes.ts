@@ -1,10 +1,21 @@
-import { AppError, ErrorCode, type Route, readJson, sendJson, z } from '@edge/common';
+import {
+  AppError,
+  bearerOperator,
+  ErrorCode,
+  type OperatorVerifier,
+  type Route,
+  readJson,
+  sendJson,
+  z,
+} from '@edge/common';
 import type { EventLog } from './event-log.js';
 
 export interface ConsumerRoutesOptions {
   log: EventLog;
   /** Groups an operator may inspect and replay. */
   groups: readonly string[];
+  /** Checks the Bearer operator token every route needs (the saga's issuer, audience, keys). */
+  verifyOperator: OperatorVerifier;
 }
 
 const replayBody = z.union([
@@ -27,15 +38,18 @@ function groupOf(params: Record<string, string>, groups: readonly string[]): str
 
 /**
  * The operator's routes on every consumer process: dead letters per group and their replay.
- * Any process can serve any group, since the dead letters live in the shared log.
+ * Any process can serve any group, since the dead letters live in the shared log. Reads need a
+ * viewer token, a replay an operator's, checked before anything else (an anonymous caller learns
+ * not even the group names); Bearer only, never a cookie, so no browser sends one on its own.
  */
 export function createConsumerRoutes(options: ConsumerRoutesOptions): Route[] {
-  const { log, groups } = options;
+  const { log, groups, verifyOperator } = options;
   return [
     {
       method: 'GET',
       path: '/groups',
-      handler: async ({ res }) => {
+      handler: async ({ req, res }) => {
+        await bearerOperator(verifyOperator, req, 'viewer');
         const stats = await Promise.all(
           groups.map(async (group) => ({ group, ...(await log.stats(group)) })),
         );
@@ -45,7 +59,8 @@ export function createConsumerRoutes(options: ConsumerRoutesOptions): Route[] {
     {
       method: 'GET',
       path: '/dead-letters/:group',
-      handler: async ({ res, params, url }) => {
+      handler: async ({ req, res, params, url }) => {
+        await bearerOperator(verifyOperator, req, 'viewer');
         const group = groupOf(params, groups);
         const limit = limitQuery.safeParse(url.searchParams.get('limit') ?? undefined);
         if (!limit.success)
@@ -56,7 +71,8 @@ export function createConsumerRoutes(options: ConsumerRoutesOptions): Route[] {
     {
       method: 'POST',
       path: '/dead-letters/:group/replay',
-      handler: async ({ req, res, params }) => {
+      handler: async ({ req, res, params, log: logger }) => {
+        const { subject } = await bearerOperator(verifyOperator, req, 'operator');
         const group = groupOf(params, groups);
         // State changes accept JSON only: a text/plain POST is a CORS "simple" request.
         if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) {
@@ -70,6 +86,8 @@ export function createConsumerRoutes(options: ConsumerRoutesOptions): Route[] {
           group,
           'all' in body.data ? 'all' : body.data.ids,
         );
+        // A replay leaves no other trace of who asked for it: this line is its audit record.
+        logger.info({ subject, group, replayed: replayed.length }, 'dead letters replayed');
         sendJson(res, 200, { group, replayed });
       },
     },

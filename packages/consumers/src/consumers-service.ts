@@ -3,6 +3,7 @@ import {
   createAlertChannel,
   createLogger,
   createMetrics,
+  createOperatorVerifier,
   createRedisClient,
   type Logger,
   type RedisClient,
@@ -65,6 +66,11 @@ export async function startConsumersService(
   logger: Logger = createLogger({ service: 'consumers', level: config.logLevel }),
 ): Promise<ConsumersService> {
   const metrics = createMetrics('consumers');
+  const verifyOperator = await createOperatorVerifier({
+    keys: config.auth.operatorKeys,
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+  });
   const { log, clients } = await openLog(config, logger);
   const deliveries = new Counter({
     name: 'events_consumer_deliveries_total',
@@ -122,7 +128,7 @@ export async function startConsumersService(
     metrics,
     port: config.port,
     host: config.host,
-    routes: createConsumerRoutes({ log, groups: CONSUMER_GROUPS }),
+    routes: createConsumerRoutes({ log, groups: CONSUMER_GROUPS, verifyOperator }),
   });
   logger.info(
     { groups: config.groups, consumer: config.consumerName, port: server.port },

@@ -4,6 +4,9 @@ import {
   env,
   loadConfig,
   localUrl,
+  type OperatorAuthConfig,
+  operatorAuthEnv,
+  operatorAuthOf,
   type RedisTarget,
   redisEnv,
   redisOf,
@@ -68,11 +71,7 @@ const schema = z.object({
    */
   OPERATOR_PORT: env.optionalPort(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  /** Where operator tokens' keys come from; unset outside production: the dev identity provider. */
-  JWKS_URL: z.url().optional(),
-  JWT_ISSUER: z.string().default('https://dev-idp.local'),
-  JWT_AUDIENCE_OPERATOR: z.string().min(1).default('edge-operator'),
-  DEV_IDP_KEY_FILE: z.string().optional(),
+  ...operatorAuthEnv,
   /** Public half of the edge key: the identity a BFF forwards is verified with it. */
   EDGE_PUBLIC_KEY_FILE: z.string().optional(),
   ...redisEnv,
@@ -160,21 +159,13 @@ function defined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** Where operator tokens are checked: the company IdP's JWKS, or the dev IdP's key file. */
-export type OperatorKeys = { kind: 'jwks'; url: string } | { kind: 'dev-key-file'; file: string };
-
 export interface SagaConfig {
   port: number;
   host: string;
   /** Port of the operator page and API; undefined: everything on `port`. */
   operatorPort: number | undefined;
   production: boolean;
-  auth: {
-    operatorKeys: OperatorKeys;
-    issuer: string;
-    audience: string;
-    edgePublicKeyFile: string;
-  };
+  auth: OperatorAuthConfig & { edgePublicKeyFile: string };
   redis: RedisTarget;
   tracing: TracingConfig;
   storeMode: 'auto' | 'redis' | 'memory';
@@ -221,26 +212,14 @@ export function loadSagaConfig(
     );
   }
   const production = e.NODE_ENV === 'production';
-  if (production && !e.JWKS_URL) {
-    throw new Error(
-      'Invalid configuration:\n  JWKS_URL: required in production (operator sign-in)',
-    );
-  }
-  const operatorKeys: OperatorKeys = e.JWKS_URL
-    ? { kind: 'jwks', url: e.JWKS_URL }
-    : {
-        kind: 'dev-key-file',
-        file: e.DEV_IDP_KEY_FILE ?? join(e.DATA_DIR, 'keys', 'dev-idp.json'),
-      };
+  const operatorAuth = operatorAuthOf(e, e.DATA_DIR, production);
   return Object.freeze({
     port: e.SAGA_PORT ?? e.PORT ?? DEFAULT_PORTS.saga,
     host: e.HOST,
     operatorPort: e.OPERATOR_PORT,
     production,
     auth: {
-      operatorKeys,
-      issuer: e.JWT_ISSUER,
-      audience: e.JWT_AUDIENCE_OPERATOR,
+      ...operatorAuth,
       edgePublicKeyFile: e.EDGE_PUBLIC_KEY_FILE ?? join(e.DATA_DIR, 'keys', 'edge.json'),
     },
     redis: redisOf(e),

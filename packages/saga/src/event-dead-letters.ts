@@ -3,12 +3,16 @@ import { AppError, ErrorCode } from '@edge/common';
 /** What a consumers process reports per group (`GET /groups`), shown as it comes. */
 export type EventGroupStats = { group: string } & Record<string, unknown>;
 
-/** The order event consumers' dead letters, as the operator page reads and replays them. */
+/**
+ * The order event consumers' dead letters, as the operator page reads and replays them. Each
+ * call carries the signed-in operator's own token: the consumers check it (issuer, audience,
+ * role) as the orchestrator did, so the orchestrator holds no credential of its own for them.
+ */
 export interface EventDeadLetters {
-  groups(): Promise<EventGroupStats[]>;
-  list(group: string, limit: number): Promise<Record<string, unknown>[]>;
+  groups(token: string): Promise<EventGroupStats[]>;
+  list(group: string, limit: number, token: string): Promise<Record<string, unknown>[]>;
   /** Replays every dead letter of the group; returns the ids sent back to it. */
-  replayAll(group: string): Promise<string[]>;
+  replayAll(group: string, token: string): Promise<string[]>;
 }
 
 /** How long the page waits for the consumers process before saying it does not answer. */
@@ -17,15 +21,20 @@ export const DEFAULT_CONSUMERS_TIMEOUT_MS = 5_000;
 /**
  * Client of a consumers process (any one serves every group: the dead letters live in the
  * shared log). The operator page goes through the orchestrator, which signs operators in and
- * checks CSRF, so the consumers' own routes never face a browser.
+ * checks CSRF, so the consumers' own routes never face a browser: they take Bearer tokens only.
  */
 export function createEventDeadLetters(
   baseUrl: string,
   timeoutMs = DEFAULT_CONSUMERS_TIMEOUT_MS,
 ): EventDeadLetters {
-  const call = async (path: string, init?: RequestInit): Promise<unknown> => {
+  const call = async (
+    path: string,
+    token: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  ): Promise<unknown> => {
     const res = await fetch(`${baseUrl}${path}`, {
       ...init,
+      headers: { ...init.headers, authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(timeoutMs),
     }).catch(() => {
       throw new AppError(
@@ -49,16 +58,17 @@ export function createEventDeadLetters(
   };
   const group = (name: string) => encodeURIComponent(name);
   return {
-    groups: async () => ((await call('/groups')) as { groups: EventGroupStats[] }).groups,
-    list: async (name, limit) =>
+    groups: async (token) =>
+      ((await call('/groups', token)) as { groups: EventGroupStats[] }).groups,
+    list: async (name, limit, token) =>
       (
-        (await call(`/dead-letters/${group(name)}?limit=${limit}`)) as {
+        (await call(`/dead-letters/${group(name)}?limit=${limit}`, token)) as {
           items: Record<string, unknown>[];
         }
       ).items,
-    replayAll: async (name) =>
+    replayAll: async (name, token) =>
       (
-        (await call(`/dead-letters/${group(name)}/replay`, {
+        (await call(`/dead-letters/${group(name)}/replay`, token, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ all: true }),

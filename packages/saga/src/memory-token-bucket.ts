@@ -1,11 +1,9 @@
 import type { CallPriority } from './provider-client.js';
 import {
   type BatchTakeResult,
+  BatchTokenBucket,
   type BucketLimit,
   type BucketState,
-  singleTake,
-  type TakeResult,
-  type TokenBucketStore,
 } from './token-bucket.js';
 
 interface Bucket {
@@ -45,7 +43,7 @@ function advance(bucket: Bucket, limit: BucketLimit, now: number): void {
  * The embedded (no Redis) bucket: one process is the only taker, so a map is the whole truth.
  * `redis-token-bucket.ts` is the same algorithm as one Lua script.
  */
-export class MemoryTokenBucket implements TokenBucketStore {
+export class MemoryTokenBucket extends BatchTokenBucket {
   private readonly buckets = new Map<string, Bucket>();
 
   private bucket(key: string, limit: BucketLimit, now: number): Bucket {
@@ -56,15 +54,6 @@ export class MemoryTokenBucket implements TokenBucketStore {
     }
     advance(bucket, limit, now);
     return bucket;
-  }
-
-  async take(
-    key: string,
-    limit: BucketLimit,
-    priority: CallPriority,
-    now: number,
-  ): Promise<TakeResult> {
-    return singleTake(await this.takeUpTo(key, limit, priority, 1, now));
   }
 
   async takeUpTo(

@@ -53,7 +53,7 @@ export function createOperatorRoutes(options: OperatorRoutesOptions): Route[] {
 
   /** The signed-in page's frame, or the sign-in page (401) for anyone without a valid session. */
   const framed = (
-    render: (ctx: RequestContext, frame: PageFrame, nonce: string) => Promise<string>,
+    render: (ctx: RequestContext, frame: PageFrame, who: SignedIn) => Promise<string>,
   ) =>
     guarded(async (ctx) => {
       const nonce = newNonce();
@@ -71,7 +71,7 @@ export function createOperatorRoutes(options: OperatorRoutesOptions): Route[] {
         return;
       }
       const frame = { nonce, csrf: csrfTokenFor(who.token), subject: who.subject, role: who.role };
-      sendPage(ctx.res, 200, await render(ctx, frame, nonce), nonce);
+      sendPage(ctx.res, 200, await render(ctx, frame, who), nonce);
     });
 
   return [
@@ -117,12 +117,12 @@ export function createOperatorRoutes(options: OperatorRoutesOptions): Route[] {
     {
       method: 'GET',
       path: '/remediation/events',
-      handler: framed(async (_ctx, frame) => {
-        const groups = await options.events.groups();
+      handler: framed(async (_ctx, frame, who) => {
+        const groups = await options.events.groups(who.token);
         const deadLetters = await Promise.all(
           groups.map(async (g) => ({
             ...g,
-            items: await options.events.list(g.group, DEAD_LETTERS_SHOWN),
+            items: await options.events.list(g.group, DEAD_LETTERS_SHOWN, who.token),
           })),
         );
         return renderEventsPage(frame, deadLetters);
@@ -133,10 +133,10 @@ export function createOperatorRoutes(options: OperatorRoutesOptions): Route[] {
       path: '/events/:group/replay',
       handler: guarded(async (ctx) => {
         auth.stateChange(ctx);
-        const { subject } = await auth.operator(ctx, 'operator');
+        const { subject, token } = await auth.operator(ctx, 'operator');
         const { reason } = parse(operatorRequest, await readJson(ctx.req));
         const group = ctx.params['group'] ?? '';
-        const replayed = await options.events.replayAll(group);
+        const replayed = await options.events.replayAll(group, token);
         // Event replays leave no saga history, so the log line is their audit record.
         ctx.log.info(
           { subject, group, reason, replayed: replayed.length },

@@ -2,11 +2,9 @@ import { defineScript, type RedisClient } from '@edge/common';
 import type { CallPriority } from './provider-client.js';
 import {
   type BatchTakeResult,
+  BatchTokenBucket,
   type BucketLimit,
   type BucketState,
-  singleTake,
-  type TakeResult,
-  type TokenBucketStore,
 } from './token-bucket.js';
 
 export interface RedisTokenBucketOptions {
@@ -88,12 +86,13 @@ return {tostring(rate), tostring(paused)}
  * worker of every process takes from the same tokens and sees the same 429 pause. One key per
  * script call, so it runs on a Redis Cluster unchanged.
  */
-export class RedisTokenBucket implements TokenBucketStore {
+export class RedisTokenBucket extends BatchTokenBucket {
   private readonly redis: RedisClient;
   private readonly prefix: string;
   private readonly idleTtlMs: number;
 
   constructor(options: RedisTokenBucketOptions) {
+    super();
     this.redis = options.redis;
     this.prefix = options.prefix ?? DEFAULT_PACING_KEY_PREFIX;
     this.idleTtlMs = options.idleTtlMs ?? DEFAULT_BUCKET_IDLE_TTL_MS;
@@ -110,15 +109,6 @@ export class RedisTokenBucket implements TokenBucketStore {
       String(limit.priorityHoldMs),
       String(this.idleTtlMs),
     ];
-  }
-
-  async take(
-    key: string,
-    limit: BucketLimit,
-    priority: CallPriority,
-    now: number,
-  ): Promise<TakeResult> {
-    return singleTake(await this.takeUpTo(key, limit, priority, 1, now));
   }
 
   async takeUpTo(

@@ -1,5 +1,5 @@
+import type { OperatorRole } from '@edge/common';
 import type { AuditRecord } from './audit-log.js';
-import type { OperatorRole } from './operator-auth.js';
 import { PROVIDERS } from './provider-client.js';
 import { FORWARD_STEPS } from './saga.js';
 import { STATUS_FILTERS } from './saga-api-schemas.js';

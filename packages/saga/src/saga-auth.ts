@@ -1,7 +1,16 @@
-import { AppError, ErrorCode, type RequestContext } from '@edge/common';
+import {
+  AppError,
+  assertRole,
+  bearerTokenOf,
+  ErrorCode,
+  type Operator,
+  type OperatorRole,
+  type OperatorVerifier,
+  type RequestContext,
+  signInRequired,
+} from '@edge/common';
 import { assertJsonBody, assertSameOrigin } from './cross-site-guard.js';
 import type { Customer, EdgeIdentityVerifier } from './edge-identity.js';
-import type { Operator, OperatorRole, OperatorVerifier } from './operator-auth.js';
 import { CSRF_HEADER, csrfMatches, readCookie, SESSION_COOKIE } from './operator-session.js';
 
 /** A signed-in operator, and how: the page's cookie, or a Bearer token (CLI, scripts). */
@@ -15,17 +24,6 @@ export type Reader =
   | { kind: 'operator'; operator: SignedIn }
   | { kind: 'customer'; customer: Customer };
 
-const RANK: Record<OperatorRole, number> = { viewer: 0, operator: 1 };
-
-function bearerOf(ctx: RequestContext): string | undefined {
-  const header = ctx.req.headers.authorization;
-  if (!header) return undefined;
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match?.[1])
-    throw new AppError(ErrorCode.UNAUTHENTICATED, 'Authorization must be Bearer <token>');
-  return match[1];
-}
-
 /**
  * Who may call what. Operators (viewer, operator) sign in with a token from the configured
  * identity provider; customers arrive only as the identity the edge signed and a BFF forwarded.
@@ -36,7 +34,7 @@ export function createSagaAuth(
 ) {
   /** The signed-in operator, if any credential was sent; a bad one is refused, not ignored. */
   const signedIn = async (ctx: RequestContext): Promise<SignedIn | undefined> => {
-    const bearer = bearerOf(ctx);
+    const bearer = bearerTokenOf(ctx.req);
     if (bearer) return { ...(await verifyOperator(bearer)), via: 'bearer', token: bearer };
     const cookie = readCookie(ctx.req, SESSION_COOKIE);
     if (cookie) return { ...(await verifyOperator(cookie)), via: 'session', token: cookie };
@@ -45,18 +43,8 @@ export function createSagaAuth(
 
   const operator = async (ctx: RequestContext, need: OperatorRole): Promise<SignedIn> => {
     const who = await signedIn(ctx);
-    if (!who) {
-      throw new AppError(
-        ErrorCode.UNAUTHENTICATED,
-        'Sign in: send Authorization: Bearer <operator token>',
-      );
-    }
-    if (RANK[who.role] < RANK[need]) {
-      throw new AppError(
-        ErrorCode.FORBIDDEN,
-        `This action needs the ${need} role; you are a ${who.role}`,
-      );
-    }
+    if (!who) throw signInRequired();
+    assertRole(who, need);
     // A cookie rides along with any request the browser makes; the CSRF token proves the
     // request came from our page. Bearer tokens are never sent by a browser on its own.
     if (who.via === 'session' && ctx.req.method !== 'GET') {

@@ -4,6 +4,7 @@ import {
   createAlertChannel,
   createLogger,
   createMetrics,
+  createOperatorVerifier,
   createRedisClient,
   type Logger,
   logRedisErrors,
@@ -21,7 +22,6 @@ import { createEdgeIdentityVerifier } from './edge-identity.js';
 import { createEventDeadLetters } from './event-dead-letters.js';
 import { FileSagaStore } from './file-saga-store.js';
 import { type Leadership, RedisLeaderLease, SOLE_LEADER } from './leader-lease.js';
-import { createOperatorVerifier } from './operator-auth.js';
 import { createOperatorRoutes } from './operator-routes.js';
 import { trimOrderStream } from './order-stream-trim.js';
 import { Reconciler } from './reconciler.js';

@@ -65,3 +65,26 @@ export interface TokenBucketStore {
   state(key: string, limit: BucketLimit, now: number): Promise<BucketState>;
   close(): Promise<void>;
 }
+
+/** A store whose primitive is `takeUpTo`: `take` is a batch of one. */
+export abstract class BatchTokenBucket implements TokenBucketStore {
+  async take(
+    key: string,
+    limit: BucketLimit,
+    priority: CallPriority,
+    now: number,
+  ): Promise<TakeResult> {
+    return singleTake(await this.takeUpTo(key, limit, priority, 1, now));
+  }
+
+  abstract takeUpTo(
+    key: string,
+    limit: BucketLimit,
+    priority: CallPriority,
+    count: number,
+    now: number,
+  ): Promise<BatchTakeResult>;
+  abstract throttle(key: string, limit: BucketLimit, pauseMs: number, now: number): Promise<void>;
+  abstract state(key: string, limit: BucketLimit, now: number): Promise<BucketState>;
+  abstract close(): Promise<void>;
+}

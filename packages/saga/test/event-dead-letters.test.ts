@@ -4,9 +4,14 @@ import { isAppError } from '@edge/common';
 import { describe, expect, it } from 'vitest';
 import { createEventDeadLetters } from '../src/event-dead-letters';
 
-/** A consumers process stand-in on port 0 that answers every request with `status` and `body`. */
+/**
+ * A consumers process stand-in on port 0 that answers every request with `status` and `body`,
+ * keeping the Authorization header of each request.
+ */
 async function consumersAnswering(status: number, body: unknown) {
-  const server = createServer((_req, res) => {
+  const authorizations: (string | undefined)[] = [];
+  const server = createServer((req, res) => {
+    authorizations.push(req.headers.authorization);
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   });
@@ -14,6 +19,7 @@ async function consumersAnswering(status: number, body: unknown) {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    authorizations,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -25,7 +31,7 @@ describe('event dead letters client (operator page -> consumers process)', () =>
     const gone = await consumersAnswering(200, {});
     await gone.close();
     const error = await createEventDeadLetters(gone.url)
-      .groups()
+      .groups('t')
       .catch((e: unknown) => e);
     expect(codeOf(error)).toBe('UPSTREAM_UNAVAILABLE');
     expect((error as Error).message).toContain(gone.url);
@@ -36,7 +42,7 @@ describe('event dead letters client (operator page -> consumers process)', () =>
       error: { code: 'NOT_FOUND', message: 'No consumer group x; known: fraud' },
     });
     const refused = await createEventDeadLetters(unknown.url)
-      .replayAll('x')
+      .replayAll('x', 't')
       .catch((e) => e);
     expect(codeOf(refused)).toBe('NOT_FOUND');
     expect((refused as Error).message).toContain('known: fraud');
@@ -44,10 +50,24 @@ describe('event dead letters client (operator page -> consumers process)', () =>
 
     const broken = await consumersAnswering(500, { error: { message: 'redis down' } });
     const failed = await createEventDeadLetters(broken.url)
-      .list('fraud', 10)
+      .list('fraud', 10, 't')
       .catch((e) => e);
     expect(codeOf(failed)).toBe('UPSTREAM_UNAVAILABLE');
     expect((failed as Error).message).toContain('redis down');
     await broken.close();
+  });
+
+  it("every call carries the signed-in operator's token, which the consumers check themselves", async () => {
+    const consumers = await consumersAnswering(200, { groups: [], items: [], replayed: [] });
+    const client = createEventDeadLetters(consumers.url);
+    await client.groups('viewer-token');
+    await client.list('fraud', 10, 'viewer-token');
+    await client.replayAll('fraud', 'operator-token');
+    expect(consumers.authorizations).toEqual([
+      'Bearer viewer-token',
+      'Bearer viewer-token',
+      'Bearer operator-token',
+    ]);
+    await consumers.close();
   });
 });

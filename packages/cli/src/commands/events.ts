@@ -2,10 +2,22 @@ import { parseArgs } from 'node:util';
 import { AppError, ErrorCode } from '@edge/common';
 import { CONSUMER_GROUPS } from '@edge/consumers';
 import { type Command, type CommandContext, UsageError } from '../command.js';
+import { operatorTokenOf } from '../operator-client.js';
 
-/** One call to a consumers process; its JSON error answers become AppErrors with their code. */
-async function call(url: string, init?: RequestInit): Promise<unknown> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) }).catch(() => {
+/**
+ * One call to a consumers process with the operator's token, as the saga commands send it; its
+ * JSON error answers become AppErrors with their code.
+ */
+async function call(
+  ctx: CommandContext,
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<unknown> {
+  const res = await fetch(url, {
+    ...init,
+    headers: { ...init.headers, authorization: `Bearer ${operatorTokenOf(ctx)}` },
+    signal: AbortSignal.timeout(10_000),
+  }).catch(() => {
     throw new AppError(
       ErrorCode.UPSTREAM_UNAVAILABLE,
       `no consumers process answers at ${new URL(url).origin}`,
@@ -35,7 +47,7 @@ async function run(ctx: CommandContext) {
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { all: { type: 'boolean' }, limit: { type: 'string' } },
+    options: { all: { type: 'boolean' }, limit: { type: 'string' }, token: { type: 'string' } },
   });
   const base = ctx.config.consumersUrl;
   switch (action) {
@@ -45,7 +57,7 @@ async function run(ctx: CommandContext) {
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
         throw new UsageError('--limit must be from 1 to 1000');
       }
-      const body = (await call(`${base}/dead-letters/${group}?limit=${limit}`)) as {
+      const body = (await call(ctx, `${base}/dead-letters/${group}?limit=${limit}`)) as {
         items: Record<string, unknown>[];
       };
       ctx.list(body.items, Object.keys(body.items[0] ?? { id: '' }).slice(0, 6));
@@ -56,7 +68,7 @@ async function run(ctx: CommandContext) {
       const ids = positionals.slice(1);
       if (Boolean(values.all) === ids.length > 0)
         throw new UsageError('replay needs dead-letter ids or --all (not both)');
-      const body = (await call(`${base}/dead-letters/${group}/replay`, {
+      const body = (await call(ctx, `${base}/dead-letters/${group}/replay`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(values.all ? { all: true } : { ids }),
@@ -77,6 +89,7 @@ export const eventsCommand: Command = {
     'events dead-letters <fulfilment|fraud|notification> [--limit 100] [--json]',
     'events replay <group> <dead-letter id>... | --all',
     '(talks to the consumers process at CONSUMERS_URL, default http://127.0.0.1:4040)',
+    '(each needs an operator token: --token <jwt> or OPERATOR_TOKEN; replay needs the operator role)',
   ].join('\n       '),
   run,
 };

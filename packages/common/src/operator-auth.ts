@@ -1,4 +1,4 @@
-import { AppError, ErrorCode, loadOrCreateSigningKey } from '@edge/common';
+import type { IncomingMessage } from 'node:http';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
@@ -6,7 +6,11 @@ import {
   type JWTVerifyGetKey,
   jwtVerify,
 } from 'jose';
-import type { OperatorKeys } from './config.js';
+import { AppError, ErrorCode } from './errors.js';
+import { loadOrCreateSigningKey } from './keys.js';
+
+/** Where operator tokens are checked: the company IdP's JWKS, or the dev IdP's key file. */
+export type OperatorKeys = { kind: 'jwks'; url: string } | { kind: 'dev-key-file'; file: string };
 
 /** What a signed-in person may do: viewers read, operators also replay, resolve and edit. */
 export type OperatorRole = 'viewer' | 'operator';
@@ -77,3 +81,46 @@ export async function createOperatorVerifier(options: OperatorVerifierOptions) {
 }
 
 export type OperatorVerifier = Awaited<ReturnType<typeof createOperatorVerifier>>;
+
+const RANK: Record<OperatorRole, number> = { viewer: 0, operator: 1 };
+
+/** The token of `Authorization: Bearer <token>`, if the header is sent; any other scheme is refused. */
+export function bearerTokenOf(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match?.[1])
+    throw new AppError(ErrorCode.UNAUTHENTICATED, 'Authorization must be Bearer <token>');
+  return match[1];
+}
+
+/** The refusal of a call that needs an operator and came with no credential at all. */
+export const signInRequired = () =>
+  new AppError(ErrorCode.UNAUTHENTICATED, 'Sign in: send Authorization: Bearer <operator token>');
+
+/** Refuses an operator whose role is below `need` (an operator may do what a viewer may). */
+export function assertRole(who: Operator, need: OperatorRole): void {
+  if (RANK[who.role] < RANK[need]) {
+    throw new AppError(
+      ErrorCode.FORBIDDEN,
+      `This action needs the ${need} role; you are a ${who.role}`,
+    );
+  }
+}
+
+/**
+ * The operator calling with a Bearer token and at least the `need` role: 401 without a valid
+ * token, 403 below the role. For processes whose operator routes never face a browser (no
+ * session cookie, so no CSRF to check).
+ */
+export async function bearerOperator(
+  verify: OperatorVerifier,
+  req: IncomingMessage,
+  need: OperatorRole,
+): Promise<Operator> {
+  const token = bearerTokenOf(req);
+  if (!token) throw signInRequired();
+  const who = await verify(token);
+  assertRole(who, need);
+  return who;
+}
