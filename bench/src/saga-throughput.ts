@@ -91,6 +91,14 @@ async function pool<T>(
 
 const cpuMicros = (usage: NodeJS.CpuUsage) => usage.user + usage.system;
 
+/** The Redis server's CPU so far (INFO cpu): the whole server, so only meaningful when it serves this bench alone. */
+async function redisCpuMicros(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const seconds = (name: string) =>
+    Number(info.match(new RegExp(`^${name}:([\\d.]+)`, 'm'))?.[1] ?? 0);
+  return (seconds('used_cpu_sys') + seconds('used_cpu_user')) * 1_000_000;
+}
+
 async function waitForCount(redis: Redis, key: string, target: number): Promise<void> {
   while ((await redis.scard(key)) < target) await new Promise((r) => setTimeout(r, 10));
 }
@@ -193,21 +201,40 @@ async function main(): Promise<void> {
   await runEngine(0, WARMUP);
   const loadAverage = loadavg()[0] ?? 0;
   const perRound = Math.ceil(SAGAS / ROUNDS);
-  const spent = { bareMs: 0, engineMs: 0, bareCpuUs: 0, clientCpuUs: 0, engineCpuUs: 0 };
+  const spent = {
+    bareMs: 0,
+    engineMs: 0,
+    bareCpuUs: 0,
+    clientCpuUs: 0,
+    engineCpuUs: 0,
+    /** services-mock's and Redis's CPU during each side's batches. */
+    bareMockCpuUs: 0,
+    bareRedisCpuUs: 0,
+    engineMockCpuUs: 0,
+    engineRedisCpuUs: 0,
+  };
   for (let done = 0; done < SAGAS; done += perRound) {
     const count = Math.min(perRound, SAGAS - done);
     let started = performance.now();
     let cpu = process.cpuUsage();
+    let mockCpu = mock.cpuMicros();
+    let redisCpu = await redisCpuMicros(redis);
     await runBare(WARMUP + done, count);
     spent.bareMs += performance.now() - started;
     spent.bareCpuUs += cpuMicros(process.cpuUsage(cpu));
+    spent.bareMockCpuUs += mock.cpuMicros() - mockCpu;
+    spent.bareRedisCpuUs += (await redisCpuMicros(redis)) - redisCpu;
     started = performance.now();
     cpu = process.cpuUsage();
+    mockCpu = mock.cpuMicros();
+    redisCpu = await redisCpuMicros(redis);
     const engineCpu = orchestrator.cpuMicros();
     await runEngine(WARMUP + done, count);
     spent.engineMs += performance.now() - started;
     spent.clientCpuUs += cpuMicros(process.cpuUsage(cpu));
     spent.engineCpuUs += orchestrator.cpuMicros() - engineCpu;
+    spent.engineMockCpuUs += mock.cpuMicros() - mockCpu;
+    spent.engineRedisCpuUs += (await redisCpuMicros(redis)) - redisCpu;
   }
   const throughputS = spent.engineMs / 1000;
   const bareS = spent.bareMs / 1000;
@@ -353,6 +380,19 @@ async function main(): Promise<void> {
     engineCpuUsPerSaga: Math.round(spent.engineCpuUs / SAGAS),
     clientCpuUsPerSaga: Math.round(spent.clientCpuUs / SAGAS),
     bareCpuUsPerSaga: Math.round(spent.bareCpuUs / SAGAS),
+    // Every process's CPU per saga on each side (the two cores' whole budget): engine =
+    // orchestrator + clients + services-mock + Redis; bare = bare loops + services-mock + Redis.
+    // On a CPU-bound machine their quotient bounds engine/bare.
+    cpuPerSagaAll: {
+      engine: Math.round(
+        (spent.engineCpuUs + spent.clientCpuUs + spent.engineMockCpuUs + spent.engineRedisCpuUs) /
+          SAGAS,
+      ),
+      bare: Math.round((spent.bareCpuUs + spent.bareMockCpuUs + spent.bareRedisCpuUs) / SAGAS),
+      engineMock: Math.round(spent.engineMockCpuUs / SAGAS),
+      engineRedis: Math.round(spent.engineRedisCpuUs / SAGAS),
+      bareMock: Math.round(spent.bareMockCpuUs / SAGAS),
+    },
     loadAverage: Number(loadAverage.toFixed(2)),
     waitedOrderMs: { p50: percentile(0.5), p99: percentile(0.99), unsettled },
     backlog: BACKLOG,

@@ -2,9 +2,12 @@ import { join } from 'node:path';
 import { spawnService } from '@edge/stack';
 import type { MockServiceName } from '../../../packages/services-mock/src/index';
 import { repoRoot } from './bench-stack';
+import { cpuMicros } from './process-cpu';
 
 export interface MockProcess {
   urls: Readonly<Record<MockServiceName, string>>;
+  /** CPU time (user + system) the process has used so far, in microseconds. */
+  cpuMicros(): number;
   close(): Promise<void>;
 }
 
@@ -21,5 +24,6 @@ export async function startMockProcess(): Promise<MockProcess> {
     readyMessage: 'services-mock ready',
   });
   const urls = proc.ready['urls'] as Record<MockServiceName, string>;
-  return { urls, close: () => proc.stop() };
+  const pid = proc.child.pid ?? 0;
+  return { urls, cpuMicros: () => cpuMicros(pid), close: () => proc.stop() };
 }
