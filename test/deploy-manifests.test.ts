@@ -171,6 +171,32 @@ describe('kubernetes manifests', () => {
     expect(env['EDGE_PUBLIC_KEY_FILE']).toBeDefined();
   });
 
+  it.each(CONSUMER_DEPLOYMENTS)(
+    'NetworkPolicy %s: operators, monitoring and (for the one the page calls) the saga, nobody else',
+    (name) => {
+      const policy = named('NetworkPolicy', name);
+      expect(policy, `${name} NetworkPolicy`).toBeDefined();
+      const deployment = named('Deployment', name);
+      expect(policy.spec.podSelector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+      expect(policy.spec.policyTypes).toEqual(['Ingress']);
+      const env = Object.fromEntries(
+        deployment.spec.template.spec.containers[0].env.map((e: Doc) => [e.name, e.value]),
+      );
+      const port = Number(env['CONSUMERS_PORT']);
+      const rules: Doc[] = policy.spec.ingress;
+      expect(rules.flatMap((r) => r.ports.map((p: Doc) => p.port))).toEqual(rules.map(() => port));
+      const peers = JSON.stringify(rules.map((r) => r.from));
+      expect(peers).toContain('operator-access');
+      expect(peers).toContain('monitoring');
+      for (const caller of ['bff-', 'gateway', 'projection']) expect(peers).not.toContain(caller);
+      // The saga's operator page reads dead letters from the consumers CONSUMERS_URL names.
+      const sagaEnv = named('Deployment', 'saga').spec.template.spec.containers[0].env;
+      const pageCalls = new URL(sagaEnv.find((e: Doc) => e.name === 'CONSUMERS_URL').value)
+        .hostname;
+      expect(peers.includes('"saga"'), name).toBe(name === pageCalls);
+    },
+  );
+
   it('the consumers check operator tokens with the same variables as the saga (one token serves both)', () => {
     /** A Deployment's effective value of each operator sign-in variable: its env over its ConfigMaps. */
     const operatorAuth = (name: string) => {
