@@ -305,8 +305,9 @@ export class RedisSagaStore implements SagaStore {
     this.retentionMs = options.retentionMs ?? DEFAULT_SAGA_RETENTION_MS;
   }
 
-  private key(...parts: string[]): string {
-    return this.keyHead + parts.join(':');
+  /** `<head><kind>` or `<head><kind>:<id>`; built on every write, so no array and no join. */
+  private key(kind: string, id?: string): string {
+    return id === undefined ? this.keyHead + kind : `${this.keyHead}${kind}:${id}`;
   }
 
   /** Name of the order event stream, for consumers. */
