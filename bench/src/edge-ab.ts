@@ -19,6 +19,7 @@ import { processUrl, repoRoot, startBenchStack, waitServing } from './lib/bench-
 import { runLoad } from './lib/load';
 import { OPERATIONS, SMALL_ANSWER } from './lib/operations';
 import { cpuMicros } from './lib/process-cpu';
+import { environOf } from './lib/process-environ';
 import { samplePeakRss } from './lib/process-memory';
 import { median } from './lib/stats';
 
@@ -28,17 +29,6 @@ interface Round {
   p99: number;
   rssMb: number;
   load1: number;
-}
-
-/** The environment a running process was started with (Linux /proc). */
-function environOf(pid: number): Record<string, string> {
-  const raw = readFileSync(`/proc/${pid}/environ`, 'utf8');
-  return Object.fromEntries(
-    raw
-      .split('\0')
-      .filter((kv) => kv.includes('='))
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  );
 }
 
 const load1 = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);

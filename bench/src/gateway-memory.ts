@@ -9,11 +9,11 @@
  *     [--builds source,compiled]
  */
 
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { GATEWAY_NODE_OPTIONS, processEntry, type StackBuild, spawnService } from '@edge/stack';
 import { processUrl, repoRoot, startBenchStack, waitServing } from './lib/bench-stack';
+import { environOf } from './lib/process-environ';
 import { scrape } from './lib/prometheus-sample';
 import { median } from './lib/stats';
 
@@ -26,17 +26,6 @@ const SERIES = [
 ] as const;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The environment a running process was started with (Linux /proc). */
-function environOf(pid: number): Record<string, string> {
-  const raw = readFileSync(`/proc/${pid}/environ`, 'utf8');
-  return Object.fromEntries(
-    raw
-      .split('\0')
-      .filter((kv) => kv.includes('='))
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  );
-}
 
 export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
   const { values } = parseArgs({
