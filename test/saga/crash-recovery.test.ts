@@ -115,5 +115,5 @@ describe('orchestrator killed with sagas in flight', () => {
       }
     }
     expect(charged - refunded).toBe(kept);
-  }, 120_000);
+  });
 });

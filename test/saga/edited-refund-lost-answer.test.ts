@@ -99,7 +99,7 @@ describe('an edited refund whose answer was lost', () => {
     expect((await ledger(mock))[orderId]?.refunds).toEqual([
       expect.objectContaining({ amountCents: 100, idempotencyKey: `${id}:refund_payment` }),
     ]);
-  }, 60_000);
+  });
 
   it('stands when a later edit asks more; the reconciliation refunds up to it, not the kept part', async () => {
     const { id, orderId } = await lostEditedRefund(2);
@@ -115,5 +115,5 @@ describe('an edited refund whose answer was lost', () => {
         }),
       }),
     ]);
-  }, 60_000);
+  });
 });

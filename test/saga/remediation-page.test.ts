@@ -307,5 +307,5 @@ fetch(${JSON.stringify(`${orchestrator.url}/sagas/${bulk1}/resolve`)}, { method:
     await page.waitForSelector('#sign-in');
     expect((await context.cookies()).some((c) => c.name === 'saga_session')).toBe(false);
     await context.close();
-  }, 90_000);
+  });
 });

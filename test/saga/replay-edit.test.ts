@@ -74,7 +74,7 @@ describe('edit before replay', () => {
       20_000,
     );
     await clearFaults(mock.urls.shipping);
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await orchestrator?.stop();
@@ -255,5 +255,5 @@ describe('edit before replay', () => {
     );
     const report = await orchestrator.client.reconciliation();
     expect(report.findings.filter((f) => orders.includes(f.orderId))).toEqual([]);
-  }, 60_000);
+  });
 });

@@ -101,5 +101,5 @@ describe('two worker processes on one Redis', () => {
       expect(entry?.refunds).toHaveLength(saga.status === 'compensated' ? 1 : 0);
     }
     expect(sagas.filter((s) => s.status === 'compensated')).toHaveLength(SAGAS / 2);
-  }, 150_000);
+  });
 });

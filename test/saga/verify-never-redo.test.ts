@@ -81,7 +81,7 @@ describe('verify, never redo: ambiguous charges on real processes', () => {
     expect(refund && 'answer' in refund ? refund.answer : undefined).toMatchObject({
       body: { verified: 'nothing_to_undo' },
     });
-  }, 120_000);
+  });
 
   it('a charge applied although its answer came too late is refunded exactly once', async () => {
     // Applied at once, answered after 15 s: every forward retry meanwhile hears "in progress",
@@ -109,5 +109,5 @@ describe('verify, never redo: ambiguous charges on real processes', () => {
           e.retryable,
       ),
     ).toBe(true);
-  }, 120_000);
+  });
 });
