@@ -68,6 +68,20 @@ describe('refund outage longer than the compensation horizon', () => {
         return list.length === ORDERS ? list : undefined;
       },
       90_000,
+      50,
+      // Which sagas are not there, where they stand and what they did last.
+      async () => {
+        const views = await Promise.all(refs.map((r) => orchestrator.client.get(r.id)));
+        return JSON.stringify(
+          views
+            .filter((v) => v.status !== 'dead_lettered')
+            .map((v) => ({
+              id: v.id,
+              status: v.status,
+              last: v.history.slice(-4).map((e) => ('step' in e ? `${e.type}:${e.step}` : e.type)),
+            })),
+        );
+      },
     );
     expect(new Set(dead.map((s) => s.id))).toEqual(new Set(refs.map((r) => r.id)));
     // Pacing: after a 429 every worker holds its refunds until Retry-After, so a held refund is
