@@ -79,6 +79,21 @@ async function clusterInfoOk(port: number): Promise<boolean> {
 export async function startLocalRedisCluster(
   options: LocalRedisClusterOptions = {},
 ): Promise<LocalRedisCluster> {
+  // Free ports are probed, then bound by the servers: a test file starting its own cluster at
+  // the same moment can take one in between (seen beside two busy loops: a server that never
+  // answered). Such a start is thrown away whole and tried again on other ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClusterOnce(options);
+    } catch (err) {
+      if (attempt >= CLUSTER_START_ATTEMPTS) throw err;
+    }
+  }
+}
+
+const CLUSTER_START_ATTEMPTS = 3;
+
+async function startClusterOnce(options: LocalRedisClusterOptions): Promise<LocalRedisCluster> {
   const masters = options.masters ?? DEFAULT_LOCAL_CLUSTER_OPTIONS.masters;
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_LOCAL_CLUSTER_OPTIONS.readyTimeoutMs;
   const dir = mkdtempSync(join(tmpdir(), 'redis-cluster-'));
