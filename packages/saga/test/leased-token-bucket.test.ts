@@ -150,3 +150,25 @@ async function leaseSome(
     expect(taken.every((t) => t.granted)).toBe(true);
   }
 }
+
+describe('leased tokens when Redis is down', () => {
+  it('every take waiting on the failed lease fails too, none hangs, and the next take asks again', async () => {
+    // Nothing listens on port 1: the fail-fast client refuses at once, as in an outage.
+    const dead = new Redis(1, '127.0.0.1', {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+    });
+    dead.on('error', () => {});
+    const bucket = new LeasedTokenBucket({ inner: new RedisTokenBucket({ redis: dead, prefix }) });
+    const limit = bucketLimitFor({ ratePerSec: 1_000 });
+    const takes = await Promise.allSettled(
+      Array.from({ length: 10 }, () => bucket.take('down', limit, 'compensation', T0)),
+    );
+    // The paced client turns each failure into its in-process fallback bucket.
+    expect(takes.every((t) => t.status === 'rejected')).toBe(true);
+    await expect(bucket.take('down', limit, 'compensation', T0 + 1)).rejects.toBeDefined();
+    dead.disconnect();
+  });
+});
