@@ -12,7 +12,7 @@ const QUERY = '{ me { id name } }';
 type Outcome =
   | { kind: 'answer'; status: number; code: string | undefined }
   | { kind: 'refused' }
-  | { kind: 'reset' }
+  | { kind: 'reset'; cause: string }
   | { kind: 'hung' };
 
 /**
@@ -33,7 +33,12 @@ async function call(gateway: string, token: string): Promise<Outcome> {
   } catch (err) {
     if (err instanceof Error && err.name === 'TimeoutError') return { kind: 'hung' };
     const cause = err instanceof Error ? (err.cause as { code?: string } | undefined) : undefined;
-    return cause?.code === 'ECONNREFUSED' ? { kind: 'refused' } : { kind: 'reset' };
+    if (cause?.code === 'ECONNREFUSED') return { kind: 'refused' };
+    // Named in the tally, so a failure says which race it was (a reset socket, a cut body...).
+    return {
+      kind: 'reset',
+      cause: cause?.code ?? (err instanceof Error ? err.message : 'unknown'),
+    };
   }
 }
 
@@ -81,7 +86,12 @@ function outcomesPast(load: { outcomes: Outcome[] }, count: number): Promise<boo
   return waitUntil(`${count} outcomes`, () => load.outcomes.length >= count, 60_000, 20);
 }
 
-const label = (o: Outcome) => (o.kind === 'answer' ? `${o.status} ${o.code ?? 'ok'}` : o.kind);
+const label = (o: Outcome) =>
+  o.kind === 'answer'
+    ? `${o.status} ${o.code ?? 'ok'}`
+    : o.kind === 'reset'
+      ? `reset ${o.cause}`
+      : o.kind;
 const tally = (outcomes: Outcome[]) => {
   const counts: Record<string, number> = {};
   for (const o of outcomes) counts[label(o)] = (counts[label(o)] ?? 0) + 1;

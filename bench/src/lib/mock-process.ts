@@ -25,5 +25,11 @@ export async function startMockProcess(): Promise<MockProcess> {
   });
   const urls = proc.ready['urls'] as Record<MockServiceName, string>;
   const pid = proc.child.pid ?? 0;
-  return { urls, cpuMicros: () => cpuMicros(pid), close: () => proc.stop() };
+  return {
+    urls,
+    cpuMicros: () => cpuMicros(pid),
+    close: async () => {
+      await proc.stop();
+    },
+  };
 }

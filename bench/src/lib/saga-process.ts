@@ -23,6 +23,8 @@ export async function startSagaProcess(env: Record<string, string>): Promise<Sag
   return {
     url: String(proc.ready['url']),
     cpuMicros: () => cpuMicros(pid),
-    stop: () => proc.stop(),
+    stop: async () => {
+      await proc.stop();
+    },
   };
 }

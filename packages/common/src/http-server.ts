@@ -71,6 +71,13 @@ export interface HttpServerOptions {
   idleGraceMs?: number;
 }
 
+/**
+ * How long a drain may take: in-flight answers first, then idle connections left for their clients
+ * to close. Whoever sends SIGTERM (the launcher, Kubernetes) must wait longer than the sum, or it
+ * kills a drain that was keeping its promise and resets the requests it was finishing.
+ */
+export const DEFAULT_DRAIN = Object.freeze({ drainTimeoutMs: 10_000, idleGraceMs: 1_000 });
+
 export interface RunningServer {
   server: Server;
   port: number;
@@ -305,12 +312,12 @@ class Connections {
       NetServer.prototype.close.call(server, () => resolve()),
     );
     if (this.inFlight.size > 0) {
-      await settledWithin(options.drainTimeoutMs ?? 10_000, (resolve) => {
+      await settledWithin(options.drainTimeoutMs ?? DEFAULT_DRAIN.drainTimeoutMs, (resolve) => {
         this.onIdle = resolve;
       });
     }
     if (this.sockets.size > 0) {
-      await settledWithin(options.idleGraceMs ?? 1_000, (resolve) => {
+      await settledWithin(options.idleGraceMs ?? DEFAULT_DRAIN.idleGraceMs, (resolve) => {
         this.onNoSockets = resolve;
       });
     }

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { STOP_WITH_PARENT_ENV } from '@edge/common';
+import { DEFAULT_DRAIN, STOP_WITH_PARENT_ENV } from '@edge/common';
 
 export interface SpawnOptions {
   /** Name used in errors and as the `proc` field of forwarded log lines. */
@@ -26,13 +26,22 @@ export interface ManagedProcess {
   ready: Record<string, unknown>;
   /** The last lines the process printed, for failure reports. */
   logs(): string[];
-  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
-  stop(graceMs?: number): Promise<void>;
+  /**
+   * SIGTERM, then SIGKILL if it has not exited within `graceMs` (default STOP_GRACE_MS); says
+   * which of the two ended it.
+   */
+  stop(graceMs?: number): Promise<'exited' | 'killed'>;
   /** kill -9: the crash tests' way to lose a process mid-flight. */
   kill(): Promise<void>;
 }
 
 const KEPT_LINES = 200;
+
+/**
+ * Longer than a server's whole drain plus its closing of stores: a SIGKILL before that resets the
+ * requests a drain within its budget was still answering.
+ */
+export const STOP_GRACE_MS = DEFAULT_DRAIN.drainTimeoutMs + DEFAULT_DRAIN.idleGraceMs + 4_000;
 
 /**
  * How long a process may take to say it is ready. Generous: a loaded 2-core box transpiling a
@@ -89,12 +98,17 @@ export function spawnService(options: SpawnOptions): Promise<ManagedProcess> {
         child,
         ready: parsed,
         logs: () => [...lines],
-        stop: async (graceMs = 10_000) => {
-          if (child.exitCode !== null || child.signalCode !== null) return;
+        stop: async (graceMs = STOP_GRACE_MS) => {
+          if (child.exitCode !== null || child.signalCode !== null) return 'exited';
           child.kill('SIGTERM');
-          const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
+          let killed = false;
+          const force = setTimeout(() => {
+            killed = true;
+            child.kill('SIGKILL');
+          }, graceMs);
           await exited(child);
           clearTimeout(force);
+          return killed ? 'killed' : 'exited';
         },
         kill: async () => {
           child.kill('SIGKILL');

@@ -10,7 +10,7 @@ import {
   type ServiceName,
   unlinkKeysMatching,
 } from '@edge/common';
-import { type ManagedProcess, spawnService } from './child-process.js';
+import { type ManagedProcess, STOP_GRACE_MS, spawnService } from './child-process.js';
 import {
   type ProcessName,
   type ProcessSpec,
@@ -89,7 +89,10 @@ export interface RunningStack {
   processes: Map<ProcessName, ManagedProcess>;
   /** Environment the stack's processes share (data dir, Redis, keys), for CLI calls in tests. */
   env: Record<string, string>;
-  /** Stop (or after `kill`, just start) one process again with the same environment and ports. */
+  /**
+   * Stop (or after `kill`, just start) one process again with the same environment and ports;
+   * throws if the stop had to kill it (a rolling restart must drain).
+   */
   restart(name: ProcessName): Promise<ManagedProcess>;
   /** kill -9 one process; `restart` brings it back. */
   kill(name: ProcessName): Promise<void>;
@@ -198,7 +201,10 @@ async function startWaves(state: StackState): Promise<void> {
 
 async function restartProcess(state: StackState, name: ProcessName): Promise<ManagedProcess> {
   const old = state.processes.get(name);
-  await old?.stop();
+  // A restart is a rolling one: a process that has to be killed broke its drain's promise.
+  if ((await old?.stop()) === 'killed') {
+    throw new Error(`${name} did not exit within ${STOP_GRACE_MS} ms of SIGTERM and was killed`);
+  }
   const spec = processSpec(name);
   const proc = await startProcess(state, spec, {
     ...state.envs.get(name),
