@@ -190,16 +190,22 @@ export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
       const body = parse(placeOrderRequest, raw);
       const { waitMs } = parse(waitQuery, query(ctx));
       // A new saga is leased to this process's worker as it is created (one write, no claim).
-      const { saga, created, claim } = await engine.start(
-        scopedKey(customer, body.idempotencyKey),
-        orderInput(customer, body),
-        { traceparent: ctx.traceparent, claim: worker?.hasRoom() ?? false },
-      );
+      const slot = worker?.reserveSlot();
+      const { saga, created, claim } = await engine
+        .start(scopedKey(customer, body.idempotencyKey), orderInput(customer, body), {
+          traceparent: ctx.traceparent,
+          claim: slot !== undefined,
+        })
+        .catch((err: unknown) => {
+          slot?.release();
+          throw err;
+        });
+      if (claim) slot?.adopt(claim);
+      else slot?.release();
       if (!created && !owns(customer, saga)) {
         throw new AppError(ErrorCode.CONFLICT, 'idempotencyKey already used');
       }
-      if (claim) worker?.adopt(claim);
-      else if (!settled(saga)) worker?.kick(saga.id);
+      if (!claim && !settled(saga)) worker?.kick(saga.id);
       const after = await waitFor(saga, waitMs);
       sendJson(ctx.res, created ? 201 : 200, { ...toSagaRef(after), created });
     }),

@@ -3,6 +3,15 @@ import type { SagaEngine } from './saga-engine.js';
 import type { SagaPolicies } from './saga-policies.js';
 import { type Claim, LeaseLostError, type SagaStore } from './saga-store.js';
 
+/**
+ * A slot taken for a saga about to be created with its lease: `adopt` drives it there, `release`
+ * gives the slot back if nothing was claimed (the key already had a saga, or the create failed).
+ */
+export interface SagaSlot {
+  adopt(claim: Claim): void;
+  release(): void;
+}
+
 export interface SagaWorkerOptions {
   engine: SagaEngine;
   store: SagaStore;
@@ -17,6 +26,8 @@ export interface SagaWorkerOptions {
  */
 export class SagaWorker {
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Slots taken for sagas being created with their lease, not yet in flight. */
+  private reserved = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
   private polling: Promise<void> | undefined;
@@ -59,7 +70,7 @@ export class SagaWorker {
   /** Claim as many due sagas as there is room for, in one store call, and drive them. */
   private async poll(): Promise<void> {
     const { store, engine, policies } = this.options;
-    const room = policies.maxConcurrentSagas - this.inFlight.size;
+    const room = this.freeSlots();
     if (room <= 0) return;
     const claims = await store.claimDue(Date.now(), room, engine.owner, policies.leaseTtlMs);
     this.moreDue = claims.length === room;
@@ -75,24 +86,38 @@ export class SagaWorker {
     }
   }
 
-  /** Whether a saga created now should be leased to this worker (see `adopt`). */
-  hasRoom(): boolean {
-    return !this.stopped && this.inFlight.size < this.options.policies.maxConcurrentSagas;
+  private freeSlots(): number {
+    return this.options.policies.maxConcurrentSagas - this.inFlight.size - this.reserved;
   }
 
   /**
-   * Drive a saga this worker's engine created with its lease taken. Creations in flight when
-   * `hasRoom` answered may take a few slots beyond the limit; they are driven all the same, since
-   * their lease would otherwise hold them until it expires.
+   * A slot for a saga this worker's engine is about to create with its lease taken, or undefined
+   * when every slot is taken: then the saga is created unleased and waits for a poll. Slots are
+   * taken before the create, so creations in flight never drive more than the limit at once.
    */
-  adopt(claim: Claim): void {
-    this.track(claim.lease.sagaId, this.options.engine.driveClaimed(claim));
+  reserveSlot(): SagaSlot | undefined {
+    if (this.stopped || this.freeSlots() <= 0) return undefined;
+    this.reserved++;
+    let held = true;
+    const giveBack = () => {
+      if (!held) return false;
+      held = false;
+      this.reserved--;
+      return true;
+    };
+    return {
+      adopt: (claim) => {
+        if (giveBack()) this.track(claim.lease.sagaId, this.options.engine.driveClaimed(claim));
+      },
+      release: () => {
+        giveBack();
+      },
+    };
   }
 
   /** Drive one saga now if this worker has room and is not already on it. */
   kick(sagaId: string): void {
-    if (this.stopped || this.inFlight.has(sagaId)) return;
-    if (this.inFlight.size >= this.options.policies.maxConcurrentSagas) return;
+    if (this.stopped || this.inFlight.has(sagaId) || this.freeSlots() <= 0) return;
     this.track(sagaId, this.options.engine.drive(sagaId));
   }
 

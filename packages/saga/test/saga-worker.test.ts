@@ -34,4 +34,47 @@ describe('saga worker', () => {
     expect(done).toHaveLength(7);
     expect(providers.countEffects('POST /orders')).toBe(7);
   });
+
+  it('slots taken for sagas being created count toward the limit: a kick with every slot taken drives nothing', async () => {
+    const store = new ClockedSagaStore(Date.now);
+    const providers = new InMemoryProviders();
+    const policies = resolvePolicies({ maxConcurrentSagas: 2, pollIntervalMs: 3_600_000 });
+    const engine = new SagaEngine({ store, providers, policies, log });
+    const waiting = (await engine.start('slot-waiting', input)).saga;
+    const worker = new SagaWorker({ engine, store, policies, log });
+    worker.start();
+    expect(worker.reserveSlot()).toBeDefined();
+    expect(worker.reserveSlot()).toBeDefined();
+    expect(worker.reserveSlot()).toBeUndefined();
+    worker.kick(waiting.id);
+    // stop() waits for every drive in hand: had the kick started one, it would have moved on.
+    await worker.stop();
+    expect(providers.countEffects('POST /orders')).toBe(0);
+    expect((await store.get(waiting.id))?.state).toEqual(waiting.state);
+  });
+
+  it('a slot is taken once: adopt drives the saga created with its lease, release gives an unused slot back', async () => {
+    const store = new ClockedSagaStore(Date.now);
+    const providers = new InMemoryProviders();
+    const policies = resolvePolicies({ maxConcurrentSagas: 2, pollIntervalMs: 3_600_000 });
+    const engine = new SagaEngine({ store, providers, policies, log });
+    const worker = new SagaWorker({ engine, store, policies, log });
+    workers.push(worker);
+    worker.start();
+    const used = worker.reserveSlot();
+    const unused = worker.reserveSlot();
+    const { saga, claim } = await engine.start('slot-adopted', input, { claim: true });
+    if (!claim) throw new Error('created without its lease');
+    used?.adopt(claim);
+    used?.release();
+    unused?.release();
+    unused?.release();
+    // One slot is the adopted saga's until it ends, one is free: a double release freed no more.
+    expect(worker.reserveSlot()).toBeDefined();
+    expect(worker.reserveSlot()).toBeUndefined();
+    await waitUntil('the adopted saga completed', async () => {
+      return (await store.get(saga.id))?.state.status === 'completed';
+    });
+    expect(providers.countEffects('POST /orders')).toBe(1);
+  });
 });
