@@ -46,6 +46,20 @@ describe('budgets through the real stack: cost however written, refusals and 429
     expect(costs).toEqual([55, 55, 55, 55]);
   });
 
+  it('a page size sent as null is priced at the page the BFF serves for it, not the operation default it overrides', async () => {
+    const apiKey = await key('pro');
+    const fields = '{ id items { productId } }';
+    const priced = async (query: string, variables?: Record<string, unknown>) =>
+      (await stack.gql('/partner/v2/graphql', query, { apiKey }, variables)).body.extensions.cost
+        .requestedQueryCost;
+    const defaulted = `query Q($n: Int = 1) { orders(first: $n) ${fields} }`;
+    expect(await priced(defaulted)).toBe(11);
+    // Null overrides `= 1` at execution and the BFF serves its default page of 10: 10 x 11.
+    expect(await priced(defaulted, { n: null })).toBe(110);
+    expect(await priced(`query Q($n: Int) { orders(first: $n) ${fields} }`, {})).toBe(110);
+    expect(await priced(`{ orders(first: null) ${fields} }`)).toBe(110);
+  });
+
   it('a page size from a variable or under a named fragment is held to the cost limit like a literal', async () => {
     const token = await stack.token('web', 'u-3');
     const inner = 'edges { node { items { product { id } } } }';

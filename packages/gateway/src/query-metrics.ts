@@ -236,31 +236,45 @@ class OperationMeasure {
     return result;
   }
 
-  /** The size a field asks for: its size argument, else that argument's schema default. */
+  /**
+   * The size a field asks for: its size argument, else that argument's schema default. A size
+   * left null (`first: null`, a variable sent as null, or one neither sent nor defaulted) is
+   * priced at the schema default too, since that is what the BFFs apply to a null size: an
+   * explicit null overrides the operation's own default at execution, so pricing it with that
+   * default would let `$n: Int = 1` with `{"n": null}` buy a full page for the price of one.
+   */
   private sizeFrom(
     args: readonly { name: { value: string }; value: ValueNode }[],
     def: GraphQLField<unknown, unknown> | undefined,
   ): AskedSize {
     const { listSizeArguments, defaultListSize } = this.model;
+    const schemaDefault = def?.args.find((a) => listSizeArguments.includes(a.name))?.defaultValue;
+    const nullSize = typeof schemaDefault === 'number' ? schemaDefault : undefined;
     for (const arg of args) {
       if (!listSizeArguments.includes(arg.name.value)) continue;
       const { size, fromVariable } = this.sizeOf(arg.value);
-      return { size: Math.max(1, size ?? defaultListSize), fromVariable };
+      return { size: Math.max(1, size ?? nullSize ?? defaultListSize), fromVariable };
     }
-    const schemaDefault = def?.args.find((a) => listSizeArguments.includes(a.name))?.defaultValue;
-    const size = typeof schemaDefault === 'number' ? Math.max(1, schemaDefault) : undefined;
-    return { size, fromVariable: false };
+    return {
+      size: nullSize === undefined ? undefined : Math.max(1, nullSize),
+      fromVariable: false,
+    };
   }
 
-  /** A size argument's value: a literal, the request's variable, or the variable's default. */
+  /**
+   * A size argument's value as the BFF will receive it: a literal, the request's variable (null
+   * if sent as null), or, only when the request does not send it, the variable's default.
+   */
   private sizeOf(value: ValueNode): AskedSize {
     if (value.kind === Kind.INT) return { size: Number(value.value), fromVariable: false };
     if (value.kind !== Kind.VARIABLE) return { size: undefined, fromVariable: false };
-    const given = this.variables[value.name.value];
-    if (typeof given === 'number' && Number.isInteger(given)) {
-      return { size: given, fromVariable: true };
+    const name = value.name.value;
+    if (Object.hasOwn(this.variables, name)) {
+      const given = this.variables[name];
+      const size = typeof given === 'number' && Number.isInteger(given) ? given : undefined;
+      return { size, fromVariable: true };
     }
-    const fallback = this.variableDefaults.get(value.name.value);
+    const fallback = this.variableDefaults.get(name);
     const size = fallback?.kind === Kind.INT ? Number(fallback.value) : undefined;
     return { size, fromVariable: true };
   }

@@ -333,6 +333,14 @@ describe('query cost', () => {
     expect(forms[1]?.variableSized).toBe(true);
     // No size given: the argument's schema default.
     expect(metrics(`{ me { orders { ${inner} } } }`)?.cost).toBe(16);
+    // A null size runs at the BFF's default (the schema's), whatever the operation's default
+    // says: an explicit null overrides it. Priced at 1 per page, `{"n": null}` bought 7.
+    const nullable = `query($n: Int = 1) { me { orders(first: $n) { ${inner} } } }`;
+    expect(metrics(nullable, { n: 1 })?.cost).toBe(4);
+    expect(metrics(nullable)?.cost).toBe(4);
+    expect(metrics(nullable, { n: null })?.cost).toBe(16);
+    expect(metrics(`query($n: Int) { me { orders(first: $n) { ${inner} } } }`, {})?.cost).toBe(16);
+    expect(metrics(`{ me { orders(first: null) { ${inner} } } }`)?.cost).toBe(16);
     // An inline fragment is a level of depth.
     const plain = metrics('{ me { id } }')?.depth ?? 0;
     expect(metrics('{ ... on Query { ... on Query { me { id } } } }')?.depth).toBe(plain + 2);
