@@ -14,6 +14,8 @@ describe('budgets through the real stack: cost however written, refusals and 429
         gateway: {
           RATE_LIMIT_PARTNER_FREE: String(PARTNER_FREE_REQUESTS),
           RATE_LIMIT_ANONYMOUS: String(ANONYMOUS_REQUESTS),
+          // The test's requests come from loopback, as an Ingress's would in a cluster.
+          TRUSTED_PROXIES: 'loopback',
         },
       },
     });
@@ -150,5 +152,44 @@ describe('budgets through the real stack: cost however written, refusals and 429
       apiKey: await key('pro'),
     });
     expect(valid.status).toBe(200);
+  });
+
+  it('behind a trusted proxy failed sign-ins are counted per client it forwards for: one client spending its limit does not lock out the others', async () => {
+    const from = (address: string) => ({ apiKey: 'nope', headers: { 'x-forwarded-for': address } });
+    for (let i = 0; i < ANONYMOUS_REQUESTS; i++) {
+      const bad = await stack.gql('/partner/v1/graphql', '{ orders { id } }', from('198.51.100.1'));
+      expect(bad.status).toBe(401);
+    }
+    const limited = await stack.gql(
+      '/partner/v1/graphql',
+      '{ orders { id } }',
+      from('198.51.100.1'),
+    );
+    expect(limited.status).toBe(429);
+    // Another client behind the same proxy still gets its own 401, not the first one's 429.
+    const other = await stack.gql('/partner/v1/graphql', '{ orders { id } }', from('198.51.100.2'));
+    expect(other.status).toBe(401);
+    // A forged hop to the left of the client's own is not believed: same client, same bucket.
+    const forged = await stack.gql(
+      '/partner/v1/graphql',
+      '{ orders { id } }',
+      from('203.0.113.9, 198.51.100.1'),
+    );
+    expect(forged.status).toBe(429);
+  });
+
+  it('a valid key probing a version it lacks is counted like a failed sign-in', async () => {
+    const v2Only = await stack.partnerKey({
+      partnerId: 'partner-acme',
+      versions: ['v2'],
+      tier: 'pro',
+    });
+    const probe = { apiKey: v2Only, headers: { 'x-forwarded-for': '198.51.100.3' } };
+    for (let i = 0; i < ANONYMOUS_REQUESTS; i++) {
+      const refused = await stack.gql('/partner/v1/graphql', '{ orders { id } }', probe);
+      expect(refused.status).toBe(403);
+    }
+    const limited = await stack.gql('/partner/v1/graphql', '{ orders { id } }', probe);
+    expect(limited.status).toBe(429);
   });
 });

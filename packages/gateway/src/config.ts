@@ -9,6 +9,7 @@ import {
   z,
 } from '@edge/common';
 import { DEFAULT_CONTRACTS_PREFIX } from '@edge/contracts';
+import { invalidTrustedProxies } from './client-address.js';
 import { type CorsPolicy, defaultCors } from './cors.js';
 import {
   type AbuseLimits,
@@ -81,6 +82,21 @@ const corsOverride = z
 /** `CORS='{"web":{"origins":["https://app.example.com"],"credentials":true}}'`: per surface. */
 const corsSettings = perSurface(corsOverride);
 
+/** `TRUSTED_PROXIES='10.0.0.0/8,loopback'`: comma-separated, each checked as proxy-addr reads it. */
+const trustedProxies = z
+  .string()
+  .default('')
+  .transform((raw) =>
+    raw
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry.length > 0),
+  )
+  .superRefine((list, ctx) => {
+    const problem = invalidTrustedProxies(list);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
 const fieldDeprecations = jsonOf(
   z.record(
     z.string().regex(/^[_A-Za-z]\w*\.[_A-Za-z]\w*$/, 'keys are Type.field'),
@@ -148,6 +164,8 @@ const schema = z
     CORS: corsSettings,
     /** Mobile accepts only the operations of this manifest when set (trusted documents). */
     TRUSTED_DOCUMENTS_FILE: z.string().optional(),
+    /** Proxies in front whose X-Forwarded-For is believed (see client-address.ts); default none. */
+    TRUSTED_PROXIES: trustedProxies,
     PARTNER_V1_DEPRECATED_AT: isoDate.optional(),
     PARTNER_V1_SUNSET_AT: isoDate.optional(),
     PARTNER_V2_DEPRECATED_AT: isoDate.optional(),
@@ -245,6 +263,7 @@ const schema = z
       cors,
       adminPort: c.ADMIN_PORT ?? (production ? DEFAULT_ADMIN_PORT : undefined),
       trustedDocumentsFile: c.TRUSTED_DOCUMENTS_FILE,
+      trustedProxies: c.TRUSTED_PROXIES,
       deprecations: {
         v1: deprecation(c.PARTNER_V1_DEPRECATED_AT, c.PARTNER_V1_SUNSET_AT),
         v2: deprecation(c.PARTNER_V2_DEPRECATED_AT, c.PARTNER_V2_SUNSET_AT),

@@ -10,6 +10,7 @@ import {
   toAppError,
 } from '@edge/common';
 import type { Authenticator } from './auth.js';
+import type { ClientAddress } from './client-address.js';
 import type { ClientHeaders, ContractResolver } from './client-contracts.js';
 import { applyCors, type CorsPolicy } from './cors.js';
 import { withExtensions } from './cost-extension.js';
@@ -37,6 +38,8 @@ export interface EdgeRouteDeps {
   /** The document each operation runs: the client version's registered ones, APQ, or its own. */
   resolveQuery: ContractResolver;
   rateLimiter: RateLimiter;
+  /** Who failed sign-ins are counted against (the socket, or the client behind trusted proxies). */
+  clientAddress: ClientAddress;
   sign: InternalSigner;
   forwarder: Forwarder;
   limits: AbuseLimits;
@@ -84,12 +87,12 @@ const header = (ctx: RequestContext, name: string) => {
   return typeof value === 'string' ? value : undefined;
 };
 
+const FAILED_SIGN_IN = new Set<string>([ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN]);
+
 const clientOf = (ctx: RequestContext): ClientHeaders => ({
   name: header(ctx, 'apollographql-client-name'),
   version: header(ctx, 'apollographql-client-version'),
 });
-
-const clientIp = (ctx: RequestContext) => ctx.req.socket.remoteAddress ?? 'unknown';
 
 /**
  * Only `application/json` is served: a `text/plain` or form POST is a "simple" cross-site
@@ -114,12 +117,13 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
     try {
       return await deps.authenticate(deps.surface, ctx.req);
     } catch (err) {
-      // Failed authentication is counted per client IP, so guessing keys or replaying bad
-      // tokens is throttled like any anonymous traffic; success never pays this round trip.
-      if (isAppError(err) && err.code === ErrorCode.UNAUTHENTICATED) {
+      // Failed authentication is counted per client address, so guessing keys, replaying bad
+      // tokens or probing a key against versions it lacks is throttled like any anonymous
+      // traffic; success never pays this round trip.
+      if (isAppError(err) && FAILED_SIGN_IN.has(err.code)) {
         await deps.rateLimiter.consume({
           surface: deps.surface.name,
-          id: clientIp(ctx),
+          id: deps.clientAddress(ctx.req),
           class: 'anonymous',
         });
       }

@@ -23,6 +23,7 @@ import {
   type UsageStore,
 } from '@edge/contracts';
 import { type Authenticator, createAuthenticator } from './auth.js';
+import { clientAddressOf } from './client-address.js';
 import { createContractResolver } from './client-contracts.js';
 import type { GatewayConfig } from './config.js';
 import { preflightHandler } from './cors.js';
@@ -166,6 +167,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     registry: metrics.registry,
     log,
   });
+  const clientAddress = clientAddressOf(config.trustedProxies);
   const trusted = config.trustedDocumentsFile
     ? loadTrustedDocuments(config.trustedDocumentsFile)
     : undefined;
@@ -202,6 +204,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     handler: edgeRoute({
       surface,
       rateLimiter,
+      clientAddress,
       limits: config.limits[surface.name],
       cors: config.cors[surface.name],
       fixedHeaders: deprecationHeaders(versionDeprecation(surface)),
