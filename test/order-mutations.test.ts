@@ -181,6 +181,40 @@ describe('order mutations on every surface go through the saga orchestrator', ()
     expect(await stack.mock.calls('order')).toEqual({});
   });
 
+  it('an order whose total would not fit the Int money fields is BAD_USER_INPUT, placed nowhere', async () => {
+    const token = await stack.token('web', 'u-17');
+    const created = await fetch(`${stack.urls.mock.product}/products`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        idempotencyKey: randomUUID(),
+        name: 'Gold bar',
+        priceCents: 5_000_000,
+        stock: 10_000,
+        actor: 'test',
+        reason: 'an expensive product',
+      }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    await stack.mock.resetCalls('order');
+    // 1,000 x 5,000,000 cents is past 2^31 - 1; 400 x is not.
+    const place = (quantity: number) =>
+      stack.gql(
+        '/web/graphql',
+        PLACE,
+        { token },
+        { input: { idempotencyKey: randomUUID(), items: [{ productId: id, quantity }] } },
+      );
+    const refused = await place(1000);
+    expect(refused.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(refused.body.errors[0].message).toMatch(/total/);
+    expect(await stack.mock.calls('order')).toEqual({});
+    const placed = await place(400);
+    expect(placed.body.errors).toBeUndefined();
+    expect(placed.body.data.placeOrder.id).toBeDefined();
+  });
+
   it('with the orchestrator down, placeOrder answers UPSTREAM_UNAVAILABLE naming it, never a 500', async () => {
     const token = await stack.token('web', 'u-16');
     await stack.kill('saga');

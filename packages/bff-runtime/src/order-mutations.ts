@@ -55,6 +55,25 @@ function checkLines(items: PlaceOrderArgs['input']['items']): void {
   }
 }
 
+/**
+ * Money fields are GraphQL `Int` (32-bit): an order whose total cannot be one would be placed,
+ * then break every list holding it with a serialization error. Priced from the catalogue the order
+ * service prices from; a product it cannot read is left to the order service to refuse.
+ */
+export const MAX_ORDER_TOTAL_CENTS = 2 ** 31 - 1;
+
+async function checkTotal(ctx: BffContext, items: PlaceOrderArgs['input']['items']) {
+  const products = await ctx.loaders.product.loadMany(items.map((item) => item.productId));
+  let total = 0;
+  items.forEach((item, i) => {
+    const product = products[i];
+    if (product && !(product instanceof Error)) total += product.priceCents * item.quantity;
+  });
+  if (total > MAX_ORDER_TOTAL_CENTS) {
+    throw badInput(`an order's total must not exceed ${MAX_ORDER_TOTAL_CENTS} cents`);
+  }
+}
+
 /** The orchestrator's answers mapped to the codes clients see, once, here. */
 async function orchestrator<T>(call: () => Promise<T>): Promise<T> {
   try {
@@ -125,6 +144,7 @@ export const orderMutationResolvers = {
       orderOwnerOf(ctx.identity);
       checkKey(input.idempotencyKey);
       checkLines(input.items);
+      await checkTotal(ctx, input.items);
       const customer = await customerOf(ctx, input);
       const { orders } = ctx;
       // The orchestrator scopes the key by the verified identity, so two callers who pick the
