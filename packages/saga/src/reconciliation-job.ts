@@ -74,8 +74,36 @@ export class ReconciliationJob {
     return this.options.reconciler.fix(findings);
   }
 
-  /** Reconcile now, export, and alert on the result (also after a fix, to resolve at once). */
-  async runOnce(): Promise<ReconciliationReport> {
+  /**
+   * Reconcile now, export, and alert on the result (also after a fix, to resolve at once). One
+   * run at a time per process: each reads every provider's whole ledger, so callers arriving
+   * while one is in flight share the next run, which starts after it (their answer is never older
+   * than their request) however many of them ask: a viewer reloading the page cannot multiply
+   * the provider load that live orders share.
+   */
+  runOnce(): Promise<ReconciliationReport> {
+    if (!this.running) return this.startRun();
+    this.queued ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.startRun();
+      });
+    return this.queued;
+  }
+
+  private running: Promise<ReconciliationReport> | undefined;
+  private queued: Promise<ReconciliationReport> | undefined;
+
+  private startRun(): Promise<ReconciliationReport> {
+    const run = this.reconcile().finally(() => {
+      if (this.running === run) this.running = undefined;
+    });
+    this.running = run;
+    return run;
+  }
+
+  private async reconcile(): Promise<ReconciliationReport> {
     const report = await this.options.reconciler.run();
     this.latest = report;
     for (const [kind, count] of Object.entries(report.counts)) {

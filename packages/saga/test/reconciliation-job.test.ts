@@ -1,0 +1,61 @@
+import { createLogger, createMetrics } from '@edge/common';
+import { describe, expect, it } from 'vitest';
+import type { Reconciler, ReconciliationReport } from '../src/reconciler';
+import { ReconciliationJob } from '../src/reconciliation-job';
+import { createSagaMetrics } from '../src/saga-metrics';
+
+/** A reconciler whose runs end when the test says, counting how many overlap. */
+function heldReconciler() {
+  const runs: { startedAt: number; finish: () => void }[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let clock = 0;
+  const reconciler = {
+    run: () =>
+      new Promise<ReconciliationReport>((resolve) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        const startedAt = ++clock;
+        runs.push({
+          startedAt,
+          finish: () => {
+            inFlight--;
+            resolve({ at: new Date(startedAt).toISOString(), findings: [], counts: {} } as never);
+          },
+        });
+      }),
+  };
+  return { reconciler: reconciler as unknown as Reconciler, runs, maxInFlight: () => maxInFlight };
+}
+
+describe('reconciliation job', () => {
+  it('runs one reconciliation at a time: callers during a run share the next one, which starts after theirs arrived', async () => {
+    const held = heldReconciler();
+    const job = new ReconciliationJob({
+      reconciler: held.reconciler,
+      leadership: { isLeader: () => false, stop: async () => {} },
+      metrics: createSagaMetrics(createMetrics('saga-test').registry),
+      channel: { send: async () => true } as never,
+      log: createLogger({ service: 'saga-test', level: 'silent' }),
+      intervalMs: 3_600_000,
+      repeatMs: 3_600_000,
+    });
+    const first = job.runOnce();
+    const during = Array.from({ length: 5 }, () => job.runOnce());
+    expect(held.runs).toHaveLength(1);
+    held.runs[0]?.finish();
+    expect((await first).at).toBe(new Date(1).toISOString());
+    // The five callers that arrived during the first run share one second run.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(held.runs).toHaveLength(2);
+    held.runs[1]?.finish();
+    const reports = await Promise.all(during);
+    expect(new Set(reports.map((r) => r.at))).toEqual(new Set([new Date(2).toISOString()]));
+    expect(held.maxInFlight()).toBe(1);
+    // Idle again: the next caller starts a run of its own at once.
+    const later = job.runOnce();
+    expect(held.runs).toHaveLength(3);
+    held.runs[2]?.finish();
+    expect((await later).at).toBe(new Date(3).toISOString());
+  });
+});
