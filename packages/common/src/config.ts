@@ -37,6 +37,17 @@ export const env = {
       .default(fallback ? 'true' : 'false')
       .transform((v) => v === 'true' || v === '1'),
   int: (fallback: number) => z.coerce.number().int().min(0).default(fallback),
+  /** A comma-separated list, entries trimmed, empty ones dropped; unset = empty. */
+  list: () =>
+    z
+      .string()
+      .default('')
+      .transform((raw) =>
+        raw
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter((entry) => entry.length > 0),
+      ),
   logLevel: () =>
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `redis` requires Redis, `memory` never uses it, `auto` uses it when it answers at start. */

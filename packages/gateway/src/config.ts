@@ -83,19 +83,10 @@ const corsOverride = z
 const corsSettings = perSurface(corsOverride);
 
 /** `TRUSTED_PROXIES='10.0.0.0/8,loopback'`: comma-separated, each checked as proxy-addr reads it. */
-const trustedProxies = z
-  .string()
-  .default('')
-  .transform((raw) =>
-    raw
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter((entry) => entry.length > 0),
-  )
-  .superRefine((list, ctx) => {
-    const problem = invalidTrustedProxies(list);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
+const trustedProxies = env.list().superRefine((list, ctx) => {
+  const problem = invalidTrustedProxies(list);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 const fieldDeprecations = jsonOf(
   z.record(
@@ -114,16 +105,7 @@ const fieldDeprecations = jsonOf(
 const limitModes = perSurface(z.enum(['leased', 'exact']));
 
 /** A comma list of surface names, e.g. `partner-v1,partner-v2`. */
-const surfaceList = z
-  .string()
-  .default('')
-  .transform((raw) =>
-    raw
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  )
-  .pipe(z.array(z.enum(SURFACE_NAMES)));
+const surfaceList = env.list().pipe(z.array(z.enum(SURFACE_NAMES)));
 
 const schema = z
   .object({
