@@ -74,7 +74,7 @@ export interface HttpServerOptions {
 /**
  * How long a drain may take: in-flight answers first, then idle connections left for their clients
  * to close. Whoever sends SIGTERM (the launcher, Kubernetes) must wait longer than the sum, or it
- * kills a drain that was keeping its promise and resets the requests it was finishing.
+ * kills a drain that is keeping its promise, resetting whatever arrives on a connection still open.
  */
 export const DEFAULT_DRAIN = Object.freeze({ drainTimeoutMs: 10_000, idleGraceMs: 1_000 });
 

@@ -38,8 +38,8 @@ export interface ManagedProcess {
 const KEPT_LINES = 200;
 
 /**
- * Longer than a server's whole drain plus its closing of stores: a SIGKILL before that resets the
- * requests a drain within its budget was still answering.
+ * Longer than a server's whole drain plus its closing of stores: a SIGKILL before that ends a
+ * drain within its budget by signal, resetting whatever arrives on a connection still open.
  */
 export const STOP_GRACE_MS = DEFAULT_DRAIN.drainTimeoutMs + DEFAULT_DRAIN.idleGraceMs + 4_000;
 
