@@ -215,6 +215,23 @@ describe('order mutations on every surface go through the saga orchestrator', ()
     expect(placed.body.data.placeOrder.id).toBeDefined();
   });
 
+  it('with the product service down, placeOrder is not blocked by its total check: the order service prices it', async () => {
+    const token = await stack.token('web', 'u-18');
+    await stack.mock.fault('product', { mode: 'down' });
+    try {
+      const res = await stack.gql(
+        '/web/graphql',
+        PLACE,
+        { token },
+        { input: { idempotencyKey: randomUUID(), items: [line] } },
+      );
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data.placeOrder.status).toBe('COMPLETED');
+    } finally {
+      await stack.mock.clearFaults('product');
+    }
+  });
+
   it('with the orchestrator down, placeOrder answers UPSTREAM_UNAVAILABLE naming it, never a 500', async () => {
     const token = await stack.token('web', 'u-16');
     await stack.kill('saga');
