@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { probeRedis } from '@edge/common';
 
 export interface PrivateRedis {
@@ -27,11 +30,16 @@ async function freePort(): Promise<number> {
 export async function startPrivateRedis(args: string[] = []): Promise<PrivateRedis> {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
+  // A primary writes its snapshot for a replica's first sync into `dir`: never the checkout.
+  const dir = mkdtempSync(join(tmpdir(), 'private-redis-'));
   let child: ChildProcess | undefined;
   const start = async () => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args],
+      [
+        ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir],
+        ...['--save', '', '--appendonly', 'no', ...args],
+      ],
       { stdio: 'ignore' },
     );
     for (let i = 0; i < 100; i++) {
