@@ -17,7 +17,7 @@ import {
   signInternalToken,
 } from '@edge/common';
 import { loadSagaConfig, type SagaService, startSagaService } from '@edge/saga';
-import type { ServicesMock } from '@edge/services-mock';
+import { createMockControl, type ServicesMock } from '@edge/services-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMock, stockedItems, testCredentials } from './saga-harness';
 
@@ -67,6 +67,7 @@ beforeAll(async () => {
       INVENTORY_SERVICE_URL: mock.urls.inventory,
       PAYMENT_SERVICE_URL: mock.urls.payment,
       SHIPPING_SERVICE_URL: mock.urls.shipping,
+      USER_SERVICE_URL: mock.urls.user,
       SAGA_POLL_INTERVAL_MS: '20',
       LOG_LEVEL: 'silent',
     }),
@@ -365,6 +366,60 @@ describe('customers through a BFF', () => {
       body: order({ customerId: 'u-5' }),
     });
     expect(user.status).toBe(400);
+  });
+
+  /** A partner identity as the edge signs it: what a BFF replaying a partner's token holds. */
+  async function asPartner(partnerId: string) {
+    const edge = await loadOrCreateSigningKey(join(dataDir, 'keys', 'edge.json'));
+    const token = await signInternalToken(
+      { surface: 'partner', partnerId, keyId: 'k1', tier: 'pro', version: 'v2' },
+      edge,
+      'partner',
+    );
+    return jsonHeaders({ [INTERNAL_TOKEN_HEADER]: token });
+  }
+
+  it("a partner orders only for its own customers: a platform user, another partner's customer and an unknown id get one answer, and no saga", async () => {
+    const headers = await asPartner('partner-acme');
+    // Seeded: u-251..u-275 registered through partner-acme, u-276..u-300 through partner-globex.
+    for (const customerId of ['u-5', 'u-276', 'u-999999', 'u-1,u-251']) {
+      const refused = await call('/sagas', {
+        method: 'POST',
+        headers,
+        body: order({ customerId }),
+      });
+      expect(refused.status, customerId).toBe(400);
+      expect(refused.json.error?.reason, customerId).toBe('not_partner_customer');
+    }
+    const own = await call('/sagas', {
+      method: 'POST',
+      headers,
+      body: order({ customerId: 'u-251' }),
+    });
+    expect(own.status).toBe(201);
+    const listed = await call('/sagas?status=any&limit=1000', {
+      headers: jsonHeaders(bearer(await creds.operatorToken('operator'))),
+    });
+    const customers = (listed.json['items'] as { userId: string; partnerId: string | null }[])
+      .filter((s) => s.partnerId === 'partner-acme')
+      .map((s) => s.userId);
+    expect(customers).toEqual(['u-251']);
+  });
+
+  it('with the user service down a partner order is refused 503 UPSTREAM_UNAVAILABLE, never placed unchecked', async () => {
+    const control = createMockControl(mock.urls);
+    await control.fault('user', { mode: 'down' });
+    try {
+      const refused = await call('/sagas', {
+        method: 'POST',
+        headers: await asPartner('partner-acme'),
+        body: order({ customerId: 'u-252' }),
+      });
+      expect(refused.status).toBe(503);
+      expect(refused.json.error?.code).toBe('UPSTREAM_UNAVAILABLE');
+    } finally {
+      await control.clearFaults('user');
+    }
   });
 });
 

@@ -91,6 +91,8 @@ const schema = z.object({
   INVENTORY_SERVICE_URL: env.url(localUrl('inventory')),
   PAYMENT_SERVICE_URL: env.url(localUrl('payment')),
   SHIPPING_SERVICE_URL: env.url(localUrl('shipping')),
+  /** Asked whether a partner's order names one of its own customers. */
+  USER_SERVICE_URL: env.url(localUrl('user')),
   ALERT_WEBHOOK_URL: z.url().optional(),
   DLQ_ALERT_THRESHOLD: z.coerce.number().int().min(1).default(1),
   DLQ_ALERT_REPEAT_MS: env.int(60_000),
@@ -173,6 +175,7 @@ export interface SagaConfig {
   keyPrefix: string;
   durability: SagaDurability;
   serviceUrls: { order: string; inventory: string; payment: string; shipping: string };
+  userServiceUrl: string;
   consumersUrl: string;
   alerts: {
     webhookUrl: string | undefined;
@@ -235,6 +238,7 @@ export function loadSagaConfig(
       payment: e.PAYMENT_SERVICE_URL,
       shipping: e.SHIPPING_SERVICE_URL,
     },
+    userServiceUrl: e.USER_SERVICE_URL,
     alerts: {
       webhookUrl: e.ALERT_WEBHOOK_URL,
       threshold: e.DLQ_ALERT_THRESHOLD,

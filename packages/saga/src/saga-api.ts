@@ -10,6 +10,7 @@ import {
 import type { z } from 'zod';
 import { guarded, parse, query } from './api-handler.js';
 import type { Customer } from './edge-identity.js';
+import type { PartnerCustomers } from './partner-customers.js';
 import { isTerminal, type PlaceOrderInput, type Saga } from './saga.js';
 import {
   cancelRequest,
@@ -36,6 +37,7 @@ export interface SagaApiOptions {
   /** Told of this process's transitions, so a waiting request answers without polling for them. */
   waiters: SagaWaiters;
   auth: SagaAuth;
+  partnerCustomers: PartnerCustomers;
 }
 
 /** How often a waiting request reads a saga that another process may be driving. */
@@ -111,7 +113,7 @@ export interface SagaRoutes {
 }
 
 export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
-  const { engine, store, worker, waiters, auth } = options;
+  const { engine, store, worker, waiters, auth, partnerCustomers } = options;
 
   const load = async (id: string): Promise<Saga> => {
     const saga = await store.get(id);
@@ -189,10 +191,14 @@ export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
       refuseBodyUser(raw);
       const body = parse(placeOrderRequest, raw);
       const { waitMs } = parse(waitQuery, query(ctx));
+      const input = orderInput(customer, body);
+      if (input.partnerId !== null) {
+        await partnerCustomers.assertCustomerOf(input.partnerId, input.userId);
+      }
       // A new saga is leased to this process's worker as it is created (one write, no claim).
       const slot = worker?.reserveSlot();
       const { saga, created, claim } = await engine
-        .start(scopedKey(customer, body.idempotencyKey), orderInput(customer, body), {
+        .start(scopedKey(customer, body.idempotencyKey), input, {
           traceparent: ctx.traceparent,
           claim: slot !== undefined,
         })

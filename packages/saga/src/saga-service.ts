@@ -24,6 +24,7 @@ import { FileSagaStore } from './file-saga-store.js';
 import { type Leadership, RedisLeaderLease, SOLE_LEADER } from './leader-lease.js';
 import { createOperatorRoutes } from './operator-routes.js';
 import { trimOrderStream } from './order-stream-trim.js';
+import { createPartnerCustomers } from './partner-customers.js';
 import { Reconciler } from './reconciler.js';
 import { ReconciliationJob } from './reconciliation-job.js';
 import { createReconciliationRoutes } from './reconciliation-routes.js';
@@ -179,7 +180,8 @@ export async function startSagaService(
     intervalMs: config.reconcileIntervalMs,
     repeatMs: config.alerts.repeatMs,
   });
-  const api = createSagaRoutes({ engine, store, worker, waiters, auth });
+  const partnerCustomers = createPartnerCustomers(config.userServiceUrl);
+  const api = createSagaRoutes({ engine, store, worker, waiters, auth, partnerCustomers });
   const page = createOperatorRoutes({
     store,
     isStuck: (saga) => engine.isStuck(saga),
@@ -233,6 +235,7 @@ export async function startSagaService(
       await reconciliation.stop();
       await leadership.stop();
       await closeProviders();
+      await partnerCustomers.close();
       await store.close();
       await redis?.quit();
       await tracing.shutdown();
