@@ -41,6 +41,12 @@ export interface SagaApiOptions {
 /** How often a waiting request reads a saga that another process may be driving. */
 const WAIT_POLL_MS = 50;
 
+/**
+ * Dead-lettered sagas one `{ all: true }` replay takes, oldest first: a request replays them one
+ * after the other, so the answer says how many remain for the next one.
+ */
+const REPLAY_ALL_BATCH = 1_000;
+
 /** Who acted, for the audit trail of a customer's cancel: the verified identity, never the body. */
 function actorOf(customer: Customer): string {
   return customer.surface === 'partner'
@@ -266,7 +272,8 @@ export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
       auth.stateChange(ctx);
       const { subject } = await auth.operator(ctx, 'operator');
       const body = parse(replayManyRequest, await readJson(ctx.req));
-      const ids = body.ids ?? (await store.listByStatus('dead_lettered', 1000)).map((s) => s.id);
+      const ids =
+        body.ids ?? (await store.listByStatus('dead_lettered', REPLAY_ALL_BATCH)).map((s) => s.id);
       const replayed: string[] = [];
       for (const id of ids) {
         try {
@@ -278,7 +285,8 @@ export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
           if (!(error instanceof SagaConflictError)) throw error;
         }
       }
-      sendJson(ctx.res, 202, { replayed });
+      const { depth: remaining } = await store.dlqStats();
+      sendJson(ctx.res, 202, { replayed, remaining });
     }),
   };
   const replayOne: Route = {
