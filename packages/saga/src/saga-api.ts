@@ -7,6 +7,7 @@ import {
   readJson,
   sendJson,
 } from '@edge/common';
+import type { ReplayAllAnswer } from '@edge/saga-wire';
 import type { z } from 'zod';
 import { guarded, parse, query } from './api-handler.js';
 import type { Customer } from './edge-identity.js';
@@ -285,8 +286,8 @@ export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
           if (!(error instanceof SagaConflictError)) throw error;
         }
       }
-      const { depth: remaining } = await store.dlqStats();
-      sendJson(ctx.res, 202, { replayed, remaining });
+      const answer: ReplayAllAnswer = { replayed, remaining: (await store.dlqStats()).depth };
+      sendJson(ctx.res, 202, answer);
     }),
   };
   const replayOne: Route = {
