@@ -196,7 +196,7 @@ function statusesMatching(filter: SagaListState): readonly SagaStatus[] {
  * read only when a filter names them; the active ones are the in-flight few, or, during an
  * outage, the backlog the operator is there for.
  */
-export function statusesToRead(filter: SagaListState): SagaStatus[] {
+function statusesToRead(filter: SagaListState): SagaStatus[] {
   return [...new Set([...statusesMatching(filter), ...ACTIVE_STATUSES])];
 }
 
