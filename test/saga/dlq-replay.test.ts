@@ -125,8 +125,11 @@ describe('refund outage longer than the compensation horizon', () => {
     for (const saga of dead) expect(before[saga.orderId ?? '']?.refunds ?? []).toHaveLength(0);
 
     await clearFaults(mock.urls.payment);
-    const replayed = await orchestrator.client.replayAll({ reason: 'payment provider recovered' });
+    const { replayed, remaining } = await orchestrator.client.replayAll({
+      reason: 'payment provider recovered',
+    });
     expect(replayed).toHaveLength(dead.length);
+    expect(remaining).toBe(0);
     const settled = await waitUntil(
       'every replayed saga to compensate',
       async () => {

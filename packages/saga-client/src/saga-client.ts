@@ -4,6 +4,7 @@ import type {
   OperatorBody,
   PlaceOrderBody,
   ReconciliationReport,
+  ReplayAllAnswer,
   ReplayAnswer,
   ReplayBody,
   ResolveBody,
@@ -76,8 +77,8 @@ export interface SagaClient {
   get(sagaId: string, headers?: Record<string, string>): Promise<SagaView>;
   list(state: SagaListState, limit?: number): Promise<SagaView[]>;
   replay(sagaId: string, body: ReplayBody): Promise<ReplayAnswer>;
-  /** Every dead-lettered saga, or the given ones. */
-  replayAll(body: OperatorBody & { ids?: string[] }): Promise<string[]>;
+  /** The given sagas, or the next batch of the oldest dead-lettered ones. */
+  replayAll(body: OperatorBody & { ids?: string[] }): Promise<ReplayAllAnswer>;
   resolve(sagaId: string, body: ResolveBody): Promise<SagaRef>;
   /** Reconcile sagas with the providers now (operator: viewer). */
   reconciliation(): Promise<ReconciliationReport>;
@@ -156,10 +157,7 @@ export function createSagaClient(options: SagaClientOptions): SagaClient {
       return (await call<{ items: SagaView[] }>('GET', path)).items;
     },
     replay: (sagaId, body) => call('POST', `/sagas/${id(sagaId)}/replay`, body),
-    async replayAll(body) {
-      const payload = body.ids ? body : { ...body, all: true };
-      return (await call<{ replayed: string[] }>('POST', '/sagas/replay', payload)).replayed;
-    },
+    replayAll: (body) => call('POST', '/sagas/replay', body.ids ? body : { ...body, all: true }),
     resolve: (sagaId, body) => call('POST', `/sagas/${id(sagaId)}/resolve`, body),
     reconciliation: () => call('GET', '/reconciliation'),
     fixReconciliation: (body) => call('POST', '/reconciliation/fix', body),

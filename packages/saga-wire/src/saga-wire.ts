@@ -110,6 +110,14 @@ export interface ReplayAnswer extends SagaRef {
   edit?: { step: string; changes: FieldChange[] };
 }
 
+/** What a replay of many answers (POST /sagas/replay). */
+export interface ReplayAllAnswer {
+  /** The saga ids replayed; ids replayed or resolved meanwhile by someone else are skipped. */
+  replayed: string[];
+  /** Dead-lettered sagas still waiting after this call: an `all` call takes a batch at a time. */
+  remaining: number;
+}
+
 export interface ResolveBody extends OperatorBody {
   /** What was done by hand, e.g. the manual refund's id. */
   reference: string;

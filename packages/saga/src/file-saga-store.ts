@@ -13,10 +13,12 @@ import {
   type Created,
   claimEachDue,
   claimInProcess,
+  countStatuses,
   type DlqStats,
   type Lease,
   LeaseLostError,
   type SagaStore,
+  type StatusCounts,
 } from './saga-store.js';
 
 export interface FileSagaStoreOptions {
@@ -216,6 +218,10 @@ export class FileSagaStore implements SagaStore {
     }
     found.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     return found.slice(0, limit);
+  }
+
+  async countByStatus(): Promise<StatusCounts> {
+    return countStatuses(this.sagas.values());
   }
 
   async dlqStats(): Promise<DlqStats> {

@@ -12,6 +12,7 @@ import {
 } from './redis-durability.js';
 import {
   type CancelRequest,
+  SAGA_STATUSES,
   type Saga,
   type SagaEvent,
   type SagaStatus,
@@ -27,6 +28,7 @@ import {
   type Lease,
   LeaseLostError,
   type SagaStore,
+  type StatusCounts,
 } from './saga-store.js';
 
 export interface RedisSagaStoreOptions {
@@ -39,6 +41,12 @@ export interface RedisSagaStoreOptions {
   /** A finished saga's keys expire this long after it finished; default 30 days. */
   retentionMs?: number;
 }
+
+/**
+ * Ids one SSCAN round trip asks for: a page of a big status set in a few trips, while each one
+ * stays short on the Redis that also serves the workers' writes.
+ */
+const SCAN_BATCH = 1_000;
 
 // Every script below is one atomic write: a crash (of the worker) lands between two of them.
 
@@ -536,14 +544,50 @@ export class RedisSagaStore implements SagaStore {
   }
 
   async listByStatus(status: SagaStatus, limit: number): Promise<Saga[]> {
-    const ids =
-      status === 'dead_lettered'
-        ? await this.redis.zrange(this.key('dlq'), 0, limit - 1)
-        : (await this.redis.smembers(this.key('state', status))).slice(0, limit);
+    const ids = await this.idsOf(status, limit);
     if (ids.length === 0) return [];
     const found = await Promise.all(ids.map((id) => this.get(id)));
     const sagas = found.filter((saga): saga is Saga => saga !== undefined);
     return sagas.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  /**
+   * Up to `limit` ids of a status. The DLQ is a sorted set: its oldest entries. The others are
+   * plain sets that finished sagas fill by the ten thousand over a retention period, so they are
+   * scanned until enough ids are found instead of being read whole.
+   */
+  private async idsOf(status: SagaStatus, limit: number): Promise<string[]> {
+    if (status === 'dead_lettered') return this.redis.zrange(this.key('dlq'), 0, limit - 1);
+    const key = this.key('state', status);
+    const ids = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.redis.sscan(key, cursor, 'COUNT', SCAN_BATCH);
+      // A scan may return an id twice when the set is resized between two calls.
+      for (const id of batch) ids.add(id);
+      cursor = next;
+    } while (cursor !== '0' && ids.size < limit);
+    return [...ids].slice(0, limit);
+  }
+
+  /**
+   * One round trip of cardinalities. The DLQ is counted from its sorted set, the one
+   * `listByStatus` and `dlqStats` read, so the three agree. A finished saga whose keys expired
+   * is counted until `sweepExpired` drops its id (the leader's housekeeping, once a minute).
+   */
+  async countByStatus(): Promise<StatusCounts> {
+    const pipeline = this.redis.pipeline();
+    for (const status of SAGA_STATUSES) {
+      if (status === 'dead_lettered') pipeline.zcard(this.key('dlq'));
+      else pipeline.scard(this.key('state', status));
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    const counts = SAGA_STATUSES.map((status, i): [SagaStatus, number] => {
+      const [error, count] = replies[i] ?? [new Error(`no reply for the ${status} count`)];
+      if (error) throw error;
+      return [status, Number(count)];
+    });
+    return Object.fromEntries(counts) as StatusCounts;
   }
 
   async dlqStats(): Promise<DlqStats> {

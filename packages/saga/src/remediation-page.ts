@@ -3,7 +3,12 @@ import type { AuditRecord } from './audit-log.js';
 import { PROVIDERS } from './provider-client.js';
 import { FORWARD_STEPS } from './saga.js';
 import { STATUS_FILTERS } from './saga-api-schemas.js';
-import type { SagaSummary, SearchQuery, SearchResult } from './saga-search.js';
+import {
+  type SagaSummary,
+  SEARCH_SCAN_LIMIT,
+  type SearchQuery,
+  type SearchResult,
+} from './saga-search.js';
 import { STEP_PROVIDER, type TimelineEntry } from './saga-timeline.js';
 import { describeChange, type EditableStep } from './step-edit.js';
 
@@ -43,6 +48,11 @@ export function formatAmount(cents: number | null, currency: string | null): str
 function formatTotals(totals: Record<string, number>): string {
   const parts = Object.entries(totals).map(([currency, cents]) => formatAmount(cents, currency));
   return parts.length ? parts.join(' + ') : 'no amount';
+}
+
+/** A figure built from part of a status's sagas (see SearchResult.exact) says there are more. */
+function atLeast(n: number, exact: boolean): string {
+  return exact ? String(n) : `${n}+`;
 }
 
 function age(iso: string, now: number): string {
@@ -372,7 +382,10 @@ function filtersForm(q: SearchQuery): string {
 
 function countsBar(result: SearchResult, q: SearchQuery): string {
   const current = q.status ?? q.state ?? 'attention';
-  const attention = result.counts.dead_lettered + result.counts.stuck;
+  const { counts, exact } = result;
+  const shown = (s: keyof SearchResult['counts']) =>
+    s === 'stuck' ? atLeast(counts.stuck, exact.stuck) : String(counts[s]);
+  const attention = atLeast(counts.dead_lettered + counts.stuck, exact.stuck);
   const first = `<a href="/remediation" class="${current === 'attention' ? 'current' : ''}" data-count="attention">needs attention <strong>${attention}</strong></a>`;
   const chips = (
     [
@@ -387,7 +400,7 @@ function countsBar(result: SearchResult, q: SearchQuery): string {
     ] as const
   ).map(
     (s) =>
-      `<a href="/remediation?status=${s}" class="${s === current ? 'current' : ''}" data-count="${s}">${s.replace('_', ' ')} <strong>${result.counts[s]}</strong></a>`,
+      `<a href="/remediation?status=${s}" class="${s === current ? 'current' : ''}" data-count="${s}">${s.replace('_', ' ')} <strong>${shown(s)}</strong></a>`,
   );
   return `<nav class="counts" aria-label="Counts per status">${first}${chips.join('')}<a href="/remediation?status=any" class="${current === 'any' ? 'current' : ''}">any</a></nav>`;
 }
@@ -466,16 +479,33 @@ function findingsSection(findings: ReconciliationFinding[] | undefined): string 
   return `<h2>Reconciliation findings (${findings.length})</h2>${body}`;
 }
 
+/** Said above a list that shows only part of what matches, and what to do about it. */
+function truncationNote(result: SearchResult): string {
+  if (result.exact.matched) return '';
+  const statuses = result.truncated
+    .map((s) => `${s.replace('_', ' ')} (${result.counts[s]})`)
+    .join(', ');
+  return `<p class="problem" id="truncated">More sagas match than one search reads: ${SEARCH_SCAN_LIMIT} of each of ${esc(statuses)} were read. The list, its total and the bulk replay cover those ${result.matched}; narrow the filters, or act on these and reload for the rest.</p>`;
+}
+
+/** The bulk replay names how many sagas it acts on, and whether that is all that match. */
+function bulkLabel(result: SearchResult): string {
+  return result.exact.matched
+    ? `Replay all ${result.matched} matching…`
+    : `Replay the ${result.matched} read of ${result.matched}+ matching…`;
+}
+
 /** The list: counts, filters, matching sagas with actions, paging and the bulk replay. */
 export function renderRemediationPage(data: RemediationPageData): string {
   const { frame, query, result, now } = data;
   const replayable = result.items.length > 0 && frame.role === 'operator';
   const bulk = replayable
-    ? `<button type="button" data-action="bulk" data-total="${esc(formatTotals(result.totals))}" id="bulk-replay">Replay all ${result.matched} matching…</button>`
+    ? `<button type="button" data-action="bulk" data-total="${esc(formatTotals(result.totals))}" id="bulk-replay">${bulkLabel(result)}</button>`
     : '';
   const body = `${countsBar(result, query)}
 ${filtersForm(query)}
-<div class="bar"><span id="matched-count">${result.matched} matching, total ${esc(formatTotals(result.totals))}</span>${bulk}
+${truncationNote(result)}
+<div class="bar"><span id="matched-count">${atLeast(result.matched, result.exact.matched)} matching, total ${esc(formatTotals(result.totals))}</span>${bulk}
   <span id="progress-box" hidden><progress id="progress" value="0" max="1"></progress> <span id="progress-text"></span></span></div>
 ${rows(result.items, frame.role, now)}
 ${pageLinks(query, result, data.rawQuery)}

@@ -7,6 +7,7 @@ import {
   readJson,
   sendJson,
 } from '@edge/common';
+import type { ReplayAllAnswer } from '@edge/saga-wire';
 import type { z } from 'zod';
 import { guarded, parse, query } from './api-handler.js';
 import type { Customer } from './edge-identity.js';
@@ -42,6 +43,12 @@ export interface SagaApiOptions {
 
 /** How often a waiting request reads a saga that another process may be driving. */
 const WAIT_POLL_MS = 50;
+
+/**
+ * Dead-lettered sagas one `{ all: true }` replay takes, oldest first: a request replays them one
+ * after the other, so the answer says how many remain for the next one.
+ */
+const REPLAY_ALL_BATCH = 1_000;
 
 /** Who acted, for the audit trail of a customer's cancel: the verified identity, never the body. */
 function actorOf(customer: Customer): string {
@@ -272,7 +279,8 @@ export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
       auth.stateChange(ctx);
       const { subject } = await auth.operator(ctx, 'operator');
       const body = parse(replayManyRequest, await readJson(ctx.req));
-      const ids = body.ids ?? (await store.listByStatus('dead_lettered', 1000)).map((s) => s.id);
+      const ids =
+        body.ids ?? (await store.listByStatus('dead_lettered', REPLAY_ALL_BATCH)).map((s) => s.id);
       const replayed: string[] = [];
       for (const id of ids) {
         try {
@@ -284,7 +292,8 @@ export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
           if (!(error instanceof SagaConflictError)) throw error;
         }
       }
-      sendJson(ctx.res, 202, { replayed });
+      const answer: ReplayAllAnswer = { replayed, remaining: (await store.dlqStats()).depth };
+      sendJson(ctx.res, 202, answer);
     }),
   };
   const replayOne: Route = {

@@ -6,8 +6,8 @@ import type { ProviderClient } from './provider-client.js';
 import {
   assertNever,
   type CancelRequest,
+  isActive,
   isForwardStep,
-  isTerminal,
   type PlaceOrderInput,
   type Saga,
   type SagaContext,
@@ -351,7 +351,7 @@ export class SagaEngine {
 
   isStuck(saga: Saga): boolean {
     const { status } = saga.state;
-    if (isTerminal(status) || status === 'dead_lettered') return false;
+    if (!isActive(status)) return false;
     return this.now() - Date.parse(saga.updatedAt) > this.policies.stuckAfterMs;
   }
 

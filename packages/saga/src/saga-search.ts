@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { PROVIDERS, type ProviderName } from './provider-client.js';
-import { SAGA_STATUSES, type Saga, type SagaStatus } from './saga.js';
-import { STATUS_FILTERS } from './saga-api-schemas.js';
+import { ACTIVE_STATUSES, SAGA_STATUSES, type Saga, type SagaStatus } from './saga.js';
+import { type SagaListState, STATUS_FILTERS } from './saga-api-schemas.js';
 import type { SagaStore } from './saga-store.js';
 import { currentStep, lastProblem, STEP_PROVIDER, type TimelineEntry } from './saga-timeline.js';
 import { parkedUntil } from './saga-view.js';
 
-/** Sagas looked at per status for one search; the counts say "N+" beyond it. */
+/**
+ * Sagas read per status for one search. A status holding more is read in part, and what is
+ * built from it (the matches, their totals, the stuck count) says "N+".
+ */
 export const SEARCH_SCAN_LIMIT = 5_000;
 export const DEFAULT_PAGE_SIZE = 50;
 
@@ -78,9 +81,16 @@ export interface SearchResult {
   items: SagaSummary[];
   /** The records of `items`, in the same order (the API returns their full views). */
   sagas: Saga[];
-  /** Sagas per status (and stuck) in the store, capped at SEARCH_SCAN_LIMIT each. */
+  /** Sagas per status in the store, exact; `stuck` counts the active sagas read (see `exact`). */
   counts: Record<SagaStatus | 'stuck', number>;
-  /** How many match the filters, over every page. */
+  /**
+   * Statuses this search read only SEARCH_SCAN_LIMIT sagas of, because they hold more: what is
+   * built from them covers the sagas read, not every one.
+   */
+  truncated: SagaStatus[];
+  /** False when `matched` (with `totals` and `matchedIds`), or the stuck count, is a lower bound. */
+  exact: { matched: boolean; stuck: boolean };
+  /** How many match the filters, over every page (of the sagas read, see `exact`). */
   matched: number;
   /** Total amount of every match, per currency, for the bulk confirmation. */
   totals: Record<string, number>;
@@ -111,8 +121,10 @@ export function summarize(saga: Saga, stuck: boolean): SagaSummary {
   };
 }
 
+const statusFilterOf = (f: SearchQuery): SagaListState => f.status ?? f.state ?? 'attention';
+
 function matches(s: SagaSummary, f: SearchQuery, now: number): boolean {
-  const status = f.status ?? f.state ?? 'attention';
+  const status = statusFilterOf(f);
   if (status === 'attention' && !(s.status === 'dead_lettered' || s.stuck)) return false;
   if (status === 'stuck' && !s.stuck) return false;
   if (status !== 'attention' && status !== 'any' && status !== 'stuck' && s.status !== status) {
@@ -164,10 +176,34 @@ export function scanSagas(store: SagaStore): Promise<Saga[][]> {
   return Promise.all(SAGA_STATUSES.map((status) => store.listByStatus(status, SEARCH_SCAN_LIMIT)));
 }
 
+/** The statuses whose sagas a status filter can match (stuck sagas are active by definition). */
+function statusesMatching(filter: SagaListState): readonly SagaStatus[] {
+  switch (filter) {
+    case 'attention':
+      return ['dead_lettered', ...ACTIVE_STATUSES];
+    case 'stuck':
+      return ACTIVE_STATUSES;
+    case 'any':
+      return SAGA_STATUSES;
+    default:
+      return [filter];
+  }
+}
+
 /**
- * Filter, count and page sagas for operators. The store indexes sagas by status only, so this
- * reads each wanted status (up to SEARCH_SCAN_LIMIT) and filters here: fine for the volumes a
- * DLQ holds, and it keeps resolved sagas findable under their filter.
+ * What a search reads: the statuses its filter can match, plus the active ones for the stuck
+ * count. Terminal sagas, nearly all of a store that keeps them for its retention period, are
+ * read only when a filter names them; the active ones are the in-flight few, or, during an
+ * outage, the backlog the operator is there for.
+ */
+function statusesToRead(filter: SagaListState): SagaStatus[] {
+  return [...new Set([...statusesMatching(filter), ...ACTIVE_STATUSES])];
+}
+
+/**
+ * Filter, count and page sagas for operators. Counts per status come from the store's indexes;
+ * the records of the statuses to read (up to SEARCH_SCAN_LIMIT each) are filtered here, since
+ * the store indexes sagas by status only.
  */
 export async function searchSagas(
   store: SagaStore,
@@ -175,10 +211,15 @@ export async function searchSagas(
   f: SearchQuery,
   now = Date.now(),
 ): Promise<SearchResult> {
-  const lists = await scanSagas(store);
+  const filter = statusFilterOf(f);
+  const statuses = statusesToRead(filter);
+  const [counts, lists] = await Promise.all([
+    store.countByStatus(),
+    Promise.all(statuses.map((status) => store.listByStatus(status, SEARCH_SCAN_LIMIT))),
+  ]);
   const records = new Map(lists.flat().map((saga) => [saga.id, saga]));
   const all = [...records.values()].map((saga) => summarize(saga, isStuck(saga)));
-  const counts = Object.fromEntries(SAGA_STATUSES.map((s, i) => [s, lists[i]?.length ?? 0]));
+  const truncated = statuses.filter((status) => counts[status] > SEARCH_SCAN_LIMIT);
   const matched = all.filter((s) => matches(s, f, now)).sort(newestFirst);
   const totals: Record<string, number> = {};
   for (const s of matched) {
@@ -198,7 +239,12 @@ export async function searchSagas(
   return {
     items,
     sagas: items.map((s) => records.get(s.id)).filter((s): s is Saga => s !== undefined),
-    counts: { ...counts, stuck: all.filter((s) => s.stuck).length } as SearchResult['counts'],
+    counts: { ...counts, stuck: all.filter((s) => s.stuck).length },
+    truncated,
+    exact: {
+      matched: !truncated.some((status) => statusesMatching(filter).includes(status)),
+      stuck: !truncated.some((status) => ACTIVE_STATUSES.includes(status)),
+    },
     matched: matched.length,
     totals,
     matchedIds: matched.map((s) => s.id),

@@ -1,5 +1,5 @@
 import type { OrderEvent } from '@edge/order-events';
-import type { CancelRequest, Saga, SagaStatus } from './saga.js';
+import { type CancelRequest, SAGA_STATUSES, type Saga, type SagaStatus } from './saga.js';
 
 /** Proof that one worker owns a saga; `token` grows with every grant (fencing). */
 export interface Lease {
@@ -13,6 +13,9 @@ export interface DlqStats {
   /** Epoch ms of the oldest dead-lettered saga, null when the DLQ is empty. */
   oldestAt: number | null;
 }
+
+/** Sagas per status, every status present. */
+export type StatusCounts = Record<SagaStatus, number>;
 
 export interface CompensationStats {
   /** Sagas compensating now. */
@@ -114,7 +117,14 @@ export interface SagaStore {
   release(lease: Lease, dueAt: number | null): Promise<void>;
   /** Ids whose due time has come, oldest first. */
   dueIds(now: number, limit: number): Promise<string[]>;
+  /**
+   * Up to `limit` sagas of one status, newest first. Which ones, when the status holds more, is
+   * the store's to choose: the Redis store takes the oldest dead-lettered (those the DLQ age
+   * alert is about) and otherwise whichever its set scan meets first.
+   */
   listByStatus(status: SagaStatus, limit: number): Promise<Saga[]>;
+  /** Every status's number of sagas, read from the indexes without reading a record. */
+  countByStatus(): Promise<StatusCounts>;
   dlqStats(): Promise<DlqStats>;
   compensationStats(): Promise<CompensationStats>;
   /**
@@ -127,6 +137,13 @@ export interface SagaStore {
   requestCancel(sagaId: string, request: CancelRequest): Promise<CancelRequest>;
   getCancelRequest(sagaId: string): Promise<CancelRequest | undefined>;
   close(): Promise<void>;
+}
+
+/** `countByStatus` for a store that holds every record in this process's memory. */
+export function countStatuses(sagas: Iterable<Saga>): StatusCounts {
+  const counts = Object.fromEntries(SAGA_STATUSES.map((s) => [s, 0])) as StatusCounts;
+  for (const saga of sagas) counts[saga.state.status]++;
+  return counts;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { SagaStatus } from '@edge/saga-wire';
+import { SAGA_STATUSES, type SagaStatus } from '@edge/saga-wire';
 
 export { SAGA_STATUSES, type SagaStatus } from '@edge/saga-wire';
 
@@ -7,6 +7,14 @@ export const TERMINAL_STATUSES: ReadonlySet<SagaStatus> = new Set([
   'compensated',
   'resolved',
 ]);
+
+/**
+ * Statuses a worker still drives: neither terminal nor waiting for a human in the DLQ. Only these
+ * can be stuck, so the operator search reads them, and only them, for the stuck count.
+ */
+export const ACTIVE_STATUSES: readonly SagaStatus[] = SAGA_STATUSES.filter(
+  (status) => !TERMINAL_STATUSES.has(status) && status !== 'dead_lettered',
+);
 
 /** Forward steps of the place-order saga, in execution order. */
 export const FORWARD_STEPS = [
@@ -210,6 +218,10 @@ export interface CancelRequest {
 
 export function isTerminal(status: SagaStatus): boolean {
   return TERMINAL_STATUSES.has(status);
+}
+
+export function isActive(status: SagaStatus): boolean {
+  return ACTIVE_STATUSES.includes(status);
 }
 
 export function assertNever(value: never): never {

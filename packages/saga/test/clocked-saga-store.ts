@@ -8,10 +8,12 @@ import {
   type Created,
   claimEachDue,
   claimInProcess,
+  countStatuses,
   type DlqStats,
   type Lease,
   LeaseLostError,
   type SagaStore,
+  type StatusCounts,
 } from '../src/saga-store';
 
 /**
@@ -104,6 +106,10 @@ export class ClockedSagaStore implements SagaStore {
 
   async listByStatus(status: SagaStatus, limit: number): Promise<Saga[]> {
     return [...this.sagas.values()].filter((s) => s.state.status === status).slice(0, limit);
+  }
+
+  async countByStatus(): Promise<StatusCounts> {
+    return countStatuses(this.sagas.values());
   }
 
   async dlqStats(): Promise<DlqStats> {

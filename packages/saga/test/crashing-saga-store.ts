@@ -76,6 +76,9 @@ export class CrashingSagaStore implements SagaStore {
   listByStatus(status: SagaStatus, limit: number) {
     return this.read(() => this.inner.listByStatus(status, limit));
   }
+  countByStatus() {
+    return this.read(() => this.inner.countByStatus());
+  }
   dlqStats(): Promise<DlqStats> {
     return this.read(() => this.inner.dlqStats());
   }

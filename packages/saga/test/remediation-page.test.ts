@@ -35,19 +35,21 @@ const result: SearchResult = {
     resolved: 0,
     stuck: 0,
   },
+  truncated: [],
+  exact: { matched: true, stuck: true },
   matched: 1,
   totals: { EUR: 12_345 },
   matchedIds: ['sg-1', HOSTILE],
   nextCursor: null,
 };
 
-const render = (role: 'viewer' | 'operator') =>
+const render = (role: 'viewer' | 'operator', shown: SearchResult = result) =>
   renderRemediationPage({
     frame: { nonce: 'n0nce', csrf: 'c5rf', subject: 'alice@example.com', role },
     editable: {},
     query: searchQuery.parse({}),
     rawQuery: new URLSearchParams(),
-    result,
+    result: shown,
     now: Date.parse('2026-01-01T00:05:00.000Z'),
     findings: undefined,
   });
@@ -78,5 +80,21 @@ describe('operator page rendering', () => {
     }
     expect(html).not.toMatch(/\son[a-z]+=/);
     expect(html).not.toContain('style="');
+  });
+
+  it('a search that read part of a status shows its matches and stuck count as N+ and names what the bulk replay covers', () => {
+    const html = render('operator', {
+      ...result,
+      counts: { ...result.counts, dead_lettered: 12_000, compensating: 7_000, stuck: 5_000 },
+      truncated: ['compensating', 'dead_lettered'],
+      exact: { matched: false, stuck: false },
+      matched: 10_000,
+    });
+    expect(html).toContain('data-count="attention">needs attention <strong>17000+</strong>');
+    expect(html).toContain('data-count="stuck">stuck <strong>5000+</strong>');
+    expect(html).toContain('data-count="dead_lettered">dead lettered <strong>12000</strong>');
+    expect(html).toContain('10000+ matching');
+    expect(html).toContain('Replay the 10000 read of 10000+ matching');
+    expect(html).toContain('5000 of each of compensating (7000), dead lettered (12000) were read');
   });
 });

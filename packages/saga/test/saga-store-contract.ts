@@ -227,6 +227,40 @@ export function describeSagaStoreContract(name: string, factory: StoreFactory): 
       );
     });
 
+    it('counts per status follow each saga from one status to the next', async () => {
+      const store = await open();
+      const none = { pending: 0, running: 0, compensating: 0, completed: 0, compensated: 0 };
+      expect(await store.countByStatus()).toEqual({ ...none, dead_lettered: 0, resolved: 0 });
+      const providers = new InMemoryProviders();
+      const engine = engineFor(store, providers);
+      const ok = await engine.start('client-count-ok', input);
+      expect((await store.countByStatus()).pending).toBe(1);
+      await settle(engine, store, ok.saga.id);
+      providers.fail({
+        route: 'POST /shipments',
+        outcome: { kind: 'rejected', answer: { status: 409, body: {} } },
+      });
+      providers.fail({
+        route: 'POST /refunds',
+        outcome: { kind: 'retryable', answer: { status: 503, body: {} }, maybeApplied: true },
+      });
+      const failing = await engine.start('client-count-dlq', input);
+      await settle(engine, store, failing.saga.id);
+      expect(await store.countByStatus()).toEqual({
+        ...none,
+        completed: 1,
+        dead_lettered: 1,
+        resolved: 0,
+      });
+      await engine.resolve(failing.saga.id, 'ops@example.com', 'refunded by hand');
+      expect(await store.countByStatus()).toEqual({
+        ...none,
+        completed: 1,
+        dead_lettered: 0,
+        resolved: 1,
+      });
+    });
+
     it('cancel of a completed saga runs its compensations and closes the order as cancelled', async () => {
       const store = await open();
       const providers = new InMemoryProviders();

@@ -324,6 +324,8 @@ describe('the provider last answer, plainly', () => {
             resolved: 0,
             stuck: 0,
           },
+          truncated: [],
+          exact: { matched: true, stuck: true },
           matched: 2,
           totals: { EUR: 10_000 },
           matchedIds: ['sg-1', 'sg-2'],

@@ -71,7 +71,9 @@ async function run(ctx: CommandContext, client: SagaClient) {
     case 'replay': {
       const body = because(values);
       if (values.all) {
-        for (const id of await client.replayAll(body)) ctx.out(id);
+        const { replayed, remaining } = await client.replayAll(body);
+        for (const id of replayed) ctx.out(id);
+        if (remaining > 0) ctx.say(`${remaining} dead-lettered sagas remain: run it again`);
         return;
       }
       const id = positionals[0];
