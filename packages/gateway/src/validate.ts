@@ -8,6 +8,7 @@ import {
   parse,
   specifiedRules,
   validate,
+  visit,
 } from 'graphql/index.js';
 import { LRUCache } from 'lru-cache';
 import type { AbuseLimits } from './defaults.js';
@@ -19,6 +20,18 @@ import type { SurfaceSchema } from './schema-registry.js';
 
 /** Distinct documents whose verdict is remembered per surface. */
 export const VALIDATION_CACHE_SIZE = 2000;
+/**
+ * And the bytes their verdicts may hold per surface: what a client controls (the document text,
+ * the parsed document) is counted, so 2,000 padded or field-stuffed documents cannot hold
+ * gigabytes (a 3 KB document of 990 fields parses into about 200 KB).
+ */
+export const VALIDATION_CACHE_BYTES = 16 * 1024 * 1024;
+/** Heap bytes per node of a document parsed without locations (measured: about 106). */
+const BYTES_PER_NODE = 128;
+/** Heap bytes of one operation's facts in a verdict (a document may hold many operations). */
+const BYTES_PER_OPERATION = 256;
+/** What a verdict holds besides its document and facts: the entry, the error. */
+const VERDICT_OVERHEAD_BYTES = 512;
 
 export interface ValidatorOptions {
   limits: AbuseLimits;
@@ -35,7 +48,12 @@ export interface OperationFacts extends QueryMetrics {
 }
 
 type Verdict =
-  | { ok: true; document: DocumentNode; metrics: Map<string | undefined, OperationFacts> }
+  | {
+      ok: true;
+      /** Kept only when an operation is priced again per request (its sizes are variables). */
+      document: DocumentNode | undefined;
+      metrics: Map<string | undefined, OperationFacts>;
+    }
   | { ok: false; error: AppError };
 
 const tooComplexError = (what: string, actual: number, limit: number) =>
@@ -52,7 +70,8 @@ function judge(schema: GraphQLSchema, query: string, options: ValidatorOptions):
   let document: DocumentNode;
   try {
     // maxTokens stops the lexer early: a huge or token-stuffed document costs little to refuse.
-    document = parse(query, { maxTokens: limits.maxTokens });
+    // No locations: the edge's errors carry none, and they would keep every token alive.
+    document = parse(query, { maxTokens: limits.maxTokens, noLocation: true });
   } catch (err) {
     const message = (err as GraphQLError).message;
     if (message.includes('Parsing aborted')) {
@@ -88,7 +107,8 @@ function judge(schema: GraphQLSchema, query: string, options: ValidatorOptions):
     const facts = new Map(
       [...metrics].map(([name, m]) => [name, { ...m, deprecations: deprecations.get(name) ?? [] }]),
     );
-    return { ok: true, document, metrics: facts };
+    const repriced = [...metrics.values()].some((m) => m.variableSized);
+    return { ok: true, document: repriced ? document : undefined, metrics: facts };
   }
   const messages = errors.map((e) =>
     options.hideHints ? withoutSchemaHints(e.message) : e.message,
@@ -123,6 +143,24 @@ function selected<M extends QueryMetrics>(
   return only;
 }
 
+function nodesOf(document: DocumentNode): number {
+  let nodes = 0;
+  visit(document, {
+    enter() {
+      nodes++;
+    },
+  });
+  return nodes;
+}
+
+/** What a cached verdict costs the heap, roughly: its key, its document, its facts, the rest. */
+function verdictBytes(verdict: Verdict, query: string): number {
+  if (!verdict.ok) return query.length + VERDICT_OVERHEAD_BYTES;
+  const document = verdict.document ? nodesOf(verdict.document) * BYTES_PER_NODE : 0;
+  const facts = verdict.metrics.size * BYTES_PER_OPERATION;
+  return query.length + document + facts + VERDICT_OVERHEAD_BYTES;
+}
+
 /**
  * Validate each distinct document once per schema generation. Rejections are cached too, so a
  * client repeating an invalid query costs a map lookup, and a schema change drops every verdict.
@@ -130,7 +168,11 @@ function selected<M extends QueryMetrics>(
  * (one walk, no parse), so `first: $n` costs what `first: <n>` costs.
  */
 export function createValidator(schema: SurfaceSchema, options: ValidatorOptions) {
-  const cache = new LRUCache<string, Verdict>({ max: VALIDATION_CACHE_SIZE });
+  const cache = new LRUCache<string, Verdict>({
+    max: VALIDATION_CACHE_SIZE,
+    maxSize: VALIDATION_CACHE_BYTES,
+    sizeCalculation: verdictBytes,
+  });
   let generation = schema.generation();
   return (
     query: string,
@@ -148,7 +190,7 @@ export function createValidator(schema: SurfaceSchema, options: ValidatorOptions
     }
     if (!verdict.ok) throw verdict.error;
     const metrics = selected(verdict.metrics, operationName);
-    if (!metrics.variableSized || !variables) return metrics;
+    if (!metrics.variableSized || !variables || !verdict.document) return metrics;
     const priced = selected(
       measureOperations(schema.current(), verdict.document, {}, variables),
       operationName,
