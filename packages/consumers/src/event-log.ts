@@ -2,7 +2,7 @@ import type { DecodedEvent } from '@edge/order-events';
 
 /** One entry handed to a consumer: what it holds and how often it was handed out. */
 export interface Delivery {
-  /** Position in the log (a Redis stream id, or a line number in the embedded log). */
+  /** Position in the log (a Redis stream id, or `<segment>-<line>` in the embedded log). */
   entryId: string;
   /** The decoded event, or why it could not be decoded (a poison entry by nature). */
   decoded: DecodedEvent;

@@ -1,17 +1,36 @@
-import { appendFile, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { decodeOrderEvent, type EncodedEntry } from '@edge/order-events';
+import { decodeOrderEvent, segmentFile } from '@edge/order-events';
 import type { DeadLetter, Delivery, EventLog, GroupStats } from './event-log.js';
 import { DEFAULT_DEDUPE_TTL_MS } from './redis-event-log.js';
+import {
+  comparePositions,
+  entryIdOf,
+  type Position,
+  positionOf,
+  SegmentTail,
+  type TailLine,
+} from './segment-tail.js';
+
+/**
+ * Entries the embedded log keeps at least, once every group is past them; fewer than the Redis
+ * stream's 100,000 because a restarted reader reads them all.
+ */
+export const DEFAULT_EMBEDDED_LOG_MAX_LEN = 10_000;
 
 export interface FileEventLogOptions {
-  /** The JSON-lines log the embedded saga store appends (`<DATA_DIR>/saga/events/order-events.jsonl`). */
+  /**
+   * Segment 0 of the log the embedded saga store appends
+   * (`<DATA_DIR>/saga/events/order-events.jsonl`); later segments sit beside it.
+   */
   file: string;
   /** Where each group's state (position, pending, dead letters, dedupe records) is kept. */
   stateDir: string;
   /** How often a blocked read looks at the file for new lines; default 50 ms. */
   pollMs?: number;
   dedupeTtlMs?: number;
+  /** Segments every group is past are deleted while this many entries remain; default 10,000. */
+  maxLen?: number;
 }
 
 interface Pending {
@@ -22,8 +41,8 @@ interface Pending {
 }
 
 interface GroupState {
-  /** Line number (1-based) of the last entry delivered to the group. */
-  lastDelivered: number;
+  /** Entry id (`<segment>-<line>`) of the last entry delivered to the group; `0-0` for none. */
+  lastDelivered: string;
   pending: Record<string, Pending>;
   dead: DeadLetter[];
   nextDeadId: number;
@@ -31,54 +50,63 @@ interface GroupState {
   done: Record<string, number>;
 }
 
-interface Line {
-  id: number;
-  entry: EncodedEntry | undefined;
-  raw: string;
-  /** When the event happened (its `occurredAt`), else when this process first read the line. */
-  at: number;
+/** A state file written before segments: positions are line numbers of what is now segment 0. */
+type StoredState = Omit<GroupState, 'lastDelivered'> & { lastDelivered: string | number };
+
+function migrated(stored: StoredState): GroupState {
+  if (typeof stored.lastDelivered === 'string') return stored as GroupState;
+  const pending = Object.fromEntries(
+    Object.entries(stored.pending).map(([id, held]) => [entryIdOf(positionOf(id)), held]),
+  );
+  return {
+    ...stored,
+    lastDelivered: entryIdOf({ segment: 0, line: stored.lastDelivered }),
+    pending,
+  };
+}
+
+function freshState(): GroupState {
+  return { lastDelivered: '0-0', pending: {}, dead: [], nextDeadId: 1, done: {} };
+}
+
+/** The first position the group still needs: its oldest pending entry, else the next new one. */
+function floorOf(state: GroupState): Position {
+  const last = positionOf(state.lastDelivered);
+  let floor = { segment: last.segment, line: last.line + 1 };
+  for (const id of Object.keys(state.pending)) {
+    const position = positionOf(id);
+    if (comparePositions(position, floor) < 0) floor = position;
+  }
+  return floor;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function parseLine(raw: string): EncodedEntry | undefined {
-  try {
-    const value = JSON.parse(raw) as Partial<EncodedEntry>;
-    if (typeof value.event !== 'string') return undefined;
-    return typeof value.group === 'string'
-      ? { event: value.event, group: value.group }
-      : { event: value.event };
-  } catch {
-    return undefined;
-  }
-}
-
-function occurredAt(entry: EncodedEntry | undefined): number {
-  if (!entry) return Date.now();
-  try {
-    const at = Date.parse((JSON.parse(entry.event) as { occurredAt?: string }).occurredAt ?? '');
-    return Number.isNaN(at) ? Date.now() : at;
-  } catch {
-    return Date.now();
-  }
-}
-
 /**
- * The embedded event log for `npm start` without Redis: it tails the JSON-lines file the
- * saga's file store appends (entry id = line number) and keeps each group's state in a file of
+ * The embedded event log for `npm start` without Redis: it tails the segment files the saga's
+ * file store appends (entry id = `<segment>-<line>`) and keeps each group's state in a file of
  * its own, written atomically after every change, so a restart resumes where it stopped. One
- * process owns the state (the embedded stack runs every group in one consumers process); the
- * log is never trimmed (the saga owns the file).
+ * process owns the state (the embedded stack runs every group in one consumers process).
+ *
+ * Like the Redis stream's trim, the log is capped above consumer lag: a segment is deleted only
+ * when every group's persisted state is past it (a crash can then only redeliver, never lose)
+ * and at least `maxLen` entries remain, and memory holds only the lines from the lowest
+ * position some group still needs. A lagging group keeps the files long; its lag alert says so.
  */
 export class FileEventLog implements EventLog {
   private readonly file: string;
   private readonly stateDir: string;
   private readonly pollMs: number;
   private readonly dedupeTtlMs: number;
-  private readonly lines: Line[] = [];
-  private readOffset = 0;
+  private readonly maxLen: number;
+  private tail: SegmentTail;
   private readonly groups = new Map<string, GroupState>();
+  /** Each group's floor as last written to its state file: what trimming may rely on. */
+  private readonly durableFloors = new Map<string, Position>();
+  private readonly opened = new Map<string, Promise<GroupState>>();
+  private loaded: Promise<void> | undefined;
   private writes = new Map<string, Promise<void>>();
+  private io: Promise<void> = Promise.resolve();
   private readonly leases = new Map<string, { owner: string; until: number }>();
 
   constructor(options: FileEventLogOptions) {
@@ -86,58 +114,107 @@ export class FileEventLog implements EventLog {
     this.stateDir = options.stateDir;
     this.pollMs = options.pollMs ?? 50;
     this.dedupeTtlMs = options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS;
+    this.maxLen = options.maxLen ?? DEFAULT_EMBEDDED_LOG_MAX_LEN;
+    this.tail = new SegmentTail(this.file);
+  }
+
+  /** Lines of the log held in memory. */
+  get retainedLines(): number {
+    return this.tail.retainedLines;
+  }
+
+  /** Reads, trims and this process's own appends, one at a time: see `appendSegment`. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.io.then(work);
+    this.io = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   private refreshing: Promise<void> | undefined;
 
   /**
-   * Read whatever complete lines were appended since the last look. Every group's reader calls
-   * this; concurrent calls share one read, or two of them would append the same lines twice.
+   * Read whatever complete lines were appended since the last look, then trim. Every group's
+   * reader calls this; concurrent calls share one read.
    */
   private refresh(): Promise<void> {
-    this.refreshing ??= this.readAppended().finally(() => {
+    this.refreshing ??= this.exclusive(async () => {
+      await this.loadGroups();
+      await this.tail.read(this.floor());
+      await this.tail.trim(this.floor(), this.maxLen);
+    }).finally(() => {
       this.refreshing = undefined;
     });
     return this.refreshing;
   }
 
-  private async readAppended(): Promise<void> {
-    let handle: Awaited<ReturnType<typeof open>>;
-    try {
-      handle = await open(this.file, 'r');
-    } catch {
-      return; // No event yet: the saga creates the file with its first one.
+  /** The lowest durable floor of all groups; undefined when there is no group. */
+  private floor(): Position | undefined {
+    let lowest: Position | undefined;
+    for (const floor of this.durableFloors.values()) {
+      if (!lowest || comparePositions(floor, lowest) < 0) lowest = floor;
     }
-    try {
-      const { size } = await handle.stat();
-      if (size <= this.readOffset) return;
-      const buffer = Buffer.alloc(size - this.readOffset);
-      await handle.read(buffer, 0, buffer.length, this.readOffset);
-      const text = buffer.toString('utf8');
-      // A line still being written has no newline yet: leave it for the next look.
-      const end = text.lastIndexOf('\n');
-      if (end < 0) return;
-      for (const raw of text.slice(0, end).split('\n')) {
-        const entry = parseLine(raw);
-        this.lines.push({ id: this.lines.length + 1, entry, raw, at: occurredAt(entry) });
-      }
-      this.readOffset += Buffer.byteLength(text.slice(0, end + 1));
-    } finally {
-      await handle.close();
-    }
+    return lowest;
   }
 
-  private async state(group: string): Promise<GroupState> {
+  /** Every group with a state file holds the log, not only those this process has touched yet. */
+  private loadGroups(): Promise<void> {
+    this.loaded ??= (async () => {
+      let names: string[];
+      try {
+        names = await readdir(this.stateDir);
+      } catch {
+        return;
+      }
+      for (const name of names) {
+        if (!name.endsWith('.json')) continue;
+        const group = name.slice(0, -'.json'.length);
+        let state: GroupState;
+        try {
+          state = migrated(
+            JSON.parse(await readFile(this.statePath(group), 'utf8')) as StoredState,
+          );
+        } catch {
+          continue;
+        }
+        this.groups.set(group, state);
+        this.durableFloors.set(group, floorOf(state));
+      }
+    })();
+    return this.loaded;
+  }
+
+  private state(group: string): Promise<GroupState> {
+    let opened = this.opened.get(group);
+    if (!opened) {
+      opened = this.openGroup(group);
+      this.opened.set(group, opened);
+    }
+    return opened;
+  }
+
+  /**
+   * A group new to the log starts at its oldest entry, like a Redis group created at `0`: its
+   * state is written first so trimming holds for it, then the tail is re-read if memory
+   * already dropped lines it needs.
+   */
+  private async openGroup(group: string): Promise<GroupState> {
+    await this.loadGroups();
     const known = this.groups.get(group);
     if (known) return known;
-    let loaded: GroupState;
-    try {
-      loaded = JSON.parse(await readFile(this.statePath(group), 'utf8')) as GroupState;
-    } catch {
-      loaded = { lastDelivered: 0, pending: {}, dead: [], nextDeadId: 1, done: {} };
+    const state = freshState();
+    this.groups.set(group, state);
+    await this.persist(group);
+    if (this.tail.misses(floorOf(state))) {
+      await this.exclusive(async () => {
+        const reread = new SegmentTail(this.file);
+        await reread.read(this.floor());
+        this.tail = reread;
+      });
     }
-    this.groups.set(group, loaded);
-    return loaded;
+    return state;
   }
 
   private statePath(group: string): string {
@@ -152,10 +229,14 @@ export class FileEventLog implements EventLog {
       if (!state) return;
       const now = Date.now();
       for (const [id, until] of Object.entries(state.done)) if (until < now) delete state.done[id];
+      // Text and floor of the same moment: trimming relies on the floor once this is on disk.
+      const text = JSON.stringify(state);
+      const floor = floorOf(state);
       const path = this.statePath(group);
       await mkdir(dirname(path), { recursive: true });
-      await writeFile(`${path}.tmp`, JSON.stringify(state));
+      await writeFile(`${path}.tmp`, text);
       await rename(`${path}.tmp`, path);
+      this.durableFloors.set(group, floor);
     });
     this.writes.set(
       group,
@@ -164,10 +245,10 @@ export class FileEventLog implements EventLog {
     return next;
   }
 
-  private delivery(line: Line, deliveries: number): Delivery {
+  private delivery(line: TailLine, deliveries: number): Delivery {
     const { entry } = line;
     return {
-      entryId: String(line.id),
+      entryId: line.id,
       raw: entry?.event ?? line.raw,
       decoded: entry
         ? decodeOrderEvent(entry.event)
@@ -188,13 +269,17 @@ export class FileEventLog implements EventLog {
     count: number,
   ): Promise<Delivery[]> {
     const state = await this.state(group);
+    // A restarted process holds no line before its first read.
+    await this.refresh();
     const now = Date.now();
     const claimed: Delivery[] = [];
-    const ids = Object.keys(state.pending).sort((a, b) => Number(a) - Number(b));
+    const ids = Object.keys(state.pending).sort((a, b) =>
+      comparePositions(positionOf(a), positionOf(b)),
+    );
     for (const id of ids) {
       const held = state.pending[id];
       if (!held || now - held.idleSince < minIdleMs) continue;
-      const line = this.lines[Number(id) - 1];
+      const line = this.tail.find(positionOf(id));
       if (!line) continue;
       state.pending[id] = { consumer, idleSince: now, deliveries: held.deliveries + 1 };
       claimed.push(this.delivery(line, held.deliveries + 1));
@@ -212,17 +297,20 @@ export class FileEventLog implements EventLog {
   ): Promise<Delivery[]> {
     const state = await this.state(group);
     const deadline = Date.now() + blockMs;
+    let taken: TailLine[];
     for (;;) {
       await this.refresh();
-      if (this.lines.length > state.lastDelivered) break;
+      taken = this.tail.after(positionOf(state.lastDelivered), count);
+      const last = taken.at(-1);
+      if (last) {
+        state.lastDelivered = last.id;
+        break;
+      }
       if (Date.now() >= deadline) return [];
       await sleep(this.pollMs);
     }
-    const taken = this.lines.slice(state.lastDelivered, state.lastDelivered + count);
     const now = Date.now();
-    for (const line of taken)
-      state.pending[String(line.id)] = { consumer, idleSince: now, deliveries: 1 };
-    state.lastDelivered += taken.length;
+    for (const line of taken) state.pending[line.id] = { consumer, idleSince: now, deliveries: 1 };
     await this.persist(group);
     return taken.map((line) => this.delivery(line, 1));
   }
@@ -289,8 +377,7 @@ export class FileEventLog implements EventLog {
     if (chosen.length === 0) return [];
     // Appended before the dead letters are dropped: a crash between the two replays twice,
     // which the group's dedupe record absorbs, rather than losing the event.
-    await appendFile(
-      this.file,
+    await this.appendLines(
       chosen.map((d) => `${JSON.stringify({ event: d.event, group })}\n`).join(''),
     );
     state.dead = state.dead.filter((d) => !chosen.includes(d));
@@ -298,11 +385,21 @@ export class FileEventLog implements EventLog {
     return chosen.map((d) => d.id);
   }
 
+  /** Returns the id of the newest entry read after the append: this one, or a later one. */
   async append(fields: { event: string }): Promise<string> {
-    await mkdir(dirname(this.file), { recursive: true });
-    await appendFile(this.file, `${JSON.stringify({ event: fields.event })}\n`);
+    await this.appendLines(`${JSON.stringify({ event: fields.event })}\n`);
     await this.refresh();
-    return String(this.lines.length);
+    return entryIdOf(this.tail.newest);
+  }
+
+  /** Into the segment being read, under the read lock, so the reader cannot be past it yet. */
+  private appendLines(text: string): Promise<void> {
+    return this.exclusive(async () => {
+      await this.tail.read(this.floor());
+      const path = segmentFile(this.file, this.tail.appendSegment);
+      await mkdir(dirname(path), { recursive: true });
+      await appendFile(path, text);
+    });
   }
 
   private readonly beats = new Map<string, number>();
@@ -315,10 +412,15 @@ export class FileEventLog implements EventLog {
     await this.refresh();
     const state = await this.state(group);
     const now = Date.now();
-    const pendingIds = Object.keys(state.pending).map(Number);
-    const undelivered = this.lines.length - state.lastDelivered;
-    const oldestId = Math.min(...pendingIds, undelivered > 0 ? state.lastDelivered + 1 : Infinity);
-    const oldest = Number.isFinite(oldestId) ? this.lines[oldestId - 1] : undefined;
+    const pendingIds = Object.keys(state.pending);
+    const last = positionOf(state.lastDelivered);
+    const undelivered = this.tail.countAfter(last);
+    const oldest = [
+      ...pendingIds.map((id) => this.tail.find(positionOf(id))),
+      this.tail.after(last, 1)[0],
+    ]
+      .filter((line) => line !== undefined)
+      .sort((a, b) => comparePositions(a.position, b.position))[0];
     const consumers: GroupStats['consumers'] = [];
     for (const [key, at] of this.beats) {
       const [beatGroup, consumer] = key.split('\u0000');

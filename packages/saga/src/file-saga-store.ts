@@ -1,8 +1,9 @@
-import { mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodedLine, ORDER_EVENTS_FILE, type OrderEvent } from '@edge/order-events';
 import { writeFileAtomic } from './atomic-file.js';
 import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
+import { EventSegmentWriter } from './event-segment-writer.js';
 import { InProcessLeases } from './in-process-leases.js';
 import type { CancelRequest, Saga, SagaStatus } from './saga.js';
 import { compensatingSince, DEFAULT_SAGA_RETENTION_MS, expiresAt } from './saga-retention.js';
@@ -28,6 +29,8 @@ export interface FileSagaStoreOptions {
   fsync?: boolean;
   /** Finished sagas are deleted this long after they finished; default 30 days. */
   retentionMs?: number;
+  /** The order event log starts its next segment file past this many bytes; default 1 MiB. */
+  eventSegmentBytes?: number;
 }
 
 /**
@@ -43,18 +46,27 @@ export class FileSagaStore implements SagaStore {
   private readonly cancels = new Map<string, CancelRequest>();
   private readonly leases = new InProcessLeases();
   private lock: DataDirLock | undefined;
+  private readonly events: EventSegmentWriter;
 
   private constructor(
     private readonly dir: string,
     private readonly fsync: boolean,
     private readonly retentionMs: number,
-  ) {}
+    eventSegmentBytes: number | undefined,
+  ) {
+    this.events = new EventSegmentWriter({
+      base: this.eventsFile,
+      fsync,
+      segmentBytes: eventSegmentBytes,
+    });
+  }
 
   static async open(options: FileSagaStoreOptions): Promise<FileSagaStore> {
     const store = new FileSagaStore(
       options.dir,
       options.fsync ?? true,
       options.retentionMs ?? DEFAULT_SAGA_RETENTION_MS,
+      options.eventSegmentBytes,
     );
     await mkdir(options.dir, { recursive: true });
     store.lock = await lockDataDir(options.dir);
@@ -67,7 +79,10 @@ export class FileSagaStore implements SagaStore {
     return store;
   }
 
-  /** The embedded order event log (JSON lines) the consumers process tails. */
+  /**
+   * Segment 0 of the embedded order event log (JSON lines) the consumers process tails; later
+   * segments sit beside it (`segmentFile` in `@edge/order-events`).
+   */
   get eventsFile(): string {
     return join(this.dir, 'events', ORDER_EVENTS_FILE);
   }
@@ -167,20 +182,10 @@ export class FileSagaStore implements SagaStore {
     if (events.length > 0) {
       // Appended before the saga write: a crash between the two repeats the events on resume
       // (at least once, same event ids), and consumers dedupe by id, rather than losing them.
-      await this.appendEvents(events);
+      await this.events.append(events.map((e) => encodedLine(e)).join(''));
     }
     await writeFileAtomic(this.path('sagas', saga.id), JSON.stringify(saga), this.fsync);
     this.index(saga);
-  }
-
-  private async appendEvents(events: readonly OrderEvent[]): Promise<void> {
-    const handle = await open(this.eventsFile, 'a');
-    try {
-      await handle.appendFile(events.map((e) => encodedLine(e)).join(''));
-      if (this.fsync) await handle.sync();
-    } finally {
-      await handle.close();
-    }
   }
 
   async renewLease(lease: Lease, ttlMs: number): Promise<boolean> {
