@@ -2,6 +2,11 @@ import { Counter, Histogram, type Registry } from '@edge/common';
 
 /** Distinct operation names kept per surface before the rest count as `__other`. */
 export const DEFAULT_MAX_OPERATION_NAMES = 100;
+/**
+ * A GraphQL name of at most 64 characters: a client chooses the name, and a label is repeated
+ * on every bucket line of every scrape (a 120 KB name made /metrics 15 MB after ten requests).
+ */
+const LABELLED_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
 
 /** What one request through a surface came to, once it is answered or refused. */
 export interface EdgeOutcome {
@@ -54,21 +59,24 @@ export function createEdgeMetrics(
     registers: [registry],
   });
   const seen = new Map<string, Set<string>>();
-  const bounded = (surface: string, operation: string): string => {
+  /** A name is kept once an answer under it succeeded: refused requests cannot claim the slots. */
+  const bounded = ({ surface, operation, code }: EdgeOutcome): string => {
     let names = seen.get(surface);
     if (!names) {
       names = new Set();
       seen.set(surface, names);
     }
     if (names.has(operation)) return operation;
-    if (names.size >= maxOperationNames) return '__other';
+    if (code !== 'OK' || names.size >= maxOperationNames || !LABELLED_NAME.test(operation)) {
+      return '__other';
+    }
     names.add(operation);
     return operation;
   };
 
   return {
     observe(outcome) {
-      const operation = bounded(outcome.surface, outcome.operation);
+      const operation = bounded(outcome);
       duration.observe(
         { surface: outcome.surface, operation, code: outcome.code },
         outcome.seconds,
