@@ -42,6 +42,7 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
       BREAKER_RESET_MS: positiveInt(),
       BREAKER_WINDOW_MS: positiveInt(),
       STALE_CACHE_MAX_ENTRIES: positiveInt(),
+      STALE_CACHE_MAX_RECORDS: positiveInt(),
       STALE_CACHE_MAX_AGE_MS: optionalInt(),
       ORDER_TIMEOUT_MS: positiveInt(),
       PRODUCT_TIMEOUT_MS: positiveInt(),
@@ -77,6 +78,7 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
           resetTimeoutMs: c.BREAKER_RESET_MS,
           rollingCountTimeoutMs: c.BREAKER_WINDOW_MS,
           staleMaxEntries: c.STALE_CACHE_MAX_ENTRIES,
+          staleMaxRecords: c.STALE_CACHE_MAX_RECORDS,
           staleMaxAgeMs: c.STALE_CACHE_MAX_AGE_MS,
         }),
         perService: {

@@ -71,6 +71,12 @@ function batchRead<T extends { id: string }>(client: GuardedClient, path: string
   };
 }
 
+/**
+ * The product service matches case-insensitively on trimmed text, so these are one search: the
+ * cache must not keep " E" and "e" apart (a client varying them filled it with copies).
+ */
+const searchKey = (q: ProductSearch) => `${q.first}:${q.text.trim().toLowerCase()}`;
+
 function orderPageQuery(q: OrderPageQuery): string {
   const params = new URLSearchParams({ first: String(q.first) });
   if ('userId' in q.owner) params.set('userId', q.owner.userId);
@@ -102,6 +108,7 @@ export function createServiceClients(options: ServiceClientsOptions): ServiceCli
     return new StaleCache<T>({
       service,
       maxEntries: policy.staleMaxEntries,
+      maxRecords: policy.staleMaxRecords,
       maxAgeMs: policy.staleMaxAgeMs,
       metrics,
     });
@@ -142,7 +149,7 @@ export function createServiceClients(options: ServiceClientsOptions): ServiceCli
       'orderPage',
     ),
     searchProducts: withTracing(
-      withStaleCache(searchProducts, cacheFor('product'), (q) => `${q.first}:${q.text}`),
+      withStaleCache(searchProducts, cacheFor('product'), searchKey),
       upstreams.product,
       'searchProducts',
     ),

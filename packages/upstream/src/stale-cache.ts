@@ -6,11 +6,26 @@ export interface StaleCacheOptions {
   service: string;
   /** Values kept; the least recently used go first. Default from DEFAULT_UPSTREAM_POLICY. */
   maxEntries?: number;
+  /** Records those values hold (see `recordsIn`). Default from DEFAULT_UPSTREAM_POLICY. */
+  maxRecords?: number;
   /** Oldest value still served. Default from DEFAULT_UPSTREAM_POLICY. */
   maxAgeMs?: number;
   metrics?: UpstreamMetrics;
   /** Clock, replaceable in tests. */
   now?: () => number;
+}
+
+/**
+ * Records a value holds, counted without serialising it: a list's or a page's items, else one.
+ * Records are the unit because their number, not their size, is what a client can multiply.
+ */
+export function recordsIn(value: unknown): number {
+  const items = Array.isArray(value)
+    ? value
+    : value !== null && typeof value === 'object' && 'items' in value
+      ? (value as { items: unknown }).items
+      : undefined;
+  return Array.isArray(items) ? Math.max(1, items.length) : 1;
 }
 
 export interface Recalled<T> {
@@ -33,7 +48,11 @@ export class StaleCache<T> {
 
   constructor(options: StaleCacheOptions) {
     this.service = options.service;
-    this.lru = new LRUCache({ max: options.maxEntries ?? DEFAULT_UPSTREAM_POLICY.staleMaxEntries });
+    this.lru = new LRUCache({
+      max: options.maxEntries ?? DEFAULT_UPSTREAM_POLICY.staleMaxEntries,
+      maxSize: options.maxRecords ?? DEFAULT_UPSTREAM_POLICY.staleMaxRecords,
+      sizeCalculation: (entry) => recordsIn(entry.value),
+    });
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_UPSTREAM_POLICY.staleMaxAgeMs;
     this.metrics = options.metrics;
     this.now = options.now ?? Date.now;

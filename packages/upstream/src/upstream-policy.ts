@@ -19,6 +19,11 @@ export interface UpstreamPolicy {
   rollingCountTimeoutMs: number;
   /** Last good values kept per upstream for the stale fallback (LRU beyond that). */
   staleMaxEntries: number;
+  /**
+   * And the records they may hold, per cache: a list or page counts each record it holds, so
+   * clients varying a search or a page cannot fill the cache with 10,000 copies of 100 records.
+   */
+  staleMaxRecords: number;
   /** Oldest last good value still worth serving when the upstream fails. */
   staleMaxAgeMs: number;
 }
@@ -32,6 +37,7 @@ export const DEFAULT_UPSTREAM_POLICY: Readonly<UpstreamPolicy> = Object.freeze({
   resetTimeoutMs: 5000,
   rollingCountTimeoutMs: 10_000,
   staleMaxEntries: 10_000,
+  staleMaxRecords: 50_000,
   staleMaxAgeMs: 10 * 60_000,
 });
 

@@ -5,12 +5,19 @@ import { createServiceClients, type ServiceClients } from '../src/service-client
 
 describe('service clients over a real HTTP product service', () => {
   const asked: string[] = [];
+  let searchDown = false;
   let server: Server;
   let clients: ServiceClients;
   beforeAll(async () => {
     // Splits the id list as the services do and returns every id it was asked for.
     server = createServer((req, res) => {
-      const ids = new URL(req.url ?? '/', 'http://x').searchParams.get('ids') ?? '';
+      const params = new URL(req.url ?? '/', 'http://x').searchParams;
+      if (params.has('search')) {
+        res.statusCode = searchDown ? 503 : 200;
+        res.end(JSON.stringify({ items: [{ id: 'p-1', name: params.get('search') }] }));
+        return;
+      }
+      const ids = params.get('ids') ?? '';
       asked.push(ids);
       const items = ids.split(',').map((id) => ({ id, name: id }));
       res.setHeader('content-type', 'application/json');
@@ -35,5 +42,21 @@ describe('service clients over a real HTTP product service', () => {
     const only = await clients.products(['p-5,p-6'], { headers: {} });
     expect(only[0]).toBeInstanceOf(Error);
     expect(asked).toEqual(['p-1']);
+  });
+
+  it('searches the service treats as one (case, surrounding spaces) share one stale entry', async () => {
+    const first = await clients.searchProducts({ text: 'lamp', first: 100 }, { headers: {} });
+    searchDown = true;
+    try {
+      const marks: unknown[] = [];
+      const again = await clients.searchProducts(
+        { text: '  LAMP ', first: 100 },
+        { headers: {}, onStale: (mark) => marks.push(mark) },
+      );
+      expect(again).toEqual(first);
+      expect(marks).toHaveLength(1);
+    } finally {
+      searchDown = false;
+    }
   });
 });

@@ -95,3 +95,22 @@ describe('withStaleCache', () => {
     expect(await read('k', { headers: {} })).toBe('value of k');
   });
 });
+
+describe('StaleCache bounds', () => {
+  it('counts a page by the records it holds: pages that vary only in their key cannot fill it', () => {
+    const cache = new StaleCache<{ items: { id: string }[] }>({
+      service: 'product',
+      maxRecords: 1_000,
+    });
+    const page = (n: number) => ({
+      items: Array.from({ length: 100 }, (_, i) => ({ id: `p-${n}-${i}` })),
+    });
+    for (let n = 0; n < 50; n++) cache.remember(`100:search ${n}`, page(n));
+    const kept = Array.from({ length: 50 }, (_, n) => cache.recall(`100:search ${n}`)).filter(
+      (hit) => hit !== undefined,
+    );
+    expect(kept).toHaveLength(10);
+    expect(cache.recall('100:search 49')).toBeDefined();
+    expect(cache.recall('100:search 0')).toBeUndefined();
+  });
+});
