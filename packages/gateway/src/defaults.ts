@@ -133,6 +133,11 @@ export const DEFAULT_LEASE: Readonly<LeaseOptions> = Object.freeze({
 
 /** Automatic persisted queries kept per gateway process. */
 export const DEFAULT_APQ_CACHE_SIZE = 10_000;
+/**
+ * And the bytes of their text: any client may register a document of up to a body's size, so
+ * the count alone would allow 10,000 x 64 KB.
+ */
+export const APQ_CACHE_BYTES = 16 * 1024 * 1024;
 
 /** How long a partner key record is trusted without asking the store (revocation delay). */
 export const KEY_CACHE_TTL_MS = 500;

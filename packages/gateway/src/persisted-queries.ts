@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { AppError, ErrorCode } from '@edge/common';
 import { parseManifest, sha256Hex } from '@edge/contracts';
 import { LRUCache } from 'lru-cache';
-import { DEFAULT_APQ_CACHE_SIZE } from './defaults.js';
+import { APQ_CACHE_BYTES, DEFAULT_APQ_CACHE_SIZE } from './defaults.js';
 import type { GraphQLRequest } from './graphql-request.js';
 
 export interface PersistedQueryOptions {
@@ -39,7 +39,11 @@ const notFound = () => new AppError(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'Persis
  * is the protocol's normal recovery, and keeps the hot path free of a Redis lookup.
  */
 export function createPersistedQueries(options: PersistedQueryOptions) {
-  const apq = new LRUCache<string, string>({ max: options.cacheSize ?? DEFAULT_APQ_CACHE_SIZE });
+  const apq = new LRUCache<string, string>({
+    max: options.cacheSize ?? DEFAULT_APQ_CACHE_SIZE,
+    maxSize: APQ_CACHE_BYTES,
+    sizeCalculation: (query, hash) => query.length + hash.length,
+  });
   return (op: GraphQLRequest): ResolvedQuery => {
     const hash = op.persistedHash;
     if (options.trusted) {
