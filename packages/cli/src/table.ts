@@ -11,7 +11,15 @@ export function formatTable(
         : Array.isArray(value)
           ? value.join(',')
           : String(typeof value === 'object' ? JSON.stringify(value) : value);
-  const cells = rows.map((row) => columns.map((c) => cell(row[c]).replace(/\s+/g, ' ')));
+  // Control and format characters (ESC, CSI, BEL, backspace, bidi overrides) would let a value
+  // rewrite what the operator sees in the terminal: each is shown as `?`.
+  const cells = rows.map((row) =>
+    columns.map((c) =>
+      cell(row[c])
+        .replace(/\s+/g, ' ')
+        .replace(/[\p{Cc}\p{Cf}]/gu, '?'),
+    ),
+  );
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]?.length ?? 0)));
   const line = (values: readonly string[]) =>
     values

@@ -26,7 +26,10 @@ export type PlaceOrderRequest = z.infer<typeof placeOrderRequest>;
 
 /** The actor of a cancel is the caller's identity; there is no field to name another. */
 export const cancelRequest = z
-  .object({ idempotencyKey: key, reason: z.string().trim().max(1000).optional() })
+  .object({
+    idempotencyKey: key,
+    reason: z.string().trim().max(1000).refine(isReadableText, UNREADABLE_TEXT).optional(),
+  })
   .strict();
 export type CancelSagaRequest = z.infer<typeof cancelRequest>;
 

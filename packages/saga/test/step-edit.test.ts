@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { ORDER_STEPS } from '../src/order-saga';
 import { renderRemediationPage } from '../src/remediation-page';
 import type { Saga, SagaEvent, StepEdit } from '../src/saga';
-import { replayManyRequest, replayRequest, resolveRequest } from '../src/saga-api-schemas';
+import {
+  cancelRequest,
+  replayManyRequest,
+  replayRequest,
+  resolveRequest,
+} from '../src/saga-api-schemas';
 import { searchQuery, summarize } from '../src/saga-search';
 import { timelineOf } from '../src/saga-timeline';
 import { editableStepsOf, prepareStepEdit } from '../src/step-edit';
@@ -262,6 +267,8 @@ describe('edit before replay', () => {
       expect(replayRequest.safeParse({ reason }).success).toBe(false);
       expect(resolveRequest.safeParse({ reason, reference: 'RF-1' }).success).toBe(false);
       expect(replayManyRequest.safeParse({ reason, all: true }).success).toBe(false);
+      // A customer's cancel reason reaches the same audit log and CLI.
+      expect(cancelRequest.safeParse({ idempotencyKey: 'k-1', reason }).success).toBe(false);
     }
     expect(replayRequest.safeParse({ reason: 'Kunde erstattet\n\u2013 siehe RF-1' }).success).toBe(
       true,
