@@ -420,6 +420,11 @@ describe('customers through a BFF', () => {
     } finally {
       await control.clearFaults('user');
     }
+    // Monitored as the BFFs' upstreams are: the failed call is on the saga's /metrics.
+    const metrics = await (await fetch(`${saga.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /upstream_request_duration_seconds_count\{[^}]*service="user",outcome="error"[^}]*\} [1-9]/,
+    );
   });
 });
 

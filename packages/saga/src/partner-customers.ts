@@ -4,9 +4,11 @@ import {
   type GuardedClient,
   resolvePolicy,
   UpstreamError,
+  type UpstreamMetrics,
   type User,
   unavailable,
   withBreaker,
+  withLatency,
   withTimeout,
 } from '@edge/upstream';
 
@@ -27,15 +29,24 @@ const notYours = () =>
     details: { reason: 'not_partner_customer' },
   });
 
-/** The user service under the BFFs' default deadline and breaker for it (DEFAULT_UPSTREAM_POLICY). */
-function guardedUserService(baseUrl: string): GuardedClient {
+/**
+ * The user service under the BFFs' default deadline and breaker for it (DEFAULT_UPSTREAM_POLICY),
+ * measured as the BFFs measure theirs (`upstream_*{service="user"}` on the saga's /metrics).
+ */
+function guardedUserService(baseUrl: string, metrics: UpstreamMetrics): GuardedClient {
   const policy = resolvePolicy('user');
   const http = createHttpClient({ service: 'user', baseUrl, connections: policy.connections });
-  return withBreaker(withTimeout(http, policy.timeoutMs), policy);
+  return withBreaker(withTimeout(withLatency(http, metrics), policy.timeoutMs), {
+    ...policy,
+    metrics,
+  });
 }
 
-export function createPartnerCustomers(userServiceUrl: string): PartnerCustomers {
-  const users = guardedUserService(userServiceUrl);
+export function createPartnerCustomers(
+  userServiceUrl: string,
+  metrics: UpstreamMetrics,
+): PartnerCustomers {
+  const users = guardedUserService(userServiceUrl, metrics);
   return {
     async assertCustomerOf(partnerId, customerId) {
       let user: User;

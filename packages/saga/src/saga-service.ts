@@ -15,6 +15,7 @@ import {
   startHttpServer,
   startTracing,
 } from '@edge/common';
+import { createUpstreamMetrics } from '@edge/upstream';
 import { CompensationAgeAlertCheck } from './compensation-age-alert.js';
 import type { SagaConfig } from './config.js';
 import { DlqAlertCheck } from './dlq-alerts.js';
@@ -180,7 +181,10 @@ export async function startSagaService(
     intervalMs: config.reconcileIntervalMs,
     repeatMs: config.alerts.repeatMs,
   });
-  const partnerCustomers = createPartnerCustomers(config.userServiceUrl);
+  const partnerCustomers = createPartnerCustomers(
+    config.userServiceUrl,
+    createUpstreamMetrics(metrics.registry),
+  );
   const api = createSagaRoutes({ engine, store, worker, waiters, auth, partnerCustomers });
   const page = createOperatorRoutes({
     store,
