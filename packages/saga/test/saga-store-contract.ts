@@ -19,6 +19,19 @@ const policies = resolvePolicies({
 const input = { userId: 'u-1', partnerId: null, items: [{ productId: 'p-1', quantity: 2 }] };
 
 /** A fresh, empty store per call; `dispose` removes whatever it created. */
+
+/** A shipment refused for good, so the saga compensates, and every refund failing: a dead letter. */
+function failShipmentsAndRefunds(providers: InMemoryProviders): void {
+  providers.fail({
+    route: 'POST /shipments',
+    outcome: { kind: 'rejected', answer: { status: 409, body: {} } },
+  });
+  providers.fail({
+    route: 'POST /refunds',
+    outcome: { kind: 'retryable', answer: { status: 503, body: {} }, maybeApplied: true },
+  });
+}
+
 export type StoreFactory = () => Promise<{ store: SagaStore; dispose: () => Promise<void> }>;
 
 function engineFor(store: SagaStore, providers: InMemoryProviders, owner?: string): SagaEngine {
@@ -202,14 +215,7 @@ export function describeSagaStoreContract(name: string, factory: StoreFactory): 
     it('refund outage beyond the horizon dead-letters, and replay refunds exactly once', async () => {
       const store = await open();
       const providers = new InMemoryProviders();
-      providers.fail({
-        route: 'POST /shipments',
-        outcome: { kind: 'rejected', answer: { status: 409, body: {} } },
-      });
-      providers.fail({
-        route: 'POST /refunds',
-        outcome: { kind: 'retryable', answer: { status: 503, body: {} }, maybeApplied: true },
-      });
+      failShipmentsAndRefunds(providers);
       const engine = engineFor(store, providers);
       const { saga } = await engine.start('client-dlq', input);
       const dead = await settle(engine, store, saga.id);
@@ -236,14 +242,7 @@ export function describeSagaStoreContract(name: string, factory: StoreFactory): 
       const ok = await engine.start('client-count-ok', input);
       expect((await store.countByStatus()).pending).toBe(1);
       await settle(engine, store, ok.saga.id);
-      providers.fail({
-        route: 'POST /shipments',
-        outcome: { kind: 'rejected', answer: { status: 409, body: {} } },
-      });
-      providers.fail({
-        route: 'POST /refunds',
-        outcome: { kind: 'retryable', answer: { status: 503, body: {} }, maybeApplied: true },
-      });
+      failShipmentsAndRefunds(providers);
       const failing = await engine.start('client-count-dlq', input);
       await settle(engine, store, failing.saga.id);
       expect(await store.countByStatus()).toEqual({
