@@ -35,7 +35,6 @@ export interface GuardedClient extends HttpClient {
 /** opossum's codes for the calls it refuses or abandons itself. */
 const REFUSALS: Readonly<Record<string, NoAnswerReason>> = {
   EOPENBREAKER: 'breaker_open',
-  ESEMLOCKED: 'over_capacity',
   ETIMEDOUT: 'timeout',
 };
 
@@ -44,7 +43,8 @@ const REFUSALS: Readonly<Record<string, NoAnswerReason>> = {
  * at least `volumeThreshold` calls in the window failed, refuses calls at once while open, and
  * after `resetTimeoutMs` lets a single half-open probe through whose outcome closes or reopens
  * it. `capacity` bounds calls in flight, so a slow upstream cannot build an unbounded queue.
- * 4xx answers are the caller's fault and do not count against the upstream.
+ * 4xx answers are the caller's fault and do not count against the upstream; nor do calls refused
+ * for capacity, which never reached it.
  */
 export function withBreaker(client: HttpClient, options: BreakerOptions = {}): GuardedClient {
   const { service } = client;
@@ -52,7 +52,6 @@ export function withBreaker(client: HttpClient, options: BreakerOptions = {}): G
   const breaker = new CircuitBreaker((call: () => Promise<unknown>) => call(), {
     name: service,
     timeout: timeoutMs + BREAKER_TIMEOUT_MARGIN_MS,
-    capacity: options.capacity ?? DEFAULT_UPSTREAM_POLICY.capacity,
     errorThresholdPercentage:
       options.errorThresholdPercentage ?? DEFAULT_UPSTREAM_POLICY.errorThresholdPercentage,
     volumeThreshold: options.volumeThreshold ?? DEFAULT_UPSTREAM_POLICY.volumeThreshold,
@@ -74,20 +73,37 @@ export function withBreaker(client: HttpClient, options: BreakerOptions = {}): G
     breaker.on('halfOpen', enter('half_open'));
     breaker.on('close', enter('closed'));
     breaker.on('reject', () => metrics.breakerRejections.inc({ service, reason: 'open' }));
-    breaker.on('semaphoreLocked', () =>
-      metrics.breakerRejections.inc({ service, reason: 'over_capacity' }),
-    );
   }
 
-  const guarded = <T>(call: () => Promise<T>) =>
-    breaker.fire(call).catch((err: unknown) => {
+  /**
+   * Calls in flight are counted here, not by opossum's `capacity`: opossum counts a call it
+   * refuses for capacity as a failure of the upstream, so one client's burst of a few hundred
+   * calls opened the breaker for every other caller of this process.
+   */
+  const capacity = options.capacity ?? DEFAULT_UPSTREAM_POLICY.capacity;
+  let inFlight = 0;
+  const overCapacity = () => {
+    metrics?.breakerRejections.inc({ service, reason: 'over_capacity' });
+    const message = `${service}: ${capacity} calls in flight`;
+    return new UpstreamError(service, 0, message, undefined, undefined, 'over_capacity');
+  };
+
+  const guarded = async <T>(call: () => Promise<T>): Promise<T> => {
+    if (inFlight >= capacity && !breaker.opened) throw overCapacity();
+    inFlight++;
+    try {
+      return (await breaker.fire(call)) as T;
+    } catch (err) {
       if (err instanceof UpstreamError) throw err;
       // opossum's own refusals become the same error as any other unavailable upstream.
       const code = (err as { code?: unknown }).code;
       const reason = (typeof code === 'string' && REFUSALS[code]) || 'network';
       const message = `${service}: ${err instanceof Error ? err.message : String(err)}`;
       throw new UpstreamError(service, 0, message, undefined, undefined, reason);
-    }) as Promise<T>;
+    } finally {
+      inFlight--;
+    }
+  };
   return {
     service,
     breaker,

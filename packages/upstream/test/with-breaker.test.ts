@@ -136,4 +136,31 @@ describe('withBreaker', () => {
     mode = 'ok';
     await expect(client.get('/x')).resolves.toEqual({ ok: true });
   });
+
+  it('calls refused for capacity never open the breaker: one burst cannot cut the upstream off for everyone', async () => {
+    const upstream = await scriptedUpstream(answer);
+    const metrics = createUpstreamMetrics();
+    const client = withBreaker(createHttpClient({ service: 'order', baseUrl: upstream.url }), {
+      capacity: 4,
+      volumeThreshold: 5,
+      metrics,
+    });
+    cleanups.push(upstream.close, client.close);
+    mode = 'ok';
+    // 200 calls at once: 4 reach the upstream, 196 are refused at once.
+    const outcomes = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        client.get('/x').then(
+          () => 'ok',
+          (e: unknown) => e,
+        ),
+      ),
+    );
+    expect(outcomes.filter((o) => o === 'ok')).toHaveLength(4);
+    expect(outcomes.filter((o) => o !== 'ok')[0]).toMatchObject({ reason: 'over_capacity' });
+    expect(client.state()).toBe('closed');
+    await expect(client.get('/x')).resolves.toEqual({ ok: true });
+    const text = await metrics.breakerRejections.get();
+    expect(text.values.find((v) => v.labels['reason'] === 'over_capacity')?.value).toBe(196);
+  });
 });
