@@ -69,6 +69,8 @@ export interface HttpServerOptions {
    * to close before the server closes them; default 1 s. See `close()` for why.
    */
   idleGraceMs?: number;
+  /** Socket timeouts; each default from SOCKET_TIMEOUTS. */
+  socketTimeouts?: Partial<SocketTimeouts>;
 }
 
 /**
@@ -492,6 +494,27 @@ async function handleRequest(
 }
 
 /**
+ * How long a socket may hold this server's resources without progress. Idle keep-alive
+ * connections close after 65 s (above the callers' 30 s pool idle time, so a caller never reuses
+ * a socket the server is closing). A request must arrive whole within 30 s, its headers within
+ * 20 s (Node's defaults, 300 s and 60 s, let one slow uploader hold a socket for five minutes);
+ * a socket with no byte read or written for 120 s is closed, so a client that stops reading an
+ * answer does not keep it in memory for ever.
+ */
+export interface SocketTimeouts {
+  keepAliveMs: number;
+  headersMs: number;
+  requestMs: number;
+  inactiveMs: number;
+}
+export const SOCKET_TIMEOUTS: Readonly<SocketTimeouts> = Object.freeze({
+  keepAliveMs: 65_000,
+  headersMs: 20_000,
+  requestMs: 30_000,
+  inactiveMs: 120_000,
+});
+
+/**
  * A small node:http server: a route table, request ids, health/readiness/metrics endpoints and
  * graceful drain. It is hand-rolled rather than a framework because the edge's hot path must
  * stay within a few percent of a bare socket, and every process shares this one file.
@@ -500,11 +523,19 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const connections = new Connections();
   const routes = new RouteTable([...builtinRoutes(options, connections), ...options.routes]);
   const parts: ServerParts = { options, routes, connections };
-  const server = createServer((req, res) => handleRequest(parts, req, res));
+  const timeouts = { ...SOCKET_TIMEOUTS, ...options.socketTimeouts };
+  // Node checks the header and request deadlines on this interval (default 30 s, which would
+  // let a request deadline run late by as much).
+  const connectionsCheckingInterval = Math.min(timeouts.headersMs, timeouts.requestMs) / 4;
+  const server = createServer({ connectionsCheckingInterval }, (req, res) =>
+    handleRequest(parts, req, res),
+  );
   server.on('clientError', answerClientError);
   server.on('connection', (socket: Socket) => connections.connected(socket));
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  server.keepAliveTimeout = timeouts.keepAliveMs;
+  server.headersTimeout = timeouts.headersMs;
+  server.requestTimeout = timeouts.requestMs;
+  server.timeout = timeouts.inactiveMs;
 
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {

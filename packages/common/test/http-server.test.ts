@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startHttpServer } from '../src/http-server';
+import { type RunningServer, SOCKET_TIMEOUTS, startHttpServer } from '../src/http-server';
 import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics';
 import { sendJson } from '../src/send-json';
@@ -205,5 +205,80 @@ describe('http server access log', () => {
       }),
       expect.objectContaining({ level: 20, path: '/healthz' }),
     ]);
+  });
+});
+
+describe('http server socket timeouts', () => {
+  let server: RunningServer;
+  /** Resolves when the server gives up an answer its client never reads. */
+  let abandoned: Promise<void>;
+  let abandon: () => void;
+  beforeAll(async () => {
+    abandoned = new Promise((resolve) => {
+      abandon = resolve;
+    });
+    server = await startHttpServer({
+      service: 'test',
+      logger: createLogger({ service: 'test', level: 'silent' }),
+      metrics: createMetrics('test'),
+      port: 0,
+      // The shipped values scaled down (SOCKET_TIMEOUTS), so the test waits half a second.
+      socketTimeouts: { headersMs: 200, requestMs: 400, inactiveMs: 800 },
+      routes: [
+        {
+          method: 'GET',
+          path: '/endless',
+          // An answer larger than any socket buffer: written as fast as the client reads it.
+          handler: ({ res }) => {
+            const chunk = Buffer.alloc(64 * 1024, 'x');
+            const write = () => {
+              while (res.write(chunk));
+            };
+            res.on('drain', write);
+            res.on('close', () => abandon());
+            write();
+          },
+        },
+        {
+          method: 'POST',
+          path: '/upload',
+          handler: async ({ req, res }) => {
+            for await (const _chunk of req);
+            sendJson(res, 200, {});
+          },
+        },
+      ],
+    });
+  });
+  afterAll(() => server.close());
+
+  it('a body that stops arriving is answered 408 REQUEST_TIMEOUT, not held for minutes', async () => {
+    const answer = await raw(
+      server.port,
+      'POST /upload HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"a":',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(bodyOf(answer).error.code).toBe('REQUEST_TIMEOUT');
+  });
+
+  it('a client that stops reading an answer has its socket closed, and the answer freed', async () => {
+    const socket = connect({ port: server.port, host: '127.0.0.1' }, () => {
+      socket.write('GET /endless HTTP/1.1\r\nhost: x\r\n\r\n');
+      // Never read: the answer fills both socket buffers and the server's writes stall.
+      socket.pause();
+    });
+    socket.on('error', () => {});
+    await abandoned;
+    socket.destroy();
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  });
+
+  it('ships with bounds on every wait (the scaled values above stand for these)', () => {
+    expect(SOCKET_TIMEOUTS).toEqual({
+      keepAliveMs: 65_000,
+      headersMs: 20_000,
+      requestMs: 30_000,
+      inactiveMs: 120_000,
+    });
   });
 });
