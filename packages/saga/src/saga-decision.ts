@@ -47,12 +47,23 @@ export type Decision =
 
 type StepEvent = Extract<SagaEvent, { step: StepName }>;
 
-function lastEventOf(history: SagaEvent[], step: StepName): StepEvent | undefined {
+/**
+ * The step's last event, and whether an operator replayed the saga after it: a replay schedules
+ * the saga now, so a wait the step was in (a retry, a deferral, a park) ends with it.
+ */
+function lastEventOf(
+  history: SagaEvent[],
+  step: StepName,
+): { last: StepEvent | undefined; replayedSince: boolean } {
+  let replayedSince = false;
   for (let i = history.length - 1; i >= 0; i--) {
     const event = history[i];
-    if (event && 'step' in event && event.step === step) return event as StepEvent;
+    if (event?.type === 'replayed') replayedSince = true;
+    if (event && 'step' in event && event.step === step) {
+      return { last: event as StepEvent, replayedSince };
+    }
   }
-  return undefined;
+  return { last: undefined, replayedSince };
 }
 
 function lastIndexOf(history: SagaEvent[], types: ReadonlySet<SagaEvent['type']>): number {
@@ -103,7 +114,7 @@ function stepRecord(saga: Saga, step: StepName): { attemptsMade: number; firstSt
 
 /** Next attempt number, or when the step is due, or that it is done. */
 function nextCall(
-  last: StepEvent | undefined,
+  { last, replayedSince }: ReturnType<typeof lastEventOf>,
   now: number,
 ): { attempt: number } | { dueAt: number } | 'done' {
   if (!last) return { attempt: 1 };
@@ -114,12 +125,12 @@ function nextCall(
     case 'retry_scheduled':
     case 'step_parked': {
       const dueAt = Date.parse(last.type === 'step_parked' ? last.until : last.dueAt);
-      return dueAt <= now ? { attempt: last.attempt + 1 } : { dueAt };
+      return dueAt <= now || replayedSince ? { attempt: last.attempt + 1 } : { dueAt };
     }
     // Nothing was sent, so the same attempt is made again once due.
     case 'call_deferred': {
       const dueAt = Date.parse(last.dueAt);
-      return dueAt <= now ? { attempt: last.attempt } : { dueAt };
+      return dueAt <= now || replayedSince ? { attempt: last.attempt } : { dueAt };
     }
     // A start without an outcome is a call whose result we never learnt (crash): re-send with
     // the same key. A failure is followed by a retry or a phase change in the same write, so

@@ -24,6 +24,7 @@ import {
   LeaseLostError,
   type SagaStore,
 } from './saga-store.js';
+import { parkedUntil } from './saga-view.js';
 import { traceStep } from './step-span.js';
 
 export interface SagaEngineOptions {
@@ -301,9 +302,11 @@ export class SagaEngine {
   }
 
   /**
-   * Give a dead-lettered or stuck saga a fresh horizon and schedule it now. `edit` changes a
-   * step's input first, computed from the saga as held under the lease; only a dead-lettered
-   * saga is edited, since a stuck one may have that very request in flight.
+   * Give a dead-lettered, stuck or parked saga a fresh horizon and schedule it now (a parked
+   * step is tried at once: the operator knows the provider is back before its Retry-After
+   * ends). `edit` changes a step's input first, computed from the saga as held under the
+   * lease; only a dead-lettered saga is edited, since a stuck one may have that very request in
+   * flight.
    */
   async replay(
     sagaId: string,
@@ -313,9 +316,10 @@ export class SagaEngine {
   ): Promise<Saga> {
     return this.operate(sagaId, (saga, at) => {
       const { state } = saga;
-      if (state.status !== 'dead_lettered' && (edit || !this.isStuck(saga))) {
+      const waitingToo = this.isStuck(saga) || parkedUntil(saga) !== undefined;
+      if (state.status !== 'dead_lettered' && (edit || !waitingToo)) {
         throw new SagaConflictError(
-          `saga ${saga.id} is ${state.status}, not dead-lettered${edit ? '' : ' or stuck'}`,
+          `saga ${saga.id} is ${state.status}, not dead-lettered${edit ? '' : ', stuck or parked'}`,
         );
       }
       const stepEdit = edit?.(saga);
@@ -349,10 +353,17 @@ export class SagaEngine {
     });
   }
 
+  /**
+   * Active, unchanged for `stuckAfterMs`, and not waiting for a time it was given (a retry, a
+   * deferral, a park until the provider's Retry-After, a worker's lease): a saga the engine is
+   * not getting to. A parked refund is waiting as told, not stuck.
+   */
   isStuck(saga: Saga): boolean {
     const { status } = saga.state;
     if (!isActive(status)) return false;
-    return this.now() - Date.parse(saga.updatedAt) > this.policies.stuckAfterMs;
+    const now = this.now();
+    if (saga.dueAt !== null && saga.dueAt > now) return false;
+    return now - Date.parse(saga.updatedAt) > this.policies.stuckAfterMs;
   }
 
   private async operate(

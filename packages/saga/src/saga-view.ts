@@ -13,6 +13,8 @@ export function parkedUntil(saga: Saga): string | undefined {
     const event = saga.history[i];
     if (!event) continue;
     if (event.type === 'step_parked') return event.until;
+    // Replayed since: scheduled now, whatever the park said.
+    if (event.type === 'replayed') return undefined;
     if (event.type === 'retry_scheduled' || event.type === 'call_deferred') return undefined;
     if (event.type === 'step_started' || event.type === 'compensation_started') return undefined;
   }

@@ -101,4 +101,45 @@ describe('engine: a Retry-After beyond the horizon parks the step', () => {
     expect(done?.state.status).toBe('compensated');
     expect(done ? toSagaView(done).parkedUntil : 'missing').toBeUndefined();
   });
+
+  it('a parked saga is not stuck however long it waits, and an operator replay tries the step at once', async () => {
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const now = () => clock;
+    const store = new ClockedSagaStore(now);
+    const refundsThrottled = { value: true };
+    let refunds = 0;
+    const providers = new ScriptedProvider((request) => {
+      if (request.path === '/shipments')
+        return { kind: 'rejected', answer: { status: 409, body: {} } };
+      if (request.path === '/refunds') {
+        if (refundsThrottled.value) {
+          return {
+            kind: 'retryable',
+            answer: { status: 429, body: {} },
+            retryAfterMs: 24 * 60 * 60_000,
+            maybeApplied: false,
+          };
+        }
+        refunds++;
+      }
+      return undefined;
+    });
+    const engine = new SagaEngine({ store, providers, policies: resolvePolicies(), log, now });
+    const { saga } = await engine.start('parked-replayed', input);
+    await engine.drive(saga.id);
+    // An hour into a day-long park: waiting as told, not stuck.
+    clock += 60 * 60_000;
+    const parked = await store.get(saga.id);
+    if (!parked) throw new Error('saga vanished');
+    expect(toSagaView(parked).parkedUntil).toBeDefined();
+    expect(engine.isStuck(parked)).toBe(false);
+
+    refundsThrottled.value = false;
+    const replayed = await engine.replay(saga.id, 'ops@example.com', 'provider is back');
+    expect(toSagaView(replayed).parkedUntil).toBeUndefined();
+    await engine.drive(saga.id);
+    const done = await store.get(saga.id);
+    expect(done?.state.status).toBe('compensated');
+    expect(refunds).toBe(1);
+  });
 });
