@@ -1,6 +1,6 @@
 import type { Logger } from '@edge/common';
 import { MemoryTokenBucket } from './memory-token-bucket.js';
-import { DEFAULT_THROTTLE_PAUSE_MS } from './pacing-policy.js';
+import { DEFAULT_THROTTLE_PAUSE_MS, MAX_THROTTLE_PAUSE_MS } from './pacing-policy.js';
 import type {
   CallOutcome,
   CallPriority,
@@ -58,7 +58,10 @@ export class PacedProviderClient implements ProviderClient {
       'status' in outcome.answer &&
       outcome.answer.status === 429
     ) {
-      const pauseMs = outcome.retryAfterMs ?? DEFAULT_THROTTLE_PAUSE_MS;
+      const pauseMs = Math.min(
+        outcome.retryAfterMs ?? DEFAULT_THROTTLE_PAUSE_MS,
+        MAX_THROTTLE_PAUSE_MS,
+      );
       await this.withFallback((b) =>
         b.throttle(bucketKey(request), this.options.limits[provider], pauseMs, this.now()),
       );

@@ -32,6 +32,13 @@ export const DEFAULT_MIN_RATE_SHARE = 0.05;
 export const DEFAULT_PRIORITY_HOLD_MS = 1_000;
 /** Pause after a 429 that carried no Retry-After. */
 export const DEFAULT_THROTTLE_PAUSE_MS = 1_000;
+/**
+ * Longest pause one 429 imposes on every worker: a Retry-After of a day would otherwise stop
+ * every charge and refund for a day on one answer. The saga that got it still waits (or parks)
+ * for the whole Retry-After; the others send one call after this, and a provider still limiting
+ * answers 429 again: at most one 429 per provider per five minutes.
+ */
+export const MAX_THROTTLE_PAUSE_MS = 5 * 60_000;
 
 /** The bucket of one provider, derived from its published limit. */
 export function bucketLimitFor(limit: ProviderRateLimit): BucketLimit {

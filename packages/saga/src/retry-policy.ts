@@ -87,10 +87,17 @@ export function planDeferral(
   const dueAt = input.now + delayMs;
   const horizonEnd = input.horizonStartedAt + input.horizonMs;
   if (dueAt > horizonEnd && !input.mayPark) {
-    return { kind: 'exhausted', reason: horizonEnded(input.horizonMs) };
+    // Said as it is: the call was never sent, the wait asked for does not fit what is left.
+    const left = Math.max(0, horizonEnd - input.now);
+    return {
+      kind: 'exhausted',
+      reason: `the provider is held off for ${seconds(delayMs)}, more than the ${seconds(left)} left of the step's ${seconds(input.horizonMs)} horizon`,
+    };
   }
   return { kind: 'retry', dueAt, delayMs };
 }
+
+const seconds = (ms: number) => `${Math.ceil(ms / 1000)} s`;
 
 function horizonEnded(horizonMs: number): string {
   return `retry horizon of ${horizonMs} ms ended`;

@@ -5,7 +5,7 @@ import { createLogger, Redis } from '@edge/common';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { HttpProviderClient } from '../src/http-provider-client';
 import { PacedProviderClient } from '../src/paced-provider-client';
-import { resolveRateLimits } from '../src/pacing-policy';
+import { MAX_THROTTLE_PAUSE_MS, resolveRateLimits } from '../src/pacing-policy';
 import type { CallOutcome, ProviderRequest } from '../src/provider-client';
 import { RedisTokenBucket } from '../src/redis-token-bucket';
 import { DEFAULT_BREAKER_POLICY } from '../src/saga-policies';
@@ -104,6 +104,12 @@ describe('paced provider client over a shared Redis bucket', () => {
     });
     // Longer than the 1 s pause of a bare 429: the reset was read.
     expectAllPaced(await afterThrottle(workers), 1_000, 30_000);
+    expect(calls()).toBe(1);
+  });
+
+  it('a Retry-After of a day pauses every worker for at most five minutes, not a day', async () => {
+    const { workers, calls } = await rateLimitedProvider({ 'retry-after': '86400' });
+    expectAllPaced(await afterThrottle(workers), 60_000, MAX_THROTTLE_PAUSE_MS);
     expect(calls()).toBe(1);
   });
 });
