@@ -27,9 +27,12 @@ export interface FixResult {
 
 /** Why a reconciliation could not run: a provider's list could not be read. */
 export class ReconciliationReadError extends Error {
+  /** When asking again may succeed: the provider's or pacing's wait, when one was given. */
+  readonly retryAfterMs: number | undefined;
   constructor(what: string, outcome: CallOutcome) {
     super(`could not read ${what}: ${JSON.stringify(outcome).slice(0, 300)}`);
     this.name = 'ReconciliationReadError';
+    this.retryAfterMs = 'retryAfterMs' in outcome ? outcome.retryAfterMs : undefined;
   }
 }
 
@@ -44,8 +47,12 @@ export interface ReconcilerOptions {
 const DEFAULT_TIMEOUT_MS = 5_000;
 /** Order ids per `GET /orders?ids=` (services-mock takes up to 500). */
 const ORDER_BATCH = 200;
-/** A paced read waits for its token this many times before the run gives up. */
-const MAX_PACED_WAITS = 20;
+/**
+ * A read waits for a pacing token only this long in all: a provider paused for longer (a 429's
+ * Retry-After) fails the run at once with that wait, instead of holding the operator's request
+ * until the pause ends.
+ */
+const MAX_PACED_READ_WAIT_MS = 2_000;
 
 /**
  * What an operator's edit chose not to refund: the refund's edited amount is the intended one,
@@ -75,12 +82,15 @@ export class Reconciler {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
-  /** A call that waits out pacing (reads are no emergency) and answers the provider's reply. */
+  /** A call that waits out short pacing waits (reads are no emergency) and answers the reply. */
   private async send(request: Omit<ProviderRequest, 'timeoutMs'>): Promise<CallOutcome> {
-    for (let waits = 0; ; waits++) {
+    let waitedMs = 0;
+    for (;;) {
       const outcome = await this.options.providers.call({ ...request, timeoutMs: this.timeoutMs });
-      if (outcome.kind !== 'not_sent' || waits >= MAX_PACED_WAITS) return outcome;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(outcome.retryAfterMs, 5_000)));
+      if (outcome.kind !== 'not_sent') return outcome;
+      if (waitedMs + outcome.retryAfterMs > MAX_PACED_READ_WAIT_MS) return outcome;
+      await new Promise((resolve) => setTimeout(resolve, outcome.retryAfterMs));
+      waitedMs += outcome.retryAfterMs;
     }
   }
 

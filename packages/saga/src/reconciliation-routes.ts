@@ -15,8 +15,9 @@ async function reconciled<T>(run: () => Promise<T>): Promise<T> {
     return await run();
   } catch (error) {
     if (error instanceof ReconciliationReadError) {
+      const retryAfterS = Math.max(1, Math.ceil((error.retryAfterMs ?? 5_000) / 1000));
       throw new AppError(ErrorCode.UPSTREAM_UNAVAILABLE, error.message, {
-        headers: { 'retry-after': '5' },
+        headers: { 'retry-after': String(retryAfterS) },
       });
     }
     throw error;

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import type { CallOutcome, ProviderClient } from '../src/provider-client';
+import { Reconciler, ReconciliationReadError } from '../src/reconciler';
+import { ClockedSagaStore } from './clocked-saga-store';
+
+/** Payment held back by pacing for a minute (a 429's Retry-After), as every worker sees it. */
+class PausedPayment implements ProviderClient {
+  calls = 0;
+  async call(): Promise<CallOutcome> {
+    this.calls++;
+    return { kind: 'not_sent', reason: 'paced', retryAfterMs: 60_000 };
+  }
+  async close(): Promise<void> {}
+}
+
+describe('reconciliation while a provider is paused', () => {
+  it('fails at once with the pause as its Retry-After, instead of holding the request until the pause ends', async () => {
+    const providers = new PausedPayment();
+    const reconciler = new Reconciler({ store: new ClockedSagaStore(Date.now), providers });
+    const failure = await reconciler.run().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(failure).toBeInstanceOf(ReconciliationReadError);
+    expect((failure as ReconciliationReadError).retryAfterMs).toBe(60_000);
+    // One ask per provider list, no waiting: the pause is longer than a read may wait in all
+    // (before, each read asked 21 times, waiting up to 5 s between, for up to 100 s).
+    expect(providers.calls).toBeLessThanOrEqual(3);
+  });
+});
