@@ -176,11 +176,14 @@ describe('many instances on one Redis Cluster', () => {
     });
     return (await res.json()) as SagaView;
   };
-  const placeOrders = async (n: number, user: string) => {
-    const auth = { authorization: `Bearer ${await token(user)}` };
+  /** `n` orders at once, spread over `users` as real traffic is (one user's are capped). */
+  const placeOrders = async (n: number, users: string[]) => {
+    const auths = await Promise.all(
+      users.map(async (user) => ({ authorization: `Bearer ${await token(user)}` })),
+    );
     const placed = await Promise.all(
       Array.from({ length: n }, (_, i) =>
-        gql(gatewayAt(i), '/web/graphql', PLACE, auth, {
+        gql(gatewayAt(i), '/web/graphql', PLACE, auths[i % auths.length] ?? {}, {
           input: {
             idempotencyKey: randomUUID(),
             items: [{ productId: stocked[i % stocked.length] ?? 'p-1', quantity: 1 }],
@@ -290,7 +293,7 @@ describe('many instances on one Redis Cluster', () => {
 
   it('two saga workers drive each saga once: no key in flight from both at once, each effect once', async () => {
     await resetCalls();
-    const ids = await placeOrders(40, 'u-3');
+    const ids = await placeOrders(40, ['u-3', 'u-5', 'u-7', 'u-9']);
     const views = await waitCompleted(sagaUrls[1] ?? '', ids);
     await expectEachEffectOnce(views);
     // Every saga reached every provider; a re-send after a timeout (slow box) may add calls,
@@ -309,7 +312,7 @@ describe('many instances on one Redis Cluster', () => {
       body: JSON.stringify({ route: 'POST /charges', mode: 'latency', latencyMs: 500 }),
     });
     await resetCalls();
-    const ids = await placeOrders(40, 'u-4');
+    const ids = await placeOrders(40, ['u-4', 'u-6', 'u-8', 'u-10']);
     const survivor = sagaUrls[1] ?? '';
     const before = await Promise.all(ids.map((id) => sagaView(survivor, id)));
     expect(before.some((v) => v.status !== 'completed')).toBe(true);

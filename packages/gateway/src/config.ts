@@ -15,6 +15,7 @@ import {
   type AbuseLimits,
   DEFAULT_ABUSE_LIMITS,
   DEFAULT_FAIL_MODES,
+  DEFAULT_IN_FLIGHT_LIMITS,
   DEFAULT_LEASE,
   DEFAULT_LIMIT_MODES,
   DEFAULT_RATE_LIMITS,
@@ -155,6 +156,9 @@ const schema = z
     RATE_LIMIT_PREFIX: z.string().min(1).default(DEFAULT_RATE_LIMITS.prefix),
     RATE_LIMIT_WINDOW_S: env.int(DEFAULT_RATE_LIMITS.windowS).pipe(z.number().min(1)),
     RATE_LIMIT_USER: env.int(DEFAULT_RATE_LIMITS.requests.user.points),
+    IN_FLIGHT_LIMIT_USER: env.int(DEFAULT_IN_FLIGHT_LIMITS.user),
+    IN_FLIGHT_LIMIT_PARTNER_FREE: env.int(DEFAULT_IN_FLIGHT_LIMITS['partner-free']),
+    IN_FLIGHT_LIMIT_PARTNER_PRO: env.int(DEFAULT_IN_FLIGHT_LIMITS['partner-pro']),
     RATE_LIMIT_ANONYMOUS: env.int(DEFAULT_RATE_LIMITS.requests.anonymous.points),
     RATE_LIMIT_PARTNER_FREE: env.int(DEFAULT_RATE_LIMITS.requests['partner-free'].points),
     RATE_LIMIT_PARTNER_PRO: env.int(DEFAULT_RATE_LIMITS.requests['partner-pro'].points),
@@ -259,6 +263,12 @@ const schema = z
         arbitraryDocuments: new Set<SurfaceName>(
           c.ARBITRARY_DOCUMENTS ?? (production ? ['web'] : SURFACE_NAMES),
         ),
+      },
+      inFlight: {
+        user: c.IN_FLIGHT_LIMIT_USER,
+        anonymous: DEFAULT_IN_FLIGHT_LIMITS.anonymous,
+        'partner-free': c.IN_FLIGHT_LIMIT_PARTNER_FREE,
+        'partner-pro': c.IN_FLIGHT_LIMIT_PARTNER_PRO,
       },
       rateLimit: {
         prefix: c.RATE_LIMIT_PREFIX,

@@ -100,6 +100,18 @@ export const DEFAULT_RATE_LIMITS = Object.freeze({
   prefix: 'edge:rl',
 });
 
+/**
+ * Requests one caller may have in flight at one gateway: a page load's parallel queries fit
+ * (browsers open six connections per host), a burst that would hold a BFF's upstream slots
+ * does not.
+ */
+export const DEFAULT_IN_FLIGHT_LIMITS: Readonly<Record<RateLimitClass, number>> = Object.freeze({
+  user: 16,
+  anonymous: 4,
+  'partner-free': 8,
+  'partner-pro': 32,
+});
+
 /** What a surface does while the limiter's Redis is unreachable. */
 export type FailMode = 'open' | 'closed';
 

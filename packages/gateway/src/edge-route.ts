@@ -19,6 +19,7 @@ import type { DeprecationSignaller } from './deprecation-signals.js';
 import type { EdgeMetrics, EdgeOutcome } from './edge-metrics.js';
 import type { BufferedAnswer, Forwarder, ForwardRequest } from './forward.js';
 import { type GraphQLRequest, parseGraphQLBody } from './graphql-request.js';
+import type { InFlightLimit } from './in-flight-limit.js';
 import type { InternalSigner } from './internal-signer.js';
 import type { LimitAnswer, LimitSubject, RateLimiter } from './rate-limit.js';
 import type { SurfaceDef } from './surfaces.js';
@@ -38,6 +39,8 @@ export interface EdgeRouteDeps {
   /** The document each operation runs: the client version's registered ones, APQ, or its own. */
   resolveQuery: ContractResolver;
   rateLimiter: RateLimiter;
+  /** Requests each caller may have in flight at once, shared by every surface of the process. */
+  inFlight: InFlightLimit;
   /** Who failed sign-ins are counted against (the socket, or the client behind trusted proxies). */
   clientAddress: ClientAddress;
   sign: InternalSigner;
@@ -189,6 +192,9 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
       applyCors(deps.cors, ctx.req, ctx.res);
       requireJson(ctx);
       const identity = await authenticate(ctx);
+      const caller = subjectOf(deps.surface, identity, 0);
+      // Held until the answer is sent or the client went away, whatever happens in between.
+      ctx.res.once('close', deps.inFlight.enter(caller.class, caller.id));
       const { batch, operations } = await readAndPlan(ctx, identity);
       operation = batch ? 'batch' : (operations[0]?.request.operationName ?? 'anonymous');
       const totalCost = operations.reduce((sum, op) => sum + op.cost, 0);

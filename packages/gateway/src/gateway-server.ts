@@ -35,6 +35,7 @@ import { createDocumentUses } from './document-uses.js';
 import { createEdgeMetrics } from './edge-metrics.js';
 import { edgeRoute } from './edge-route.js';
 import { createForwarder } from './forward.js';
+import { createInFlightLimit } from './in-flight-limit.js';
 import { createInternalSigner, type InternalSigner } from './internal-signer.js';
 import { createJwksObserver } from './jwks-observer.js';
 import { createJwksSource, type JwksHealth } from './jwks-source.js';
@@ -197,6 +198,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   });
   const versionDeprecation = (surface: SurfaceDef) =>
     surface.auth.kind === 'api-key' ? config.deprecations[surface.auth.version] : undefined;
+  const inFlight = createInFlightLimit(config.inFlight);
   const routes: Route[] = surfaces.map(({ surface, schema, forwarder }) => ({
     method: 'POST',
     path: surface.path,
@@ -204,6 +206,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     handler: edgeRoute({
       surface,
       rateLimiter,
+      inFlight,
       clientAddress,
       limits: config.limits[surface.name],
       cors: config.cors[surface.name],

@@ -29,6 +29,8 @@ export interface FakeBff {
   /** Operations forwarded to the BFF (schema polling excluded), by path. */
   calls(): Record<string, number>;
   resetCalls(): void;
+  /** Hold every operation's answer until the returned function is called. */
+  hold(): () => void;
   close(): Promise<void>;
 }
 
@@ -49,18 +51,22 @@ function badVariables(text: string): boolean {
 
 export async function startFakeBff(): Promise<FakeBff> {
   let calls: Record<string, number> = {};
+  let held: Promise<void> = Promise.resolve();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
       const text = Buffer.concat(chunks).toString('utf8');
+      if (!text.includes('_service')) {
+        const path = req.url ?? '/';
+        calls[path] = (calls[path] ?? 0) + 1;
+        await held;
+      }
       let body: string;
       let status = 200;
       if (text.includes('_service')) {
         body = JSON.stringify({ data: { _service: { sdl: FAKE_SDL } } });
       } else {
-        const path = req.url ?? '/';
-        calls[path] = (calls[path] ?? 0) + 1;
         if (badVariables(text)) {
           body = JSON.stringify({
             errors: [
@@ -89,6 +95,16 @@ export async function startFakeBff(): Promise<FakeBff> {
     calls: () => ({ ...calls }),
     resetCalls: () => {
       calls = {};
+    },
+    hold: () => {
+      let release = () => {};
+      held = new Promise((resolve) => {
+        release = resolve;
+      });
+      return () => {
+        held = Promise.resolve();
+        release();
+      };
     },
     close: async () => {
       server.closeAllConnections();

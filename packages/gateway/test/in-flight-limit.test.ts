@@ -1,0 +1,42 @@
+import { waitUntil } from '@edge/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_IN_FLIGHT_LIMITS } from '../src/defaults';
+import { type GatewayFixture, startGatewayFixture } from './gateway-fixture';
+
+const QUERY = { query: '{ me { id } }' };
+
+describe('requests in flight per caller (default limits)', () => {
+  let fx: GatewayFixture;
+  beforeAll(async () => {
+    fx = await startGatewayFixture();
+  });
+  afterAll(async () => {
+    await fx?.close();
+  });
+
+  it('one user cannot hold more than its share of the BFF: the request past the limit is 429 at once, others are served, and the slots come back', async () => {
+    const max = DEFAULT_IN_FLIGHT_LIMITS.user;
+    const greedy = { authorization: `Bearer ${await fx.token('web', 'u-1')}` };
+    const other = { authorization: `Bearer ${await fx.token('web', 'u-2')}` };
+    fx.bff.resetCalls();
+    const release = fx.bff.hold();
+    const held = Array.from({ length: max }, () => fx.post('/web/graphql', QUERY, greedy));
+    await waitUntil('every held request at the BFF', () => fx.bff.calls()['/graphql'] === max);
+
+    const refused = await fx.post('/web/graphql', QUERY, greedy);
+    expect(refused.status).toBe(429);
+    expect(refused.body.errors[0].extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      limit: 'in_flight',
+      max,
+    });
+    expect(refused.headers.get('retry-after')).toBe('1');
+
+    const served = fx.post('/web/graphql', QUERY, other);
+    await waitUntil('the other user at the BFF', () => fx.bff.calls()['/graphql'] === max + 1);
+    release();
+    expect((await Promise.all(held)).map((a) => a.status)).toEqual(Array(max).fill(200));
+    expect((await served).status).toBe(200);
+    expect((await fx.post('/web/graphql', QUERY, greedy)).status).toBe(200);
+  });
+});
