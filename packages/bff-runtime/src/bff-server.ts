@@ -134,7 +134,7 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
     await server.start();
     servers.push(server);
     const handler = apolloHandler(server, async (ctx) =>
-      buildContext(ctx, await verifyIdentity(ctx.req), clients, orders),
+      buildContext(ctx, await verifyIdentity(ctx), clients, orders),
     );
     routes.push({ method: 'POST', path: schema.path, handler, graphql: true });
   }

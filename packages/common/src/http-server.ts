@@ -29,6 +29,12 @@ export interface RequestContext {
    * name, operation); the server adds method, path, status, duration, request and trace ids.
    */
   accessLog: Record<string, string | number | undefined>;
+  /**
+   * Set by a handler once it knows the request is routine machine traffic (a BFF: the gateway's
+   * schema polls): its access line is then logged at debug, like a quiet route's. A handler
+   * decides this, not the server, because only the handler can tell who is calling.
+   */
+  quiet: boolean;
 }
 
 export type Handler = (ctx: RequestContext) => Promise<void> | void;
@@ -343,6 +349,7 @@ interface ServerParts {
  */
 class ExchangeContext implements RequestContext {
   readonly accessLog: Record<string, string | number | undefined> = {};
+  quiet = false;
   private parsedUrl: URL | undefined;
   private childLog: Logger | undefined;
 
@@ -443,7 +450,7 @@ function closeExchange(parts: ServerParts, exchange: Exchange): void {
     span.setAttribute('http.response.status_code', res.statusCode);
     span.end();
   }
-  ctx.logAccess(found?.route.quiet ? 'debug' : 'info', {
+  ctx.logAccess(found?.route.quiet || ctx.quiet ? 'debug' : 'info', {
     method: req.method,
     path,
     status: res.statusCode,

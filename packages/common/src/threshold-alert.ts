@@ -29,14 +29,14 @@ export class ThresholdAlert {
     const { name, log, repeatMs } = this.options;
     if (crossed && (!this.firing || now - this.lastSentAt >= repeatMs)) {
       const body = payload('firing');
-      log.error(body, name);
+      log.error(unbound(log, body), name);
       if (await this.deliver('firing', body)) {
         this.firing = true;
         this.lastSentAt = now;
       }
     } else if (!crossed && this.firing) {
       const body = payload('resolved');
-      log.info(body, `${name} resolved`);
+      log.info(unbound(log, body), `${name} resolved`);
       if (await this.deliver('resolved', body)) this.firing = false;
     }
   }
@@ -45,6 +45,16 @@ export class ThresholdAlert {
     this.options.onSend?.(state);
     return this.options.channel.send(body);
   }
+}
+
+/**
+ * The alert's fields less those the logger already puts on every line: a webhook body must name
+ * its `service`, but pino writes a key bound to the logger and the same key passed to a call
+ * twice, and a JSON line with a duplicate key is read differently by each log tool.
+ */
+function unbound(log: Logger, body: object): object {
+  const bound = log.bindings();
+  return Object.fromEntries(Object.entries(body).filter(([key]) => !Object.hasOwn(bound, key)));
 }
 
 export interface Periodic {

@@ -206,6 +206,30 @@ describe('http server access log', () => {
       expect.objectContaining({ level: 20, path: '/healthz' }),
     ]);
   });
+  it("a request its handler marks quiet (a BFF: the gateway's schema poll) is logged at debug", async () => {
+    const { log, lines } = capturingLogger();
+    const server = await startHttpServer({
+      service: 'test',
+      logger: log,
+      metrics: createMetrics('test'),
+      port: 0,
+      routes: [
+        {
+          method: 'POST',
+          path: '/graphql',
+          handler: (ctx) => {
+            ctx.quiet = ctx.req.headers['x-poll'] === 'yes';
+            sendJson(ctx.res, 200, {});
+          },
+        },
+      ],
+    });
+    await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'x-poll': 'yes' } });
+    await fetch(`${server.url}/graphql`, { method: 'POST' });
+    await server.close();
+    const access = lines.filter((l) => l['msg'] === 'request');
+    expect(access.map((l) => l['level'])).toEqual([20, 30]);
+  });
 });
 
 describe('http server socket timeouts', () => {

@@ -25,6 +25,7 @@ export interface ConsumerOptions {
   /** This instance within the group; unique per process (the claim gives a dead one's entries to the rest). */
   consumer: string;
   handle: EventHandler;
+  /** The process's logger; the consumer binds `group` and `consumer` to every line it writes. */
   logger: Logger;
   /** Most entries per read; default 50. */
   batch?: number;
@@ -128,14 +129,16 @@ export function startConsumer(options: ConsumerOptions): RunningConsumer {
   const heartbeatMs = options.heartbeatMs ?? d.heartbeatMs;
   const handlerTimeoutMs = options.handlerTimeoutMs ?? d.handlerTimeoutMs;
   const concurrency = options.concurrency ?? d.concurrency;
-  const { log, group, consumer, logger } = options;
+  const { log, group, consumer } = options;
+  // Bound once here, never passed again by a call: pino would write a key bound and passed twice.
+  const logger = options.logger.child({ group, consumer });
   const report = options.onDelivery ?? (() => {});
   let stopped = false;
 
   const deadLetter = async (delivery: Delivery, error: string) => {
     await log.deadLetter(group, consumer, delivery, error);
     logger.error(
-      { group, entryId: delivery.entryId, deliveries: delivery.deliveries, error },
+      { entryId: delivery.entryId, deliveries: delivery.deliveries, error },
       'event dead-lettered',
     );
   };
@@ -173,7 +176,7 @@ export function startConsumer(options: ConsumerOptions): RunningConsumer {
         return 'dead_lettered';
       }
       logger.warn(
-        { group, eventId: event.id, deliveries: delivery.deliveries, error },
+        { eventId: event.id, deliveries: delivery.deliveries, error },
         'event handler failed; retrying',
       );
       await log.retryLater(group, consumer, delivery.entryId, retryDelayMs, claimIdleMs);
@@ -213,7 +216,7 @@ export function startConsumer(options: ConsumerOptions): RunningConsumer {
         failures = 0;
       } catch (err) {
         failures++;
-        logger.warn({ group, consumer, err: message(err) }, 'event log round failed; retrying');
+        logger.warn({ err: message(err) }, 'event log round failed; retrying');
         await sleep(Math.min(100 * 2 ** failures, 5_000));
       }
     }
@@ -222,14 +225,14 @@ export function startConsumer(options: ConsumerOptions): RunningConsumer {
   const beat = async () => {
     while (!stopped) {
       await log.heartbeat(group, consumer).catch((err: unknown) => {
-        logger.warn({ group, consumer, err: message(err) }, 'heartbeat failed');
+        logger.warn({ err: message(err) }, 'heartbeat failed');
       });
       await sleep(heartbeatMs);
     }
   };
 
   const running = Promise.all([loop(), beat()]);
-  logger.info({ group, consumer }, 'consumer started');
+  logger.info('consumer started');
   return {
     group,
     consumer,

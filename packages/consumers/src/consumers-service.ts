@@ -105,7 +105,7 @@ export async function startConsumersService(
           services: config.services,
           fraud: config.fraud,
         }),
-        logger: logger.child({ group }),
+        logger,
         ...config.runtime,
         onDelivery: (outcome) => deliveries.inc({ group, outcome }),
       }),

@@ -29,6 +29,7 @@ export async function loadSurfaceSchema(
     supergraphSdl: new IntrospectAndCompose({
       subgraphs: [{ name: surface.name, url: surface.upstream.toString() }],
       pollIntervalInMs,
+      // The `internal` identity also tells the BFF this is a poll, which it logs at debug.
       introspectionHeaders: async () => ({
         [INTERNAL_TOKEN_HEADER]: await sign(
           { surface: 'internal', service: 'gateway' },

@@ -32,7 +32,7 @@ export class CompensationAgeAlertCheck implements SagaAlertCheck {
 
   constructor(private readonly options: CompensationAgeAlertOptions) {
     this.alert = checkAlert(options, 'saga compensation pending too long', (state) =>
-      options.metrics.alertsByName.inc({ alert: this.name, state }),
+      options.metrics.alerts.inc({ alert: this.name, state }),
     );
   }
 

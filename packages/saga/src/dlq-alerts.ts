@@ -29,7 +29,7 @@ export class DlqAlertCheck implements SagaAlertCheck {
 
   constructor(private readonly options: DlqAlertOptions) {
     this.alert = checkAlert(options, 'saga DLQ alert', (state) =>
-      options.metrics.alerts.inc({ state }),
+      options.metrics.alerts.inc({ alert: this.name, state }),
     );
   }
 

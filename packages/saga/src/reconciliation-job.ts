@@ -46,7 +46,7 @@ export class ReconciliationJob {
 
   constructor(private readonly options: ReconciliationJobOptions) {
     this.alert = checkAlert(options, 'saga reconciliation drift', (state) =>
-      options.metrics.alertsByName.inc({ alert: 'saga_reconciliation_drift', state }),
+      options.metrics.alerts.inc({ alert: 'saga_reconciliation_drift', state }),
     );
   }
 

@@ -6,9 +6,8 @@ export interface SagaMetrics {
   dlqDepth: Gauge;
   dlqOldestAgeSeconds: Gauge;
   events: Counter<'type'>;
-  alerts: Counter<'state'>;
-  /** Alerts other than the DLQ's, by alert name and state. */
-  alertsByName: Counter<'alert' | 'state'>;
+  /** Every alert notification the orchestrator sends, by alert name (the check's) and state. */
+  alerts: Counter<'alert' | 'state'>;
   compensationsPending: Gauge;
   compensationOldestAgeSeconds: Gauge;
   /** Calls held back by provider pacing, and 429s that paused a provider. */
@@ -46,14 +45,8 @@ export function createSagaMetrics(registry: Registry): SagaMetrics {
       registers: [registry],
     }),
     alerts: new Counter({
-      name: 'saga_dlq_alerts_total',
-      help: 'DLQ alert notifications sent, by state',
-      labelNames: ['state'] as const,
-      registers: [registry],
-    }),
-    alertsByName: new Counter({
       name: 'saga_alerts_total',
-      help: 'Alert notifications sent (other than the DLQ alert), by alert and state',
+      help: 'Alert notifications sent, by alert and state',
       labelNames: ['alert', 'state'] as const,
       registers: [registry],
     }),

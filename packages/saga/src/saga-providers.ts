@@ -1,12 +1,13 @@
 import { createFailFastRedis, type Logger, logRedisErrors, type RedisClient } from '@edge/common';
 import { sagaKeyHead } from '@edge/order-events';
+import { breakerStateReporter } from './breaker-state-reporter.js';
 import type { SagaConfig } from './config.js';
 import { HttpProviderClient } from './http-provider-client.js';
 import { LeasedTokenBucket } from './leased-token-bucket.js';
 import { MemoryTokenBucket } from './memory-token-bucket.js';
 import { PacedProviderClient } from './paced-provider-client.js';
 import { resolveRateLimits } from './pacing-policy.js';
-import type { ProviderClient } from './provider-client.js';
+import { PROVIDERS, type ProviderClient } from './provider-client.js';
 import { RedisTokenBucket } from './redis-token-bucket.js';
 import type { SagaMetrics } from './saga-metrics.js';
 import type { BreakerPolicy } from './saga-policies.js';
@@ -32,11 +33,12 @@ export function createSagaProviders(options: {
   const http = new HttpProviderClient({
     baseUrls: config.serviceUrls,
     breaker: options.breaker,
-    onBreakerState: (provider, state) => {
-      metrics.setBreakerState(provider, state);
-      log.warn({ provider, state }, 'breaker state changed');
-    },
+    onBreakerState: breakerStateReporter(metrics, log),
   });
+  // Every provider's series from the start (closed), not from its breaker's first change: the
+  // alert rules and runbooks read saga_breaker_state, and a missing series reads as no data.
+  const states = http.breakerStates();
+  for (const provider of PROVIDERS) metrics.setBreakerState(provider, states[provider]);
   // Pacing asks Redis for tokens a few at a time (leased): it must fail fast (and fall back)
   // rather than queue, and the leases of concurrent sagas share socket writes (auto-pipelining).
   let redis: RedisClient | undefined;
