@@ -140,7 +140,11 @@ describe('post-checkout events on the whole stack', () => {
       60_000,
     );
     // A viewer sees it but has no replay button, and the API refuses the viewer.
-    expect(await (await page(viewer)).text()).not.toContain('data-action="events"');
+    const shown = await (await page(viewer)).text();
+    expect(shown).not.toContain('data-action="events"');
+    // The live consumers' figures, read as they answer them, are shown in words.
+    expect(shown).toMatch(/\(heartbeat \d+ (s|min) ago\)/);
+    expect(shown).not.toContain('[object Object]');
     const replay = (bearer: string, contentType = 'application/json') =>
       fetch(`${stack.urls.saga}/events/notification/replay`, {
         method: 'POST',

@@ -125,10 +125,11 @@ describe('refund outage longer than the compensation horizon', () => {
     for (const saga of dead) expect(before[saga.orderId ?? '']?.refunds ?? []).toHaveLength(0);
 
     await clearFaults(mock.urls.payment);
-    const { replayed, remaining } = await orchestrator.client.replayAll({
+    const { replayed, skipped, remaining } = await orchestrator.client.replayAll({
       reason: 'payment provider recovered',
     });
     expect(replayed).toHaveLength(dead.length);
+    expect(skipped).toEqual([]);
     expect(remaining).toBe(0);
     const settled = await waitUntil(
       'every replayed saga to compensate',
@@ -142,6 +143,13 @@ describe('refund outage longer than the compensation horizon', () => {
     await expect(
       orchestrator.client.replay(dead[0]?.id ?? '', { reason: 'again' }),
     ).rejects.toMatchObject({ code: 'CONFLICT', status: 409 });
+    // So is a bulk replay of it, which says so rather than counting it as replayed.
+    const id = dead[0]?.id ?? '';
+    expect(await orchestrator.client.replayAll({ ids: [id], reason: 'again' })).toEqual({
+      replayed: [],
+      skipped: [{ id, reason: `saga ${id} is compensated, not dead-lettered or stuck` }],
+      remaining: 0,
+    });
     const after = await ledger(mock);
     for (const saga of settled) {
       const entry = after[saga.orderId ?? ''];

@@ -2,8 +2,10 @@
  * The seed incident remediated from the operator page in headless Chromium, with sign-in on:
  * refunds dead-letter, the DLQ alert fires, an operator signs in, filters, reads a timeline,
  * replays one after editing its refund (edit before replay), resolves one with a reference,
- * bulk-replays the rest after a confirmation, and every replayed customer is refunded exactly
- * once (the edited one for the edited amount). A page on another origin cannot act.
+ * bulk-replays the rest after a confirmation (the page reports what the API replayed, not what
+ * it asked for), and every replayed customer is refunded exactly once (the edited one for the
+ * edited amount). A filter of settled sagas offers no bulk replay. A page on another origin
+ * cannot act.
  */
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -49,8 +51,11 @@ const DOCS =
   process.env['UPDATE_DOCS_SCREENSHOTS'] === '1'
     ? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'operator-page')
     : mkdtempSync(join(tmpdir(), 'operator-page-'));
-/** u-5 orders are bulk-replayed; of u-6's two, one is replayed alone and one resolved by hand. */
-const USERS = ['u-5', 'u-5', 'u-5', 'u-6', 'u-6'];
+/**
+ * u-5 orders are bulk-replayed, but one is resolved behind the page's back first; of u-6's two,
+ * one is replayed alone and one resolved by hand.
+ */
+const USERS = ['u-5', 'u-5', 'u-5', 'u-5', 'u-6', 'u-6'];
 
 describe('operator page in headless Chromium', () => {
   let mock: ServicesMock;
@@ -122,7 +127,8 @@ describe('operator page in headless Chromium', () => {
         ),
       ),
     );
-    const [bulk1, bulk2, bulk3, single, manual] = refs.map((r) => r.id) as [
+    const [bulk1, bulk2, bulk3, gone, single, manual] = refs.map((r) => r.id) as [
+      string,
       string,
       string,
       string,
@@ -188,6 +194,7 @@ describe('operator page in headless Chromium', () => {
     await page.click(`tr[data-saga-id="${single}"] button[data-action="replay"]`);
     await page.waitForSelector('dialog#confirm[open]');
     expect(await page.textContent('#confirm-title')).toContain('Replay 1 saga');
+    expect(await page.textContent('#confirm-title')).toContain('gets a new horizon');
     await page.click('#confirm-ok');
     expect(await page.textContent('#confirm-error')).toContain('reason is required');
     await page.check('#edit-toggle');
@@ -247,18 +254,24 @@ fetch(${JSON.stringify(`${orchestrator.url}/sagas/${bulk1}/resolve`)}, { method:
     await attacker.close();
     expect((await orchestrator.client.get(bulk1)).status).toBe('dead_lettered');
 
-    // Bulk replay of what needs attention, after a confirmation naming count and total.
+    // Bulk replay of what needs attention, after a confirmation naming count and total. Another
+    // operator resolves one meanwhile: the page says what the API replayed, and why not that one.
     await page.goto(`${orchestrator.url}/remediation`);
-    expect(await page.locator('tr[data-saga-id]').count()).toBe(3);
+    expect(await page.locator('tr[data-saga-id]').count()).toBe(4);
     await page.click('#bulk-replay');
     await page.waitForSelector('dialog#confirm[open]');
-    expect(await page.textContent('#confirm-title')).toMatch(/Replay 3 sagas, total \d+\.\d\d \w+/);
+    expect(await page.textContent('#confirm-title')).toMatch(/Replay 4 sagas, total \d+\.\d\d \w+/);
     await page.screenshot({ path: join(DOCS, 'bulk-confirm.png') });
+    await orchestrator.client.resolve(gone, { reason: 'refunded by hand', reference: 'RF-7' });
     await confirm(page, 'payment provider recovered, replaying the rest');
     await page.waitForFunction(
-      () => document.getElementById('progress-text')?.textContent === 'Replayed 3 of 3',
+      () => document.getElementById('progress-text')?.textContent === 'Sent 4 of 4, replayed 3',
     );
     for (const id of [bulk1, bulk2, bulk3]) expect(await rowStatus(page, id)).toBe('replayed');
+    expect(await rowStatus(page, gone)).toBe('not replayed');
+    expect(await page.textContent('#status')).toBe(
+      `Replayed 3 of 4 sagas. 1 not replayed: saga ${gone} is resolved, not dead-lettered or stuck.`,
+    );
 
     const replayed = [bulk1, bulk2, bulk3, single];
     const settled = await waitUntil(
@@ -285,8 +298,13 @@ fetch(${JSON.stringify(`${orchestrator.url}/sagas/${bulk1}/resolve`)}, { method:
     expect(resolved.reason).toContain('RF-2024-0042');
 
     // Resolved sagas stay findable under their filter, and the audit log names the subject.
+    // Settled sagas match their filters, but no replay accepts them: no bulk replay is offered.
     await page.goto(`${orchestrator.url}/remediation?status=resolved`);
     expect(await page.locator(`tr[data-saga-id="${manual}"]`).count()).toBe(1);
+    expect(await page.locator('#bulk-replay').count()).toBe(0);
+    await page.goto(`${orchestrator.url}/remediation?status=compensated`);
+    expect(await page.locator('tr[data-saga-id]').count()).toBe(replayed.length);
+    expect(await page.locator('#bulk-replay').count()).toBe(0);
     await page.goto(`${orchestrator.url}/remediation/audit`);
     const audit = await page.locator('table.audit tbody tr').allTextContents();
     expect(

@@ -114,6 +114,11 @@ export interface ReplayAnswer extends SagaRef {
 export interface ReplayAllAnswer {
   /** The saga ids replayed; ids replayed or resolved meanwhile by someone else are skipped. */
   replayed: string[];
+  /**
+   * The ids asked for and not replayed, each with why: not dead-lettered or stuck (any more), or
+   * a worker holds it at that moment. `replayed` plus `skipped` is every id asked for.
+   */
+  skipped: { id: string; reason: string }[];
   /** Dead-lettered sagas still waiting after this call: an `all` call takes a batch at a time. */
   remaining: number;
 }

@@ -1,7 +1,26 @@
 import { AppError, ErrorCode } from '@edge/common';
+import { z } from 'zod';
 
-/** What a consumers process reports per group (`GET /groups`), shown as it comes. */
-export type EventGroupStats = { group: string } & Record<string, unknown>;
+/**
+ * What a consumers process reports per group (`GET /groups`; its `GroupStats`, docs/consumers.md),
+ * checked here because it comes from another process and the page renders each field by name.
+ */
+const groupsAnswer = z.object({
+  groups: z.array(
+    z.object({
+      group: z.string(),
+      /** Events not yet handled by the group: never delivered, or delivered and not acknowledged. */
+      lag: z.number(),
+      /** Age of the oldest of those, in ms; 0 when there is none. */
+      oldestUnprocessedAgeMs: z.number(),
+      /** Dead letters the group holds. */
+      dlqDepth: z.number(),
+      /** Every consumer that ever beat for the group, with the age of its last heartbeat. */
+      consumers: z.array(z.object({ consumer: z.string(), heartbeatAgeMs: z.number() })),
+    }),
+  ),
+});
+export type EventGroupStats = z.infer<typeof groupsAnswer>['groups'][number];
 
 /**
  * The order event consumers' dead letters, as the operator page reads and replays them. Each
@@ -58,8 +77,16 @@ export function createEventDeadLetters(
   };
   const group = (name: string) => encodeURIComponent(name);
   return {
-    groups: async (token) =>
-      ((await call('/groups', token)) as { groups: EventGroupStats[] }).groups,
+    groups: async (token) => {
+      const answer = groupsAnswer.safeParse(await call('/groups', token));
+      if (!answer.success) {
+        throw new AppError(
+          ErrorCode.UPSTREAM_UNAVAILABLE,
+          `Consumers answered GET /groups in an unknown shape: ${z.prettifyError(answer.error)}`,
+        );
+      }
+      return answer.data.groups;
+    },
     list: async (name, limit, token) =>
       (
         (await call(`/dead-letters/${group(name)}?limit=${limit}`, token)) as {

@@ -1,9 +1,11 @@
 import type { OperatorRole } from '@edge/common';
 import type { AuditRecord } from './audit-log.js';
+import type { EventGroupStats } from './event-dead-letters.js';
 import { PROVIDERS } from './provider-client.js';
 import { FORWARD_STEPS } from './saga.js';
 import { STATUS_FILTERS } from './saga-api-schemas.js';
 import {
+  canReplay,
   type SagaSummary,
   SEARCH_SCAN_LIMIT,
   type SearchQuery,
@@ -55,12 +57,17 @@ function atLeast(n: number, exact: boolean): string {
   return exact ? String(n) : `${n}+`;
 }
 
+/** A span of time in the largest unit that keeps it readable: "45 s", "12 min", "3 h", "2 d". */
+function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 90) return `${s} s`;
+  if (s < 90 * 60) return `${Math.round(s / 60)} min`;
+  if (s < 36 * 3600) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86400)} d`;
+}
+
 function age(iso: string, now: number): string {
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  if (s < 90) return `${s} s ago`;
-  if (s < 90 * 60) return `${Math.round(s / 60)} min ago`;
-  if (s < 36 * 3600) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86400)} d ago`;
+  return `${duration(now - Date.parse(iso))} ago`;
 }
 
 const STYLE = `
@@ -216,16 +223,25 @@ async function replayMany(ids, reason) {
   const bar = document.getElementById('progress');
   box.hidden = false; bar.max = ids.length; bar.value = 0;
   let done = 0;
+  let replayed = 0;
+  const skipped = [];
   // Chunks of ten, one after the other: a bulk replay never floods the providers at once,
   // and the operator sees it advance.
   for (let i = 0; i < ids.length; i += 10) {
     const chunk = ids.slice(i, i + 10);
     const result = await post('/sagas/replay', { ids: chunk, reason });
+    // Only what the API says it replayed counts: a saga resolved, replayed or settled since the
+    // page was drawn is skipped there, with the reason.
     for (const id of result.replayed) markRow(id, 'replayed');
+    for (const s of result.skipped) markRow(s.id, 'not replayed');
+    replayed += result.replayed.length;
+    skipped.push(...result.skipped);
     done += chunk.length; bar.value = done;
-    document.getElementById('progress-text').textContent = 'Replayed ' + done + ' of ' + ids.length;
+    document.getElementById('progress-text').textContent = 'Sent ' + done + ' of ' + ids.length + ', replayed ' + replayed;
   }
-  say('Replayed ' + ids.length + ' sagas.');
+  const missing = ids.length - replayed;
+  const why = skipped.slice(0, 5).map((s) => s.reason).join('; ') + (skipped.length > 5 ? '; and ' + (skipped.length - 5) + ' more' : '');
+  say('Replayed ' + replayed + ' of ' + ids.length + ' sagas.' + (missing > 0 ? ' ' + missing + ' not replayed' + (why ? ': ' + why : '') + '.' : ''));
 }
 if (dialog) dialog.addEventListener('close', async () => {
   if (dialog.returnValue !== 'confirm' || !pending) return;
@@ -267,12 +283,12 @@ document.addEventListener('click', (event) => {
   if (!button) return;
   const id = button.dataset.id;
   const what = button.dataset.what;
-  if (button.dataset.action === 'replay') ask('replay', [id], 'Replay 1 saga: ' + what + '. It gets a fresh retry budget and runs again.', false);
+  if (button.dataset.action === 'replay') ask('replay', [id], 'Replay 1 saga: ' + what + '. Its current step gets a new horizon, counted from now, and runs again.', false);
   if (button.dataset.action === 'resolve') ask('resolve', [id], 'Resolve 1 saga: ' + what + '. It will never be retried; say what was done by hand.', true);
   if (button.dataset.action === 'events') ask('events', [button.dataset.group], 'Replay ' + button.dataset.count + ' dead letters of ' + button.dataset.group + '. Each is delivered to the group again; its handler must now succeed.', false);
   if (button.dataset.action === 'bulk') {
-    const ids = JSON.parse(document.getElementById('matched').textContent);
-    ask('bulk', ids, 'Replay ' + ids.length + ' sagas, total ' + button.dataset.total + '. Each gets a fresh retry budget.', false);
+    const ids = JSON.parse(document.getElementById('replayable').textContent);
+    ask('bulk', ids, 'Replay ' + ids.length + ' sagas, total ' + button.dataset.total + '. The current step of each gets a new horizon, counted from now.', false);
   }
 });
 `;
@@ -410,7 +426,7 @@ function what(s: SagaSummary): string {
 }
 
 function actions(s: SagaSummary, role: OperatorRole): string {
-  if (role !== 'operator' || !(s.status === 'dead_lettered' || s.stuck)) return '';
+  if (role !== 'operator' || !canReplay(s)) return '';
   const attrs = `data-id="${esc(s.id)}" data-what="${esc(what(s))}"`;
   return `<button type="button" data-action="replay" ${attrs}>Replay…</button>
     <button type="button" data-action="resolve" ${attrs}>Resolve…</button>`;
@@ -488,20 +504,28 @@ function truncationNote(result: SearchResult): string {
   return `<p class="problem" id="truncated">More sagas match than one search reads: ${SEARCH_SCAN_LIMIT} of each of ${esc(statuses)} were read. The list, its total and the bulk replay cover those ${result.matched}; narrow the filters, or act on these and reload for the rest.</p>`;
 }
 
-/** The bulk replay names how many sagas it acts on, and whether that is all that match. */
+/**
+ * The bulk replay names how many sagas it acts on: the replayable ones, and whether that is all
+ * that match (a filter may match sagas no replay accepts) and all there are (see `exact`).
+ */
 function bulkLabel(result: SearchResult): string {
-  return result.exact.matched
-    ? `Replay all ${result.matched} matching…`
-    : `Replay the ${result.matched} read of ${result.matched}+ matching…`;
+  const count = result.replayable.ids.length;
+  const matching = atLeast(result.matched, result.exact.matched);
+  if (count === result.matched) {
+    return result.exact.matched
+      ? `Replay all ${count} matching…`
+      : `Replay the ${count} read of ${matching} matching…`;
+  }
+  return `Replay the ${count} replayable of ${matching} matching…`;
 }
 
 /** The list: counts, filters, matching sagas with actions, paging and the bulk replay. */
 export function renderRemediationPage(data: RemediationPageData): string {
   const { frame, query, result, now } = data;
-  const replayable = result.items.length > 0 && frame.role === 'operator';
-  const bulk = replayable
-    ? `<button type="button" data-action="bulk" data-total="${esc(formatTotals(result.totals))}" id="bulk-replay">${bulkLabel(result)}</button>`
-    : '';
+  const bulk =
+    result.replayable.ids.length > 0 && frame.role === 'operator'
+      ? `<button type="button" data-action="bulk" data-total="${esc(formatTotals(result.replayable.totals))}" id="bulk-replay">${bulkLabel(result)}</button>`
+      : '';
   const body = `${countsBar(result, query)}
 ${filtersForm(query)}
 ${truncationNote(result)}
@@ -510,7 +534,7 @@ ${truncationNote(result)}
 ${rows(result.items, frame.role, now)}
 ${pageLinks(query, result, data.rawQuery)}
 ${findingsSection(data.findings)}
-${jsonBlock('matched', frame.nonce, result.matchedIds)}
+${jsonBlock('replayable', frame.nonce, result.replayable.ids)}
 ${jsonBlock('editable', frame.nonce, frame.role === 'operator' ? data.editable : {})}`;
   return layout('Sagas', frame, body);
 }
@@ -562,17 +586,34 @@ export function renderAuditPage(frame: PageFrame, records: AuditRecord[]): strin
 }
 
 /** One consumer group on the events page: its numbers and the dead letters it holds. */
-export type EventGroupView = { group: string; items: Record<string, unknown>[] } & Record<
-  string,
-  unknown
->;
+export type EventGroupView = EventGroupStats & { items: Record<string, unknown>[] };
+
+/** A group's backlog in words: what is waiting, since when, and whether its consumers beat. */
+function groupNumbers(stats: EventGroupStats): string {
+  const consumers = stats.consumers.length
+    ? stats.consumers
+        .map((c) => `${esc(c.consumer)} (heartbeat ${esc(duration(c.heartbeatAgeMs))} ago)`)
+        .join(', ')
+    : 'none yet';
+  const stat = (key: string, label: string, html: string) =>
+    `<span class="muted" data-stat="${key}">${label}: <strong>${html}</strong></span>`;
+  return [
+    stat('lag', 'unprocessed events', esc(stats.lag)),
+    // The consumers report age 0 when nothing waits; "0 s" would read as "just arrived".
+    stat(
+      'oldest',
+      'oldest unprocessed',
+      esc(stats.lag > 0 ? duration(stats.oldestUnprocessedAgeMs) : 'none'),
+    ),
+    stat('dlq', 'dead letters', esc(stats.dlqDepth)),
+    stat('consumers', 'consumers', consumers),
+  ].join(' · ');
+}
 
 /** The order event consumer groups: backlog, dead letters with their errors, replay per group. */
 export function renderEventsPage(frame: PageFrame, groups: EventGroupView[]): string {
-  const sections = groups.map(({ group, items, ...stats }) => {
-    const numbers = Object.entries(stats)
-      .map(([k, v]) => `<span class="muted">${esc(k)}: <strong>${esc(v)}</strong></span>`)
-      .join(' · ');
+  const sections = groups.map(({ items, ...stats }) => {
+    const { group } = stats;
     const replay =
       items.length > 0 && frame.role === 'operator'
         ? `<button type="button" data-action="events" data-group="${esc(group)}" data-count="${items.length}">Replay dead letters of ${esc(group)}…</button>`
@@ -586,7 +627,7 @@ export function renderEventsPage(frame: PageFrame, groups: EventGroupView[]): st
           )
           .join('')}</tbody></table>`
       : '<p class="empty">No dead letters.</p>';
-    return `<h2 id="group-${esc(group)}">${esc(group)}</h2><p class="bar">${numbers} ${replay}</p>${table}`;
+    return `<h2 id="group-${esc(group)}">${esc(group)}</h2><p class="bar group-stats" data-group="${esc(group)}">${groupNumbers(stats)} ${replay}</p>${table}`;
   });
   return layout('Event dead letters', frame, sections.join('\n'));
 }

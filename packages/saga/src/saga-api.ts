@@ -233,7 +233,7 @@ export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
         (s) => engine.isStuck(s),
         parse(searchQuery, query(ctx)),
       );
-      const { sagas, items, matchedIds: _ids, ...rest } = result;
+      const { sagas, items, replayable: _replayable, ...rest } = result;
       sendJson(ctx.res, 200, {
         ...rest,
         items: sagas.map((saga, i) => ({ ...toSagaView(saga), ...items[i] })),
@@ -282,17 +282,24 @@ export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
       const ids =
         body.ids ?? (await store.listByStatus('dead_lettered', REPLAY_ALL_BATCH)).map((s) => s.id);
       const replayed: string[] = [];
+      const skipped: ReplayAllAnswer['skipped'] = [];
       for (const id of ids) {
         try {
           const saga = await engine.replay(id, subject, body.reason);
           replayed.push(saga.id);
           worker?.kick(saga.id);
         } catch (error) {
-          // Someone else replayed or resolved it meanwhile: not ours to report as failed.
+          // Not replayable (any more), or a worker holds it: the rest of the batch still goes,
+          // and the answer says why this one did not, so no caller reports it as replayed.
           if (!(error instanceof SagaConflictError)) throw error;
+          skipped.push({ id, reason: error.message });
         }
       }
-      const answer: ReplayAllAnswer = { replayed, remaining: (await store.dlqStats()).depth };
+      const answer: ReplayAllAnswer = {
+        replayed,
+        skipped,
+        remaining: (await store.dlqStats()).depth,
+      };
       sendJson(ctx.res, 202, answer);
     }),
   };

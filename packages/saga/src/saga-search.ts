@@ -88,14 +88,18 @@ export interface SearchResult {
    * built from them covers the sagas read, not every one.
    */
   truncated: SagaStatus[];
-  /** False when `matched` (with `totals` and `matchedIds`), or the stuck count, is a lower bound. */
+  /** False when `matched` (with `totals` and `replayable`), or the stuck count, is a lower bound. */
   exact: { matched: boolean; stuck: boolean };
   /** How many match the filters, over every page (of the sagas read, see `exact`). */
   matched: number;
-  /** Total amount of every match, per currency, for the bulk confirmation. */
+  /** Total amount of every match, per currency. */
   totals: Record<string, number>;
-  /** Every matching saga id (bulk actions act on what the operator confirmed). */
-  matchedIds: string[];
+  /**
+   * The matches a replay accepts (see `canReplay`), over every page, with their total per
+   * currency: what the bulk replay offers and its confirmation states. A filter such as
+   * `completed` matches sagas that no replay would touch, so the bulk replay never counts them.
+   */
+  replayable: { ids: string[]; totals: Record<string, number> };
   nextCursor: string | null;
 }
 
@@ -121,11 +125,30 @@ export function summarize(saga: Saga, stuck: boolean): SagaSummary {
   };
 }
 
+/**
+ * Whether `SagaEngine.replay` (without an edit) accepts the saga: dead-lettered, or stuck. It is
+ * what "needs attention" means, and the only sagas the page offers to replay.
+ */
+export function canReplay(s: SagaSummary): boolean {
+  return s.status === 'dead_lettered' || s.stuck;
+}
+
 const statusFilterOf = (f: SearchQuery): SagaListState => f.status ?? f.state ?? 'attention';
+
+/** Amount per currency; sagas without an amount yet (no order priced) add nothing. */
+function totalsOf(sagas: SagaSummary[]): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const s of sagas) {
+    if (s.amountCents !== null && s.currency) {
+      totals[s.currency] = (totals[s.currency] ?? 0) + s.amountCents;
+    }
+  }
+  return totals;
+}
 
 function matches(s: SagaSummary, f: SearchQuery, now: number): boolean {
   const status = statusFilterOf(f);
-  if (status === 'attention' && !(s.status === 'dead_lettered' || s.stuck)) return false;
+  if (status === 'attention' && !canReplay(s)) return false;
   if (status === 'stuck' && !s.stuck) return false;
   if (status !== 'attention' && status !== 'any' && status !== 'stuck' && s.status !== status) {
     return false;
@@ -221,12 +244,7 @@ export async function searchSagas(
   const all = [...records.values()].map((saga) => summarize(saga, isStuck(saga)));
   const truncated = statuses.filter((status) => counts[status] > SEARCH_SCAN_LIMIT);
   const matched = all.filter((s) => matches(s, f, now)).sort(newestFirst);
-  const totals: Record<string, number> = {};
-  for (const s of matched) {
-    if (s.amountCents !== null && s.currency) {
-      totals[s.currency] = (totals[s.currency] ?? 0) + s.amountCents;
-    }
-  }
+  const replayable = matched.filter(canReplay);
   const after = f.cursor ? decodeCursor(f.cursor) : undefined;
   const start = after
     ? matched.findIndex(
@@ -246,8 +264,8 @@ export async function searchSagas(
       stuck: !truncated.some((status) => ACTIVE_STATUSES.includes(status)),
     },
     matched: matched.length,
-    totals,
-    matchedIds: matched.map((s) => s.id),
+    totals: totalsOf(matched),
+    replayable: { ids: replayable.map((s) => s.id), totals: totalsOf(replayable) },
     nextCursor: last && from + f.limit < matched.length ? encodeCursor(last) : null,
   };
 }

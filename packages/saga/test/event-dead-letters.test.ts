@@ -57,6 +57,18 @@ describe('event dead letters client (operator page -> consumers process)', () =>
     await broken.close();
   });
 
+  it('group figures in a shape the page does not know are UPSTREAM_UNAVAILABLE naming the field, not a page of [object Object]', async () => {
+    const odd = await consumersAnswering(200, {
+      groups: [{ group: 'fraud', lag: 0, oldestUnprocessedAgeMs: 0, dlqDepth: 0, consumers: 2 }],
+    });
+    const error = await createEventDeadLetters(odd.url)
+      .groups('t')
+      .catch((e: unknown) => e);
+    expect(codeOf(error)).toBe('UPSTREAM_UNAVAILABLE');
+    expect((error as Error).message).toContain('consumers');
+    await odd.close();
+  });
+
   it("every call carries the signed-in operator's token, which the consumers check themselves", async () => {
     const consumers = await consumersAnswering(200, { groups: [], items: [], replayed: [] });
     const client = createEventDeadLetters(consumers.url);

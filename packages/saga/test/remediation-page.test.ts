@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderRemediationPage } from '../src/remediation-page';
+import { renderEventsPage, renderRemediationPage } from '../src/remediation-page';
 import { type SagaSummary, type SearchResult, searchQuery } from '../src/saga-search';
 
 const HOSTILE = '</script><script>alert(1)</script>';
@@ -37,9 +37,9 @@ const result: SearchResult = {
   },
   truncated: [],
   exact: { matched: true, stuck: true },
-  matched: 1,
+  matched: 2,
   totals: { EUR: 12_345 },
-  matchedIds: ['sg-1', HOSTILE],
+  replayable: { ids: ['sg-1', HOSTILE], totals: { EUR: 12_345 } },
   nextCursor: null,
 };
 
@@ -60,7 +60,7 @@ describe('operator page rendering', () => {
     expect(html).toContain('data-action="replay"');
     expect(html).toContain('data-action="resolve"');
     expect(html).toContain('data-total="123.45 EUR"');
-    expect(html).toContain('Replay all 1 matching');
+    expect(html).toContain('Replay all 2 matching');
   });
 
   it('viewers get no action at all', () => {
@@ -89,6 +89,7 @@ describe('operator page rendering', () => {
       truncated: ['compensating', 'dead_lettered'],
       exact: { matched: false, stuck: false },
       matched: 10_000,
+      replayable: { ids: Array.from({ length: 10_000 }, (_, n) => `sg-${n}`), totals: {} },
     });
     expect(html).toContain('data-count="attention">needs attention <strong>17000+</strong>');
     expect(html).toContain('data-count="stuck">stuck <strong>5000+</strong>');
@@ -96,5 +97,73 @@ describe('operator page rendering', () => {
     expect(html).toContain('10000+ matching');
     expect(html).toContain('Replay the 10000 read of 10000+ matching');
     expect(html).toContain('5000 of each of compensating (7000), dead lettered (12000) were read');
+  });
+
+  it('a filter matching only sagas no replay accepts (status=completed) offers no bulk replay', () => {
+    const completed: SagaSummary = { ...summary, status: 'completed', reason: null };
+    const html = render('operator', {
+      ...result,
+      items: [completed],
+      matched: 7,
+      totals: { USD: 273_093 },
+      replayable: { ids: [], totals: {} },
+    });
+    expect(html).toContain('7 matching, total 2730.93 USD');
+    expect(html).not.toContain('id="bulk-replay"');
+    expect(html).not.toContain('data-action="replay"');
+  });
+
+  it('a filter matching replayable and settled sagas offers, counts and totals only the replayable ones', () => {
+    const html = render('operator', {
+      ...result,
+      matched: 5,
+      totals: { EUR: 50_000 },
+      replayable: { ids: ['sg-1', 'sg-2'], totals: { EUR: 20_000 } },
+    });
+    expect(html).toContain('Replay the 2 replayable of 5 matching…');
+    expect(html).toContain('data-total="200.00 EUR"');
+    expect(html).toContain(
+      '<script type="application/json" id="replayable" nonce="n0nce">["sg-1","sg-2"]</script>',
+    );
+  });
+});
+
+describe('event dead letters page rendering', () => {
+  const frame = {
+    nonce: 'n0nce',
+    csrf: 'c5rf',
+    subject: 'alice@example.com',
+    role: 'operator',
+  } as const;
+
+  it("shows a group's backlog in words: consumers with heartbeat ages, lag, oldest age, dead letters", () => {
+    const html = renderEventsPage(frame, [
+      {
+        group: 'notification',
+        lag: 3,
+        oldestUnprocessedAgeMs: 125_000,
+        dlqDepth: 1,
+        consumers: [
+          { consumer: 'notification-1', heartbeatAgeMs: 4_200 },
+          { consumer: HOSTILE, heartbeatAgeMs: 3 * 3_600_000 },
+        ],
+        items: [{ id: 'dl-1', error: 'mail relay 500' }],
+      },
+      { group: 'fraud', lag: 0, oldestUnprocessedAgeMs: 0, dlqDepth: 0, consumers: [], items: [] },
+    ]);
+    const stats = (group: string) =>
+      html.split(`class="bar group-stats" data-group="${group}">`)[1]?.split('</p>')[0] ?? '';
+    expect(html).not.toContain('[object Object]');
+    expect(html).not.toMatch(/oldestUnprocessedAgeMs|dlqDepth|heartbeatAgeMs/);
+    expect(stats('notification')).toContain('unprocessed events: <strong>3</strong>');
+    expect(stats('notification')).toContain('oldest unprocessed: <strong>2 min</strong>');
+    expect(stats('notification')).toContain('dead letters: <strong>1</strong>');
+    expect(stats('notification')).toContain('notification-1 (heartbeat 4 s ago)');
+    expect(stats('notification')).toContain(
+      '&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; (heartbeat 3 h ago)',
+    );
+    expect(stats('fraud')).toContain('oldest unprocessed: <strong>none</strong>');
+    expect(stats('fraud')).toContain('consumers: <strong>none yet</strong>');
+    expect(html).not.toContain(HOSTILE);
   });
 });

@@ -335,7 +335,7 @@ describe('the provider last answer, plainly', () => {
           exact: { matched: true, stuck: true },
           matched: 2,
           totals: { EUR: 10_000 },
-          matchedIds: ['sg-1', 'sg-2'],
+          replayable: { ids: ['sg-1', 'sg-2'], totals: { EUR: 10_000 } },
           nextCursor: null,
         },
         now: Date.parse(AT),

@@ -71,8 +71,9 @@ async function run(ctx: CommandContext, client: SagaClient) {
     case 'replay': {
       const body = because(values);
       if (values.all) {
-        const { replayed, remaining } = await client.replayAll(body);
+        const { replayed, skipped, remaining } = await client.replayAll(body);
         for (const id of replayed) ctx.out(id);
+        for (const { reason } of skipped) ctx.say(`not replayed: ${reason}`);
         if (remaining > 0) ctx.say(`${remaining} dead-lettered sagas remain: run it again`);
         return;
       }
