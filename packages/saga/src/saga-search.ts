@@ -125,12 +125,18 @@ export function summarize(saga: Saga, stuck: boolean): SagaSummary {
   };
 }
 
+/** What "needs attention" means: dead-lettered, or stuck. */
+function needsAttention(s: SagaSummary): boolean {
+  return s.status === 'dead_lettered' || s.stuck;
+}
+
 /**
- * Whether `SagaEngine.replay` (without an edit) accepts the saga: dead-lettered, or stuck. It is
- * what "needs attention" means, and the only sagas the page offers to replay.
+ * Whether `SagaEngine.replay` (without an edit) accepts the saga: one needing attention, or a
+ * parked one (tried at once: the operator knows the provider is back). The only sagas the page
+ * offers to replay.
  */
 export function canReplay(s: SagaSummary): boolean {
-  return s.status === 'dead_lettered' || s.stuck;
+  return needsAttention(s) || s.parkedUntil !== null;
 }
 
 const statusFilterOf = (f: SearchQuery): SagaListState => f.status ?? f.state ?? 'attention';
@@ -148,7 +154,7 @@ function totalsOf(sagas: SagaSummary[]): Record<string, number> {
 
 function matches(s: SagaSummary, f: SearchQuery, now: number): boolean {
   const status = statusFilterOf(f);
-  if (status === 'attention' && !canReplay(s)) return false;
+  if (status === 'attention' && !needsAttention(s)) return false;
   if (status === 'stuck' && !s.stuck) return false;
   if (status !== 'attention' && status !== 'any' && status !== 'stuck' && s.status !== status) {
     return false;
