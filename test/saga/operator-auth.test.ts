@@ -445,7 +445,7 @@ describe('the CLI', () => {
       );
     });
 
-  it('token --role viewer signs in as a viewer: sagas list reads, sagas replay is refused 403', async () => {
+  it('token --role viewer signs in as a viewer: sagas list reads, sagas replay is refused 403 (exit 1)', async () => {
     const minted = await cli([
       'token',
       '--role',
@@ -466,8 +466,9 @@ describe('the CLI', () => {
     const replay = await cli(['sagas', 'replay', 'sg-x', '--reason', 'try'], {
       OPERATOR_TOKEN: token,
     });
-    expect(replay.status).toBe(2);
-    expect(replay.stderr).toContain('FORBIDDEN');
+    // A service's refusal, not misuse: exit 1, its code and message, no usage text.
+    expect(replay.status).toBe(1);
+    expect(replay.stderr).toMatch(/^error: FORBIDDEN: .+\n$/);
     const anonymous = await cli(['sagas', 'list']);
     expect(anonymous.status).toBe(2);
     expect(anonymous.stderr).toContain('token --role operator');

@@ -29,3 +29,18 @@ export class UsageError extends Error {}
 
 /** A check ran and found what it guards against: its findings are on stdout, exit code 3. */
 export class CheckFailed extends Error {}
+
+/**
+ * A service answered and refused (a viewer's replay is FORBIDDEN, a saga not dead-lettered is a
+ * CONFLICT): the command was right, the action was not allowed. Its code and message go to
+ * stderr without the usage, exit code 1.
+ */
+export class ServiceRefused extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ServiceRefused';
+  }
+}

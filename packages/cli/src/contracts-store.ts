@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createFailFastRedis, resolveStoreKind } from '@edge/common';
+import { createFailFastRedis } from '@edge/common';
 import {
   createFileDocumentStore,
   createFileUsageStore,
@@ -9,25 +9,25 @@ import {
   type UsageStore,
 } from '@edge/contracts';
 import type { CommandContext } from './command.js';
+import { chooseStore } from './store-choice.js';
 
 /** The client-contracts store the gateway reads: Redis, or `.data/contracts/` when embedded. */
 export async function openDocumentStore(ctx: CommandContext): Promise<DocumentStore> {
   const { config } = ctx;
-  return (await onRedis(ctx))
+  const dir = join(config.dataDir, 'contracts');
+  return (await chooseStore(ctx, 'client contracts', dir)) === 'redis'
     ? createRedisDocumentStore(redisOf(ctx), config.contractsPrefix)
-    : createFileDocumentStore(join(config.dataDir, 'contracts'));
+    : createFileDocumentStore(dir);
 }
 
 /** The partner usage the gateway records, from the same place. */
 export async function openUsageStore(ctx: CommandContext): Promise<UsageStore> {
   const { config } = ctx;
-  return (await onRedis(ctx))
+  const dir = join(config.dataDir, 'contracts');
+  return (await chooseStore(ctx, 'partner usage', dir)) === 'redis'
     ? createRedisUsageStore(redisOf(ctx), config.contractsPrefix)
-    : createFileUsageStore(join(config.dataDir, 'contracts'));
+    : createFileUsageStore(dir);
 }
-
-const onRedis = async ({ config, log }: CommandContext) =>
-  (await resolveStoreKind(config.storeMode, config.redis, log)) === 'redis';
 
 const redisOf = ({ config }: CommandContext) =>
   createFailFastRedis(config.redis, { enableOfflineQueue: true });

@@ -247,7 +247,9 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
   }
   if (config.devIdp) {
     routes.push(devIdpRoute(await loadOrCreateSigningKey(config.devIdpKeyFile)));
-    log.warn('dev identity provider enabled: tokens minted by `pnpm cli token` are accepted');
+    log.warn(
+      'dev identity provider enabled: tokens minted by `npm run -s cli -- token` are accepted',
+    );
   }
 
   // Strict surfaces cannot tell a registered client from another until the registry loaded.

@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { AppError, ErrorCode } from '@edge/common';
 import { type ClientVersion, type DocumentStore, parseManifest, versionKey } from '@edge/contracts';
 import { SURFACE_NAMES } from '@edge/gateway';
 import { type Command, type CommandContext, UsageError } from '../command.js';
 import { openDocumentStore } from '../contracts-store.js';
+import { parseOptions } from '../parse-options.js';
+
+/** What an action does once the store is open; its arguments are parsed before. */
+type DocumentAction = (ctx: CommandContext, store: DocumentStore) => Promise<void>;
 
 const DAY_MS = 86_400_000;
 
@@ -34,55 +37,53 @@ function readManifest(file: string) {
   }
 }
 
-async function push(ctx: CommandContext, store: DocumentStore, rest: string[]) {
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      client: { type: 'string' },
-      version: { type: 'string' },
-      surface: { type: 'string' },
-    },
-  });
+function push(rest: string[]): DocumentAction {
+  const { values, positionals } = parseOptions(
+    rest,
+    { client: { type: 'string' }, version: { type: 'string' }, surface: { type: 'string' } },
+    1,
+  );
+  const { client, version } = values;
   const file = positionals[0];
-  if (!values.client || !values.version || !file) {
+  if (!client || !version || !file) {
     throw new UsageError('push needs --client, --version and a manifest file');
   }
   const operations = readManifest(file);
-  const surface = surfaceFor(values.client, values.surface);
-  await store.push({ client: values.client, version: values.version, surface }, operations);
-  ctx.say(
-    `pushed ${operations.length} operation(s) for ${versionKey(values.client, values.version)} on ${surface}`,
-  );
+  const surface = surfaceFor(client, values.surface);
+  return async (ctx, store) => {
+    await store.push({ client, version, surface }, operations);
+    ctx.say(
+      `pushed ${operations.length} operation(s) for ${versionKey(client, version)} on ${surface}`,
+    );
+  };
 }
 
-async function retire(ctx: CommandContext, store: DocumentStore, rest: string[]) {
-  const { values } = parseArgs({
-    args: rest,
-    options: { client: { type: 'string' }, version: { type: 'string' } },
-  });
-  if (!values.client || !values.version)
-    throw new UsageError('retire needs --client and --version');
-  const record = await store.retire(values.client, values.version);
-  if (!record) {
-    throw new AppError(
-      ErrorCode.NOT_FOUND,
-      `${versionKey(values.client, values.version)} was never pushed`,
-    );
-  }
-  ctx.say(`retired ${versionKey(values.client, values.version)} at ${record.retiredAt}`);
+function retire(rest: string[]): DocumentAction {
+  const { client, version } = parseOptions(rest, {
+    client: { type: 'string' },
+    version: { type: 'string' },
+  }).values;
+  if (!client || !version) throw new UsageError('retire needs --client and --version');
+  return async (ctx, store) => {
+    const record = await store.retire(client, version);
+    if (!record) {
+      throw new AppError(ErrorCode.NOT_FOUND, `${versionKey(client, version)} was never pushed`);
+    }
+    ctx.say(`retired ${versionKey(client, version)} at ${record.retiredAt}`);
+  };
 }
 
 /**
  * Live versions nobody ran for `--days` (default 30) or since `--since <iso>`: last seen
  * before then, or never seen and pushed before then (a version just pushed is not stale yet).
  */
-async function stale(ctx: CommandContext, store: DocumentStore, rest: string[]) {
-  const { values } = parseArgs({
-    args: rest,
-    options: { days: { type: 'string' }, since: { type: 'string' } },
-  });
+function stale(rest: string[]): DocumentAction {
+  const { values } = parseOptions(rest, { days: { type: 'string' }, since: { type: 'string' } });
   const since = sinceOf(values.days, values.since);
+  return (ctx, store) => staleSince(ctx, store, since);
+}
+
+async function staleSince(ctx: CommandContext, store: DocumentStore, since: number) {
   const seen = new Map(
     (await store.usage()).map((u) => [versionKey(u.client, u.version), u.lastSeenAt]),
   );
@@ -116,6 +117,29 @@ const row = (v: ClientVersion) => ({
   retiredAt: v.retiredAt,
 });
 
+function list(rest: string[]): DocumentAction {
+  parseOptions(rest, {});
+  return async (ctx, store) => {
+    const columns = ['client', 'version', 'surface', 'operations', 'pushedAt', 'retiredAt'];
+    ctx.list((await store.versions()).map(row), columns);
+  };
+}
+
+function actionOf(action: string | undefined, rest: string[]): DocumentAction {
+  switch (action) {
+    case 'push':
+      return push(rest);
+    case 'retire':
+      return retire(rest);
+    case 'list':
+      return list(rest);
+    case 'stale':
+      return stale(rest);
+    default:
+      throw new UsageError(`unknown documents action ${action ?? '(none)'}`);
+  }
+}
+
 export const documentsCommand: Command = {
   name: 'documents',
   summary: "register client versions' operations (trusted documents), retire them, find stale ones",
@@ -128,28 +152,11 @@ export const documentsCommand: Command = {
   ].join('\n       '),
   async run(ctx) {
     const [action, ...rest] = ctx.args;
-    if (!['push', 'retire', 'list', 'stale'].includes(action ?? '')) {
-      throw new UsageError(`unknown documents action ${action ?? '(none)'}`);
-    }
+    // Misuse is refused before the store is chosen and opened: nothing was done.
+    const act = actionOf(action, rest);
     const store = await openDocumentStore(ctx);
     try {
-      switch (action) {
-        case 'push':
-          return await push(ctx, store, rest);
-        case 'retire':
-          return await retire(ctx, store, rest);
-        case 'stale':
-          return await stale(ctx, store, rest);
-        default:
-          ctx.list((await store.versions()).map(row), [
-            'client',
-            'version',
-            'surface',
-            'operations',
-            'pushedAt',
-            'retiredAt',
-          ]);
-      }
+      await act(ctx, store);
     } finally {
       await store.close();
     }

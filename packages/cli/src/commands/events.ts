@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { AppError, ErrorCode } from '@edge/common';
 import { CONSUMER_GROUPS } from '@edge/consumers';
 import { type Command, type CommandContext, UsageError } from '../command.js';
-import { operatorTokenOf } from '../operator-client.js';
+import { operatorTokenOf, TOKEN_OPTION } from '../operator-client.js';
+import { parseOptions } from '../parse-options.js';
 
 /**
  * One call to a consumers process with the operator's token, as the saga commands send it; its
@@ -42,41 +42,54 @@ function groupArg(value: string | undefined): string {
   return value;
 }
 
+async function deadLetters(ctx: CommandContext, rest: string[]) {
+  const { values, positionals } = parseOptions(
+    rest,
+    { ...TOKEN_OPTION, limit: { type: 'string' } },
+    1,
+  );
+  const group = groupArg(positionals[0]);
+  const limit = Number(values.limit ?? 100);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new UsageError('--limit must be from 1 to 1000');
+  }
+  const body = (await call(
+    ctx,
+    `${ctx.config.consumersUrl}/dead-letters/${group}?limit=${limit}`,
+  )) as {
+    items: Record<string, unknown>[];
+  };
+  ctx.list(body.items, Object.keys(body.items[0] ?? { id: '' }).slice(0, 6));
+}
+
+async function replay(ctx: CommandContext, rest: string[]) {
+  // Any number of ids after the group.
+  const { values, positionals } = parseOptions(
+    rest,
+    { ...TOKEN_OPTION, all: { type: 'boolean' } },
+    Number.POSITIVE_INFINITY,
+  );
+  const group = groupArg(positionals[0]);
+  const ids = positionals.slice(1);
+  if (Boolean(values.all) === ids.length > 0) {
+    throw new UsageError('replay needs dead-letter ids or --all (not both)');
+  }
+  const body = (await call(ctx, `${ctx.config.consumersUrl}/dead-letters/${group}/replay`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(values.all ? { all: true } : { ids }),
+  })) as { replayed: string[] };
+  for (const id of body.replayed) ctx.out(id);
+  if (body.replayed.length === 0) ctx.say(`nothing replayed: no such dead letters in ${group}`);
+}
+
 async function run(ctx: CommandContext) {
   const [action, ...rest] = ctx.args;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: { all: { type: 'boolean' }, limit: { type: 'string' }, token: { type: 'string' } },
-  });
-  const base = ctx.config.consumersUrl;
   switch (action) {
-    case 'dead-letters': {
-      const group = groupArg(positionals[0]);
-      const limit = Number(values.limit ?? 100);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-        throw new UsageError('--limit must be from 1 to 1000');
-      }
-      const body = (await call(ctx, `${base}/dead-letters/${group}?limit=${limit}`)) as {
-        items: Record<string, unknown>[];
-      };
-      ctx.list(body.items, Object.keys(body.items[0] ?? { id: '' }).slice(0, 6));
-      return;
-    }
-    case 'replay': {
-      const group = groupArg(positionals[0]);
-      const ids = positionals.slice(1);
-      if (Boolean(values.all) === ids.length > 0)
-        throw new UsageError('replay needs dead-letter ids or --all (not both)');
-      const body = (await call(ctx, `${base}/dead-letters/${group}/replay`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(values.all ? { all: true } : { ids }),
-      })) as { replayed: string[] };
-      for (const id of body.replayed) ctx.out(id);
-      if (body.replayed.length === 0) ctx.say(`nothing replayed: no such dead letters in ${group}`);
-      return;
-    }
+    case 'dead-letters':
+      return await deadLetters(ctx, rest);
+    case 'replay':
+      return await replay(ctx, rest);
     default:
       throw new UsageError(`unknown events action ${action ?? '(none)'}`);
   }

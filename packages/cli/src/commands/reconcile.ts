@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import type { Finding, FixResult, ReconciliationReport } from '@edge/saga-client';
 import { type Command, type CommandContext, UsageError } from '../command.js';
-import { withOperatorClient } from '../operator-client.js';
+import { TOKEN_OPTION, withOperatorClient } from '../operator-client.js';
+import { parseOptions } from '../parse-options.js';
 
 function describe(f: Finding): string {
   const repair = f.fix ? `fix: ${f.fix.provider} POST ${f.fix.path}` : 'fix: by hand';
@@ -27,14 +27,13 @@ export const reconcileCommand: Command = {
   ].join('\n       '),
   run: (ctx) =>
     withOperatorClient(ctx, async (client) => {
-      const { values } = parseArgs({
-        args: ctx.args,
-        options: {
-          fix: { type: 'boolean' },
-          reason: { type: 'string' },
-          token: { type: 'string' },
-        },
+      const { values } = parseOptions(ctx.args, {
+        ...TOKEN_OPTION,
+        fix: { type: 'boolean' },
+        reason: { type: 'string' },
       });
+      if (values.reason !== undefined && !values.fix)
+        throw new UsageError('--reason goes with --fix');
       if (values.fix) {
         if (!values.reason) throw new UsageError('--fix needs --reason (it goes into the log)');
         const { fixes, after } = await client.fixReconciliation({ reason: values.reason });

@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { type SagaClient, type SagaListState, STATUS_FILTERS } from '@edge/saga-client';
 import { type Command, type CommandContext, UsageError } from '../command.js';
-import { withOperatorClient } from '../operator-client.js';
+import { TOKEN_OPTION, withOperatorClient } from '../operator-client.js';
+import { parseOptions } from '../parse-options.js';
 
 function stateFrom(values: { dlq?: boolean; state?: string }): SagaListState {
   if (values.dlq) return 'dead_lettered';
@@ -40,59 +40,85 @@ function editFrom(values: { edit?: string; set?: string[]; all?: boolean }) {
   return { edit: { step: values.edit, input } };
 }
 
+const LIST_OPTIONS = {
+  ...TOKEN_OPTION,
+  dlq: { type: 'boolean' },
+  state: { type: 'string' },
+  limit: { type: 'string' },
+} as const;
+
+const REPLAY_OPTIONS = {
+  ...TOKEN_OPTION,
+  all: { type: 'boolean' },
+  reason: { type: 'string' },
+  edit: { type: 'string' },
+  set: { type: 'string', multiple: true },
+} as const;
+
+const RESOLVE_OPTIONS = {
+  ...TOKEN_OPTION,
+  reason: { type: 'string' },
+  reference: { type: 'string' },
+} as const;
+
+async function list(ctx: CommandContext, client: SagaClient, rest: string[]) {
+  const { values, positionals } = parseOptions(rest, LIST_OPTIONS, 1);
+  // The runbook once showed `sagas list compensating`: say where the status goes.
+  if (positionals[0] !== undefined) {
+    throw new UsageError(
+      `unexpected argument ${positionals[0]}: a status goes in --state (sagas list --state ${positionals[0]})`,
+    );
+  }
+  if (values.dlq && values.state !== undefined) throw new UsageError('give --dlq or --state');
+  const limit = Number(values.limit ?? 100);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be >= 1');
+  const rows = (await client.list(stateFrom(values), limit)).map(({ history, ...summary }) => ({
+    ...summary,
+    steps: history.length,
+  }));
+  ctx.list(rows, ['id', 'status', 'orderId', 'reason', 'updatedAt']);
+}
+
+async function replay(ctx: CommandContext, client: SagaClient, rest: string[]) {
+  const { values, positionals } = parseOptions(rest, REPLAY_OPTIONS, 1);
+  const id = positionals[0];
+  // An id beside --all would be ignored while every dead-lettered saga is replayed.
+  if ((id === undefined) === !values.all) {
+    throw new UsageError('replay needs a saga id or --all (not both)');
+  }
+  const body = because(values);
+  const edit = editFrom(values);
+  if (id === undefined) {
+    const { replayed, skipped, remaining } = await client.replayAll(body);
+    for (const replayedId of replayed) ctx.out(replayedId);
+    for (const { reason } of skipped) ctx.say(`not replayed: ${reason}`);
+    if (remaining > 0) ctx.say(`${remaining} dead-lettered sagas remain: run it again`);
+    return;
+  }
+  const answer = await client.replay(id, { ...body, ...edit });
+  for (const change of answer.edit?.changes ?? []) {
+    ctx.say(`${answer.edit?.step} ${change.field}: ${change.before} -> ${change.after}`);
+  }
+  ctx.out(answer.id);
+}
+
+async function resolve(ctx: CommandContext, client: SagaClient, rest: string[]) {
+  const { values, positionals } = parseOptions(rest, RESOLVE_OPTIONS, 1);
+  const id = positionals[0];
+  if (!id) throw new UsageError('resolve needs a saga id');
+  if (!values.reference) throw new UsageError('--reference is required (e.g. the refund id)');
+  ctx.out((await client.resolve(id, { ...because(values), reference: values.reference })).id);
+}
+
 async function run(ctx: CommandContext, client: SagaClient) {
   const [action, ...rest] = ctx.args;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      dlq: { type: 'boolean' },
-      state: { type: 'string' },
-      limit: { type: 'string' },
-      all: { type: 'boolean' },
-      reason: { type: 'string' },
-      reference: { type: 'string' },
-      edit: { type: 'string' },
-      set: { type: 'string', multiple: true },
-      token: { type: 'string' },
-    },
-  });
   switch (action) {
-    case 'list': {
-      const limit = Number(values.limit ?? 100);
-      if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be >= 1');
-      const rows = (await client.list(stateFrom(values), limit)).map(({ history, ...summary }) => ({
-        ...summary,
-        steps: history.length,
-      }));
-      ctx.list(rows, ['id', 'status', 'orderId', 'reason', 'updatedAt']);
-      return;
-    }
-    case 'replay': {
-      const body = because(values);
-      if (values.all) {
-        const { replayed, skipped, remaining } = await client.replayAll(body);
-        for (const id of replayed) ctx.out(id);
-        for (const { reason } of skipped) ctx.say(`not replayed: ${reason}`);
-        if (remaining > 0) ctx.say(`${remaining} dead-lettered sagas remain: run it again`);
-        return;
-      }
-      const id = positionals[0];
-      if (!id) throw new UsageError('replay needs a saga id or --all');
-      const answer = await client.replay(id, { ...body, ...editFrom(values) });
-      for (const change of answer.edit?.changes ?? []) {
-        ctx.say(`${answer.edit?.step} ${change.field}: ${change.before} -> ${change.after}`);
-      }
-      ctx.out(answer.id);
-      return;
-    }
-    case 'resolve': {
-      const id = positionals[0];
-      if (!id) throw new UsageError('resolve needs a saga id');
-      if (!values.reference) throw new UsageError('--reference is required (e.g. the refund id)');
-      ctx.out((await client.resolve(id, { ...because(values), reference: values.reference })).id);
-      return;
-    }
+    case 'list':
+      return await list(ctx, client, rest);
+    case 'replay':
+      return await replay(ctx, client, rest);
+    case 'resolve':
+      return await resolve(ctx, client, rest);
     default:
       throw new UsageError(`unknown sagas action ${action ?? '(none)'}`);
   }

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { checkLiveDocuments, deprecationReport, schemaFromSdl } from '@edge/contracts';
 import { SURFACE_NAMES } from '@edge/gateway';
 import { CheckFailed, type Command, type CommandContext, UsageError } from '../command.js';
 import { openDocumentStore } from '../contracts-store.js';
+import { parseOptions } from '../parse-options.js';
 
 function readSchema(files: string[]) {
   let sdl: string;
@@ -21,11 +21,11 @@ function readSchema(files: string[]) {
 
 /** `--surface <s> <schema.graphql...>`, shared by both actions. */
 function surfaceAndSchema(rest: string[]) {
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: { surface: { type: 'string' } },
-  });
+  const { values, positionals } = parseOptions(
+    rest,
+    { surface: { type: 'string' } },
+    Number.POSITIVE_INFINITY,
+  );
   const surface = values.surface;
   if (!surface || !(SURFACE_NAMES as readonly string[]).includes(surface)) {
     throw new UsageError(`--surface must be one of ${SURFACE_NAMES.join(', ')}`);

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import { loadOrCreateSigningKey, mintDevToken } from '@edge/common';
 import { type Command, UsageError } from '../command.js';
+import { parseOptions } from '../parse-options.js';
 
 const ROLES = ['operator', 'viewer'];
 
@@ -13,15 +13,12 @@ export const tokenCommand: Command = {
     'token --role operator|viewer [--subject <who>] [--ttl 3600]',
   ].join('\n       '),
   async run({ args, config, out }) {
-    const { values } = parseArgs({
-      args,
-      options: {
-        surface: { type: 'string' },
-        user: { type: 'string' },
-        role: { type: 'string' },
-        subject: { type: 'string' },
-        ttl: { type: 'string' },
-      },
+    const { values } = parseOptions(args, {
+      surface: { type: 'string' },
+      user: { type: 'string' },
+      role: { type: 'string' },
+      subject: { type: 'string' },
+      ttl: { type: 'string' },
     });
     const ttl = Number(values.ttl ?? 3600);
     if (!Number.isInteger(ttl) || ttl <= 0)
@@ -44,6 +41,7 @@ export const tokenCommand: Command = {
       );
       return;
     }
+    if (values.subject !== undefined) throw new UsageError('--subject goes with --role');
     const surface = values.surface;
     if (surface !== 'web' && surface !== 'mobile')
       throw new UsageError('--surface must be web or mobile (or use --role)');

@@ -1,21 +1,24 @@
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { AppError, ErrorCode } from '@edge/common';
 import { type HourlyUsage, hourOf, type UsageEvent, usageEvents } from '@edge/contracts';
 import { type Command, type CommandContext, UsageError } from '../command.js';
 import { openUsageStore } from '../contracts-store.js';
+import { parseOptions } from '../parse-options.js';
 
 /** CloudEvents `source` of exported usage. */
 const EVENT_SOURCE = 'edge-gateway';
 
-const OPTIONS = {
+const READ_OPTIONS = {
   partner: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
+} as const;
+
+const EXPORT_OPTIONS = {
+  ...READ_OPTIONS,
   out: { type: 'string' },
   push: { type: 'string' },
   open: { type: 'boolean' },
-  before: { type: 'string' },
 } as const;
 
 function dateOf(name: string, raw: string | undefined): number {
@@ -65,25 +68,27 @@ async function push(ctx: CommandContext, url: string, events: UsageEvent[]): Pro
  * `--push`. Only closed hours unless `--open`: an event's id is its key and hour, so a sink that
  * deduplicates by id would keep a partial total of an hour still counting.
  */
-async function exportUsage(ctx: CommandContext, values: Record<string, unknown>) {
-  const from = dateOf('from', values['from'] as string | undefined);
-  const asked = dateOf('to', values['to'] as string | undefined);
-  const to = values['open'] ? asked : Math.min(asked, hourOf(Date.now()));
-  const partner = values['partner'] as string | undefined;
-  const events = usageEvents(to > from ? await read(ctx, partner, from, to) : [], EVENT_SOURCE);
-  const out = values['out'] as string | undefined;
-  const url = values['push'] as string | undefined;
+async function exportUsage(ctx: CommandContext, rest: string[]) {
+  const { values } = parseOptions(rest, EXPORT_OPTIONS);
+  const from = dateOf('from', values.from);
+  const asked = dateOf('to', values.to);
+  const to = values.open ? asked : Math.min(asked, hourOf(Date.now()));
+  const { out, push: url } = values;
   if (out && url) throw new UsageError('give --out or --push, not both');
-  const lines = events.map((e) => `${JSON.stringify(e)}\n`).join('');
+  const events = usageEvents(
+    to > from ? await read(ctx, values.partner, from, to) : [],
+    EVENT_SOURCE,
+  );
   if (url) await push(ctx, url, events);
-  else if (out) writeFileSync(out, lines);
-  else process.stdout.write(lines);
+  else if (out) writeFileSync(out, events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  else for (const e of events) ctx.out(JSON.stringify(e));
   ctx.say(
     `exported ${events.length} hourly usage event(s)${url ? ` to ${url}` : out ? ` to ${out}` : ''}`,
   );
 }
 
-async function prune(ctx: CommandContext, before: number) {
+async function prune(ctx: CommandContext, rest: string[]) {
+  const before = dateOf('before', parseOptions(rest, { before: { type: 'string' } }).values.before);
   const store = await openUsageStore(ctx);
   try {
     ctx.say(`pruned ${await store.prune(before)} hour(s) of usage`);
@@ -103,15 +108,10 @@ export const usageCommand: Command = {
     '   USAGE_PUSH_TOKEN as bearer token; closed hours only unless --open)',
   ].join('\n       '),
   async run(ctx) {
-    const action = ctx.args[0] === 'export' || ctx.args[0] === 'prune' ? ctx.args[0] : undefined;
-    const { values, positionals } = parseArgs({
-      args: action ? ctx.args.slice(1) : ctx.args,
-      options: OPTIONS,
-      allowPositionals: true,
-    });
-    if (positionals.length > 0) throw new UsageError(`unexpected ${positionals.join(' ')}`);
-    if (action === 'export') return await exportUsage(ctx, values);
-    if (action === 'prune') return await prune(ctx, dateOf('before', values.before));
+    const [action, ...rest] = ctx.args;
+    if (action === 'export') return await exportUsage(ctx, rest);
+    if (action === 'prune') return await prune(ctx, rest);
+    const { values } = parseOptions(ctx.args, READ_OPTIONS);
     if (!values.partner) throw new UsageError('--partner is required');
     const rows = await read(
       ctx,
