@@ -147,7 +147,7 @@ describe('refund outage longer than the compensation horizon', () => {
     const id = dead[0]?.id ?? '';
     expect(await orchestrator.client.replayAll({ ids: [id], reason: 'again' })).toEqual({
       replayed: [],
-      skipped: [{ id, reason: `saga ${id} is compensated, not dead-lettered or stuck` }],
+      skipped: [{ id, reason: `saga ${id} is compensated, not dead-lettered, stuck or parked` }],
       remaining: 0,
     });
     const after = await ledger(mock);

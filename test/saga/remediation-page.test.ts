@@ -270,7 +270,7 @@ fetch(${JSON.stringify(`${orchestrator.url}/sagas/${bulk1}/resolve`)}, { method:
     for (const id of [bulk1, bulk2, bulk3]) expect(await rowStatus(page, id)).toBe('replayed');
     expect(await rowStatus(page, gone)).toBe('not replayed');
     expect(await page.textContent('#status')).toBe(
-      `Replayed 3 of 4 sagas. 1 not replayed: saga ${gone} is resolved, not dead-lettered or stuck.`,
+      `Replayed 3 of 4 sagas. 1 not replayed: saga ${gone} is resolved, not dead-lettered, stuck or parked.`,
     );
 
     const replayed = [bulk1, bulk2, bulk3, single];

@@ -198,8 +198,12 @@ class OperationMeasure {
       depth: inner.depth + 1,
       aliases: inner.aliases + alias,
       directives: inner.directives,
-      // Every object a list may return is paid for, with everything selected inside it.
-      cost: multiplier * (objectCost + inner.cost),
+      // Every object a list may return is paid for, with everything selected inside it; a page
+      // (a sized field that is not a list) at least for every object it reads, selected or not:
+      // `orders(first: 100) { pageInfo { hasNextPage } }` reads 100 orders.
+      cost: isList
+        ? multiplier * (objectCost + inner.cost)
+        : Math.max(objectCost + inner.cost, (asked.size ?? 0) * objectCost),
       variableSized: inner.variableSized || asked.fromVariable,
     };
   }

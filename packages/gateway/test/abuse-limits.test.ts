@@ -297,7 +297,7 @@ describe('query cost', () => {
       type User { id: ID! orders(first: Int): OrderConnection! friends(first: Int): [User!]! }
       type OrderConnection { edges: [OrderEdge!]! }
       type OrderEdge { node: Order! }
-      type Order { id: ID! items: [Item!]! }
+      type Order { id: ID! items: [Item!]! owner: User! }
       type Item { id: ID! }
     `);
     const cost = (query: string) =>
@@ -305,6 +305,14 @@ describe('query cost', () => {
     // me 1 + orders 1 + 50 edges x (edge 1 + node 1 + 10 items x 1)
     expect(cost('{ me { orders(first: 50) { edges { node { id items { id } } } } } }')).toBe(602);
     expect(cost('{ me { ...F ...F } } fragment F on User { friends(first: 5) { id } }')).toBe(11);
+    // A page is read whole whatever is selected of it: 100 orders, not 1 (the BFF reads them).
+    expect(cost('{ me { orders(first: 100) { __typename } } }')).toBe(101);
+    // So a page read per order of a page is priced as the reads it makes: 100 pages of 100.
+    expect(
+      cost(
+        '{ me { orders(first: 100) { edges { node { id owner { orders(first: 100) { __typename } } } } } } }',
+      ),
+    ).toBeGreaterThan(10_000);
   });
 
   it('the same operation costs the same inline, with variables and through fragments', async () => {
