@@ -139,6 +139,29 @@ describe('budgets through the real stack: cost however written, refusals and 429
     expect(one.body.errors).toBeUndefined();
   });
 
+  it('a user has a budget of mutations (60 a minute, web and mobile together) inside its request limit; queries still pass', async () => {
+    const user = 'u-41';
+    const tokens = [await stack.token('web', user), await stack.token('mobile', user)];
+    const paths = ['/web/graphql', '/mobile/graphql'];
+    // Ten placeOrder each, refused by the BFF (quantity 0): counted at the edge, nothing placed.
+    const tenOrders = () =>
+      `mutation { ${Array.from(
+        { length: 10 },
+        (_, i) =>
+          `p${i}: placeOrder(input: { idempotencyKey: "${randomUUID()}", items: [{ productId: "p-1", quantity: 0 }] }) { id }`,
+      ).join(' ')} }`;
+    for (let i = 0; i < 6; i++) {
+      const res = await stack.gql(paths[i % 2] ?? '', tenOrders(), { token: tokens[i % 2] });
+      expect(res.status, JSON.stringify(res.body)).not.toBe(429);
+    }
+    const refused = await stack.gql('/web/graphql', tenOrders(), { token: tokens[0] });
+    expect(refused.status).toBe(429);
+    expect(refused.body.errors[0].extensions.code).toBe('RATE_LIMITED');
+    expect(refused.headers.get('ratelimit')).toMatch(/"mutations";r=0/);
+    const query = await stack.gql('/web/graphql', '{ me { id } }', { token: tokens[0] });
+    expect(query.status).toBe(200);
+  });
+
   it('a valid key passes from an address whose anonymous limit is spent by failed keys', async () => {
     for (let i = 0; i < ANONYMOUS_REQUESTS; i++) {
       const bad = await stack.gql('/partner/v1/graphql', '{ orders { id } }', { apiKey: 'nope' });

@@ -92,6 +92,12 @@ export const DEFAULT_RATE_LIMITS = Object.freeze({
     'partner-free': { points: 120 },
     'partner-pro': { points: 1200 },
   } satisfies Record<RateLimitClass, RequestLimit>,
+  /**
+   * Mutations per user per window, web and mobile together, within the request limit: each
+   * placed order is a saga kept for 30 days, and an order that fails costs the user nothing, so
+   * the request limit alone let one account create 600 sagas a minute.
+   */
+  userMutations: 60,
   /** Query-cost budget per partner key per window (Shopify's "maximumAvailable"). */
   costBudget: { free: 1000, pro: 10_000 } satisfies Record<'free' | 'pro', number>,
   /** Gateway instances expected to share one Redis; sizes the in-memory insurance limiter. */

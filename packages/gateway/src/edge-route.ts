@@ -62,6 +62,8 @@ interface PlannedOperation {
   cost: number;
   /** Requests it counts as: one, or one per mutation it runs (ten aliased placeOrder are ten). */
   requests: number;
+  /** Mutations it runs. */
+  mutations: number;
   /** `@deprecated` fields it selects (from the cached verdict). */
   deprecations: readonly string[];
 }
@@ -156,7 +158,7 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
               }),
             )
           : raw;
-      return { request, body, cost, requests: Math.max(1, mutations), deprecations };
+      return { request, body, cost, requests: Math.max(1, mutations), mutations, deprecations };
     });
     return { batch: parsed.batch, operations };
   };
@@ -199,6 +201,7 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
       operation = batch ? 'batch' : (operations[0]?.request.operationName ?? 'anonymous');
       const totalCost = operations.reduce((sum, op) => sum + op.cost, 0);
       const requests = operations.reduce((sum, op) => sum + op.requests, 0);
+      const mutations = operations.reduce((sum, op) => sum + op.mutations, 0);
       if (identity.surface === 'partner') {
         const { partnerId: id, keyId } = identity;
         partnerUsage = { id, keyId, requests, cost: totalCost };
@@ -206,6 +209,7 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
       const limit = await deps.rateLimiter.consume({
         ...subjectOf(deps.surface, identity, totalCost),
         requests,
+        mutations,
       });
       for (const [name, value] of Object.entries(limit.headers)) ctx.res.setHeader(name, value);
       const base: Omit<ForwardRequest, 'body'> = {

@@ -23,6 +23,8 @@ export interface LimitSubject {
   class: RateLimitClass;
   /** Requests counted: the operations of a batch count one each; default 1. */
   requests?: number;
+  /** Mutations the request runs (ten aliased placeOrder are ten); users have a budget of them. */
+  mutations?: number;
   /** Partner requests also spend their key's query-cost budget. */
   cost?: { tier: 'free' | 'pro'; keyId: string; requested: number };
 }
@@ -45,7 +47,7 @@ export interface LimitAnswer {
 
 /** One counter a request is checked against, named as the headers and metrics name it. */
 interface Check {
-  name: 'requests' | 'cost';
+  name: 'requests' | 'mutations' | 'cost';
   pair: Pair;
   /** The pair's exact or leased counter, as the surface's mode says. */
   counter: PermitCounter;
@@ -169,6 +171,7 @@ export function createRateLimiter(deps: RateLimiterDeps) {
     'partner-free': pair('req:partner-free', config.requests['partner-free']),
     'partner-pro': pair('req:partner-pro', config.requests['partner-pro']),
   } satisfies Record<RateLimitClass, Pair>;
+  const userMutations = pair('mut:user', config.userMutations);
   const costs = {
     free: pair('cost:free', config.costBudget.free),
     pro: pair('cost:pro', config.costBudget.pro),
@@ -239,6 +242,16 @@ export function createRateLimiter(deps: RateLimiterDeps) {
         points: subject.requests ?? 1,
       },
     ];
+    if (subject.class === 'user' && (subject.mutations ?? 0) > 0) {
+      checks.push({
+        name: 'mutations',
+        pair: userMutations,
+        counter: (leased ? userMutations.leased : undefined) ?? userMutations.exact,
+        // Per user, not per surface: web and mobile share the budget.
+        key: subject.id,
+        points: subject.mutations ?? 0,
+      });
+    }
     const costPair = subject.cost ? costs[subject.cost.tier] : undefined;
     if (subject.cost && costPair) {
       checks.push({
