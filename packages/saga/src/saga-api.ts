@@ -22,7 +22,7 @@ import {
   waitQuery,
 } from './saga-api-schemas.js';
 import type { SagaAuth } from './saga-auth.js';
-import { SagaConflictError, type SagaEngine } from './saga-engine.js';
+import { SagaConflictError, type SagaEngine, SagaNotFoundError } from './saga-engine.js';
 import { searchQuery, searchSagas } from './saga-search.js';
 import type { SagaStore } from './saga-store.js';
 import { toSagaRef, toSagaView } from './saga-view.js';
@@ -289,9 +289,12 @@ export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
           replayed.push(saga.id);
           worker?.kick(saga.id);
         } catch (error) {
-          // Not replayable (any more), or a worker holds it: the rest of the batch still goes,
-          // and the answer says why this one did not, so no caller reports it as replayed.
-          if (!(error instanceof SagaConflictError)) throw error;
+          // Not replayable (any more), gone (retention, a mistyped id), or a worker holds it:
+          // the rest of the batch still goes, and the answer says why this one did not, so no
+          // caller reports it as replayed and none fails a batch already partly replayed.
+          if (!(error instanceof SagaConflictError || error instanceof SagaNotFoundError)) {
+            throw error;
+          }
           skipped.push({ id, reason: error.message });
         }
       }
