@@ -426,6 +426,23 @@ describe('customers through a BFF', () => {
       /upstream_request_duration_seconds_count\{[^}]*service="user",outcome="error"[^}]*\} [1-9]/,
     );
   });
+
+  it('with the user service hanging a partner order is refused 503 at the default deadline, never held', async () => {
+    const control = createMockControl(mock.urls);
+    // Ten minutes: an answer at all proves the deadline, with no clock in the test.
+    await control.fault('user', { mode: 'latency', latencyMs: 600_000 });
+    try {
+      const refused = await call('/sagas', {
+        method: 'POST',
+        headers: await asPartner('partner-acme'),
+        body: order({ customerId: 'u-253' }),
+      });
+      expect(refused.status).toBe(503);
+      expect(refused.json.error?.code).toBe('UPSTREAM_UNAVAILABLE');
+    } finally {
+      await control.clearFaults('user');
+    }
+  });
 });
 
 describe('the CLI', () => {

@@ -1,15 +1,10 @@
 import { AppError, ErrorCode } from '@edge/common';
 import {
-  createHttpClient,
-  type GuardedClient,
-  resolvePolicy,
+  createGuardedClient,
   UpstreamError,
   type UpstreamMetrics,
   type User,
   unavailable,
-  withBreaker,
-  withLatency,
-  withTimeout,
 } from '@edge/upstream';
 
 /**
@@ -29,24 +24,13 @@ const notYours = () =>
     details: { reason: 'not_partner_customer' },
   });
 
-/**
- * The user service under the BFFs' default deadline and breaker for it (DEFAULT_UPSTREAM_POLICY),
- * measured as the BFFs measure theirs (`upstream_*{service="user"}` on the saga's /metrics).
- */
-function guardedUserService(baseUrl: string, metrics: UpstreamMetrics): GuardedClient {
-  const policy = resolvePolicy('user');
-  const http = createHttpClient({ service: 'user', baseUrl, connections: policy.connections });
-  return withBreaker(withTimeout(withLatency(http, metrics), policy.timeoutMs), {
-    ...policy,
-    metrics,
-  });
-}
-
 export function createPartnerCustomers(
   userServiceUrl: string,
   metrics: UpstreamMetrics,
 ): PartnerCustomers {
-  const users = guardedUserService(userServiceUrl, metrics);
+  // The BFFs' default deadline and breaker for the user service, measured as theirs are
+  // (`upstream_*{service="user"}` on the saga's /metrics).
+  const users = createGuardedClient('user', userServiceUrl, metrics);
   return {
     async assertCustomerOf(partnerId, customerId) {
       let user: User;

@@ -86,23 +86,28 @@ function orderPageQuery(q: OrderPageQuery): string {
 }
 
 /**
- * One decorated client per upstream, from the wire outwards: keep-alive pool, latency metric,
- * socket deadline, breaker with bounded concurrency; reads then fall back to the stale cache.
+ * One upstream decorated from the wire outwards: keep-alive pool, latency metric, socket
+ * deadline, breaker with bounded concurrency, all from its policy (`policies` over the defaults).
  */
+export function createGuardedClient(
+  service: UpstreamService,
+  baseUrl: string,
+  metrics: UpstreamMetrics,
+  policies?: UpstreamPolicies,
+): GuardedClient {
+  const policy = resolvePolicy(service, policies);
+  const http = createHttpClient({ service, baseUrl, connections: policy.connections });
+  return withBreaker(withTimeout(withLatency(http, metrics), policy.timeoutMs), {
+    ...policy,
+    metrics,
+  });
+}
+
+/** A guarded client per upstream; reads then fall back to the stale cache. */
 export function createServiceClients(options: ServiceClientsOptions): ServiceClients {
   const metrics = options.metrics ?? createUpstreamMetrics();
-  const guard = (service: UpstreamService) => {
-    const policy = resolvePolicy(service, options.policies);
-    const http = createHttpClient({
-      service,
-      baseUrl: options.urls[service],
-      connections: policy.connections,
-    });
-    return withBreaker(withTimeout(withLatency(http, metrics), policy.timeoutMs), {
-      ...policy,
-      metrics,
-    });
-  };
+  const guard = (service: UpstreamService) =>
+    createGuardedClient(service, options.urls[service], metrics, options.policies);
   const cacheFor = <T>(service: UpstreamService) => {
     const policy = resolvePolicy(service, options.policies);
     return new StaleCache<T>({
