@@ -44,6 +44,7 @@ import { createFileKeyStore, createRedisKeyStore, type KeyStore } from './key-st
 import { withPartnerUsage } from './partner-usage.js';
 import { createPersistedQueries, loadTrustedDocuments } from './persisted-queries.js';
 import { createRateLimiter } from './rate-limit.js';
+import { createSchemaComposer, type SchemaComposer } from './schema-composition.js';
 import { loadSurfaceSchema, type SurfaceSchema } from './schema-registry.js';
 import { type SurfaceDef, surfacesFrom } from './surfaces.js';
 import { createValidator, type Validator, type ValidatorOptions } from './validate.js';
@@ -101,13 +102,14 @@ function backgroundSchema(
   sign: InternalSigner,
   log: Logger,
   pollMs: number,
+  composer: SchemaComposer,
 ): BackgroundSchema {
   let loaded: SurfaceSchema | undefined;
   let stopped = false;
   const attempt = async (): Promise<void> => {
     while (!stopped && !loaded) {
       try {
-        loaded = await loadSurfaceSchema(surface, sign, log, pollMs);
+        loaded = await loadSurfaceSchema(surface, sign, log, pollMs, composer);
         log.info({ surface: surface.name }, 'surface schema loaded');
       } catch (err) {
         log.warn({ surface: surface.name, err: (err as Error).message }, 'schema not loaded yet');
@@ -173,9 +175,10 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     ? loadTrustedDocuments(config.trustedDocumentsFile)
     : undefined;
   const trustedSet = trusted && documentSet(trusted);
+  const composer = createSchemaComposer();
   const surfaces = surfacesFrom(config).map((surface) => ({
     surface,
-    schema: backgroundSchema(surface, sign, log, config.schemaPollMs),
+    schema: backgroundSchema(surface, sign, log, config.schemaPollMs, composer),
     forwarder: createForwarder(surface.upstream),
   }));
 
@@ -308,6 +311,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     close: async () => {
       await running.close();
       await admin?.close();
+      composer.stop();
       await Promise.all(surfaces.flatMap((s) => [s.schema.stop(), s.forwarder.close()]));
       registry.close();
       await documentUses.close();

@@ -1,7 +1,10 @@
-import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
 import { INTERNAL_TOKEN_HEADER, type Logger } from '@edge/common';
-import type { GraphQLSchema } from 'graphql';
+// The CommonJS entry, as validate.ts imports it: graphql-js refuses a schema built by another
+// copy of itself (vitest would pick index.mjs).
+import { buildSchema, type GraphQLSchema } from 'graphql/index.js';
+import { request } from 'undici';
 import type { InternalSigner } from './internal-signer.js';
+import type { SchemaComposer } from './schema-composition.js';
 import type { SurfaceDef } from './surfaces.js';
 
 export interface SurfaceSchema {
@@ -12,46 +15,97 @@ export interface SurfaceSchema {
   stop(): Promise<void>;
 }
 
+/** What a federation subgraph answers with its SDL (the query @apollo/gateway sends). */
+const SERVICE_DEFINITION_QUERY = 'query __ApolloGetServiceDefinition__ { _service { sdl } }';
+const SDL_FETCH_TIMEOUT_MS = 10_000;
+
+async function fetchSubgraphSdl(surface: SurfaceDef, sign: InternalSigner): Promise<string> {
+  // The `internal` identity also tells the BFF this is a poll, which it logs at debug.
+  const token = await sign({ surface: 'internal', service: 'gateway' }, surface.bff);
+  const answer = await request(surface.upstream, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: token },
+    body: JSON.stringify({ query: SERVICE_DEFINITION_QUERY }),
+    headersTimeout: SDL_FETCH_TIMEOUT_MS,
+    bodyTimeout: SDL_FETCH_TIMEOUT_MS,
+  });
+  const body = (await answer.body.json().catch(() => undefined)) as
+    | { data?: { _service?: { sdl?: unknown } } }
+    | undefined;
+  const sdl = body?.data?._service?.sdl;
+  if (answer.statusCode !== 200 || typeof sdl !== 'string') {
+    throw new Error(`${surface.bff} answered ${answer.statusCode} without a subgraph SDL`);
+  }
+  return sdl;
+}
+
 /**
- * One @apollo/gateway per surface, composing its BFF's subgraph schema and polling it, so a
- * BFF can ship a schema change without the edge restarting. The edge uses the composed schema
- * to validate operations; requests themselves are forwarded (see forward.ts).
+ * A surface's schema: its BFF's subgraph SDL composed by @apollo/gateway (in a child process, see
+ * schema-composition.ts) and polled, so a BFF can ship a schema change without the edge
+ * restarting. The edge uses the schema to validate operations; requests themselves are forwarded
+ * (see forward.ts). A poll that fails keeps the schema it has; an SDL that does not compose is
+ * reported once and kept out until the BFF answers another.
  */
 export async function loadSurfaceSchema(
   surface: SurfaceDef,
   sign: InternalSigner,
   log: Logger,
   pollIntervalInMs: number,
+  composer: SchemaComposer,
 ): Promise<SurfaceSchema> {
-  let schema: GraphQLSchema | undefined;
-  let generation = 0;
-  const gateway = new ApolloGateway({
-    supergraphSdl: new IntrospectAndCompose({
-      subgraphs: [{ name: surface.name, url: surface.upstream.toString() }],
-      pollIntervalInMs,
-      // The `internal` identity also tells the BFF this is a poll, which it logs at debug.
-      introspectionHeaders: async () => ({
-        [INTERNAL_TOKEN_HEADER]: await sign(
-          { surface: 'internal', service: 'gateway' },
-          surface.bff,
-        ),
-      }),
-      logger: log,
-    }),
-    logger: log,
-  });
-  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
-    schema = apiSchema;
-    generation++;
-    if (generation > 1) log.info({ surface: surface.name, generation }, 'schema updated');
-  });
-  await gateway.load();
+  const build = async (sdl: string) =>
+    buildSchema(
+      await composer.compose({ surface: surface.name, url: String(surface.upstream), sdl }),
+    );
+  let lastSdl = await fetchSubgraphSdl(surface, sign);
+  let schema = await build(lastSdl);
+  let generation = 1;
+  let pollFailing = false;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const update = async (sdl: string) => {
+    lastSdl = sdl;
+    try {
+      schema = await build(sdl);
+      generation++;
+      log.info({ surface: surface.name, generation }, 'schema updated');
+    } catch (err) {
+      log.error(
+        { surface: surface.name, err: (err as Error).message },
+        'schema update not applied: the new BFF schema does not compose; the edge keeps the previous one',
+      );
+    }
+  };
+  const poll = async () => {
+    try {
+      const sdl = await fetchSubgraphSdl(surface, sign);
+      if (pollFailing) log.info({ surface: surface.name }, 'schema poll answered again');
+      pollFailing = false;
+      if (sdl !== lastSdl) await update(sdl);
+    } catch (err) {
+      if (!pollFailing) {
+        log.warn(
+          { surface: surface.name, err: (err as Error).message },
+          'schema poll failing; the edge keeps the schema it has',
+        );
+      }
+      pollFailing = true;
+    }
+  };
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => void poll().finally(schedule), pollIntervalInMs);
+    timer.unref();
+  };
+  schedule();
+
   return {
-    current: () => {
-      if (!schema) throw new Error(`schema for ${surface.name} not loaded`);
-      return schema;
-    },
+    current: () => schema,
     generation: () => generation,
-    stop: () => gateway.stop(),
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
   };
 }

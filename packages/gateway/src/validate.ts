@@ -15,8 +15,9 @@ import type { AbuseLimits } from './defaults.js';
 import { measureOperations, type QueryMetrics } from './query-metrics.js';
 import type { SurfaceSchema } from './schema-registry.js';
 
-// graphql is imported by its CommonJS entry on purpose: @apollo/gateway requires that one, and
-// graphql-js refuses a schema built by another copy of itself (vitest would pick index.mjs).
+// graphql is imported by its CommonJS entry on purpose: schema-registry.ts builds the schemas with
+// that one, and graphql-js refuses a schema built by another copy of itself (vitest would pick
+// index.mjs).
 
 /** Distinct documents whose verdict is remembered per surface. */
 export const VALIDATION_CACHE_SIZE = 2000;
