@@ -13,7 +13,7 @@ import {
   unlinkKeysMatching,
 } from '@edge/common';
 import { createKey, createRedisKeyStore } from '@edge/gateway';
-import { type ManagedProcess, type RunningStack, startStack } from '@edge/stack';
+import { type ManagedProcess, type RunningStack, type StackBuild, startStack } from '@edge/stack';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const redisUrl = process.env['REDIS_URL'] ?? DEFAULT_REDIS_URL;
@@ -44,13 +44,18 @@ const PARTNER = 'partner-acme';
 const IDENTITY_TTL_S = 4 * 3600;
 /** High enough never to refuse, so every request is still counted in Redis but none is lost. */
 const UNLIMITED = '1000000000';
+/**
+ * The load generators are one user (or partner) on every connection, standing for many clients:
+ * its in-flight cap is raised as its rate limit is, and still taken and released per request.
+ */
+const UNLIMITED_IN_FLIGHT = '100000';
 
 /**
  * The whole stack as real processes on free ports with Redis stores, limits counted on every
  * request but never reached, and one credential per surface.
  */
 export async function startBenchStack(
-  options: { logLevel?: string; env?: Record<string, string> } = {},
+  options: { logLevel?: string; env?: Record<string, string>; build?: StackBuild } = {},
 ): Promise<BenchStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'edge-bench-'));
   const rateLimitPrefix = `bench:${Date.now()}`;
@@ -60,12 +65,15 @@ export async function startBenchStack(
     storeMode: 'redis',
     redisUrl,
     ports: 'free',
+    build: options.build ?? 'source',
     logLevel: options.logLevel ?? 'info',
     env: {
       RATE_LIMIT_USER: UNLIMITED,
       RATE_LIMIT_PARTNER_PRO: UNLIMITED,
       COST_BUDGET_PRO: UNLIMITED,
       RATE_LIMIT_PREFIX: rateLimitPrefix,
+      IN_FLIGHT_LIMIT_USER: UNLIMITED_IN_FLIGHT,
+      IN_FLIGHT_LIMIT_PARTNER_PRO: UNLIMITED_IN_FLIGHT,
       ...options.env,
     },
   });

@@ -31,6 +31,10 @@ export interface FakeBff {
   resetCalls(): void;
   /** Hold every operation's answer until the returned function is called. */
   hold(): () => void;
+  /** `_service` queries answered (the gateway's schema polls). */
+  schemaPolls(): number;
+  /** The SDL `_service` answers from now on; undefined: it answers 503 (a BFF restarting). */
+  setSdl(sdl: string | undefined): void;
   close(): Promise<void>;
 }
 
@@ -51,6 +55,8 @@ function badVariables(text: string): boolean {
 
 export async function startFakeBff(): Promise<FakeBff> {
   let calls: Record<string, number> = {};
+  let sdl: string | undefined = FAKE_SDL;
+  let schemaPolls = 0;
   let held: Promise<void> = Promise.resolve();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -65,7 +71,9 @@ export async function startFakeBff(): Promise<FakeBff> {
       let body: string;
       let status = 200;
       if (text.includes('_service')) {
-        body = JSON.stringify({ data: { _service: { sdl: FAKE_SDL } } });
+        schemaPolls++;
+        body = JSON.stringify(sdl === undefined ? { errors: [] } : { data: { _service: { sdl } } });
+        if (sdl === undefined) status = 503;
       } else {
         if (badVariables(text)) {
           body = JSON.stringify({
@@ -105,6 +113,10 @@ export async function startFakeBff(): Promise<FakeBff> {
         held = Promise.resolve();
         release();
       };
+    },
+    schemaPolls: () => schemaPolls,
+    setSdl: (next) => {
+      sdl = next;
     },
     close: async () => {
       server.closeAllConnections();

@@ -1,0 +1,114 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Logger, loadOrCreateSigningKey } from '@edge/common';
+import { waitUntil } from '@edge/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInternalSigner } from '../src/internal-signer';
+import { createSchemaComposer, type SchemaComposer } from '../src/schema-composition';
+import { loadSurfaceSchema, type SurfaceSchema } from '../src/schema-registry';
+import type { SurfaceDef } from '../src/surfaces';
+import { FAKE_SDL, type FakeBff, startFakeBff } from './fake-bff';
+
+/** What the registry logged, by level; the lines themselves are pino's business. */
+function recordingLogger() {
+  const lines: { level: string; msg: string }[] = [];
+  const at =
+    (level: string) =>
+    (_fields: unknown, msg: string): void => {
+      lines.push({ level, msg });
+    };
+  const log = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  return { log: log as unknown as Logger, lines };
+}
+
+const queryFields = (schema: SurfaceSchema) =>
+  Object.keys(schema.current().getQueryType()?.getFields() ?? {});
+
+describe('surface schema: composed in a child process, polled, bad updates refused', () => {
+  let bff: FakeBff;
+  let dir: string;
+  let composer: SchemaComposer;
+  let schema: SurfaceSchema;
+  const { log, lines } = recordingLogger();
+
+  beforeAll(async () => {
+    bff = await startFakeBff();
+    dir = mkdtempSync(join(tmpdir(), 'schema-updates-'));
+    const sign = createInternalSigner(await loadOrCreateSigningKey(join(dir, 'edge.pem')));
+    const surface: SurfaceDef = {
+      name: 'web',
+      path: '/web/graphql',
+      auth: { kind: 'jwt', surface: 'web', audience: 'web' },
+      upstream: new URL(`${bff.url}/graphql`),
+      bff: 'web',
+    };
+    composer = createSchemaComposer();
+    schema = await loadSurfaceSchema(surface, sign, log, 50, composer);
+  });
+  afterAll(async () => {
+    await schema?.stop();
+    composer?.stop();
+    await bff?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves the API schema: the BFF fields, none of federation', () => {
+    expect(queryFields(schema).sort()).toEqual(['me', 'orders', 'user']);
+    expect(schema.current().getType('_Service')).toBeUndefined();
+    expect(schema.generation()).toBe(1);
+  });
+
+  it('a changed SDL is composed and served without a restart', async () => {
+    bff.setSdl(FAKE_SDL.replace('type Query {', 'type Query {\n  version: String'));
+    await waitUntil('the new field', () => queryFields(schema).includes('version'), 30_000, 20);
+    expect(schema.generation()).toBe(2);
+  });
+
+  it('an SDL that does not compose is reported once and the previous schema stays', async () => {
+    const errorsBefore = lines.filter((l) => l.level === 'error').length;
+    bff.setSdl(`${FAKE_SDL}\ntype Broken { field: Missing }`);
+    await waitUntil(
+      'the refusal to be logged',
+      () => lines.filter((l) => l.level === 'error').length > errorsBefore,
+      30_000,
+      20,
+    );
+    // Polls go on against the same broken SDL; none composes it again or logs it again.
+    const polls = bff.schemaPolls();
+    await waitUntil('three more polls', () => bff.schemaPolls() >= polls + 3, 30_000, 20);
+    expect(lines.filter((l) => l.level === 'error').length).toBe(errorsBefore + 1);
+    expect(queryFields(schema)).toContain('version');
+    expect(schema.generation()).toBe(2);
+  });
+
+  it('a BFF that stops answering is warned about once; its schema stays; a valid SDL then applies', async () => {
+    const warnsBefore = lines.filter((l) => l.level === 'warn').length;
+    bff.setSdl(undefined);
+    await waitUntil(
+      'the warning',
+      () => lines.filter((l) => l.level === 'warn').length > warnsBefore,
+      30_000,
+      20,
+    );
+    expect(queryFields(schema)).toContain('version');
+    bff.setSdl(FAKE_SDL);
+    await waitUntil(
+      'the schema back to FAKE_SDL',
+      () => !queryFields(schema).includes('version'),
+      30_000,
+      20,
+    );
+    expect(lines.filter((l) => l.level === 'warn').length).toBe(warnsBefore + 1);
+    expect(lines.some((l) => l.msg === 'schema poll answered again')).toBe(true);
+    expect(schema.generation()).toBe(3);
+  });
+
+  it('a composition that outlasts its deadline is abandoned with a clear error', async () => {
+    const slow = createSchemaComposer(1);
+    await expect(slow.compose({ surface: 'web', url: bff.url, sdl: FAKE_SDL })).rejects.toThrow(
+      /schema composition failed: composer ended by SIGKILL/,
+    );
+    slow.stop();
+  });
+});
