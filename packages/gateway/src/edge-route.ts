@@ -195,6 +195,7 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
       requireJson(ctx);
       const identity = await authenticate(ctx);
       const caller = subjectOf(deps.surface, identity, 0);
+      deps.rateLimiter.refuseIfSpent(caller);
       // Held until the answer is sent or the client went away, whatever happens in between.
       ctx.res.once('close', deps.inFlight.enter(caller.class, caller.id));
       const { batch, operations } = await readAndPlan(ctx, identity);

@@ -13,6 +13,7 @@ import type { FailMode, RateLimitClass } from './defaults.js';
 import { createLeasedCounter, type LeasedCounter } from './leased-counter.js';
 import { type Count, exactCounter, type PermitCounter } from './permit-counter.js';
 import { type LimitState, rateLimitHeaders } from './rate-limit-headers.js';
+import { createSpentLimits } from './spent-limits.js';
 import type { SurfaceName } from './surfaces.js';
 
 /** What one request is counted against. */
@@ -225,6 +226,51 @@ export function createRateLimiter(deps: RateLimiterDeps) {
     return { answers: insured as Count[], degraded: true };
   };
 
+  const spentLimits = createSpentLimits();
+  const requestsKey = (subject: LimitSubject) => `${subject.surface}:${subject.id}`;
+
+  /**
+   * A refused single request means not even one fits before the window resets, in either mode
+   * (a refused batch may only be larger than what is left). Not while degraded: the insurance
+   * limit is this instance's share, and Redis may be back before its window ends.
+   */
+  function noteIfSpent(check: Check, state: LimitState): void {
+    if (state.exceeded && check.points === 1) {
+      spentLimits.note(check.key, state.limit, state.resetMs);
+    }
+  }
+
+  function refusal(
+    surface: SurfaceName,
+    over: LimitState[],
+    headers: Record<string, string>,
+    details: Record<string, unknown> = {},
+  ): AppError {
+    for (const s of over) limited.inc({ surface, limit: s.name });
+    const retryAfterS = Math.max(1, Math.ceil(Math.max(...over.map((s) => s.resetMs)) / 1000));
+    return new AppError(
+      ErrorCode.RATE_LIMITED,
+      `Rate limit exceeded (${over.map((s) => s.name).join(', ')})`,
+      {
+        headers: { ...headers, 'retry-after': String(retryAfterS) },
+        details: { retryAfterS, ...details },
+      },
+    );
+  }
+
+  /**
+   * Throw RATE_LIMITED at once for a caller this instance saw spend its request limit, until the
+   * window resets: its requests then cost the edge a lookup, not a body read, a parse and a
+   * validation (an over-limit caller sending distinct documents made the edge do all three for
+   * every refused request). Nothing is counted: the caller is over the limit already.
+   */
+  function refuseIfSpent(subject: LimitSubject): void {
+    const spent = spentLimits.spent(requestsKey(subject));
+    if (!spent) return;
+    const state: LimitState = { name: 'requests', remaining: 0, exceeded: true, ...spent };
+    throw refusal(subject.surface, [state], rateLimitHeaders([state], config.windowS));
+  }
+
   /**
    * Count a request; resolves with the headers to send, or throws RATE_LIMITED (429 with
    * Retry-After) or, on a fail-closed surface without Redis, UPSTREAM_UNAVAILABLE (503).
@@ -238,7 +284,7 @@ export function createRateLimiter(deps: RateLimiterDeps) {
         name: 'requests',
         pair: reqPair,
         counter: leased ?? reqPair.exact,
-        key: `${subject.surface}:${subject.id}`,
+        key: requestsKey(subject),
         points: subject.requests ?? 1,
       },
     ];
@@ -280,28 +326,22 @@ export function createRateLimiter(deps: RateLimiterDeps) {
         : undefined;
     const headers = rateLimitHeaders(states, config.windowS);
     const over = states.filter((s) => s.exceeded);
+    if (!isDegraded) noteIfSpent(checks[0] as Check, states[0] as LimitState);
     if (over.length > 0) {
       await refund(answers);
-      for (const s of over) limited.inc({ surface: subject.surface, limit: s.name });
-      const retryAfterS = Math.max(1, Math.ceil(Math.max(...over.map((s) => s.resetMs)) / 1000));
-      throw new AppError(
-        ErrorCode.RATE_LIMITED,
-        `Rate limit exceeded (${over.map((s) => s.name).join(', ')})`,
-        {
-          headers: { ...headers, 'retry-after': String(retryAfterS) },
-          details: {
-            retryAfterS,
-            ...(throttleStatus && subject.cost
-              ? { cost: { requestedQueryCost: subject.cost.requested, throttleStatus } }
-              : {}),
-          },
-        },
+      throw refusal(
+        subject.surface,
+        over,
+        headers,
+        throttleStatus && subject.cost
+          ? { cost: { requestedQueryCost: subject.cost.requested, throttleStatus } }
+          : {},
       );
     }
     return { headers, throttleStatus, degraded: isDegraded };
   }
 
-  return { consume };
+  return { consume, refuseIfSpent };
 }
 
 export type RateLimiter = ReturnType<typeof createRateLimiter>;
