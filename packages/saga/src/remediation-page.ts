@@ -5,7 +5,6 @@ import { PROVIDERS } from './provider-client.js';
 import { FORWARD_STEPS } from './saga.js';
 import { STATUS_FILTERS } from './saga-api-schemas.js';
 import {
-  canReplay,
   type SagaSummary,
   SEARCH_SCAN_LIMIT,
   type SearchQuery,
@@ -426,7 +425,7 @@ function what(s: SagaSummary): string {
 }
 
 function actions(s: SagaSummary, role: OperatorRole): string {
-  if (role !== 'operator' || !canReplay(s)) return '';
+  if (role !== 'operator' || !s.replayable) return '';
   const attrs = `data-id="${esc(s.id)}" data-what="${esc(what(s))}"`;
   return `<button type="button" data-action="replay" ${attrs}>Replay…</button>
     <button type="button" data-action="resolve" ${attrs}>Resolve…</button>`;

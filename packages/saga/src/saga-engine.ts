@@ -24,7 +24,7 @@ import {
   LeaseLostError,
   type SagaStore,
 } from './saga-store.js';
-import { parkedUntil } from './saga-view.js';
+import { acceptsReplay } from './saga-view.js';
 import { traceStep } from './step-span.js';
 
 export interface SagaEngineOptions {
@@ -316,8 +316,10 @@ export class SagaEngine {
   ): Promise<Saga> {
     return this.operate(sagaId, (saga, at) => {
       const { state } = saga;
-      const waitingToo = this.isStuck(saga) || parkedUntil(saga) !== undefined;
-      if (state.status !== 'dead_lettered' && (edit || !waitingToo)) {
+      const accepted = edit
+        ? state.status === 'dead_lettered'
+        : acceptsReplay(saga, this.isStuck(saga));
+      if (!accepted) {
         throw new SagaConflictError(
           `saga ${saga.id} is ${state.status}, not dead-lettered${edit ? '' : ', stuck or parked'}`,
         );

@@ -4,7 +4,7 @@ import { ACTIVE_STATUSES, SAGA_STATUSES, type Saga, type SagaStatus } from './sa
 import { type SagaListState, STATUS_FILTERS } from './saga-api-schemas.js';
 import type { SagaStore } from './saga-store.js';
 import { currentStep, lastProblem, STEP_PROVIDER, type TimelineEntry } from './saga-timeline.js';
-import { parkedUntil } from './saga-view.js';
+import { acceptsReplay, parkedUntil } from './saga-view.js';
 
 /**
  * Sagas read per status for one search. A status holding more is read in part, and what is
@@ -73,6 +73,8 @@ export interface SagaSummary {
   lastProblem: TimelineEntry | null;
   /** Set while a step waits past its horizon because the provider asked (Retry-After). */
   parkedUntil: string | null;
+  /** An operator's replay takes it (`acceptsReplay`): the page offers replay on these only. */
+  replayable: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -95,7 +97,7 @@ export interface SearchResult {
   /** Total amount of every match, per currency. */
   totals: Record<string, number>;
   /**
-   * The matches a replay accepts (see `canReplay`), over every page, with their total per
+   * The matches a replay accepts (`acceptsReplay`), over every page, with their total per
    * currency: what the bulk replay offers and its confirmation states. A filter such as
    * `completed` matches sagas that no replay would touch, so the bulk replay never counts them.
    */
@@ -120,6 +122,7 @@ export function summarize(saga: Saga, stuck: boolean): SagaSummary {
     reason: 'reason' in state ? state.reason : null,
     lastProblem: lastProblem(saga) ?? null,
     parkedUntil: parkedUntil(saga) ?? null,
+    replayable: acceptsReplay(saga, stuck),
     createdAt: saga.createdAt,
     updatedAt: saga.updatedAt,
   };
@@ -128,15 +131,6 @@ export function summarize(saga: Saga, stuck: boolean): SagaSummary {
 /** What "needs attention" means: dead-lettered, or stuck. */
 function needsAttention(s: SagaSummary): boolean {
   return s.status === 'dead_lettered' || s.stuck;
-}
-
-/**
- * Whether `SagaEngine.replay` (without an edit) accepts the saga: one needing attention, or a
- * parked one (tried at once: the operator knows the provider is back). The only sagas the page
- * offers to replay.
- */
-export function canReplay(s: SagaSummary): boolean {
-  return needsAttention(s) || s.parkedUntil !== null;
 }
 
 const statusFilterOf = (f: SearchQuery): SagaListState => f.status ?? f.state ?? 'attention';
@@ -250,7 +244,7 @@ export async function searchSagas(
   const all = [...records.values()].map((saga) => summarize(saga, isStuck(saga)));
   const truncated = statuses.filter((status) => counts[status] > SEARCH_SCAN_LIMIT);
   const matched = all.filter((s) => matches(s, f, now)).sort(newestFirst);
-  const replayable = matched.filter(canReplay);
+  const replayable = matched.filter((s) => s.replayable);
   const after = f.cursor ? decodeCursor(f.cursor) : undefined;
   const start = after
     ? matched.findIndex(

@@ -21,6 +21,15 @@ export function parkedUntil(saga: Saga): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether an operator's replay (without an edit) takes the saga: dead-lettered, stuck (`stuck` as
+ * the engine judges it), or parked (then tried at once: the operator knows the provider is back).
+ * The engine's rule, and the only sagas the operator page offers to replay.
+ */
+export function acceptsReplay(saga: Saga, stuck: boolean): boolean {
+  return saga.state.status === 'dead_lettered' || stuck || parkedUntil(saga) !== undefined;
+}
+
 export function toSagaView(saga: Saga): SagaView {
   const reason = reasonOf(saga.state);
   const parked = parkedUntil(saga);

@@ -18,6 +18,7 @@ const summary: SagaSummary = {
   reason: `refund_payment: ${HOSTILE}`,
   lastProblem: null,
   parkedUntil: null,
+  replayable: true,
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
 };
@@ -100,7 +101,12 @@ describe('operator page rendering', () => {
   });
 
   it('a filter matching only sagas no replay accepts (status=completed) offers no bulk replay', () => {
-    const completed: SagaSummary = { ...summary, status: 'completed', reason: null };
+    const completed: SagaSummary = {
+      ...summary,
+      status: 'completed',
+      reason: null,
+      replayable: false,
+    };
     const html = render('operator', {
       ...result,
       items: [completed],
