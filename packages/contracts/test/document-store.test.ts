@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFailFastRedis } from '@edge/common';
-import { deleteKeysWithPrefix, REDIS_URL } from '@edge/testkit';
+import { createFailFastRedis, DEFAULT_REDIS_URL, unlinkKeysMatching } from '@edge/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+// Not @edge/testkit: it depends on the BFF runtime, which depends on this package.
+const REDIS_URL = process.env['REDIS_URL'] ?? DEFAULT_REDIS_URL;
+
 import {
   createFileDocumentStore,
   createRedisDocumentStore,
@@ -110,7 +113,7 @@ describeDocumentStore('redis', async () => {
     writer,
     reader,
     dispose: async () => {
-      await deleteKeysWithPrefix(cleanup, prefix);
+      await unlinkKeysMatching(cleanup, `${prefix}*`);
       cleanup.disconnect();
       await writer.close();
       await reader.close();

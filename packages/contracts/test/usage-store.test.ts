@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFailFastRedis } from '@edge/common';
-import { deleteKeysWithPrefix, REDIS_URL } from '@edge/testkit';
+import { createFailFastRedis, DEFAULT_REDIS_URL, unlinkKeysMatching } from '@edge/common';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+// Not @edge/testkit: it depends on the BFF runtime, which depends on this package.
+const REDIS_URL = process.env['REDIS_URL'] ?? DEFAULT_REDIS_URL;
+
 import {
   createFileUsageStore,
   createRedisUsageStore,
@@ -81,7 +84,7 @@ describeUsageStore('redis', () => {
   return {
     store: createRedisUsageStore(redis, prefix),
     dispose: async () => {
-      await deleteKeysWithPrefix(redis, prefix);
+      await unlinkKeysMatching(redis, `${prefix}*`);
       redis.disconnect();
     },
   };
