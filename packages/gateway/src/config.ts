@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DEFAULT_PORTS,
@@ -142,6 +143,7 @@ const schema = z
     EDGE_SIGNING_KEY_FILE: z.string().optional(),
     DEV_IDP_KEY_FILE: z.string().optional(),
     SCHEMA_POLL_MS: env.int(2000),
+    SCHEMA_CACHE_DIR: z.string().default(join(tmpdir(), 'edge-gateway-schemas')),
     OTEL_EXPORTER_OTLP_ENDPOINT: env.otlpEndpoint(),
     SURFACE_LIMITS: surfaceLimits,
     CORS: corsSettings,
@@ -245,6 +247,7 @@ const schema = z
       edgeSigningKeyFile: c.EDGE_SIGNING_KEY_FILE ?? join(c.DATA_DIR, 'keys', 'edge.json'),
       devIdpKeyFile: c.DEV_IDP_KEY_FILE ?? join(c.DATA_DIR, 'keys', 'dev-idp.json'),
       schemaPollMs: c.SCHEMA_POLL_MS,
+      schemaCacheDir: c.SCHEMA_CACHE_DIR,
       tracing: { endpoint: c.OTEL_EXPORTER_OTLP_ENDPOINT },
       limits,
       cors,

@@ -25,6 +25,7 @@ import {
 import { type Authenticator, createAuthenticator } from './auth.js';
 import { clientAddressOf } from './client-address.js';
 import { createContractResolver } from './client-contracts.js';
+import { createCompositionCache } from './composition-cache.js';
 import type { GatewayConfig } from './config.js';
 import { preflightHandler } from './cors.js';
 import { deprecationHeaders } from './deprecation.js';
@@ -175,7 +176,9 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     ? loadTrustedDocuments(config.trustedDocumentsFile)
     : undefined;
   const trustedSet = trusted && documentSet(trusted);
-  const composer = createSchemaComposer();
+  const composer = createSchemaComposer({
+    cache: createCompositionCache(config.schemaCacheDir),
+  });
   const surfaces = surfacesFrom(config).map((surface) => ({
     surface,
     schema: backgroundSchema(surface, sign, log, config.schemaPollMs, composer),

@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { AppError, ErrorCode } from '@edge/common';
+import type { CompositionCache } from './composition-cache.js';
 
 export interface ComposeRequest {
   surface: string;
@@ -55,9 +56,13 @@ const failed = (message: string) =>
  * (query planner, OpenTelemetry, its fetchers) costs a process about 45 MB of RSS and 20 MB of
  * heap that the edge never needs between compositions, and a worker thread's memory is not given
  * back when it ends: a process that exits is. Requests made while a child runs wait for the
- * next one, which takes them all; one child at a time.
+ * next one, which takes them all; one child at a time. With a cache, an input composed before
+ * (by any gateway on the machine) needs no child.
  */
-export function createSchemaComposer(timeoutMs = COMPOSE_TIMEOUT_MS): SchemaComposer {
+export function createSchemaComposer(
+  options: { cache?: CompositionCache; timeoutMs?: number } = {},
+): SchemaComposer {
+  const { cache, timeoutMs = COMPOSE_TIMEOUT_MS } = options;
   let queue: Waiting[] = [];
   let running: ChildProcess | undefined;
   let stopped = false;
@@ -99,13 +104,21 @@ export function createSchemaComposer(timeoutMs = COMPOSE_TIMEOUT_MS): SchemaComp
     child.send(batch.map((w) => w.request));
   };
 
+  const composeInChild = (request: ComposeRequest) =>
+    new Promise<string>((resolve, reject) => {
+      if (stopped) return reject(failed('gateway stopping'));
+      queue.push({ request, resolve, reject });
+      setImmediate(runNext);
+    });
+
   return {
-    compose: (request) =>
-      new Promise<string>((resolve, reject) => {
-        if (stopped) return reject(failed('gateway stopping'));
-        queue.push({ request, resolve, reject });
-        setImmediate(runNext);
-      }),
+    compose: async (request) => {
+      const cached = await cache?.get(request);
+      if (cached !== undefined) return cached;
+      const apiSdl = await composeInChild(request);
+      await cache?.put(request, apiSdl);
+      return apiSdl;
+    },
     stop: () => {
       stopped = true;
       running?.kill('SIGKILL');

@@ -9,7 +9,7 @@ import {
   mintDevToken,
   type SigningKey,
 } from '@edge/common';
-import { deleteKeysWithPrefix } from '@edge/testkit';
+import { deleteKeysWithPrefix, waitUntil } from '@edge/testkit';
 import { createKey, type NewKeyOptions } from '../src/api-keys';
 import { loadGatewayConfig } from '../src/config';
 import { type RunningGateway, startGateway } from '../src/gateway-server';
@@ -132,12 +132,15 @@ export async function startGatewayFixture(
   };
 }
 
-/** Every surface's schema is loaded once /readyz answers 200. */
+/**
+ * Every surface's schema is loaded once /readyz answers 200. A schema composed for the first time
+ * on this machine takes a composer process (seconds on a loaded machine), hence the deadline.
+ */
 async function waitReady(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const res = await fetch(`${url}/readyz`).catch(() => undefined);
-    if (res?.status === 200) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`gateway at ${url} never became ready`);
+  await waitUntil(
+    `gateway at ${url} to become ready`,
+    async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200,
+    30_000,
+    25,
+  );
 }

@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger, loadOrCreateSigningKey } from '@edge/common';
 import { waitUntil } from '@edge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCompositionCache } from '../src/composition-cache';
 import { createInternalSigner } from '../src/internal-signer';
 import { createSchemaComposer, type SchemaComposer } from '../src/schema-composition';
 import { loadSurfaceSchema, type SurfaceSchema } from '../src/schema-registry';
@@ -43,7 +44,7 @@ describe('surface schema: composed in a child process, polled, bad updates refus
       upstream: new URL(`${bff.url}/graphql`),
       bff: 'web',
     };
-    composer = createSchemaComposer();
+    composer = createSchemaComposer({ cache: createCompositionCache(join(dir, 'cache')) });
     schema = await loadSurfaceSchema(surface, sign, log, 50, composer);
   });
   afterAll(async () => {
@@ -105,10 +106,34 @@ describe('surface schema: composed in a child process, polled, bad updates refus
   });
 
   it('a composition that outlasts its deadline is abandoned with a clear error', async () => {
-    const slow = createSchemaComposer(1);
+    const slow = createSchemaComposer({ timeoutMs: 1 });
     await expect(slow.compose({ surface: 'web', url: bff.url, sdl: FAKE_SDL })).rejects.toThrow(
       /schema composition failed: composer ended by SIGKILL/,
     );
     slow.stop();
+  });
+
+  it('an SDL composed before is read from the cache, by another gateway too; a cache others can write is not used', async () => {
+    const request = { surface: 'web', url: bff.url, sdl: FAKE_SDL };
+    const apiSdl = await composer.compose(request);
+    // A composer whose child could never finish: only the cache can answer it.
+    const cachedOnly = createSchemaComposer({
+      cache: createCompositionCache(join(dir, 'cache')),
+      timeoutMs: 1,
+    });
+    expect(await cachedOnly.compose(request)).toBe(apiSdl);
+    await expect(cachedOnly.compose({ ...request, surface: 'mobile' })).rejects.toThrow(
+      /composer ended by SIGKILL/,
+    );
+    cachedOnly.stop();
+
+    chmodSync(join(dir, 'cache'), 0o777);
+    const shared = createSchemaComposer({
+      cache: createCompositionCache(join(dir, 'cache')),
+      timeoutMs: 1,
+    });
+    await expect(shared.compose(request)).rejects.toThrow(/composer ended by SIGKILL/);
+    shared.stop();
+    chmodSync(join(dir, 'cache'), 0o700);
   });
 });
