@@ -3,22 +3,12 @@
  * for why it is a process of its own): it receives one batch of subgraph SDLs, answers with each
  * surface's client-facing (API) schema as SDL or with the composition errors, and exits.
  *
- * It imports only packages, never a sibling module, so that it stays small and starts the same
- * from source and compiled.
+ * It imports no sibling module at run time (types only), so that it stays small.
  */
 import { ApolloGateway, LocalCompose } from '@apollo/gateway';
 // The CommonJS entry, the copy @apollo/gateway builds its schemas with.
 import { type GraphQLSchema, parse, printSchema } from 'graphql/index.js';
-
-interface ComposeRequest {
-  surface: string;
-  url: string;
-  sdl: string;
-}
-
-type ComposeResult =
-  | { surface: string; ok: true; apiSdl: string }
-  | { surface: string; ok: false; error: string };
+import type { ComposeRequest, ComposeResult } from './schema-composition.js';
 
 async function composeOne(request: ComposeRequest): Promise<ComposeResult> {
   let apiSchema: GraphQLSchema | undefined;
@@ -44,6 +34,7 @@ async function composeOne(request: ComposeRequest): Promise<ComposeResult> {
 }
 
 process.once('message', async (batch: ComposeRequest[]) => {
+  // One result per request, in order: the parent matches them by position.
   const results: ComposeResult[] = [];
   for (const request of batch) results.push(await composeOne(request));
   process.send?.(results, () => process.exit(0));

@@ -67,12 +67,13 @@ export function createSchemaComposer(
   let running: ChildProcess | undefined;
   let stopped = false;
 
+  // The child answers one result per request, in the batch's order.
   const settle = (batch: Waiting[], results: ComposeResult[] | undefined, error: string) => {
-    for (const waiting of batch) {
-      const result = results?.find((r) => r.surface === waiting.request.surface);
+    batch.forEach((waiting, i) => {
+      const result = results?.[i];
       if (result?.ok) waiting.resolve(result.apiSdl);
       else waiting.reject(failed(result ? result.error : error));
-    }
+    });
   };
 
   const runNext = () => {
@@ -86,20 +87,29 @@ export function createSchemaComposer(
     running = child;
     let results: ComposeResult[] | undefined;
     let stderr = '';
+    let finished = false;
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const finish = (ended: string) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      running = undefined;
+      settle(batch, results, stderr ? `${ended}: ${stderr.trim()}` : ended);
+      runNext();
+    };
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-STDERR_KEPT);
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('message', (message) => {
       results = message as ComposeResult[];
     });
-    child.once('error', () => child.kill('SIGKILL'));
+    // A child that could not be started emits no exit.
+    child.once('error', (err) => {
+      if (child.pid === undefined) finish(`composer not started: ${err.message}`);
+      else child.kill('SIGKILL');
+    });
     child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      running = undefined;
-      const ended = signal ? `composer ended by ${signal}` : `composer exited ${code}`;
-      settle(batch, results, stderr ? `${ended}: ${stderr.trim()}` : ended);
-      runNext();
+      finish(signal ? `composer ended by ${signal}` : `composer exited ${code}`);
     });
     child.send(batch.map((w) => w.request));
   };
