@@ -18,6 +18,27 @@ export interface SurfaceSchema {
 /** What a federation subgraph answers with its SDL (the query @apollo/gateway sends). */
 const SERVICE_DEFINITION_QUERY = 'query __ApolloGetServiceDefinition__ { _service { sdl } }';
 const SDL_FETCH_TIMEOUT_MS = 10_000;
+/** Far above any real schema (ours are 2-4 KB); a BFF answering more is refused, not buffered. */
+export const SDL_MAX_BYTES = 4 * 1024 * 1024;
+
+async function readCapped(body: AsyncIterable<Buffer>, what: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of body) {
+    bytes += chunk.length;
+    if (bytes > SDL_MAX_BYTES) throw new Error(`${what} answered more than ${SDL_MAX_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 async function fetchSubgraphSdl(surface: SurfaceDef, sign: InternalSigner): Promise<string> {
   // The `internal` identity also tells the BFF this is a poll, which it logs at debug.
@@ -29,7 +50,7 @@ async function fetchSubgraphSdl(surface: SurfaceDef, sign: InternalSigner): Prom
     headersTimeout: SDL_FETCH_TIMEOUT_MS,
     bodyTimeout: SDL_FETCH_TIMEOUT_MS,
   });
-  const body = (await answer.body.json().catch(() => undefined)) as
+  const body = parseJson(await readCapped(answer.body, surface.bff)) as
     | { data?: { _service?: { sdl?: unknown } } }
     | undefined;
   const sdl = body?.data?._service?.sdl;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCompositionCache } from '../src/composition-cache';
 import { createInternalSigner } from '../src/internal-signer';
 import { createSchemaComposer, type SchemaComposer } from '../src/schema-composition';
-import { loadSurfaceSchema, type SurfaceSchema } from '../src/schema-registry';
+import { loadSurfaceSchema, SDL_MAX_BYTES, type SurfaceSchema } from '../src/schema-registry';
 import type { SurfaceDef } from '../src/surfaces';
 import { FAKE_SDL, type FakeBff, startFakeBff } from './fake-bff';
 
@@ -103,6 +103,28 @@ describe('surface schema: composed in a child process, polled, bad updates refus
     expect(lines.filter((l) => l.level === 'warn').length).toBe(warnsBefore + 1);
     expect(lines.some((l) => l.msg === 'schema poll answered again')).toBe(true);
     expect(schema.generation()).toBe(3);
+  });
+
+  it('an SDL answer above the cap is a failing poll, not a buffered one; the schema stays', async () => {
+    const warnsBefore = lines.filter((l) => l.level === 'warn').length;
+    const recoveriesBefore = lines.filter((l) => l.msg === 'schema poll answered again').length;
+    const generation = schema.generation();
+    bff.setSdl(`${FAKE_SDL}\n#${'x'.repeat(SDL_MAX_BYTES)}`);
+    await waitUntil(
+      'the warning',
+      () => lines.filter((l) => l.level === 'warn').length > warnsBefore,
+      30_000,
+      20,
+    );
+    expect(schema.generation()).toBe(generation);
+    bff.setSdl(FAKE_SDL);
+    await waitUntil(
+      'the poll answered again',
+      () => lines.filter((l) => l.msg === 'schema poll answered again').length > recoveriesBefore,
+      30_000,
+      20,
+    );
+    expect(schema.generation()).toBe(generation);
   });
 
   it('a composition that outlasts its deadline is abandoned with a clear error', async () => {
