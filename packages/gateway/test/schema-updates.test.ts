@@ -26,12 +26,17 @@ function recordingLogger() {
 const queryFields = (schema: SurfaceSchema) =>
   Object.keys(schema.current().getQueryType()?.getFields() ?? {});
 
+/** Polls run every 50 ms; a composition may take seconds on a loaded machine. */
+const soon = (what: string, check: () => boolean) => waitUntil(what, check, 30_000, 20);
+
 describe('surface schema: composed in a child process, polled, bad updates refused', () => {
   let bff: FakeBff;
   let dir: string;
   let composer: SchemaComposer;
   let schema: SurfaceSchema;
   const { log, lines } = recordingLogger();
+  const logged = (level: string) => lines.filter((l) => l.level === level).length;
+  const recoveries = () => lines.filter((l) => l.msg === 'schema poll answered again').length;
 
   beforeAll(async () => {
     bff = await startFakeBff();
@@ -62,68 +67,43 @@ describe('surface schema: composed in a child process, polled, bad updates refus
 
   it('a changed SDL is composed and served without a restart', async () => {
     bff.setSdl(FAKE_SDL.replace('type Query {', 'type Query {\n  version: String'));
-    await waitUntil('the new field', () => queryFields(schema).includes('version'), 30_000, 20);
+    await soon('the new field', () => queryFields(schema).includes('version'));
     expect(schema.generation()).toBe(2);
   });
 
   it('an SDL that does not compose is reported once and the previous schema stays', async () => {
-    const errorsBefore = lines.filter((l) => l.level === 'error').length;
+    const errorsBefore = logged('error');
     bff.setSdl(`${FAKE_SDL}\ntype Broken { field: Missing }`);
-    await waitUntil(
-      'the refusal to be logged',
-      () => lines.filter((l) => l.level === 'error').length > errorsBefore,
-      30_000,
-      20,
-    );
+    await soon('the refusal to be logged', () => logged('error') > errorsBefore);
     // Polls go on against the same broken SDL; none composes it again or logs it again.
     const polls = bff.schemaPolls();
-    await waitUntil('three more polls', () => bff.schemaPolls() >= polls + 3, 30_000, 20);
-    expect(lines.filter((l) => l.level === 'error').length).toBe(errorsBefore + 1);
+    await soon('three more polls', () => bff.schemaPolls() >= polls + 3);
+    expect(logged('error')).toBe(errorsBefore + 1);
     expect(queryFields(schema)).toContain('version');
     expect(schema.generation()).toBe(2);
   });
 
   it('a BFF that stops answering is warned about once; its schema stays; a valid SDL then applies', async () => {
-    const warnsBefore = lines.filter((l) => l.level === 'warn').length;
+    const warnsBefore = logged('warn');
     bff.setSdl(undefined);
-    await waitUntil(
-      'the warning',
-      () => lines.filter((l) => l.level === 'warn').length > warnsBefore,
-      30_000,
-      20,
-    );
+    await soon('the warning', () => logged('warn') > warnsBefore);
     expect(queryFields(schema)).toContain('version');
     bff.setSdl(FAKE_SDL);
-    await waitUntil(
-      'the schema back to FAKE_SDL',
-      () => !queryFields(schema).includes('version'),
-      30_000,
-      20,
-    );
-    expect(lines.filter((l) => l.level === 'warn').length).toBe(warnsBefore + 1);
-    expect(lines.some((l) => l.msg === 'schema poll answered again')).toBe(true);
+    await soon('the schema back to FAKE_SDL', () => !queryFields(schema).includes('version'));
+    expect(logged('warn')).toBe(warnsBefore + 1);
+    expect(recoveries()).toBeGreaterThan(0);
     expect(schema.generation()).toBe(3);
   });
 
   it('an SDL answer above the cap is a failing poll, not a buffered one; the schema stays', async () => {
-    const warnsBefore = lines.filter((l) => l.level === 'warn').length;
-    const recoveriesBefore = lines.filter((l) => l.msg === 'schema poll answered again').length;
+    const warnsBefore = logged('warn');
+    const recoveriesBefore = recoveries();
     const generation = schema.generation();
     bff.setSdl(`${FAKE_SDL}\n#${'x'.repeat(SDL_MAX_BYTES)}`);
-    await waitUntil(
-      'the warning',
-      () => lines.filter((l) => l.level === 'warn').length > warnsBefore,
-      30_000,
-      20,
-    );
+    await soon('the warning', () => logged('warn') > warnsBefore);
     expect(schema.generation()).toBe(generation);
     bff.setSdl(FAKE_SDL);
-    await waitUntil(
-      'the poll answered again',
-      () => lines.filter((l) => l.msg === 'schema poll answered again').length > recoveriesBefore,
-      30_000,
-      20,
-    );
+    await soon('the poll answered again', () => recoveries() > recoveriesBefore);
     expect(schema.generation()).toBe(generation);
   });
 
