@@ -63,7 +63,7 @@ export async function startBff(options: BffOptions): Promise<RunningBff> {
   const { config, name } = options;
   const log = createLogger({ service: name, level: config.logLevel });
   const metrics = createMetrics(name);
-  const tracing = startTracing(name, config.tracing);
+  const tracing = await startTracing(name, config.tracing);
   const edgeKey = await loadPublicKey(config.edgePublicKeyFile);
   const verifyIdentity = createIdentityVerifier(edgeKey.key, options.surface);
   // Into the process registry, so /metrics shows breakers, stale hits and upstream latency.

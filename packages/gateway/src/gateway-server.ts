@@ -154,7 +154,7 @@ function schemaValidator(surface: SurfaceDef, schema: BackgroundSchema, options:
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
   const log = createLogger({ service: 'gateway', level: config.logLevel, batched: true });
   const metrics = createMetrics('gateway');
-  const tracing = startTracing('gateway', config.tracing);
+  const tracing = await startTracing('gateway', config.tracing);
   const edgeKey = await loadOrCreateSigningKey(config.edgeSigningKeyFile);
   const sign = createInternalSigner(edgeKey);
   const { keys, documents, usage, redis } = await openStores(config, log);

@@ -104,7 +104,7 @@ export async function startSagaService(
 ): Promise<SagaService> {
   const policies = resolvePolicies(config.policies);
   const metrics = createMetrics('saga');
-  const tracing = startTracing('saga', config.tracing);
+  const tracing = await startTracing('saga', config.tracing);
   const auth = createSagaAuth(
     await createOperatorVerifier({
       keys: config.auth.operatorKeys,
