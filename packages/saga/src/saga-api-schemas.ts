@@ -58,8 +58,13 @@ export type StepEditRequest = z.infer<typeof stepEditRequest>;
 export const replayRequest = z.object({ reason, edit: stepEditRequest.optional() }).strict();
 export type ReplayRequest = z.infer<typeof replayRequest>;
 
-/** A resolution names what was done by hand, e.g. the manual refund's id. */
-export const resolveRequest = z.object({ reason, reference: name }).strict();
+/**
+ * A resolution names what was done by hand, e.g. the manual refund's id; it is recorded in the
+ * audit reason, so it is held to the reason's rule.
+ */
+export const resolveRequest = z
+  .object({ reason, reference: name.refine(isReadableText, UNREADABLE_TEXT) })
+  .strict();
 export type ResolveRequest = z.infer<typeof resolveRequest>;
 
 /** Bulk replay of the given sagas (the page sends its confirmed selection in chunks), or all. */

@@ -192,13 +192,14 @@ describe('edit before replay', () => {
     }
   });
 
-  it('a note with nothing a person can read, a control character or a broken character is edit_invalid', () => {
+  it('a note with nothing a person can read, a control, override or broken character is edit_invalid', () => {
     for (const note of [
       '\u200b\u200b',
       '\u00a0\u2060',
       'a\u0000b',
       'red \u001b[31m',
       'half \ud800',
+      '\u202egnp.exe',
     ]) {
       expect(refusal(deadRefund(), 'refund_payment', { note })).toMatchObject({
         status: 400,
@@ -263,14 +264,25 @@ describe('edit before replay', () => {
   });
 
   it('an operator reason with nothing readable or a control character is refused', () => {
-    for (const reason of ['\u200b', '\u00a0\u2060\n', 'ok\u0000', 'red \u001b[31m']) {
+    const unreadable = ['\u200b', '\u00a0\u2060\n', 'ok\u0000', 'red \u001b[31m'];
+    // An override makes "refunded 10 USD <RLO>DSU 0001<PDF>" read "refunded 10 USD 1000 USD".
+    const reordering = ['refunded 10 USD \u202eDSU 0001\u202c', 'a \u2067b\u2069'];
+    for (const reason of [...unreadable, ...reordering]) {
       expect(replayRequest.safeParse({ reason }).success).toBe(false);
       expect(resolveRequest.safeParse({ reason, reference: 'RF-1' }).success).toBe(false);
+      // The reference is recorded in the audit reason, "<reason> (reference <reference>)".
+      expect(resolveRequest.safeParse({ reason: 'manual refund', reference: reason }).success).toBe(
+        false,
+      );
       expect(replayManyRequest.safeParse({ reason, all: true }).success).toBe(false);
       // A customer's cancel reason reaches the same audit log and CLI.
       expect(cancelRequest.safeParse({ idempotencyKey: 'k-1', reason }).success).toBe(false);
     }
     expect(replayRequest.safeParse({ reason: 'Kunde erstattet\n\u2013 siehe RF-1' }).success).toBe(
+      true,
+    );
+    // Right-to-left writing and its marks are text, not tricks.
+    expect(replayRequest.safeParse({ reason: '\u05d4\u05d7\u05d6\u05e8 \u200fRF-1' }).success).toBe(
       true,
     );
   });
