@@ -18,6 +18,7 @@ import {
 } from '@edge/common';
 import { loadSagaConfig, type SagaService, startSagaService } from '@edge/saga';
 import { createMockControl, type ServicesMock } from '@edge/services-mock';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMock, stockedItems, testCredentials } from './saga-harness';
 
@@ -108,6 +109,33 @@ describe('operators', () => {
       roles: ['operator'],
     });
     expect((await call('/sagas?status=any', { headers: bearer(user) })).status).toBe(401);
+  });
+
+  it("a token the edge's policy refuses is refused here too: two audiences, a sub that is not a short plain string, another typ", async () => {
+    const key = await loadOrCreateSigningKey(join(dataDir, 'keys', 'dev-idp.json'));
+    const mint = (sub: unknown, audience: string | string[], typ = 'JWT') =>
+      new SignJWT({ roles: ['operator'], sub: sub as string })
+        .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ })
+        .setIssuer('https://dev-idp.local')
+        .setAudience(audience)
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(key.privateKey);
+    const refused = [
+      await mint('ops-1', ['edge-operator', 'edge-web']),
+      await mint(5, 'edge-operator'),
+      // The subject is every audit record's actor.
+      await mint('a\r\nb\u0000', 'edge-operator'),
+      await mint('x'.repeat(5000), 'edge-operator'),
+      await mint('ops-1', 'edge-operator', 'dpop+jwt'),
+    ];
+    for (const token of refused) {
+      const res = await call('/sagas?status=any', { headers: bearer(token) });
+      expect(res.status).toBe(401);
+      expect(res.json.error?.code).toBe('UNAUTHENTICATED');
+    }
+    const plain = await mint('ops-1', 'edge-operator', 'at+jwt');
+    expect((await call('/sagas?status=any', { headers: bearer(plain) })).status).toBe(200);
   });
 
   it('a token without a role returns 403 FORBIDDEN', async () => {

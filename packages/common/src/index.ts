@@ -1,3 +1,4 @@
+export * from './access-token-policy.js';
 export * from './alerts.js';
 export * from './body.js';
 export * from './config.js';

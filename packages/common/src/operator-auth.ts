@@ -2,10 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
+  type JWTHeaderParameters,
   type JWTPayload,
   type JWTVerifyGetKey,
   jwtVerify,
 } from 'jose';
+import { ACCESS_TOKEN_ALGORITHMS, accessTokenPolicyViolation } from './access-token-policy.js';
 import { AppError, ErrorCode } from './errors.js';
 import { loadOrCreateSigningKey } from './keys.js';
 
@@ -30,9 +32,6 @@ export interface OperatorVerifierOptions {
   /** Seconds of clock skew tolerated on exp/nbf; default 30. */
   clockToleranceS?: number;
 }
-
-/** Asymmetric algorithms only, as at the edge: a token "signed" with a public key never verifies. */
-const ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'];
 
 /** One message for every bad token, so a caller cannot probe which check failed. */
 const invalid = () => new AppError(ErrorCode.UNAUTHENTICATED, 'Invalid or expired operator token');
@@ -60,19 +59,29 @@ async function keySet(keys: OperatorKeys): Promise<JWTVerifyGetKey> {
   }
 }
 
-/** Checks operator tokens (issuer, operator audience, exp, a role) against the configured keys. */
+/**
+ * Checks operator tokens (issuer, operator audience, exp, a role, and the edge's token policy)
+ * against the configured keys.
+ */
 export async function createOperatorVerifier(options: OperatorVerifierOptions) {
   const keys = await keySet(options.keys);
   return async (token: string): Promise<Operator> => {
+    const clockTolerance = options.clockToleranceS ?? 30;
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, keys, {
+      let protectedHeader: JWTHeaderParameters;
+      ({ payload, protectedHeader } = await jwtVerify(token, keys, {
         issuer: options.issuer,
         audience: options.audience,
-        algorithms: ALGORITHMS,
-        clockTolerance: options.clockToleranceS ?? 30,
+        algorithms: ACCESS_TOKEN_ALGORITHMS,
+        clockTolerance,
         requiredClaims: ['exp', 'sub', 'iat'],
       }));
+      // The edge's policy: the subject is every audit record's actor.
+      const nowS = Math.floor(Date.now() / 1000);
+      if (accessTokenPolicyViolation(payload, protectedHeader, nowS, clockTolerance)) {
+        throw invalid();
+      }
     } catch {
       throw invalid();
     }

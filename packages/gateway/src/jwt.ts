@@ -1,5 +1,11 @@
-import { AppError, ErrorCode, isAppError } from '@edge/common';
-import { errors, type JWTHeaderParameters, type JWTPayload, jwtVerify } from 'jose';
+import {
+  ACCESS_TOKEN_ALGORITHMS,
+  AppError,
+  accessTokenPolicyViolation,
+  ErrorCode,
+  isAppError,
+} from '@edge/common';
+import { errors, jwtVerify } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { type JwksSource, JwksUnavailableError } from './jwks-source.js';
 
@@ -12,9 +18,6 @@ export interface JwtVerifierOptions {
   /** Told when a request is answered 503 because no key could be had from the IdP. */
   onUnavailable?: () => void;
 }
-
-/** Asymmetric algorithms only: an HS256 token "signed" with our public key must never verify. */
-export const ALLOWED_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'];
 
 export const DEFAULT_JWT = Object.freeze({ clockToleranceS: 30 });
 
@@ -29,34 +32,6 @@ function reasonOf(err: unknown): string {
   if (err instanceof errors.JOSEAlgNotAllowed) return 'algorithm_not_allowed';
   if (err instanceof errors.JWSSignatureVerificationFailed) return 'bad_signature';
   return 'malformed';
-}
-
-/** Longest `sub` accepted: it keys rate limits and order ownership. */
-export const MAX_SUBJECT_LENGTH = 256;
-
-/** `typ` values of a user access token (RFC 7519, RFC 9068); absent is accepted too. */
-const ACCEPTED_TYP = ['jwt', 'at+jwt'];
-const normalizeTyp = (typ: string) => typ.toLowerCase().replace(/^application\//, '');
-
-/**
- * What jose leaves to the caller, as our policy (docs/edge.md): exactly one audience (a token
- * naming web and mobile works on neither), `iat` not in the future beyond the skew, `sub` a
- * non-empty string, and a JWT access-token `typ`. Returns why a token breaks it, if it does.
- */
-function policyViolation(
-  payload: JWTPayload,
-  header: JWTHeaderParameters,
-  nowS: number,
-  toleranceS: number,
-): string | undefined {
-  const { aud, iat, sub } = payload;
-  if (Array.isArray(aud) && aud.length !== 1) return 'claim_aud';
-  if (typeof iat !== 'number' || iat > nowS + toleranceS) return 'claim_iat';
-  if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_SUBJECT_LENGTH) {
-    return 'claim_sub';
-  }
-  if (header.typ !== undefined && !ACCEPTED_TYP.includes(normalizeTyp(header.typ))) return 'typ';
-  return undefined;
 }
 
 /** The IdP failing is our dependency failing: 503 with Retry-After, never the caller's 401. */
@@ -86,12 +61,17 @@ export function createJwtVerifier(options: JwtVerifierOptions) {
       const { payload, protectedHeader } = await jwtVerify(token, o.jwks.getKey, {
         issuer: o.issuer,
         audience,
-        algorithms: ALLOWED_ALGORITHMS,
+        algorithms: ACCESS_TOKEN_ALGORITHMS,
         clockTolerance: o.clockToleranceS,
         requiredClaims: ['exp', 'sub', 'iat'],
       });
       const nowS = Math.floor(Date.now() / 1000);
-      const violation = policyViolation(payload, protectedHeader, nowS, o.clockToleranceS);
+      const violation = accessTokenPolicyViolation(
+        payload,
+        protectedHeader,
+        nowS,
+        o.clockToleranceS,
+      );
       if (violation) throw rejected(violation);
       const sub = payload.sub ?? '';
       // A token without a kid is verified every time: there is no key id to re-check.

@@ -148,12 +148,14 @@ describe('JWT authentication through the gateway', () => {
     await expect401('/mobile/graphql', both);
   });
 
-  it('an iat in the future, a non-string sub and a wrong typ return 401 UNAUTHENTICATED', async () => {
+  it('an iat in the future, a non-string sub, a sub with control characters and a wrong typ return 401 UNAUTHENTICATED', async () => {
     const now = Math.floor(Date.now() / 1000);
     await expect401('/web/graphql', await signRaw({ iat: now + 3600 }));
     await expect401('/web/graphql', await signRaw({ sub: 42 }));
     await expect401('/web/graphql', await signRaw({ sub: ['u-1'] }));
     await expect401('/web/graphql', await signRaw({ sub: '' }));
+    // The subject keys limits and ownership and is logged: no line breaks or NULs in it.
+    await expect401('/web/graphql', await signRaw({ sub: 'u-1\r\nu-2\u0000' }));
     await expect401('/web/graphql', await signRaw({}, { typ: 'logout+jwt' }));
     // What the policy accepts: typ JWT or at+jwt (or none), one audience as a one-item list.
     for (const token of [
