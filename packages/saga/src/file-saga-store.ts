@@ -42,6 +42,8 @@ export interface FileSagaStoreOptions {
 export class FileSagaStore implements SagaStore {
   private readonly sagas = new Map<string, Saga>();
   private readonly byClientKey = new Map<string, string>();
+  /** Creates being written, by client key: a concurrent create with the key waits for it. */
+  private readonly creating = new Map<string, Promise<unknown>>();
   private readonly byOrderId = new Map<string, string>();
   private readonly cancels = new Map<string, CancelRequest>();
   private readonly leases = new InProcessLeases();
@@ -121,16 +123,22 @@ export class FileSagaStore implements SagaStore {
   }
 
   async create(saga: Saga, claimAs?: ClaimRequest): Promise<Created> {
+    // A create with this key is being written: its outcome decides (its saga, or a retry here
+    // if its write failed), never a second saga for the key.
+    const pending = this.creating.get(saga.clientKey);
+    if (pending) {
+      await pending.catch(() => undefined);
+      return this.create(saga, claimAs);
+    }
     const existing = this.byClientKey.get(saga.clientKey);
     const stored = existing ? this.sagas.get(existing) : undefined;
     if (stored) return { saga: stored, created: false };
-    // Claim the key before the await so a concurrent create with the same key sees it.
-    this.byClientKey.set(saga.clientKey, saga.id);
+    const write = writeFileAtomic(this.path('sagas', saga.id), JSON.stringify(saga), this.fsync);
+    this.creating.set(saga.clientKey, write);
     try {
-      await writeFileAtomic(this.path('sagas', saga.id), JSON.stringify(saga), this.fsync);
-    } catch (error) {
-      this.byClientKey.delete(saga.clientKey);
-      throw error;
+      await write;
+    } finally {
+      this.creating.delete(saga.clientKey);
     }
     this.index(saga);
     const claim = claimAs && (await this.claim(saga.id, claimAs.owner, claimAs.ttlMs));

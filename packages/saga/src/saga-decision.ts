@@ -163,23 +163,30 @@ function lastForwardOutcome(
   history: SagaEvent[],
   step: ForwardStep,
 ): 'none' | 'rejected' | 'maybe' | 'succeeded' {
-  let unanswered = false;
+  // The attempt of a start with no outcome on record yet. A start that never gets one is a call
+  // whose effect we never learnt (a crash, a lost lease): the compensation verifies it by key
+  // before undoing anything, whatever later attempts answered. A later attempt's deferral
+  // replaces that attempt's own start, so it can follow an earlier unanswered start directly.
+  let unanswered: number | undefined;
   let maybe = false;
   let rejected = false;
   for (const event of history) {
     if (!('step' in event) || event.step !== step) continue;
     if (event.type === 'step_succeeded') return 'succeeded';
-    if (event.type === 'step_started') unanswered = true;
-    if (event.type === 'call_deferred') unanswered = false;
+    if (event.type === 'step_started') {
+      if (unanswered !== undefined) maybe = true;
+      unanswered = event.attempt;
+    }
+    if (event.type === 'call_deferred' || event.type === 'step_failed') {
+      if (unanswered !== undefined && unanswered !== event.attempt) maybe = true;
+      unanswered = undefined;
+    }
     if (event.type === 'step_failed') {
       if (event.maybeApplied) maybe = true;
       if (!event.retryable) rejected = true;
-      unanswered = false;
     }
   }
-  // A start with no outcome on record is a call whose effect we never learnt (crash): the
-  // compensation verifies it by key before undoing anything.
-  if (maybe || unanswered) return 'maybe';
+  if (maybe || unanswered !== undefined) return 'maybe';
   return rejected ? 'rejected' : 'none';
 }
 

@@ -92,6 +92,17 @@ export function describeSagaStoreContract(name: string, factory: StoreFactory): 
       expect(second.saga.input.userId).toBe('u-1');
     });
 
+    // A double submit, or a client's retry while the first create is still being written.
+    it('concurrent creates with one client key make one saga', async () => {
+      const store = await open();
+      const engine = engineFor(store, new InMemoryProviders());
+      const created = await Promise.all(
+        Array.from({ length: 4 }, () => engine.start('client-race', input)),
+      );
+      expect(new Set(created.map((c) => c.saga.id)).size).toBe(1);
+      expect(created.filter((c) => c.created)).toHaveLength(1);
+    });
+
     // Exclusion on a lease that cannot lapse during the test, expiry on one that soon does and is
     // waited for: a fixed sleep against a 60 ms lease failed on a loaded box either way.
     it('a lease excludes a second owner and an expired lease fences its old holder out', async () => {
