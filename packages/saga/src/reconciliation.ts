@@ -53,8 +53,10 @@ export interface OrderFacts {
 const LIVE_ORDER = new Set(['confirmed', 'shipped', 'delivered']);
 
 /**
- * Someone is still working on the order: a saga in flight will settle it, a dead-lettered one
- * is already in front of an operator, and a pending order is being created.
+ * Someone is still working on the order: a saga in flight will settle it, and a dead-lettered
+ * or resolved one is in an operator's hands. A pending order is not by itself: its saga is
+ * written before the order exists, so a pending order without one (lost with a Redis that
+ * kept no copy, or expired after its retention) is one nobody will ever settle.
  */
 function inHand(facts: OrderFacts): boolean {
   const status = facts.saga?.status;
@@ -63,8 +65,7 @@ function inHand(facts: OrderFacts): boolean {
     status === 'running' ||
     status === 'compensating' ||
     status === 'dead_lettered' ||
-    status === 'resolved' ||
-    facts.orderStatus === 'pending'
+    status === 'resolved'
   );
 }
 

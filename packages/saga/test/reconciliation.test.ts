@@ -84,6 +84,21 @@ describe('findDrift', () => {
     }
   });
 
+  it('a charged order still pending with no saga is drift: nobody will ever settle it', () => {
+    const records = { ...none, charges: [{ id: 'ch-1', orderId: 'o-1', amountCents: 100 }] };
+    const lost = findDrift(records, facts({ 'o-1': { orderStatus: 'pending', saga: undefined } }));
+    expect(lost).toMatchObject([
+      { kind: 'charged_without_order', recordId: 'ch-1', fix: { provider: 'payment' } },
+    ]);
+    // While its saga runs, the same order is left alone.
+    expect(
+      findDrift(
+        records,
+        facts({ 'o-1': { orderStatus: 'pending', saga: { id: 's', status: 'running' } } }),
+      ),
+    ).toEqual([]);
+  });
+
   it('each kind of drift, with a safe fix only where undoing cannot cost the customer', () => {
     const records: ProviderRecords = {
       charges: [
