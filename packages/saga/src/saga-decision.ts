@@ -17,7 +17,7 @@ import {
   type SagaState,
   type StepName,
 } from './saga.js';
-import type { RetryPolicy, SagaPolicies } from './saga-policies.js';
+import { PROVIDER_KEY_TRUST_MS, type RetryPolicy, type SagaPolicies } from './saga-policies.js';
 
 /** One run of one step, as the engine executes it. */
 export interface StepRun {
@@ -245,15 +245,18 @@ export function decide(saga: Saga, cancel: CancelRequest | undefined, now: numbe
         const next = nextCall(lastEventOf(saga.history, step), now);
         if (next === 'done') continue;
         if ('dueAt' in next) return { kind: 'wait', dueAt: next.dueAt };
+        const record = stepRecord(saga, step);
+        // Providers forget idempotency keys after about a day: after a replay, and once the
+        // key may have been forgotten, ask the provider what happened before undoing again.
+        const keyMayBeForgotten =
+          record.firstStartAt !== undefined && now - record.firstStartAt >= PROVIDER_KEY_TRUST_MS;
         return {
           kind: 'run',
           run: {
             step,
             attempt: next.attempt,
             cause: state.cause,
-            // Providers forget idempotency keys after about a day: after a replay, ask the
-            // provider what happened before undoing again.
-            verifyFirst: replayed && stepRecord(saga, step).attemptsMade === 0,
+            verifyFirst: (replayed && record.attemptsMade === 0) || keyMayBeForgotten,
           },
         };
       }

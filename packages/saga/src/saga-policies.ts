@@ -52,6 +52,15 @@ export interface SagaPolicies {
   stuckAfterMs: number;
 }
 
+/**
+ * How long after a step's first attempt its idempotency key is trusted to still protect a
+ * re-send. Providers forget keys after about a day (Stripe: at least 24 h); past this, every
+ * attempt of an undo first looks the forward effect up by key (and sees whether its own undo
+ * already landed), so an earlier attempt that took effect unanswered is never undone twice.
+ * Half a day leaves a margin below the shortest retention we know of.
+ */
+export const PROVIDER_KEY_TRUST_MS = 12 * 60 * 60_000;
+
 export const DEFAULT_FORWARD_POLICY: RetryPolicy = Object.freeze({
   timeoutMs: 3_000,
   baseDelayMs: 100,

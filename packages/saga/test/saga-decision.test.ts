@@ -5,7 +5,7 @@ import { compensationsOwed, decide } from '../src/saga-decision';
 const AT = '2026-01-01T00:00:00.000Z';
 const key = (step: string) => `sg-1:${step}`;
 
-const succeeded = (step: 'create_order' | 'reserve_inventory'): SagaEvent => ({
+const succeeded = (step: 'create_order' | 'reserve_inventory' | 'charge_payment'): SagaEvent => ({
   type: 'step_succeeded',
   step,
   attempt: 1,
@@ -109,5 +109,54 @@ describe('what a compensation owes after an attempt whose answer was never learn
         'close_order',
       ]);
     }
+  });
+});
+
+describe('an undo retried after the provider may have forgotten its key', () => {
+  const HOUR = 3_600_000;
+  const started = Date.parse(AT);
+  /** A refund whose first attempt timed out (it may have landed) and whose retry is now due. */
+  function refundRetried(): Saga {
+    const saga = compensatingAfter([chargeStarted(1), succeeded('charge_payment')]);
+    saga.context = { ...saga.context, chargeId: 'ch-1' };
+    saga.history.push(
+      {
+        type: 'compensation_started',
+        step: 'refund_payment',
+        attempt: 1,
+        idempotencyKey: key('refund_payment'),
+        at: AT,
+      },
+      {
+        type: 'compensation_failed',
+        step: 'refund_payment',
+        attempt: 1,
+        idempotencyKey: key('refund_payment'),
+        at: AT,
+        answer: { error: 'timeout after 5000 ms' },
+        retryable: true,
+      },
+      {
+        type: 'retry_scheduled',
+        step: 'refund_payment',
+        attempt: 1,
+        delayMs: 0,
+        dueAt: AT,
+        at: AT,
+      },
+    );
+    return saga;
+  }
+
+  it('within half a day the key protects the re-send; after it, the charge is looked up first', () => {
+    expect(decide(refundRetried(), undefined, started + HOUR)).toMatchObject({
+      kind: 'run',
+      run: { step: 'refund_payment', attempt: 2, verifyFirst: false },
+    });
+    // The lookup sees a refund under this saga's own key and the undo is done, not sent again.
+    expect(decide(refundRetried(), undefined, started + 13 * HOUR)).toMatchObject({
+      kind: 'run',
+      run: { step: 'refund_payment', attempt: 2, verifyFirst: true },
+    });
   });
 });
