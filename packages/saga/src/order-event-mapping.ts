@@ -5,6 +5,7 @@ import {
   orderEventId,
 } from '@edge/order-events';
 import { editedInput } from './editable-input.js';
+import { undidNothing } from './order-saga.js';
 import type { Saga } from './saga.js';
 
 /**
@@ -14,7 +15,8 @@ import type { Saga } from './saga.js';
  * event, which consumers dedupe by id.
  *
  * - `OrderConfirmed` when the saga reaches `completed`;
- * - `OrderRefunded` when a `refund_payment` compensation succeeds;
+ * - `OrderRefunded` when a `refund_payment` compensation succeeds having refunded something (not
+ *   when its lookup found no charge to refund);
  * - `OrderCancelled` when a saga compensated because of a cancel reaches `compensated`.
  */
 export function orderEventsOf(before: Saga, after: Saga): OrderEvent[] {
@@ -43,8 +45,10 @@ export function orderEventsOf(before: Saga, after: Saga): OrderEvent[] {
     });
   }
   const appended = after.history.slice(before.history.length);
+  // A refund whose lookup found no charge under the key sent nothing: no money moved back.
   const refunded = appended.some(
-    (e) => e.type === 'compensation_succeeded' && e.step === 'refund_payment',
+    (e) =>
+      e.type === 'compensation_succeeded' && e.step === 'refund_payment' && !undidNothing(e.answer),
   );
   if (refunded && totalCents !== undefined && currency !== undefined) {
     // An operator may have refunded less than the charge (an edit before a replay).

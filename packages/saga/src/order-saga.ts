@@ -15,6 +15,7 @@ import {
   type ForwardStep,
   idempotencyKeyFor,
   isForwardStep,
+  type ProviderAnswer,
   type Saga,
   type SagaContext,
   type StepName,
@@ -317,6 +318,15 @@ function unusable(what: string): CallOutcome {
   return { kind: 'retryable', answer: { error: `unusable ${what} answer` }, maybeApplied: true };
 }
 
+/** What an undo answers when its lookup found no forward effect: nothing was sent. */
+const NOTHING_TO_UNDO = 'nothing_to_undo';
+
+/** True for the answer of an undo that found nothing to undo (no refund, release or close made). */
+export function undidNothing(answer: ProviderAnswer): boolean {
+  const body = 'body' in answer ? answer.body : undefined;
+  return (body as { verified?: unknown } | undefined)?.verified === NOTHING_TO_UNDO;
+}
+
 function settled(status: number, body: unknown): CallOutcome {
   return { kind: 'ok', answer: { status, body } };
 }
@@ -351,12 +361,12 @@ export async function runStep(input: StepRunInput): Promise<StepRunResult> {
   if (definition.verify && (resource === undefined || input.verifyFirst)) {
     const lookup = await send(definition.verify.request(idempotencyKeyFor(saga.id, forward)));
     if (lookup.kind === 'rejected' && lookup.answer.status === 404) {
-      return { outcome: settled(200, { verified: 'nothing_to_undo' }), context };
+      return { outcome: settled(200, { verified: NOTHING_TO_UNDO }), context };
     }
     if (lookup.kind !== 'ok') return { outcome: lookup, context };
     const found = definition.verify.found(lookup.answer.body);
     if (found === undefined) {
-      return { outcome: settled(200, { verified: 'nothing_to_undo' }), context };
+      return { outcome: settled(200, { verified: NOTHING_TO_UNDO }), context };
     }
     const learnt = definition.learn(context, found);
     if (!learnt) return { outcome: unusable(`${forward} lookup`), context };

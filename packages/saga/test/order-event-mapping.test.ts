@@ -59,6 +59,23 @@ describe('order events of saga transitions', () => {
     expect(orderEventsOf(after, saga(compensating, [refunded]))).toEqual([]);
   });
 
+  it('a refund whose lookup found no charge publishes nothing: no money moved back', () => {
+    const compensating: SagaState = { status: 'compensating', cause: 'failure', reason: 'r' };
+    const nothing: SagaEvent = {
+      ...refunded,
+      answer: { status: 200, body: { verified: 'nothing_to_undo' } },
+    };
+    expect(orderEventsOf(saga(compensating), saga(compensating, [nothing]))).toEqual([]);
+    // Found already refunded (its answer was lost earlier): the money did go back.
+    const already: SagaEvent = {
+      ...refunded,
+      answer: { status: 200, body: { verified: 'already_undone', resource: {} } },
+    };
+    expect(
+      orderEventsOf(saga(compensating), saga(compensating, [already])).map((e) => e.type),
+    ).toEqual(['OrderRefunded']);
+  });
+
   it('a refund an operator edited before the replay publishes the edited amount', () => {
     const compensating: SagaState = { status: 'compensating', cause: 'failure', reason: 'r' };
     const replayed: SagaEvent = {
