@@ -6,6 +6,7 @@ import {
   type Finding,
   findDrift,
   type OrderFacts,
+  ordersOf,
   type ProviderRecords,
 } from './reconciliation.js';
 import type { Saga } from './saga.js';
@@ -62,6 +63,16 @@ function keptByOperator(saga: Saga): { keptCents?: number } {
   const edited = editedInput(saga, 'refund_payment')?.['amountCents'];
   const charged = saga.context.totalCents;
   return typeof edited === 'number' && charged !== undefined ? { keptCents: charged - edited } : {};
+}
+
+/** The records of the given orders only. */
+function onlyOrders(records: ProviderRecords, orders: ReadonlySet<string>): ProviderRecords {
+  return {
+    charges: records.charges.filter((c) => orders.has(c.orderId)),
+    refunds: records.refunds.filter((r) => orders.has(r.orderId)),
+    reservations: records.reservations.filter((r) => orders.has(r.orderId)),
+    shipments: records.shipments.filter((s) => orders.has(s.orderId)),
+  };
 }
 
 function countsOf(findings: readonly Finding[]): Record<DriftKind, number> {
@@ -139,15 +150,16 @@ export class Reconciler {
     return statuses;
   }
 
+  /**
+   * The providers' records are read twice: first to learn which orders to ask about, then again
+   * after their orders and sagas were read. A saga that settles in between (its refund lands
+   * after the first read) was either still at work when read, and is skipped, or finished, and
+   * its effects are in the second read; judged against the first, its edited refund looked
+   * missing and the fix would have refunded the part the operator kept. Orders new in the
+   * second read wait for the next run: nothing was read about them.
+   */
   async run(now = Date.now()): Promise<ReconciliationReport> {
-    const records = await this.records();
-    const orderIds = [
-      ...new Set([
-        ...records.charges.map((c) => c.orderId),
-        ...records.reservations.map((r) => r.orderId),
-        ...records.shipments.map((s) => s.orderId),
-      ]),
-    ];
+    const orderIds = [...ordersOf(await this.records())];
     const statuses = await this.orderStatuses(orderIds);
     const facts = new Map<string, OrderFacts>();
     for (const orderId of orderIds) {
@@ -159,6 +171,8 @@ export class Reconciler {
           : undefined,
       });
     }
+    const known = new Set(orderIds);
+    const records = onlyOrders(await this.records(), known);
     const findings = findDrift(
       records,
       (orderId) =>

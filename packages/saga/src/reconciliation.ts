@@ -69,7 +69,8 @@ function inHand(facts: OrderFacts): boolean {
   );
 }
 
-function ordersOf(records: ProviderRecords): Set<string> {
+/** Every order the providers hold a record of. */
+export function ordersOf(records: ProviderRecords): Set<string> {
   return new Set([
     ...records.charges.map((c) => c.orderId),
     ...records.reservations.map((r) => r.orderId),
