@@ -87,7 +87,8 @@ function hasStatus(resource: unknown, statuses: readonly string[]): boolean {
   return parsed.success && statuses.includes(parsed.data.status);
 }
 
-function conflictReason(outcome: CallOutcome): string | undefined {
+/** The reason a provider gave for a 409 (`already_refunded`, `request_in_progress`, ...). */
+export function conflictReason(outcome: CallOutcome): string | undefined {
   if (outcome.kind !== 'rejected' || outcome.answer.status !== 409) return undefined;
   const conflict = conflictBody.safeParse(outcome.answer.body);
   return conflict.success ? conflict.data.error.reason : undefined;

@@ -1,4 +1,5 @@
 import { editedInput } from './editable-input.js';
+import { conflictReason } from './order-saga.js';
 import type { CallOutcome, ProviderClient, ProviderRequest } from './provider-client.js';
 import {
   DRIFT_KINDS,
@@ -209,11 +210,19 @@ export class Reconciler {
     switch (outcome.kind) {
       case 'ok':
         return { outcome: 'fixed', detail: `provider answered ${outcome.answer.status}` };
-      case 'rejected':
-        // 409 on an undo means it is already undone (refunded, released, cancelled).
-        return outcome.answer.status === 409
-          ? { outcome: 'fixed', detail: 'already repaired (409)' }
-          : { outcome: 'failed', detail: `provider refused: ${outcome.answer.status}` };
+      case 'rejected': {
+        // Release and cancel are idempotent (200); a refund already made is a 409 that says so.
+        // Any other 409 repaired nothing: another fix in flight, or a key used with another body.
+        const reason = conflictReason(outcome);
+        if (reason === 'already_refunded') {
+          return { outcome: 'fixed', detail: 'already repaired (409 already_refunded)' };
+        }
+        if (reason === 'request_in_progress') {
+          return { outcome: 'failed', detail: 'a fix of this record is in progress; run again' };
+        }
+        const why = reason ? ` (${reason})` : '';
+        return { outcome: 'failed', detail: `provider refused: ${outcome.answer.status}${why}` };
+      }
       case 'retryable':
         return { outcome: 'failed', detail: 'provider failed; run the fix again later' };
       case 'not_sent':

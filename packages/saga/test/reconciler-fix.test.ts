@@ -73,3 +73,42 @@ describe('a saga that settles while the reconciler runs', () => {
     expect(providers.fixes).toEqual([]);
   });
 });
+
+describe('what a fix answered 409 did', () => {
+  /** A provider refusing every fix with one 409 reason. */
+  const refusing = (reason: string): ProviderClient => ({
+    call: async () => ({
+      kind: 'rejected',
+      answer: { status: 409, body: { error: { code: 'CONFLICT', reason } } },
+    }),
+    close: async () => {},
+  });
+  const finding = {
+    kind: 'charged_without_order' as const,
+    orderId: 'o-1',
+    recordId: 'ch-1',
+    detail: 'd',
+    fix: { provider: 'payment' as const, path: '/refunds', body: { chargeId: 'ch-1' } },
+  };
+  const fixWith = async (reason: string) =>
+    (
+      await new Reconciler({
+        store: {} as SagaStore,
+        providers: refusing(reason),
+      }).fix([finding])
+    )[0];
+
+  it('already refunded is fixed; in progress, a reused key or too much refunded is not', async () => {
+    expect(await fixWith('already_refunded')).toMatchObject({ outcome: 'fixed' });
+    expect(await fixWith('request_in_progress')).toMatchObject({
+      outcome: 'failed',
+      detail: 'a fix of this record is in progress; run again',
+    });
+    for (const reason of ['idempotency_key_reused', 'exceeds_refundable']) {
+      expect(await fixWith(reason)).toMatchObject({
+        outcome: 'failed',
+        detail: `provider refused: 409 (${reason})`,
+      });
+    }
+  });
+});
