@@ -79,6 +79,23 @@ describe('order mutations on every surface go through the saga orchestrator', ()
     expect(theirs.body.data.orderStatus).toBeNull();
   });
 
+  it('a user naming a customerId is refused, not charged for an order meant for someone else', async () => {
+    const token = await stack.token('web', 'u-15');
+    const before = (await stack.mock.calls('order'))['POST /orders'] ?? 0;
+    const refused = await stack.gql(
+      '/web/graphql',
+      PLACE,
+      { token },
+      { input: { idempotencyKey: randomUUID(), customerId: 'u-16', items: [line] } },
+    );
+    expect(refused.body.data).toBeNull();
+    expect(refused.body.errors[0]).toMatchObject({
+      message: 'customerId is for partner orders',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    expect((await stack.mock.calls('order'))['POST /orders'] ?? 0).toBe(before);
+  });
+
   it('cancelOrder refunds the customer exactly once; a stranger gets NOT_FOUND', async () => {
     const token = await stack.token('web', 'u-12');
     const placed = await stack.gql(

@@ -105,6 +105,9 @@ async function customerOf(
   const { identity } = ctx;
   if (identity.surface !== 'partner') {
     requireUser(ctx);
+    // A user orders for themselves: a customerId ignored would charge them for what they
+    // meant to order for someone else.
+    if (input.customerId != null) throw badInput('customerId is for partner orders');
     return {};
   }
   if (!input.customerId) throw badInput('customerId is required for partner orders');
