@@ -142,12 +142,13 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
   ): { batch: boolean; operations: PlannedOperation[] } => {
     const parsed = parseGraphQLBody(raw, deps.limits);
     const operations = parsed.operations.map((request) => {
-      const { query, rebuilt } = deps.resolveQuery(request, client);
+      const { query, rebuilt, remember } = deps.resolveQuery(request, client);
       const { cost, mutations, deprecations } = deps.validate(
         query,
         request.operationName,
         request.variables,
       );
+      remember?.();
       const body =
         rebuilt || parsed.batch
           ? Buffer.from(

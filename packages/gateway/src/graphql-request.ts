@@ -31,6 +31,10 @@ function persistedHashOf(extensions: unknown): string | undefined {
   if (!isObject(persisted) || typeof persisted['sha256Hash'] !== 'string') {
     throw bad('"extensions.persistedQuery.sha256Hash" must be a string');
   }
+  // The protocol has one version; a client sending another expects something we do not do.
+  if (persisted['version'] !== undefined && persisted['version'] !== 1) {
+    throw bad('Unsupported persisted query version: only 1 is');
+  }
   return persisted['sha256Hash'].toLowerCase();
 }
 

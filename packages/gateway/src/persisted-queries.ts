@@ -18,6 +18,12 @@ export interface PersistedQueryOptions {
 export interface ResolvedQuery {
   query: string;
   rebuilt: boolean;
+  /**
+   * Registers an APQ document under its hash; the edge calls it once the document passed
+   * validation, so a hash never stands for a document the edge refuses (and junk cannot push
+   * good documents out of the bounded cache).
+   */
+  remember?: () => void;
 }
 
 /**
@@ -34,7 +40,8 @@ const notFound = () => new AppError(ErrorCode.PERSISTED_QUERY_NOT_FOUND, 'Persis
 
 /**
  * Resolves the document of a request: trusted documents first (only registered operations
- * run), then automatic persisted queries (a hash alone, registered on the first full request).
+ * run), then automatic persisted queries (a hash alone, registered on the first full request
+ * that passes validation).
  * The APQ cache is per process: a miss on another instance costs the client one resend, which
  * is the protocol's normal recovery, and keeps the hot path free of a Redis lookup.
  */
@@ -74,8 +81,8 @@ export function createPersistedQueries(options: PersistedQueryOptions) {
     if (sha256Hex(op.query) !== hash) {
       throw new AppError(ErrorCode.BAD_REQUEST, 'provided sha does not match query');
     }
-    apq.set(hash, op.query);
-    return { query: op.query, rebuilt: true };
+    const query = op.query;
+    return { query, rebuilt: true, remember: () => apq.set(hash, query) };
   };
 }
 

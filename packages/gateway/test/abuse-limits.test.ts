@@ -255,6 +255,25 @@ describe('persisted queries on mobile', () => {
     expect(fx.bff.calls()).toEqual({ '/graphql': 1 });
   });
 
+  it('a document that fails validation is not registered under its hash', async () => {
+    const invalid = '{ nope }';
+    const junk = { persistedQuery: { version: 1, sha256Hash: sha256Hex(invalid) } };
+    const refused = await fx.post('/mobile/graphql', { query: invalid, extensions: junk }, mobile);
+    expect(refused.body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const byHash = await fx.post('/mobile/graphql', { extensions: junk }, mobile);
+    expect(byHash.body.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+  });
+
+  it('a persisted query version other than 1 returns 400 BAD_REQUEST', async () => {
+    const res = await fx.post(
+      '/mobile/graphql',
+      { query, extensions: { persistedQuery: { version: 2, sha256Hash: hash } } },
+      mobile,
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].message).toBe('Unsupported persisted query version: only 1 is');
+  });
+
   it('a hash that does not match its query returns 400 BAD_REQUEST', async () => {
     const res = await fx.post(
       '/mobile/graphql',
