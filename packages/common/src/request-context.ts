@@ -3,6 +3,22 @@ import type { IncomingMessage } from 'node:http';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const ZERO_TRACE_ID = '0'.repeat(32);
+const ZERO_SPAN_ID = '0'.repeat(16);
+
+/**
+ * The parts of a W3C `traceparent`, or undefined when it is absent or invalid: malformed, or an
+ * all-zero trace or parent id, which the spec makes invalid (such a trace is restarted).
+ */
+export function parseTraceparent(
+  value: string | undefined,
+): { traceId: string; spanId: string; flags: string } | undefined {
+  const match = value === undefined ? null : TRACEPARENT.exec(value);
+  const [, traceId, spanId, flags] = match ?? [];
+  if (!traceId || !spanId || !flags) return undefined;
+  if (traceId === ZERO_TRACE_ID || spanId === ZERO_SPAN_ID) return undefined;
+  return { traceId, spanId, flags };
+}
 
 /** Reuse a caller's request id only when it is short and plain, so logs cannot be forged. */
 export function requestIdFrom(req: IncomingMessage): string {
@@ -34,10 +50,8 @@ function randomHex(bytes: number): string {
  */
 export function traceparentFrom(req: IncomingMessage): string {
   const incoming = req.headers['traceparent'];
-  const match = typeof incoming === 'string' ? TRACEPARENT.exec(incoming) : null;
-  const traceId = match?.[1] ?? randomHex(16);
-  const flags = match?.[3] ?? '01';
-  return `00-${traceId}-${randomHex(8)}-${flags}`;
+  const parent = parseTraceparent(typeof incoming === 'string' ? incoming : undefined);
+  return `00-${parent?.traceId ?? randomHex(16)}-${randomHex(8)}-${parent?.flags ?? '01'}`;
 }
 
 /** Headers every outgoing call carries so a request can be followed across processes. */

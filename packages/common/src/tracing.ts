@@ -9,6 +9,8 @@ import {
   trace,
 } from '@opentelemetry/api';
 
+import { parseTraceparent } from './request-context.js';
+
 export { type Span, SpanKind } from '@opentelemetry/api';
 
 /** What a process needs to export spans; read by its config.ts. */
@@ -21,8 +23,6 @@ export interface Tracing {
   /** Flush the spans still buffered and stop exporting; a no-op when tracing is off. */
   shutdown(): Promise<void>;
 }
-
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 // The API's global tracer is a no-op until a provider registers, so when tracing is off every
 // span below costs one boolean check: `tracingEnabled()` guards the hot paths.
@@ -74,14 +74,12 @@ export async function startTracing(service: string, config: TracingConfig): Prom
 
 /** The remote parent a W3C `traceparent` names, or the root context when it is absent or bad. */
 export function contextFromTraceparent(traceparent: string | undefined): Context {
-  const match = traceparent ? TRACEPARENT.exec(traceparent) : null;
-  const traceId = match?.[1];
-  const spanId = match?.[2];
-  if (!traceId || !spanId) return ROOT_CONTEXT;
+  const parent = parseTraceparent(traceparent);
+  if (!parent) return ROOT_CONTEXT;
   return trace.setSpanContext(ROOT_CONTEXT, {
-    traceId,
-    spanId,
-    traceFlags: Number.parseInt(match?.[3] ?? '01', 16),
+    traceId: parent.traceId,
+    spanId: parent.spanId,
+    traceFlags: Number.parseInt(parent.flags, 16),
     isRemote: true,
   });
 }

@@ -24,4 +24,16 @@ describe('traceparentFrom', () => {
     expect(value.endsWith('-00')).toBe(true);
     expect(value).not.toContain('b'.repeat(16));
   });
+
+  it('restarts a trace whose trace or parent id is all zeros (invalid in W3C trace context)', () => {
+    for (const incoming of [
+      `00-${'0'.repeat(32)}-${'b'.repeat(16)}-01`,
+      `00-${'a'.repeat(32)}-${'0'.repeat(16)}-01`,
+    ]) {
+      const value = traceparentFrom(request({ traceparent: incoming }));
+      expect(value).toMatch(FORMAT);
+      expect(value).not.toContain('0'.repeat(32));
+      expect(value).not.toContain('a'.repeat(32));
+    }
+  });
 });
