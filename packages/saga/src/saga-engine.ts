@@ -177,10 +177,12 @@ export class SagaEngine {
       state: forward ? { status: 'running' } : held.saga.state,
       events: [startEvent(held.saga.id, run, new Date(now).toISOString())],
     });
+    // The lease holds for its TTL from the write at the latest: timed from before it is sent.
+    const confirmedAt = performance.now();
     const cancel = await this.write(held, lease);
     const started = held.saga;
     const { policy } = policyOf(this.policies, step);
-    const { outcome, context } = await this.holdingLease(lease, (signal) =>
+    const { outcome, context } = await this.holdingLease(lease, confirmedAt, (signal) =>
       traceStep(
         started,
         { phase: forward ? 'forward' : 'compensation', name: step, attempt, worker: this.owner },
@@ -212,23 +214,46 @@ export class SagaEngine {
   /**
    * Run a provider call while renewing the lease, so a slow chain never lets another worker in.
    * If a renewal finds the lease gone, the call is aborted and the run ends without a write:
-   * the new holder re-runs the step under the same keys, never alongside this one.
+   * the new holder re-runs the step under the same keys, never alongside this one. Renewals
+   * that fail or hang (a store that does not answer) confirm nothing: the lease is known to
+   * hold only for its TTL from when the last confirmed write or renewal was sent, and the call
+   * is aborted half a TTL before that, before another worker could claim the saga.
    */
   private async holdingLease<T>(
     lease: Lease,
+    confirmedAt: number,
     call: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     const controller = new AbortController();
     const ttlMs = this.policies.leaseTtlMs;
+    const periodMs = Math.max(1, Math.floor(ttlMs / 3));
+    let heldUntil = confirmedAt + ttlMs;
     const renew = async () => {
+      const sentAt = performance.now();
       try {
-        if (!(await this.store.renewLease(lease, ttlMs))) controller.abort();
+        if (await this.store.renewLease(lease, ttlMs)) {
+          heldUntil = Math.max(heldUntil, sentAt + ttlMs);
+        } else {
+          controller.abort();
+        }
       } catch (err) {
         // The lease still holds until its expiry; the next renewal or write will tell.
         this.log.warn({ err, sagaId: lease.sagaId }, 'lease renewal failed');
       }
     };
-    const timer = setInterval(() => void renew(), Math.max(1, Math.floor(ttlMs / 3)));
+    const tick = () => {
+      // Half a period more than one: a timer may fire a little early or late.
+      if (performance.now() >= heldUntil - 1.5 * periodMs) {
+        this.log.warn(
+          { sagaId: lease.sagaId },
+          'lease not confirmed in time: call aborted before the lease could pass to another worker',
+        );
+        controller.abort();
+        return;
+      }
+      void renew();
+    };
+    const timer = setInterval(tick, periodMs);
     try {
       const result = await call(controller.signal);
       if (controller.signal.aborted) throw new LeaseLostError(lease.sagaId);

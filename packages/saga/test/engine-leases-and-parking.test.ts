@@ -18,6 +18,13 @@ class LosingStore extends ClockedSagaStore {
   }
 }
 
+/** A store whose renewals never answer, as over a half-open connection to Redis. */
+class SilentStore extends ClockedSagaStore {
+  override renewLease(_lease: Lease, _ttlMs: number): Promise<boolean> {
+    return new Promise(() => {});
+  }
+}
+
 /** A provider whose calls hang until they are aborted; records whether they were. */
 class HangingProvider implements ProviderClient {
   aborted = 0;
@@ -62,6 +69,28 @@ describe('engine: leases held across a call', () => {
     const stored = await store.get(saga.id);
     // The start is on record, the outcome is not: the next holder re-runs the step.
     expect(stored?.history.at(-1)?.type).toBe('step_started');
+  });
+});
+
+describe('engine: a lease nobody confirms', () => {
+  it('renewals that never answer abort the call before the lease could pass to another worker', async () => {
+    const store = new SilentStore(Date.now);
+    const providers = new HangingProvider();
+    // Aborted at about two thirds of it: a second of slack for a loaded machine's timers.
+    const leaseTtlMs = 3_000;
+    const policies = resolvePolicies({
+      leaseTtlMs,
+      forward: { timeoutMs: 100 },
+      compensation: { timeoutMs: 100 },
+    });
+    const engine = new SagaEngine({ store, providers, policies, log });
+    const { saga } = await engine.start('lease-silent', input);
+    const started = performance.now();
+    await expect(engine.drive(saga.id)).rejects.toBeInstanceOf(LeaseLostError);
+    // Aborted by the worker's own deadline, before the lease it could not renew expired.
+    expect(providers.aborted).toBe(1);
+    expect(performance.now() - started).toBeLessThan(leaseTtlMs);
+    expect((await store.get(saga.id))?.history.at(-1)?.type).toBe('step_started');
   });
 });
 
