@@ -67,6 +67,20 @@ describe('strict arguments', () => {
     expect(saga.urls).toEqual([]);
   });
 
+  it('keys create with an expiry in the past exits 2 and creates no key', async () => {
+    const res = await cli([
+      'keys',
+      'create',
+      '--partner',
+      'p-1',
+      '--expires-at',
+      '2020-01-01T00:00:00Z',
+    ]);
+    expect(res).toMatchObject({ code: 2, out: '' });
+    expect(res.err).toContain('--expires-at must be in the future');
+    expect((await cli(['keys', 'list', '--json'])).out).not.toContain('p-1');
+  });
+
   it('sagas list --json --state compensating asks the orchestrator for that status', async () => {
     const row = { id: 'sg-1', status: 'compensating', orderId: 'o-1', history: [] };
     await using saga = await fakeSaga((_req, res) => json(res, 200, { items: [row] }));

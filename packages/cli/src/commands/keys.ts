@@ -50,6 +50,10 @@ function create(rest: string[]): KeyAction {
   if (expiresAt !== undefined && Number.isNaN(Date.parse(expiresAt))) {
     throw new UsageError('--expires-at must be an ISO date');
   }
+  // A key dead on arrival would be handed to a partner who then gets 401s.
+  if (expiresAt !== undefined && Date.parse(expiresAt) <= Date.now()) {
+    throw new UsageError('--expires-at must be in the future');
+  }
   const input = {
     partnerId: values.partner,
     versions: versionsFrom(values.versions),
