@@ -152,7 +152,16 @@ class RouteTable {
 
   /** Whether some method serves `path`: the refusal is then 405, not 404. */
   servesPath(path: string): boolean {
-    return [...this.exact.values(), ...this.patterns].some((r) => r.path === path);
+    return this.routesAt(path).length > 0;
+  }
+
+  /** Whether `path` is a GraphQL endpoint: its refusals (a 405 too) are GraphQL-shaped. */
+  servesGraphQL(path: string): boolean {
+    return this.routesAt(path).some((r) => r.graphql === true);
+  }
+
+  private routesAt(path: string): CompiledRoute[] {
+    return [...this.exact.values(), ...this.patterns].filter((r) => r.path === path);
   }
 }
 
@@ -483,7 +492,8 @@ async function dispatch(
     }
     await found.route.handler(ctx);
   } catch (error) {
-    if (found?.route.graphql) sendGraphQLError(res, error, ctx.log);
+    const graphql = found ? found.route.graphql : parts.routes.servesGraphQL(path);
+    if (graphql) sendGraphQLError(res, error, ctx.log);
     else sendError(ctx, error);
   }
 }

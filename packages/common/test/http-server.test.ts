@@ -33,10 +33,27 @@ describe('http server refusals (found by bench/src/fuzz.ts)', () => {
           path: '/items/:id',
           handler: ({ res, params }) => sendJson(res, 200, { id: params['id'] }),
         },
+        {
+          method: 'POST',
+          path: '/graphql',
+          graphql: true,
+          handler: ({ res }) => sendJson(res, 200, { data: {} }),
+        },
       ],
     });
   });
   afterAll(() => server.close());
+
+  it('another method on a GraphQL path is a GraphQL-shaped 405, on any other path a JSON one', async () => {
+    const graphql = await fetch(`${server.url}/graphql`);
+    expect(graphql.status).toBe(405);
+    expect(await graphql.json()).toMatchObject({
+      errors: [{ extensions: { code: 'METHOD_NOT_ALLOWED' } }],
+    });
+    const other = await fetch(`${server.url}/healthz`, { method: 'DELETE' });
+    expect(other.status).toBe(405);
+    expect(await other.json()).toMatchObject({ error: { code: 'METHOD_NOT_ALLOWED' } });
+  });
 
   it('a request target URL cannot parse answers 400 BAD_REQUEST and the process keeps serving', async () => {
     const answer = await raw(
