@@ -134,11 +134,13 @@ class RouteTable {
     }
   }
 
+  /** A HEAD is answered by the GET route (Node sends its headers without the body). */
   match(method: string, path: string): RouteMatch | undefined {
-    const hit = this.exact.get(`${method} ${path}`);
+    const as = method === 'HEAD' ? 'GET' : method;
+    const hit = this.exact.get(`${as} ${path}`);
     if (hit) return { route: hit, params: {} };
     for (const route of this.patterns) {
-      if (route.method !== method) continue;
+      if (route.method !== as) continue;
       const m = route.pattern?.exec(path);
       if (!m) continue;
       const params: Record<string, string> = {};

@@ -44,6 +44,13 @@ describe('http server refusals (found by bench/src/fuzz.ts)', () => {
   });
   afterAll(() => server.close());
 
+  it('HEAD is answered as GET without a body (load balancers probe with it)', async () => {
+    const head = await fetch(`${server.url}/healthz`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    expect((await fetch(`${server.url}/items/7`, { method: 'HEAD' })).status).toBe(200);
+  });
+
   it('another method on a GraphQL path is a GraphQL-shaped 405, on any other path a JSON one', async () => {
     const graphql = await fetch(`${server.url}/graphql`);
     expect(graphql.status).toBe(405);
