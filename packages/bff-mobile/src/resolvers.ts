@@ -1,6 +1,7 @@
 import type { BffContext } from '@edge/bff-runtime';
 import {
   clampPage,
+  itemsOf,
   loadOrNull,
   orderMutationResolvers as orderMutations,
   orFieldError,
@@ -19,7 +20,11 @@ export const HOME_ORDERS = 5;
 export const BUY_AGAIN = 6;
 
 const recentOrders = (userId: string, first: number, ctx: BffContext): Promise<Order[]> =>
-  orFieldError(ctx.clients.orderPage({ owner: { userId }, first }, ctx.call)).then((p) => p.items);
+  itemsOf(first, (size) =>
+    orFieldError(ctx.clients.orderPage({ owner: { userId }, first: size }, ctx.call)).then(
+      (p) => p.items,
+    ),
+  );
 
 function homeOf(userId: string, ctx: BffContext): HomeModel {
   let orders: Promise<Order[]> | undefined;

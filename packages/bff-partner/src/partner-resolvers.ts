@@ -1,6 +1,7 @@
 import {
   type BffContext,
   clampPage,
+  itemsOf,
   loadOrNull,
   orFieldError,
   type PricedItem,
@@ -23,12 +24,14 @@ export const MAX_PAGE = 100;
 export const partnerQuery = {
   orders: async (_: unknown, args: { first?: number | null }, ctx: BffContext) => {
     const partnerId = requirePartner(ctx);
-    const first = clampPage(args.first, 10, MAX_PAGE);
-    const page = await orFieldError(
-      ctx.clients.orderPage({ owner: { partnerId }, first }, ctx.call),
-    );
+    const items = await itemsOf(clampPage(args.first, 10, MAX_PAGE), async (first) => {
+      const page = await orFieldError(
+        ctx.clients.orderPage({ owner: { partnerId }, first }, ctx.call),
+      );
+      return page.items;
+    });
     // Belt and braces: the service filtered by partner, and so do we.
-    return page.items.filter((order) => order.partnerId === partnerId);
+    return items.filter((order) => order.partnerId === partnerId);
   },
   order: async (_: unknown, args: { id: string }, ctx: BffContext) => {
     const partnerId = requirePartner(ctx);

@@ -48,7 +48,16 @@ export async function orFieldError<T>(read: Promise<T>): Promise<T> {
   }
 }
 
-/** Clamp a client's page size into [0, max] instead of refusing it. */
+/**
+ * Clamp a client's page size into [0, max] instead of refusing it. Zero (what a negative size
+ * clamps to) asks for no items: `itemsOf` answers it without calling the service, which
+ * serves pages of 1 to 100 only.
+ */
 export function clampPage(first: number | null | undefined, fallback: number, max: number) {
   return Math.min(Math.max(first ?? fallback, 0), max);
+}
+
+/** The items of a page of `first` clamped by `clampPage`: none, without a call, for zero. */
+export function itemsOf<T>(first: number, load: (first: number) => Promise<T[]>): Promise<T[]> {
+  return first === 0 ? Promise.resolve([]) : load(first);
 }

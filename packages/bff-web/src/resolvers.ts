@@ -1,5 +1,6 @@
 import {
   clampPage,
+  itemsOf,
   loadOrNull,
   orderMutationResolvers as orderMutations,
   orFieldError,
@@ -31,14 +32,16 @@ export const resolvers: Resolvers = {
     },
     searchProducts: async (_, args, ctx) => {
       const text = args.query;
-      const first = clampPage(args.first, 20, MAX_PAGE);
-      const items = await orFieldError(ctx.clients.searchProducts({ text, first }, ctx.call));
+      const items = await itemsOf(clampPage(args.first, 20, MAX_PAGE), (first) =>
+        orFieldError(ctx.clients.searchProducts({ text, first }, ctx.call)),
+      );
       for (const product of items) ctx.loaders.product.prime(product.id, product);
       return items;
     },
     products: async (_, args, ctx) => {
-      const first = clampPage(args.first, 20, MAX_PAGE);
-      const items = await orFieldError(ctx.clients.searchProducts({ text: '', first }, ctx.call));
+      const items = await itemsOf(clampPage(args.first, 20, MAX_PAGE), (first) =>
+        orFieldError(ctx.clients.searchProducts({ text: '', first }, ctx.call)),
+      );
       for (const product of items) ctx.loaders.product.prime(product.id, product);
       return items;
     },
@@ -48,12 +51,16 @@ export const resolvers: Resolvers = {
     email: async (user, _, ctx) => (await loadOrNull(ctx.loaders.user, user.id))?.email ?? null,
     orders: async (user, args, ctx) => {
       const first = clampPage(args.first, 10, MAX_PAGE);
+      // No edges asked for: one order is read to tell whether there is a next page.
       const page = await orFieldError(
         ctx.clients.orderPage(
-          { owner: { userId: user.id }, first, after: args.after ?? undefined },
+          { owner: { userId: user.id }, first: Math.max(first, 1), after: args.after ?? undefined },
           ctx.call,
         ),
       );
+      if (first === 0) {
+        return { edges: [], pageInfo: { hasNextPage: page.items.length > 0, endCursor: null } };
+      }
       // The page already holds each order: later loads of them in this request cost nothing.
       for (const order of page.items) ctx.loaders.order.prime(order.id, order);
       return {

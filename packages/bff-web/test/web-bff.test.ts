@@ -158,6 +158,22 @@ describe('bff-web', () => {
     for (const p of data.searchProducts) expect(p.name.toLowerCase()).toContain('lamp');
   });
 
+  it('a page size of zero or less is an empty page, never an error', async () => {
+    const res = await web.gql(
+      '/graphql',
+      `{ products(first: -5) { id } searchProducts(query: "LAMP", first: 0) { id }
+         me { orders(first: 0) { edges { cursor } pageInfo { hasNextPage endCursor } } } }`,
+      WEB_USER,
+    );
+    expect(res.body).toEqual({
+      data: {
+        products: [],
+        searchProducts: [],
+        me: { orders: { edges: [], pageInfo: { hasNextPage: true, endCursor: null } } },
+      },
+    });
+  });
+
   it('an unknown product is null without an error', async () => {
     const res = await web.gql('/graphql', '{ product(id: "p-99999") { id } }', WEB_USER);
     expect(res.body).toEqual({ data: { product: null } });
