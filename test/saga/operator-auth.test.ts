@@ -341,6 +341,33 @@ describe('customers through a BFF', () => {
     expect((await call(`/sagas/${id}`, { headers: asU3 })).status).toBe(200);
   });
 
+  it('a customer cancelling an order that did not go through is told so in their words, and an unknown one is NOT_FOUND', async () => {
+    const asU5 = await creds.asUser('u-5');
+    // An unknown product: the order is created, its reservation refused, and it is undone.
+    const failed = await call('/sagas?waitMs=5000', {
+      method: 'POST',
+      headers: jsonHeaders(asU5),
+      body: order({ items: [{ productId: 'p-unknown', quantity: 1 }] }),
+    });
+    expect(failed.json['status']).toBe('compensated');
+    const cancel = (path: string) =>
+      call(path, {
+        method: 'POST',
+        headers: jsonHeaders(asU5),
+        body: JSON.stringify({ idempotencyKey: `c-${Math.random()}` }),
+      });
+    const refused = await cancel(`/sagas/${String(failed.json['id'])}/cancel`);
+    expect(refused.status).toBe(409);
+    expect(refused.json.error).toMatchObject({
+      code: 'CONFLICT',
+      reason: 'not_cancellable',
+      message: 'This order did not go through: it was undone and any charge refunded',
+    });
+    const unknown = await cancel('/orders/o-404404/cancel');
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.error?.message).toBe('No order o-404404 to cancel');
+  });
+
   it('an identity signed by another key returns 401', async () => {
     const stranger = await loadOrCreateSigningKey(join(dataDir, 'keys', 'stranger-edge.json'));
     const forged = await signInternalToken({ surface: 'web', userId: 'u-1' }, stranger, 'web');

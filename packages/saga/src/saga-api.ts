@@ -12,7 +12,7 @@ import type { z } from 'zod';
 import { guarded, parse, query } from './api-handler.js';
 import type { Customer } from './edge-identity.js';
 import type { PartnerCustomers } from './partner-customers.js';
-import { isTerminal, type PlaceOrderInput, type Saga } from './saga.js';
+import { isTerminal, type PlaceOrderInput, type Saga, type SagaStatus } from './saga.js';
 import {
   cancelRequest,
   placeOrderRequest,
@@ -51,6 +51,17 @@ const WAIT_POLL_MS = 50;
 const REPLAY_ALL_BATCH = 1_000;
 
 /** Who acted, for the audit trail of a customer's cancel: the verified identity, never the body. */
+/**
+ * Why an order that was not cancelled cannot be now, as its customer reads it (through a BFF):
+ * no saga vocabulary, nothing an operator would do.
+ */
+const CANCEL_REFUSALS: Partial<Record<SagaStatus, string>> = {
+  compensating: 'This order did not go through: it is being undone and any charge refunded',
+  compensated: 'This order did not go through: it was undone and any charge refunded',
+  dead_lettered: 'This order is with our support team and cannot be cancelled online',
+  resolved: 'This order is with our support team and cannot be cancelled online',
+};
+
 function actorOf(customer: Customer): string {
   return customer.surface === 'partner'
     ? `partner ${customer.partnerId}`
@@ -148,7 +159,9 @@ export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
     saga: Saga | undefined,
     what: string,
   ) => {
-    if (!saga || !owns(customer, saga)) throw new AppError(ErrorCode.NOT_FOUND, `No ${what}`);
+    if (!saga || !owns(customer, saga)) {
+      throw new AppError(ErrorCode.NOT_FOUND, `No ${what} to cancel`);
+    }
     const body = parse(cancelRequest, await readJson(ctx.req));
     const { waitMs } = parse(waitQuery, query(ctx));
     const { state } = saga;
@@ -156,21 +169,11 @@ export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
       (state.status === 'compensating' || state.status === 'compensated') &&
       state.cause === 'cancel';
     if (!cancelled) {
-      if (
-        state.status === 'compensated' ||
-        state.status === 'resolved' ||
-        state.status === 'compensating'
-      ) {
-        throw new AppError(
-          ErrorCode.CONFLICT,
-          `Saga ${saga.id} is ${state.status} and cannot be cancelled`,
-        );
-      }
-      if (state.status === 'dead_lettered') {
-        throw new AppError(
-          ErrorCode.CONFLICT,
-          `Saga ${saga.id} is dead-lettered; replay or resolve it`,
-        );
+      const refusal = CANCEL_REFUSALS[state.status];
+      if (refusal) {
+        throw new AppError(ErrorCode.CONFLICT, refusal, {
+          details: { reason: 'not_cancellable', status: state.status },
+        });
       }
       await engine.cancel(saga.id, {
         idempotencyKey: body.idempotencyKey,
@@ -259,7 +262,7 @@ export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
       auth.stateChange(ctx);
       const customer = await auth.customer(ctx);
       const id = ctx.params['id'] ?? '';
-      await cancel(ctx, customer, await store.get(id), `saga ${id}`);
+      await cancel(ctx, customer, await store.get(id), `order ${id}`);
     }),
   };
   const cancelOrder: Route = {
@@ -269,7 +272,7 @@ export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
       auth.stateChange(ctx);
       const customer = await auth.customer(ctx);
       const orderId = ctx.params['orderId'] ?? '';
-      await cancel(ctx, customer, await store.getByOrderId(orderId), `saga for order ${orderId}`);
+      await cancel(ctx, customer, await store.getByOrderId(orderId), `order ${orderId}`);
     }),
   };
   const replayMany: Route = {
