@@ -142,9 +142,11 @@ return claimed
 
 // Fenced: only the current lease holder writes. Head, history, status set, due set, DLQ and
 // the order events of the transition change together. The history is a list that a write
-// trims (ARGV[16] events: a deferral replacing its start) and appends to (ARGV[17] events from
-// ARGV[18]), so a step's write carries what the step added, not the whole record; ARGV[15] =
-// 'full' replaces the whole history instead. A record still in the layout before history lists
+// trims to the ARGV[16] events it keeps (a deferral replaces its start) and appends to (ARGV[17]
+// events from ARGV[18]), so a step's write carries what the step added, not the whole record;
+// ARGV[15] = 'full' replaces the whole history instead. Trimming to a length, not by a count,
+// makes a write sent twice (ioredis re-sends a command left unanswered when the connection
+// drops) leave the history as once: the order events it repeats carry the same ids. A record still in the layout before history lists
 // (one 'json' field) answers -1 to a partial write, and the writer sends it in full once.
 // The indexes kept by status (state sets, DLQ, compensating, retention) only move when the
 // status does. With ARGV[13] = '1' the lease is released in the same write; a cancel the saga
@@ -161,7 +163,8 @@ if full then
   redis.call('HDEL', KEYS[1], 'json')
   redis.call('DEL', KEYS[11])
 else
-  for i = 1, tonumber(ARGV[16]) do redis.call('RPOP', KEYS[11]) end
+  local keep = tonumber(ARGV[16])
+  if keep == 0 then redis.call('DEL', KEYS[11]) else redis.call('LTRIM', KEYS[11], 0, keep - 1) end
 end
 local last = 17 + tonumber(ARGV[17])
 for i = 18, last do redis.call('RPUSH', KEYS[11], ARGV[i]) end
@@ -269,8 +272,8 @@ function parseEvent(json: string): SagaEvent {
 }
 
 interface HistoryDelta {
-  /** Events at the end of the stored history that the new one drops. */
-  trimmed: number;
+  /** Events at the start of the stored history that the new one keeps (the rest it drops). */
+  kept: number;
   appended: SagaEvent[];
 }
 
@@ -283,7 +286,7 @@ function historyDelta(previous: Saga, next: Saga): HistoryDelta {
   const max = Math.min(previous.history.length, next.history.length);
   let kept = 0;
   while (kept < max && previous.history[kept] === next.history[kept]) kept++;
-  return { trimmed: previous.history.length - kept, appended: next.history.slice(kept) };
+  return { kept, appended: next.history.slice(kept) };
 }
 
 /**
@@ -503,7 +506,7 @@ export class RedisSagaStore implements SagaStore {
         release ? '1' : '0',
         ORDER_EVENT_FIELD,
         delta ? 'delta' : 'full',
-        String(delta ? delta.trimmed : 0),
+        String(delta ? delta.kept : 0),
         String(appended.length),
         ...appended.map((e) => JSON.stringify(e)),
         ...events.map((e) => JSON.stringify(e)),

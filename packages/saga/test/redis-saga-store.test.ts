@@ -74,3 +74,81 @@ describe('redis SagaStore: records written before history lists', () => {
     }
   });
 });
+
+describe('redis SagaStore: a write sent twice', () => {
+  // ioredis re-sends a command the connection dropped before it was answered.
+  it('leaves the history as one write would, for appended and replaced events alike', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const store = new RedisSagaStore({ redis, prefix });
+    const at = new Date().toISOString();
+    const input = { userId: 'u-1', partnerId: null, items: [{ productId: 'p-1', quantity: 1 }] };
+    const id = `sg-${randomUUID()}`;
+    const key = (step: string) => `${id}:${step}`;
+    const created: Saga = {
+      id,
+      type: 'place_order',
+      clientKey: `twice-${id}`,
+      input,
+      state: { status: 'running' },
+      context: {},
+      history: [{ type: 'saga_created', clientKey: `twice-${id}`, input, at }],
+      createdAt: at,
+      updatedAt: at,
+      dueAt: Date.now(),
+    };
+    const withEvents = (saga: Saga, events: Saga['history']): Saga => ({
+      ...saga,
+      history: [...saga.history, ...events],
+    });
+    try {
+      const claim = (await store.create(created, { owner: 'w-1', ttlMs: 60_000 })).claim;
+      if (!claim) throw new Error('not claimed');
+      const save = (next: Saga, previous: Saga) =>
+        store.save(next, claim.lease, 60_000, [], previous);
+      const started = withEvents(created, [
+        { type: 'step_started', step: 'create_order', attempt: 1, idempotencyKey: key('o'), at },
+      ]);
+      await save(started, created);
+      // A step's write: its outcome and the next step's start, appended.
+      const next = withEvents(started, [
+        {
+          type: 'step_succeeded',
+          step: 'create_order',
+          attempt: 1,
+          idempotencyKey: key('o'),
+          at,
+          answer: { status: 201, body: {} },
+        },
+        {
+          type: 'step_started',
+          step: 'reserve_inventory',
+          attempt: 1,
+          idempotencyKey: key('r'),
+          at,
+        },
+      ]);
+      await save(next, started);
+      await save(next, started);
+      expect((await store.get(id))?.history).toEqual(next.history);
+      // The pacing refused that call: its deferral replaces the start.
+      const deferred = withEvents({ ...next, history: next.history.slice(0, -1) }, [
+        {
+          type: 'call_deferred',
+          step: 'reserve_inventory',
+          attempt: 1,
+          reason: 'paced',
+          delayMs: 100,
+          dueAt: at,
+          times: 1,
+          since: at,
+          at,
+        },
+      ]);
+      await save(deferred, next);
+      await save(deferred, next);
+      expect((await store.get(id))?.history).toEqual(deferred.history);
+    } finally {
+      await deleteKeysWithPrefix(redis, prefix);
+    }
+  });
+});
