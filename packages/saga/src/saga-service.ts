@@ -71,7 +71,8 @@ async function openStore(config: SagaConfig, log: Logger): Promise<OpenedStore> 
     return { store, redis: undefined, leadership: SOLE_LEADER, trimEvents: undefined };
   }
   // Saga writes keep ioredis's offline queue: during a Redis blip a write should wait and land,
-  // not fail and leave the saga to lease expiry. Each write is idempotent under its fence.
+  // not fail and leave the saga to lease expiry. Each write is idempotent under its fence (a
+  // re-sent one trims the history to the same length before appending the same events).
   // Auto-pipelining sends the commands of every saga in flight issued in one event-loop turn as
   // one socket write: a write per command was the largest single cost of a saga step.
   const redis = createRedisClient(config.redis, {
