@@ -203,17 +203,24 @@ return {1, cancel or ''}
 `);
 
 // The index entries of sagas whose keys have expired: state sets and schedules. A saga still
-// present (its retention was restarted by a cancel) is left for a later sweep.
+// present is looked at again when its key is due to expire (the writer's clock was behind the
+// sweeper's, or its expiry was restarted), so its entries are never orphaned; one kept without
+// expiry (a cancel revived it) leaves the schedule until it finishes again.
 const SWEEP = defineScript(`
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 local swept = 0
 for _, id in ipairs(ids) do
-  if redis.call('EXISTS', ARGV[3] .. 'saga:' .. id) == 0 then
+  local ttl = redis.call('PTTL', ARGV[3] .. 'saga:' .. id)
+  if ttl == -2 then
     for i = 4, #ARGV do redis.call('SREM', ARGV[3] .. 'state:' .. ARGV[i], id) end
     for i = 2, #KEYS do redis.call('ZREM', KEYS[i], id) end
+    redis.call('ZREM', KEYS[1], id)
     swept = swept + 1
+  elseif ttl > 0 then
+    redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + ttl, id)
+  else
+    redis.call('ZREM', KEYS[1], id)
   end
-  redis.call('ZREM', KEYS[1], id)
 end
 return swept
 `);

@@ -107,6 +107,18 @@ describe('retention of finished sagas', () => {
     expect(await store.listByStatus('completed', 10)).toEqual([]);
   });
 
+  it('Redis: a sweeper whose clock runs ahead of the writer leaves the saga for when its keys expire', async () => {
+    const store = new RedisSagaStore({ redis, prefix: `${prefix}skew:`, retentionMs: 60_000 });
+    const saga = newSaga();
+    await store.create(saga);
+    await saveAs(store, saga, { status: 'completed' });
+    // Two minutes ahead: past the expiry the writer scheduled, while Redis still holds the keys.
+    expect(await store.sweepExpired(Date.now() + 120_000)).toBe(0);
+    expect(await store.listByStatus('completed', 10)).toHaveLength(1);
+    const due = await redis.zscore(`${store.keyHead}expiry`, saga.id);
+    expect(Number(due)).toBeGreaterThan(Date.now() + 120_000);
+  });
+
   it('Redis: cancelling a finished saga back into compensation keeps it past its retention', async () => {
     const store = new RedisSagaStore({ redis, prefix: `${prefix}revive:`, retentionMs: 60_000 });
     const saga = newSaga();
