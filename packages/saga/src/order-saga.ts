@@ -76,7 +76,7 @@ const chargeBody = z
     refunds: z.array(z.object({ idempotencyKey: z.string().optional() }).loose()).optional(),
   })
   .loose();
-const conflictBody = z.object({ error: z.object({ reason: z.string().optional() }).loose() });
+const refusalBody = z.object({ error: z.object({ reason: z.string().optional() }).loose() });
 
 function missing(what: string): never {
   throw new Error(`order saga invariant: ${what} is not known yet`);
@@ -87,11 +87,24 @@ function hasStatus(resource: unknown, statuses: readonly string[]): boolean {
   return parsed.success && statuses.includes(parsed.data.status);
 }
 
+/** The reason a provider gave for a refusal with `status`, if it gave one. */
+function refusalReason(outcome: CallOutcome, status: number): string | undefined {
+  if (outcome.kind !== 'rejected' || outcome.answer.status !== status) return undefined;
+  const refusal = refusalBody.safeParse(outcome.answer.body);
+  return refusal.success ? refusal.data.error.reason : undefined;
+}
+
 /** The reason a provider gave for a 409 (`already_refunded`, `request_in_progress`, ...). */
 export function conflictReason(outcome: CallOutcome): string | undefined {
-  if (outcome.kind !== 'rejected' || outcome.answer.status !== 409) return undefined;
-  const conflict = conflictBody.safeParse(outcome.answer.body);
-  return conflict.success ? conflict.data.error.reason : undefined;
+  return refusalReason(outcome, 409);
+}
+
+/**
+ * A lookup's "nothing was created under this key" (docs/services-mock.md). Any other 404 (a
+ * proxy's, a wrong route's) proves nothing about the forward effect.
+ */
+function nothingUnderKey(outcome: CallOutcome): boolean {
+  return refusalReason(outcome, 404) === 'nothing_under_key';
 }
 
 const byKey = (path: string) => (key: string) => ({
@@ -361,9 +374,10 @@ export async function runStep(input: StepRunInput): Promise<StepRunResult> {
   let resource = definition.resource(context);
   if (definition.verify && (resource === undefined || input.verifyFirst)) {
     const lookup = await send(definition.verify.request(idempotencyKeyFor(saga.id, forward)));
-    if (lookup.kind === 'rejected' && lookup.answer.status === 404) {
+    if (nothingUnderKey(lookup)) {
       return { outcome: settled(200, { verified: NOTHING_TO_UNDO }), context };
     }
+    if (lookup.kind === 'rejected') return { outcome: unusable(`${forward} lookup`), context };
     if (lookup.kind !== 'ok') return { outcome: lookup, context };
     const found = definition.verify.found(lookup.answer.body);
     if (found === undefined) {

@@ -54,7 +54,13 @@ export class InMemoryProviders implements ProviderClient {
       };
     }
     if (!effect)
-      return { kind: 'rejected', answer: { status: 404, body: { error: { code: 'NOT_FOUND' } } } };
+      return {
+        kind: 'rejected',
+        answer: {
+          status: 404,
+          body: { error: { code: 'NOT_FOUND', reason: 'nothing_under_key' } },
+        },
+      };
     return { kind: 'ok', answer: { status: 200, body: effect.answer.body } };
   }
 

@@ -224,7 +224,8 @@ export class SimulatedProviders implements ProviderClient {
     const stored = this.stored.get(key);
     const created = stored && stored.status < 300 ? stored.body : undefined;
     if (path === '/orders') return ok(200, { items: created ? [created] : [] });
-    if (!created) return rejected(404);
+    if (!created)
+      return rejected(404, { error: { code: 'NOT_FOUND', reason: 'nothing_under_key' } });
     const charge = this.charges.get(key);
     return ok(200, charge ? { ...charge } : created);
   }

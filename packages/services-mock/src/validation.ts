@@ -64,8 +64,20 @@ export function readQuery<S extends z.ZodType>(ctx: RequestContext, schema: S): 
 export const lookupQuery = z.object({ idempotencyKey });
 
 /** The 404 of a lookup: nothing was created under this key (never seen, or refused). */
+const NOTHING_UNDER_KEY = 'nothing_under_key';
+
+/**
+ * A lookup by key that found nothing, with a reason that says so: a client deciding there is
+ * nothing to undo must not mistake any 404 (a proxy's, a wrong route's) for this answer.
+ */
 export function nothingUnderKey(kind: string, key: string): AppError {
-  return new AppError(ErrorCode.NOT_FOUND, `No ${kind} was created under idempotency key "${key}"`);
+  return new AppError(
+    ErrorCode.NOT_FOUND,
+    `No ${kind} was created under idempotency key "${key}"`,
+    {
+      details: { reason: NOTHING_UNDER_KEY },
+    },
+  );
 }
 
 export function notFound(kind: string, id: string): AppError {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { runStep } from '../src/order-saga';
+import type { ProviderClient } from '../src/provider-client';
 import type { Saga, SagaEvent } from '../src/saga';
 import { compensationsOwed, decide } from '../src/saga-decision';
 
@@ -158,5 +160,44 @@ describe('an undo retried after the provider may have forgotten its key', () => 
       kind: 'run',
       run: { step: 'refund_payment', attempt: 2, verifyFirst: true },
     });
+  });
+});
+
+describe('a lookup answered 404 by something other than the provider', () => {
+  /** Every lookup answered 404 as `body` says; anything else would be a refund. */
+  const answering404 = (body: unknown): ProviderClient & { refunds: number } => ({
+    refunds: 0,
+    async call(request) {
+      if (request.method === 'GET') return { kind: 'rejected', answer: { status: 404, body } };
+      this.refunds++;
+      return { kind: 'ok', answer: { status: 201, body: {} } };
+    },
+    close: async () => {},
+  });
+  const refundRun = (client: ProviderClient) =>
+    runStep({
+      saga: compensatingAfter([chargeStarted(1)]),
+      step: 'refund_payment',
+      cause: 'failure',
+      verifyFirst: false,
+      client,
+      timeoutMs: 1000,
+    });
+
+  it("only the provider's own 'nothing under this key' means there is nothing to refund", async () => {
+    const provider = answering404({ error: { code: 'NOT_FOUND', reason: 'nothing_under_key' } });
+    expect((await refundRun(provider)).outcome).toEqual({
+      kind: 'ok',
+      answer: { status: 200, body: { verified: 'nothing_to_undo' } },
+    });
+    // A proxy's or a wrong route's 404 proves nothing: the undo is retried, not dropped.
+    for (const body of ['<html>Not Found</html>', { error: { code: 'NOT_FOUND' } }]) {
+      const proxy = answering404(body);
+      expect((await refundRun(proxy)).outcome).toMatchObject({
+        kind: 'retryable',
+        maybeApplied: true,
+      });
+      expect(proxy.refunds).toBe(0);
+    }
   });
 });
