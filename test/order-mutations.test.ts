@@ -34,7 +34,7 @@ describe('order mutations on every surface go through the saga orchestrator', ()
     return Number(/saga_events_total\{[^}]*type="saga_created"[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
   };
 
-  it('web: placeOrder completes, and a retry with the same key returns the same saga (counted once as created)', async () => {
+  it('web: placeOrder completes, a retry with the same key returns the same saga (counted once as created), another order under it is CONFLICT', async () => {
     const token = await stack.token('web', 'u-7');
     const input = { idempotencyKey: randomUUID(), items: [line] };
     const createdBefore = await sagasCreated();
@@ -45,6 +45,15 @@ describe('order mutations on every surface go through the saga orchestrator', ()
     expect(again.body.data.placeOrder.id).toBe(first.body.data.placeOrder.id);
     const orderId = first.body.data.placeOrder.orderId as string;
     expect((await ledger()).orders[orderId]?.charges).toHaveLength(1);
+    expect(await sagasCreated()).toBe(createdBefore + 1);
+    // The same key with an edited cart is refused, not answered with the first order.
+    const edited = { ...input, items: [{ ...line, quantity: 3 }] };
+    const refused = await stack.gql('/web/graphql', PLACE, { token }, { input: edited });
+    expect(refused.body.data).toBeNull();
+    expect(refused.body.errors[0]).toMatchObject({
+      message: 'idempotencyKey was already used for a different order: send a new key for this one',
+      extensions: { code: 'CONFLICT' },
+    });
     expect(await sagasCreated()).toBe(createdBefore + 1);
   });
 

@@ -105,6 +105,13 @@ function orderInput(customer: Customer, body: z.output<typeof placeOrderRequest>
   return { userId: customer.userId, partnerId: null, items };
 }
 
+/** Whether two orders are the same: for the same customer, the same lines in the same order. */
+function sameOrder(a: PlaceOrderInput, b: PlaceOrderInput): boolean {
+  const lines = (input: PlaceOrderInput) =>
+    JSON.stringify(input.items.map((item) => [item.productId, item.quantity]));
+  return a.userId === b.userId && a.partnerId === b.partnerId && lines(a) === lines(b);
+}
+
 /** The explicit answer to the attack of issue 13: a body cannot name the user. */
 function refuseBodyUser(body: Record<string, unknown>): void {
   if ('userId' in body) {
@@ -220,6 +227,15 @@ export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
       else slot?.release();
       if (!created && !owns(customer, saga)) {
         throw new AppError(ErrorCode.CONFLICT, 'idempotencyKey already used');
+      }
+      // A retry answers the first order; a different order under its key is refused (as
+      // payment providers do), so a client that edited the cart learns it was not placed.
+      if (!created && !sameOrder(saga.input, input)) {
+        throw new AppError(
+          ErrorCode.CONFLICT,
+          'idempotencyKey was already used for a different order: send a new key for this one',
+          { details: { reason: 'idempotency_key_reused', sagaId: saga.id } },
+        );
       }
       if (!claim && !settled(saga)) worker?.kick(saga.id);
       const after = await waitFor(saga, waitMs);
