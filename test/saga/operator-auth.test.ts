@@ -270,6 +270,25 @@ describe('the page session', () => {
     expect(page.text).not.toContain('data-action="bulk"');
   });
 
+  it('a bad filter or an unknown saga is an error page with its code, not raw JSON', async () => {
+    const viewer = await creds.operatorToken('viewer', 'viewer@example.com');
+    const signIn = await call('/session', {
+      method: 'POST',
+      headers: jsonHeaders(),
+      body: JSON.stringify({ token: viewer }),
+    });
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const badFilter = await call('/remediation?limit=abc', { headers: { cookie } });
+    expect(badFilter.status).toBe(400);
+    expect(badFilter.headers.get('content-type')).toContain('text/html');
+    expect(badFilter.text).toContain('400: BAD_REQUEST');
+    const unknown = await call('/remediation/sagas/%3Cb%3Enope', { headers: { cookie } });
+    expect(unknown.status).toBe(404);
+    expect(unknown.text).toContain('404: NOT_FOUND');
+    // The id is shown escaped, never as markup.
+    expect(unknown.text).toContain('No saga &lt;b&gt;nope');
+  });
+
   it('a sign-in posted as a form is refused with 415', async () => {
     const res = await call('/session', {
       method: 'POST',

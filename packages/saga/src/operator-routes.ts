@@ -1,6 +1,7 @@
 import {
   AppError,
   ErrorCode,
+  isAppError,
   type RequestContext,
   type Route,
   readJson,
@@ -16,6 +17,7 @@ import {
   type ReconciliationFinding,
   renderAuditPage,
   renderEventsPage,
+  renderProblemPage,
   renderRemediationPage,
   renderSignInPage,
   renderTimelinePage,
@@ -71,7 +73,17 @@ export function createOperatorRoutes(options: OperatorRoutesOptions): Route[] {
         return;
       }
       const frame = { nonce, csrf: csrfTokenFor(who.token), subject: who.subject, role: who.role };
-      sendPage(ctx.res, 200, await render(ctx, frame, who), nonce);
+      let page: string;
+      try {
+        page = await render(ctx, frame, who);
+      } catch (error) {
+        // A browser asked for a page: a refusal of the client's input reads as one, not as JSON.
+        if (!isAppError(error) || error.status >= 500) throw error;
+        const { status, code, message } = error;
+        sendPage(ctx.res, status, renderProblemPage(frame, { status, code, message }), nonce);
+        return;
+      }
+      sendPage(ctx.res, 200, page, nonce);
     });
 
   return [

@@ -344,6 +344,22 @@ ${body}
 </html>`;
 }
 
+/**
+ * A refusal of a page request (a bad filter, an unknown saga) as a page in the frame, with the
+ * same code and message the API answers, and the way back to the list.
+ */
+export function renderProblemPage(
+  frame: PageFrame,
+  problem: { status: number; code: string; message: string },
+): string {
+  return layout(
+    `${problem.status}: ${problem.code}`,
+    frame,
+    `<p class="problem">${esc(problem.message)}</p>
+<p><a href="/remediation">Back to the sagas needing attention</a></p>`,
+  );
+}
+
 /** 401: how to sign in, with a form that sends the token once and keeps it in a cookie. */
 export function renderSignInPage(nonce: string, devStack: boolean): string {
   const how = devStack
