@@ -11,6 +11,7 @@ import {
   unlinkKeysMatching,
 } from '@edge/common';
 import { type ManagedProcess, STOP_GRACE_MS, spawnService } from './child-process.js';
+import { restartablePort } from './restartable-ports.js';
 import {
   type ProcessName,
   type ProcessSpec,
@@ -140,10 +141,16 @@ function sharedEnv(options: StackOptions, dataDir: string, testBase: string) {
   return shared;
 }
 
-/** Where `spec` listens on first start: a free port, its contract port, or services-mock's own. */
-function firstPorts(spec: ProcessSpec, free: boolean): Record<string, string> {
-  if (free) return portVariables(spec, 0);
-  return spec.defaultPort ? portVariables(spec, DEFAULT_PORTS[spec.defaultPort]) : {};
+/**
+ * Where `spec` listens on first start: free ports a restart can return to (one per service for
+ * services-mock), its contract port, or services-mock's own.
+ */
+async function firstPorts(spec: ProcessSpec, free: boolean): Promise<Record<string, string>> {
+  if (!free) return spec.defaultPort ? portVariables(spec, DEFAULT_PORTS[spec.defaultPort]) : {};
+  if (spec.name !== 'services-mock') return portVariables(spec, await restartablePort());
+  const ports: Record<string, number> = {};
+  for (const service of SERVICE_NAMES) ports[service] = await restartablePort();
+  return portVariables(spec, ports);
 }
 
 async function startProcess(
@@ -189,10 +196,10 @@ async function startWaves(state: StackState): Promise<void> {
     await Promise.all(
       wanted
         .filter((p) => p.wave === wave)
-        .map((spec) =>
+        .map(async (spec) =>
           startProcess(state, spec, {
             ...(started ? spec.env(started) : {}),
-            ...firstPorts(spec, state.free),
+            ...(await firstPorts(spec, state.free)),
           }),
         ),
     );
