@@ -255,14 +255,19 @@ describe('the page session', () => {
     expect(withCsrf.status).toBe(404);
   });
 
-  it('a viewer sees the page without any action button', async () => {
+  /** The session cookie of a viewer signed in through the page's form. */
+  async function viewerSessionCookie(): Promise<string> {
     const viewer = await creds.operatorToken('viewer', 'viewer@example.com');
     const signIn = await call('/session', {
       method: 'POST',
       headers: jsonHeaders(),
       body: JSON.stringify({ token: viewer }),
     });
-    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    return (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  }
+
+  it('a viewer sees the page without any action button', async () => {
+    const cookie = await viewerSessionCookie();
     const page = await call('/remediation?status=any', { headers: { cookie } });
     expect(page.status).toBe(200);
     expect(page.text).toContain('(viewer)');
@@ -271,13 +276,7 @@ describe('the page session', () => {
   });
 
   it('a bad filter or an unknown saga is an error page with its code, not raw JSON', async () => {
-    const viewer = await creds.operatorToken('viewer', 'viewer@example.com');
-    const signIn = await call('/session', {
-      method: 'POST',
-      headers: jsonHeaders(),
-      body: JSON.stringify({ token: viewer }),
-    });
-    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const cookie = await viewerSessionCookie();
     const badFilter = await call('/remediation?limit=abc', { headers: { cookie } });
     expect(badFilter.status).toBe(400);
     expect(badFilter.headers.get('content-type')).toContain('text/html');

@@ -8,7 +8,6 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-
 import { parseTraceparent } from './request-context.js';
 
 export { type Span, SpanKind } from '@opentelemetry/api';

@@ -50,7 +50,6 @@ const WAIT_POLL_MS = 50;
  */
 const REPLAY_ALL_BATCH = 1_000;
 
-/** Who acted, for the audit trail of a customer's cancel: the verified identity, never the body. */
 /**
  * Why an order that was not cancelled cannot be now, as its customer reads it (through a BFF):
  * no saga vocabulary, nothing an operator would do.
@@ -62,6 +61,7 @@ const CANCEL_REFUSALS: Partial<Record<SagaStatus, string>> = {
   resolved: 'This order is with our support team and cannot be cancelled online',
 };
 
+/** Who acted, for the audit trail of a customer's cancel: the verified identity, never the body. */
 function actorOf(customer: Customer): string {
   return customer.surface === 'partner'
     ? `partner ${customer.partnerId}`
