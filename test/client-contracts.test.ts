@@ -138,6 +138,31 @@ describe('client contracts on the whole stack', () => {
     expect((await asMobile('5.2.0', HOME)).status).toBe(200);
   });
 
+  it('introspection describes the client-facing schema, answered by the edge: no federation internals, nothing the edge refuses', async () => {
+    const token = await stack.token('web', 'u-1');
+    const res = await stack.gql(
+      '/web/graphql',
+      '{ __schema { queryType { fields { name } } types { name } } }',
+      { token },
+    );
+    expect(res.status).toBe(200);
+    const types = (res.body.data.__schema.types as { name: string }[]).map((t) => t.name);
+    const fields = (res.body.data.__schema.queryType.fields as { name: string }[]).map(
+      (f) => f.name,
+    );
+    expect(fields).toContain('me');
+    for (const internal of ['_service', '_entities']) expect(fields).not.toContain(internal);
+    for (const internal of ['_Service', 'link__Import', 'federation__FieldSet', 'link__Purpose']) {
+      expect(types).not.toContain(internal);
+    }
+    // Every root field it lists is one the edge runs.
+    const typename = await stack.gql('/web/graphql', '{ __typename }', { token });
+    expect(typename.body).toEqual({ data: { __typename: 'Query' } });
+    // Mixed with data, the operation goes to the BFF as before.
+    const mixed = await stack.gql('/web/graphql', '{ __typename me { id } }', { token });
+    expect(mixed.body.data).toEqual({ __typename: 'Query', me: { id: 'u-1' } });
+  });
+
   it('documents list shows the version with its operation count', () => {
     const listed = cli('documents', 'list', '--json');
     expect(listed.code).toBe(0);

@@ -35,7 +35,13 @@ export interface EdgeRouteDeps {
     query: string,
     operationName: string | undefined,
     variables: Record<string, unknown> | undefined,
-  ) => { cost: number; mutations: number; deprecations: readonly string[] };
+  ) => { cost: number; mutations: number; deprecations: readonly string[]; introspection: boolean };
+  /** The answer to a validated introspection-only operation, from the client-facing schema. */
+  introspect: (request: {
+    query: string;
+    operationName: string | undefined;
+    variables: Record<string, unknown> | undefined;
+  }) => BufferedAnswer;
   /** The document each operation runs: the client version's registered ones, APQ, or its own. */
   resolveQuery: ContractResolver;
   rateLimiter: RateLimiter;
@@ -66,6 +72,8 @@ interface PlannedOperation {
   mutations: number;
   /** `@deprecated` fields it selects (from the cached verdict). */
   deprecations: readonly string[];
+  /** The document it runs, when it selects only introspection: the edge answers it itself. */
+  introspection: string | undefined;
 }
 
 function subjectOf(surface: SurfaceDef, identity: Identity, cost: number): LimitSubject {
@@ -143,7 +151,7 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
     const parsed = parseGraphQLBody(raw, deps.limits);
     const operations = parsed.operations.map((request) => {
       const { query, rebuilt, remember } = deps.resolveQuery(request, client);
-      const { cost, mutations, deprecations } = deps.validate(
+      const { cost, mutations, deprecations, introspection } = deps.validate(
         query,
         request.operationName,
         request.variables,
@@ -159,7 +167,15 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
               }),
             )
           : raw;
-      return { request, body, cost, requests: Math.max(1, mutations), mutations, deprecations };
+      return {
+        request,
+        body,
+        cost,
+        requests: Math.max(1, mutations),
+        mutations,
+        deprecations,
+        introspection: introspection ? query : undefined,
+      };
     });
     return { batch: parsed.batch, operations };
   };
@@ -222,7 +238,7 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
       const [single] = operations;
       // Only answers selecting deprecated fields pay for the signal (and are buffered for it).
       const selectsDeprecated = operations.some((op) => op.deprecations.length > 0);
-      if (!batch && !partner && single && !selectsDeprecated) {
+      if (!batch && !partner && single && !selectsDeprecated && !single.introspection) {
         await deps.forwarder.forward({ ...base, body: single.body }, ctx.res);
         return;
       }
@@ -258,8 +274,9 @@ function servedData(answer: BufferedAnswer): boolean {
 }
 
 /**
- * Batches, partner answers and answers selecting deprecated fields: forward each operation, add
- * cost and deprecations, then answer in one body.
+ * Batches, partner answers, answers selecting deprecated fields and introspection: forward each
+ * operation (or answer its introspection here), add cost and deprecations, then answer in one
+ * body.
  */
 async function answerBuffered(
   ctx: RequestContext,
@@ -271,7 +288,10 @@ async function answerBuffered(
 ): Promise<void> {
   const answers = await Promise.all(
     operations.map(async (op) => {
-      const answer = await deps.forwarder.forwardBuffered({ ...base, body: op.body });
+      const answer =
+        op.introspection === undefined
+          ? await deps.forwarder.forwardBuffered({ ...base, body: op.body })
+          : deps.introspect({ ...op.request, query: op.introspection });
       const extensions: Record<string, unknown> = {};
       if (limit.throttleStatus) {
         extensions['cost'] = { requestedQueryCost: op.cost, throttleStatus: limit.throttleStatus };

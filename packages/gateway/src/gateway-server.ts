@@ -38,6 +38,7 @@ import { edgeRoute } from './edge-route.js';
 import { createForwarder } from './forward.js';
 import { createInFlightLimit } from './in-flight-limit.js';
 import { createInternalSigner, type InternalSigner } from './internal-signer.js';
+import { answerIntrospection } from './introspection.js';
 import { createJwksObserver } from './jwks-observer.js';
 import { createJwksSource, type JwksHealth } from './jwks-source.js';
 import { createJwtVerifier } from './jwt.js';
@@ -128,6 +129,15 @@ function backgroundSchema(
   };
 }
 
+/** The surface's schema once loaded; until then the surface is unavailable. */
+function loadedSchema(surface: SurfaceDef, schema: BackgroundSchema): SurfaceSchema {
+  const current = schema.get();
+  if (current) return current;
+  throw new AppError(ErrorCode.UPSTREAM_UNAVAILABLE, `The ${surface.name} surface is starting`, {
+    headers: { 'retry-after': '1' },
+  });
+}
+
 /** Validates against the surface's schema once loaded; until then the surface is unavailable. */
 function schemaValidator(surface: SurfaceDef, schema: BackgroundSchema, options: ValidatorOptions) {
   let validate: Validator | undefined;
@@ -136,17 +146,7 @@ function schemaValidator(surface: SurfaceDef, schema: BackgroundSchema, options:
     operationName: string | undefined,
     variables: Record<string, unknown> | undefined,
   ) => {
-    const current = schema.get();
-    if (!current) {
-      throw new AppError(
-        ErrorCode.UPSTREAM_UNAVAILABLE,
-        `The ${surface.name} surface is starting`,
-        {
-          headers: { 'retry-after': '1' },
-        },
-      );
-    }
-    validate ??= createValidator(current, options);
+    validate ??= createValidator(loadedSchema(surface, schema), options);
     return validate(query, operationName, variables);
   };
 }
@@ -231,6 +231,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
         ),
       }),
       authenticate,
+      introspect: (request) =>
+        answerIntrospection(loadedSchema(surface, schema).current(), request),
       validate: schemaValidator(surface, schema, {
         limits: config.limits[surface.name],
         // Untrusted clients must not map the schema: no introspection on mobile and partner, and

@@ -12,6 +12,7 @@ import {
 } from 'graphql/index.js';
 import { LRUCache } from 'lru-cache';
 import type { AbuseLimits } from './defaults.js';
+import { introspectionOperations } from './introspection.js';
 import { measureOperations, type QueryMetrics } from './query-metrics.js';
 import type { SurfaceSchema } from './schema-registry.js';
 
@@ -46,6 +47,8 @@ export interface ValidatorOptions {
 export interface OperationFacts extends QueryMetrics {
   /** `@deprecated` fields and enum values it selects (`Type.field`), for Deprecation signals. */
   deprecations: readonly string[];
+  /** It selects only introspection: the edge answers it from the client-facing schema. */
+  introspection: boolean;
 }
 
 type Verdict =
@@ -105,8 +108,16 @@ function judge(schema: GraphQLSchema, query: string, options: ValidatorOptions):
   const errors = validate(schema, document, rules, { maxErrors: 10 });
   if (errors.length === 0) {
     const deprecations = deprecatedFieldsByOperation(schema, document);
+    const introspection = introspectionOperations(document);
     const facts = new Map(
-      [...metrics].map(([name, m]) => [name, { ...m, deprecations: deprecations.get(name) ?? [] }]),
+      [...metrics].map(([name, m]) => [
+        name,
+        {
+          ...m,
+          deprecations: deprecations.get(name) ?? [],
+          introspection: introspection.get(name) ?? false,
+        },
+      ]),
     );
     const repriced = [...metrics.values()].some((m) => m.variableSized);
     return { ok: true, document: repriced ? document : undefined, metrics: facts };
@@ -198,7 +209,7 @@ export function createValidator(schema: SurfaceSchema, options: ValidatorOptions
     );
     const { maxCost } = options.limits;
     if (priced.cost > maxCost) throw tooComplexError('cost', priced.cost, maxCost);
-    return { ...priced, deprecations: metrics.deprecations };
+    return { ...priced, deprecations: metrics.deprecations, introspection: metrics.introspection };
   };
 }
 
