@@ -21,6 +21,7 @@ import type { BufferedAnswer, Forwarder, ForwardRequest } from './forward.js';
 import { type GraphQLRequest, parseGraphQLBody } from './graphql-request.js';
 import type { InFlightLimit } from './in-flight-limit.js';
 import type { InternalSigner } from './internal-signer.js';
+import type { IntrospectionRequest } from './introspection.js';
 import type { LimitAnswer, LimitSubject, RateLimiter } from './rate-limit.js';
 import type { SurfaceDef } from './surfaces.js';
 
@@ -37,11 +38,7 @@ export interface EdgeRouteDeps {
     variables: Record<string, unknown> | undefined,
   ) => { cost: number; mutations: number; deprecations: readonly string[]; introspection: boolean };
   /** The answer to a validated introspection-only operation, from the client-facing schema. */
-  introspect: (request: {
-    query: string;
-    operationName: string | undefined;
-    variables: Record<string, unknown> | undefined;
-  }) => BufferedAnswer;
+  introspect: (request: IntrospectionRequest) => BufferedAnswer;
   /** The document each operation runs: the client version's registered ones, APQ, or its own. */
   resolveQuery: ContractResolver;
   rateLimiter: RateLimiter;

@@ -38,7 +38,7 @@ import { edgeRoute } from './edge-route.js';
 import { createForwarder } from './forward.js';
 import { createInFlightLimit } from './in-flight-limit.js';
 import { createInternalSigner, type InternalSigner } from './internal-signer.js';
-import { answerIntrospection } from './introspection.js';
+import { createIntrospectionAnswers } from './introspection.js';
 import { createJwksObserver } from './jwks-observer.js';
 import { createJwksSource, type JwksHealth } from './jwks-source.js';
 import { createJwtVerifier } from './jwt.js';
@@ -231,8 +231,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
         ),
       }),
       authenticate,
-      introspect: (request) =>
-        answerIntrospection(loadedSchema(surface, schema).current(), request),
+      introspect: createIntrospectionAnswers(() => loadedSchema(surface, schema)),
       validate: schemaValidator(surface, schema, {
         limits: config.limits[surface.name],
         // Untrusted clients must not map the schema: no introspection on mobile and partner, and
