@@ -52,7 +52,7 @@ describe('order mutations on every surface go through the saga orchestrator', ()
     expect(refused.body.data).toBeNull();
     expect(refused.body.errors[0]).toMatchObject({
       message: 'idempotencyKey was already used for a different order: send a new key for this one',
-      extensions: { code: 'CONFLICT' },
+      extensions: { code: 'CONFLICT', reason: 'idempotency_key_reused' },
     });
     expect(await sagasCreated()).toBe(createdBefore + 1);
   });

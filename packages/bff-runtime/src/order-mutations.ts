@@ -83,7 +83,12 @@ async function orchestrator<T>(call: () => Promise<T>): Promise<T> {
     if (err instanceof SagaClientError) {
       if (err.status === 400) throw badInput(err.message);
       if (err.status === 404) throw new AppError(ErrorCode.NOT_FOUND, err.message);
-      if (err.status === 409) throw new AppError(ErrorCode.CONFLICT, err.message);
+      if (err.status === 409) {
+        // The reason lets a client tell a reused key from an order that cannot be cancelled.
+        throw new AppError(ErrorCode.CONFLICT, err.message, {
+          ...(err.reason ? { details: { reason: err.reason } } : {}),
+        });
+      }
     }
     throw new AppError(ErrorCode.UPSTREAM_UNAVAILABLE, 'The order service is unavailable', {
       details: { service: 'saga' },

@@ -48,6 +48,8 @@ export class SagaClientError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The orchestrator's stable reason, when it gave one (`idempotency_key_reused`, ...). */
+    readonly reason?: string,
   ) {
     super(message);
     this.name = 'SagaClientError';
@@ -93,11 +95,11 @@ export interface SagaClient {
 export const DEFAULT_SAGA_CLIENT = Object.freeze({ timeoutMs: 5_000, maxWaitMs: 0 });
 
 /** The orchestrator's error answer `{ error: { code, message } }`, when it sent one. */
-function errorOf(body: unknown): { code?: string; message?: string } {
+function errorOf(body: unknown): { code?: string; message?: string; reason?: string } {
   if (typeof body !== 'object' || body === null || !('error' in body)) return {};
   const { error } = body as { error: unknown };
   return typeof error === 'object' && error !== null
-    ? (error as { code?: string; message?: string })
+    ? (error as { code?: string; message?: string; reason?: string })
     : {};
 }
 
@@ -131,8 +133,13 @@ export function createSagaClient(options: SagaClientOptions): SagaClient {
       return method === 'GET' ? await http.get<T>(path, opts) : await http.post<T>(path, opts);
     } catch (err) {
       if (err instanceof UpstreamError && err.status >= 400) {
-        const { code, message } = errorOf(err.body);
-        throw new SagaClientError(err.status, code ?? 'UNKNOWN', message ?? err.message);
+        const { code, message, reason } = errorOf(err.body);
+        throw new SagaClientError(
+          err.status,
+          code ?? 'UNKNOWN',
+          message ?? err.message,
+          typeof reason === 'string' ? reason : undefined,
+        );
       }
       throw err;
     }
