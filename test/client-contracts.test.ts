@@ -158,9 +158,15 @@ describe('client contracts on the whole stack', () => {
     // Every root field it lists is one the edge runs.
     const typename = await stack.gql('/web/graphql', '{ __typename }', { token });
     expect(typename.body).toEqual({ data: { __typename: 'Query' } });
-    // Mixed with data, the operation goes to the BFF as before.
-    const mixed = await stack.gql('/web/graphql', '{ __typename me { id } }', { token });
-    expect(mixed.body.data).toEqual({ __typename: 'Query', me: { id: 'u-1' } });
+    // __typename beside data goes to the BFF as before; the schema beside data is refused, since
+    // the BFF would describe its subgraph.
+    const withTypename = await stack.gql('/web/graphql', '{ __typename me { id } }', { token });
+    expect(withTypename.body.data).toEqual({ __typename: 'Query', me: { id: 'u-1' } });
+    const mixed = await stack.gql('/web/graphql', '{ me { id } __schema { types { name } } }', {
+      token,
+    });
+    expect(mixed.status).toBe(400);
+    expect(mixed.body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 
   it('documents list shows the version with its operation count', () => {

@@ -1,41 +1,79 @@
+import { ErrorCode, withoutSchemaHints } from '@edge/common';
 // The CommonJS entry, as validate.ts imports it: the schema was built by that copy of graphql.
 import {
   type DocumentNode,
   executeSync,
+  type FragmentDefinitionNode,
   type GraphQLSchema,
   Kind,
   type OperationDefinitionNode,
   parse,
+  type SelectionSetNode,
 } from 'graphql/index.js';
 import { LRUCache } from 'lru-cache';
 import type { BufferedAnswer } from './forward.js';
 import type { SurfaceSchema } from './schema-registry.js';
 
-const INTROSPECTION_FIELDS = new Set(['__schema', '__type', '__typename']);
+/** Root fields that describe the schema. */
+const SCHEMA_FIELDS = new Set(['__schema', '__type']);
 
-/**
- * Whether an operation selects nothing but introspection at its root. Such an operation is
- * answered by the edge from the client-facing schema: forwarded, the BFF would describe its own
- * subgraph schema, federation internals (`_service`, `link__Import`) included, which the edge
- * refuses, so code generated from it would not run. A root fragment, or any other field, sends
- * the operation on as usual.
- */
-export function selectsOnlyIntrospection(operation: OperationDefinitionNode): boolean {
-  return (
-    operation.operation === 'query' &&
-    operation.selectionSet.selections.every(
-      (selection) =>
-        selection.kind === Kind.FIELD && INTROSPECTION_FIELDS.has(selection.name.value),
-    )
-  );
+/** What an operation asks of the schema at its root. */
+export type IntrospectionUse =
+  /** Nothing: it runs at the BFF. */
+  | 'none'
+  /**
+   * Only `__schema`, `__type` and `__typename`: the edge answers it from the client-facing
+   * schema. Forwarded, the BFF would describe its own subgraph schema, federation internals
+   * (`_service`, `link__Import`) included, which the edge refuses, so code generated from it
+   * would not run.
+   */
+  | 'only'
+  /** Schema fields beside data: refused, since the BFF would answer the schema part. */
+  | 'mixed';
+
+/** The names of an operation's root fields, through fragments and inline fragments. */
+function rootFieldNames(
+  set: SelectionSetNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  names = new Set<string>(),
+  seen = new Set<string>(),
+): Set<string> {
+  for (const selection of set.selections) {
+    if (selection.kind === Kind.FIELD) names.add(selection.name.value);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      rootFieldNames(selection.selectionSet, fragments, names, seen);
+    } else if (!seen.has(selection.name.value)) {
+      seen.add(selection.name.value);
+      const fragment = fragments.get(selection.name.value);
+      if (fragment) rootFieldNames(fragment.selectionSet, fragments, names, seen);
+    }
+  }
+  return names;
 }
 
-/** Introspection-only operations of a document, by name (undefined for an anonymous one). */
-export function introspectionOperations(document: DocumentNode): Map<string | undefined, boolean> {
-  const operations = new Map<string | undefined, boolean>();
+function introspectionUse(
+  operation: OperationDefinitionNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+): IntrospectionUse {
+  if (operation.operation !== 'query') return 'none';
+  const names = [...rootFieldNames(operation.selectionSet, fragments)];
+  if (!names.some((name) => SCHEMA_FIELDS.has(name))) return 'none';
+  return names.every((name) => SCHEMA_FIELDS.has(name) || name === '__typename') ? 'only' : 'mixed';
+}
+
+/** How each operation of a document uses introspection, by name (undefined if anonymous). */
+export function introspectionOperations(
+  document: DocumentNode,
+): Map<string | undefined, IntrospectionUse> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION)
+      fragments.set(definition.name.value, definition);
+  }
+  const operations = new Map<string | undefined, IntrospectionUse>();
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-    operations.set(definition.name?.value, selectsOnlyIntrospection(definition));
+    operations.set(definition.name?.value, introspectionUse(definition, fragments));
   }
   return operations;
 }
@@ -85,9 +123,20 @@ function answerIntrospection(schema: GraphQLSchema, request: IntrospectionReques
     operationName: request.operationName,
     variableValues: request.variables,
   });
+  // Nothing ran: the variables did not fit (`__type(name: $n)` sent a number). Answered as the
+  // BFFs answer a variable that does not fit, with its code and without schema hints.
+  const refused = result.data === undefined ? result.errors : undefined;
+  const body = refused
+    ? {
+        errors: refused.map((e) => ({
+          message: withoutSchemaHints(e.message),
+          extensions: { code: ErrorCode.BAD_USER_INPUT },
+        })),
+      }
+    : result;
   return {
-    status: 200,
+    status: refused ? 400 : 200,
     contentType: 'application/json; charset=utf-8',
-    body: Buffer.from(JSON.stringify(result)),
+    body: Buffer.from(JSON.stringify(body)),
   };
 }

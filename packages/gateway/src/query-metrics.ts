@@ -18,6 +18,10 @@ import {
   type ValueNode,
 } from 'graphql/index.js';
 import { DEFAULT_COST_MODEL } from './defaults.js';
+import { IntrospectionCounter } from './introspection-cost.js';
+
+/** Root fields that answer from the schema itself, priced by the size of their answer. */
+const META_ROOT_FIELDS = new Set(['__schema', '__type']);
 
 /** What one operation asks for, counted through every fragment spread. */
 export interface QueryMetrics {
@@ -135,6 +139,7 @@ class OperationMeasure {
   private readonly fragmentMetrics = new Map<string, QueryMetrics>();
   private readonly visiting = new Set<string>();
   private readonly variableDefaults: Map<string, ValueNode>;
+  private readonly introspection: IntrospectionCounter;
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -148,6 +153,7 @@ class OperationMeasure {
         v.defaultValue ? [[v.variable.name.value, v.defaultValue] as const] : [],
       ),
     );
+    this.introspection = new IntrospectionCounter(schema, fragments);
   }
 
   /**
@@ -183,6 +189,16 @@ class OperationMeasure {
     const { objectCost, scalarCost, defaultListSize } = this.model;
     const alias = selection.alias ? 1 : 0;
     if (!selection.selectionSet) return { ...ZERO, depth: 1, aliases: alias, cost: scalarCost };
+    if (
+      parent &&
+      parent === this.schema.getQueryType() &&
+      META_ROOT_FIELDS.has(selection.name.value)
+    ) {
+      // Shape as measured (depth, aliases, directives); cost as the answer would be, in objects.
+      const inner = this.selectionSet(selection.selectionSet, undefined);
+      const cost = this.introspection.rootField(selection) * objectCost;
+      return { ...inner, depth: inner.depth + 1, aliases: inner.aliases + alias, cost };
+    }
     const def = fieldsOf(parent)?.[selection.name.value];
     const named = def ? getNamedType(def.type) : undefined;
     const isList = def !== undefined && isListType(getNullableType(def.type));

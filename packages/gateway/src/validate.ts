@@ -109,13 +109,22 @@ function judge(schema: GraphQLSchema, query: string, options: ValidatorOptions):
   if (errors.length === 0) {
     const deprecations = deprecatedFieldsByOperation(schema, document);
     const introspection = introspectionOperations(document);
+    if ([...introspection.values()].includes('mixed')) {
+      return {
+        ok: false,
+        error: new AppError(
+          ErrorCode.GRAPHQL_VALIDATION_FAILED,
+          'Introspection (__schema, __type) must be an operation of its own, without data fields',
+        ),
+      };
+    }
     const facts = new Map(
       [...metrics].map(([name, m]) => [
         name,
         {
           ...m,
           deprecations: deprecations.get(name) ?? [],
-          introspection: introspection.get(name) ?? false,
+          introspection: introspection.get(name) === 'only',
         },
       ]),
     );
