@@ -152,9 +152,11 @@ class RouteTable {
     return undefined;
   }
 
-  /** Whether some method serves `path`: the refusal is then 405, not 404. */
-  servesPath(path: string): boolean {
-    return this.routesAt(path).length > 0;
+  /** The methods that serve `path` (none: the refusal is 404, not 405), as an `Allow` value. */
+  allowedAt(path: string): string | undefined {
+    const methods = new Set<string>(this.routesAt(path).map((r) => r.method));
+    if (methods.has('GET')) methods.add('HEAD');
+    return methods.size > 0 ? [...methods].join(', ') : undefined;
   }
 
   /** Whether `path` is a GraphQL endpoint: its refusals (a 405 too) are GraphQL-shaped. */
@@ -488,8 +490,11 @@ async function dispatch(
     }
     if (!target) throw new AppError(ErrorCode.BAD_REQUEST, 'Malformed request target');
     if (!found) {
-      throw parts.routes.servesPath(path)
-        ? new AppError(ErrorCode.METHOD_NOT_ALLOWED, `Method ${req.method} not allowed`)
+      const allow = parts.routes.allowedAt(path);
+      throw allow
+        ? new AppError(ErrorCode.METHOD_NOT_ALLOWED, `Method ${req.method} not allowed`, {
+            headers: { allow },
+          })
         : new AppError(ErrorCode.NOT_FOUND, `No route for ${req.method} ${path}`);
     }
     await found.route.handler(ctx);

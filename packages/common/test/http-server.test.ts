@@ -51,14 +51,16 @@ describe('http server refusals (found by bench/src/fuzz.ts)', () => {
     expect((await fetch(`${server.url}/items/7`, { method: 'HEAD' })).status).toBe(200);
   });
 
-  it('another method on a GraphQL path is a GraphQL-shaped 405, on any other path a JSON one', async () => {
+  it('another method on a GraphQL path is a GraphQL-shaped 405, on any other path a JSON one, each with Allow', async () => {
     const graphql = await fetch(`${server.url}/graphql`);
     expect(graphql.status).toBe(405);
+    expect(graphql.headers.get('allow')).toBe('POST');
     expect(await graphql.json()).toMatchObject({
       errors: [{ extensions: { code: 'METHOD_NOT_ALLOWED' } }],
     });
     const other = await fetch(`${server.url}/healthz`, { method: 'DELETE' });
     expect(other.status).toBe(405);
+    expect(other.headers.get('allow')).toBe('GET, HEAD');
     expect(await other.json()).toMatchObject({ error: { code: 'METHOD_NOT_ALLOWED' } });
   });
 
