@@ -193,7 +193,7 @@ describe('operators', () => {
     }
   });
 
-  it('an actor in the body is refused: the audit names the signed-in subject only', async () => {
+  it('an actor in the body, or an unreadable reason, is refused: the audit names the signed-in subject only', async () => {
     const operator = await creds.operatorToken('operator');
     const res = await call('/sagas/sg-any/replay', {
       method: 'POST',
@@ -202,6 +202,20 @@ describe('operators', () => {
     });
     expect(res.status).toBe(400);
     expect(res.json.error?.message).toMatch(/actor/);
+    // The reconciliation fix takes the same body: a reason, nothing else, readable.
+    for (const body of [
+      { reason: 'x', actor: 'someone-else' },
+      { reason: 'fixed by \u202eSDRAWKCAB\u202c' },
+      { reason: 'red \u001b[31m' },
+    ]) {
+      const fix = await call('/reconciliation/fix', {
+        method: 'POST',
+        headers: jsonHeaders(bearer(operator)),
+        body: JSON.stringify(body),
+      });
+      expect(fix.status).toBe(400);
+      expect(fix.json.error?.code).toBe('BAD_REQUEST');
+    }
   });
 });
 

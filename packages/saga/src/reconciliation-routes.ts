@@ -1,13 +1,9 @@
-import { AppError, ErrorCode, type Route, readJson, sendJson, z } from '@edge/common';
+import { AppError, ErrorCode, type Route, readJson, sendJson } from '@edge/common';
 import { guarded, parse } from './api-handler.js';
 import { ReconciliationReadError } from './reconciler.js';
 import type { ReconciliationJob } from './reconciliation-job.js';
+import { operatorRequest } from './saga-api-schemas.js';
 import type { SagaAuth } from './saga-auth.js';
-
-const fixRequest = z.object({
-  /** Why the operator repairs: logged with their subject. */
-  reason: z.string().trim().min(1).max(500),
-});
 
 /** A provider list that could not be read is an upstream outage, never a 500. */
 async function reconciled<T>(run: () => Promise<T>): Promise<T> {
@@ -49,7 +45,7 @@ export function createReconciliationRoutes(options: {
       handler: guarded(async (ctx) => {
         auth.stateChange(ctx);
         const { subject } = await auth.operator(ctx, 'operator');
-        const { reason } = parse(fixRequest, await readJson(ctx.req));
+        const { reason } = parse(operatorRequest, await readJson(ctx.req));
         const result = await reconciled(async () => {
           const before = await job.runOnce();
           const fixes = await job.fix(before.findings);
