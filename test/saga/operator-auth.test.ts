@@ -127,6 +127,9 @@ describe('operators', () => {
       // The subject is every audit record's actor.
       await mint('a\r\nb\u0000', 'edge-operator'),
       await mint('x'.repeat(5000), 'edge-operator'),
+      // Shown as the audit actor: it must read as stored, and say something.
+      await mint('alice\u202e@evil.com\u202c', 'edge-operator'),
+      await mint('   ', 'edge-operator'),
       await mint('ops-1', 'edge-operator', 'dpop+jwt'),
     ];
     for (const token of refused) {

@@ -4,6 +4,7 @@ export * from './body.js';
 export * from './config.js';
 export * from './default-ports.js';
 export * from './dev-token.js';
+export * from './display-text.js';
 export * from './errors.js';
 export * from './graphql-errors.js';
 export * from './http-server.js';

@@ -1,3 +1,5 @@
+import { BIDI_CONTROLS } from '@edge/common';
+
 /**
  * Free text an operator writes for people (an audit reason, a note sent to a provider): it must
  * hold something readable. Text of only invisible characters reads as empty in the audit log and
@@ -15,12 +17,5 @@ export function isReadableText(text: string): boolean {
     /[^\p{Z}\p{Cf}]/u.test(writing)
   );
 }
-
-/**
- * Embeddings, overrides and isolates reorder what follows them on screen: "refunded 10 USD
- * <RLO>DSU 0001" reads as "refunded 10 USD 1000 USD" in the audit log. The marks (LRM, RLM, ALM)
- * only nudge neutral characters and stay allowed, as other format characters do (ZWJ in emoji).
- */
-const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/u;
 
 export const UNREADABLE_TEXT = 'must contain readable text, no control or broken characters';

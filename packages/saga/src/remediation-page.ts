@@ -1,4 +1,4 @@
-import type { OperatorRole } from '@edge/common';
+import { type OperatorRole, visibleText } from '@edge/common';
 import type { AuditRecord } from './audit-log.js';
 import type { EventGroupStats } from './event-dead-letters.js';
 import { PROVIDERS } from './provider-client.js';
@@ -31,8 +31,9 @@ const ESCAPES: Record<string, string> = {
 };
 
 /** Everything shown comes from providers, customers and operators: escape it all. */
+/** HTML-escaped, with control and bidirectional characters shown as their codes. */
 function esc(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+  return visibleText(String(value ?? '')).replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 }
 
 /** JSON inside a <script type="application/json">: `<` escaped so no data can close the tag. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderEventsPage, renderRemediationPage } from '../src/remediation-page';
+import { renderAuditPage, renderEventsPage, renderRemediationPage } from '../src/remediation-page';
 import { type SagaSummary, type SearchResult, searchQuery } from '../src/saga-search';
 
 const HOSTILE = '</script><script>alert(1)</script>';
@@ -81,6 +81,22 @@ describe('operator page rendering', () => {
     }
     expect(html).not.toMatch(/\son[a-z]+=/);
     expect(html).not.toContain('style="');
+  });
+
+  it('records written before their text was checked read as stored: controls and overrides shown as codes', () => {
+    const html = renderAuditPage({ nonce: 'n0nce', csrf: 'c', subject: 'ops', role: 'viewer' }, [
+      {
+        at: '2026-01-01T00:00:00.000Z',
+        actor: 'alice\u202e@evil.com\u202c',
+        action: 'resolved',
+        sagaId: 'sg-1',
+        orderId: 'o-1',
+        reason: 'refunded 10 USD \u202eDSU 0001\u202c\u001b[2J\nby hand',
+      },
+    ]);
+    expect(html).toContain('alice\\u202e@evil.com\\u202c');
+    expect(html).toContain('refunded 10 USD \\u202eDSU 0001\\u202c\\u001b[2J\nby hand');
+    expect(html).not.toMatch(/(?![\t\n\r])[\u202a-\u202e\u2066-\u2069\p{Cc}]/u);
   });
 
   it('a search that read part of a status shows its matches and stuck count as N+ and names what the bulk replay covers', () => {

@@ -1,0 +1,18 @@
+/**
+ * Embeddings, overrides and isolates reorder what follows them on screen: "refunded 10 USD
+ * <RLO>DSU 0001" reads as "refunded 10 USD 1000 USD". The marks (LRM, RLM, ALM) only nudge
+ * neutral characters and are not among them.
+ */
+export const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/u;
+
+// Controls other than tab and line breaks, and the bidirectional controls above.
+const HIDDEN = /(?![\t\n\r])[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu;
+
+/**
+ * Text shown to people as it was stored, not as it would act: a control or bidirectional
+ * character is shown as its code (`\u202e`), so a record written before its input was checked
+ * (or by a tool that does not check) cannot reorder or garble what an operator reads.
+ */
+export function visibleText(text: string): string {
+  return text.replace(HIDDEN, (c) => `\\u${(c.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
+}
