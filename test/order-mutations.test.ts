@@ -105,6 +105,21 @@ describe('order mutations on every surface go through the saga orchestrator', ()
     expect((await stack.mock.calls('order'))['POST /orders'] ?? 0).toBe(before);
   });
 
+  it('a product id padded with spaces is refused, so the total cap cannot be dodged', async () => {
+    const token = await stack.token('web', 'u-17');
+    const before = (await stack.mock.calls('order'))['POST /orders'] ?? 0;
+    const padded = Array.from({ length: 50 }, () => ({ productId: ' p-36', quantity: 1000 }));
+    const refused = await stack.gql(
+      '/web/graphql',
+      PLACE,
+      { token },
+      { input: { idempotencyKey: randomUUID(), items: padded } },
+    );
+    expect(refused.body.data).toBeNull();
+    expect(refused.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect((await stack.mock.calls('order'))['POST /orders'] ?? 0).toBe(before);
+  });
+
   it('cancelOrder refunds the customer exactly once; a stranger gets NOT_FOUND', async () => {
     const token = await stack.token('web', 'u-12');
     const placed = await stack.gql(

@@ -1,4 +1,10 @@
-import { AppError, ErrorCode, INTERNAL_TOKEN_HEADER, isAppError } from '@edge/common';
+import {
+  AppError,
+  ErrorCode,
+  INTERNAL_TOKEN_HEADER,
+  isAppError,
+  MAX_ORDER_TOTAL_CENTS,
+} from '@edge/common';
 import { SagaClientError, type SagaRef, type SagaStatus } from '@edge/saga-client';
 import { type BffContext, requireUser } from './context.js';
 import { orderOwnerOf, ownerScopedKey, ownsOrder, ownsSaga } from './order-owner.js';
@@ -58,10 +64,9 @@ function checkLines(items: PlaceOrderArgs['input']['items']): void {
 /**
  * Money fields are GraphQL `Int` (32-bit): an order whose total cannot be one would be placed,
  * then break every list holding it with a serialization error. Priced from the catalogue the order
- * service prices from; a product it cannot read is left to the order service to refuse.
+ * service prices from, to refuse early with a clear message; a product it cannot read is left to
+ * the order service, which refuses such a total itself.
  */
-export const MAX_ORDER_TOTAL_CENTS = 2 ** 31 - 1;
-
 async function checkTotal(ctx: BffContext, items: PlaceOrderArgs['input']['items']) {
   const products = await ctx.loaders.product.loadMany(items.map((item) => item.productId));
   let total = 0;

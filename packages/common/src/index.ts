@@ -16,6 +16,7 @@ export * from './lifecycle.js';
 export * from './log-throttle.js';
 export * from './logger.js';
 export * from './metrics.js';
+export * from './money.js';
 export * from './operator-auth.js';
 export * from './operator-auth-env.js';
 export * from './redis.js';

@@ -3,6 +3,15 @@ import { isReadableText, UNREADABLE_TEXT } from './readable-text.js';
 
 const key = z.string().min(1).max(200);
 const name = z.string().trim().min(1).max(200);
+/**
+ * A product or customer id as the services know it, never trimmed here: the BFF prices and checks
+ * the id it was sent, so " p-36" trimmed to "p-36" here would be a product the BFF never priced.
+ */
+const serviceId = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((id) => id.trim() === id, 'must not start or end with spaces');
 // The audit log shows it to people: a reason of only invisible characters explains nothing.
 const reason = z.string().trim().min(1).max(1000).refine(isReadableText, UNREADABLE_TEXT);
 
@@ -15,9 +24,11 @@ export const placeOrderRequest = z
   .object({
     idempotencyKey: key,
     type: z.literal('place_order'),
-    customerId: name.optional(),
+    customerId: serviceId.optional(),
     items: z
-      .array(z.object({ productId: name, quantity: z.number().int().min(1).max(1000) }).strict())
+      .array(
+        z.object({ productId: serviceId, quantity: z.number().int().min(1).max(1000) }).strict(),
+      )
       .min(1)
       .max(50),
   })

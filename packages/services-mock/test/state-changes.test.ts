@@ -189,6 +189,25 @@ describe('orders', () => {
     expect(page.body.items[0]?.id).toBe('o-5001');
   });
 
+  it('an order whose total a 32-bit amount cannot hold is refused 400, and nothing is stored', async () => {
+    const p36 = (await call<Product>(`${mock.urls.product}/products/p-36`)).body;
+    const lines = Math.ceil((2 ** 31 - 1) / (p36.priceCents * 1000)) + 1;
+    const res = await call<{ error: { code: string; reason: string } }>(
+      `${mock.urls.order}/orders`,
+      {
+        body: {
+          idempotencyKey: 'o-huge',
+          userId: 'u-3',
+          items: Array.from({ length: lines }, () => ({ productId: 'p-36', quantity: 1000 })),
+        },
+      },
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'BAD_REQUEST', reason: 'total_too_large' });
+    const page = await call<{ items: Order[] }>(`${mock.urls.order}/orders?userId=u-3&first=100`);
+    expect(page.body.items.every((o) => o.totalCents <= 2 ** 31 - 1)).toBe(true);
+  });
+
   it('status change updates the order and a replayed create still answers the original', async () => {
     const body = {
       idempotencyKey: 'o-s',

@@ -1,4 +1,4 @@
-import { AppError, ErrorCode, sendJson, z } from '@edge/common';
+import { AppError, ErrorCode, MAX_ORDER_TOTAL_CENTS, sendJson, z } from '@edge/common';
 import type { Catalog } from '../catalog.js';
 import { IdempotencyStore } from '../idempotency.js';
 import { idempotentPost } from '../idempotent-post.js';
@@ -90,6 +90,16 @@ export function createOrderService(catalog: Catalog): MockService {
           const product = found(catalog.products, 'Product', productId);
           return { productId, quantity, unitPriceCents: product.priceCents };
         });
+        const totalCents = items.reduce((sum, i) => sum + i.unitPriceCents * i.quantity, 0);
+        // As a payment-facing service would: an amount its clients cannot represent (GraphQL's
+        // Int, most ledgers' 32-bit cents) is refused, not stored to break every later read.
+        if (totalCents > MAX_ORDER_TOTAL_CENTS) {
+          throw new AppError(
+            ErrorCode.BAD_REQUEST,
+            `An order's total must not exceed ${MAX_ORDER_TOTAL_CENTS} cents`,
+            { details: { reason: 'total_too_large' } },
+          );
+        }
         const now = new Date().toISOString();
         const order: Order = {
           id: catalog.newOrderId(),
@@ -97,7 +107,7 @@ export function createOrderService(catalog: Catalog): MockService {
           partnerId: body.partnerId ?? null,
           status: 'pending',
           items,
-          totalCents: items.reduce((sum, i) => sum + i.unitPriceCents * i.quantity, 0),
+          totalCents,
           currency: CURRENCY,
           createdAt: now,
           updatedAt: now,
