@@ -400,7 +400,7 @@ describe('customers through a BFF', () => {
     });
     const unknown = await cancel('/orders/o-404404/cancel');
     expect(unknown.status).toBe(404);
-    expect(unknown.json.error?.message).toBe('No order o-404404 to cancel');
+    expect(unknown.json.error?.message).toBe('No cancellable order o-404404');
   });
 
   it('an identity signed by another key returns 401', async () => {

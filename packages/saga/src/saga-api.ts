@@ -167,7 +167,8 @@ export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
     what: string,
   ) => {
     if (!saga || !owns(customer, saga)) {
-      throw new AppError(ErrorCode.NOT_FOUND, `No ${what} to cancel`);
+      // Also an order placed before sagas, or whose saga passed its retention: nothing to run.
+      throw new AppError(ErrorCode.NOT_FOUND, `No cancellable ${what}`);
     }
     const body = parse(cancelRequest, await readJson(ctx.req));
     const { waitMs } = parse(waitQuery, query(ctx));
