@@ -8,10 +8,10 @@ import {
   Kind,
   type OperationDefinitionNode,
   parse,
-  type SelectionSetNode,
 } from 'graphql/index.js';
 import { LRUCache } from 'lru-cache';
 import type { BufferedAnswer } from './forward.js';
+import { fragmentsOf, rootFieldsOf } from './root-fields.js';
 import type { SurfaceSchema } from './schema-registry.js';
 
 /** Root fields that describe the schema. */
@@ -31,32 +31,12 @@ export type IntrospectionUse =
   /** Schema fields beside data: refused, since the BFF would answer the schema part. */
   | 'mixed';
 
-/** The names of an operation's root fields, through fragments and inline fragments. */
-function rootFieldNames(
-  set: SelectionSetNode,
-  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
-  names = new Set<string>(),
-  seen = new Set<string>(),
-): Set<string> {
-  for (const selection of set.selections) {
-    if (selection.kind === Kind.FIELD) names.add(selection.name.value);
-    else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      rootFieldNames(selection.selectionSet, fragments, names, seen);
-    } else if (!seen.has(selection.name.value)) {
-      seen.add(selection.name.value);
-      const fragment = fragments.get(selection.name.value);
-      if (fragment) rootFieldNames(fragment.selectionSet, fragments, names, seen);
-    }
-  }
-  return names;
-}
-
 function introspectionUse(
   operation: OperationDefinitionNode,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
 ): IntrospectionUse {
   if (operation.operation !== 'query') return 'none';
-  const names = [...rootFieldNames(operation.selectionSet, fragments)];
+  const names = rootFieldsOf(operation.selectionSet, fragments).map((field) => field.name.value);
   if (!names.some((name) => SCHEMA_FIELDS.has(name))) return 'none';
   return names.every((name) => SCHEMA_FIELDS.has(name) || name === '__typename') ? 'only' : 'mixed';
 }
@@ -65,11 +45,7 @@ function introspectionUse(
 export function introspectionOperations(
   document: DocumentNode,
 ): Map<string | undefined, IntrospectionUse> {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION)
-      fragments.set(definition.name.value, definition);
-  }
+  const fragments = fragmentsOf(document);
   const operations = new Map<string | undefined, IntrospectionUse>();
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue;

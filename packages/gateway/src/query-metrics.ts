@@ -19,6 +19,7 @@ import {
 } from 'graphql/index.js';
 import { DEFAULT_COST_MODEL } from './defaults.js';
 import { IntrospectionCounter } from './introspection-cost.js';
+import { fragmentsOf, rootFieldsOf } from './root-fields.js';
 
 /** Root fields that answer from the schema itself, priced by the size of their answer. */
 const META_ROOT_FIELDS = new Set(['__schema', '__type']);
@@ -97,14 +98,6 @@ function rootOf(schema: GraphQLSchema, op: OperationDefinitionNode) {
       : schema.getSubscriptionType();
 }
 
-function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const def of document.definitions) {
-    if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
-  }
-  return fragments;
-}
-
 /**
  * Root fields a mutation runs, by response key through fragments: graphql-js merges fields
  * with the same key, so `...M ...M` runs M's fields once, and ten aliases run ten times.
@@ -112,23 +105,12 @@ function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode
 function rootKeys(
   set: SelectionSetNode,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
-  keys = new Set<string>(),
-  seen = new Set<string>(),
 ): Set<string> {
-  for (const selection of set.selections) {
-    if (selection.kind === Kind.FIELD) {
-      if (selection.name.value !== '__typename') {
-        keys.add(selection.alias?.value ?? selection.name.value);
-      }
-    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      rootKeys(selection.selectionSet, fragments, keys, seen);
-    } else if (!seen.has(selection.name.value)) {
-      seen.add(selection.name.value);
-      const def = fragments.get(selection.name.value);
-      if (def) rootKeys(def.selectionSet, fragments, keys, seen);
-    }
-  }
-  return keys;
+  return new Set(
+    rootFieldsOf(set, fragments)
+      .filter((field) => field.name.value !== '__typename')
+      .map((field) => field.alias?.value ?? field.name.value),
+  );
 }
 
 /**
