@@ -54,9 +54,11 @@ const LIVE_ORDER = new Set(['confirmed', 'shipped', 'delivered']);
 
 /**
  * Someone is still working on the order: a saga in flight will settle it, and a dead-lettered
- * or resolved one is in an operator's hands. A pending order is not by itself: its saga is
- * written before the order exists, so a pending order without one (lost with a Redis that
- * kept no copy, or expired after its retention) is one nobody will ever settle.
+ * or resolved one is in an operator's hands. A pending order with a saga is too, whatever the
+ * saga's status: the order's status was read before the saga, which may have confirmed it in
+ * between (the next run sees both settled). A pending order without a saga is not: its saga is
+ * written before the order exists, so one lost with a Redis that kept no copy, or expired after
+ * its retention, leaves an order nobody will ever settle.
  */
 function inHand(facts: OrderFacts): boolean {
   const status = facts.saga?.status;
@@ -65,7 +67,8 @@ function inHand(facts: OrderFacts): boolean {
     status === 'running' ||
     status === 'compensating' ||
     status === 'dead_lettered' ||
-    status === 'resolved'
+    status === 'resolved' ||
+    (facts.orderStatus === 'pending' && status !== undefined)
   );
 }
 
