@@ -155,7 +155,18 @@ describe('client contracts on the whole stack', () => {
     for (const internal of ['_Service', 'link__Import', 'federation__FieldSet', 'link__Purpose']) {
       expect(types).not.toContain(internal);
     }
-    // Every root field it lists is one the edge runs.
+    // The deep part of the standard query (GraphiQL's, codegen's: `ofType` seven times, past the
+    // web depth limit of 12) is served, priced by its answer's size, not refused on depth.
+    const typeRef = `${'kind name ofType { '.repeat(7)}kind name${' }'.repeat(7)}`;
+    const standard = await stack.gql(
+      '/web/graphql',
+      `{ __schema { queryType { name } types { kind name fields(includeDeprecated: true) {
+         name args { name type { ...T } } type { ...T } } } } }
+       fragment T on __Type { ${typeRef} }`,
+      { token },
+    );
+    expect(standard.status).toBe(200);
+    expect(standard.body.data.__schema.queryType.name).toBe('Query');
     const typename = await stack.gql('/web/graphql', '{ __typename }', { token });
     expect(typename.body).toEqual({ data: { __typename: 'Query' } });
     // __typename beside data goes to the BFF as before; the schema beside data is refused, since

@@ -95,9 +95,14 @@ export class IntrospectionCounter {
   private readonly memo = new Map<SelectionSetNode, Map<unknown, number>>();
   private readonly visiting = new Set<string>();
 
+  /**
+   * `cap`: counting stops once a count passes it (the operation is refused on cost anyway), so a
+   * document stuffed with selections costs the edge little to refuse.
+   */
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+    private readonly cap = Number.POSITIVE_INFINITY,
   ) {}
 
   /** Objects in the answer of the root field `__schema` or `__type`. */
@@ -112,8 +117,12 @@ export class IntrospectionCounter {
       return type ? this.count(set, asType(type)) : 0;
     }
     // A name from a variable: the largest answer any type would give.
-    const types = Object.values(this.schema.getTypeMap());
-    return Math.max(0, ...types.map((type) => this.count(set, asType(type))));
+    let largest = 0;
+    for (const type of Object.values(this.schema.getTypeMap())) {
+      largest = Math.max(largest, this.count(set, asType(type)));
+      if (largest > this.cap) break;
+    }
+    return largest;
   }
 
   private count(set: SelectionSetNode, object: Introspected): number {
@@ -142,9 +151,11 @@ export class IntrospectionCounter {
         if (!inner) continue;
         for (const child of childrenOf(object, selection.name.value, this.schema)) {
           total += this.count(inner, child);
+          if (total > this.cap) return total;
         }
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         total += this.fieldsOf(selection.selectionSet, object);
+        if (total > this.cap) return total;
       } else {
         const name = selection.name.value;
         const fragment = this.fragments.get(name);
@@ -152,6 +163,7 @@ export class IntrospectionCounter {
         this.visiting.add(name);
         total += this.fieldsOf(fragment.selectionSet, object);
         this.visiting.delete(name);
+        if (total > this.cap) return total;
       }
     }
     return total;

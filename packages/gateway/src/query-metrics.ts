@@ -129,13 +129,14 @@ class OperationMeasure {
     private readonly model: ResolvedCostModel,
     private readonly variables: Record<string, unknown>,
     operation: OperationDefinitionNode,
+    costCap: number,
   ) {
     this.variableDefaults = new Map(
       (operation.variableDefinitions ?? []).flatMap((v) =>
         v.defaultValue ? [[v.variable.name.value, v.defaultValue] as const] : [],
       ),
     );
-    this.introspection = new IntrospectionCounter(schema, fragments);
+    this.introspection = new IntrospectionCounter(schema, fragments, costCap);
   }
 
   /**
@@ -176,10 +177,12 @@ class OperationMeasure {
       parent === this.schema.getQueryType() &&
       META_ROOT_FIELDS.has(selection.name.value)
     ) {
-      // Shape as measured (depth, aliases, directives); cost as the answer would be, in objects.
+      // Cost as the answer would be, in objects, which bounds it whatever its nesting: the
+      // standard introspection query is 15 levels deep (`ofType` chains), past every surface's
+      // depth limit, and its answer a few hundred objects. Aliases and directives as measured.
       const inner = this.selectionSet(selection.selectionSet, undefined);
       const cost = this.introspection.rootField(selection) * objectCost;
-      return { ...inner, depth: inner.depth + 1, aliases: inner.aliases + alias, cost };
+      return { ...inner, depth: 1, aliases: inner.aliases + alias, cost };
     }
     const def = fieldsOf(parent)?.[selection.name.value];
     const named = def ? getNamedType(def.type) : undefined;
@@ -295,13 +298,15 @@ export function measureOperations(
   document: DocumentNode,
   model: CostModel = {},
   variables: Record<string, unknown> = {},
+  /** Introspection is counted up to just past this cost (it is refused beyond it anyway). */
+  costCap = Number.POSITIVE_INFINITY,
 ): Map<string | undefined, QueryMetrics> {
   const resolved = resolveCostModel(model);
   const fragments = fragmentsOf(document);
   const result = new Map<string | undefined, QueryMetrics>();
   for (const def of document.definitions) {
     if (def.kind !== Kind.OPERATION_DEFINITION) continue;
-    const measure = new OperationMeasure(schema, fragments, resolved, variables, def);
+    const measure = new OperationMeasure(schema, fragments, resolved, variables, def, costCap);
     const root = rootOf(schema, def);
     const inner = root ? measure.selectionSet(def.selectionSet, root) : ZERO;
     const mutations = def.operation === 'mutation' ? rootKeys(def.selectionSet, fragments).size : 0;

@@ -87,7 +87,7 @@ function judge(schema: GraphQLSchema, query: string, options: ValidatorOptions):
   // quadratic (overlapping-fields check), so that work is only spent on bounded documents.
   let metrics: Map<string | undefined, QueryMetrics>;
   try {
-    metrics = measureOperations(schema, document);
+    metrics = measureOperations(schema, document, {}, {}, limits.maxCost);
   } catch (err) {
     return {
       ok: false,
@@ -213,7 +213,7 @@ export function createValidator(schema: SurfaceSchema, options: ValidatorOptions
     const metrics = selected(verdict.metrics, operationName);
     if (!metrics.variableSized || !variables || !verdict.document) return metrics;
     const priced = selected(
-      measureOperations(schema.current(), verdict.document, {}, variables),
+      measureOperations(schema.current(), verdict.document, {}, variables, options.limits.maxCost),
       operationName,
     );
     const { maxCost } = options.limits;

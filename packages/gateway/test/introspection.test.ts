@@ -7,9 +7,11 @@ import {
   parse,
 } from 'graphql/index.js';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_ABUSE_LIMITS } from '../src/defaults';
 import { createIntrospectionAnswers, introspectionOperations } from '../src/introspection';
 import { measureOperations } from '../src/query-metrics';
 import type { SurfaceSchema } from '../src/schema-registry';
+import { createValidator } from '../src/validate';
 
 const QUERY = '{ __schema { queryType { fields { name } } } }';
 
@@ -100,6 +102,31 @@ describe('introspection priced by the size of its answer', () => {
     cost(query);
     // Expanded, 2^40 spreads; memoised, a few thousand steps.
     expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it("the standard introspection query passes every surface's limits: its 15 levels are priced by size", () => {
+    const surface: SurfaceSchema = {
+      current: () => schema,
+      generation: () => 1,
+      stop: async () => {},
+    };
+    for (const limits of Object.values(DEFAULT_ABUSE_LIMITS)) {
+      const validate = createValidator(surface, {
+        limits,
+        refuseIntrospection: false,
+        hideHints: false,
+      });
+      expect(validate(getIntrospectionQuery()).introspection).toBe(true);
+    }
+  });
+
+  it('counting stops just past the cost limit: a stuffed document costs little to refuse', () => {
+    const stuffed = `{ __schema { types { ${'fields { name } '.repeat(300)} } } }`;
+    const document = parse(stuffed);
+    const full = [...measureOperations(schema, document).values()][0]?.cost ?? 0;
+    const capped = [...measureOperations(schema, document, {}, {}, 100).values()][0]?.cost ?? 0;
+    expect(capped).toBeGreaterThan(100);
+    expect(capped).toBeLessThan(full / 10);
   });
 
   it('__type by a literal name costs that type; by a variable, the largest type', () => {

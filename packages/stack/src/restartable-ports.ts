@@ -9,8 +9,9 @@ import { createServer } from 'node:net';
  * tried before they are handed out.
  */
 const RANGE_START = 20_000;
-const BLOCK_SIZE = 3_000;
-const BLOCKS = 4;
+const BLOCK_SIZE = 1_500;
+/** Blocks for up to eight test workers at once (the suite runs two). */
+const BLOCKS = 8;
 
 const block = (() => {
   const worker = Number(process.env['VITEST_POOL_ID'] ?? process.pid);
