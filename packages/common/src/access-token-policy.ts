@@ -5,7 +5,7 @@ import { BIDI_CONTROLS } from './display-text.js';
 export const ACCESS_TOKEN_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'];
 
 /** Longest `sub` accepted: it keys rate limits and order ownership, and names audit actors. */
-export const MAX_SUBJECT_LENGTH = 256;
+const MAX_SUBJECT_LENGTH = 256;
 
 /** `typ` values of an access token (RFC 7519, RFC 9068); absent is accepted too. */
 const ACCEPTED_TYP = ['jwt', 'at+jwt'];

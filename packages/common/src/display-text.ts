@@ -3,10 +3,11 @@
  * <RLO>DSU 0001" reads as "refunded 10 USD 1000 USD". The marks (LRM, RLM, ALM) only nudge
  * neutral characters and are not among them.
  */
-export const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/u;
+const BIDI_RANGE = '\\u202a-\\u202e\\u2066-\\u2069';
+export const BIDI_CONTROLS = new RegExp(`[${BIDI_RANGE}]`, 'u');
 
 // Controls other than tab and line breaks, and the bidirectional controls above.
-const HIDDEN = /(?![\t\n\r])[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu;
+const HIDDEN = new RegExp(`(?![\\t\\n\\r])[\\p{Cc}${BIDI_RANGE}]`, 'gu');
 
 /**
  * Text shown to people as it was stored, not as it would act: a control or bidirectional
