@@ -4,10 +4,14 @@
  * via kubernetes-models, the compose-spec JSON schema), and the operational promises the schemas
  * cannot express (probes, drain, budgets, autoscalers, runbooks, metric names) are asserted.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { operatorAuthEnv } from '@edge/common';
+import { loadConsumersConfig } from '@edge/consumers';
+import { loadSagaConfig } from '@edge/saga';
 import { COMPILED_CONDITION } from '@edge/stack';
 import { Ajv2019 } from 'ajv/dist/2019';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -88,7 +92,7 @@ describe('kubernetes manifests', () => {
 
   it('kubectl apply -k never overwrites a real Secret with a placeholder', () => {
     expect(byKind('Secret')).toEqual([]);
-    expect(secretExamples.map((d) => d.kind)).toEqual(['Secret', 'Secret']);
+    expect(secretExamples.map((d) => d.kind)).toEqual(['Secret', 'Secret', 'Secret', 'Secret']);
     for (const secret of secretExamples) {
       expect(() => new Secret(secret as never).validate(), secret.metadata.name).not.toThrow();
     }
@@ -122,6 +126,33 @@ describe('kubernetes manifests', () => {
     expect(dep.spec.template.metadata.labels).toMatchObject(labels);
     expect(named('PodDisruptionBudget', name)?.spec.selector.matchLabels).toEqual(labels);
     expect(named('Service', name)?.spec.selector).toEqual(labels);
+  });
+
+  it("the saga and the consumers read the saga store's Redis, every other process the edge's", () => {
+    const secretsOf = (name: string): string[] =>
+      named('Deployment', name)
+        .spec.template.spec.containers[0].envFrom.filter((f: Doc) => f.secretRef)
+        .map((f: Doc) => f.secretRef.name);
+    for (const name of DEPLOYMENTS) {
+      const onSagaStore = name === 'saga' || CONSUMER_DEPLOYMENTS.includes(name);
+      const secrets = secretsOf(name);
+      expect(secrets, name).toContain(onSagaStore ? 'saga-redis' : 'edge-redis');
+      expect(secrets, name).not.toContain(onSagaStore ? 'edge-redis' : 'saga-redis');
+      // Their own alerts reach the pager when the optional webhook Secret exists.
+      if (onSagaStore) expect(secrets, name).toContain('edge-alert-webhook');
+    }
+  });
+
+  it('the shipped alert rules are also a PrometheusRule, generated from the one rules file', () => {
+    const [rule] = parseAllDocuments(read('deploy/k8s/monitoring/prometheus-rule.yaml')).map((d) =>
+      d.toJS(),
+    );
+    expect(rule.kind).toBe('PrometheusRule');
+    // Regenerate with `node scripts/prometheus-rule.mjs` after changing alerts.yaml.
+    expect(rule.spec.groups).toEqual(parse(read('deploy/prometheus/alerts.yaml')).groups);
+    expect(parse(read('deploy/k8s/monitoring/kustomization.yaml')).resources).toEqual([
+      'prometheus-rule.yaml',
+    ]);
   });
 
   it.each(AUTOSCALED)('%s: HorizontalPodAutoscaler (autoscaling/v2)', (name) => {
@@ -312,6 +343,9 @@ describe('Dockerfile', () => {
   });
 });
 
+/** Compose's interpolation of the host's variable, empty when unset. */
+const FROM_HOST_WEBHOOK = ['$', '{ALERT_WEBHOOK_URL:-}'].join('');
+
 describe('compose', () => {
   const compose: Doc = parse(read('deploy/compose.yaml'), { merge: true });
 
@@ -322,13 +356,18 @@ describe('compose', () => {
       job.static_configs.flatMap((c: Doc) => c.targets),
     );
     for (const job of prometheus.scrape_configs) expect(job.job_name).toMatch(/^edge/);
-    // Every process built from our Dockerfile serves /metrics on its HEALTH_PORT.
     const built = Object.keys(services).filter((name) => services[name].build && name !== 'keygen');
     for (const name of built) {
       expect(
         targets.some((t) => t.startsWith(`${name}:`)),
         name,
       ).toBe(true);
+    }
+    // Scraped where the process serves /metrics in production, the port its pod annotates (the
+    // gateway serves it on its admin port only: compose scraped 4000 and saw it always down).
+    for (const dep of byKind('Deployment')) {
+      const port = dep.spec.template.metadata.annotations['prometheus.io/port'];
+      expect(targets, dep.metadata.name).toContain(`${dep.metadata.name}:${port}`);
     }
     expect(prometheus.rule_files).toEqual(['/etc/prometheus/alerts.yaml']);
     expect(services.prometheus.profiles).toEqual(['monitoring']);
@@ -338,6 +377,58 @@ describe('compose', () => {
     expect(services.grafana.volumes).toContain(
       './grafana/edge-dashboard.json:/var/lib/grafana/dashboards/edge-dashboard.json:ro',
     );
+  });
+
+  it("alerts reach a pager: Prometheus -> Alertmanager -> ALERT_WEBHOOK_URL, and the processes' own alerts too", () => {
+    const services = compose.services;
+    const prometheus = parse(read('deploy/prometheus/prometheus.yml'));
+    expect(prometheus.alerting.alertmanagers[0].static_configs[0].targets).toEqual([
+      'alertmanager:9093',
+    ]);
+    const am = services.alertmanager;
+    expect(am.profiles).toEqual(['monitoring']);
+    expect(am.volumes).toContain(
+      './alertmanager/alertmanager.yml:/etc/alertmanager/alertmanager.yml:ro',
+    );
+    expect(am.environment.ALERT_WEBHOOK_URL).toBe(FROM_HOST_WEBHOOK);
+    const config = parse(read('deploy/alertmanager/alertmanager.yml'));
+    const receivers = new Map(config.receivers.map((r: Doc) => [r.name, r]));
+    const routed = [config.route.receiver, ...config.route.routes.map((r: Doc) => r.receiver)];
+    // The service's start script, run by sh as compose would (`$$` is compose's `$`), with its
+    // data dir in a temporary one and Alertmanager itself left out.
+    const dataDir = mkdtempSync(join(tmpdir(), 'alertmanager-'));
+    const [entrypoint, flag] = am.entrypoint;
+    const script = am.command
+      .join(' ')
+      .replaceAll('$$', '$')
+      .replace(/exec \/bin\/alertmanager[^;]*$/, 'true')
+      .replaceAll('/alertmanager/', `${dataDir}/`);
+    const start = (env: Record<string, string>) =>
+      spawnSync(entrypoint, [flag, script], { env: { PATH: process.env['PATH'], ...env } });
+    // Without the variable it stops with the reason instead of paging nobody.
+    const refused = start({});
+    expect(refused.status).toBe(1);
+    expect(String(refused.stderr)).toContain('set ALERT_WEBHOOK_URL');
+    const url = 'https://pager.example.com/hook?a=1&b=2';
+    expect(start({ ALERT_WEBHOOK_URL: url }).status).toBe(0);
+    for (const name of routed) {
+      const [hook] = (receivers.get(name) as Doc).webhook_configs;
+      expect(
+        readFileSync(String(hook.url_file).replace('/alertmanager/', `${dataDir}/`), 'utf8'),
+      ).toBe(url);
+    }
+    for (const name of ['saga', ...CONSUMER_DEPLOYMENTS]) {
+      expect(services[name].environment.ALERT_WEBHOOK_URL, name).toBe(FROM_HOST_WEBHOOK);
+    }
+  });
+
+  it('an unset host variable reaches the processes as empty, which they take as unset', () => {
+    // Compose turns `${ALERT_WEBHOOK_URL:-}` of an unset variable into `ALERT_WEBHOOK_URL=`; a
+    // URL check refusing "" would keep the saga and the consumers from starting.
+    const empty = { ALERT_WEBHOOK_URL: '' };
+    expect(loadSagaConfig(empty).alerts.webhookUrl).toBeUndefined();
+    expect(loadConsumersConfig(empty).alertWebhookUrl).toBeUndefined();
+    expect(() => loadSagaConfig({ ALERT_WEBHOOK_URL: 'not a url' })).toThrow(/ALERT_WEBHOOK_URL/);
   });
 
   it('the saga and the order-event consumers share the saga store Redis; the projection the edge Redis', () => {
@@ -466,7 +557,7 @@ describe('compose', () => {
 
 // PromQL words that are not metric names.
 const PROMQL_WORDS = new Set(
-  'sum max min avg count rate increase irate histogram_quantile max_over_time min_over_time absent by without and or unless on ignoring bool topk'.split(
+  'sum max min avg count rate increase irate histogram_quantile max_over_time min_over_time absent label_replace by without and or unless on ignoring bool topk'.split(
     ' ',
   ),
 );
@@ -485,7 +576,7 @@ function metricsOf(expr: string): string[] {
 /** The metric table of docs/operations.md: name -> status (`present` or `assumed`). */
 const ops = read('docs/operations.md');
 const documentedMetrics = new Map(
-  [...ops.matchAll(/^\| `([a-z_:]+)` \|[^\n]*\| (present|assumed) \|$/gm)].map((m) => [
+  [...ops.matchAll(/^\| `([a-z_:]+)` \|[^\n]*\| (present|default|assumed) \|$/gm)].map((m) => [
     m[1] ?? '',
     m[2] ?? '',
   ]),
@@ -550,6 +641,15 @@ describe('alerts and dashboard', () => {
     for (const [name, status] of documentedMetrics) {
       if (status === 'present') expect(sources.includes(`'${name}'`), name).toBe(true);
     }
+    // `default`: prom-client's own process metrics, which every registry collects.
+    expect(sources).toContain('collectDefaultMetrics({ register: registry })');
+  });
+
+  it('a missing process is noticed whatever the scrape jobs are called', () => {
+    const missing = rules.find((r) => r.alert === 'EdgeProcessMissing');
+    const watched = [...String(missing.expr).matchAll(/service="([a-z-]+)"/g)].map((m) => m[1]);
+    const processes = DEPLOYMENTS.map((d) => (CONSUMER_DEPLOYMENTS.includes(d) ? 'consumers' : d));
+    expect(new Set(watched)).toEqual(new Set(processes));
   });
 
   it('dashboard panels are laid out and queried', () => {

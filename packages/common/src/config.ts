@@ -31,6 +31,11 @@ export const env = {
   /** A port with no default of its own: a process's `<NAME>_PORT`, which wins over `PORT`. */
   optionalPort: () => z.coerce.number().int().min(0).max(65535).optional(),
   url: (fallback: string) => z.url().default(fallback),
+  /**
+   * A URL with no default: unset or empty (compose passes a host variable that is not set as
+   * `VAR=`) is undefined.
+   */
+  optionalUrl: () => z.preprocess((v) => (v === '' ? undefined : v), z.url().optional()),
   bool: (fallback: boolean) =>
     z
       .enum(['true', 'false', '1', '0'])

@@ -76,7 +76,7 @@ const schema = z.object({
   INVENTORY_SERVICE_URL: env.url(localUrl('inventory')),
   USER_SERVICE_URL: env.url(localUrl('user')),
   NOTIFICATION_SERVICE_URL: env.url(localUrl('notification')),
-  ALERT_WEBHOOK_URL: z.url().optional(),
+  ALERT_WEBHOOK_URL: env.optionalUrl(),
 });
 
 export interface ConsumersConfig {

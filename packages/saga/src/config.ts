@@ -93,7 +93,7 @@ const schema = z.object({
   SHIPPING_SERVICE_URL: env.url(localUrl('shipping')),
   /** Asked whether a partner's order names one of its own customers. */
   USER_SERVICE_URL: env.url(localUrl('user')),
-  ALERT_WEBHOOK_URL: z.url().optional(),
+  ALERT_WEBHOOK_URL: env.optionalUrl(),
   DLQ_ALERT_THRESHOLD: z.coerce.number().int().min(1).default(1),
   DLQ_ALERT_REPEAT_MS: env.int(60_000),
   DLQ_ALERT_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),

@@ -42,7 +42,7 @@ const schema = z.object({
     .min(50)
     .default(DEFAULT_LAG_MONITOR_OPTIONS.intervalMs),
   PROJECTION_LAG_REPEAT_MS: env.int(DEFAULT_LAG_MONITOR_OPTIONS.repeatMs),
-  ALERT_WEBHOOK_URL: z.url().optional(),
+  ALERT_WEBHOOK_URL: env.optionalUrl(),
 });
 
 export interface ServicesMockConfig {
