@@ -203,6 +203,7 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
     let operation = 'unknown';
     let code = 'OK';
     let partnerUsage: EdgeOutcome['partner'];
+    let leave: (() => void) | undefined;
     try {
       for (const [name, value] of Object.entries(deps.fixedHeaders)) ctx.res.setHeader(name, value);
       applyCors(deps.cors, ctx.req, ctx.res);
@@ -210,8 +211,10 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
       const identity = await authenticate(ctx);
       const caller = subjectOf(deps.surface, identity, 0);
       deps.rateLimiter.refuseIfSpent(caller);
-      // Held until the answer is sent or the client went away, whatever happens in between.
-      ctx.res.once('close', deps.inFlight.enter(caller.class, caller.id));
+      // Held until this request's work is done: the answer sent, or the BFF's answer in after
+      // the client hung up. Given back when the client hung up, it let one user with sockets
+      // it closed at once keep any number of requests running at the BFF.
+      leave = deps.inFlight.enter(caller.class, caller.id);
       const { batch, operations } = await readAndPlan(ctx, identity);
       operation = batch ? 'batch' : (operations[0]?.request.operationName ?? 'anonymous');
       const totalCost = operations.reduce((sum, op) => sum + op.cost, 0);
@@ -244,6 +247,7 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
       code = toAppError(err).code;
       sendGraphQLError(ctx.res, err, ctx.log);
     } finally {
+      leave?.();
       if (code === 'OK' && ctx.res.statusCode >= 400) code = `HTTP_${ctx.res.statusCode}`;
       deps.metrics.observe({
         surface: deps.surface.name,

@@ -39,4 +39,32 @@ describe('requests in flight per caller (default limits)', () => {
     expect((await served).status).toBe(200);
     expect((await fx.post('/web/graphql', QUERY, greedy)).status).toBe(200);
   });
+
+  it('a client that hangs up does not get its slot back before the BFF has answered', async () => {
+    const max = DEFAULT_IN_FLIGHT_LIMITS.user;
+    const greedy = { authorization: `Bearer ${await fx.token('web', 'u-3')}` };
+    fx.bff.resetCalls();
+    const release = fx.bff.hold();
+    const hangUps = Array.from({ length: max }, () => new AbortController());
+    const sent = hangUps.map((hangUp) =>
+      fetch(`${fx.gateways[0]?.url}/web/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...greedy },
+        body: JSON.stringify(QUERY),
+        signal: hangUp.signal,
+      }).catch(() => 'hung up'),
+    );
+    await waitUntil('every request at the BFF', () => fx.bff.calls()['/graphql'] === max);
+    for (const hangUp of hangUps) hangUp.abort();
+    expect(await Promise.all(sent)).toEqual(Array(max).fill('hung up'));
+
+    // The BFF still works on all of them: the caller's share is still in use.
+    const refused = await fx.post('/web/graphql', QUERY, greedy);
+    expect(refused.status).toBe(429);
+    expect(refused.body.errors[0].extensions).toMatchObject({ limit: 'in_flight', max });
+    release();
+    await waitUntil('the slots back once the BFF answered', async () => {
+      return (await fx.post('/web/graphql', QUERY, greedy)).status === 200;
+    });
+  });
 });
