@@ -114,6 +114,21 @@ describe('consumers operator routes', () => {
     expect(unknown.status).toBe(404);
   });
 
+  it('a replay naming an id no log makes is 400 before anything is replayed', async () => {
+    for (const ids of [['not-an-id'], ['1-0', '1-x'], ['18446744073709551616-0'], ['-1']]) {
+      const res = await fetch(`${base}/dead-letters/notification/replay`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...bearer(await world.operatorToken('operator')),
+        },
+        body: JSON.stringify({ ids }),
+      });
+      expect(res.status, JSON.stringify(ids)).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('BAD_REQUEST');
+    }
+  });
+
   it('another key, an expired token, another audience or issuer: 401 with one message for all', async () => {
     const elsewhere = await mkdtemp(join(tmpdir(), 'consumers-other-idp-'));
     try {

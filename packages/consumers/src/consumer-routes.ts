@@ -18,9 +18,25 @@ export interface ConsumerRoutesOptions {
   verifyOperator: OperatorVerifier;
 }
 
+const ID_PART_LIMIT = 2n ** 64n;
+
+/**
+ * A dead letter's id as the logs make them: a Redis stream id (`<ms>-<seq>`, each below 2^64)
+ * or the embedded log's number. Checked before the replay: Redis refuses a malformed id in the
+ * middle of the replay script, after it has already replayed the ids before it (a 500 for a
+ * replay that happened, with no audit line).
+ */
+const deadLetterId = z
+  .string()
+  .refine(
+    (id) =>
+      /^\d{1,20}(-\d{1,20})?$/.test(id) &&
+      id.split('-').every((part) => BigInt(part) < ID_PART_LIMIT),
+  );
+
 const replayBody = z.union([
   z.object({ all: z.literal(true) }).strict(),
-  z.object({ ids: z.array(z.string().min(1).max(100)).min(1).max(1000) }).strict(),
+  z.object({ ids: z.array(deadLetterId).min(1).max(1000) }).strict(),
 ]);
 
 const limitQuery = z.coerce.number().int().min(1).max(1000).default(100);
@@ -80,7 +96,10 @@ export function createConsumerRoutes(options: ConsumerRoutesOptions): Route[] {
         }
         const body = replayBody.safeParse(await readJson(req));
         if (!body.success) {
-          throw new AppError(ErrorCode.BAD_REQUEST, 'Body must be {"all": true} or {"ids": [...]}');
+          throw new AppError(
+            ErrorCode.BAD_REQUEST,
+            'Body must be {"all": true} or {"ids": [...]} with the ids the dead letters list shows',
+          );
         }
         const replayed = await log.replayDeadLetters(
           group,
