@@ -10,8 +10,11 @@ export interface ThresholdAlertOptions {
   log: Logger;
   /** While the threshold stays crossed, fire again this often. */
   repeatMs: number;
-  /** Called for every delivery attempt, e.g. to count alerts in a metric. */
-  onSend?: (state: AlertState) => void;
+  /**
+   * Called after every delivery attempt with whether the channel took it, e.g. to count alerts
+   * in a metric: a pager path that keeps failing must itself be visible.
+   */
+  onSend?: (state: AlertState, delivered: boolean) => void;
 }
 
 /**
@@ -41,9 +44,10 @@ export class ThresholdAlert {
     }
   }
 
-  private deliver(state: AlertState, body: object): Promise<boolean> {
-    this.options.onSend?.(state);
-    return this.options.channel.send(body);
+  private async deliver(state: AlertState, body: object): Promise<boolean> {
+    const delivered = await this.options.channel.send(body);
+    this.options.onSend?.(state, delivered);
+    return delivered;
   }
 }
 

@@ -31,9 +31,7 @@ export class CompensationAgeAlertCheck implements SagaAlertCheck {
   private readonly alert: ThresholdAlert;
 
   constructor(private readonly options: CompensationAgeAlertOptions) {
-    this.alert = checkAlert(options, 'saga compensation pending too long', (state) =>
-      options.metrics.alerts.inc({ alert: this.name, state }),
-    );
+    this.alert = checkAlert(options, 'saga compensation pending too long', this.name);
   }
 
   async evaluate(now: number, deliver: boolean): Promise<void> {

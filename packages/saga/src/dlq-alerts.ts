@@ -28,9 +28,7 @@ export class DlqAlertCheck implements SagaAlertCheck {
   private readonly alert: ThresholdAlert;
 
   constructor(private readonly options: DlqAlertOptions) {
-    this.alert = checkAlert(options, 'saga DLQ alert', (state) =>
-      options.metrics.alerts.inc({ alert: this.name, state }),
-    );
+    this.alert = checkAlert(options, 'saga DLQ alert', this.name);
   }
 
   async evaluate(now: number, deliver: boolean): Promise<void> {

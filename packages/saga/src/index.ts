@@ -11,6 +11,7 @@ export type { FixResult, ReconciliationReport } from './reconciler.js';
 export { DRIFT_KINDS, type DriftKind, type Finding } from './reconciliation.js';
 export { RedisTokenBucket } from './redis-token-bucket.js';
 export * from './saga.js';
+export { DEFAULT_STORE_UNREADABLE_AFTER_MS } from './saga-alerts.js';
 export type * from './saga-api-schemas.js';
 export {
   DEFAULT_BREAKER_POLICY,

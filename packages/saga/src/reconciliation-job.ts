@@ -1,54 +1,31 @@
-import {
-  type AlertChannel,
-  type Logger,
-  type Periodic,
-  startPeriodic,
-  type ThresholdAlert,
-} from '@edge/common';
+import { type Logger, type Periodic, startPeriodic } from '@edge/common';
 import type { Leadership } from './leader-lease.js';
 import type { FixResult, Reconciler, ReconciliationReport } from './reconciler.js';
 import type { Finding } from './reconciliation.js';
-import { checkAlert } from './saga-alerts.js';
-import type { SagaMetrics } from './saga-metrics.js';
+import type { ReconciliationReports } from './reconciliation-reports.js';
 
 /** How often the leader reconciles sagas with providers: every 5 minutes. */
 export const DEFAULT_RECONCILE_INTERVAL_MS = 5 * 60_000;
 
-export interface ReconciliationAlert {
-  alert: 'saga_reconciliation_drift';
-  state: 'firing' | 'resolved';
-  findings: number;
-  counts: ReconciliationReport['counts'];
-  at: string;
-  service: 'saga';
-}
-
 export interface ReconciliationJobOptions {
   reconciler: Reconciler;
   leadership: Leadership;
-  metrics: SagaMetrics;
-  channel: AlertChannel;
+  /** Where each run's report goes, for every process's page, metrics and alert. */
+  reports: ReconciliationReports;
   log: Logger;
   intervalMs: number;
-  /** While drift persists, alert again this often. */
-  repeatMs: number;
 }
 
 /**
- * The scheduled reconciliation: the leader runs it, exports the findings per kind and alerts
- * while any remain. It only reports; repairs are an operator's `reconcile --fix`. A run asked
- * for by an operator (any process) exports too, but alerts only from the leader.
+ * The scheduled reconciliation: the leader runs it and stores the report, from which every
+ * process exports the findings and the leader alerts (ReconciliationAlertCheck). It only
+ * reports; repairs are an operator's `reconcile --fix`. A run asked for by an operator, on any
+ * process, stores its report the same way.
  */
 export class ReconciliationJob {
   private periodic: Periodic | undefined;
-  private latest: ReconciliationReport | undefined;
-  private readonly alert: ThresholdAlert;
 
-  constructor(private readonly options: ReconciliationJobOptions) {
-    this.alert = checkAlert(options, 'saga reconciliation drift', (state) =>
-      options.metrics.alerts.inc({ alert: 'saga_reconciliation_drift', state }),
-    );
-  }
+  constructor(private readonly options: ReconciliationJobOptions) {}
 
   start(): void {
     this.periodic = startPeriodic(
@@ -64,9 +41,9 @@ export class ReconciliationJob {
     await this.periodic?.stop();
   }
 
-  /** The last scheduled run's report, if this process ran one. */
-  report(): ReconciliationReport | undefined {
-    return this.latest;
+  /** The last report, whichever process made it. */
+  report(): Promise<ReconciliationReport | undefined> {
+    return this.options.reports.latest();
   }
 
   /** Send the safe repairs of `findings` (compensations: they go before forward work). */
@@ -75,7 +52,7 @@ export class ReconciliationJob {
   }
 
   /**
-   * Reconcile now, export, and alert on the result (also after a fix, to resolve at once). One
+   * Reconcile now and store the report (also after a fix, so the alert resolves at once). One
    * run at a time per process: each reads every provider's whole ledger, so callers arriving
    * while one is in flight share the next run, which starts after it (their answer is never older
    * than their request) however many of them ask: a viewer reloading the page cannot multiply
@@ -105,24 +82,7 @@ export class ReconciliationJob {
 
   private async reconcile(): Promise<ReconciliationReport> {
     const report = await this.options.reconciler.run();
-    this.latest = report;
-    for (const [kind, count] of Object.entries(report.counts)) {
-      this.options.metrics.reconciliationFindings.set({ kind }, count);
-    }
-    if (this.options.leadership.isLeader()) {
-      await this.alert.update(
-        report.findings.length > 0,
-        Date.parse(report.at),
-        (state): ReconciliationAlert => ({
-          alert: 'saga_reconciliation_drift',
-          state,
-          findings: report.findings.length,
-          counts: report.counts,
-          at: report.at,
-          service: 'saga',
-        }),
-      );
-    }
+    await this.options.reports.save(report);
     return report;
   }
 }

@@ -6,14 +6,19 @@ export interface SagaMetrics {
   dlqDepth: Gauge;
   dlqOldestAgeSeconds: Gauge;
   events: Counter<'type'>;
-  /** Every alert notification the orchestrator sends, by alert name (the check's) and state. */
-  alerts: Counter<'alert' | 'state'>;
+  /**
+   * Every alert notification the orchestrator tried to send, by alert name (the check's), state
+   * and result: `ok` when the webhook took it (or none is set), `failed` when it did not.
+   */
+  alerts: Counter<'alert' | 'state' | 'result'>;
+  /** When each alert check last read the saga store and exported its measurements (epoch s). */
+  alertCheckLastSuccess: Gauge<'check'>;
   compensationsPending: Gauge;
   compensationOldestAgeSeconds: Gauge;
   /** Calls held back by provider pacing, and 429s that paused a provider. */
   pacedCalls: Counter<'provider' | 'priority'>;
   throttles: Counter<'provider'>;
-  /** Findings of the last reconciliation, by drift kind. */
+  /** Findings of the last reconciliation (whichever process ran it), by drift kind. */
   reconciliationFindings: Gauge<'kind'>;
   breakerState: Gauge<'provider'>;
   setBreakerState(provider: ProviderName, state: BreakerState): void;
@@ -46,8 +51,14 @@ export function createSagaMetrics(registry: Registry): SagaMetrics {
     }),
     alerts: new Counter({
       name: 'saga_alerts_total',
-      help: 'Alert notifications sent, by alert and state',
-      labelNames: ['alert', 'state'] as const,
+      help: 'Alert notifications tried, by alert, state and result (ok, failed)',
+      labelNames: ['alert', 'state', 'result'] as const,
+      registers: [registry],
+    }),
+    alertCheckLastSuccess: new Gauge({
+      name: 'saga_alert_check_last_success_timestamp_seconds',
+      help: 'When each alert check last measured the saga store (0: never); the saga gauges are that old',
+      labelNames: ['check'] as const,
       registers: [registry],
     }),
     compensationsPending: new Gauge({

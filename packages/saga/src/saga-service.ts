@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
   createAlertChannel,
@@ -27,7 +28,13 @@ import { createOperatorRoutes } from './operator-routes.js';
 import { trimOrderStream } from './order-stream-trim.js';
 import { createPartnerCustomers } from './partner-customers.js';
 import { Reconciler } from './reconciler.js';
+import { ReconciliationAlertCheck } from './reconciliation-alert.js';
 import { ReconciliationJob } from './reconciliation-job.js';
+import {
+  inProcessReports,
+  type ReconciliationReports,
+  redisReports,
+} from './reconciliation-reports.js';
 import { createReconciliationRoutes } from './reconciliation-routes.js';
 import { assertDurabilitySupported } from './redis-durability.js';
 import { RedisSagaStore } from './redis-saga-store.js';
@@ -58,6 +65,8 @@ interface OpenedStore {
   store: SagaStore;
   redis: RedisClient | undefined;
   leadership: Leadership;
+  /** The last reconciliation report, shared by every process on the store. */
+  reports: ReconciliationReports;
   /** Caps the OrderConfirmed stream; absent for the file store, which has no consumer groups. */
   trimEvents: (() => Promise<number>) | undefined;
 }
@@ -68,7 +77,13 @@ async function openStore(config: SagaConfig, log: Logger): Promise<OpenedStore> 
     const dir = join(config.dataDir, 'saga');
     log.warn({ dir }, 'saga state in files: durable on this machine, not shared between hosts');
     const store = await FileSagaStore.open({ dir, retentionMs: config.retentionMs });
-    return { store, redis: undefined, leadership: SOLE_LEADER, trimEvents: undefined };
+    return {
+      store,
+      redis: undefined,
+      leadership: SOLE_LEADER,
+      reports: inProcessReports(),
+      trimEvents: undefined,
+    };
   }
   // Saga writes keep ioredis's offline queue: during a Redis blip a write should wait and land,
   // not fail and leave the saga to lease expiry. Each write is idempotent under its fence (a
@@ -95,7 +110,8 @@ async function openStore(config: SagaConfig, log: Logger): Promise<OpenedStore> 
     log,
   });
   const trimEvents = () => trimOrderStream(redis, store.eventsKey, config.eventsMaxLen);
-  return { store, redis, leadership, trimEvents };
+  const reports = redisReports(redis, `${store.keyHead}reconciliation`);
+  return { store, redis, leadership, reports, trimEvents };
 }
 
 /** The orchestrator: HTTP API, worker loop and DLQ alerts over one store. */
@@ -117,7 +133,7 @@ export async function startSagaService(
       production: config.production,
     }),
   );
-  const { store, redis, leadership, trimEvents } = await openStore(config, logger);
+  const { store, redis, leadership, reports, trimEvents } = await openStore(config, logger);
   const sagaMetrics = createSagaMetrics(metrics.registry);
   const { providers, close: closeProviders } = createSagaProviders({
     config,
@@ -148,22 +164,25 @@ export async function startSagaService(
     ? new SagaWorker({ engine, store, policies, log: logger })
     : undefined;
   const channel = createAlertChannel({ webhookUrl: config.alerts.webhookUrl, log: logger });
-  const alertContext = { store, metrics: sagaMetrics, log: logger, channel };
+  const alertContext = {
+    store,
+    metrics: sagaMetrics,
+    log: logger,
+    channel,
+    repeatMs: config.alerts.repeatMs,
+  };
   const alerts = new SagaAlertEvaluator({
+    ...alertContext,
     leadership,
     intervalMs: config.alerts.intervalMs,
-    log: logger,
+    instance: hostname(),
     checks: [
-      new DlqAlertCheck({
-        ...alertContext,
-        threshold: config.alerts.threshold,
-        repeatMs: config.alerts.repeatMs,
-      }),
+      new DlqAlertCheck({ ...alertContext, threshold: config.alerts.threshold }),
       new CompensationAgeAlertCheck({
         ...alertContext,
         thresholdMs: config.alerts.compensationAgeMs,
-        repeatMs: config.alerts.repeatMs,
       }),
+      new ReconciliationAlertCheck({ ...alertContext, reports }),
     ],
   });
   const housekeeping = startSagaHousekeeping({
@@ -176,11 +195,9 @@ export async function startSagaService(
   const reconciliation = new ReconciliationJob({
     reconciler: new Reconciler({ store, providers }),
     leadership,
-    metrics: sagaMetrics,
-    channel,
+    reports,
     log: logger,
     intervalMs: config.reconcileIntervalMs,
-    repeatMs: config.alerts.repeatMs,
   });
   const partnerCustomers = createPartnerCustomers(
     config.userServiceUrl,
@@ -193,7 +210,7 @@ export async function startSagaService(
     auth,
     secureCookies: config.production,
     devStack: config.auth.operatorKeys.kind === 'dev-key-file',
-    findings: async () => reconciliation.report()?.findings,
+    findings: async () => (await reconciliation.report())?.findings,
     events: createEventDeadLetters(config.consumersUrl),
   });
   const isReady = async () => {

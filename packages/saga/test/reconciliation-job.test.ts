@@ -1,8 +1,8 @@
-import { createLogger, createMetrics } from '@edge/common';
+import { createLogger } from '@edge/common';
 import { describe, expect, it } from 'vitest';
 import type { Reconciler, ReconciliationReport } from '../src/reconciler';
 import { ReconciliationJob } from '../src/reconciliation-job';
-import { createSagaMetrics } from '../src/saga-metrics';
+import { inProcessReports } from '../src/reconciliation-reports';
 
 /** A reconciler whose runs end when the test says, counting how many overlap. */
 function heldReconciler() {
@@ -34,11 +34,9 @@ describe('reconciliation job', () => {
     const job = new ReconciliationJob({
       reconciler: held.reconciler,
       leadership: { isLeader: () => false, stop: async () => {} },
-      metrics: createSagaMetrics(createMetrics('saga-test').registry),
-      channel: { send: async () => true } as never,
+      reports: inProcessReports(),
       log: createLogger({ service: 'saga-test', level: 'silent' }),
       intervalMs: 3_600_000,
-      repeatMs: 3_600_000,
     });
     const first = job.runOnce();
     const during = Array.from({ length: 5 }, () => job.runOnce());

@@ -1,4 +1,11 @@
-import { createLogger, createMetrics, DEFAULT_LOG_THROTTLE_MS } from '@edge/common';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  createAlertChannel,
+  createLogger,
+  createMetrics,
+  DEFAULT_LOG_THROTTLE_MS,
+} from '@edge/common';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { breakerStateReporter } from '../src/breaker-state-reporter';
 import { loadSagaConfig } from '../src/config';
@@ -74,8 +81,44 @@ describe('saga metrics', () => {
     });
     await check.evaluate(0, true);
     expect((await metrics.alerts.get()).values).toEqual([
-      expect.objectContaining({ labels: { alert: 'saga_dlq_depth', state: 'firing' }, value: 1 }),
+      expect.objectContaining({
+        labels: { alert: 'saga_dlq_depth', state: 'firing', result: 'ok' },
+        value: 1,
+      }),
     ]);
     expect(registry.getSingleMetric('saga_dlq_alerts_total')).toBeUndefined();
+  });
+
+  it('a notification the webhook refuses counts as failed, and the retry that lands as ok', async () => {
+    let status = 503;
+    const webhook = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(status).end());
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+    const { port } = webhook.address() as AddressInfo;
+    const log = silent();
+    const metrics = createSagaMetrics(createMetrics('saga-test').registry);
+    const check = new DlqAlertCheck({
+      store: { dlqStats: async () => ({ depth: 1, oldestAt: null }) } as never,
+      metrics,
+      log,
+      channel: createAlertChannel({ webhookUrl: `http://127.0.0.1:${port}/alerts`, log }),
+      repeatMs: 60_000,
+      threshold: 1,
+    });
+    const counted = async () =>
+      Object.fromEntries(
+        (await metrics.alerts.get()).values.map((v) => [String(v.labels.result), v.value]),
+      );
+    await check.evaluate(0, true);
+    await check.evaluate(1_000, true);
+    expect(await counted()).toEqual({ failed: 2 });
+    status = 204;
+    await check.evaluate(2_000, true);
+    // Delivered: no more notifications until the repeat interval.
+    await check.evaluate(3_000, true);
+    expect(await counted()).toEqual({ failed: 2, ok: 1 });
+    await new Promise((resolve) => webhook.close(resolve));
   });
 });

@@ -12,6 +12,10 @@ export interface PrivateRedis {
   kill(): Promise<void>;
   /** Start again on the same port (empty: persistence is off). */
   start(): Promise<void>;
+  /** SIGSTOP: connections stay open and nothing is answered, as from a hung host. */
+  pause(): void;
+  /** SIGCONT: answer again, including what was sent while paused. */
+  resume(): void;
 }
 
 async function freePort(): Promise<number> {
@@ -55,6 +59,10 @@ export async function startPrivateRedis(args: string[] = []): Promise<PrivateRed
     running.kill('SIGKILL');
     await exited;
   };
+  const signal = (name: NodeJS.Signals) => () => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(name);
+  };
   await start();
-  return { url, port, kill, start };
+  return { url, port, kill, start, pause: signal('SIGSTOP'), resume: signal('SIGCONT') };
 }

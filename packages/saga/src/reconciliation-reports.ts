@@ -1,0 +1,75 @@
+import type { RedisClient } from '@edge/common';
+import type { ReconciliationReport } from './reconciler.js';
+
+/** What every orchestrator exports and alerts on: when the last report was made, and its counts. */
+export type ReportCounts = Pick<ReconciliationReport, 'at' | 'counts'> & { findings: number };
+
+/**
+ * The last reconciliation's report, one for all orchestrators: whichever process ran it (the
+ * leader's schedule, an operator's run or fix on any pod), every page shows it and every process
+ * exports its counts, so what the page and `saga_reconciliation_findings` say does not depend on
+ * which pod answers. A report older than the one held (a slow run finishing after a later one)
+ * is not kept.
+ */
+export interface ReconciliationReports {
+  save(report: ReconciliationReport): Promise<void>;
+  latest(): Promise<ReconciliationReport | undefined>;
+  /** The latest report without its findings: what every process reads on each alert tick. */
+  latestCounts(): Promise<ReportCounts | undefined>;
+}
+
+const countsOf = (report: ReconciliationReport): ReportCounts => ({
+  at: report.at,
+  counts: report.counts,
+  findings: report.findings.length,
+});
+
+/** Embedded mode: one process, so the report lives in its memory. */
+export function inProcessReports(): ReconciliationReports {
+  let held: ReconciliationReport | undefined;
+  return {
+    async save(report) {
+      if (!held || held.at <= report.at) held = report;
+    },
+    latest: async () => held,
+    latestCounts: async () => (held ? countsOf(held) : undefined),
+  };
+}
+
+// `at` is an ISO time: compared as text, a later run's report replaces an earlier one's only.
+const SAVE_IF_NEWER = `
+local held = redis.call('HGET', KEYS[1], 'at')
+if held and held > ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'at', ARGV[1], 'counts', ARGV[2], 'findings', ARGV[3], 'total', ARGV[4])
+return 1
+`;
+
+/**
+ * The report in one hash of the saga store (`<prefix>{saga}:reconciliation`): `at`, `counts` and
+ * `total` for the alert ticks, `findings` (JSON) for the page and `GET /reconciliation` readers.
+ */
+export function redisReports(redis: RedisClient, key: string): ReconciliationReports {
+  return {
+    async save(report) {
+      await redis.eval(
+        SAVE_IF_NEWER,
+        1,
+        key,
+        report.at,
+        JSON.stringify(report.counts),
+        JSON.stringify(report.findings),
+        String(report.findings.length),
+      );
+    },
+    async latest() {
+      const [at, counts, findings] = await redis.hmget(key, 'at', 'counts', 'findings');
+      if (!at || !counts || !findings) return undefined;
+      return { at, counts: JSON.parse(counts), findings: JSON.parse(findings) };
+    },
+    async latestCounts() {
+      const [at, counts, total] = await redis.hmget(key, 'at', 'counts', 'total');
+      if (!at || !counts || !total) return undefined;
+      return { at, counts: JSON.parse(counts), findings: Number(total) };
+    },
+  };
+}
