@@ -7,6 +7,7 @@ import type {
   ReplayAllAnswer,
   ReplayAnswer,
   ReplayBody,
+  ResolveAnswer,
   ResolveBody,
   SagaListState,
   SagaRef,
@@ -81,7 +82,7 @@ export interface SagaClient {
   replay(sagaId: string, body: ReplayBody): Promise<ReplayAnswer>;
   /** The given sagas, or the next batch of the oldest dead-lettered ones. */
   replayAll(body: OperatorBody & { ids?: string[] }): Promise<ReplayAllAnswer>;
-  resolve(sagaId: string, body: ResolveBody): Promise<SagaRef>;
+  resolve(sagaId: string, body: ResolveBody): Promise<ResolveAnswer>;
   /** Reconcile sagas with the providers now (operator: viewer). */
   reconciliation(): Promise<ReconciliationReport>;
   /** Repair every safe finding, then reconcile again (operator). */

@@ -126,12 +126,24 @@ export interface ReplayAllAnswer {
 export interface ResolveBody extends OperatorBody {
   /** What was done by hand, e.g. the manual refund's id. */
   reference: string;
+  /**
+   * Resolve a saga that still owes a refund although the payment provider holds (or may hold)
+   * its money: the operator acknowledges that it is kept on purpose. Without it such a resolve
+   * is refused (409 `refund_outstanding` / `refund_unverified`).
+   */
+  keepCharge?: boolean;
+}
+
+/** What a resolve answers: the saga, and the cents it recorded as kept, when it kept any. */
+export interface ResolveAnswer extends SagaRef {
+  keptCents?: number;
 }
 
 /** A difference between the sagas and the providers' records (GET /reconciliation). */
 export interface Finding {
   kind:
     | 'charged_without_order'
+    | 'charged_in_dlq'
     | 'refunded_twice'
     | 'reservation_leaked'
     | 'shipment_without_payment';

@@ -1,5 +1,6 @@
 import { AppError, ErrorCode, isAppError, type RequestContext } from '@edge/common';
 import type { z } from 'zod';
+import { ResolveRefusedError } from './refund-owed.js';
 import { SagaConflictError, SagaNotFoundError } from './saga-engine.js';
 
 /** Validate a body or query with its schema; every problem is listed in one 400. */
@@ -19,6 +20,11 @@ function translate(error: unknown): AppError {
   if (isAppError(error)) return error;
   if (error instanceof SagaNotFoundError) return new AppError(ErrorCode.NOT_FOUND, error.message);
   if (error instanceof SagaConflictError) return new AppError(ErrorCode.CONFLICT, error.message);
+  if (error instanceof ResolveRefusedError) {
+    return new AppError(ErrorCode.CONFLICT, error.message, {
+      details: { reason: error.reason, heldCents: error.heldCents },
+    });
+  }
   return new AppError(ErrorCode.UPSTREAM_UNAVAILABLE, 'Saga store unavailable', {
     cause: error,
     headers: { 'retry-after': '1' },

@@ -78,6 +78,12 @@ const chargeBody = z
   .loose();
 const refusalBody = z.object({ error: z.object({ reason: z.string().optional() }).loose() });
 
+/** What a charge the lookup found still holds (charged less refunded); undefined if unusable. */
+export function heldCents(charge: unknown): number | undefined {
+  const parsed = chargeBody.safeParse(charge);
+  return parsed.success ? parsed.data.amountCents - parsed.data.refundedCents : undefined;
+}
+
 function missing(what: string): never {
   throw new Error(`order saga invariant: ${what} is not known yet`);
 }
@@ -103,7 +109,7 @@ export function conflictReason(outcome: CallOutcome): string | undefined {
  * A lookup's "nothing was created under this key" (docs/services-mock.md). Any other 404 (a
  * proxy's, a wrong route's) proves nothing about the forward effect.
  */
-function nothingUnderKey(outcome: CallOutcome): boolean {
+export function nothingUnderKey(outcome: CallOutcome): boolean {
   return refusalReason(outcome, 404) === 'nothing_under_key';
 }
 

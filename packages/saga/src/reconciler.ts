@@ -10,7 +10,7 @@ import {
   ordersOf,
   type ProviderRecords,
 } from './reconciliation.js';
-import type { Saga } from './saga.js';
+import type { Saga, SagaPhase } from './saga.js';
 import type { SagaStore } from './saga-store.js';
 
 /** One reconciliation run: what drifted, counted per kind. */
@@ -57,13 +57,23 @@ const ORDER_BATCH = 200;
 const MAX_PACED_READ_WAIT_MS = 2_000;
 
 /**
- * What an operator's edit chose not to refund: the refund's edited amount is the intended one,
- * so the rest of the charge is not drift to repair.
+ * What an operator chose not to refund, so the rest of the charge is not drift to repair: what
+ * a resolve acknowledged keeping (all the provider held then), else what an edited, smaller
+ * refund left. A resolve that recorded nothing kept nothing: its charge must be refunded.
  */
 function keptByOperator(saga: Saga): { keptCents?: number } {
+  const resolved = saga.history.find((e) => e.type === 'resolved');
+  if (resolved?.type === 'resolved' && resolved.keptCents !== undefined) {
+    return { keptCents: resolved.keptCents };
+  }
   const edited = editedInput(saga, 'refund_payment')?.['amountCents'];
   const charged = saga.context.totalCents;
   return typeof edited === 'number' && charged !== undefined ? { keptCents: charged - edited } : {};
+}
+
+/** Undoing its order once a compensation was required: no replay goes forward again. */
+function phaseOf(saga: Saga): SagaPhase {
+  return saga.history.some((e) => e.type === 'compensation_required') ? 'compensating' : 'forward';
 }
 
 /** The records of the given orders only. */
@@ -168,7 +178,12 @@ export class Reconciler {
       facts.set(orderId, {
         orderStatus: statuses.get(orderId),
         saga: saga
-          ? { id: saga.id, status: saga.state.status, ...keptByOperator(saga) }
+          ? {
+              id: saga.id,
+              status: saga.state.status,
+              phase: phaseOf(saga),
+              ...keptByOperator(saga),
+            }
           : undefined,
       });
     }

@@ -1,9 +1,10 @@
 import type { ProviderName } from './provider-client.js';
-import type { SagaStatus } from './saga.js';
+import type { SagaPhase, SagaStatus } from './saga.js';
 
 /** The drift reconciliation looks for between sagas and what providers hold. */
 export const DRIFT_KINDS = [
   'charged_without_order',
+  'charged_in_dlq',
   'refunded_twice',
   'reservation_leaked',
   'shipment_without_payment',
@@ -43,8 +44,13 @@ export interface OrderFacts {
     | {
         id: string;
         status: SagaStatus;
-        /** Of the charge, what an operator chose not to refund (an edited, smaller refund). */
+        /**
+         * Of the charge, what an operator chose not to refund: what a resolve acknowledged
+         * keeping, else what an edited, smaller refund left.
+         */
         keptCents?: number;
+        /** `compensating` once the saga began undoing its order; absent: forward. */
+        phase?: SagaPhase;
       }
     | undefined;
 }
@@ -52,24 +58,92 @@ export interface OrderFacts {
 /** Orders that went through: anything else (cancelled, failed, unknown) must hold no money. */
 const LIVE_ORDER = new Set(['confirmed', 'shipped', 'delivered']);
 
+const IN_FLIGHT: ReadonlySet<SagaStatus> = new Set(['pending', 'running', 'compensating']);
+
+/** A saga that stopped while undoing its order (its refund dead-lettered, or resolved then). */
+function stoppedUndoing(saga: NonNullable<OrderFacts['saga']>): boolean {
+  return (
+    (saga.status === 'dead_lettered' || saga.status === 'resolved') && saga.phase === 'compensating'
+  );
+}
+
 /**
- * Someone is still working on the order: a saga in flight will settle it, and a dead-lettered
- * or resolved one is in an operator's hands. A pending order with a saga is too, whatever the
- * saga's status: the order's status was read before the saga, which may have confirmed it in
- * between (the next run sees both settled). A pending order without a saga is not: its saga is
- * written before the order exists, so one lost with a Redis that kept no copy, or expired after
- * its retention, leaves an order nobody will ever settle.
+ * Someone is still working on the order: a saga in flight will settle it. A pending order with a
+ * saga is too, unless that saga stopped while undoing the order (no replay of it goes forward
+ * again): the order's status was read before the saga, which may have confirmed it in between
+ * (the next run sees both settled). A pending order without a saga is not: its saga is written
+ * before the order exists, so one lost with a Redis that kept no copy, or expired after its
+ * retention, leaves an order nobody will ever settle. Dead-lettered and resolved sagas are
+ * checked: the DLQ holds the very refunds that failed, and a resolve may not have been matched
+ * by a refund at the provider.
  */
 function inHand(facts: OrderFacts): boolean {
-  const status = facts.saga?.status;
-  return (
-    status === 'pending' ||
-    status === 'running' ||
-    status === 'compensating' ||
-    status === 'dead_lettered' ||
-    status === 'resolved' ||
-    (facts.orderStatus === 'pending' && status !== undefined)
-  );
+  const { saga } = facts;
+  if (saga === undefined) return false;
+  if (IN_FLIGHT.has(saga.status)) return true;
+  return facts.orderStatus === 'pending' && !stoppedUndoing(saga);
+}
+
+/** One charge of an order and what was refunded of it. */
+interface ChargeState {
+  charge: ProviderRecords['charges'][number];
+  refunds: ProviderRecords['refunds'];
+  refunded: number;
+}
+
+function chargesOf(records: ProviderRecords, orderId: string): ChargeState[] {
+  return records.charges
+    .filter((charge) => charge.orderId === orderId)
+    .map((charge) => {
+      const refunds = records.refunds.filter((r) => r.chargeId === charge.id);
+      return { charge, refunds, refunded: refunds.reduce((sum, r) => sum + r.amountCents, 0) };
+    });
+}
+
+type Drift = Omit<Finding, 'orderId' | 'sagaId'>;
+
+function heldFor(state: ChargeState, kept: number, orderId: string, facts: OrderFacts): string {
+  const { charge, refunded } = state;
+  return `charge ${charge.id} keeps ${charge.amountCents - refunded} cents${kept ? ` (${kept} kept by an operator)` : ''} but order ${orderId} is ${facts.orderStatus ?? 'unknown'}`;
+}
+
+function chargedWithoutOrder(
+  state: ChargeState,
+  kept: number,
+  orderId: string,
+  facts: OrderFacts,
+): Drift {
+  const { charge, refunded } = state;
+  const resolved =
+    facts.saga?.status === 'resolved' ? ` and saga ${facts.saga.id} was resolved` : '';
+  return {
+    kind: 'charged_without_order',
+    recordId: charge.id,
+    detail: `${heldFor(state, kept, orderId, facts)}${resolved}`,
+    fix: {
+      provider: 'payment',
+      path: '/refunds',
+      // Unnamed, the provider refunds all that is refundable, the kept part included.
+      body: {
+        idempotencyKey: `reconcile:refund:${charge.id}`,
+        chargeId: charge.id,
+        ...(kept ? { amountCents: charge.amountCents - refunded - kept } : {}),
+      },
+    },
+  };
+}
+
+/**
+ * Never fixed here: the refund is the dead-lettered saga's own, which a replay sends (after
+ * looking the charge up, so never twice), and the DLQ alert pages for it already.
+ */
+function chargedInDlq(state: ChargeState, kept: number, orderId: string, facts: OrderFacts): Drift {
+  return {
+    kind: 'charged_in_dlq',
+    recordId: state.charge.id,
+    detail: `${heldFor(state, kept, orderId, facts)} and saga ${facts.saga?.id} is dead-lettered: replay it to refund, or resolve it once refunded by hand`,
+    fix: null,
+  };
 }
 
 /** Every order the providers hold a record of. */
@@ -98,16 +172,21 @@ export function findDrift(
     if (inHand(facts)) continue;
     const live = facts.orderStatus !== undefined && LIVE_ORDER.has(facts.orderStatus);
     const sagaId = facts.saga?.id;
-    const at = (f: Omit<Finding, 'orderId' | 'sagaId'>): Finding => ({
-      ...f,
-      orderId,
-      ...(sagaId ? { sagaId } : {}),
-    });
-    const charges = records.charges.filter((c) => c.orderId === orderId);
+    const at = (f: Drift): Finding => ({ ...f, orderId, ...(sagaId ? { sagaId } : {}) });
+    const kept = facts.saga?.keptCents ?? 0;
+    const charges = chargesOf(records, orderId);
+    const status = facts.saga?.status;
+    // In an operator's hands: only the money is checked; the rest of the undo (stock, shipment)
+    // is the replay's, or was the operator's to settle.
+    if (status === 'dead_lettered' || status === 'resolved') {
+      const held = live ? [] : charges.filter((c) => c.refunded + kept < c.charge.amountCents);
+      const drift = status === 'dead_lettered' ? chargedInDlq : chargedWithoutOrder;
+      for (const state of held) findings.push(at(drift(state, kept, orderId, facts)));
+      continue;
+    }
     let netCents = 0;
-    for (const charge of charges) {
-      const refunds = records.refunds.filter((r) => r.chargeId === charge.id);
-      const refunded = refunds.reduce((sum, r) => sum + r.amountCents, 0);
+    for (const state of charges) {
+      const { charge, refunds, refunded } = state;
       netCents += charge.amountCents - refunded;
       if (refunds.length > 1) {
         findings.push(
@@ -119,25 +198,8 @@ export function findDrift(
           }),
         );
       }
-      const kept = facts.saga?.keptCents ?? 0;
       if (!live && refunded + kept < charge.amountCents) {
-        findings.push(
-          at({
-            kind: 'charged_without_order',
-            recordId: charge.id,
-            detail: `charge ${charge.id} keeps ${charge.amountCents - refunded} cents${kept ? ` (${kept} kept by an operator's edit)` : ''} but order ${orderId} is ${facts.orderStatus ?? 'unknown'}`,
-            fix: {
-              provider: 'payment',
-              path: '/refunds',
-              // Unnamed, the provider refunds all that is refundable, the kept part included.
-              body: {
-                idempotencyKey: `reconcile:refund:${charge.id}`,
-                chargeId: charge.id,
-                ...(kept ? { amountCents: charge.amountCents - refunded - kept } : {}),
-              },
-            },
-          }),
-        );
+        findings.push(at(chargedWithoutOrder(state, kept, orderId, facts)));
       }
     }
     for (const reservation of records.reservations) {

@@ -71,10 +71,15 @@ export type ReplayRequest = z.infer<typeof replayRequest>;
 
 /**
  * A resolution names what was done by hand, e.g. the manual refund's id; it is recorded in the
- * audit reason, so it is held to the reason's rule.
+ * audit reason, so it is held to the reason's rule. `keepCharge` acknowledges that money the
+ * payment provider still holds for the saga stays there on purpose.
  */
 export const resolveRequest = z
-  .object({ reason, reference: name.refine(isReadableText, UNREADABLE_TEXT) })
+  .object({
+    reason,
+    reference: name.refine(isReadableText, UNREADABLE_TEXT),
+    keepCharge: z.boolean().optional(),
+  })
   .strict();
 export type ResolveRequest = z.infer<typeof resolveRequest>;
 

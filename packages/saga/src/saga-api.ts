@@ -372,8 +372,14 @@ export function createSagaRoutes(options: SagaApiOptions): SagaRoutes {
         ctx.params['id'] ?? '',
         subject,
         `${body.reason} (reference ${body.reference})`,
+        { keepCharge: body.keepCharge === true },
       );
-      sendJson(ctx.res, 200, toSagaRef(saga));
+      const resolved = saga.history.at(-1);
+      const keptCents = resolved?.type === 'resolved' ? resolved.keptCents : undefined;
+      sendJson(ctx.res, 200, {
+        ...toSagaRef(saga),
+        ...(keptCents === undefined ? {} : { keptCents }),
+      });
     }),
   };
 

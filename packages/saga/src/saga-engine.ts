@@ -3,6 +3,7 @@ import type { Logger } from '@edge/common';
 import { orderEventsOf } from './order-event-mapping.js';
 import { runStep } from './order-saga.js';
 import type { ProviderClient } from './provider-client.js';
+import { chargeHeld, keptOnResolve, refundOwed } from './refund-owed.js';
 import {
   assertNever,
   type CancelRequest,
@@ -364,20 +365,55 @@ export class SagaEngine {
     });
   }
 
-  /** Mark a dead-lettered or stuck saga as settled by hand. */
-  async resolve(sagaId: string, actor: string, reason: string): Promise<Saga> {
+  /**
+   * Mark a dead-lettered or stuck saga as settled by hand. One that still owes a refund has its
+   * charge looked up first (before the lease: a provider call is not held under it): money the
+   * provider still holds, or may hold when the lookup fails, is left only with `keepCharge`,
+   * and the resolved event records it as kept (`keptCents`), so reconciliation accounts for it.
+   */
+  async resolve(
+    sagaId: string,
+    actor: string,
+    reason: string,
+    options: { keepCharge?: boolean } = {},
+  ): Promise<Saga> {
+    const seen = await this.store.get(sagaId);
+    if (!seen) throw new SagaNotFoundError(sagaId);
+    this.assertResolvable(seen);
+    const owed = refundOwed(seen) !== undefined;
+    const keptCents = owed
+      ? keptOnResolve(seen, await chargeHeld(seen, this.providers), options.keepCharge === true)
+      : undefined;
     return this.operate(sagaId, (saga, at) => {
-      if (saga.state.status !== 'dead_lettered' && !this.isStuck(saga)) {
+      this.assertResolvable(saga);
+      if (owed && saga.updatedAt !== seen.updatedAt) {
         throw new SagaConflictError(
-          `saga ${saga.id} is ${saga.state.status}, not dead-lettered or stuck`,
+          `saga ${saga.id} changed while its charge was looked up; try again`,
         );
       }
+      const why = keptCents === undefined ? reason : `${reason}; ${keptCents} cents kept`;
       return {
-        state: { status: 'resolved', actor, reason },
-        events: [{ type: 'resolved', actor, reason, at }],
+        state: { status: 'resolved', actor, reason: why },
+        events: [
+          {
+            type: 'resolved',
+            actor,
+            reason: why,
+            at,
+            ...(keptCents === undefined ? {} : { keptCents }),
+          },
+        ],
         dueAt: null,
       };
     });
+  }
+
+  private assertResolvable(saga: Saga): void {
+    if (saga.state.status !== 'dead_lettered' && !this.isStuck(saga)) {
+      throw new SagaConflictError(
+        `saga ${saga.id} is ${saga.state.status}, not dead-lettered or stuck`,
+      );
+    }
   }
 
   /**

@@ -169,7 +169,16 @@ export type SagaEvent =
   | ({ type: 'cancel_requested'; idempotencyKey: string; actor: string; reason: string } & Timed)
   | ({ type: 'dead_lettered'; reason: string } & Timed)
   | ({ type: 'replayed'; actor: string; reason: string; edit?: StepEdit } & Timed)
-  | ({ type: 'resolved'; actor: string; reason: string } & Timed)
+  | ({
+      type: 'resolved';
+      actor: string;
+      reason: string;
+      /**
+       * Of the charge, what the operator acknowledged keeping: what the provider still held when
+       * the saga was resolved (all of it when the lookup could not answer). Absent: nothing kept.
+       */
+      keptCents?: number;
+    } & Timed)
   | ({ type: 'completed' } & Timed)
   | ({ type: 'compensated' } & Timed);
 

@@ -72,9 +72,9 @@ describe('findDrift', () => {
     });
   });
 
-  it('orders a saga is still working on, or an operator holds, are left alone', () => {
+  it('orders a saga is still working on are left alone', () => {
     const records = { ...none, charges: [{ id: 'ch-1', orderId: 'o-1', amountCents: 100 }] };
-    for (const status of ['running', 'compensating', 'dead_lettered', 'resolved'] as const) {
+    for (const status of ['pending', 'running', 'compensating'] as const) {
       expect(
         findDrift(
           records,
@@ -82,6 +82,95 @@ describe('findDrift', () => {
         ),
       ).toEqual([]);
     }
+  });
+
+  describe("a saga in an operator's hands", () => {
+    // The incident's case: the refund dead-lettered, so the order was never closed (pending).
+    const held: ProviderRecords = {
+      ...none,
+      charges: [{ id: 'ch-1', orderId: 'o-1', amountCents: 5_000 }],
+      reservations: [{ id: 'r-1', orderId: 'o-1', status: 'reserved' }],
+    };
+    const undone = (status: 'dead_lettered' | 'resolved', keptCents?: number): OrderFacts => ({
+      orderStatus: 'pending',
+      saga: {
+        id: 'sg-1',
+        status,
+        phase: 'compensating',
+        ...(keptCents === undefined ? {} : { keptCents }),
+      },
+    });
+
+    it('a dead-lettered saga whose charge is still held is reported, pointing at replay, with no fix', () => {
+      const found = findDrift(held, facts({ 'o-1': undone('dead_lettered') }));
+      expect(found).toEqual([
+        {
+          kind: 'charged_in_dlq',
+          orderId: 'o-1',
+          sagaId: 'sg-1',
+          recordId: 'ch-1',
+          detail: expect.stringMatching(/keeps 5000 cents .*sg-1 is dead-lettered: replay it/),
+          fix: null,
+        },
+      ]);
+      // Refunded by hand meanwhile: nothing to report.
+      const refunded = {
+        ...held,
+        refunds: [{ id: 're-1', chargeId: 'ch-1', orderId: 'o-1', amountCents: 5_000 }],
+      };
+      expect(findDrift(refunded, facts({ 'o-1': undone('dead_lettered') }))).toEqual([]);
+    });
+
+    it('a resolved saga that recorded nothing kept while the charge is held is charged_without_order, with a refund', () => {
+      const found = findDrift(held, facts({ 'o-1': undone('resolved') }));
+      expect(found).toEqual([
+        {
+          kind: 'charged_without_order',
+          orderId: 'o-1',
+          sagaId: 'sg-1',
+          recordId: 'ch-1',
+          detail: expect.stringContaining('saga sg-1 was resolved'),
+          fix: {
+            provider: 'payment',
+            path: '/refunds',
+            body: { idempotencyKey: 'reconcile:refund:ch-1', chargeId: 'ch-1' },
+          },
+        },
+      ]);
+    });
+
+    it("a resolved saga's kept cents are accounted for; less kept than held is still drift, fixed for the rest", () => {
+      expect(findDrift(held, facts({ 'o-1': undone('resolved', 5_000) }))).toEqual([]);
+      const [short] = findDrift(held, facts({ 'o-1': undone('resolved', 3_000) }));
+      expect(short).toMatchObject({
+        kind: 'charged_without_order',
+        fix: { body: { amountCents: 2_000 } },
+      });
+    });
+
+    it('a saga stopped going forward, with its order pending, is left alone: it may have confirmed it', () => {
+      for (const status of ['dead_lettered', 'resolved'] as const) {
+        expect(
+          findDrift(
+            held,
+            facts({
+              'o-1': { orderStatus: 'pending', saga: { id: 'sg-1', status, phase: 'forward' } },
+            }),
+          ),
+        ).toEqual([]);
+      }
+    });
+
+    it('its live order holds its charge rightly', () => {
+      for (const status of ['dead_lettered', 'resolved'] as const) {
+        expect(
+          findDrift(
+            held,
+            facts({ 'o-1': { orderStatus: 'confirmed', saga: { id: 'sg-1', status } } }),
+          ),
+        ).toEqual([]);
+      }
+    });
   });
 
   it('a charged order still pending with no saga is drift: nobody will ever settle it', () => {

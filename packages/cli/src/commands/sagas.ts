@@ -59,6 +59,7 @@ const RESOLVE_OPTIONS = {
   ...TOKEN_OPTION,
   reason: { type: 'string' },
   reference: { type: 'string' },
+  'keep-charge': { type: 'boolean' },
 } as const;
 
 async function list(ctx: CommandContext, client: SagaClient, rest: string[]) {
@@ -107,7 +108,15 @@ async function resolve(ctx: CommandContext, client: SagaClient, rest: string[]) 
   const id = positionals[0];
   if (!id) throw new UsageError('resolve needs a saga id');
   if (!values.reference) throw new UsageError('--reference is required (e.g. the refund id)');
-  ctx.out((await client.resolve(id, { ...because(values), reference: values.reference })).id);
+  const answer = await client.resolve(id, {
+    ...because(values),
+    reference: values.reference,
+    ...(values['keep-charge'] ? { keepCharge: true } : {}),
+  });
+  if (answer.keptCents !== undefined) {
+    ctx.say(`${answer.keptCents} cents of the charge kept at the payment provider`);
+  }
+  ctx.out(answer.id);
 }
 
 async function run(ctx: CommandContext, client: SagaClient) {
@@ -131,7 +140,8 @@ export const sagasCommand: Command = {
     'sagas list [--dlq | --state <status|stuck|attention|any>] [--limit 100] [--json]',
     'sagas replay <id> | --all --reason <why>',
     'sagas replay <id> --reason <why> --edit <step> --set <field>=<value>... (edit before replay)',
-    'sagas resolve <id> --reason <why> --reference <manual fix id>',
+    'sagas resolve <id> --reason <why> --reference <manual fix id> [--keep-charge]',
+    '  (--keep-charge: the saga owes a refund and the money it still holds is kept on purpose)',
     '(each needs an operator token: --token <jwt> or OPERATOR_TOKEN; dev: token --role operator)',
   ].join('\n       '),
   run: (ctx) => withOperatorClient(ctx, (client) => run(ctx, client)),
