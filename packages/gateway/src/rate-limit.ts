@@ -67,6 +67,14 @@ function limitState(name: Check['name'], limit: number, count: Count): LimitStat
   };
 }
 
+/**
+ * A refused request's state once it has given back what it took: what the caller still has,
+ * which a 429 must report (it said 0 cost left while 95 of 100 remained).
+ */
+function refundedState(state: LimitState, count: Count, points: number): LimitState {
+  return { ...state, remaining: Math.max(0, state.limit - Math.max(0, count.consumed - points)) };
+}
+
 interface Pair {
   /** One Redis call per request, or with the embedded store (no Redis) an in-process limiter. */
   exact: PermitCounter;
@@ -315,30 +323,35 @@ export function createRateLimiter(deps: RateLimiterDeps) {
     const states = checks.map((check, i) =>
       limitState(check.name, limitOf(check.pair), answers[i] as Count),
     );
-    const costState = states.find((state) => state.name === 'cost');
-    const throttleStatus: ThrottleStatus | undefined =
-      costState && costPair
+    const throttleOf = (reported: LimitState[]): ThrottleStatus | undefined => {
+      const costState = reported.find((state) => state.name === 'cost');
+      return costState && costPair
         ? {
             maximumAvailable: costState.limit,
             currentlyAvailable: costState.remaining,
             restoreRate: Math.round((costState.limit / config.windowS) * 100) / 100,
           }
         : undefined;
-    const headers = rateLimitHeaders(states, config.windowS);
+    };
     const over = states.filter((s) => s.exceeded);
     if (!isDegraded) noteIfSpent(checks[0] as Check, states[0] as LimitState);
     if (over.length > 0) {
       await refund(answers);
+      const left = states.map((state, i) =>
+        refundedState(state, answers[i] as Count, checks[i]?.points ?? 0),
+      );
+      const throttleStatus = throttleOf(left);
       throw refusal(
         subject.surface,
         over,
-        headers,
+        rateLimitHeaders(left, config.windowS),
         throttleStatus && subject.cost
           ? { cost: { requestedQueryCost: subject.cost.requested, throttleStatus } }
           : {},
       );
     }
-    return { headers, throttleStatus, degraded: isDegraded };
+    const headers = rateLimitHeaders(states, config.windowS);
+    return { headers, throttleStatus: throttleOf(states), degraded: isDegraded };
   }
 
   return { consume, refuseIfSpent };

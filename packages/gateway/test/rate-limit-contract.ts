@@ -104,14 +104,23 @@ export function describeRateLimitContract(
       expect((await spend()).body.extensions.cost.throttleStatus.currentlyAvailable).toBe(1);
       const refused = await spend();
       expect(refused.status).toBe(429);
+      // The refusal spent nothing, and says what is still there: 1, which a smaller query uses.
       expect(refused.body.errors[0].extensions).toMatchObject({
         code: 'RATE_LIMITED',
         cost: {
           requestedQueryCost: 3,
-          throttleStatus: { maximumAvailable: 10, currentlyAvailable: 0 },
+          throttleStatus: { maximumAvailable: 10, currentlyAvailable: 1 },
         },
       });
+      expect(refused.headers.get('ratelimit')).toMatch(/"cost";r=1;/);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      const smaller = await fx.post(
+        '/partner/v2/graphql',
+        { query: '{ orders(first: 1) { id } }' },
+        { authorization: `Bearer ${key}` },
+      );
+      expect(smaller.status).toBe(200);
+      expect(smaller.body.extensions.cost.throttleStatus.currentlyAvailable).toBe(0);
     });
 
     it('unauthenticated callers are limited per IP', async () => {
