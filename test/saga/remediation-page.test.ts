@@ -1,7 +1,8 @@
 /**
  * The seed incident remediated from the operator page in headless Chromium, with sign-in on:
  * refunds dead-letter, the DLQ alert fires, an operator signs in, filters, reads a timeline,
- * replays one after editing its refund (edit before replay), resolves one with a reference,
+ * replays one after editing its refund (edit before replay), resolves one that still owes its
+ * refund only once the money is acknowledged as kept,
  * bulk-replays the rest after a confirmation (the page reports what the API replayed, not what
  * it asked for), and every replayed customer is refunded exactly once (the edited one for the
  * edited amount). A filter of settled sagas offers no bulk replay. A page on another origin
@@ -220,14 +221,29 @@ describe('operator page in headless Chromium', () => {
     );
     expect(await page.textContent('#status')).toContain(`amountCents: ${charged} -> ${edited}`);
 
-    // Resolve one with the manual refund's reference; it stays visible under its filter.
-    await page.click(`tr[data-saga-id="${manual}"] button[data-action="resolve"]`);
-    await confirm(page, 'refunded by hand in the provider dashboard', 'RF-2024-0042');
+    // Resolve one that still owes its refund: the row and the dialog say so, and the resolve
+    // is refused while the provider holds the money, until the operator ticks that it is kept.
+    const manualRow = `tr[data-saga-id="${manual}"]`;
+    const owes = await page.textContent(`${manualRow} .owes-refund`);
+    expect(owes).toMatch(/^owes a refund of \d+\.\d\d \w+$/);
+    await page.click(`${manualRow} button[data-action="resolve"]`);
+    expect(await page.textContent('#confirm-title')).toContain(owes?.replace('owes', 'It owes'));
+    expect(await page.isChecked('#keep-charge')).toBe(false);
+    await confirm(page, 'customer keeps the goods, agreed with finance', 'RF-2024-0042');
+    await page.waitForFunction(() =>
+      document.getElementById('status')?.textContent?.startsWith('Failed: '),
+    );
+    expect(await page.textContent('#status')).toContain('still owes a refund');
+    expect(await rowStatus(page, manual)).not.toBe('resolved');
+    await page.click(`${manualRow} button[data-action="resolve"]`);
+    await page.check('#keep-charge');
+    await confirm(page, 'customer keeps the goods, agreed with finance', 'RF-2024-0042');
     await page.waitForFunction(
       (id) =>
         document.querySelector(`tr[data-saga-id="${id}"] .status`)?.textContent === 'resolved',
       manual,
     );
+    expect(await page.textContent('#status')).toMatch(/keeping \d+ cents of the charge/);
 
     // A page on another origin, with the operator's session in this browser, tries to act.
     evil = createServer((_req, res) => {
@@ -262,6 +278,14 @@ fetch(${JSON.stringify(`${orchestrator.url}/sagas/${bulk1}/resolve`)}, { method:
     await page.waitForSelector('dialog#confirm[open]');
     expect(await page.textContent('#confirm-title')).toMatch(/Replay 4 sagas, total \d+\.\d\d \w+/);
     await page.screenshot({ path: join(DOCS, 'bulk-confirm.png') });
+    const goneCharge = (await ledger(mock))[(await orchestrator.client.get(gone)).orderId ?? '']
+      ?.charges[0]?.id;
+    const byHand = await fetch(`${mock.urls.payment}/refunds`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ idempotencyKey: 'dashboard-gone', chargeId: goneCharge }),
+    });
+    expect(byHand.status).toBe(201);
     await orchestrator.client.resolve(gone, { reason: 'refunded by hand', reference: 'RF-7' });
     await confirm(page, 'payment provider recovered, replaying the rest');
     await page.waitForFunction(

@@ -2,13 +2,16 @@ import { type OperatorRole, visibleText } from '@edge/common';
 import type { AuditRecord } from './audit-log.js';
 import type { EventGroupStats } from './event-dead-letters.js';
 import { PROVIDERS } from './provider-client.js';
-import { FORWARD_STEPS } from './saga.js';
+import { type RefundOwed, refundOwed } from './refund-owed.js';
+import { FORWARD_STEPS, type Saga } from './saga.js';
 import { STATUS_FILTERS } from './saga-api-schemas.js';
 import {
   type SagaSummary,
   SEARCH_SCAN_LIMIT,
+  SEARCH_SORTS,
   type SearchQuery,
   type SearchResult,
+  type SearchSort,
 } from './saga-search.js';
 import { STEP_PROVIDER, type TimelineEntry } from './saga-timeline.js';
 import { describeChange, type EditableStep } from './step-edit.js';
@@ -204,8 +207,10 @@ function editProblem() {
   }
   return '';
 }
-function ask(kind, ids, title, needsReference) {
+function ask(kind, ids, title, needsReference, owes) {
   pending = { kind, ids };
+  document.getElementById('keep-row').hidden = !owes;
+  document.getElementById('keep-charge').checked = false;
   document.getElementById('confirm-title').textContent = title;
   document.getElementById('confirm-reason').value = '';
   document.getElementById('confirm-reference').value = '';
@@ -257,7 +262,12 @@ if (dialog) dialog.addEventListener('close', async () => {
       const edited = result.edit ? ' after editing ' + result.edit.step + ' (' + result.edit.changes.map((c) => c.field + ': ' + c.before + ' -> ' + c.after).join(', ') + ')' : '';
       say('Replayed ' + ids[0] + edited + '.');
     }
-    else if (kind === 'resolve') { await post('/sagas/' + encodeURIComponent(ids[0]) + '/resolve', { reason, reference }); markRow(ids[0], 'resolved'); say('Resolved ' + ids[0] + ' (' + reference + ').'); }
+    else if (kind === 'resolve') {
+      const keep = !document.getElementById('keep-row').hidden && document.getElementById('keep-charge').checked;
+      const result = await post('/sagas/' + encodeURIComponent(ids[0]) + '/resolve', keep ? { reason, reference, keepCharge: true } : { reason, reference });
+      markRow(ids[0], 'resolved');
+      say('Resolved ' + ids[0] + ' (' + reference + ')' + (result.keptCents === undefined ? '' : ', keeping ' + result.keptCents + ' cents of the charge') + '.');
+    }
     else if (kind === 'bulk') { await replayMany(ids, reason); }
     else if (kind === 'events') { const r = await post('/events/' + encodeURIComponent(ids[0]) + '/replay', { reason }); say('Replayed ' + r.replayed.length + ' dead letters of ' + ids[0] + '.'); }
   } catch (err) { say('Failed: ' + err.message); }
@@ -284,7 +294,11 @@ document.addEventListener('click', (event) => {
   const id = button.dataset.id;
   const what = button.dataset.what;
   if (button.dataset.action === 'replay') ask('replay', [id], 'Replay 1 saga: ' + what + '. Its current step gets a new horizon, counted from now, and runs again.', false);
-  if (button.dataset.action === 'resolve') ask('resolve', [id], 'Resolve 1 saga: ' + what + '. It will never be retried; say what was done by hand.', true);
+  if (button.dataset.action === 'resolve') {
+    const owes = button.dataset.owes;
+    const refund = owes ? ' It owes a refund of ' + owes + ': replay it to refund, or refund by hand first; a resolve is refused while the provider holds the money, unless you tick the box.' : '';
+    ask('resolve', [id], 'Resolve 1 saga: ' + what + '. It will never be retried; say what was done by hand.' + refund, true, owes);
+  }
   if (button.dataset.action === 'events') ask('events', [button.dataset.group], 'Replay ' + button.dataset.count + ' dead letters of ' + button.dataset.group + '. Each is delivered to the group again; its handler must now succeed.', false);
   if (button.dataset.action === 'bulk') {
     const ids = JSON.parse(document.getElementById('replayable').textContent);
@@ -326,6 +340,7 @@ ${body}
     <p id="confirm-title"></p>
     <label>Reason (goes into the audit log)<textarea id="confirm-reason" rows="3" required></textarea></label>
     <label id="reference-row">Reference (e.g. the manual refund id)<input id="confirm-reference" type="text"></label>
+    <label id="keep-row" hidden><input type="checkbox" id="keep-charge"> Keep the money on purpose: no refund will be made</label>
     <div id="edit-row" hidden>
       <label><input type="checkbox" id="edit-toggle"> Edit before replay</label>
       <fieldset id="edit-fields" hidden>
@@ -392,6 +407,14 @@ const STEPS = [
   ...Object.keys(STEP_PROVIDER).filter((s) => !(FORWARD_STEPS as readonly string[]).includes(s)),
 ];
 
+const SORT_LABELS: Record<SearchSort, string> = {
+  newest_change: 'newest change first',
+  oldest_compensation: 'oldest compensation first',
+};
+
+/** The compensating sagas, longest-compensating first: what the compensation-age alert is about. */
+const COMPENSATING_VIEW = '/remediation?status=compensating&sort=oldest_compensation';
+
 function filtersForm(q: SearchQuery): string {
   const text = (name: keyof SearchQuery, label: string, value: unknown, type = 'text') =>
     `<label>${label}<input name="${name}" type="${type}" value="${esc(value ?? '')}"></label>`;
@@ -407,6 +430,7 @@ function filtersForm(q: SearchQuery): string {
   ${text('userId', 'User id', q.userId)}
   ${text('minAmount', 'Amount from', q.minAmount === undefined ? '' : (q.minAmount / 100).toFixed(2))}
   ${text('maxAmount', 'Amount to', q.maxAmount === undefined ? '' : (q.maxAmount / 100).toFixed(2))}
+  <label>Order<select name="sort">${SEARCH_SORTS.map((s) => option(s, q.sort, SORT_LABELS[s])).join('')}</select></label>
   <label>&nbsp;<button type="submit" id="apply-filters">Apply filters</button></label>
   <label>&nbsp;<a href="/remediation">Clear</a></label>
 </form>`;
@@ -432,7 +456,7 @@ function countsBar(result: SearchResult, q: SearchQuery): string {
     ] as const
   ).map(
     (s) =>
-      `<a href="/remediation?status=${s}" class="${s === current ? 'current' : ''}" data-count="${s}">${s.replace('_', ' ')} <strong>${shown(s)}</strong></a>`,
+      `<a href="${s === 'compensating' ? COMPENSATING_VIEW : `/remediation?status=${s}`}" class="${s === current ? 'current' : ''}" data-count="${s}">${s.replace('_', ' ')} <strong>${shown(s)}</strong></a>`,
   );
   return `<nav class="counts" aria-label="Counts per status">${first}${chips.join('')}<a href="/remediation?status=any" class="${current === 'any' ? 'current' : ''}">any</a></nav>`;
 }
@@ -441,14 +465,18 @@ function what(s: SagaSummary): string {
   return `${s.id} (order ${s.orderId ?? '–'}, ${formatAmount(s.amountCents, s.currency)})`;
 }
 
-function actions(s: SagaSummary, role: OperatorRole): string {
+/** Per saga id, the refund it still owes (`refundOwed`), as the row and its resolve dialog say. */
+type OwedBySaga = ReadonlyMap<string, RefundOwed>;
+
+function actions(s: SagaSummary, role: OperatorRole, owed?: RefundOwed): string {
   if (role !== 'operator' || !s.replayable) return '';
   const attrs = `data-id="${esc(s.id)}" data-what="${esc(what(s))}"`;
+  const owes = owed ? formatAmount(owed.cents, owed.currency) : undefined;
   return `<button type="button" data-action="replay" ${attrs}>Replay…</button>
-    <button type="button" data-action="resolve" ${attrs}>Resolve…</button>`;
+    <button type="button" data-action="resolve" ${attrs}${owes ? ` data-owes="${esc(owes)}"` : ''}>Resolve…</button>${owes ? `<br><span class="problem owes-refund">owes a refund of ${esc(owes)}</span>` : ''}`;
 }
 
-function rows(items: SagaSummary[], role: OperatorRole, now: number): string {
+function rows(items: SagaSummary[], role: OperatorRole, now: number, owed: OwedBySaga): string {
   if (items.length === 0)
     return '<p class="empty" data-empty="sagas">No saga matches these filters.</p>';
   const body = items
@@ -457,10 +485,10 @@ function rows(items: SagaSummary[], role: OperatorRole, now: number): string {
   <td><a href="/remediation/sagas/${encodeURIComponent(s.id)}" class="timeline-link">${esc(s.id)}</a><br><span class="muted">order ${esc(s.orderId ?? '–')} · user ${esc(s.userId)}${s.partnerId ? ` · partner ${esc(s.partnerId)}` : ''}</span></td>
   <td class="status status-${esc(s.status)}">${esc(s.status.replace('_', ' '))}${s.stuck ? ' (stuck)' : ''}</td>
   <td class="amount nowrap">${esc(formatAmount(s.amountCents, s.currency))}</td>
-  <td>${esc(s.step ?? '–')}<br><span class="muted">${esc(s.provider ?? '')}</span>${s.parkedUntil ? `<br><span class="problem" data-parked-until>parked until ${esc(s.parkedUntil)}</span>` : ''}</td>
+  <td>${esc(s.step ?? '–')}<br><span class="muted">${esc(s.provider ?? '')}</span>${s.parkedUntil ? `<br><span class="problem" data-parked-until>parked until ${esc(s.parkedUntil)}</span>` : ''}${s.compensatingSince ? `<br><span class="problem" data-compensating-since="${esc(s.compensatingSince)}">compensating for ${esc(duration(now - Date.parse(s.compensatingSince)))}</span>` : ''}</td>
   <td>${esc(s.reason ?? '')}${s.lastProblem ? `<br><span class="problem">${esc(s.lastProblem.summary)}</span>` : ''}</td>
   <td>${esc(age(s.updatedAt, now))}<br><span class="muted nowrap">${esc(s.updatedAt)}</span></td>
-  <td class="actions">${actions(s, role)}</td>
+  <td class="actions">${actions(s, role, owed.get(s.id))}</td>
 </tr>`,
     )
     .join('');
@@ -535,6 +563,15 @@ function bulkLabel(result: SearchResult): string {
   return `Replay the ${count} replayable of ${matching} matching…`;
 }
 
+function owedOf(sagas: Saga[]): OwedBySaga {
+  return new Map(
+    sagas.flatMap((saga) => {
+      const owed = refundOwed(saga);
+      return owed ? [[saga.id, owed] as const] : [];
+    }),
+  );
+}
+
 /** The list: counts, filters, matching sagas with actions, paging and the bulk replay. */
 export function renderRemediationPage(data: RemediationPageData): string {
   const { frame, query, result, now } = data;
@@ -547,7 +584,7 @@ ${filtersForm(query)}
 ${truncationNote(result)}
 <div class="bar"><span id="matched-count">${atLeast(result.matched, result.exact.matched)} matching, total ${esc(formatTotals(result.totals))}</span>${bulk}
   <span id="progress-box" hidden><progress id="progress" value="0" max="1"></progress> <span id="progress-text"></span></span></div>
-${rows(result.items, frame.role, now)}
+${rows(result.items, frame.role, now, owedOf(result.sagas))}
 ${pageLinks(query, result, data.rawQuery)}
 ${findingsSection(data.findings)}
 ${jsonBlock('replayable', frame.nonce, result.replayable.ids)}
