@@ -8,6 +8,22 @@ const tooLarge = (limit: number) =>
   new AppError(ErrorCode.PAYLOAD_TOO_LARGE, `Body exceeds ${limit} bytes`);
 
 /**
+ * How long a refused body may keep arriving after its 413: long enough for the client to read
+ * the answer (closing on a client still sending resets the connection, and can lose it), short
+ * of Node's request timeout, which answered a slow sender a second time (408) on the same
+ * connection, where a keep-alive client could pair it with its next request.
+ */
+const REFUSED_BODY_DRAIN_MS = 2_000;
+
+/** Drain the rest of a refused body unbuffered, then close the connection if it is still coming. */
+function drainRefused(req: IncomingMessage): void {
+  req.resume();
+  const close = setTimeout(() => req.socket.destroy(), REFUSED_BODY_DRAIN_MS);
+  close.unref();
+  req.once('end', () => clearTimeout(close));
+}
+
+/**
  * Read a body as a Buffer, refusing more than `limit` bytes without buffering the excess.
  * Stream events, not `for await`: the async iterator costs a promise and a microtask per chunk
  * on every request of the hot path.
@@ -15,7 +31,7 @@ const tooLarge = (limit: number) =>
 export function readBody(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT_BYTES): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) {
-    req.resume();
+    drainRefused(req);
     return Promise.reject(tooLarge(limit));
   }
   // Events already past would never fire again.
@@ -36,8 +52,7 @@ export function readBody(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT_BYTES)
         return;
       }
       settle(tooLarge(limit));
-      // Drain the rest unbuffered, so the answer can still be written on this connection.
-      req.resume();
+      drainRefused(req);
     };
     const onEnd = () => settle(undefined);
     // Closed before its end: the client went away mid-body.

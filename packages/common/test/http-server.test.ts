@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readBody } from '../src/body';
 import { type RunningServer, SOCKET_TIMEOUTS, startHttpServer } from '../src/http-server';
 import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics';
@@ -39,10 +40,32 @@ describe('http server refusals (found by bench/src/fuzz.ts)', () => {
           graphql: true,
           handler: ({ res }) => sendJson(res, 200, { data: {} }),
         },
+        {
+          method: 'POST',
+          path: '/small',
+          handler: async ({ req, res }) => {
+            await readBody(req, 16);
+            sendJson(res, 200, {});
+          },
+        },
       ],
     });
   });
   afterAll(() => server.close());
+
+  it('a body refused as too large is answered once, 413, and its connection closed while it still trickles in', async () => {
+    for (const head of [
+      // Declared too large, and streamed past the limit under a false length.
+      'content-length: 100000\r\n\r\n{"a":',
+      'content-length: 100000\r\n\r\n{"a":"0123456789012345678901234567890123456789"',
+    ]) {
+      // The shipped request timeout (30 s) answered such a sender a second time, 408, later.
+      const answer = await raw(server.port, `POST /small HTTP/1.1\r\nhost: x\r\n${head}`);
+      expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+      expect(answer.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+      expect(bodyOf(answer).error.code).toBe('PAYLOAD_TOO_LARGE');
+    }
+  });
 
   it('HEAD is answered as GET without a body (load balancers probe with it)', async () => {
     const head = await fetch(`${server.url}/healthz`, { method: 'HEAD' });
