@@ -77,6 +77,14 @@ function judge(schema: GraphQLSchema, query: string, options: ValidatorOptions):
     // No locations: the edge's errors carry none, and they would keep every token alive.
     document = parse(query, { maxTokens: limits.maxTokens, noLocation: true });
   } catch (err) {
+    // The parser recurses per nesting level: a deep enough list or selection runs out of stack
+    // before maxTokens is reached, and the engine's message is not the client's business.
+    if (err instanceof RangeError) {
+      return {
+        ok: false,
+        error: new AppError(ErrorCode.GRAPHQL_PARSE_FAILED, 'Document is nested too deeply'),
+      };
+    }
     const message = (err as GraphQLError).message;
     if (message.includes('Parsing aborted')) {
       return tooComplex('tokens', limits.maxTokens + 1, limits.maxTokens);
