@@ -344,6 +344,40 @@ fetch(${JSON.stringify(`${orchestrator.url}/sagas/${bulk1}/resolve`)}, { method:
     ).toBe(true);
     await page.screenshot({ path: join(DOCS, 'audit.png'), fullPage: true });
 
+    // A refund parked behind a long Retry-After keeps compensating without dead-lettering: the
+    // compensating count opens those oldest compensation first, saying how long each has waited.
+    await injectFault(mock.urls.payment, {
+      route: 'POST /refunds',
+      mode: '429',
+      retryAfterS: 3600,
+    });
+    const waiting = await orchestrator.client.placeOrder(
+      { idempotencyKey: 'page-waiting', items: items(320) },
+      undefined,
+      await orchestrator.asUser('u-7'),
+    );
+    const since = await waitUntil(
+      'the refund to wait, compensating',
+      async () => {
+        const view = await orchestrator.client.get(waiting.id);
+        return view.status === 'compensating'
+          ? view.history.find((e) => e.type === 'compensation_required')?.at
+          : undefined;
+      },
+      20_000,
+    );
+    await page.goto(`${orchestrator.url}/remediation`);
+    await Promise.all([
+      page.waitForURL(/status=compensating&sort=oldest_compensation/),
+      page.click('[data-count="compensating"]'),
+    ]);
+    expect(
+      await page.getAttribute(
+        `tr[data-saga-id="${waiting.id}"] [data-compensating-since]`,
+        'data-compensating-since',
+      ),
+    ).toBe(since);
+
     // Sign out: back to the sign-in page, and the session no longer acts.
     await page.click('#sign-out');
     await page.waitForSelector('#sign-in');

@@ -8,8 +8,10 @@ import { STATUS_FILTERS } from './saga-api-schemas.js';
 import {
   type SagaSummary,
   SEARCH_SCAN_LIMIT,
+  SEARCH_SORTS,
   type SearchQuery,
   type SearchResult,
+  type SearchSort,
 } from './saga-search.js';
 import { STEP_PROVIDER, type TimelineEntry } from './saga-timeline.js';
 import { describeChange, type EditableStep } from './step-edit.js';
@@ -405,6 +407,14 @@ const STEPS = [
   ...Object.keys(STEP_PROVIDER).filter((s) => !(FORWARD_STEPS as readonly string[]).includes(s)),
 ];
 
+const SORT_LABELS: Record<SearchSort, string> = {
+  newest_change: 'newest change first',
+  oldest_compensation: 'oldest compensation first',
+};
+
+/** The compensating sagas, longest-compensating first: what the compensation-age alert is about. */
+const COMPENSATING_VIEW = '/remediation?status=compensating&sort=oldest_compensation';
+
 function filtersForm(q: SearchQuery): string {
   const text = (name: keyof SearchQuery, label: string, value: unknown, type = 'text') =>
     `<label>${label}<input name="${name}" type="${type}" value="${esc(value ?? '')}"></label>`;
@@ -420,6 +430,7 @@ function filtersForm(q: SearchQuery): string {
   ${text('userId', 'User id', q.userId)}
   ${text('minAmount', 'Amount from', q.minAmount === undefined ? '' : (q.minAmount / 100).toFixed(2))}
   ${text('maxAmount', 'Amount to', q.maxAmount === undefined ? '' : (q.maxAmount / 100).toFixed(2))}
+  <label>Order<select name="sort">${SEARCH_SORTS.map((s) => option(s, q.sort, SORT_LABELS[s])).join('')}</select></label>
   <label>&nbsp;<button type="submit" id="apply-filters">Apply filters</button></label>
   <label>&nbsp;<a href="/remediation">Clear</a></label>
 </form>`;
@@ -445,7 +456,7 @@ function countsBar(result: SearchResult, q: SearchQuery): string {
     ] as const
   ).map(
     (s) =>
-      `<a href="/remediation?status=${s}" class="${s === current ? 'current' : ''}" data-count="${s}">${s.replace('_', ' ')} <strong>${shown(s)}</strong></a>`,
+      `<a href="${s === 'compensating' ? COMPENSATING_VIEW : `/remediation?status=${s}`}" class="${s === current ? 'current' : ''}" data-count="${s}">${s.replace('_', ' ')} <strong>${shown(s)}</strong></a>`,
   );
   return `<nav class="counts" aria-label="Counts per status">${first}${chips.join('')}<a href="/remediation?status=any" class="${current === 'any' ? 'current' : ''}">any</a></nav>`;
 }
@@ -474,7 +485,7 @@ function rows(items: SagaSummary[], role: OperatorRole, now: number, owed: OwedB
   <td><a href="/remediation/sagas/${encodeURIComponent(s.id)}" class="timeline-link">${esc(s.id)}</a><br><span class="muted">order ${esc(s.orderId ?? '–')} · user ${esc(s.userId)}${s.partnerId ? ` · partner ${esc(s.partnerId)}` : ''}</span></td>
   <td class="status status-${esc(s.status)}">${esc(s.status.replace('_', ' '))}${s.stuck ? ' (stuck)' : ''}</td>
   <td class="amount nowrap">${esc(formatAmount(s.amountCents, s.currency))}</td>
-  <td>${esc(s.step ?? '–')}<br><span class="muted">${esc(s.provider ?? '')}</span>${s.parkedUntil ? `<br><span class="problem" data-parked-until>parked until ${esc(s.parkedUntil)}</span>` : ''}</td>
+  <td>${esc(s.step ?? '–')}<br><span class="muted">${esc(s.provider ?? '')}</span>${s.parkedUntil ? `<br><span class="problem" data-parked-until>parked until ${esc(s.parkedUntil)}</span>` : ''}${s.compensatingSince ? `<br><span class="problem" data-compensating-since="${esc(s.compensatingSince)}">compensating for ${esc(duration(now - Date.parse(s.compensatingSince)))}</span>` : ''}</td>
   <td>${esc(s.reason ?? '')}${s.lastProblem ? `<br><span class="problem">${esc(s.lastProblem.summary)}</span>` : ''}</td>
   <td>${esc(age(s.updatedAt, now))}<br><span class="muted nowrap">${esc(s.updatedAt)}</span></td>
   <td class="actions">${actions(s, role, owed.get(s.id))}</td>

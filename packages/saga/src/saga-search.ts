@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PROVIDERS, type ProviderName } from './provider-client.js';
 import { ACTIVE_STATUSES, SAGA_STATUSES, type Saga, type SagaStatus } from './saga.js';
 import { type SagaListState, STATUS_FILTERS } from './saga-api-schemas.js';
+import { compensatingSince } from './saga-retention.js';
 import type { SagaStore } from './saga-store.js';
 import { currentStep, lastProblem, STEP_PROVIDER, type TimelineEntry } from './saga-timeline.js';
 import { acceptsReplay, parkedUntil } from './saga-view.js';
@@ -12,6 +13,15 @@ import { acceptsReplay, parkedUntil } from './saga-view.js';
  */
 export const SEARCH_SCAN_LIMIT = 5_000;
 export const DEFAULT_PAGE_SIZE = 50;
+
+/**
+ * List orders: the newest change first (the default), or the compensations that began longest
+ * ago first, by the clock of `saga_compensation_oldest_age_seconds` (sagas not compensating
+ * follow, newest change first): a deferred or parked refund is changed at every retry, so the
+ * default order shows the one the early-warning alert is about last.
+ */
+export const SEARCH_SORTS = ['newest_change', 'oldest_compensation'] as const;
+export type SearchSort = (typeof SEARCH_SORTS)[number];
 
 const optionalText = z
   .string()
@@ -52,6 +62,7 @@ export const searchQuery = z.object({
   minAmount: optionalAmount,
   maxAmount: optionalAmount,
   q: optionalText,
+  sort: z.enum(SEARCH_SORTS).default('newest_change'),
   cursor: optionalText,
   limit: z.coerce.number().int().min(1).max(1000).default(DEFAULT_PAGE_SIZE),
 });
@@ -73,6 +84,11 @@ export interface SagaSummary {
   lastProblem: TimelineEntry | null;
   /** Set while a step waits past its horizon because the provider asked (Retry-After). */
   parkedUntil: string | null;
+  /**
+   * While compensating: when the compensation began (its last `compensation_required` or
+   * `replayed`), the clock of `saga_compensation_oldest_age_seconds`.
+   */
+  compensatingSince: string | null;
   /** An operator's replay takes it (`acceptsReplay`): the page offers replay on these only. */
   replayable: boolean;
   createdAt: string;
@@ -122,6 +138,7 @@ export function summarize(saga: Saga, stuck: boolean): SagaSummary {
     reason: 'reason' in state ? state.reason : null,
     lastProblem: lastProblem(saga) ?? null,
     parkedUntil: parkedUntil(saga) ?? null,
+    compensatingSince: isoOrNull(compensatingSince(saga)),
     replayable: acceptsReplay(saga, stuck),
     createdAt: saga.createdAt,
     updatedAt: saga.updatedAt,
@@ -174,19 +191,40 @@ function matches(s: SagaSummary, f: SearchQuery, now: number): boolean {
   return true;
 }
 
+const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** What a sort and its cursor compare: enough of a summary to place it in either order. */
+type SortKey = Pick<SagaSummary, 'id' | 'updatedAt' | 'compensatingSince'>;
+
 /** Newest change first; the id breaks ties so the order, and so the cursor, is total. */
-function newestFirst(a: SagaSummary, b: SagaSummary): number {
+function newestFirst(a: SortKey, b: SortKey): number {
   return b.updatedAt.localeCompare(a.updatedAt) || b.id.localeCompare(a.id);
 }
 
-const encodeCursor = (s: SagaSummary) =>
-  Buffer.from(JSON.stringify([s.updatedAt, s.id])).toString('base64url');
+/** The longest-compensating first; the rest after them, newest change first. */
+function oldestCompensationFirst(a: SortKey, b: SortKey): number {
+  if (a.compensatingSince !== null && b.compensatingSince !== null) {
+    return a.compensatingSince.localeCompare(b.compensatingSince) || a.id.localeCompare(b.id);
+  }
+  if (a.compensatingSince !== null) return -1;
+  if (b.compensatingSince !== null) return 1;
+  return newestFirst(a, b);
+}
 
-function decodeCursor(cursor: string): [string, string] | undefined {
+const SORT_ORDER: Record<SearchSort, (a: SortKey, b: SortKey) => number> = {
+  newest_change: newestFirst,
+  oldest_compensation: oldestCompensationFirst,
+};
+
+const encodeCursor = (s: SortKey) =>
+  Buffer.from(JSON.stringify([s.updatedAt, s.id, s.compensatingSince])).toString('base64url');
+
+function decodeCursor(cursor: string): SortKey | undefined {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown;
     if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string') {
-      return [value[0], value[1]];
+      const since = typeof value[2] === 'string' ? value[2] : null;
+      return { updatedAt: value[0], id: value[1], compensatingSince: since };
     }
   } catch {
     // An unreadable cursor starts from the top rather than failing the page.
@@ -243,14 +281,11 @@ export async function searchSagas(
   const records = new Map(lists.flat().map((saga) => [saga.id, saga]));
   const all = [...records.values()].map((saga) => summarize(saga, isStuck(saga)));
   const truncated = statuses.filter((status) => counts[status] > SEARCH_SCAN_LIMIT);
-  const matched = all.filter((s) => matches(s, f, now)).sort(newestFirst);
+  const order = SORT_ORDER[f.sort];
+  const matched = all.filter((s) => matches(s, f, now)).sort(order);
   const replayable = matched.filter((s) => s.replayable);
   const after = f.cursor ? decodeCursor(f.cursor) : undefined;
-  const start = after
-    ? matched.findIndex(
-        (s) => newestFirst(s, { updatedAt: after[0], id: after[1] } as SagaSummary) > 0,
-      )
-    : 0;
+  const start = after ? matched.findIndex((s) => order(s, after) > 0) : 0;
   const from = start < 0 ? matched.length : start;
   const items = matched.slice(from, from + f.limit);
   const last = items.at(-1);

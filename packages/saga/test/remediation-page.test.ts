@@ -18,6 +18,7 @@ const summary: SagaSummary = {
   reason: `refund_payment: ${HOSTILE}`,
   lastProblem: null,
   parkedUntil: null,
+  compensatingSince: null,
   replayable: true,
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
