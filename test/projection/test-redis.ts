@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { productStreamEpochKey, readModelKeyHead } from '@edge/catalog-events';
+import {
+  productHeartbeatStreamKey,
+  productStreamEpochKey,
+  readModelKeyHead,
+} from '@edge/catalog-events';
 import { Redis, type RedisClient, redisNodes } from '@edge/common';
 import { readModelKeys } from '@edge/projection';
 import { deleteKeysWithPrefix, REDIS_URL, scanNode } from '@edge/testkit';
@@ -16,10 +20,13 @@ export function testNames() {
 }
 export type TestNames = ReturnType<typeof testNames>;
 
-/** Remove a test's stream, read model and the epoch counter (which sits outside its prefix). */
+/**
+ * Remove a test's stream, read model, and the epoch counter and heartbeat stream (which sit
+ * outside its prefix, in the stream's slot).
+ */
 export async function deleteTestKeys(redis: RedisClient, names: TestNames): Promise<void> {
   await deleteKeysWithPrefix(redis, names.base);
-  await redis.del(productStreamEpochKey(names.stream));
+  await redis.del(productStreamEpochKey(names.stream), productHeartbeatStreamKey(names.stream));
 }
 
 /** Every product key of one namespace, with the namespace cut out, and its value. */

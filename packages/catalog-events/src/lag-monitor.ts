@@ -73,7 +73,7 @@ export class ProjectionLagMonitor {
     });
     this.gauge = new Gauge({
       name: 'projection_lag_seconds',
-      help: 'Seconds since the newest write-side heartbeat the projection applied',
+      help: 'Seconds the catalogue read model is behind the write side (Redis clock)',
       labelNames: ['projection'] as const,
       registers: [options.registry],
     });

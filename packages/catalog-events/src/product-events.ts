@@ -56,18 +56,38 @@ export function encodeProductEvent(event: ProductEvent): [string, string] {
   return [EVENT_FIELD, JSON.stringify(event)];
 }
 
-/** Parse an entry's field list; undefined for an entry that is not a valid event (poison). */
-export function decodeProductEvent(fields: readonly string[]): ProductEvent | undefined {
+/** The event's JSON text in an entry's field list; undefined when the entry has none. */
+export function productEventText(fields: readonly string[]): string | undefined {
   for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] !== EVENT_FIELD) continue;
-    try {
-      const parsed = productEventSchema.safeParse(JSON.parse(fields[i + 1] ?? ''));
-      return parsed.success ? parsed.data : undefined;
-    } catch {
-      return undefined;
-    }
+    if (fields[i] === EVENT_FIELD) return fields[i + 1];
   }
   return undefined;
+}
+
+function parseJson(text: string | undefined): unknown {
+  try {
+    return JSON.parse(text ?? '');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parse an entry's field list; undefined for an entry that is not a valid event (poison). */
+export function decodeProductEvent(fields: readonly string[]): ProductEvent | undefined {
+  const parsed = productEventSchema.safeParse(parseJson(productEventText(fields)));
+  return parsed.success ? parsed.data : undefined;
+}
+
+const namesProductSchema = z.object({ product: z.object({ id: z.string().min(1) }) });
+
+/**
+ * The product id of an entry that does not decode, when its JSON still names one
+ * (`product.id`): enough to drop that product's views so reads go to the service instead of
+ * serving the state before the change nobody could apply.
+ */
+export function undecodedProductId(fields: readonly string[]): string | undefined {
+  const parsed = namesProductSchema.safeParse(parseJson(productEventText(fields)));
+  return parsed.success ? parsed.data.product.id : undefined;
 }
 
 /** Milliseconds part of a stream id (`<ms>-<seq>`): Redis's own clock when the entry was added. */

@@ -18,3 +18,13 @@ export function productStreamEpochKey(stream: string): string {
 export function legacyProductStreamEpochKey(stream: string): string {
   return `${stream}:epoch`;
 }
+
+/**
+ * The write side's heartbeat stream, capped at one entry: its id is when the write side last
+ * beat, on Redis's clock. Kept out of the product stream (which is never trimmed) so beats do not
+ * grow it, and in the product stream's slot (tagged like the epoch counter) so the projection
+ * reads it in the same script as its consumer group's state.
+ */
+export function productHeartbeatStreamKey(stream: string): string {
+  return hasHashTag(stream) ? `${stream}:heartbeat` : `{${stream}}:heartbeat`;
+}

@@ -7,15 +7,16 @@ export interface HeartbeatKeys {
 
 export interface ProjectionLag {
   /**
-   * Redis time minus the newest heartbeat the projection applied, in milliseconds; null when it
-   * never applied one. Both ends are Redis's clock (TIME and the stream id of the heartbeat), so
-   * no host's clock skew enters the number.
+   * Redis time minus the point the projection recorded as applied through (the newest write-side
+   * heartbeat, held back to just before the oldest product change still pending or undelivered
+   * in its group), in milliseconds; null when it never recorded one. Both ends are Redis's clock
+   * (TIME and stream ids), so no host's clock skew enters the number.
    */
   lagMs: number | null;
 }
 
 /**
- * One round trip: Redis TIME and the projection's last heartbeat. On a cluster the transaction
+ * One round trip: Redis TIME and the point the projection last recorded. On a cluster the transaction
  * goes to the node of the heartbeat's slot, so both come from one clock.
  */
 export async function readProjectionLag(

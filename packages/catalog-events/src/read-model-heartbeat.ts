@@ -13,7 +13,10 @@ export function readModelKeyHead(prefix: string): string {
   return hashTaggedHead(prefix);
 }
 
-/** Hash: `id`, `ms` of the newest heartbeat the projection applied (Redis clock). */
+/**
+ * Hash: `ms`, the time (Redis clock) up to which the projection has applied every product
+ * change; it only moves forward (projection-progress.ts in the projection).
+ */
 export function readModelHeartbeatKey(prefix: string): string {
   return `${readModelKeyHead(prefix)}heartbeat`;
 }

@@ -58,7 +58,7 @@ export async function startProjectionService(
     routes: [],
     port: config.port,
     host: config.host,
-    isReady: async () => projector.isCaughtUp && (await redis.ping()) === 'PONG',
+    isReady: async () => projector.isReady && (await redis.ping()) === 'PONG',
   });
   log.info(
     { stream: config.stream, group: config.group, consumer: config.consumer },

@@ -19,8 +19,10 @@ export function readModelKeys(prefix: string) {
     ns: `${head}ns`,
     /** Counter that names new namespaces. */
     nsSeq: `${head}ns-seq`,
-    /** Hash: `id`, `ms` of the newest heartbeat the projection applied (Redis clock). */
+    /** Hash: `ms`, the time (Redis clock) up to which every product change is applied. */
     heartbeat: readModelHeartbeatKey(prefix),
+    /** Capped stream of entries that did not decode: `entry` (stream id), `product`, `event`. */
+    deadLetters: `${head}dead-letters`,
     /** Hash per namespace: `lastEventId`, `applied`, `skipped`, `invalid`. */
     meta: (ns: string) => `${head}${ns}:meta`,
     /** Hash per product: `epoch`, `version`, `eventId` of the state its views show. */

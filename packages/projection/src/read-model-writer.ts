@@ -1,4 +1,4 @@
-import { type ProductEvent, streamIdMs } from '@edge/catalog-events';
+import type { ProductEvent } from '@edge/catalog-events';
 import type { RedisClient } from '@edge/common';
 import type { ReadModelKeys } from './read-model-keys.js';
 import { buildProductViews, PRODUCT_VIEW_NAMES } from './read-model-views.js';
@@ -42,11 +42,27 @@ if newer(ARGV[4], redis.call('HGET', KEYS[2], 'lastEventId')) then
 end
 return applied`;
 
-/** KEYS: heartbeat. ARGV: id, ms. Keeps the newest heartbeat only (redelivery never rewinds). */
-const HEARTBEAT_SCRIPT = `
-local cur = tonumber(redis.call('HGET', KEYS[1], 'ms')) or -1
-if tonumber(ARGV[2]) > cur then redis.call('HSET', KEYS[1], 'id', ARGV[1], 'ms', ARGV[2]) end
-return 1`;
+/**
+ * An entry that does not decode: drop the views of the product it names, if it names one, so
+ * reads of it go to the service instead of showing the state before a change nobody applied. The
+ * state hash stays, so a redelivered older event cannot bring the old views back; the next
+ * decodable change of that product does. The live projector also keeps the entry in a capped
+ * dead-letter stream; the rebuild only drops (the live projector kept it already).
+ * KEYS: ns, meta, dead letters, then the product's views (none without an id).
+ * ARGV: ns, live, entry id, product id, event text, max dead letters.
+ */
+const DROP_SCRIPT = `
+if ARGV[2] == '1' and redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+for i = 4, #KEYS do redis.call('DEL', KEYS[i]) end
+redis.call('HINCRBY', KEYS[2], 'invalid', 1)
+if ARGV[2] == '1' then
+  redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[6], '*',
+    'entry', ARGV[3], 'product', ARGV[4], 'event', ARGV[5])
+end
+return 0`;
+
+/** Text kept of one dead letter, so the capped stream is bounded in bytes too. */
+const MAX_DEAD_LETTER_CHARS = 16_384;
 
 /**
  * KEYS: ns, old meta, new meta. ARGV: old ns, new ns. Swap only if the new namespace has seen
@@ -61,10 +77,15 @@ if old and (not new or newer(old, new)) then return 'behind' end
 redis.call('SET', KEYS[1], ARGV[2])
 return 'ok'`;
 
-export interface StreamEntry {
-  id: string;
-  /** The decoded event, or undefined for an entry that is not a valid event. */
-  event: ProductEvent | undefined;
+export type StreamEntry =
+  | { id: string; event: ProductEvent }
+  /** Not a valid event: its text, and the product it names when that much can be read. */
+  | { id: string; event: undefined; text: string; productId: string | undefined };
+
+/** How the live projector applies, apart from the rebuild. */
+export interface LiveApply {
+  /** Undecodable entries kept in the read model's dead-letter stream (oldest dropped first). */
+  maxDeadLetters: number;
 }
 
 export interface ApplyOutcome {
@@ -79,26 +100,49 @@ export interface ApplyOutcome {
 /**
  * Apply a batch of entries in stream order, in one pipeline (one round trip). Every key is in the
  * read model's one slot (read-model-keys.ts), so on a cluster the pipeline goes to one node.
+ * `live` is set for the live projector: its writes are refused once a rebuild replaced `ns`, and
+ * it keeps dead letters; the rebuild passes undefined.
  */
 export async function applyEntries(
   redis: RedisClient,
   keys: ReadModelKeys,
   ns: string,
   entries: readonly StreamEntry[],
-  checkNs: boolean,
+  live: LiveApply | undefined,
 ): Promise<ApplyOutcome> {
   const outcome: ApplyOutcome = { applied: 0, skipped: 0, heartbeats: 0, invalid: 0, moved: false };
   if (entries.length === 0) return outcome;
+  const checkNs = live !== undefined;
   const pipeline = redis.pipeline();
-  const kinds: Array<'product' | 'heartbeat' | 'invalid'> = [];
-  for (const { id, event } of entries) {
-    if (event === undefined) {
-      pipeline.hincrby(keys.meta(ns), 'invalid', 1);
+  const kinds: Array<'product' | 'invalid'> = [];
+  for (const entry of entries) {
+    const { id } = entry;
+    if (entry.event === undefined) {
+      const { productId } = entry;
+      const views = productId
+        ? PRODUCT_VIEW_NAMES.map((view) => keys.view(ns, productId, view))
+        : [];
+      pipeline.eval(
+        DROP_SCRIPT,
+        3 + views.length,
+        keys.ns,
+        keys.meta(ns),
+        keys.deadLetters,
+        ...views,
+        ns,
+        checkNs ? '1' : '0',
+        id,
+        productId ?? '',
+        entry.text.slice(0, MAX_DEAD_LETTER_CHARS),
+        String(live?.maxDeadLetters ?? 0),
+      );
       kinds.push('invalid');
-    } else if (event.type === 'heartbeat') {
-      pipeline.eval(HEARTBEAT_SCRIPT, 1, keys.heartbeat, id, String(streamIdMs(id)));
-      kinds.push('heartbeat');
+    } else if (entry.event.type === 'heartbeat') {
+      // A beat the write side wrote into the product stream before beats had their own stream:
+      // nothing to write; the projector takes its time as a beat (projection-progress.ts).
+      outcome.heartbeats += 1;
     } else {
+      const event = entry.event;
       const views = buildProductViews(event.product);
       const productId = event.product.id;
       pipeline.eval(
@@ -122,9 +166,8 @@ export async function applyEntries(
   results.forEach(([err, value], i) => {
     if (err) throw err;
     const kind = kinds[i];
-    if (kind === 'invalid') outcome.invalid += 1;
-    else if (kind === 'heartbeat') outcome.heartbeats += 1;
-    else if (value === -1) outcome.moved = true;
+    if (value === -1) outcome.moved = true;
+    else if (kind === 'invalid') outcome.invalid += 1;
     else if (value === 1) outcome.applied += 1;
     else outcome.skipped += 1;
   });

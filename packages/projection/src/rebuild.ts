@@ -43,7 +43,7 @@ export async function rebuildReadModel(options: RebuildOptions): Promise<Rebuild
     const batch = toStreamEntries(raw);
     const last = batch.at(-1);
     if (last) {
-      await applyEntries(redis, keys, namespace, batch, false);
+      await applyEntries(redis, keys, namespace, batch, undefined);
       entries += batch.length;
       cursor = `(${last.id}`;
     }

@@ -1,10 +1,12 @@
-import { decodeProductEvent } from '@edge/catalog-events';
+import { decodeProductEvent, productEventText, undecodedProductId } from '@edge/catalog-events';
 import type { StreamEntry } from './read-model-writer.js';
 
 /**
  * Turn a raw `[id, fields]` list as ioredis returns it (XRANGE, one stream of XREADGROUP,
- * XAUTOCLAIM's second element) into decoded entries. A deleted entry still pending comes back
- * with null fields; it decodes as invalid so it is acked and counted rather than retried forever.
+ * XAUTOCLAIM's second element) into decoded entries. An entry that does not decode keeps its
+ * text and, when its JSON still names one, its product id, so it can be dead-lettered and that
+ * product's views dropped. A deleted entry still pending comes back with null fields: undecoded
+ * too, so it is acked and kept rather than retried forever.
  */
 export function toStreamEntries(raw: unknown): StreamEntry[] {
   if (!Array.isArray(raw)) return [];
@@ -13,7 +15,17 @@ export function toStreamEntries(raw: unknown): StreamEntry[] {
     if (!Array.isArray(item) || typeof item[0] !== 'string') continue;
     const fields: unknown = item[1];
     const strings = Array.isArray(fields) ? fields.filter((f) => typeof f === 'string') : [];
-    entries.push({ id: item[0], event: decodeProductEvent(strings) });
+    const event = decodeProductEvent(strings);
+    entries.push(
+      event
+        ? { id: item[0], event }
+        : {
+            id: item[0],
+            event: undefined,
+            text: productEventText(strings) ?? '',
+            productId: undecodedProductId(strings),
+          },
+    );
   }
   return entries;
 }
