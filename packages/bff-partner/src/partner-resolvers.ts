@@ -3,6 +3,7 @@ import {
   clampPage,
   itemsOf,
   loadOrNull,
+  mayReadOrder,
   orFieldError,
   type PricedItem,
   pricedItems,
@@ -34,9 +35,9 @@ export const partnerQuery = {
     return items.filter((order) => order.partnerId === partnerId);
   },
   order: async (_: unknown, args: { id: string }, ctx: BffContext) => {
-    const partnerId = requirePartner(ctx);
+    requirePartner(ctx);
     const order = await loadOrNull(ctx.loaders.order, args.id);
-    return order && order.partnerId === partnerId ? order : null;
+    return order && mayReadOrder(ctx.identity, order) ? order : null;
   },
 };
 

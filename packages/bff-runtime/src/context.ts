@@ -1,7 +1,14 @@
 import type { Identity, Logger, RequestContext } from '@edge/common';
 import { AppError, ErrorCode, INTERNAL_TOKEN_HEADER, propagationHeaders } from '@edge/common';
 import type { SagaClient } from '@edge/saga-client';
-import { type CallOptions, createLoaders, type Loaders, type ServiceClients } from '@edge/upstream';
+import {
+  type CallOptions,
+  createLoaders,
+  type Loaders,
+  type Order,
+  type ServiceClients,
+} from '@edge/upstream';
+import { mayReadOrder } from './order-owner.js';
 import { StaleRecorder } from './stale-recorder.js';
 
 /** The order orchestrator as the mutations see it. */
@@ -35,7 +42,12 @@ export function buildContext(
   orders: OrderDeps,
 ): BffContext {
   const stale = new StaleRecorder();
-  const call: CallOptions = { headers: propagationHeaders(ctx), onStale: stale.record };
+  const call: CallOptions = {
+    headers: propagationHeaders(ctx),
+    onStale: stale.record,
+    mayServeStale: (service, value) =>
+      service !== 'order' || mayReadOrder(identity, value as Order),
+  };
   const loaders = createLoaders(clients, call);
   const header = ctx.req.headers[INTERNAL_TOKEN_HEADER];
   const identityToken = typeof header === 'string' ? header : '';

@@ -4,6 +4,7 @@ export * from './config.js';
 export * from './context.js';
 export * from './error-format.js';
 export * from './order-mutations.js';
+export { mayReadOrder } from './order-owner.js';
 export * from './priced-item.js';
 export * from './product-reads.js';
 export * from './product-view-mapping.js';

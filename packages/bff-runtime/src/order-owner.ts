@@ -35,6 +35,22 @@ function placedBy(owner: OrderOwner, placed: { userId: string; partnerId: string
 
 export const ownsOrder = (owner: OrderOwner, order: Order): boolean => placedBy(owner, order);
 
+/**
+ * Whether this caller may read the order: a user reads the orders placed for them (a partner's
+ * too), a partner the orders it placed. `order(id)` answers null for any other.
+ */
+export function mayReadOrder(identity: Identity, order: Order): boolean {
+  switch (identity.surface) {
+    case 'web':
+    case 'mobile':
+      return order.userId === identity.userId;
+    case 'partner':
+      return order.partnerId === identity.partnerId;
+    case 'internal':
+      return false;
+  }
+}
+
 export const ownsSaga = (
   owner: OrderOwner,
   saga: { userId: string; partnerId: string | null },

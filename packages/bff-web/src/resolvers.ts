@@ -2,6 +2,7 @@ import {
   clampPage,
   itemsOf,
   loadOrNull,
+  mayReadOrder,
   orderMutationResolvers as orderMutations,
   orFieldError,
   pricedItems,
@@ -28,7 +29,8 @@ export const resolvers: Resolvers = {
     product: (_, { id }, ctx) => loadOrNull(ctx.loaders.product, id),
     order: async (_, { id }, ctx) => {
       const order = await loadOrNull(ctx.loaders.order, id);
-      return order && order.userId === requireUser(ctx) ? order : null;
+      requireUser(ctx);
+      return order && mayReadOrder(ctx.identity, order) ? order : null;
     },
     searchProducts: async (_, args, ctx) => {
       const text = args.query;

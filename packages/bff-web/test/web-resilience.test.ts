@@ -100,6 +100,34 @@ describe('bff-web resilience', () => {
     expect(metrics).toMatch(/upstream_request_duration_seconds_bucket\{[^}]*service="product"/);
   });
 
+  it("while the order service fails, another user's recently read order answers like one never read (no stale hint); its owner gets it stale", async () => {
+    await using web = await startTestBff({
+      name: 'bff-web',
+      schemas: () => [webSchema({ previewFields: false })],
+    });
+    const me = fieldOf<MeAnswer>(await web.gql('/graphql', ME_WITH_PRODUCTS, WEB_USER), 'me');
+    const mine = me.orders.edges[0]?.node.id ?? '';
+    const byId = (id: string) => `{ order(id: "${id}") { id } }`;
+    expect(fieldOf(await web.gql('/graphql', byId(mine), WEB_USER), 'order')).toEqual({ id: mine });
+
+    await web.fault('order', { mode: 'error', status: 503 });
+    const other = { surface: 'web', userId: 'u-2' } as const;
+    const theirs = await web.gql('/graphql', byId(mine), other);
+    const neverRead = await web.gql('/graphql', byId('o-999999'), other);
+    for (const answer of [theirs, neverRead]) {
+      expect(fieldOf(answer, 'order')).toBeNull();
+      expect(answer.body.extensions).toBeUndefined();
+      expect(answer.body.errors?.map((e) => e.extensions?.['code'])).toEqual([
+        'UPSTREAM_UNAVAILABLE',
+      ]);
+    }
+    const own = await web.gql('/graphql', byId(mine), WEB_USER);
+    expect(fieldOf(own, 'order')).toEqual({ id: mine });
+    expect(own.body.extensions?.['stale']).toEqual([
+      { service: 'order', ageMs: expect.any(Number) },
+    ]);
+  });
+
   it('user service down: me keeps its id and orders, the name is null with UPSTREAM_UNAVAILABLE', async () => {
     await using web = await startTestBff({
       name: 'bff-web',

@@ -13,4 +13,10 @@ export interface CallOptions {
   headers: CallHeaders;
   /** Called once per value served from the stale cache instead of the upstream. */
   onStale?: (mark: StaleMark) => void;
+  /**
+   * Whether a last good value read by id may be served to this caller. One it could not read
+   * fresh (another tenant's order) is refused like one never cached: otherwise, while the
+   * service fails, "stale" against "unavailable" told callers which ids others read recently.
+   */
+  mayServeStale?: (service: string, value: unknown) => boolean;
 }

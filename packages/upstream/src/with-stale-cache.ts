@@ -50,7 +50,7 @@ export function withStaleBatch<T>(readMany: ReadMany<T>, cache: StaleCache<T>): 
       const failure = err instanceof Error ? err : new Error(String(err));
       return ids.map((id) => {
         const stale = cache.recall(id);
-        if (!stale) return failure;
+        if (!stale || call.mayServeStale?.(cache.service, stale.value) === false) return failure;
         call.onStale?.({ service: cache.service, ageMs: stale.ageMs });
         return stale.value;
       });
