@@ -9,6 +9,8 @@ import type {
   ReplayBody,
   ResolveAnswer,
   ResolveBody,
+  SagaListItem,
+  SagaListSort,
   SagaListState,
   SagaRef,
   SagaView,
@@ -78,7 +80,7 @@ export interface SagaClient {
   ): Promise<SagaRef>;
   /** An operator reads any saga; a customer (headers carry its identity) only its own. */
   get(sagaId: string, headers?: Record<string, string>): Promise<SagaView>;
-  list(state: SagaListState, limit?: number): Promise<SagaView[]>;
+  list(state: SagaListState, limit?: number, sort?: SagaListSort): Promise<SagaListItem[]>;
   replay(sagaId: string, body: ReplayBody): Promise<ReplayAnswer>;
   /** The given sagas, or the next batch of the oldest dead-lettered ones. */
   replayAll(body: OperatorBody & { ids?: string[] }): Promise<ReplayAllAnswer>;
@@ -160,9 +162,9 @@ export function createSagaClient(options: SagaClientOptions): SagaClient {
     cancelOrder: (orderId, body, waitMs, headers) =>
       call('POST', `/orders/${id(orderId)}/cancel${wait(waitMs)}`, body, headers),
     get: (sagaId, headers) => call('GET', `/sagas/${id(sagaId)}`, undefined, headers),
-    async list(state, limit = 100) {
-      const path = `/sagas?status=${state}&limit=${limit}`;
-      return (await call<{ items: SagaView[] }>('GET', path)).items;
+    async list(state, limit = 100, sort) {
+      const path = `/sagas?status=${state}&limit=${limit}${sort ? `&sort=${sort}` : ''}`;
+      return (await call<{ items: SagaListItem[] }>('GET', path)).items;
     },
     replay: (sagaId, body) => call('POST', `/sagas/${id(sagaId)}/replay`, body),
     replayAll: (body) => call('POST', '/sagas/replay', body.ids ? body : { ...body, all: true }),

@@ -21,6 +21,13 @@ export type SagaStatus = (typeof SAGA_STATUSES)[number];
 export const STATUS_FILTERS = ['attention', 'any', 'stuck', ...SAGA_STATUSES] as const;
 export type SagaListState = (typeof STATUS_FILTERS)[number];
 
+/**
+ * List orders: the newest change first (the default), or the longest-compensating first, by the
+ * clock of `saga_compensation_oldest_age_seconds` (sagas not compensating follow).
+ */
+export const LIST_SORTS = ['newest_change', 'oldest_compensation'] as const;
+export type SagaListSort = (typeof LIST_SORTS)[number];
+
 /** One entry of a saga's append-only history; fields beyond `type` and `at` depend on the type. */
 export interface SagaHistoryEvent {
   type: string;
@@ -71,6 +78,20 @@ export interface SagaView<Event = SagaHistoryEvent> extends SagaRef {
   createdAt: string;
   updatedAt: string;
   history: Event[];
+}
+
+/** One saga of `GET /sagas`: its view and what the operator list shows of it. */
+export interface SagaListItem extends SagaView {
+  stuck: boolean;
+  amountCents: number | null;
+  currency: string | null;
+  /** The step it is at or failed on, and that step's provider. */
+  step: string | null;
+  provider: string | null;
+  /** The last provider answer or local refusal that went wrong, in one sentence. */
+  lastProblem: { at: string; summary: string; statusCode?: number } | null;
+  /** While compensating: when the compensation began (the compensation-age alert's clock). */
+  compensatingSince: string | null;
 }
 
 /** A new order; the user is the edge-signed identity in the headers, a partner names its customer. */

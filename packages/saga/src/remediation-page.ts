@@ -1,4 +1,5 @@
 import { type OperatorRole, visibleText } from '@edge/common';
+import { LIST_SORTS, type SagaListSort } from '@edge/saga-wire';
 import type { AuditRecord } from './audit-log.js';
 import type { EventGroupStats } from './event-dead-letters.js';
 import { PROVIDERS } from './provider-client.js';
@@ -8,10 +9,8 @@ import { STATUS_FILTERS } from './saga-api-schemas.js';
 import {
   type SagaSummary,
   SEARCH_SCAN_LIMIT,
-  SEARCH_SORTS,
   type SearchQuery,
   type SearchResult,
-  type SearchSort,
 } from './saga-search.js';
 import { STEP_PROVIDER, type TimelineEntry } from './saga-timeline.js';
 import { describeChange, type EditableStep } from './step-edit.js';
@@ -407,7 +406,7 @@ const STEPS = [
   ...Object.keys(STEP_PROVIDER).filter((s) => !(FORWARD_STEPS as readonly string[]).includes(s)),
 ];
 
-const SORT_LABELS: Record<SearchSort, string> = {
+const SORT_LABELS: Record<SagaListSort, string> = {
   newest_change: 'newest change first',
   oldest_compensation: 'oldest compensation first',
 };
@@ -430,7 +429,7 @@ function filtersForm(q: SearchQuery): string {
   ${text('userId', 'User id', q.userId)}
   ${text('minAmount', 'Amount from', q.minAmount === undefined ? '' : (q.minAmount / 100).toFixed(2))}
   ${text('maxAmount', 'Amount to', q.maxAmount === undefined ? '' : (q.maxAmount / 100).toFixed(2))}
-  <label>Order<select name="sort">${SEARCH_SORTS.map((s) => option(s, q.sort, SORT_LABELS[s])).join('')}</select></label>
+  <label>Order<select name="sort">${LIST_SORTS.map((s) => option(s, q.sort, SORT_LABELS[s])).join('')}</select></label>
   <label>&nbsp;<button type="submit" id="apply-filters">Apply filters</button></label>
   <label>&nbsp;<a href="/remediation">Clear</a></label>
 </form>`;

@@ -1,3 +1,4 @@
+import { LIST_SORTS, type SagaListSort } from '@edge/saga-wire';
 import { z } from 'zod';
 import { PROVIDERS, type ProviderName } from './provider-client.js';
 import { ACTIVE_STATUSES, SAGA_STATUSES, type Saga, type SagaStatus } from './saga.js';
@@ -13,15 +14,6 @@ import { acceptsReplay, parkedUntil } from './saga-view.js';
  */
 export const SEARCH_SCAN_LIMIT = 5_000;
 export const DEFAULT_PAGE_SIZE = 50;
-
-/**
- * List orders: the newest change first (the default), or the compensations that began longest
- * ago first, by the clock of `saga_compensation_oldest_age_seconds` (sagas not compensating
- * follow, newest change first): a deferred or parked refund is changed at every retry, so the
- * default order shows the one the early-warning alert is about last.
- */
-export const SEARCH_SORTS = ['newest_change', 'oldest_compensation'] as const;
-export type SearchSort = (typeof SEARCH_SORTS)[number];
 
 const optionalText = z
   .string()
@@ -62,7 +54,11 @@ export const searchQuery = z.object({
   minAmount: optionalAmount,
   maxAmount: optionalAmount,
   q: optionalText,
-  sort: z.enum(SEARCH_SORTS).default('newest_change'),
+  /**
+   * A deferred or parked refund is changed at every retry, so the default order (newest change)
+   * shows the one the compensation-age alert is about last; `oldest_compensation` shows it first.
+   */
+  sort: z.enum(LIST_SORTS).default('newest_change'),
   cursor: optionalText,
   limit: z.coerce.number().int().min(1).max(1000).default(DEFAULT_PAGE_SIZE),
 });
@@ -211,7 +207,7 @@ function oldestCompensationFirst(a: SortKey, b: SortKey): number {
   return newestFirst(a, b);
 }
 
-const SORT_ORDER: Record<SearchSort, (a: SortKey, b: SortKey) => number> = {
+const SORT_ORDER: Record<SagaListSort, (a: SortKey, b: SortKey) => number> = {
   newest_change: newestFirst,
   oldest_compensation: oldestCompensationFirst,
 };

@@ -1,4 +1,11 @@
-import { type SagaClient, type SagaListState, STATUS_FILTERS } from '@edge/saga-client';
+import {
+  LIST_SORTS,
+  type ReplayAllAnswer,
+  type SagaClient,
+  type SagaListSort,
+  type SagaListState,
+  STATUS_FILTERS,
+} from '@edge/saga-client';
 import { type Command, type CommandContext, UsageError } from '../command.js';
 import { TOKEN_OPTION, withOperatorClient } from '../operator-client.js';
 import { parseOptions } from '../parse-options.js';
@@ -10,6 +17,14 @@ function stateFrom(values: { dlq?: boolean; state?: string }): SagaListState {
     throw new UsageError(`--state must be one of ${STATUS_FILTERS.join(', ')}`);
   }
   return state as SagaListState;
+}
+
+function sortFrom(values: { sort?: string }): SagaListSort | undefined {
+  if (values.sort === undefined) return undefined;
+  if (!(LIST_SORTS as readonly string[]).includes(values.sort)) {
+    throw new UsageError(`--sort must be one of ${LIST_SORTS.join(', ')}`);
+  }
+  return values.sort as SagaListSort;
 }
 
 /** Operator actions are audited under the token's subject; only the why is given here. */
@@ -44,6 +59,7 @@ const LIST_OPTIONS = {
   ...TOKEN_OPTION,
   dlq: { type: 'boolean' },
   state: { type: 'string' },
+  sort: { type: 'string' },
   limit: { type: 'string' },
 } as const;
 
@@ -73,11 +89,47 @@ async function list(ctx: CommandContext, client: SagaClient, rest: string[]) {
   if (values.dlq && values.state !== undefined) throw new UsageError('give --dlq or --state');
   const limit = Number(values.limit ?? 100);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be >= 1');
-  const rows = (await client.list(stateFrom(values), limit)).map(({ history, ...summary }) => ({
+  const state = stateFrom(values);
+  const sagas = await client.list(state, limit, sortFrom(values));
+  const rows = sagas.map(({ history, lastProblem, ...summary }) => ({
     ...summary,
+    lastAnswer: lastProblem?.summary ?? null,
     steps: history.length,
   }));
-  ctx.list(rows, ['id', 'status', 'orderId', 'reason', 'updatedAt']);
+  ctx.list(rows, LIST_COLUMNS);
+}
+
+/** What an operator reads first: where each saga is, what the provider last said, since when. */
+const LIST_COLUMNS = [
+  'id',
+  'status',
+  'orderId',
+  'step',
+  'lastAnswer',
+  'compensatingSince',
+  'reason',
+  'updatedAt',
+];
+
+/**
+ * What is left after `replay --all`, and whether running it again can help: only for sagas this
+ * run did not reach (more than one batch). The ones it skipped, or that dead-lettered again at
+ * once (a definite refusal), are still there on the next run: saying "run it again" for them
+ * advised a loop.
+ */
+async function sayRemaining(ctx: CommandContext, client: SagaClient, answer: ReplayAllAnswer) {
+  if (answer.remaining === 0) return;
+  const batch = new Set([...answer.replayed, ...answer.skipped.map((s) => s.id)]);
+  const waiting = await client.list('dead_lettered', 1_000);
+  const again = waiting.filter((s) => batch.has(s.id)).length;
+  const unreached = answer.remaining - again;
+  if (unreached > 0)
+    ctx.say(`${unreached} dead-lettered sagas this run did not reach: run it again`);
+  if (again > 0) {
+    ctx.say(
+      `${again} of this run's sagas are dead-lettered (not replayed, or refused again at once): running it again will not help; read why with sagas list --dlq`,
+    );
+  }
 }
 
 async function replay(ctx: CommandContext, client: SagaClient, rest: string[]) {
@@ -90,10 +142,10 @@ async function replay(ctx: CommandContext, client: SagaClient, rest: string[]) {
   const body = because(values);
   const edit = editFrom(values);
   if (id === undefined) {
-    const { replayed, skipped, remaining } = await client.replayAll(body);
-    for (const replayedId of replayed) ctx.out(replayedId);
-    for (const { reason } of skipped) ctx.say(`not replayed: ${reason}`);
-    if (remaining > 0) ctx.say(`${remaining} dead-lettered sagas remain: run it again`);
+    const answer = await client.replayAll(body);
+    for (const replayedId of answer.replayed) ctx.out(replayedId);
+    for (const { reason } of answer.skipped) ctx.say(`not replayed: ${reason}`);
+    await sayRemaining(ctx, client, answer);
     return;
   }
   const answer = await client.replay(id, { ...body, ...edit });
@@ -137,7 +189,7 @@ export const sagasCommand: Command = {
   name: 'sagas',
   summary: 'list stuck or dead-lettered sagas, replay or resolve them',
   usage: [
-    'sagas list [--dlq | --state <status|stuck|attention|any>] [--limit 100] [--json]',
+    'sagas list [--dlq | --state <status|stuck|attention|any>] [--sort newest_change|oldest_compensation] [--limit 100] [--json]',
     'sagas replay <id> | --all --reason <why>',
     'sagas replay <id> --reason <why> --edit <step> --set <field>=<value>... (edit before replay)',
     'sagas resolve <id> --reason <why> --reference <manual fix id> [--keep-charge]',
