@@ -1,3 +1,4 @@
+import { DEFAULT_PROJECTOR_OPTIONS } from '@edge/projection';
 import { waitUntil } from '@edge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BFFS, type Bff, type CatalogueSurfaces, catalogueSurfaces } from './catalogue-surfaces';
@@ -82,8 +83,11 @@ describe('catalogue read model behind every surface', () => {
     console.info(
       `projection killed: first fallback to the product service after ${fellBack.toFixed(0)} ms`,
     );
-    // Not before the last heartbeat it applied has aged past the threshold.
-    expect(fellBack).toBeGreaterThanOrEqual(LAG_MS - HEARTBEAT_MS - 100);
+    // Not before the last point it recorded has aged past the threshold: a beat at most
+    // HEARTBEAT_MS old, read once a round (at most the projector's blockMs apart).
+    expect(fellBack).toBeGreaterThanOrEqual(
+      LAG_MS - HEARTBEAT_MS - DEFAULT_PROJECTOR_OPTIONS.blockMs - 100,
+    );
     // Wait out the freshness cache of every BFF, then each one has counted its fallback.
     await new Promise((r) => setTimeout(r, FRESHNESS_CACHE_MS));
     expect(await prices()).toEqual(expected);

@@ -1,4 +1,4 @@
-import { productHeartbeatStreamKey } from '@edge/catalog-events';
+import { encodeProductEvent, productHeartbeatStreamKey } from '@edge/catalog-events';
 import { createLogger, type Redis } from '@edge/common';
 import { createProductReadModel, Projector } from '@edge/projection';
 import { createRedisProductEvents } from '@edge/services-mock';
@@ -51,5 +51,31 @@ it('heartbeats keep one entry in their own stream, never grow the product stream
     await projector.stop();
     await events.close();
     await Promise.all([writer.quit(), connection.quit()]);
+  }
+});
+
+it('a beat an older write side wrote into the product stream still makes the read model fresh', async () => {
+  const connection = newRedis();
+  const projector = new Projector({
+    redis: connection,
+    stream: names.stream,
+    keys: names.keys,
+    log,
+    consumer: 'c-1',
+  });
+  try {
+    await projector.start();
+    await redis.xadd(
+      names.stream,
+      '*',
+      ...encodeProductEvent({ type: 'heartbeat', at: new Date().toISOString() }),
+    );
+    const reads = createProductReadModel(redis, { prefix: names.prefix });
+    await waitUntil('fresh from the in-stream beat', async () =>
+      (await reads.isFresh()) ? true : undefined,
+    );
+  } finally {
+    await projector.stop();
+    await connection.quit();
   }
 });
