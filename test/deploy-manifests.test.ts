@@ -557,7 +557,7 @@ describe('compose', () => {
 
 // PromQL words that are not metric names.
 const PROMQL_WORDS = new Set(
-  'sum max min avg count rate increase irate histogram_quantile max_over_time min_over_time absent label_replace by without and or unless on ignoring bool topk'.split(
+  'sum max min avg count rate increase irate histogram_quantile max_over_time min_over_time absent label_replace time by without and or unless on ignoring bool topk'.split(
     ' ',
   ),
 );
