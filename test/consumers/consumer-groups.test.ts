@@ -97,11 +97,11 @@ describe('order event consumers as real processes', () => {
     const base = `http://127.0.0.1:${String(proc.ready['port'])}`;
     const viewer = await w.operatorToken('viewer');
     const operator = await w.operatorToken('operator');
-    // The provider refuses exactly as many deliveries as the default allows (5).
+    // The provider definitely refuses (a 4xx) exactly as many tries as the default allows (5).
     await fetch(`${w.mock.urls.notification}/__faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ route: 'POST /emails', mode: 'error', status: 500, calls: 5 }),
+      body: JSON.stringify({ route: 'POST /emails', mode: 'error', status: 400, calls: 5 }),
     });
     await w.publishConfirmed(1);
     const dead = await waitUntil(
@@ -118,7 +118,7 @@ describe('order event consumers as real processes', () => {
       30_000,
     );
     expect(dead[0]?.deliveries).toBe(5);
-    expect(dead[0]?.error).toContain('answered 500');
+    expect(dead[0]?.error).toContain('answered 400');
     await waitUntil(
       'the dead-letter alert',
       async () =>
@@ -187,6 +187,70 @@ describe('order event consumers as real processes', () => {
           .find((a) => a['alert'] === 'events_consumer_dead_letters' && a['state'] === 'resolved'),
       15_000,
     );
+  });
+
+  it('a 30 s provider outage (email provider refusing connections, warehouse answering 503) with the default settings: no dead letter, each email and pick list once after recovery', async () => {
+    world = await startConsumerWorld();
+    const w = world;
+    const fault = (url: string, spec: Record<string, unknown>) =>
+      fetch(`${url}/__faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(spec),
+      });
+    // Six times the old budget (5 deliveries 1 s apart) that dead-lettered everything in flight.
+    await fault(w.mock.urls.notification, {
+      route: 'POST /emails',
+      mode: 'down',
+      durationMs: 30_000,
+    });
+    await fault(w.mock.urls.inventory, {
+      route: 'POST /pick-lists',
+      mode: 'error',
+      status: 503,
+      durationMs: 30_000,
+    });
+    const total = 5;
+    for (let i = 1; i <= total; i++) await w.publishConfirmed(i);
+    const proc = await w.startConsumers('fulfilment,notification');
+    const pickLists = async () =>
+      (
+        (await (await fetch(`${w.mock.urls.inventory}/__pick-lists`)).json()) as {
+          items: { orderId: string }[];
+        }
+      ).items;
+    const outbox = await waitUntil(
+      'every email after the outage',
+      async () => {
+        const items = await w.outbox();
+        return items.length >= total ? items : undefined;
+      },
+      150_000,
+    );
+    const lists = await waitUntil(
+      'every pick list after the outage',
+      async () => {
+        const items = await pickLists();
+        return items.length >= total ? items : undefined;
+      },
+      60_000,
+    );
+    for (const group of ['fulfilment', 'notification']) {
+      await waitUntil(
+        `${group} caught up`,
+        async () => ((await w.metric(proc, 'events_consumer_lag', group)) === 0 ? true : undefined),
+        60_000,
+      );
+      expect(await w.metric(proc, 'events_consumer_dlq_depth', group)).toBe(0);
+    }
+    expect([...countBy(outbox).values()]).toEqual(Array(total).fill(1));
+    expect([...countBy(lists).values()]).toEqual(Array(total).fill(1));
+    // The outage was really met: the email provider was tried more often than once per event.
+    const calls = (await (await fetch(`${w.mock.urls.notification}/__calls`)).json()) as Record<
+      string,
+      number
+    >;
+    expect(calls['POST /emails']).toBeGreaterThan(total);
   });
 
   it('every instance of one group stopped: its no-live-consumer alert fires while the other groups keep consuming', async () => {

@@ -50,7 +50,8 @@ describe('consumers without Redis (embedded log over the saga file store)', () =
     await fetch(`${w.mock.urls.notification}/__faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ route: 'POST /emails', mode: 'error', status: 500, calls: 5 }),
+      // A definite refusal (4xx), as often as the default tries it (5): then the dead letters.
+      body: JSON.stringify({ route: 'POST /emails', mode: 'error', status: 400, calls: 5 }),
     });
     await publish(1);
     const dead = await waitUntil(

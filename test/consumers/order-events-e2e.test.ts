@@ -115,9 +115,100 @@ describe('post-checkout events on the whole stack', () => {
     );
   });
 
+  /** Every group caught up and none with a dead letter, read as an operator reads it. */
+  const caughtUpWithoutDeadLetters = async () => {
+    const res = await fetch(`${stack.urls.consumers}/groups`, {
+      headers: { authorization: `Bearer ${await operator('viewer')}` },
+    });
+    const now = (await res.json()) as { groups: { lag: number; dlqDepth: number }[] };
+    return now.groups.every((g) => g.lag === 0 && g.dlqDepth === 0) ? true : undefined;
+  };
+
+  const sagaHistory = async (sagaId: string) => {
+    const res = await fetch(`${stack.urls.saga}/sagas/${encodeURIComponent(sagaId)}`, {
+      headers: { authorization: `Bearer ${await operator('viewer')}` },
+    });
+    return ((await res.json()) as { history: { type: string }[] }).history.map((e) => e.type);
+  };
+
+  it('an order cancelled while its saga still runs publishes no OrderCancelled: no pick list to cancel, no fulfilment dead letter', async () => {
+    // The charge answers 503 until cleared: the saga retries it and stays running.
+    await stack.mock.fault('payment', { route: 'POST /charges', mode: 'error', status: 503 });
+    let orderId = '';
+    try {
+      const token = await stack.token('web', 'u-23');
+      const placed = await stack.gql(
+        '/web/graphql',
+        PLACE,
+        { token },
+        { input: { idempotencyKey: randomUUID(), items: [{ productId: 'p-5', quantity: 1 }] } },
+      );
+      expect(placed.body.data.placeOrder.status).toBe('RUNNING');
+      const sagaId = placed.body.data.placeOrder.id as string;
+      orderId = placed.body.data.placeOrder.orderId as string;
+      await stack.gql('/web/graphql', CANCEL, { token }, { id: orderId, key: randomUUID() });
+      await waitUntil(
+        'the saga compensated after the cancel',
+        async () => {
+          const history = await sagaHistory(sagaId);
+          return history.includes('compensated') ? history : undefined;
+        },
+        30_000,
+      );
+      const history = await sagaHistory(sagaId);
+      expect(history).toContain('cancel_requested');
+      expect(history).not.toContain('completed');
+    } finally {
+      await stack.mock.clearFaults('payment');
+    }
+    await waitUntil('every group caught up, no dead letter', caughtUpWithoutDeadLetters, 30_000);
+    expect((await pickLists()).filter((l) => l.orderId === orderId)).toEqual([]);
+    // Nothing was confirmed, so nothing is announced as cancelled either.
+    expect((await outbox()).filter((e) => e.orderId === orderId)).toEqual([]);
+  });
+
+  it('a confirmed order whose cancel reaches fulfilment before its pick list exists still ends with a cancelled pick list, no dead letter', async () => {
+    // The warehouse answers 503 to pick list creation: the confirmation is retried, and the
+    // cancel meets a 404 (no list yet) until it is.
+    await stack.mock.fault('inventory', { route: 'POST /pick-lists', mode: 'error', status: 503 });
+    const token = await stack.token('web', 'u-24');
+    const placed = await stack.gql(
+      '/web/graphql',
+      PLACE,
+      { token },
+      { input: { idempotencyKey: randomUUID(), items: [{ productId: 'p-6', quantity: 1 }] } },
+    );
+    expect(placed.body.data.placeOrder.status).toBe('COMPLETED');
+    const orderId = placed.body.data.placeOrder.orderId as string;
+    const cancelled = await stack.gql(
+      '/web/graphql',
+      CANCEL,
+      { token },
+      { id: orderId, key: randomUUID() },
+    );
+    expect(cancelled.body.data.cancelOrder.status).toBe('COMPENSATED');
+    await waitUntil(
+      'the cancel tried before the pick list exists',
+      async () =>
+        ((await stack.mock.calls('inventory'))['POST /pick-lists/:orderId/cancel'] ?? 0) > 0
+          ? true
+          : undefined,
+      30_000,
+    );
+    await stack.mock.clearFaults('inventory');
+    await waitUntil(
+      'the pick list cancelled',
+      async () =>
+        (await pickLists()).find((l) => l.orderId === orderId && l.status === 'cancelled'),
+      90_000,
+    );
+    await waitUntil('every group caught up, no dead letter', caughtUpWithoutDeadLetters, 60_000);
+  });
+
   it('an email that failed every delivery is dead-lettered, shown on the operator page, and an operator (not a viewer) replays it from there: sent once', async () => {
-    // The notification provider fails every call until the event is dead-lettered (5 deliveries).
-    await stack.mock.fault('notification', { mode: 'error', status: 500, calls: 5 });
+    // The notification provider definitely refuses (a 4xx) every try until the event is
+    // dead-lettered (5 tries; an outage, a 5xx, would be retried for hours instead).
+    await stack.mock.fault('notification', { mode: 'error', status: 400, calls: 5 });
     const token = await stack.token('web', 'u-22');
     const placed = await stack.gql(
       '/web/graphql',

@@ -62,6 +62,8 @@ const schema = z.object({
   CONSUMER_CLAIM_IDLE_MS: positive(DEFAULT_CONSUMER_OPTIONS.claimIdleMs),
   CONSUMER_MAX_DELIVERIES: positive(DEFAULT_CONSUMER_OPTIONS.maxDeliveries),
   CONSUMER_RETRY_DELAY_MS: positive(DEFAULT_CONSUMER_OPTIONS.retryDelayMs),
+  CONSUMER_RETRY_MAX_DELAY_MS: positive(DEFAULT_CONSUMER_OPTIONS.retryMaxDelayMs),
+  CONSUMER_RETRY_HORIZON_MS: positive(DEFAULT_CONSUMER_OPTIONS.retryHorizonMs),
   CONSUMER_HEARTBEAT_MS: positive(DEFAULT_CONSUMER_OPTIONS.heartbeatMs),
   CONSUMER_HANDLER_TIMEOUT_MS: positive(DEFAULT_CONSUMER_OPTIONS.handlerTimeoutMs),
   CONSUMER_CONCURRENCY: positive(DEFAULT_CONSUMER_OPTIONS.concurrency),
@@ -102,6 +104,8 @@ export interface ConsumersConfig {
     claimIdleMs: number;
     maxDeliveries: number;
     retryDelayMs: number;
+    retryMaxDelayMs: number;
+    retryHorizonMs: number;
     heartbeatMs: number;
     handlerTimeoutMs: number;
     concurrency: number;
@@ -124,11 +128,20 @@ export function loadConsumersConfig(
   source: Record<string, string | undefined> = process.env,
 ): Readonly<ConsumersConfig> {
   const e = loadConfig(schema, source);
-  if (e.CONSUMER_CLAIM_IDLE_MS <= e.CONSUMER_HANDLER_TIMEOUT_MS) {
-    // Otherwise a live consumer's slow entry is claimed by a peer while still being handled.
-    throw new Error(
-      'Invalid configuration:\n  CONSUMER_CLAIM_IDLE_MS must exceed CONSUMER_HANDLER_TIMEOUT_MS',
-    );
+  // Otherwise a peer claims entries a live consumer still handles, or still holds unhandled.
+  const problems = [
+    ...(e.CONSUMER_CLAIM_IDLE_MS <= e.CONSUMER_HANDLER_TIMEOUT_MS
+      ? ['CONSUMER_CLAIM_IDLE_MS must exceed CONSUMER_HANDLER_TIMEOUT_MS']
+      : []),
+    ...(e.CONSUMER_BATCH > e.CONSUMER_CONCURRENCY
+      ? ['CONSUMER_BATCH must not exceed CONSUMER_CONCURRENCY']
+      : []),
+    ...(e.CONSUMER_RETRY_MAX_DELAY_MS < e.CONSUMER_RETRY_DELAY_MS
+      ? ['CONSUMER_RETRY_MAX_DELAY_MS must not be below CONSUMER_RETRY_DELAY_MS']
+      : []),
+  ];
+  if (problems.length > 0) {
+    throw new Error(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }
   return Object.freeze({
     port: e.CONSUMERS_PORT ?? e.PORT ?? DEFAULT_PORTS.consumers,
@@ -148,6 +161,8 @@ export function loadConsumersConfig(
       claimIdleMs: e.CONSUMER_CLAIM_IDLE_MS,
       maxDeliveries: e.CONSUMER_MAX_DELIVERIES,
       retryDelayMs: e.CONSUMER_RETRY_DELAY_MS,
+      retryMaxDelayMs: e.CONSUMER_RETRY_MAX_DELAY_MS,
+      retryHorizonMs: e.CONSUMER_RETRY_HORIZON_MS,
       heartbeatMs: e.CONSUMER_HEARTBEAT_MS,
       handlerTimeoutMs: e.CONSUMER_HANDLER_TIMEOUT_MS,
       concurrency: e.CONSUMER_CONCURRENCY,

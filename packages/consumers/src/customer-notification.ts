@@ -1,4 +1,5 @@
 import type { EventHandler } from './consumer-runtime.js';
+import { HandlerFailure } from './handler-failure.js';
 import { callProvider } from './provider-call.js';
 
 export interface CustomerNotificationOptions {
@@ -23,7 +24,9 @@ export function customerNotificationHandler(options: CustomerNotificationOptions
       method: 'GET',
       signal,
     })) as { email?: unknown };
-    if (typeof user.email !== 'string') throw new Error(`user ${userId} has no email address`);
+    if (typeof user.email !== 'string') {
+      throw new HandlerFailure(`user ${userId} has no email address`, 'definite');
+    }
     await callProvider(`${options.notificationUrl}/emails`, {
       method: 'POST',
       body: { ...body, to: user.email },

@@ -12,6 +12,31 @@ export interface Delivery {
   group?: string;
   /** Times the entry was handed to a consumer of this group, this delivery included. */
   deliveries: number;
+  /** The group's retry state of the entry, once it failed or was held back. */
+  retry?: RetryState;
+}
+
+/**
+ * What a group remembers of an entry it failed (or held back behind an earlier event of its
+ * order) until the entry is acknowledged or dead-lettered.
+ */
+export interface RetryState {
+  /** Failed handler runs: the backoff's exponent. */
+  failures: number;
+  /** Those of them that were definite rejections. */
+  rejections: number;
+  /** When the first failure happened (epoch ms); the retry horizon runs from here. */
+  firstFailedAt?: number;
+  /** Not handled before this (epoch ms): its own backoff, or its order's earlier event's. */
+  dueAt: number;
+  /** Deliveries that ended with an outcome written here; any beyond them ended in a crash. */
+  settled: number;
+}
+
+/** An entry to keep pending, with the retry state to remember. */
+export interface ParkedEntry {
+  entryId: string;
+  retry: RetryState;
 }
 
 /** What a group has not finished, as an operator needs it (PITFALLS: not XINFO's `lag`). */
@@ -55,23 +80,29 @@ export interface EventLog {
   claimIdle(group: string, consumer: string, minIdleMs: number, count: number): Promise<Delivery[]>;
   /** Entries never delivered to the group, waiting up to `blockMs` for one (0 = no wait). */
   readNew(group: string, consumer: string, count: number, blockMs: number): Promise<Delivery[]>;
-  /** Acknowledge without effect (an entry addressed to another group). */
+  /** Acknowledge without effect (an entry addressed to another group, a duplicate). */
   ack(group: string, entryId: string): Promise<void>;
   /** True when this group already handled the event (its dedupe record exists). */
   isDone(group: string, eventId: string): Promise<boolean>;
   /** Record the event as handled and acknowledge the entry, in one atomic write. */
   complete(group: string, entryId: string, eventId: string): Promise<void>;
   /**
-   * Keep a failed entry pending but make it claimable after `delayMs` rather than after the
-   * full `claimIdleMs` a dead consumer's entries wait.
+   * Keep entries this consumer still holds pending with their retry state, claimable again in
+   * `delayMs` but never later than after `claimIdleMs` (a claim before they are due finds
+   * `retry.dueAt` and parks them again). No delivery is counted.
    */
   retryLater(
     group: string,
     consumer: string,
-    entryId: string,
+    entries: readonly ParkedEntry[],
     delayMs: number,
     claimIdleMs: number,
   ): Promise<void>;
+  /**
+   * Restart the idle time of the entries this consumer still holds (the rest of an order waiting
+   * behind its earlier event), so no peer claims them; returns the ids it still holds.
+   */
+  hold(group: string, consumer: string, entryIds: readonly string[]): Promise<string[]>;
   /** Move the entry to the group's dead letters with its error and acknowledge it, atomically. */
   deadLetter(group: string, consumer: string, delivery: Delivery, error: string): Promise<void>;
   /** The group's dead letters, oldest first. */

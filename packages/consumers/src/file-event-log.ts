@@ -1,7 +1,14 @@
 import { appendFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { decodeOrderEvent, segmentFile } from '@edge/order-events';
-import type { DeadLetter, Delivery, EventLog, GroupStats } from './event-log.js';
+import type {
+  DeadLetter,
+  Delivery,
+  EventLog,
+  GroupStats,
+  ParkedEntry,
+  RetryState,
+} from './event-log.js';
 import { DEFAULT_DEDUPE_TTL_MS } from './redis-event-log.js';
 import {
   comparePositions,
@@ -48,13 +55,24 @@ interface GroupState {
   nextDeadId: number;
   /** Event id -> epoch ms when the dedupe record expires. */
   done: Record<string, number>;
+  /** Entry id -> its retry state, while it is pending. */
+  retries: Record<string, RetryState>;
 }
 
-/** A state file written before segments: positions are line numbers of what is now segment 0. */
-type StoredState = Omit<GroupState, 'lastDelivered'> & { lastDelivered: string | number };
+/**
+ * A state file written before segments (positions are line numbers of what is now segment 0)
+ * or before retry states.
+ */
+type StoredState = Omit<GroupState, 'lastDelivered' | 'retries'> & {
+  lastDelivered: string | number;
+  retries?: Record<string, RetryState>;
+};
 
 function migrated(stored: StoredState): GroupState {
-  if (typeof stored.lastDelivered === 'string') return stored as GroupState;
+  const retries = stored.retries ?? {};
+  if (typeof stored.lastDelivered === 'string') {
+    return { ...stored, lastDelivered: stored.lastDelivered, retries };
+  }
   const pending = Object.fromEntries(
     Object.entries(stored.pending).map(([id, held]) => [entryIdOf(positionOf(id)), held]),
   );
@@ -62,11 +80,12 @@ function migrated(stored: StoredState): GroupState {
     ...stored,
     lastDelivered: entryIdOf({ segment: 0, line: stored.lastDelivered }),
     pending,
+    retries,
   };
 }
 
 function freshState(): GroupState {
-  return { lastDelivered: '0-0', pending: {}, dead: [], nextDeadId: 1, done: {} };
+  return { lastDelivered: '0-0', pending: {}, dead: [], nextDeadId: 1, done: {}, retries: {} };
 }
 
 /** The first position the group still needs: its oldest pending entry, else the next new one. */
@@ -245,7 +264,7 @@ export class FileEventLog implements EventLog {
     return next;
   }
 
-  private delivery(line: TailLine, deliveries: number): Delivery {
+  private delivery(line: TailLine, deliveries: number, retry?: RetryState): Delivery {
     const { entry } = line;
     return {
       entryId: line.id,
@@ -255,6 +274,7 @@ export class FileEventLog implements EventLog {
         : { ok: false, error: 'line is not an event entry' },
       ...(entry?.group ? { group: entry.group } : {}),
       deliveries,
+      ...(retry ? { retry } : {}),
     };
   }
 
@@ -282,7 +302,7 @@ export class FileEventLog implements EventLog {
       const line = this.tail.find(positionOf(id));
       if (!line) continue;
       state.pending[id] = { consumer, idleSince: now, deliveries: held.deliveries + 1 };
-      claimed.push(this.delivery(line, held.deliveries + 1));
+      claimed.push(this.delivery(line, held.deliveries + 1, state.retries[id]));
       if (claimed.length >= count) break;
     }
     if (claimed.length > 0) await this.persist(group);
@@ -318,6 +338,7 @@ export class FileEventLog implements EventLog {
   async ack(group: string, entryId: string): Promise<void> {
     const state = await this.state(group);
     delete state.pending[entryId];
+    delete state.retries[entryId];
     await this.persist(group);
   }
 
@@ -330,21 +351,36 @@ export class FileEventLog implements EventLog {
     const state = await this.state(group);
     state.done[eventId] = Date.now() + this.dedupeTtlMs;
     delete state.pending[entryId];
+    delete state.retries[entryId];
     await this.persist(group);
   }
 
   async retryLater(
     group: string,
-    _consumer: string,
-    entryId: string,
+    consumer: string,
+    entries: readonly ParkedEntry[],
     delayMs: number,
     claimIdleMs: number,
   ): Promise<void> {
     const state = await this.state(group);
-    const held = state.pending[entryId];
-    if (!held) return;
-    held.idleSince = Date.now() - Math.max(0, claimIdleMs - delayMs);
+    // As the Redis log does: never later than a claim after `claimIdleMs`.
+    const idleSince = Date.now() - Math.max(0, claimIdleMs - delayMs);
+    for (const { entryId, retry } of entries) {
+      const held = state.pending[entryId];
+      if (held?.consumer !== consumer) continue;
+      held.idleSince = idleSince;
+      state.retries[entryId] = retry;
+    }
     await this.persist(group);
+  }
+
+  async hold(group: string, consumer: string, entryIds: readonly string[]): Promise<string[]> {
+    const state = await this.state(group);
+    const now = Date.now();
+    const held = entryIds.filter((id) => state.pending[id]?.consumer === consumer);
+    for (const id of held) (state.pending[id] as Pending).idleSince = now;
+    if (held.length > 0) await this.persist(group);
+    return held;
   }
 
   async deadLetter(
@@ -364,6 +400,7 @@ export class FileEventLog implements EventLog {
       failedAt: new Date().toISOString(),
     });
     delete state.pending[delivery.entryId];
+    delete state.retries[delivery.entryId];
     await this.persist(group);
   }
 

@@ -1,9 +1,36 @@
 import type { EventHandler } from './consumer-runtime.js';
+import { HandlerFailure } from './handler-failure.js';
 import { callProvider } from './provider-call.js';
 
 export interface FulfilmentOptions {
   /** The warehouse (services-mock inventory) base URL. */
   inventoryUrl: string;
+}
+
+/**
+ * Cancel the order's pick list. `OrderCancelled` is only published for a confirmed order, so a
+ * 404 means its `OrderConfirmed` has not created the list yet (a peer still holds it, it is
+ * being retried, or it waits for a replay): not yet, not a refusal. Retried within the horizon,
+ * a cancel that arrives first still ends with a cancelled list.
+ */
+async function cancelPickList(
+  inventoryUrl: string,
+  orderId: string,
+  idempotencyKey: string,
+  signal: AbortSignal,
+): Promise<void> {
+  try {
+    await callProvider(`${inventoryUrl}/pick-lists/${encodeURIComponent(orderId)}/cancel`, {
+      method: 'POST',
+      body: { idempotencyKey },
+      signal,
+    });
+  } catch (err) {
+    if (err instanceof HandlerFailure && err.status === 404) {
+      throw new HandlerFailure(`no pick list for ${orderId} yet to cancel`, 'transient');
+    }
+    throw err;
+  }
 }
 
 /**
@@ -21,10 +48,7 @@ export function fulfilmentHandler(options: FulfilmentOptions): EventHandler {
         });
         return;
       case 'OrderCancelled':
-        await callProvider(
-          `${options.inventoryUrl}/pick-lists/${encodeURIComponent(event.data.orderId)}/cancel`,
-          { method: 'POST', body: { idempotencyKey: event.id }, signal },
-        );
+        await cancelPickList(options.inventoryUrl, event.data.orderId, event.id, signal);
         return;
       case 'OrderRefunded':
       case 'OrderFlagged':

@@ -6,7 +6,14 @@ import {
   minId,
   ORDER_EVENT_FIELD,
 } from '@edge/order-events';
-import type { DeadLetter, Delivery, EventLog, GroupStats } from './event-log.js';
+import type {
+  DeadLetter,
+  Delivery,
+  EventLog,
+  GroupStats,
+  ParkedEntry,
+  RetryState,
+} from './event-log.js';
 
 export interface RedisEventLogOptions {
   /** Client for every non-blocking command (offline queue on: a blip waits, it does not fail). */
@@ -38,7 +45,25 @@ return 1
 
 const DEAD_LETTER = `
 redis.call('XADD', KEYS[2], '*', 'entry', ARGV[2], 'event', ARGV[3], 'error', ARGV[4], 'deliveries', ARGV[5], 'consumer', ARGV[6], 'failedAt', ARGV[7])
+redis.call('HDEL', KEYS[3], ARGV[2])
 return redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+`;
+
+// Only entries the consumer still holds: one a peer has claimed meanwhile is the peer's. Each
+// held entry's idle time is set (JUSTID: no delivery counted) and, when given, its retry state
+// written. ARGV: group, consumer, idle ms, then entry id and state ('' = none) pairs.
+const HOLD = `
+local held = {}
+for i = 4, #ARGV, 2 do
+  local id = ARGV[i]
+  local mine = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1, ARGV[2])
+  if #mine == 1 then
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id, 'IDLE', ARGV[3], 'JUSTID')
+    if ARGV[i + 1] ~= '' then redis.call('HSET', KEYS[2], id, ARGV[i + 1]) end
+    table.insert(held, id)
+  end
+end
+return held
 `;
 
 // Re-append each dead letter's event addressed to the group, then drop the dead letter: one
@@ -106,6 +131,11 @@ export class RedisEventLog implements EventLog {
     this.dedupeTtlMs = options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS;
   }
 
+  /** Key of the hash holding a group's retry state per pending entry. */
+  private retriesKey(group: string): string {
+    return this.key('retries', group);
+  }
+
   /** Key of a group's dead-letter stream, for operators and tests. */
   dlqKey(group: string): string {
     return `${this.head}:dlq:${group}`;
@@ -123,7 +153,7 @@ export class RedisEventLog implements EventLog {
     }
   }
 
-  private toDelivery(entry: Entry, deliveries: number): Delivery {
+  private toDelivery(entry: Entry, deliveries: number, retry?: RetryState): Delivery {
     const [entryId, fields] = entry;
     const encoded = entryFields(fields);
     const raw = encoded?.event ?? JSON.stringify(fields);
@@ -135,6 +165,7 @@ export class RedisEventLog implements EventLog {
         : { ok: false, error: `entry has no ${ORDER_EVENT_FIELD} field` },
       ...(encoded?.group ? { group: encoded.group } : {}),
       deliveries,
+      ...(retry ? { retry } : {}),
     };
   }
 
@@ -173,7 +204,15 @@ export class RedisEventLog implements EventLog {
       consumer,
     )) as [string, string, number, number][];
     const counts = new Map(pending.map(([id, , , n]) => [id, n]));
-    return claimed.map((entry) => this.toDelivery(entry, counts.get(entry[0]) ?? 1));
+    const states = await this.redis.hmget(this.retriesKey(group), ...claimed.map(([id]) => id));
+    return claimed.map((entry, i) => {
+      const state = states[i];
+      return this.toDelivery(
+        entry,
+        counts.get(entry[0]) ?? 1,
+        state ? (JSON.parse(state) as RetryState) : undefined,
+      );
+    });
   }
 
   async readNew(
@@ -199,7 +238,15 @@ export class RedisEventLog implements EventLog {
   }
 
   async ack(group: string, entryId: string): Promise<void> {
-    await this.redis.xack(this.stream, group, entryId);
+    await this.inTransaction(
+      this.redis.multi().hdel(this.retriesKey(group), entryId).xack(this.stream, group, entryId),
+    );
+  }
+
+  private async inTransaction(multi: ReturnType<RedisClient['multi']>): Promise<void> {
+    const results = await multi.exec();
+    const failed = results?.find(([err]) => err)?.[0];
+    if (failed) throw failed;
   }
 
   private doneKey(group: string, eventId: string): string {
@@ -211,34 +258,48 @@ export class RedisEventLog implements EventLog {
   }
 
   async complete(group: string, entryId: string, eventId: string): Promise<void> {
-    const results = await this.redis
-      .multi()
-      .set(this.doneKey(group, eventId), '1', 'PX', this.dedupeTtlMs)
-      .xack(this.stream, group, entryId)
-      .exec();
-    const failed = results?.find(([err]) => err)?.[0];
-    if (failed) throw failed;
+    await this.inTransaction(
+      this.redis
+        .multi()
+        .set(this.doneKey(group, eventId), '1', 'PX', this.dedupeTtlMs)
+        .hdel(this.retriesKey(group), entryId)
+        .xack(this.stream, group, entryId),
+    );
   }
 
   async retryLater(
     group: string,
     consumer: string,
-    entryId: string,
+    entries: readonly ParkedEntry[],
     delayMs: number,
     claimIdleMs: number,
   ): Promise<void> {
-    // Setting the idle time (JUSTID: no delivery counted) makes the entry claimable in
-    // `delayMs`; the claim that picks it up counts the next delivery.
-    await this.redis.xclaim(
+    // An idle time of `claimIdleMs - delayMs` makes the entries claimable in `delayMs`; Redis
+    // cannot set one in the future, so a longer wait is a claim after `claimIdleMs` that finds
+    // the entry not due yet. The claim that picks it up counts the next delivery.
+    await this.redis.eval(
+      HOLD,
+      2,
       this.stream,
+      this.retriesKey(group),
+      group,
+      consumer,
+      Math.max(0, claimIdleMs - delayMs),
+      ...entries.flatMap((e) => [e.entryId, JSON.stringify(e.retry)]),
+    );
+  }
+
+  async hold(group: string, consumer: string, entryIds: readonly string[]): Promise<string[]> {
+    return (await this.redis.eval(
+      HOLD,
+      2,
+      this.stream,
+      this.retriesKey(group),
       group,
       consumer,
       0,
-      entryId,
-      'IDLE',
-      Math.max(0, claimIdleMs - delayMs),
-      'JUSTID',
-    );
+      ...entryIds.flatMap((id) => [id, '']),
+    )) as string[];
   }
 
   async deadLetter(
@@ -249,9 +310,10 @@ export class RedisEventLog implements EventLog {
   ): Promise<void> {
     await this.redis.eval(
       DEAD_LETTER,
-      2,
+      3,
       this.stream,
       this.dlqKey(group),
+      this.retriesKey(group),
       group,
       delivery.entryId,
       delivery.raw,

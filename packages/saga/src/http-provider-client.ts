@@ -2,6 +2,7 @@ import {
   type BreakerState,
   breakerStateOf,
   isDefiniteRefusal,
+  isRequestInProgress,
   parseRetryAfterMs,
   rateLimitWaitMs,
 } from '@edge/upstream';
@@ -38,23 +39,9 @@ class ProviderHttpError extends Error {
   }
 }
 
-/**
- * "A request with this key is in progress" (Stripe's 409): the first request may still land, so
- * it is a retry, not a refusal, and not an outage either.
- */
-function isInProgress(status: number, body: unknown): boolean {
-  if (status !== 409 || typeof body !== 'object' || body === null || !('error' in body)) {
-    return false;
-  }
-  const { error } = body;
-  return typeof error === 'object' && error !== null && 'reason' in error
-    ? error.reason === 'request_in_progress'
-    : false;
-}
-
 /** upstream's definite refusal, except a 409-in-progress: the provider refusing our request. */
 function isRefusal(status: number, body: unknown): boolean {
-  return isDefiniteRefusal(status) && !isInProgress(status, body);
+  return isDefiniteRefusal(status) && !isRequestInProgress(status, body);
 }
 
 function parseBody(text: string): unknown {
@@ -138,7 +125,7 @@ export class HttpProviderClient implements ProviderClient {
           // open the breaker.
           errorFilter: (error: unknown) =>
             error instanceof ProviderHttpError &&
-            (isRefusal(error.status, error.body) || isInProgress(error.status, error.body)),
+            (isRefusal(error.status, error.body) || isRequestInProgress(error.status, error.body)),
         },
       );
       breaker.on('open', () => {

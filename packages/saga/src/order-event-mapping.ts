@@ -17,7 +17,10 @@ import type { Saga } from './saga.js';
  * - `OrderConfirmed` when the saga reaches `completed`;
  * - `OrderRefunded` when a `refund_payment` compensation succeeds having refunded something (not
  *   when its lookup found no charge to refund);
- * - `OrderCancelled` when a saga compensated because of a cancel reaches `compensated`.
+ * - `OrderCancelled` when a saga that had completed (a confirmed order) and was then cancelled
+ *   reaches `compensated`. A saga cancelled before it completed never published
+ *   `OrderConfirmed`, so nothing downstream (a pick list, a confirmation email) has anything to
+ *   cancel; its `OrderRefunded` still says that money went back.
  */
 export function orderEventsOf(before: Saga, after: Saga): OrderEvent[] {
   const { orderId, totalCents, currency } = after.context;
@@ -59,10 +62,12 @@ export function orderEventsOf(before: Saga, after: Saga): OrderEvent[] {
       data: { ...base, amountCents: typeof edited === 'number' ? edited : totalCents, currency },
     });
   }
+  const confirmed = after.history.some((e) => e.type === 'completed');
   if (
     entered('compensated') &&
     after.state.status === 'compensated' &&
-    after.state.cause === 'cancel'
+    after.state.cause === 'cancel' &&
+    confirmed
   ) {
     events.push({
       ...head('OrderCancelled'),

@@ -97,9 +97,10 @@ describe('order events of saga transitions', () => {
   });
 
   it('a cancelled saga reaching compensated publishes OrderCancelled; a failed one does not', () => {
+    const completed: SagaEvent = { type: 'completed', at };
     const cancel = orderEventsOf(
-      saga({ status: 'compensating', cause: 'cancel', reason: 'customer asked' }),
-      saga({ status: 'compensated', cause: 'cancel', reason: 'customer asked' }),
+      saga({ status: 'compensating', cause: 'cancel', reason: 'customer asked' }, [completed]),
+      saga({ status: 'compensated', cause: 'cancel', reason: 'customer asked' }, [completed]),
     );
     expect(cancel.map((e) => [e.type, e.data])).toEqual([
       [
@@ -112,6 +113,14 @@ describe('order events of saga transitions', () => {
       saga({ status: 'compensated', cause: 'failure', reason: 'out of stock' }),
     );
     expect(failure).toEqual([]);
+  });
+
+  it('a saga cancelled before it completed publishes no OrderCancelled: no OrderConfirmed preceded it', () => {
+    const cancelledEarly = orderEventsOf(
+      saga({ status: 'compensating', cause: 'cancel', reason: 'customer asked' }),
+      saga({ status: 'compensated', cause: 'cancel', reason: 'customer asked' }),
+    );
+    expect(cancelledEarly).toEqual([]);
   });
 
   it('no order yet, no event', () => {

@@ -1,5 +1,6 @@
+import { backoffDelayMs } from '@edge/upstream';
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, planDeferral, planRetry } from '../src/retry-policy';
+import { planDeferral, planRetry } from '../src/retry-policy';
 import { resolvePolicies } from '../src/saga-policies';
 
 const policy = { timeoutMs: 100, baseDelayMs: 100, maxDelayMs: 1_000, horizonMs: 10_000 };

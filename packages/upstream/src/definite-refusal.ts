@@ -6,3 +6,17 @@
 export function isDefiniteRefusal(status: number): boolean {
   return status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
+
+/**
+ * "A request with this key is in progress" (Stripe's 409, services-mock's `in_progress` fault):
+ * the first request may still land, so it is a retry, not a refusal, and not an outage either.
+ */
+export function isRequestInProgress(status: number, body: unknown): boolean {
+  if (status !== 409 || typeof body !== 'object' || body === null || !('error' in body)) {
+    return false;
+  }
+  const { error } = body;
+  return typeof error === 'object' && error !== null && 'reason' in error
+    ? error.reason === 'request_in_progress'
+    : false;
+}

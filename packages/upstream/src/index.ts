@@ -1,3 +1,4 @@
+export * from './backoff.js';
 export * from './breaker-state.js';
 export * from './call-options.js';
 export * from './definite-refusal.js';
