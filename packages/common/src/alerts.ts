@@ -22,6 +22,12 @@ export interface AlertChannel {
 
 export function createAlertChannel(options: AlertChannelOptions): AlertChannel {
   const timeoutMs = options.timeoutMs ?? DEFAULT_ALERT_TIMEOUT_MS;
+  // Said once at start: an alert that reaches no one is the incident this product prevents.
+  if (!options.webhookUrl) {
+    options.log.warn(
+      'alerts go to this log and /metrics only: set ALERT_WEBHOOK_URL to page someone (docs/operations.md, "Paging")',
+    );
+  }
   return {
     async send(payload) {
       if (!options.webhookUrl) return true;
