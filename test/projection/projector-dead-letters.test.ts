@@ -1,4 +1,4 @@
-import { EVENT_FIELD, type ProductState } from '@edge/catalog-events';
+import { EVENT_FIELD } from '@edge/catalog-events';
 import { createLogger, type Redis } from '@edge/common';
 import {
   createProductReadModel,
@@ -11,19 +11,11 @@ import {
 import { createRedisProductEvents, type ProductEventSink } from '@edge/services-mock';
 import { REDIS_URL, waitUntil } from '@edge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { productState } from './product-states';
 import { deleteTestKeys, newRedis, type TestNames, testNames } from './test-redis';
 
 const log = createLogger({ service: 'projection-test', level: 'silent' });
 const who = ['ops', 'poison test'] as const;
-const product = (id: string, version: number, priceCents: number): ProductState => ({
-  id,
-  name: `Product ${id}`,
-  description: 'd',
-  priceCents,
-  currency: 'USD',
-  stock: 3,
-  version,
-});
 
 let names: TestNames;
 let redis: Redis;
@@ -44,7 +36,7 @@ beforeEach(async () => {
   writer = newRedis();
   events = createRedisProductEvents({ redis: writer, stream: names.stream, log });
   reads = createProductReadModel(redis, { prefix: names.prefix, namespaceCacheMs: 0 });
-  await events.snapshot([product('p-1', 1, 1000), product('p-2', 1, 700)]);
+  await events.snapshot([productState(1, 1000, 'p-1'), productState(1, 700, 'p-2')]);
 });
 
 afterEach(async () => {
@@ -82,7 +74,7 @@ describe('undecodable product events', () => {
       actor: 'ops',
       reason: 'new shape',
       at: new Date().toISOString(),
-      product: { ...product('p-1', 2, 0), priceCents: '2000' },
+      product: { ...productState(2, 0, 'p-1'), priceCents: '2000' },
     });
     const first = await appendRaw(newShape);
     const second = await appendRaw('{not json');
@@ -102,13 +94,13 @@ describe('undecodable product events', () => {
     expect(metrics).toMatch(/projection_events_total\{[^}]*result="invalid"[^}]*\} 2\n/);
 
     // A redelivered older event cannot bring the old views back: the stored version stays.
-    await events.change('product_price_changed', product('p-1', 1, 1000), ...who);
+    await events.change('product_price_changed', productState(1, 1000, 'p-1'), ...who);
     await waitUntil('older event skipped', async () =>
       (await liveMeta())['skipped'] === '1' ? true : undefined,
     );
     expect(await served('p-1')).toBeUndefined();
     // The next change that decodes shows again.
-    await events.change('product_price_changed', product('p-1', 3, 3000), ...who);
+    await events.change('product_price_changed', productState(3, 3000, 'p-1'), ...who);
     await waitUntil('next decodable change served', async () =>
       (await served('p-1')) === 3000 ? true : undefined,
     );

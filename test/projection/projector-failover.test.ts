@@ -1,4 +1,4 @@
-import { type ProductState, streamIdMs } from '@edge/catalog-events';
+import { streamIdMs } from '@edge/catalog-events';
 import { createLogger, type Redis } from '@edge/common';
 import {
   createProductReadModel,
@@ -10,21 +10,13 @@ import {
 import { createRedisProductEvents, type ProductEventSink } from '@edge/services-mock';
 import { waitUntil } from '@edge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { productState } from './product-states';
 import { deleteTestKeys, newRedis, type TestNames, testNames } from './test-redis';
 
 // Every setting here is the shipped default: heartbeat every 2 s, 5 s fallback threshold with
 // its 1 s answer cache, 500 ms block and 30 s claim idle for the projector.
 const log = createLogger({ service: 'projection-test', level: 'silent' });
 const who = ['ops', 'failover test'] as const;
-const lamp = (version: number, priceCents: number): ProductState => ({
-  id: 'p-1',
-  name: 'Lamp',
-  description: 'desk lamp',
-  priceCents,
-  currency: 'USD',
-  stock: 3,
-  version,
-});
 
 let names: TestNames;
 let redis: Redis;
@@ -63,7 +55,7 @@ beforeEach(async () => {
   replicas = [];
   events = createRedisProductEvents({ redis: connections[0] as Redis, stream: names.stream, log });
   reads = createProductReadModel(redis, { prefix: names.prefix });
-  await events.snapshot([lamp(1, 1000)]);
+  await events.snapshot([productState(1, 1000)]);
 });
 
 afterEach(async () => {
@@ -80,7 +72,7 @@ describe('projector replicas', () => {
       (await reads.isFresh()) && (await servedPrice()) === 1000 ? true : undefined,
     );
     await first.stop();
-    await events.change('product_price_changed', lamp(2, 2000), ...who);
+    await events.change('product_price_changed', productState(2, 2000), ...who);
     // Replica "a" reads the change and dies before it acks: what a killed, SIGSTOPped or
     // partitioned replica leaves behind. Then "b" runs on alone.
     const taken = (await redis.xreadgroup(
@@ -133,12 +125,12 @@ describe('projector replicas', () => {
     // The live-namespace key of the wrong type makes every write of the read model fail.
     await redis.del(names.keys.ns);
     await redis.hset(names.keys.ns, 'broken', '1');
-    await events.change('product_price_changed', lamp(2, 2000), ...who);
+    await events.change('product_price_changed', productState(2, 2000), ...who);
     await waitUntil('the batch failed', () => (replica.isReady ? undefined : true));
     await redis.del(names.keys.ns);
     await redis.set(names.keys.ns, ns);
 
-    await events.change('product_created', { ...lamp(1, 500), id: 'p-2' }, ...who);
+    await events.change('product_created', productState(1, 500, 'p-2'), ...who);
     await waitUntil('the newer change served', async () =>
       (await servedPrice('p-2')) === 500 ? true : undefined,
     );

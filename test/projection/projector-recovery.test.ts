@@ -1,4 +1,3 @@
-import type { ProductState } from '@edge/catalog-events';
 import { createLogger, type Redis } from '@edge/common';
 import {
   createProductReadModel,
@@ -10,20 +9,12 @@ import {
 import { createRedisProductEvents, type ProductEventSink } from '@edge/services-mock';
 import { REDIS_URL, waitUntil } from '@edge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { productState } from './product-states';
 import { deleteTestKeys, newRedis, type TestNames, testNames } from './test-redis';
 
 // The projection service as it ships (default settings), over the shared Redis.
 const log = createLogger({ service: 'projection-test', level: 'silent' });
 const who = ['ops', 'recovery test'] as const;
-const lamp = (version: number, priceCents: number): ProductState => ({
-  id: 'p-1',
-  name: 'Lamp',
-  description: 'desk lamp',
-  priceCents,
-  currency: 'USD',
-  stock: 3,
-  version,
-});
 
 let names: TestNames;
 let redis: Redis;
@@ -41,7 +32,7 @@ beforeEach(async () => {
   writer = newRedis();
   events = createRedisProductEvents({ redis: writer, stream: names.stream, log });
   reads = createProductReadModel(redis, { prefix: names.prefix, namespaceCacheMs: 0 });
-  await events.snapshot([lamp(1, 1000)]);
+  await events.snapshot([productState(1, 1000)]);
   const config = loadProjectionConfig({
     REDIS_URL,
     PRODUCT_EVENTS_STREAM: names.stream,
@@ -66,7 +57,7 @@ describe('projection recovery', () => {
   it('a stream deleted under the running projection (or an emptied Redis): it recreates its group and applies what follows', async () => {
     await redis.del(names.stream);
     // The write side's next XADD recreates the stream, without the group.
-    await events.change('product_price_changed', lamp(2, 2000), ...who);
+    await events.change('product_price_changed', productState(2, 2000), ...who);
     await waitUntil('the change after the loss applied', async () =>
       (await servedPrice()) === 2000 ? true : undefined,
     );
@@ -80,7 +71,7 @@ describe('projection recovery', () => {
       (await readyz()) === 503 ? true : undefined,
     );
     await redis.del(names.stream);
-    await events.change('product_price_changed', lamp(2, 2000), ...who);
+    await events.change('product_price_changed', productState(2, 2000), ...who);
     await waitUntil('ready again with the change applied', async () =>
       (await readyz()) === 200 && (await servedPrice()) === 2000 ? true : undefined,
     );
