@@ -44,6 +44,36 @@ describe('post-checkout events on the whole stack', () => {
       roles: [role],
     });
 
+  /** One unit of `productId` ordered on web by the signed-in user; the placeOrder answer. */
+  const place = async (token: string, productId: string) =>
+    (
+      await stack.gql(
+        '/web/graphql',
+        PLACE,
+        { token },
+        { input: { idempotencyKey: randomUUID(), items: [{ productId, quantity: 1 }] } },
+      )
+    ).body.data.placeOrder as { id: string; status: string; orderId: string };
+  const cancel = async (token: string, orderId: string) =>
+    (await stack.gql('/web/graphql', CANCEL, { token }, { id: orderId, key: randomUUID() })).body
+      .data.cancelOrder as { status: string };
+
+  /** Every group caught up and none with a dead letter, read as an operator reads it. */
+  const caughtUpWithoutDeadLetters = async () => {
+    const res = await fetch(`${stack.urls.consumers}/groups`, {
+      headers: { authorization: `Bearer ${await operator('viewer')}` },
+    });
+    const now = (await res.json()) as { groups: { lag: number; dlqDepth: number }[] };
+    return now.groups.every((g) => g.lag === 0 && g.dlqDepth === 0) ? true : undefined;
+  };
+
+  const sagaHistory = async (sagaId: string) => {
+    const res = await fetch(`${stack.urls.saga}/sagas/${encodeURIComponent(sagaId)}`, {
+      headers: { authorization: `Bearer ${await operator('viewer')}` },
+    });
+    return ((await res.json()) as { history: { type: string }[] }).history.map((e) => e.type);
+  };
+
   const outbox = async () =>
     ((await (await fetch(`${stack.urls.mock.notification}/__outbox`)).json()) as { items: Email[] })
       .items;
@@ -78,13 +108,7 @@ describe('post-checkout events on the whole stack', () => {
     );
     expect(list.lines).toEqual([{ productId: 'p-3', quantity: 2 }]);
 
-    const cancelled = await stack.gql(
-      '/web/graphql',
-      CANCEL,
-      { token },
-      { id: orderId, key: randomUUID() },
-    );
-    expect(cancelled.body.data.cancelOrder.status).toBe('COMPENSATED');
+    expect((await cancel(token, orderId)).status).toBe('COMPENSATED');
     await waitUntil(
       'the pick list cancelled',
       async () =>
@@ -100,36 +124,8 @@ describe('post-checkout events on the whole stack', () => {
     const mine = (await outbox()).filter((e) => e.orderId === orderId).map((e) => e.template);
     expect(mine.sort()).toEqual(['order_cancelled', 'order_confirmed']);
     // Every group finished: nothing left unprocessed, nothing dead-lettered.
-    await waitUntil(
-      'every group caught up',
-      async () => {
-        const res = await fetch(`${stack.urls.consumers}/groups`, {
-          headers: { authorization: `Bearer ${await operator('viewer')}` },
-        });
-        const now = (await res.json()) as {
-          groups: { lag: number; dlqDepth: number }[];
-        };
-        return now.groups.every((g) => g.lag === 0 && g.dlqDepth === 0) ? true : undefined;
-      },
-      15_000,
-    );
+    await waitUntil('every group caught up', caughtUpWithoutDeadLetters, 15_000);
   });
-
-  /** Every group caught up and none with a dead letter, read as an operator reads it. */
-  const caughtUpWithoutDeadLetters = async () => {
-    const res = await fetch(`${stack.urls.consumers}/groups`, {
-      headers: { authorization: `Bearer ${await operator('viewer')}` },
-    });
-    const now = (await res.json()) as { groups: { lag: number; dlqDepth: number }[] };
-    return now.groups.every((g) => g.lag === 0 && g.dlqDepth === 0) ? true : undefined;
-  };
-
-  const sagaHistory = async (sagaId: string) => {
-    const res = await fetch(`${stack.urls.saga}/sagas/${encodeURIComponent(sagaId)}`, {
-      headers: { authorization: `Bearer ${await operator('viewer')}` },
-    });
-    return ((await res.json()) as { history: { type: string }[] }).history.map((e) => e.type);
-  };
 
   it('an order cancelled while its saga still runs publishes no OrderCancelled: no pick list to cancel, no fulfilment dead letter', async () => {
     // The charge answers 503 until cleared: the saga retries it and stays running.
@@ -137,16 +133,11 @@ describe('post-checkout events on the whole stack', () => {
     let orderId = '';
     try {
       const token = await stack.token('web', 'u-23');
-      const placed = await stack.gql(
-        '/web/graphql',
-        PLACE,
-        { token },
-        { input: { idempotencyKey: randomUUID(), items: [{ productId: 'p-5', quantity: 1 }] } },
-      );
-      expect(placed.body.data.placeOrder.status).toBe('RUNNING');
-      const sagaId = placed.body.data.placeOrder.id as string;
-      orderId = placed.body.data.placeOrder.orderId as string;
-      await stack.gql('/web/graphql', CANCEL, { token }, { id: orderId, key: randomUUID() });
+      const placed = await place(token, 'p-5');
+      expect(placed.status).toBe('RUNNING');
+      const sagaId = placed.id;
+      orderId = placed.orderId;
+      await cancel(token, orderId);
       await waitUntil(
         'the saga compensated after the cancel',
         async () => {
@@ -172,21 +163,10 @@ describe('post-checkout events on the whole stack', () => {
     // cancel meets a 404 (no list yet) until it is.
     await stack.mock.fault('inventory', { route: 'POST /pick-lists', mode: 'error', status: 503 });
     const token = await stack.token('web', 'u-24');
-    const placed = await stack.gql(
-      '/web/graphql',
-      PLACE,
-      { token },
-      { input: { idempotencyKey: randomUUID(), items: [{ productId: 'p-6', quantity: 1 }] } },
-    );
-    expect(placed.body.data.placeOrder.status).toBe('COMPLETED');
-    const orderId = placed.body.data.placeOrder.orderId as string;
-    const cancelled = await stack.gql(
-      '/web/graphql',
-      CANCEL,
-      { token },
-      { id: orderId, key: randomUUID() },
-    );
-    expect(cancelled.body.data.cancelOrder.status).toBe('COMPENSATED');
+    const placed = await place(token, 'p-6');
+    expect(placed.status).toBe('COMPLETED');
+    const orderId = placed.orderId;
+    expect((await cancel(token, orderId)).status).toBe('COMPENSATED');
     await waitUntil(
       'the cancel tried before the pick list exists',
       async () =>
@@ -210,13 +190,7 @@ describe('post-checkout events on the whole stack', () => {
     // dead-lettered (5 tries; an outage, a 5xx, would be retried for hours instead).
     await stack.mock.fault('notification', { mode: 'error', status: 400, calls: 5 });
     const token = await stack.token('web', 'u-22');
-    const placed = await stack.gql(
-      '/web/graphql',
-      PLACE,
-      { token },
-      { input: { idempotencyKey: randomUUID(), items: [{ productId: 'p-4', quantity: 1 }] } },
-    );
-    const orderId = placed.body.data.placeOrder.orderId as string;
+    const orderId = (await place(token, 'p-4')).orderId;
     const page = async (bearer: string) =>
       fetch(`${stack.urls.saga}/remediation/events`, {
         headers: { authorization: `Bearer ${bearer}` },

@@ -186,6 +186,7 @@ export function startConsumer(options: ConsumerOptions): RunningConsumer {
   };
   // Every order of a read starts at once: nothing read waits for a slot while its idle time runs.
   const perRound = Math.min(batch, concurrency);
+  const claimsPerRound = Math.max(1, perRound - Math.max(1, Math.floor(perRound / 4)));
   const { log, group, consumer } = options;
   // Bound once here, never passed again by a call: pino would write a key bound and passed twice.
   const logger = options.logger.child({ group, consumer });
@@ -307,7 +308,9 @@ export function startConsumer(options: ConsumerOptions): RunningConsumer {
   };
 
   const round = async () => {
-    const claimed = await log.claimIdle(group, consumer, claimIdleMs, perRound);
+    // Part of every round stays for new entries: failing events come due again every ≤30 s for
+    // up to a day, and claimed first into a full round they kept healthy ones from being read.
+    const claimed = await log.claimIdle(group, consumer, claimIdleMs, claimsPerRound);
     const fresh =
       claimed.length < perRound
         ? await log.readNew(

@@ -220,6 +220,31 @@ describe('consumer runtime over the Redis event log (real Redis)', () => {
     expect(await w.log.deadLetters('notification', 10)).toEqual([]);
   });
 
+  it('retries of failing events, however many come due, leave room in every round for new ones', async () => {
+    const w = openWorld();
+    const failing = 200;
+    for (let order = 1; order <= failing; order++) await w.publish('OrderConfirmed', order);
+    let handled = 0;
+    const watched = w.start(
+      'notification',
+      'c-1',
+      async (e) => {
+        if (e.data.orderId !== 'o-1000') {
+          throw new HandlerFailure('provider answered 503', 'transient');
+        }
+        handled++;
+      },
+      // Backoff shortened so that every failing event is due again within milliseconds: more
+      // due retries than a round holds, all the time (a day-long outage with the defaults).
+      { retryDelayMs: 10, retryMaxDelayMs: 20 },
+    );
+    await watched.until('every failing event retried', (x) => count(x, 'retry') >= failing);
+    await w.publish('OrderConfirmed', 1000);
+    // Claimed first into full rounds, the retries kept it unread (past the test's timeout).
+    await watched.until('the new event handled', (x) => count(x, 'handled') === 1);
+    expect(handled).toBe(1);
+  });
+
   it('a transient failure still failing when its retry horizon ends is dead-lettered with why', async () => {
     const w = openWorld();
     await w.publish('OrderConfirmed', 1);

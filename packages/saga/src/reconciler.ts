@@ -71,6 +71,17 @@ function keptByOperator(saga: Saga): { keptCents?: number } {
   return typeof edited === 'number' && charged !== undefined ? { keptCents: charged - edited } : {};
 }
 
+/**
+ * Whether a resolved saga went through the resolve's refund check, which records what was kept
+ * (`keptCents`, 0 included): only then does money held beyond it contradict the operator.
+ */
+function checkedOnResolve(saga: Saga): { resolveChecked?: true } {
+  const resolved = saga.history.find((e) => e.type === 'resolved');
+  return resolved?.type === 'resolved' && resolved.keptCents !== undefined
+    ? { resolveChecked: true }
+    : {};
+}
+
 /** Undoing its order once a compensation was required: no replay goes forward again. */
 function phaseOf(saga: Saga): SagaPhase {
   return saga.history.some((e) => e.type === 'compensation_required') ? 'compensating' : 'forward';
@@ -183,6 +194,7 @@ export class Reconciler {
               status: saga.state.status,
               phase: phaseOf(saga),
               ...keptByOperator(saga),
+              ...checkedOnResolve(saga),
             }
           : undefined,
       });

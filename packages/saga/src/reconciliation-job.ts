@@ -81,8 +81,9 @@ export class ReconciliationJob {
   }
 
   private async reconcile(): Promise<ReconciliationReport> {
+    const run = await this.options.reports.begin();
     const report = await this.options.reconciler.run();
-    await this.options.reports.save(report);
+    await this.options.reports.save(report, run);
     return report;
   }
 }

@@ -12,7 +12,14 @@ export type ReportCounts = Pick<ReconciliationReport, 'at' | 'counts'> & { findi
  * is not kept.
  */
 export interface ReconciliationReports {
-  save(report: ReconciliationReport): Promise<void>;
+  /**
+   * Number a run as it starts. Runs are ordered by this, not by their reports' clocks: a pod
+   * whose clock ran ahead stamped its report "later" and froze every report after it, a fix's
+   * included, until real time caught up.
+   */
+  begin(): Promise<number>;
+  /** Keep `report` unless a run that began after its own already stored one. */
+  save(report: ReconciliationReport, run: number): Promise<void>;
   latest(): Promise<ReconciliationReport | undefined>;
   /** The latest report without its findings: what every process reads on each alert tick. */
   latestCounts(): Promise<ReportCounts | undefined>;
@@ -27,30 +34,38 @@ const countsOf = (report: ReconciliationReport): ReportCounts => ({
 /** Embedded mode: one process, so the report lives in its memory. */
 export function inProcessReports(): ReconciliationReports {
   let held: ReconciliationReport | undefined;
+  let heldRun = 0;
+  let runs = 0;
   return {
-    async save(report) {
-      if (!held || held.at <= report.at) held = report;
+    begin: async () => ++runs,
+    async save(report, run) {
+      if (run < heldRun) return;
+      held = report;
+      heldRun = run;
     },
     latest: async () => held,
     latestCounts: async () => (held ? countsOf(held) : undefined),
   };
 }
 
-// `at` is an ISO time: compared as text, a later run's report replaces an earlier one's only.
+// A report replaces the held one unless that one's run began later (`run`: the run's number).
 const SAVE_IF_NEWER = `
-local held = redis.call('HGET', KEYS[1], 'at')
-if held and held > ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'at', ARGV[1], 'counts', ARGV[2], 'findings', ARGV[3], 'total', ARGV[4])
+local held = tonumber(redis.call('HGET', KEYS[1], 'run') or '0')
+if held > tonumber(ARGV[5]) then return 0 end
+redis.call('HSET', KEYS[1], 'at', ARGV[1], 'counts', ARGV[2], 'findings', ARGV[3], 'total', ARGV[4], 'run', ARGV[5])
 return 1
 `;
 
 /**
  * The report in one hash of the saga store (`<prefix>{saga}:reconciliation`): `at`, `counts` and
- * `total` for the alert ticks, `findings` (JSON) for the page and `GET /reconciliation` readers.
+ * `total` for the alert ticks, `findings` (JSON) for the page and `GET /reconciliation` readers,
+ * `runs` (runs begun) and `run` (the held report's).
  */
 export function redisReports(redis: RedisClient, key: string): ReconciliationReports {
   return {
-    async save(report) {
+    // In the report's own hash: one key, so one slot on a cluster.
+    begin: () => redis.hincrby(key, 'runs', 1),
+    async save(report, run) {
       await redis.eval(
         SAVE_IF_NEWER,
         1,
@@ -59,6 +74,7 @@ export function redisReports(redis: RedisClient, key: string): ReconciliationRep
         JSON.stringify(report.counts),
         JSON.stringify(report.findings),
         String(report.findings.length),
+        String(run),
       );
     },
     async latest() {

@@ -51,6 +51,8 @@ export interface OrderFacts {
         keptCents?: number;
         /** `compensating` once the saga began undoing its order; absent: forward. */
         phase?: SagaPhase;
+        /** A resolve that checked the charge and recorded what was kept (`keptCents`). */
+        resolveChecked?: boolean;
       }
     | undefined;
 }
@@ -114,8 +116,19 @@ function chargedWithoutOrder(
   facts: OrderFacts,
 ): Drift {
   const { charge, refunded } = state;
-  const resolved =
-    facts.saga?.status === 'resolved' ? ` and saga ${facts.saga.id} was resolved` : '';
+  const saga = facts.saga;
+  if (saga?.status === 'resolved' && !saga.resolveChecked) {
+    // Resolved in its forward phase, or before resolves checked the charge: the operator may
+    // have settled it outside the provider (fulfilled by hand, paid back another way), which
+    // nothing here can see. Reported for a human; a refund sent on its own could pay twice.
+    return {
+      kind: 'charged_without_order',
+      recordId: charge.id,
+      detail: `${heldFor(state, kept, orderId, facts)} and saga ${saga.id} was resolved without a refund check: refund by hand unless it was settled another way`,
+      fix: null,
+    };
+  }
+  const resolved = saga?.status === 'resolved' ? ` and saga ${saga.id} was resolved` : '';
   return {
     kind: 'charged_without_order',
     recordId: charge.id,

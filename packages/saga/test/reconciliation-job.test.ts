@@ -40,6 +40,8 @@ describe('reconciliation job', () => {
     });
     const first = job.runOnce();
     const during = Array.from({ length: 5 }, () => job.runOnce());
+    // A run first takes its number from the report store.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(held.runs).toHaveLength(1);
     held.runs[0]?.finish();
     expect((await first).at).toBe(new Date(1).toISOString());
@@ -52,6 +54,7 @@ describe('reconciliation job', () => {
     expect(held.maxInFlight()).toBe(1);
     // Idle again: the next caller starts a run of its own at once.
     const later = job.runOnce();
+    await new Promise((resolve) => setImmediate(resolve));
     expect(held.runs).toHaveLength(3);
     held.runs[2]?.finish();
     expect((await later).at).toBe(new Date(3).toISOString());

@@ -97,7 +97,8 @@ describe('findDrift', () => {
         id: 'sg-1',
         status,
         phase: 'compensating',
-        ...(keptCents === undefined ? {} : { keptCents }),
+        // What the resolve's refund check records, 0 included.
+        ...(keptCents === undefined ? {} : { keptCents, resolveChecked: status === 'resolved' }),
       },
     });
 
@@ -121,8 +122,8 @@ describe('findDrift', () => {
       expect(findDrift(refunded, facts({ 'o-1': undone('dead_lettered') }))).toEqual([]);
     });
 
-    it('a resolved saga that recorded nothing kept while the charge is held is charged_without_order, with a refund', () => {
-      const found = findDrift(held, facts({ 'o-1': undone('resolved') }));
+    it('a resolve that checked the charge and kept nothing, while the charge is held, is charged_without_order, with a refund', () => {
+      const found = findDrift(held, facts({ 'o-1': undone('resolved', 0) }));
       expect(found).toEqual([
         {
           kind: 'charged_without_order',
@@ -137,6 +138,23 @@ describe('findDrift', () => {
           },
         },
       ]);
+    });
+
+    it('a resolve with no refund check (going forward, or before resolves checked) is reported for a human, never refunded on its own', () => {
+      const forward: OrderFacts = {
+        orderStatus: 'failed',
+        saga: { id: 'sg-1', status: 'resolved', phase: 'forward' },
+      };
+      for (const unchecked of [undone('resolved'), forward]) {
+        expect(findDrift(held, facts({ 'o-1': unchecked }))).toEqual([
+          expect.objectContaining({
+            kind: 'charged_without_order',
+            recordId: 'ch-1',
+            detail: expect.stringContaining('resolved without a refund check'),
+            fix: null,
+          }),
+        ]);
+      }
     });
 
     it("a resolved saga's kept cents are accounted for; less kept than held is still drift, fixed for the rest", () => {
