@@ -14,7 +14,7 @@ import { productState } from './product-states';
 import { deleteTestKeys, newRedis, type TestNames, testNames } from './test-redis';
 
 // Every setting here is the shipped default: heartbeat every 2 s, 5 s fallback threshold with
-// its 1 s answer cache, 500 ms block and 30 s claim idle for the projector.
+// its 1 s answer cache, 500 ms block and 10 s claim idle for the projector.
 const log = createLogger({ service: 'projection-test', level: 'silent' });
 const who = ['ops', 'failover test'] as const;
 

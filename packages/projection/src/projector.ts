@@ -14,7 +14,9 @@ export const DEFAULT_PROJECTOR_OPTIONS = Object.freeze({
   group: 'products-projection',
   batchSize: 200,
   blockMs: 500,
-  claimIdleMs: 30_000,
+  // Well below the 30 s lag page (a replica dying mid-batch holds the lag back until a peer
+  // takes its entries) and far above a batch's apply; applying an entry twice is harmless.
+  claimIdleMs: 10_000,
   maxDeadLetters: 1_000,
 });
 
