@@ -4,6 +4,7 @@
  * be elected, so the in-process alerts alone would say nothing: the orchestrator must export how
  * old its measurements are and page `saga_store_unreadable` itself, with shipped defaults.
  */
+import { Redis } from '@edge/common';
 import { DEFAULT_STORE_UNREADABLE_AFTER_MS } from '@edge/saga';
 import type { ServicesMock } from '@edge/services-mock';
 import { type PrivateRedis, startPrivateRedis } from '@edge/testkit';
@@ -47,25 +48,29 @@ describe('saga store unreadable', () => {
   let redis: PrivateRedis;
   let webhook: WebhookReceiver;
   let orchestrator: Orchestrator;
+  let other: Orchestrator;
 
   beforeAll(async () => {
     mock = await startMock();
     redis = await startPrivateRedis();
     webhook = await startWebhookReceiver();
-    orchestrator = await spawnOrchestrator(
-      defaultsEnv(mock, 'saga:', { REDIS_URL: redis.url, ALERT_WEBHOOK_URL: webhook.url }),
-    );
+    const env = defaultsEnv(mock, 'saga:', {
+      REDIS_URL: redis.url,
+      ALERT_WEBHOOK_URL: webhook.url,
+    });
+    [orchestrator, other] = await Promise.all([spawnOrchestrator(env), spawnOrchestrator(env)]);
   });
 
   afterAll(async () => {
     redis?.resume();
+    await other?.stop();
     await orchestrator?.stop();
     await redis?.kill();
     await webhook?.close();
     await mock?.close();
   });
 
-  it('exports when each check last read the store, and pages from every process until it answers again', async () => {
+  it('exports when each check last read the store, and pages once from two orchestrators until it answers again', async () => {
     const healthy = await waitUntil(
       'every check to succeed once',
       async () => {
@@ -74,6 +79,24 @@ describe('saga store unreadable', () => {
       },
       20_000,
     );
+    // A leader, and both processes' checks read the store after it was elected.
+    const client = new Redis(redis.url);
+    const elected = await waitUntil(
+      'a leader',
+      async () => ((await client.get('saga:{saga}:leader')) ? Date.now() : undefined),
+      30_000,
+    );
+    for (const process of [orchestrator, other]) {
+      await waitUntil(
+        'checks after the election',
+        async () => {
+          const seconds = await lastSuccess(process);
+          return CHECKS.every((c) => (seconds[c] ?? 0) * 1000 > elected) ? true : undefined;
+        },
+        20_000,
+      );
+    }
+    client.disconnect();
     expect(Object.keys(healthy).sort()).toEqual([...CHECKS].sort());
     expect(alertsIn(webhook, 'firing')).toEqual([]);
 
@@ -107,6 +130,8 @@ describe('saga store unreadable', () => {
       30_000,
     );
     expect(Object.keys(after).sort()).toEqual([...CHECKS].sort());
+    // Both watchdogs saw the same outage; only the process that led then paged.
     expect(alertsIn(webhook, 'firing')).toHaveLength(1);
+    expect(alertsIn(webhook, 'resolved')).toHaveLength(1);
   });
 });

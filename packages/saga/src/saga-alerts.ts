@@ -92,8 +92,8 @@ export interface SagaAlertEvaluatorOptions
  *
  * When the store cannot be read, the gauges keep their last healthy values and no leader can be
  * elected (the lease lives in the same store): so each check's last success is exported, and a
- * watchdog on a timer of its own (a check may hang, not fail) lets every process deliver
- * `saga_store_unreadable` itself.
+ * watchdog on a timer of its own (a check may hang, not fail) lets the process that led when the
+ * store last answered deliver `saga_store_unreadable`.
  */
 export class SagaAlertEvaluator {
   private periodic: Periodic | undefined;
@@ -103,6 +103,8 @@ export class SagaAlertEvaluator {
   /** Epoch ms of each check's last success; the start counts as one for the watchdog. */
   private readonly lastSuccess = new Map<string, number>();
   private readonly unreadable: ThresholdAlert;
+  /** Whether this process led when a check last read the store: the one that pages without it. */
+  private ledAtLastRead = false;
 
   constructor(private readonly options: SagaAlertEvaluatorOptions) {
     this.now = options.now ?? Date.now;
@@ -141,6 +143,7 @@ export class SagaAlertEvaluator {
       try {
         await check.evaluate(now, deliver);
         this.lastSuccess.set(check.name, now);
+        this.ledAtLastRead = deliver;
         this.options.metrics.alertCheckLastSuccess.set({ check: check.name }, now / 1000);
       } catch (err) {
         this.options.log.warn({ err, check: check.name }, 'alert check failed');
@@ -155,6 +158,10 @@ export class SagaAlertEvaluator {
       .map((check) => ({ name: check.name, since: this.lastSuccess.get(check.name) ?? now }))
       .filter(({ since }) => now - since >= this.unreadableAfterMs);
     const oldest = Math.min(now, ...stale.map(({ since }) => since));
+    // One page, not one per orchestrator: from the process that led when the store last
+    // answered (without the store the others cannot agree on a sender). One that never read
+    // it is left to the Prometheus rule on the exported timestamps. A resolve always goes out.
+    if (stale.length > 0 && !this.ledAtLastRead) return;
     await this.unreadable.update(
       stale.length > 0,
       now,
