@@ -67,6 +67,9 @@ describe('undecodable product events', () => {
   });
 
   it('are kept as dead letters and counted, and the product they name reads from the service until a change decodes', async () => {
+    // Counted from zero: an increase() over a series that appears at 1 would miss the first one.
+    const before = await (await fetch(`${service.server.url}/metrics`)).text();
+    expect(before).toMatch(/projection_events_total\{[^}]*result="invalid"[^}]*\} 0\n/);
     // A price as a string (a write side on a newer shape), then text that is not JSON at all.
     const newShape = JSON.stringify({
       type: 'product_price_changed',

@@ -29,6 +29,11 @@ export async function startProjectionService(
     labelNames: ['projection', 'result'] as const,
     registers: [metrics.registry],
   });
+  // Zero from the start: an increase() from an absent series misses the first undecodable event
+  // after a restart (EdgeProjectionInvalidEvents).
+  for (const result of ['applied', 'skipped', 'heartbeat', 'invalid']) {
+    events.inc({ projection: 'products', result }, 0);
+  }
   // Writes wait through a Redis blip (offline queue on): the loop is not on a request path, and
   // a write that lands late is still correct because application is idempotent.
   const redis = createRedisClient(config.redis, { maxRetriesPerRequest: 20 });
