@@ -1,21 +1,5 @@
-import { isDefiniteRefusal, isRequestInProgress, parseRetryAfterMs } from '@edge/upstream';
+import { isProviderRefusal, parseProviderBody, parseRetryAfterMs } from '@edge/upstream';
 import { HandlerFailure } from './handler-failure.js';
-
-function parseBody(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/**
- * A provider's refusal of this request, which it will answer again: upstream's definite refusal
- * (a 4xx but 408 and 429), except a 409 "in progress" and a 425 Too Early, which ask for a retry.
- */
-function isRefusal(status: number, body: unknown): boolean {
-  return isDefiniteRefusal(status) && status !== 425 && !isRequestInProgress(status, body);
-}
 
 /**
  * One JSON call to a provider (services-mock in the dev stack). Any answer other than 2xx, a
@@ -45,7 +29,7 @@ export async function callProvider(
   if (!response.ok) {
     throw new HandlerFailure(
       `${what} answered ${response.status}: ${text.slice(0, 200)}`,
-      isRefusal(response.status, parseBody(text)) ? 'definite' : 'transient',
+      isProviderRefusal(response.status, parseProviderBody(text)) ? 'definite' : 'transient',
       parseRetryAfterMs(response.headers.get('retry-after') ?? undefined),
       response.status,
     );

@@ -2,7 +2,8 @@ import {
   type BreakerState,
   breakerStateOf,
   isDefiniteRefusal,
-  isRequestInProgress,
+  isProviderRefusal,
+  parseProviderBody,
   parseRetryAfterMs,
   rateLimitWaitMs,
 } from '@edge/upstream';
@@ -36,20 +37,6 @@ class ProviderHttpError extends Error {
   ) {
     super(`provider answered ${status}`);
     this.name = 'ProviderHttpError';
-  }
-}
-
-/** upstream's definite refusal, except a 409-in-progress: the provider refusing our request. */
-function isRefusal(status: number, body: unknown): boolean {
-  return isDefiniteRefusal(status) && !isRequestInProgress(status, body);
-}
-
-function parseBody(text: string): unknown {
-  if (text === '') return null;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text.slice(0, 500);
   }
 }
 
@@ -124,8 +111,7 @@ export class HttpProviderClient implements ProviderClient {
           // 409 already_refunded or in progress, 404, 400: answers, not outages; they must not
           // open the breaker.
           errorFilter: (error: unknown) =>
-            error instanceof ProviderHttpError &&
-            (isRefusal(error.status, error.body) || isRequestInProgress(error.status, error.body)),
+            error instanceof ProviderHttpError && isDefiniteRefusal(error.status),
         },
       );
       breaker.on('open', () => {
@@ -155,7 +141,7 @@ export class HttpProviderClient implements ProviderClient {
         headers: req.body ? { 'content-type': 'application/json' } : {},
         ...(req.body ? { body: JSON.stringify(req.body) } : {}),
       });
-      const body = parseBody(await response.body.text());
+      const body = parseProviderBody(await response.body.text());
       if (response.statusCode >= 200 && response.statusCode < 300) {
         return { status: response.statusCode, body };
       }
@@ -176,7 +162,7 @@ export class HttpProviderClient implements ProviderClient {
     } catch (error) {
       if (error instanceof ProviderHttpError) {
         const answer = { status: error.status, body: error.body };
-        if (isRefusal(error.status, error.body)) return { kind: 'rejected', answer };
+        if (isProviderRefusal(error.status, error.body)) return { kind: 'rejected', answer };
         return {
           kind: 'retryable',
           // The history keeps the Retry-After with the answer, so the page can say what was asked.

@@ -195,6 +195,7 @@ export class Reconciler {
               phase: phaseOf(saga),
               ...keptByOperator(saga),
               ...checkedOnResolve(saga),
+              ...(saga.context.chargeId ? { chargeId: saga.context.chargeId } : {}),
             }
           : undefined,
       });

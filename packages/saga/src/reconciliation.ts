@@ -53,6 +53,8 @@ export interface OrderFacts {
         phase?: SagaPhase;
         /** A resolve that checked the charge and recorded what was kept (`keptCents`). */
         resolveChecked?: boolean;
+        /** The saga's own charge, the one `keptCents` is of; a second charge keeps nothing. */
+        chargeId?: string;
       }
     | undefined;
 }
@@ -186,15 +188,20 @@ export function findDrift(
     const live = facts.orderStatus !== undefined && LIVE_ORDER.has(facts.orderStatus);
     const sagaId = facts.saga?.id;
     const at = (f: Drift): Finding => ({ ...f, orderId, ...(sagaId ? { sagaId } : {}) });
-    const kept = facts.saga?.keptCents ?? 0;
+    // What an operator kept is of the saga's own charge: another charge of the order (a
+    // duplicate under another key, the drift this looks for) must not hide behind it.
+    const keptOf = (state: ChargeState) =>
+      facts.saga?.chargeId === undefined || facts.saga.chargeId === state.charge.id
+        ? (facts.saga?.keptCents ?? 0)
+        : 0;
     const charges = chargesOf(records, orderId);
     const status = facts.saga?.status;
     // In an operator's hands: only the money is checked; the rest of the undo (stock, shipment)
     // is the replay's, or was the operator's to settle.
     if (status === 'dead_lettered' || status === 'resolved') {
-      const held = live ? [] : charges.filter((c) => c.refunded + kept < c.charge.amountCents);
+      const held = live ? [] : charges.filter((c) => c.refunded + keptOf(c) < c.charge.amountCents);
       const drift = status === 'dead_lettered' ? chargedInDlq : chargedWithoutOrder;
-      for (const state of held) findings.push(at(drift(state, kept, orderId, facts)));
+      for (const state of held) findings.push(at(drift(state, keptOf(state), orderId, facts)));
       continue;
     }
     let netCents = 0;
@@ -211,8 +218,8 @@ export function findDrift(
           }),
         );
       }
-      if (!live && refunded + kept < charge.amountCents) {
-        findings.push(at(chargedWithoutOrder(state, kept, orderId, facts)));
+      if (!live && refunded + keptOf(state) < charge.amountCents) {
+        findings.push(at(chargedWithoutOrder(state, keptOf(state), orderId, facts)));
       }
     }
     for (const reservation of records.reservations) {

@@ -157,6 +157,38 @@ describe('findDrift', () => {
       }
     });
 
+    it("what a resolve kept is of the saga's own charge: a second charge of the order is still drift, all of it", () => {
+      const twice = {
+        ...held,
+        charges: [...held.charges, { id: 'ch-2', orderId: 'o-1', amountCents: 5_000 }],
+      };
+      const found = findDrift(
+        twice,
+        facts({
+          'o-1': {
+            orderStatus: 'pending',
+            saga: {
+              id: 'sg-1',
+              status: 'resolved',
+              phase: 'compensating',
+              keptCents: 5_000,
+              resolveChecked: true,
+              chargeId: 'ch-1',
+            },
+          },
+        }),
+      );
+      expect(found).toEqual([
+        expect.objectContaining({
+          kind: 'charged_without_order',
+          recordId: 'ch-2',
+          fix: expect.objectContaining({
+            body: { idempotencyKey: 'reconcile:refund:ch-2', chargeId: 'ch-2' },
+          }),
+        }),
+      ]);
+    });
+
     it("a resolved saga's kept cents are accounted for; less kept than held is still drift, fixed for the rest", () => {
       expect(findDrift(held, facts({ 'o-1': undone('resolved', 5_000) }))).toEqual([]);
       const [short] = findDrift(held, facts({ 'o-1': undone('resolved', 3_000) }));

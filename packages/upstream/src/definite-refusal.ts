@@ -20,3 +20,22 @@ export function isRequestInProgress(status: number, body: unknown): boolean {
     ? error.reason === 'request_in_progress'
     : false;
 }
+
+/**
+ * A provider refusing this request, which it would answer the same again: a definite refusal,
+ * except a 409 "in progress" and a 425 Too Early, which ask for a retry. The saga's steps and the
+ * order event consumers stop trying on it; everything else they retry.
+ */
+export function isProviderRefusal(status: number, body: unknown): boolean {
+  return isDefiniteRefusal(status) && status !== 425 && !isRequestInProgress(status, body);
+}
+
+/** A provider's answer body: its JSON, else its text (the first 500 characters); empty: null. */
+export function parseProviderBody(text: string): unknown {
+  if (text === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text.slice(0, 500);
+  }
+}
