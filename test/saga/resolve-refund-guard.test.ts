@@ -126,6 +126,17 @@ describe('resolve of a saga that still owes a refund', () => {
     expect(outstanding.message).toContain('replay the saga');
     expect(outstanding.message).toContain('--keep-charge');
     expect((await orchestrator.client.get(kept.id)).status).toBe('dead_lettered');
+    // The saga's own page says so before anyone clicks Resolve, as the list does.
+    const page = await request(
+      `${orchestrator.url}/remediation/sagas/${encodeURIComponent(kept.id)}`,
+      {
+        headers: { authorization: `Bearer ${await orchestrator.operatorToken('operator')}` },
+      },
+    );
+    const html = await page.body.text();
+    expect(page.statusCode).toBe(200);
+    expect(html).toContain('owes a refund of');
+    expect(html).toMatch(/data-action="resolve"[^>]*data-owes=/);
 
     // The body is strict like every operator route; the acknowledgement is a boolean.
     for (const body of [

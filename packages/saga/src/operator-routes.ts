@@ -12,6 +12,7 @@ import { auditRecords } from './audit-log.js';
 import type { EventDeadLetters } from './event-dead-letters.js';
 import { clearedSessionCookie, csrfTokenFor, sessionCookie } from './operator-session.js';
 import { newNonce, sendPage } from './page-security.js';
+import { refundOwed } from './refund-owed.js';
 import {
   type PageFrame,
   type ReconciliationFinding,
@@ -123,6 +124,7 @@ export function createOperatorRoutes(options: OperatorRoutesOptions): Route[] {
           timelineOf(saga),
           Date.now(),
           editableStepsOf(saga),
+          refundOwed(saga),
         );
       }),
     },

@@ -598,6 +598,8 @@ export function renderTimelinePage(
   timeline: TimelineEntry[],
   now: number,
   editable: EditableStep[],
+  /** The refund it still owes, which its resolve dialog names (as on the list). */
+  owed: RefundOwed | undefined,
 ): string {
   const facts = `<table class="facts" data-saga-id="${esc(summary.id)}"><tbody>
 <tr><th>status</th><td class="status status-${esc(summary.status)}">${esc(summary.status)}${summary.stuck ? ' (stuck)' : ''}</td><th>amount</th><td>${esc(formatAmount(summary.amountCents, summary.currency))}</td></tr>
@@ -605,7 +607,7 @@ export function renderTimelinePage(
 <tr><th>reason</th><td colspan="3">${esc(summary.reason ?? '–')}${summary.parkedUntil ? ` · parked until ${esc(summary.parkedUntil)}` : ''}</td></tr>
 <tr><th>created</th><td>${esc(summary.createdAt)}</td><th>updated</th><td>${esc(summary.updatedAt)} (${esc(age(summary.updatedAt, now))})</td></tr>
 </tbody></table>
-<p class="actions">${actions(summary, frame.role)}</p>`;
+<p class="actions">${actions(summary, frame.role, owed)}</p>`;
   const entries = timeline
     .map(
       (e) => `<tr class="event event-${esc(e.type)}">
