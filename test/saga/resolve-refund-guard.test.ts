@@ -195,7 +195,8 @@ describe('resolve of a saga that still owes a refund', () => {
       reference: 'RF-2',
     });
     expect(handled).toMatchObject({ id: byHand.id, status: 'resolved' });
-    expect(handled.keptCents).toBeUndefined();
+    // The check ran and found nothing held: 0 kept, on record.
+    expect(handled.keptCents).toBe(0);
 
     // The lookup cannot answer: refused with its own reason, the saga untouched.
     await injectFault(mock.urls.payment, { route: 'GET /charges', mode: 'error', status: 503 });
@@ -205,11 +206,31 @@ describe('resolve of a saga that still owes a refund', () => {
     expect(unknown).toMatchObject({ status: 409, reason: 'refund_unverified' });
     expect(unknown.message).toContain('the charge lookup failed (payment answered 503)');
     expect((await orchestrator.client.get(unverified.id)).status).toBe('dead_lettered');
+    expect(unknown.message).toContain('records nothing as kept');
+    // Acknowledged anyway: no amount was read, so none is recorded as kept...
+    const blind = await orchestrator.client.resolve(unverified.id, {
+      reason: 'customer refunded by bank transfer',
+      reference: 'BT-3',
+      keepCharge: true,
+    });
+    expect(blind).toMatchObject({ id: unverified.id, status: 'resolved' });
+    expect(blind.keptCents).toBeUndefined();
+    await clearFaults(mock.urls.payment);
 
-    // Both resolved sagas are accounted for: only the one still dead-lettered is reported.
+    // ...and reconciliation keeps reporting its charge, for a human (no refund sent on its own:
+    // it may have been settled another way). The two checked resolves' money is accounted for;
+    // the stock each resolved saga still holds is reported with its release (nothing else will).
     const after = await orchestrator.client.reconciliation();
-    expect(after.findings.map((f) => [f.kind, f.sagaId])).toEqual([
-      ['charged_in_dlq', unverified.id],
-    ]);
+    expect(
+      after.findings
+        .filter((f) => f.kind !== 'reservation_leaked')
+        .map((f) => [f.kind, f.sagaId, f.fix]),
+    ).toEqual([['charged_without_order', unverified.id, null]]);
+    expect(
+      after.findings
+        .filter((f) => f.kind === 'reservation_leaked')
+        .map((f) => [f.sagaId, f.fix?.provider])
+        .sort(),
+    ).toEqual([kept.id, byHand.id, unverified.id].map((id) => [id, 'inventory']).sort());
   }, 120_000);
 });

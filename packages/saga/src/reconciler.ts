@@ -72,14 +72,17 @@ function keptByOperator(saga: Saga): { keptCents?: number } {
 }
 
 /**
- * Whether a resolved saga went through the resolve's refund check, which records what was kept
- * (`keptCents`, 0 included): only then does money held beyond it contradict the operator.
+ * Whether a resolved saga's money was accounted for when it was resolved: its own refund had
+ * been made, or the resolve's refund check read the charge and recorded what was kept
+ * (`keptCents`, 0 included). Only then does money held beyond it contradict the operator.
  */
 function checkedOnResolve(saga: Saga): { resolveChecked?: true } {
   const resolved = saga.history.find((e) => e.type === 'resolved');
-  return resolved?.type === 'resolved' && resolved.keptCents !== undefined
-    ? { resolveChecked: true }
-    : {};
+  if (resolved?.type !== 'resolved') return {};
+  const refunded = saga.history.some(
+    (e) => e.type === 'compensation_succeeded' && e.step === 'refund_payment',
+  );
+  return resolved.keptCents !== undefined || refunded ? { resolveChecked: true } : {};
 }
 
 /** Undoing its order once a compensation was required: no replay goes forward again. */

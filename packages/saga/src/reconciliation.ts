@@ -161,6 +161,28 @@ function chargedInDlq(state: ChargeState, kept: number, orderId: string, facts: 
   };
 }
 
+/** Stock still reserved for an order that did not go through; releasing it is always safe. */
+function leakedReservations(
+  records: ProviderRecords,
+  orderId: string,
+  live: boolean,
+  facts: OrderFacts,
+): Drift[] {
+  if (live) return [];
+  return records.reservations
+    .filter((r) => r.orderId === orderId && r.status === 'reserved')
+    .map((reservation) => ({
+      kind: 'reservation_leaked',
+      recordId: reservation.id,
+      detail: `reservation ${reservation.id} still holds stock but order ${orderId} is ${facts.orderStatus ?? 'unknown'}`,
+      fix: {
+        provider: 'inventory',
+        path: `/reservations/${encodeURIComponent(reservation.id)}/release`,
+        body: { idempotencyKey: `reconcile:release:${reservation.id}` },
+      },
+    }));
+}
+
 /** Every order the providers hold a record of. */
 export function ordersOf(records: ProviderRecords): Set<string> {
   return new Set([
@@ -196,12 +218,17 @@ export function findDrift(
         : 0;
     const charges = chargesOf(records, orderId);
     const status = facts.saga?.status;
-    // In an operator's hands: only the money is checked; the rest of the undo (stock, shipment)
-    // is the replay's, or was the operator's to settle.
+    // In an operator's hands: only the money is checked, and for a resolved saga the stock too
+    // (nothing will release it: a resolve ends the saga). The rest of a dead-lettered saga's undo
+    // is its replay's.
     if (status === 'dead_lettered' || status === 'resolved') {
       const held = live ? [] : charges.filter((c) => c.refunded + keptOf(c) < c.charge.amountCents);
       const drift = status === 'dead_lettered' ? chargedInDlq : chargedWithoutOrder;
       for (const state of held) findings.push(at(drift(state, keptOf(state), orderId, facts)));
+      if (status === 'resolved') {
+        for (const leak of leakedReservations(records, orderId, live, facts))
+          findings.push(at(leak));
+      }
       continue;
     }
     let netCents = 0;
@@ -222,21 +249,7 @@ export function findDrift(
         findings.push(at(chargedWithoutOrder(state, keptOf(state), orderId, facts)));
       }
     }
-    for (const reservation of records.reservations) {
-      if (reservation.orderId !== orderId || live || reservation.status !== 'reserved') continue;
-      findings.push(
-        at({
-          kind: 'reservation_leaked',
-          recordId: reservation.id,
-          detail: `reservation ${reservation.id} still holds stock but order ${orderId} is ${facts.orderStatus ?? 'unknown'}`,
-          fix: {
-            provider: 'inventory',
-            path: `/reservations/${encodeURIComponent(reservation.id)}/release`,
-            body: { idempotencyKey: `reconcile:release:${reservation.id}` },
-          },
-        }),
-      );
-    }
+    for (const leak of leakedReservations(records, orderId, live, facts)) findings.push(at(leak));
     for (const shipment of records.shipments) {
       if (shipment.orderId !== orderId || shipment.status !== 'created' || netCents > 0) continue;
       findings.push(

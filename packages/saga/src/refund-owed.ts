@@ -112,7 +112,9 @@ const HOW =
 /**
  * What a resolve of a saga owing a refund records as kept, or why it is refused: money the
  * provider holds is kept only when the operator says so (`keepCharge`). Kept: what the provider
- * holds, or the whole charge when it could not say.
+ * holds; nothing when it holds nothing (the check ran: 0 is recorded). When the lookup could not
+ * answer, a resolve with `keepCharge` records nothing (undefined): no amount was read, so none
+ * is claimed, and reconciliation reports the charge for a human if it is still held.
  */
 export function keptOnResolve(
   saga: Saga,
@@ -121,7 +123,7 @@ export function keptOnResolve(
 ): number | undefined {
   switch (held.kind) {
     case 'settled':
-      return undefined;
+      return 0;
     case 'held':
       if (keepCharge) return held.cents;
       throw new ResolveRefusedError(
@@ -131,10 +133,10 @@ export function keptOnResolve(
       );
     case 'unknown': {
       const cents = saga.context.totalCents ?? 0;
-      if (keepCharge) return cents;
+      if (keepCharge) return undefined;
       throw new ResolveRefusedError(
         'refund_unverified',
-        `saga ${saga.id} may still owe a refund of up to ${cents} cents: the charge lookup failed (${held.detail}); try again, or ${HOW}`,
+        `saga ${saga.id} may still owe a refund of up to ${cents} cents: the charge lookup failed (${held.detail}); try again once the payment provider answers, or replay the saga (it looks the charge up before refunding). Resolving with keepCharge now records nothing as kept, and reconciliation reports the charge for a human while it is held`,
         cents,
       );
     }

@@ -391,7 +391,7 @@ export class SagaEngine {
           `saga ${saga.id} changed while its charge was looked up; try again`,
         );
       }
-      const why = keptCents === undefined ? reason : `${reason}; ${keptCents} cents kept`;
+      const why = keptCents ? `${reason}; ${keptCents} cents kept` : reason;
       return {
         state: { status: 'resolved', actor, reason: why },
         events: [

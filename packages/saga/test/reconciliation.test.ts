@@ -102,6 +102,10 @@ describe('findDrift', () => {
       },
     });
 
+    /** The money findings: a resolved saga's held stock is reported too (its own test below). */
+    const money = (found: ReturnType<typeof findDrift>) =>
+      found.filter((f) => f.kind !== 'reservation_leaked');
+
     it('a dead-lettered saga whose charge is still held is reported, pointing at replay, with no fix', () => {
       const found = findDrift(held, facts({ 'o-1': undone('dead_lettered') }));
       expect(found).toEqual([
@@ -123,7 +127,7 @@ describe('findDrift', () => {
     });
 
     it('a resolve that checked the charge and kept nothing, while the charge is held, is charged_without_order, with a refund', () => {
-      const found = findDrift(held, facts({ 'o-1': undone('resolved', 0) }));
+      const found = money(findDrift(held, facts({ 'o-1': undone('resolved', 0) })));
       expect(found).toEqual([
         {
           kind: 'charged_without_order',
@@ -146,7 +150,7 @@ describe('findDrift', () => {
         saga: { id: 'sg-1', status: 'resolved', phase: 'forward' },
       };
       for (const unchecked of [undone('resolved'), forward]) {
-        expect(findDrift(held, facts({ 'o-1': unchecked }))).toEqual([
+        expect(money(findDrift(held, facts({ 'o-1': unchecked })))).toEqual([
           expect.objectContaining({
             kind: 'charged_without_order',
             recordId: 'ch-1',
@@ -162,21 +166,23 @@ describe('findDrift', () => {
         ...held,
         charges: [...held.charges, { id: 'ch-2', orderId: 'o-1', amountCents: 5_000 }],
       };
-      const found = findDrift(
-        twice,
-        facts({
-          'o-1': {
-            orderStatus: 'pending',
-            saga: {
-              id: 'sg-1',
-              status: 'resolved',
-              phase: 'compensating',
-              keptCents: 5_000,
-              resolveChecked: true,
-              chargeId: 'ch-1',
+      const found = money(
+        findDrift(
+          twice,
+          facts({
+            'o-1': {
+              orderStatus: 'pending',
+              saga: {
+                id: 'sg-1',
+                status: 'resolved',
+                phase: 'compensating',
+                keptCents: 5_000,
+                resolveChecked: true,
+                chargeId: 'ch-1',
+              },
             },
-          },
-        }),
+          }),
+        ),
       );
       expect(found).toEqual([
         expect.objectContaining({
@@ -189,9 +195,23 @@ describe('findDrift', () => {
       ]);
     });
 
+    it("a resolved saga's stock still reserved is released by a fix (nothing else will); a dead-lettered one's is its replay's", () => {
+      const leaks = (status: 'dead_lettered' | 'resolved') =>
+        findDrift(held, facts({ 'o-1': undone(status, 5_000) })).filter(
+          (f) => f.kind === 'reservation_leaked',
+        );
+      expect(leaks('resolved')).toEqual([
+        expect.objectContaining({
+          recordId: 'r-1',
+          fix: expect.objectContaining({ path: '/reservations/r-1/release' }),
+        }),
+      ]);
+      expect(leaks('dead_lettered')).toEqual([]);
+    });
+
     it("a resolved saga's kept cents are accounted for; less kept than held is still drift, fixed for the rest", () => {
-      expect(findDrift(held, facts({ 'o-1': undone('resolved', 5_000) }))).toEqual([]);
-      const [short] = findDrift(held, facts({ 'o-1': undone('resolved', 3_000) }));
+      expect(money(findDrift(held, facts({ 'o-1': undone('resolved', 5_000) })))).toEqual([]);
+      const [short] = money(findDrift(held, facts({ 'o-1': undone('resolved', 3_000) })));
       expect(short).toMatchObject({
         kind: 'charged_without_order',
         fix: { body: { amountCents: 2_000 } },

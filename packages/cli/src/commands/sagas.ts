@@ -165,7 +165,7 @@ async function resolve(ctx: CommandContext, client: SagaClient, rest: string[]) 
     reference: values.reference,
     ...(values['keep-charge'] ? { keepCharge: true } : {}),
   });
-  if (answer.keptCents !== undefined) {
+  if (answer.keptCents) {
     ctx.say(`${answer.keptCents} cents of the charge kept at the payment provider`);
   }
   ctx.out(answer.id);
