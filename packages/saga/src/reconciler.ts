@@ -1,3 +1,4 @@
+import { isRequestInProgress } from '@edge/upstream';
 import { editedInput } from './editable-input.js';
 import { conflictReason } from './order-saga.js';
 import type { CallOutcome, ProviderClient, ProviderRequest } from './provider-client.js';
@@ -248,14 +249,16 @@ export class Reconciler {
         if (reason === 'already_refunded') {
           return { outcome: 'fixed', detail: 'already repaired (409 already_refunded)' };
         }
-        if (reason === 'request_in_progress') {
-          return { outcome: 'failed', detail: 'a fix of this record is in progress; run again' };
-        }
         const why = reason ? ` (${reason})` : '';
         return { outcome: 'failed', detail: `provider refused: ${outcome.answer.status}${why}` };
       }
       case 'retryable':
-        return { outcome: 'failed', detail: 'provider failed; run the fix again later' };
+        // The provider classes a 409 "in progress" as try again: another fix of the same record
+        // (the same key) is in flight, from a run racing this one.
+        return 'status' in outcome.answer &&
+          isRequestInProgress(outcome.answer.status, outcome.answer.body)
+          ? { outcome: 'failed', detail: 'a fix of this record is in progress; run again' }
+          : { outcome: 'failed', detail: 'provider failed; run the fix again later' };
       case 'not_sent':
         return { outcome: 'failed', detail: `not sent (${outcome.reason}); run again later` };
       default: {

@@ -75,10 +75,13 @@ describe('a saga that settles while the reconciler runs', () => {
 });
 
 describe('what a fix answered 409 did', () => {
-  /** A provider refusing every fix with one 409 reason. */
+  /**
+   * A provider answering every fix 409 with one reason, classed as the HTTP client classes it:
+   * "in progress" is a retry (the first request may still land), any other 409 a refusal.
+   */
   const refusing = (reason: string): ProviderClient => ({
     call: async () => ({
-      kind: 'rejected',
+      kind: reason === 'request_in_progress' ? 'retryable' : 'rejected',
       answer: { status: 409, body: { error: { code: 'CONFLICT', reason } } },
     }),
     close: async () => {},
