@@ -80,10 +80,12 @@ describe('what a fix answered 409 did', () => {
    * "in progress" is a retry (the first request may still land), any other 409 a refusal.
    */
   const refusing = (reason: string): ProviderClient => ({
-    call: async () => ({
-      kind: reason === 'request_in_progress' ? 'retryable' : 'rejected',
-      answer: { status: 409, body: { error: { code: 'CONFLICT', reason } } },
-    }),
+    call: async () => {
+      const answer = { status: 409, body: { error: { code: 'CONFLICT', reason } } };
+      return reason === 'request_in_progress'
+        ? { kind: 'retryable', answer, maybeApplied: true }
+        : { kind: 'rejected', answer };
+    },
     close: async () => {},
   });
   const finding = {
