@@ -92,8 +92,8 @@ function entryOf(event: SagaEvent): TimelineEntry {
     // Not an attempt: nothing left this process, so nothing can have happened at the provider.
     entry.summary =
       event.reason === 'breaker_open'
-        ? `${provider ?? 'provider'} not called: its breaker is open; next try in ${seconds(event.delayMs)} s`
-        : `${provider ?? 'provider'} not called yet: paced to its rate limit; next try in ${seconds(event.delayMs)} s`;
+        ? `${provider ?? 'provider'} not called: its breaker is open; deferred ${seconds(event.delayMs)} s from then`
+        : `${provider ?? 'provider'} not called yet: paced to its rate limit; deferred ${seconds(event.delayMs)} s from then`;
     if (event.times > 1) entry.summary += ` (refused ${event.times} times since ${event.since})`;
     entry.nextAt = event.dueAt;
     return entry;
