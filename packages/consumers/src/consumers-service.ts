@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import {
   Counter,
   createAlertChannel,
@@ -6,6 +7,7 @@ import {
   createOperatorVerifier,
   createRedisClient,
   type Logger,
+  lockDataDir,
   type RedisClient,
   type RunningServer,
   resolveStoreKind,
@@ -20,6 +22,10 @@ import { FileEventLog } from './file-event-log.js';
 import { GroupMonitor } from './group-monitor.js';
 import { RedisEventLog } from './redis-event-log.js';
 
+/** What a second process on the same embedded state would do: said when it is refused. */
+const EMBEDDED_STATE_WHY =
+  "two consumers processes rewriting the same group state files would lose each other's dead letters and handle events twice";
+
 export interface ConsumersService {
   server: RunningServer;
   url: string;
@@ -29,19 +35,22 @@ export interface ConsumersService {
 async function openLog(
   config: ConsumersConfig,
   logger: Logger,
-): Promise<{ log: EventLog; clients: RedisClient[] }> {
+): Promise<{ log: EventLog; clients: RedisClient[]; release: () => Promise<void> }> {
   const kind = await resolveStoreKind(config.storeMode, config.redis, logger);
   if (kind === 'memory') {
     logger.warn(
       { file: config.eventsFile, state: config.stateDir },
       'order events from the saga file store; group state in files (one consumers process only)',
     );
+    // One process owns the group state files: each rewrites them from its own memory.
+    await mkdir(config.stateDir, { recursive: true });
+    const lock = await lockDataDir(config.stateDir, EMBEDDED_STATE_WHY);
     const log = new FileEventLog({
       file: config.eventsFile,
       stateDir: config.stateDir,
       dedupeTtlMs: config.dedupeTtlMs,
     });
-    return { log, clients: [] };
+    return { log, clients: [], release: () => lock.release() };
   }
   // Offline queue on: during a Redis blip a command waits and lands; the loop retries rounds.
   const redis = createRedisClient(config.redis, { maxRetriesPerRequest: 20 });
@@ -54,6 +63,7 @@ async function openLog(
       dedupeTtlMs: config.dedupeTtlMs,
     }),
     clients: [redis],
+    release: async () => {},
   };
 }
 
@@ -71,7 +81,7 @@ export async function startConsumersService(
     issuer: config.auth.issuer,
     audience: config.auth.audience,
   });
-  const { log, clients } = await openLog(config, logger);
+  const { log, clients, release } = await openLog(config, logger);
   const deliveries = new Counter({
     name: 'events_consumer_deliveries_total',
     help: 'Deliveries handled by this process, by group and outcome',
@@ -142,6 +152,7 @@ export async function startConsumersService(
       await Promise.all(consumers.map((c) => c.stop()));
       await monitor.stop();
       await log.close();
+      await release();
       for (const client of clients) client.disconnect();
     },
   };

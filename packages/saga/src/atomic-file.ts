@@ -1,19 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-
-/**
- * fsync a directory, so that a file created, renamed or removed in it survives power loss: the
- * file's own fsync does not persist its directory entry.
- */
-export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
+import { fsyncDir } from '@edge/common';
 
 /**
  * Replace `path` with `contents` so that a reader (or a process restarted after kill -9) sees

@@ -1,7 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { fsyncDir } from '@edge/common';
 import { DEFAULT_EVENT_SEGMENT_BYTES, listSegments, segmentFile } from '@edge/order-events';
-import { fsyncDir } from './atomic-file.js';
 
 export interface EventSegmentWriterOptions {
   /** Segment 0 of the log (`<saga dir>/events/order-events.jsonl`). */

@@ -1,8 +1,8 @@
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type DataDirLock, lockDataDir } from '@edge/common';
 import { encodedLine, ORDER_EVENTS_FILE, type OrderEvent } from '@edge/order-events';
 import { writeFileAtomic } from './atomic-file.js';
-import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import { EventSegmentWriter } from './event-segment-writer.js';
 import { InProcessLeases } from './in-process-leases.js';
 import type { CancelRequest, Saga, SagaStatus } from './saga.js';
@@ -32,6 +32,9 @@ export interface FileSagaStoreOptions {
   /** The order event log starts its next segment file past this many bytes; default 1 MiB. */
   eventSegmentBytes?: number;
 }
+
+/** What a second process on the same data directory would do: said when it is refused. */
+const SAGA_FILES_WHY = 'two processes driving the same saga files would send the same refund twice';
 
 /**
  * Embedded store for one process, which it enforces: `open` locks the directory and a second
@@ -71,7 +74,7 @@ export class FileSagaStore implements SagaStore {
       options.eventSegmentBytes,
     );
     await mkdir(options.dir, { recursive: true });
-    store.lock = await lockDataDir(options.dir);
+    store.lock = await lockDataDir(options.dir, SAGA_FILES_WHY);
     try {
       await store.load();
     } catch (error) {

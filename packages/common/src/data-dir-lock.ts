@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { open, readFile, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { fsyncDir } from './atomic-file.js';
+import { fsyncDir } from './fsync-dir.js';
 
 /** Name of the lock file inside a locked data directory. */
 export const LOCK_FILE = 'LOCK';
@@ -16,12 +16,12 @@ interface LockOwner {
 /** Refusal to open a data directory another live process holds. Code: `DATA_DIR_LOCKED`. */
 export class DataDirLockedError extends Error {
   readonly code = 'DATA_DIR_LOCKED';
-  constructor(dir: string, owner: LockOwner) {
+  /** `why`: what two processes on the directory would do wrong, said in the refusal. */
+  constructor(dir: string, owner: LockOwner, why: string) {
     super(
       `DATA_DIR_LOCKED: data directory ${dir} is in use by process ${owner.pid} on ${owner.host} (since ${owner.startedAt}): ` +
-        'two processes driving the same saga files would send the same refund twice. Stop that ' +
-        'process, or give this one its own DATA_DIR (a lock left by a host that is gone: delete ' +
-        `${join(dir, LOCK_FILE)}).`,
+        `${why}. Stop that process, or give this one its own DATA_DIR (a lock left by a host ` +
+        `that is gone: delete ${join(dir, LOCK_FILE)}).`,
     );
     this.name = 'DataDirLockedError';
   }
@@ -84,7 +84,7 @@ export interface DataDirLock {
  * rather than an mtime-refreshed lock (proper-lockfile): no timer to starve under CPU load and
  * no stale-wait after a crash.
  */
-export async function lockDataDir(dir: string): Promise<DataDirLock> {
+export async function lockDataDir(dir: string, why: string): Promise<DataDirLock> {
   const path = join(dir, LOCK_FILE);
   const me: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   for (let tries = 0; ; tries++) {
@@ -101,9 +101,9 @@ export async function lockDataDir(dir: string): Promise<DataDirLock> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = await readOwner(path);
-      if (owner && !isStale(owner)) throw new DataDirLockedError(dir, owner);
+      if (owner && !isStale(owner)) throw new DataDirLockedError(dir, owner, why);
       // Two processes racing for one stale lock: the O_EXCL create above picks the winner.
-      if (tries > 2) throw new DataDirLockedError(dir, owner ?? { ...me, pid: -1 });
+      if (tries > 2) throw new DataDirLockedError(dir, owner ?? { ...me, pid: -1 }, why);
       await unlink(path).catch(() => undefined);
     }
   }
