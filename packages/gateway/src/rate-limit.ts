@@ -75,6 +75,18 @@ function refundedState(state: LimitState, count: Count, points: number): LimitSt
   return { ...state, remaining: Math.max(0, state.limit - Math.max(0, count.consumed - points)) };
 }
 
+/** A partner's cost budget as `extensions.cost.throttleStatus` reports it; none without one. */
+function throttleStatusOf(states: LimitState[], windowS: number): ThrottleStatus | undefined {
+  const cost = states.find((state) => state.name === 'cost');
+  return cost
+    ? {
+        maximumAvailable: cost.limit,
+        currentlyAvailable: cost.remaining,
+        restoreRate: Math.round((cost.limit / windowS) * 100) / 100,
+      }
+    : undefined;
+}
+
 interface Pair {
   /** One Redis call per request, or with the embedded store (no Redis) an in-process limiter. */
   exact: PermitCounter;
@@ -323,16 +335,6 @@ export function createRateLimiter(deps: RateLimiterDeps) {
     const states = checks.map((check, i) =>
       limitState(check.name, limitOf(check.pair), answers[i] as Count),
     );
-    const throttleOf = (reported: LimitState[]): ThrottleStatus | undefined => {
-      const costState = reported.find((state) => state.name === 'cost');
-      return costState && costPair
-        ? {
-            maximumAvailable: costState.limit,
-            currentlyAvailable: costState.remaining,
-            restoreRate: Math.round((costState.limit / config.windowS) * 100) / 100,
-          }
-        : undefined;
-    };
     const over = states.filter((s) => s.exceeded);
     if (!isDegraded) noteIfSpent(checks[0] as Check, states[0] as LimitState);
     if (over.length > 0) {
@@ -340,7 +342,7 @@ export function createRateLimiter(deps: RateLimiterDeps) {
       const left = states.map((state, i) =>
         refundedState(state, answers[i] as Count, checks[i]?.points ?? 0),
       );
-      const throttleStatus = throttleOf(left);
+      const throttleStatus = throttleStatusOf(left, config.windowS);
       throw refusal(
         subject.surface,
         over,
@@ -351,7 +353,11 @@ export function createRateLimiter(deps: RateLimiterDeps) {
       );
     }
     const headers = rateLimitHeaders(states, config.windowS);
-    return { headers, throttleStatus: throttleOf(states), degraded: isDegraded };
+    return {
+      headers,
+      throttleStatus: throttleStatusOf(states, config.windowS),
+      degraded: isDegraded,
+    };
   }
 
   return { consume, refuseIfSpent };

@@ -36,7 +36,7 @@ export interface ProjectorOptions {
   blockMs?: number;
   /**
    * Pending entries of another consumer idle this long are claimed (XAUTOCLAIM, tried every
-   * round); default 30 s. Until then the oldest of them holds the recorded lag back, so readers
+   * round); default 10 s. Until then the oldest of them holds the recorded lag back, so readers
    * fall back instead of serving what it changed as if it were not there.
    */
   claimIdleMs?: number;
