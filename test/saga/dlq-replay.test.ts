@@ -124,6 +124,16 @@ describe('refund outage longer than the compensation horizon', () => {
     const before = await ledger(mock);
     for (const saga of dead) expect(before[saga.orderId ?? '']?.refunds ?? []).toHaveLength(0);
 
+    // A bulk replay naming one saga twice is refused before anything is replayed: each copy
+    // would replay it again (an audit record and provider calls each) while the provider fails.
+    const first = dead[0]?.id ?? '';
+    await expect(
+      orchestrator.client.replayAll({ ids: [first, first], reason: 'twice' }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST', status: 400 });
+    const untouched = await orchestrator.client.get(first);
+    expect(untouched.status).toBe('dead_lettered');
+    expect(untouched.history.filter((e) => e.type === 'replayed')).toEqual([]);
+
     await clearFaults(mock.urls.payment);
     const { replayed, skipped, remaining } = await orchestrator.client.replayAll({
       reason: 'payment provider recovered',

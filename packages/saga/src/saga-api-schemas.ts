@@ -83,11 +83,34 @@ export const resolveRequest = z
   .strict();
 export type ResolveRequest = z.infer<typeof resolveRequest>;
 
+/**
+ * The ids of a bulk replay, each once. A repeated id is refused rather than dropped: each copy
+ * would be a replay of its own (an audit record, provider calls, one more entry in `replayed`),
+ * and an answer with fewer entries than the ids sent would leave a caller counting one saga as
+ * not replayed with no reason given.
+ */
+const replayIds = z
+  .array(key)
+  .min(1)
+  .max(100)
+  .superRefine((ids, ctx) => {
+    const seen = new Set<string>();
+    const repeated = new Set<string>();
+    for (const id of ids) (seen.has(id) ? repeated : seen).add(id);
+    if (repeated.size > 0) {
+      const named = [...repeated];
+      ctx.addIssue({
+        code: 'custom',
+        message: `each saga id at most once; repeated: ${named.slice(0, 5).join(', ')}${named.length > 5 ? ', ...' : ''}`,
+      });
+    }
+  });
+
 /** Bulk replay of the given sagas (the page sends its confirmed selection in chunks), or all. */
 export const replayManyRequest = z
   .object({
     reason,
-    ids: z.array(key).min(1).max(100).optional(),
+    ids: replayIds.optional(),
     all: z.literal(true).optional(),
   })
   .strict()

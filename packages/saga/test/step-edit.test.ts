@@ -287,6 +287,18 @@ describe('edit before replay', () => {
     );
   });
 
+  it('a bulk replay names each saga once: a repeated id is refused, not replayed again', () => {
+    expect(replayManyRequest.safeParse({ reason: 'r', ids: ['sg-1', 'sg-2'] }).success).toBe(true);
+    const twice = replayManyRequest.safeParse({ reason: 'r', ids: ['sg-1', 'sg-2', 'sg-1'] });
+    expect(twice.success).toBe(false);
+    expect(twice.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['ids', 'each saga id at most once; repeated: sg-1'],
+    ]);
+    expect(replayManyRequest.safeParse({ reason: 'r', ids: Array(100).fill('sg-1') }).success).toBe(
+      false,
+    );
+  });
+
   it('the API shape: an edit names a step and its fields, nothing else', () => {
     expect(
       replayRequest.safeParse({ reason: 'r', edit: { step: 'refund_payment', input: {} } }).success,
