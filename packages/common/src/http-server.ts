@@ -481,6 +481,13 @@ async function dispatch(
 ): Promise<void> {
   const { ctx, path, found } = exchange;
   const { req, res } = ctx;
+  if (lacksHost(req)) {
+    // Answered as the parser's refusals are (a broken request, not a GraphQL one, even on a
+    // GraphQL path), and the connection closes after it as after those.
+    res.setHeader('connection', 'close');
+    sendError(ctx, new AppError(ErrorCode.BAD_REQUEST, 'Missing Host header'));
+    return;
+  }
   try {
     if (parts.connections.draining) {
       res.setHeader('connection', 'close');
@@ -503,6 +510,15 @@ async function dispatch(
     if (graphql) sendGraphQLError(res, error, ctx.log);
     else sendError(ctx, error);
   }
+}
+
+/**
+ * An HTTP/1.1 request without a Host header, which RFC 9112 (3.2) says a server must refuse with
+ * a 400. Node's own check (`requireHostHeader`) answers it with a bare status line, no request id
+ * and no error body, before any handler runs, so the server is created without it and checks here.
+ */
+function lacksHost(req: IncomingMessage): boolean {
+  return req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host === undefined;
 }
 
 async function handleRequest(
@@ -551,8 +567,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   // Node checks the header and request deadlines on this interval (default 30 s, which would
   // let a request deadline run late by as much).
   const connectionsCheckingInterval = Math.min(timeouts.headersMs, timeouts.requestMs) / 4;
-  const server = createServer({ connectionsCheckingInterval }, (req, res) =>
-    handleRequest(parts, req, res),
+  const server = createServer(
+    { connectionsCheckingInterval, requireHostHeader: false },
+    (req, res) => handleRequest(parts, req, res),
   );
   server.on('clientError', answerClientError);
   server.on('connection', (socket: Socket) => connections.connected(socket));

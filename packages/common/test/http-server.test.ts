@@ -130,6 +130,25 @@ describe('http server refusals (found by bench/src/fuzz.ts)', () => {
     expect(bodyOf(answer).error.code).toBe('BAD_REQUEST');
   });
 
+  it('an HTTP/1.1 request without Host answers 400 BAD_REQUEST in JSON with a request id, on a GraphQL path too, and closes', async () => {
+    // No "connection: close" sent: raw() resolves only once the server closes the socket.
+    for (const request of [
+      'GET /healthz HTTP/1.1\r\n\r\n',
+      'POST /graphql HTTP/1.1\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}',
+    ]) {
+      const answer = await raw(server.port, request);
+      expect(answer, request).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer, request).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/);
+      expect(answer, request).toMatch(/\r\nconnection: close\r\n/i);
+      expect(bodyOf(answer), request).toEqual({
+        error: { code: 'BAD_REQUEST', message: 'Missing Host header' },
+      });
+    }
+    // HTTP/1.0 has no Host requirement.
+    const old = await raw(server.port, 'GET /healthz HTTP/1.0\r\n\r\n');
+    expect(old).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
   it('oversized headers answer 431 HEADERS_TOO_LARGE', async () => {
     const answer = await raw(
       server.port,
