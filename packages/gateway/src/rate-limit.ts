@@ -248,15 +248,19 @@ export function createRateLimiter(deps: RateLimiterDeps) {
 
   const spentLimits = createSpentLimits();
   const requestsKey = (subject: LimitSubject) => `${subject.surface}:${subject.id}`;
+  // The counters keep each class apart by their prefix; this one cache holds every class, so it
+  // names the class too: an address's spent anonymous limit must not refuse a user whose `sub`
+  // is that same string.
+  const spentKey = (subject: LimitSubject) => `${subject.class}:${requestsKey(subject)}`;
 
   /**
    * A refused single request means not even one fits before the window resets, in either mode
    * (a refused batch may only be larger than what is left). Not while degraded: the insurance
    * limit is this instance's share, and Redis may be back before its window ends.
    */
-  function noteIfSpent(check: Check, state: LimitState): void {
+  function noteIfSpent(subject: LimitSubject, check: Check, state: LimitState): void {
     if (state.exceeded && check.points === 1) {
-      spentLimits.note(check.key, state.limit, state.resetMs);
+      spentLimits.note(spentKey(subject), state.limit, state.resetMs);
     }
   }
 
@@ -285,7 +289,7 @@ export function createRateLimiter(deps: RateLimiterDeps) {
    * every refused request). Nothing is counted: the caller is over the limit already.
    */
   function refuseIfSpent(subject: LimitSubject): void {
-    const spent = spentLimits.spent(requestsKey(subject));
+    const spent = spentLimits.spent(spentKey(subject));
     if (!spent) return;
     const state: LimitState = { name: 'requests', remaining: 0, exceeded: true, ...spent };
     throw refusal(subject.surface, [state], rateLimitHeaders([state], config.windowS));
@@ -336,7 +340,7 @@ export function createRateLimiter(deps: RateLimiterDeps) {
       limitState(check.name, limitOf(check.pair), answers[i] as Count),
     );
     const over = states.filter((s) => s.exceeded);
-    if (!isDegraded) noteIfSpent(checks[0] as Check, states[0] as LimitState);
+    if (!isDegraded) noteIfSpent(subject, checks[0] as Check, states[0] as LimitState);
     if (over.length > 0) {
       await refund(answers);
       const left = states.map((state, i) =>

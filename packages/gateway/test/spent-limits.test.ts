@@ -1,5 +1,8 @@
 import { request } from 'node:http';
+import { createLogger, createMetrics } from '@edge/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadGatewayConfig } from '../src/config';
+import { createRateLimiter } from '../src/rate-limit';
 import { type GatewayFixture, startGatewayFixture } from './gateway-fixture';
 
 const QUERY = { query: '{ me { id } }' };
@@ -66,5 +69,24 @@ describe.each([
 
     const other = { authorization: `Bearer ${await fx.token('web', 'u-other')}` };
     expect((await fx.post('/web/graphql', QUERY, other)).status).toBe(200);
+  });
+});
+
+describe('spent limits are kept per limit class', () => {
+  it("an address's spent anonymous limit does not refuse a user whose sub is that address", async () => {
+    const limiter = createRateLimiter({
+      redis: undefined,
+      registry: createMetrics('gateway-test').registry,
+      log: createLogger({ service: 'gateway-test', level: 'silent' }),
+      config: loadGatewayConfig({ RATE_LIMIT_ANONYMOUS: '1' }).rateLimit,
+    });
+    const address = { surface: 'web', id: '10.0.0.7', class: 'anonymous' } as const;
+    await limiter.consume(address);
+    await expect(limiter.consume(address)).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    expect(() => limiter.refuseIfSpent(address)).toThrow('Rate limit exceeded (requests)');
+
+    const user = { surface: 'web', id: '10.0.0.7', class: 'user' } as const;
+    expect(() => limiter.refuseIfSpent(user)).not.toThrow();
+    expect((await limiter.consume(user)).headers['ratelimit']).toMatch(/^"requests";r=/);
   });
 });
