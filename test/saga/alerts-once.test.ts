@@ -3,6 +3,7 @@ import type { ServicesMock } from '@edge/services-mock';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  clearFaults,
   injectFault,
   type Orchestrator,
   orchestratorEnv,
@@ -46,7 +47,7 @@ describe('alerts across several orchestrators', () => {
     expect(loadSagaConfig({}).alerts.compensationAgeMs).toBe(5 * 60_000);
   });
 
-  it('a refund stuck behind a failing provider pages once from two orchestrators, before anything is dead-lettered', async () => {
+  it('a refund stuck behind a failing provider pages once from two orchestrators, before anything is dead-lettered; the paging one lost, the next leader resolves the page without paging again', async () => {
     const env = orchestratorEnv(mock, prefix, {
       ALERT_WEBHOOK_URL: webhook.url,
       // A threshold the test can reach; the 5-minute default is checked above.
@@ -93,5 +94,37 @@ describe('alerts across several orchestrators', () => {
     expect(pages[0]?.body).toMatchObject({ state: 'firing', pending: 1, service: 'saga' });
     expect((await first.client.get(ref.id)).status).toBe('compensating');
     expect(webhook.received.filter((r) => r.body['alert'] === 'saga_dlq_depth')).toEqual([]);
+
+    // The orchestrator that paged is lost, and the refund provider recovers. The next leader
+    // must resolve that page (whether the refund lands before or after it takes over), and
+    // must not page a second time while the refund is still owed.
+    const pager = [first, second].find((o) =>
+      o.lines.some((line) => line.includes('saga compensation pending too long')),
+    ) as Orchestrator;
+    const survivor = pager === first ? second : first;
+    await pager.kill9();
+    await clearFaults(mock.urls.payment);
+    await waitUntil(
+      'the refund made by the survivor',
+      async () => ((await survivor.client.get(ref.id)).status === 'compensated' ? true : undefined),
+      90_000,
+    );
+    await waitUntil(
+      'the page resolved by the next leader',
+      async () =>
+        webhook.received.some(
+          (r) =>
+            r.body['alert'] === 'saga_compensation_pending_too_long' &&
+            r.body['state'] === 'resolved',
+        )
+          ? true
+          : undefined,
+      30_000,
+    );
+    expect(
+      webhook.received
+        .filter((r) => r.body['alert'] === 'saga_compensation_pending_too_long')
+        .map((r) => r.body['state']),
+    ).toEqual(['firing', 'resolved']);
   });
 });

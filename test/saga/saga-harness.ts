@@ -143,6 +143,12 @@ export async function spawnOrchestrator(env: Record<string, string>): Promise<Or
     headers: { authorization: `Bearer ${await credentials.operatorToken('operator')}` },
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Once, whichever of kill9 and stop comes first (a test kills one, its teardown stops all).
+  let closing: Promise<void> | undefined;
+  const closeClient = () => {
+    closing ??= client.close();
+    return closing;
+  };
   return {
     url,
     client,
@@ -152,12 +158,12 @@ export async function spawnOrchestrator(env: Record<string, string>): Promise<Or
     async kill9() {
       signalGroup('SIGKILL');
       await exited;
-      await client.close();
+      await closeClient();
     },
     async stop() {
       signalGroup('SIGTERM');
       await exited;
-      await client.close();
+      await closeClient();
     },
   };
 }

@@ -1,4 +1,5 @@
 export * from './access-token-policy.js';
+export * from './alert-memory.js';
 export * from './alerts.js';
 export * from './body.js';
 export * from './config.js';

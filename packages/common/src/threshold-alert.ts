@@ -1,3 +1,4 @@
+import type { AlertMemory, AlertMemoryStore } from './alert-memory.js';
 import type { AlertChannel } from './alerts.js';
 import type { Logger } from './logger.js';
 
@@ -15,6 +16,13 @@ export interface ThresholdAlertOptions {
    * in a metric: a pager path that keeps failing must itself be visible.
    */
   onSend?: (state: AlertState, delivered: boolean) => void;
+  /**
+   * Where whether the alert is firing is kept when several processes take turns delivering it
+   * (the leader of the moment): read before every decision, written after every delivery, so
+   * the process that takes over resolves a page another one fired and does not fire it anew.
+   * Without it the state is this process's own.
+   */
+  memory?: AlertMemoryStore;
 }
 
 /**
@@ -23,25 +31,29 @@ export interface ThresholdAlertOptions {
  * next evaluation tries again: an alert nobody received was not sent.
  */
 export class ThresholdAlert {
-  private firing = false;
-  private lastSentAt = 0;
+  private local: AlertMemory = { firing: false, lastSentAt: 0 };
 
   constructor(private readonly options: ThresholdAlertOptions) {}
 
   async update(crossed: boolean, now: number, payload: (state: AlertState) => object) {
-    const { name, log, repeatMs } = this.options;
-    if (crossed && (!this.firing || now - this.lastSentAt >= repeatMs)) {
+    const { name, log, repeatMs, memory } = this.options;
+    const { firing, lastSentAt } = memory ? await memory.read() : this.local;
+    if (crossed && (!firing || now - lastSentAt >= repeatMs)) {
       const body = payload('firing');
       log.error(unbound(log, body), name);
-      if (await this.deliver('firing', body)) {
-        this.firing = true;
-        this.lastSentAt = now;
-      }
-    } else if (!crossed && this.firing) {
+      if (await this.deliver('firing', body))
+        await this.remember({ firing: true, lastSentAt: now });
+    } else if (!crossed && firing) {
       const body = payload('resolved');
       log.info(unbound(log, body), `${name} resolved`);
-      if (await this.deliver('resolved', body)) this.firing = false;
+      if (await this.deliver('resolved', body))
+        await this.remember({ firing: false, lastSentAt: now });
     }
+  }
+
+  private async remember(state: AlertMemory): Promise<void> {
+    this.local = state;
+    await this.options.memory?.write(state);
   }
 
   private async deliver(state: AlertState, body: object): Promise<boolean> {

@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { redisAlertMemory } from '../src/alert-memory';
 import type { AlertChannel } from '../src/alerts';
 import { createLogger } from '../src/logger';
+import { DEFAULT_REDIS_URL, Redis } from '../src/redis';
 import { startPeriodic, ThresholdAlert } from '../src/threshold-alert';
 
 function recordingChannel(failFirst = 0) {
@@ -41,6 +44,54 @@ describe('threshold alert', () => {
     expect(sent).toEqual([]);
     await alert.update(true, 10, (state) => ({ state }));
     expect(sent).toEqual([{ state: 'firing' }]);
+  });
+});
+
+describe('threshold alert shared by processes that take turns delivering it (Redis)', () => {
+  const redis = new Redis(process.env['REDIS_URL'] ?? DEFAULT_REDIS_URL);
+  const key = `alert-memory-test:${randomUUID()}`;
+  afterAll(async () => {
+    await redis.del(key);
+    await redis.quit();
+  });
+
+  it('the next leader resolves what the last one fired, and does not fire it again within repeatMs', async () => {
+    const { channel, sent } = recordingChannel();
+    const memories = redisAlertMemory(redis, key);
+    // Two processes, each with its own alert object; only the leader of the moment updates it.
+    const first = new ThresholdAlert({
+      name: 'test alert',
+      channel,
+      log,
+      repeatMs: 60_000,
+      memory: memories('dlq'),
+    });
+    const next = new ThresholdAlert({
+      name: 'test alert',
+      channel,
+      log,
+      repeatMs: 60_000,
+      memory: memories('dlq'),
+    });
+    const payload = (state: string) => ({ state });
+    await first.update(true, 0, payload);
+    await next.update(true, 10_000, payload);
+    expect(sent).toEqual([{ state: 'firing' }]);
+    await next.update(true, 60_000, payload);
+    expect(sent).toEqual([{ state: 'firing' }, { state: 'firing' }]);
+    await next.update(false, 70_000, payload);
+    await first.update(false, 80_000, payload);
+    expect(sent).toEqual([{ state: 'firing' }, { state: 'firing' }, { state: 'resolved' }]);
+    // Another alert in the same hash is its own.
+    const other = new ThresholdAlert({
+      name: 'other',
+      channel,
+      log,
+      repeatMs: 60_000,
+      memory: memories('age'),
+    });
+    await other.update(false, 90_000, payload);
+    expect(sent).toHaveLength(3);
   });
 });
 

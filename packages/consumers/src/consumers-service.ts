@@ -129,6 +129,7 @@ export async function startConsumersService(
     alerts: createAlertChannel({ webhookUrl: config.alertWebhookUrl, log: logger }),
     owner: config.consumerName,
     service: 'consumers',
+    memories: log instanceof RedisEventLog ? log.alertMemories() : undefined,
     ...config.monitor,
   });
   monitor.start();

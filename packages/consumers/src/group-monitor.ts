@@ -1,5 +1,6 @@
 import {
   type AlertChannel,
+  type AlertMemories,
   type AlertState,
   Gauge,
   type Logger,
@@ -30,6 +31,11 @@ export interface GroupMonitorOptions {
   alerts: AlertChannel;
   /** This process, as the holder of the monitor lease. */
   owner: string;
+  /**
+   * Where the alerts remember what they sent (Redis), so the next holder of the monitor lease
+   * resolves a page the last one fired instead of leaving it open; absent: this process's own.
+   */
+  memories?: AlertMemories;
   service: string;
   intervalMs?: number;
   deadAfterMs?: number;
@@ -69,7 +75,7 @@ export class GroupMonitor {
   private readonly o: Required<
     Omit<
       GroupMonitorOptions,
-      'log' | 'groups' | 'registry' | 'logger' | 'alerts' | 'owner' | 'service'
+      'log' | 'groups' | 'registry' | 'logger' | 'alerts' | 'owner' | 'service' | 'memories'
     >
   >;
   private periodic: Periodic | undefined;
@@ -193,11 +199,13 @@ export class GroupMonitor {
     const key = `${group}:${kind}`;
     let alert = this.alerts.get(key);
     if (!alert) {
+      const memory = this.options.memories?.(key);
       alert = new ThresholdAlert({
         name: `events consumer ${kind} alert`,
         channel: this.options.alerts,
         log: this.options.logger,
         repeatMs: this.o.repeatMs,
+        ...(memory ? { memory } : {}),
       });
       this.alerts.set(key, alert);
     }

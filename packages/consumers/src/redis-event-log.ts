@@ -1,4 +1,4 @@
-import { hasHashTag, type RedisClient } from '@edge/common';
+import { type AlertMemories, hasHashTag, type RedisClient, redisAlertMemory } from '@edge/common';
 import {
   decodeOrderEvent,
   entryFields,
@@ -433,6 +433,11 @@ export class RedisEventLog implements EventLog {
       dlqDepth,
       consumers,
     };
+  }
+
+  /** Where the monitor's alerts remember what they sent, for whichever process holds its lease next. */
+  alertMemories(): AlertMemories {
+    return redisAlertMemory(this.redis, this.key('alerts'));
   }
 
   async holdLease(name: string, owner: string, ttlMs: number): Promise<boolean> {

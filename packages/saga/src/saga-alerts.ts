@@ -1,5 +1,6 @@
 import {
   type AlertChannel,
+  type AlertMemories,
   type AlertState,
   type Logger,
   type Periodic,
@@ -25,6 +26,11 @@ export interface SagaAlertCheckOptions {
   channel: AlertChannel;
   /** While the threshold stays crossed, fire again this often. */
   repeatMs: number;
+  /**
+   * Where the alerts remember what they sent, shared by the orchestrators (Redis): the next
+   * leader resolves what the last one fired. Absent with the file store (one process).
+   */
+  memories?: AlertMemories;
 }
 
 /** What every alert of the orchestrator carries besides its own measurements. */
@@ -39,11 +45,12 @@ export interface SagaAlertPayload {
  * `name` and counted in `saga_alerts_total` with whether the webhook took it.
  */
 export function checkAlert(
-  options: Pick<SagaAlertCheckOptions, 'channel' | 'log' | 'repeatMs' | 'metrics'>,
+  options: Pick<SagaAlertCheckOptions, 'channel' | 'log' | 'repeatMs' | 'metrics' | 'memories'>,
   name: string,
   alert: string,
 ): ThresholdAlert {
-  const { channel, log, repeatMs, metrics } = options;
+  const { channel, log, repeatMs, metrics, memories } = options;
+  const memory = memories?.(alert);
   return new ThresholdAlert({
     name,
     channel,
@@ -51,6 +58,7 @@ export function checkAlert(
     repeatMs,
     onSend: (state, delivered) =>
       metrics.alerts.inc({ alert, state, result: delivered ? 'ok' : 'failed' }),
+    ...(memory ? { memory } : {}),
   });
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
+  type AlertMemories,
   createAlertChannel,
   createLogger,
   createMetrics,
@@ -12,6 +13,7 @@ import {
   type RedisClient,
   type Route,
   type RunningServer,
+  redisAlertMemory,
   resolveStoreKind,
   startHttpServer,
   startTracing,
@@ -69,6 +71,8 @@ interface OpenedStore {
   reports: ReconciliationReports;
   /** Caps the OrderConfirmed stream; absent for the file store, which has no consumer groups. */
   trimEvents: (() => Promise<number>) | undefined;
+  /** What the alerts last sent, for whichever process leads next; one process: its own. */
+  alertMemories: AlertMemories;
 }
 
 async function openStore(config: SagaConfig, log: Logger): Promise<OpenedStore> {
@@ -83,6 +87,7 @@ async function openStore(config: SagaConfig, log: Logger): Promise<OpenedStore> 
       leadership: SOLE_LEADER,
       reports: inProcessReports(),
       trimEvents: undefined,
+      alertMemories: undefined,
     };
   }
   // Saga writes keep ioredis's offline queue: during a Redis blip a write should wait and land,
@@ -111,7 +116,8 @@ async function openStore(config: SagaConfig, log: Logger): Promise<OpenedStore> 
   });
   const trimEvents = () => trimOrderStream(redis, store.eventsKey, config.eventsMaxLen);
   const reports = redisReports(redis, `${store.keyHead}reconciliation`);
-  return { store, redis, leadership, reports, trimEvents };
+  const alertMemories = redisAlertMemory(redis, `${store.keyHead}alerts`);
+  return { store, redis, leadership, reports, trimEvents, alertMemories };
 }
 
 /** The orchestrator: HTTP API, worker loop and DLQ alerts over one store. */
@@ -133,7 +139,10 @@ export async function startSagaService(
       production: config.production,
     }),
   );
-  const { store, redis, leadership, reports, trimEvents } = await openStore(config, logger);
+  const { store, redis, leadership, reports, trimEvents, alertMemories } = await openStore(
+    config,
+    logger,
+  );
   const sagaMetrics = createSagaMetrics(metrics.registry);
   const { providers, close: closeProviders } = createSagaProviders({
     config,
@@ -170,6 +179,7 @@ export async function startSagaService(
     log: logger,
     channel,
     repeatMs: config.alerts.repeatMs,
+    memories: alertMemories,
   };
   const alerts = new SagaAlertEvaluator({
     ...alertContext,
