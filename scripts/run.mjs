@@ -218,10 +218,15 @@ async function runCommand() {
     case 'bench':
       execTypeScript('bench/src/main.ts', rest);
       break;
-    case 'outage':
+    case 'outage': {
+      // `outage consumers ...` for the order-event consumers; `outage [refunds] ...` for the saga.
       await ensureRedis();
-      execTypeScript('test/saga/refund-outage-main.ts', rest);
+      const [target, ...args] = rest;
+      if (target === 'consumers') execTypeScript('test/consumers/consumer-outage-main.ts', args);
+      else if (target === 'refunds') execTypeScript('test/saga/refund-outage-main.ts', args);
+      else execTypeScript('test/saga/refund-outage-main.ts', rest);
       break;
+    }
     case 'test': {
       mkdirSync(join(root, '.data'), { recursive: true });
       await ensureRedis();

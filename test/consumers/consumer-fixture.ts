@@ -3,7 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DevTokenClaims, loadOrCreateSigningKey, mintDevToken, Redis } from '@edge/common';
-import { ORDER_EVENT_VERSION, type OrderConfirmed, orderEventId } from '@edge/order-events';
+import {
+  ORDER_EVENT_VERSION,
+  type OrderCancelled,
+  type OrderConfirmed,
+  orderEventId,
+} from '@edge/order-events';
 import { startServicesMock } from '@edge/services-mock';
 import { type ManagedProcess, spawnService } from '@edge/stack';
 import { startWebhookReceiver, type WebhookReceiver } from '@edge/testkit';
@@ -28,6 +33,8 @@ export interface ConsumerWorld {
   startConsumers(groups: string, env?: Record<string, string>): Promise<ManagedProcess>;
   /** Append an OrderConfirmed as the saga does; returns its event id. */
   publishConfirmed(n: number, userId?: string): Promise<string>;
+  /** Append the OrderCancelled the saga publishes when a confirmed order is cancelled. */
+  publishCancelled(n: number, userId?: string): Promise<string>;
   outbox(): Promise<{ orderId: string; idempotencyKey: string }[]>;
   metric(proc: ManagedProcess, name: string, group: string): Promise<number | undefined>;
   close(): Promise<void>;
@@ -95,6 +102,17 @@ export async function startConsumerWorld(): Promise<ConsumerWorld> {
           totalCents: 1000,
           currency: 'USD',
         },
+      };
+      await redis.xadd(stream, '*', 'event', JSON.stringify(event));
+      return event.id;
+    },
+    async publishCancelled(n, userId = 'u-1') {
+      const event: OrderCancelled = {
+        id: orderEventId(`sg-test-${n}`, 'OrderCancelled'),
+        type: 'OrderCancelled',
+        version: ORDER_EVENT_VERSION,
+        occurredAt: new Date().toISOString(),
+        data: { sagaId: `sg-test-${n}`, orderId: `o-test-${n}`, userId, reason: 'customer' },
       };
       await redis.xadd(stream, '*', 'event', JSON.stringify(event));
       return event.id;
