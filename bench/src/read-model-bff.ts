@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   DEFAULT_REDIS_URL,
+  freeMockPortsEnv,
   INTERNAL_TOKEN_HEADER,
   loadOrCreateSigningKey,
   Redis,
@@ -89,12 +90,7 @@ export async function main(argv: string[]): Promise<void> {
       'packages/services-mock/src/main.ts',
       {
         STORE_MODE: 'redis',
-        ...Object.fromEntries(
-          ['ORDER', 'PRODUCT', 'USER', 'INVENTORY', 'PAYMENT', 'SHIPPING'].map((s) => [
-            `${s}_PORT`,
-            '0',
-          ]),
-        ),
+        ...freeMockPortsEnv(),
       },
       'services-mock ready',
     );

@@ -10,7 +10,13 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createLogger, DEFAULT_REDIS_URL, Redis, unlinkKeysMatching } from '@edge/common';
+import {
+  createLogger,
+  DEFAULT_REDIS_URL,
+  freeMockPortsEnv,
+  Redis,
+  unlinkKeysMatching,
+} from '@edge/common';
 import { createProductReadModel, Projector, readModelKeys } from '@edge/projection';
 import { spawnService } from '@edge/stack';
 import { Pool } from 'undici';
@@ -99,12 +105,7 @@ export async function main(argv: string[]): Promise<void> {
       LOG_LEVEL: 'info',
       PRODUCT_EVENTS_STREAM: stream,
       READ_MODEL_PREFIX: prefix,
-      ...Object.fromEntries(
-        ['ORDER', 'PRODUCT', 'USER', 'INVENTORY', 'PAYMENT', 'SHIPPING'].map((s) => [
-          `${s}_PORT`,
-          '0',
-        ]),
-      ),
+      ...freeMockPortsEnv(),
     },
   });
   const redis = new Redis(redisUrl);

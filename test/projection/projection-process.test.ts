@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeProductEvent } from '@edge/catalog-events';
-import type { Redis } from '@edge/common';
+import { freeMockPortsEnv, type Redis } from '@edge/common';
 import { createProductReadModel } from '@edge/projection';
 import { type ManagedProcess, spawnService } from '@edge/stack';
 import { REDIS_URL, startWebhookReceiver, type WebhookReceiver, waitUntil } from '@edge/testkit';
@@ -61,12 +61,8 @@ beforeAll(async () => {
     readyMessage: 'services-mock ready',
     env: {
       ...shared(),
-      ...Object.fromEntries(
-        ['ORDER', 'PRODUCT', 'USER', 'INVENTORY', 'PAYMENT', 'SHIPPING'].map((s) => [
-          `${s}_PORT`,
-          '0',
-        ]),
-      ),
+      // Every service on a free port: a fixed one collides with a stack running on this machine.
+      ...freeMockPortsEnv(),
       PRODUCT_HEARTBEAT_MS: '200',
       PROJECTION_LAG_THRESHOLD_MS: String(LAG_THRESHOLD_MS),
       PROJECTION_LAG_INTERVAL_MS: '100',

@@ -35,6 +35,15 @@ export const SERVICE_NAMES = Object.freeze([
 
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
+/**
+ * Environment that puts every services-mock service on a port the kernel picks: for a mock
+ * process beside others (tests, benches), where a contract port would collide with a stack
+ * running on the same machine.
+ */
+export function freeMockPortsEnv(): Record<string, string> {
+  return Object.fromEntries(SERVICE_NAMES.map((name) => [`${name.toUpperCase()}_PORT`, '0']));
+}
+
 /** `http://127.0.0.1:<default port>`: where a process finds another on one box by default. */
 export function localUrl(name: PortName): string {
   return `http://127.0.0.1:${DEFAULT_PORTS[name]}`;

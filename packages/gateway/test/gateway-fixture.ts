@@ -134,13 +134,15 @@ export async function startGatewayFixture(
 
 /**
  * Every surface's schema is loaded once /readyz answers 200. A schema composed for the first time
- * on this machine takes a composer process (seconds on a loaded machine), hence the deadline.
+ * on this machine takes a composer process: seconds on a quiet machine, over 30 s on a starved
+ * one (a CI run beside a loaded stack failed there), hence the deadline, which only bounds a
+ * failure.
  */
 async function waitReady(url: string): Promise<void> {
   await waitUntil(
     `gateway at ${url} to become ready`,
     async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200,
-    30_000,
+    150_000,
     25,
   );
 }
