@@ -37,6 +37,8 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
       UPSTREAM_TIMEOUT_MS: positiveInt(),
       UPSTREAM_CONNECTIONS: positiveInt(),
       UPSTREAM_CAPACITY: positiveInt(),
+      UPSTREAM_CALLER_SHARE: positiveInt(),
+      UPSTREAM_CALLER_QUEUE: optionalInt(),
       BREAKER_ERROR_THRESHOLD_PCT: z.coerce.number().int().min(1).max(100).optional(),
       BREAKER_VOLUME_THRESHOLD: optionalInt(),
       BREAKER_RESET_MS: positiveInt(),
@@ -44,6 +46,7 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
       STALE_CACHE_MAX_ENTRIES: positiveInt(),
       STALE_CACHE_MAX_RECORDS: positiveInt(),
       STALE_CACHE_MAX_AGE_MS: optionalInt(),
+      STALE_CACHE_MAX_ENTRIES_PER_CALLER: positiveInt(),
       ORDER_TIMEOUT_MS: positiveInt(),
       PRODUCT_TIMEOUT_MS: positiveInt(),
       USER_TIMEOUT_MS: positiveInt(),
@@ -73,6 +76,8 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
           timeoutMs: c.UPSTREAM_TIMEOUT_MS,
           connections: c.UPSTREAM_CONNECTIONS,
           capacity: c.UPSTREAM_CAPACITY,
+          callerShare: c.UPSTREAM_CALLER_SHARE,
+          callerQueue: c.UPSTREAM_CALLER_QUEUE,
           errorThresholdPercentage: c.BREAKER_ERROR_THRESHOLD_PCT,
           volumeThreshold: c.BREAKER_VOLUME_THRESHOLD,
           resetTimeoutMs: c.BREAKER_RESET_MS,
@@ -80,6 +85,7 @@ export function loadBffConfig(defaultPort: number, source = process.env) {
           staleMaxEntries: c.STALE_CACHE_MAX_ENTRIES,
           staleMaxRecords: c.STALE_CACHE_MAX_RECORDS,
           staleMaxAgeMs: c.STALE_CACHE_MAX_AGE_MS,
+          staleMaxEntriesPerCaller: c.STALE_CACHE_MAX_ENTRIES_PER_CALLER,
         }),
         perService: {
           order: setOnly({

@@ -35,6 +35,22 @@ export interface BffContext {
   log: Logger;
 }
 
+/**
+ * Whose share of each upstream a request's calls use: the user, or the partner (all its keys
+ * and versions together, so a second key does not double it).
+ */
+export function callerOf(identity: Identity): string {
+  switch (identity.surface) {
+    case 'web':
+    case 'mobile':
+      return `user:${identity.userId}`;
+    case 'partner':
+      return `partner:${identity.partnerId}`;
+    case 'internal':
+      return `internal:${identity.service}`;
+  }
+}
+
 export function buildContext(
   ctx: RequestContext,
   identity: Identity,
@@ -44,6 +60,7 @@ export function buildContext(
   const stale = new StaleRecorder();
   const call: CallOptions = {
     headers: propagationHeaders(ctx),
+    caller: callerOf(identity),
     onStale: stale.record,
     mayServeStale: (service, value) =>
       service !== 'order' || mayReadOrder(identity, value as Order),

@@ -1,4 +1,5 @@
 import { breakerTransitions, fieldOf, startTestBff, waitUntil } from '@edge/testkit';
+import { DEFAULT_UPSTREAM_POLICY } from '@edge/upstream';
 import { describe, expect, it } from 'vitest';
 import { webSchema } from '../src/web-schema';
 
@@ -178,5 +179,53 @@ describe('bff-web resilience', () => {
     const { maxInFlight } = await web.concurrency('product');
     expect(maxInFlight).toBeGreaterThan(0);
     expect(maxInFlight).toBeLessThanOrEqual(capacity);
+  });
+  it("one user's aliased flood holds only its share of the slow order service: another user's cold reads answer fresh meanwhile, and the breaker stays closed", async () => {
+    await using web = await startTestBff({
+      name: 'bff-web',
+      schemas: () => [webSchema({ previewFields: false })],
+    });
+    const attacker = { surface: 'web', userId: 'u-1' } as const;
+    const victim = { surface: 'web', userId: 'u-5' } as const;
+    // Thirty page sizes are thirty order calls: the loaders merge only identical keys.
+    const aliases = Array.from(
+      { length: 30 },
+      (_, i) => `a${i}: me { orders(first: ${i + 1}) { edges { node { id } } } }`,
+    );
+    const flood = `{ ${aliases.join(' ')} }`;
+    // A slow but healthy service: each call holds its slot a quarter of a second.
+    await web.fault('order', { mode: 'latency', latencyMs: 250 });
+    await web.resetCalls('order');
+
+    // Sixteen requests in flight at once, as the edge allows one user, kept up until the end.
+    let flooding = true;
+    const floods = Array.from({ length: 16 }, async () => {
+      while (flooding) await web.gql('/graphql', flood, attacker);
+    });
+    const share = DEFAULT_UPSTREAM_POLICY.callerShare;
+    try {
+      await waitUntil('the flood at the order service', async () => {
+        return (await web.concurrency('order')).inFlight >= share;
+      });
+      // Page sizes no one read before: no stale value could stand in for a refused call.
+      for (const first of [41, 42, 43]) {
+        const read = await web.gql(
+          '/graphql',
+          `{ me { orders(first: ${first}) { edges { node { id } } } } }`,
+          victim,
+        );
+        expect(read.body.errors).toBeUndefined();
+        expect(read.body.extensions).toBeUndefined();
+        expect(fieldOf<{ orders: unknown }>(read, 'me').orders).toEqual({
+          edges: expect.any(Array),
+        });
+      }
+    } finally {
+      flooding = false;
+      await Promise.all(floods);
+    }
+    // The attacker's share plus the victim's one call at a time; before, all 128 slots.
+    expect((await web.concurrency('order')).maxInFlight).toBeLessThanOrEqual(share + 1);
+    expect(web.bff.clients.upstreams.order.state()).toBe('closed');
   });
 });

@@ -217,6 +217,16 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
       leave = deps.inFlight.enter(caller.class, caller.id);
       const { batch, operations } = await readAndPlan(ctx, identity);
       operation = batch ? 'batch' : (operations[0]?.request.operationName ?? 'anonymous');
+      // A batch's operations are forwarded at once, each its own BFF request: holding one slot,
+      // a batch of 10 let one user have ten times its cap running at the BFF.
+      if (operations.length > 1) {
+        const first = leave;
+        const rest = deps.inFlight.enter(caller.class, caller.id, operations.length - 1);
+        leave = () => {
+          first();
+          rest();
+        };
+      }
       const totalCost = operations.reduce((sum, op) => sum + op.cost, 0);
       const requests = operations.reduce((sum, op) => sum + op.requests, 0);
       const mutations = operations.reduce((sum, op) => sum + op.mutations, 0);

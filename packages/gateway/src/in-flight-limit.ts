@@ -8,8 +8,11 @@ import type { RateLimitClass } from './defaults.js';
  * read. Per process on purpose: it bounds what one caller holds here, where the cost is paid.
  */
 export interface InFlightLimit {
-  /** Take a slot for `key`; the returned function gives it back (once). Over: 429. */
-  enter(cls: RateLimitClass, key: string): () => void;
+  /**
+   * Take `slots` slots for `key` (all or none); the returned function gives them back (once).
+   * Over: 429. A batch takes one per operation, since each is its own call to the BFF.
+   */
+  enter(cls: RateLimitClass, key: string, slots?: number): () => void;
 }
 
 export function createInFlightLimit(
@@ -17,22 +20,22 @@ export function createInFlightLimit(
 ): InFlightLimit {
   const held = new Map<string, number>();
   return {
-    enter(cls, key) {
+    enter(cls, key, slots = 1) {
       const slot = `${cls}\u0000${key}`;
       const now = held.get(slot) ?? 0;
       const max = limits[cls];
-      if (now >= max) {
+      if (now + slots > max) {
         throw new AppError(ErrorCode.RATE_LIMITED, `More than ${max} requests in flight`, {
           headers: { 'retry-after': '1' },
           details: { limit: 'in_flight', max, retryAfterS: 1 },
         });
       }
-      held.set(slot, now + 1);
+      held.set(slot, now + slots);
       let left = false;
       return () => {
         if (left) return;
         left = true;
-        const remaining = (held.get(slot) ?? 1) - 1;
+        const remaining = (held.get(slot) ?? slots) - slots;
         if (remaining > 0) held.set(slot, remaining);
         else held.delete(slot);
       };

@@ -40,6 +40,41 @@ describe('requests in flight per caller (default limits)', () => {
     expect((await fx.post('/web/graphql', QUERY, greedy)).status).toBe(200);
   });
 
+  it('a batch takes one slot per operation: a batch past the cap is refused whole and takes nothing, a batch and six requests fill it, and every slot comes back', async () => {
+    const max = DEFAULT_IN_FLIGHT_LIMITS.user;
+    const batchSize = 10;
+    const batchBody = Array(batchSize).fill(QUERY);
+    const greedy = { authorization: `Bearer ${await fx.token('web', 'u-4')}` };
+    fx.bff.resetCalls();
+    const release = fx.bff.hold();
+    const batch = fx.post('/web/graphql', batchBody, greedy);
+    await waitUntil('every operation of the batch at the BFF', () => {
+      return fx.bff.calls()['/graphql'] === batchSize;
+    });
+
+    // Holding one slot, a batch let one user run ten times its cap at the BFF.
+    const past = await fx.post('/web/graphql', batchBody, greedy);
+    expect(past.status).toBe(429);
+    expect(past.body.errors[0].extensions).toMatchObject({ limit: 'in_flight', max });
+
+    const singles = Array.from({ length: max - batchSize }, () =>
+      fx.post('/web/graphql', QUERY, greedy),
+    );
+    await waitUntil('the cap held', () => fx.bff.calls()['/graphql'] === max);
+    const refused = await fx.post('/web/graphql', QUERY, greedy);
+    expect(refused.status).toBe(429);
+    expect(refused.body.errors[0].extensions).toMatchObject({ limit: 'in_flight', max });
+
+    release();
+    const answered = await batch;
+    expect(answered.status).toBe(200);
+    expect(answered.body).toHaveLength(batchSize);
+    expect((await Promise.all(singles)).map((a) => a.status)).toEqual(
+      Array(max - batchSize).fill(200),
+    );
+    expect((await fx.post('/web/graphql', batchBody, greedy)).status).toBe(200);
+  });
+
   it('a client that hangs up does not get its slot back before the BFF has answered', async () => {
     const max = DEFAULT_IN_FLIGHT_LIMITS.user;
     const greedy = { authorization: `Bearer ${await fx.token('web', 'u-3')}` };

@@ -11,6 +11,12 @@ export interface StaleMark {
 /** What one GraphQL request passes to every upstream read it makes. */
 export interface CallOptions {
   headers: CallHeaders;
+  /**
+   * Who the request is for (`user:<id>`, `partner:<id>`): its calls share one slice of each
+   * upstream's concurrency (`UpstreamPolicy.callerShare`), however many aliases or batched
+   * operations make them.
+   */
+  caller?: string;
   /** Called once per value served from the stale cache instead of the upstream. */
   onStale?: (mark: StaleMark) => void;
   /**

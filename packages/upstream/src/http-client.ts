@@ -16,6 +16,11 @@ export interface RequestOptions {
   body?: unknown;
   /** Aborting it destroys the socket's request, so an abandoned call stops costing anything. */
   signal?: AbortSignal;
+  /**
+   * Who the call is made for (e.g. `user:u-1`), so `withBreaker` keeps it to that caller's
+   * share of the upstream; never sent. Calls without one count against the capacity only.
+   */
+  caller?: string;
 }
 
 export interface HttpClient {

@@ -61,6 +61,7 @@ function batchRead<T extends { id: string }>(client: GuardedClient, path: string
         ? { items: [] }
         : await client.get<{ items: T[] }>(`${path}?ids=${idList(sendable)}`, {
             headers: call.headers,
+            caller: call.caller,
           });
     const found = new Map(items.map((item) => [item.id, item]));
     return ids.map(
@@ -108,13 +109,18 @@ export function createServiceClients(options: ServiceClientsOptions): ServiceCli
   const metrics = options.metrics ?? createUpstreamMetrics();
   const guard = (service: UpstreamService) =>
     createGuardedClient(service, options.urls[service], metrics, options.policies);
-  const cacheFor = <T>(service: UpstreamService) => {
+  /**
+   * `keyedByClient`: a cache whose keys the client chooses (a page size, a search text), which
+   * one caller could otherwise fill; caches by id hold records that exist, shared by callers.
+   */
+  const cacheFor = <T>(service: UpstreamService, keyedByClient = false) => {
     const policy = resolvePolicy(service, options.policies);
     return new StaleCache<T>({
       service,
       maxEntries: policy.staleMaxEntries,
       maxRecords: policy.staleMaxRecords,
       maxAgeMs: policy.staleMaxAgeMs,
+      ...(keyedByClient ? { maxEntriesPerCaller: policy.staleMaxEntriesPerCaller } : {}),
       metrics,
     });
   };
@@ -123,11 +129,15 @@ export function createServiceClients(options: ServiceClientsOptions): ServiceCli
   const productCache = cacheFor<Product>('product');
 
   const orderPage: Read<OrderPageQuery, Page<Order>> = (q, call: CallOptions) =>
-    upstreams.order.get(`/orders?${orderPageQuery(q)}`, { headers: call.headers });
+    upstreams.order.get(`/orders?${orderPageQuery(q)}`, {
+      headers: call.headers,
+      caller: call.caller,
+    });
   const searchProducts: Read<ProductSearch, Product[]> = async (q, call) => {
     const params = new URLSearchParams({ search: q.text, first: String(q.first) });
     const { items } = await upstreams.product.get<{ items: Product[] }>(`/products?${params}`, {
       headers: call.headers,
+      caller: call.caller,
     });
     return items;
   };
@@ -149,12 +159,12 @@ export function createServiceClients(options: ServiceClientsOptions): ServiceCli
       'orders',
     ),
     orderPage: withTracing(
-      withStaleCache(orderPage, cacheFor('order'), orderPageQuery),
+      withStaleCache(orderPage, cacheFor('order', true), orderPageQuery),
       upstreams.order,
       'orderPage',
     ),
     searchProducts: withTracing(
-      withStaleCache(searchProducts, cacheFor('product'), searchKey),
+      withStaleCache(searchProducts, cacheFor('product', true), searchKey),
       upstreams.product,
       'searchProducts',
     ),

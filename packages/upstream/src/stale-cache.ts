@@ -10,6 +10,11 @@ export interface StaleCacheOptions {
   maxRecords?: number;
   /** Oldest value still served. Default from DEFAULT_UPSTREAM_POLICY. */
   maxAgeMs?: number;
+  /**
+   * Values one caller may have put in the cache; its next one replaces its own oldest. Off
+   * (unbounded) by default: set for caches whose keys a client chooses (page sizes, search text).
+   */
+  maxEntriesPerCaller?: number;
   metrics?: UpstreamMetrics;
   /** Clock, replaceable in tests. */
   now?: () => number;
@@ -41,7 +46,10 @@ export interface Recalled<T> {
  */
 export class StaleCache<T> {
   readonly service: string;
-  private readonly lru: LRUCache<string, { value: T; storedAt: number }>;
+  private readonly lru: LRUCache<string, { value: T; storedAt: number; by: string | undefined }>;
+  /** Per caller, the keys it remembered, oldest first; only with `maxEntriesPerCaller`. */
+  private readonly byCaller: LRUCache<string, string[]> | undefined;
+  private readonly maxEntriesPerCaller: number | undefined;
   private readonly maxAgeMs: number;
   private readonly metrics: UpstreamMetrics | undefined;
   private readonly now: () => number;
@@ -54,12 +62,33 @@ export class StaleCache<T> {
       sizeCalculation: (entry) => recordsIn(entry.value),
     });
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_UPSTREAM_POLICY.staleMaxAgeMs;
+    this.maxEntriesPerCaller = options.maxEntriesPerCaller;
+    this.byCaller =
+      options.maxEntriesPerCaller === undefined
+        ? undefined
+        : new LRUCache({ max: options.maxEntries ?? DEFAULT_UPSTREAM_POLICY.staleMaxEntries });
     this.metrics = options.metrics;
     this.now = options.now ?? Date.now;
   }
 
-  remember(key: string, value: T): void {
-    this.lru.set(key, { value, storedAt: this.now() });
+  /**
+   * With a per-caller bound, `caller`'s new key pushes out its own oldest, not the least
+   * recently used of everyone: thirty page sizes a request at 600 requests a minute let one
+   * user evict every other caller's last good values, the ones a real outage would need. The
+   * oldest goes only if no one remembered it since (a shared search stays).
+   */
+  remember(key: string, value: T, caller?: string): void {
+    this.lru.set(key, { value, storedAt: this.now(), by: caller });
+    const max = this.maxEntriesPerCaller;
+    if (caller === undefined || max === undefined || !this.byCaller) return;
+    const keys = this.byCaller.get(caller) ?? [];
+    if (keys.includes(key)) return;
+    keys.push(key);
+    while (keys.length > max) {
+      const oldest = keys.shift() as string;
+      if (this.lru.peek(oldest)?.by === caller) this.lru.delete(oldest);
+    }
+    this.byCaller.set(caller, keys);
   }
 
   recall(key: string): Recalled<T> | undefined {

@@ -2,7 +2,13 @@ import { AppError, ErrorCode } from '@edge/common';
 import { isDefiniteRefusal } from './definite-refusal.js';
 
 /** Why no answer came: the reasons a client of this layer may want to tell apart. */
-export type NoAnswerReason = 'timeout' | 'network' | 'breaker_open' | 'over_capacity';
+export type NoAnswerReason =
+  | 'timeout'
+  | 'network'
+  | 'breaker_open'
+  | 'over_capacity'
+  /** The caller's own share of the upstream was in use and its wait for a slot failed. */
+  | 'caller_share';
 
 /** What went wrong talking to an upstream, kept as a value so breakers and retries can decide. */
 export class UpstreamError extends Error {

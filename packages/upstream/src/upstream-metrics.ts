@@ -29,7 +29,7 @@ export function createUpstreamMetrics(registry: Registry = new Registry()): Upst
     }),
     breakerRejections: new Counter({
       name: 'upstream_breaker_rejections_total',
-      help: 'Calls refused without reaching the upstream, by reason (open, over_capacity)',
+      help: 'Calls refused without reaching the upstream, by reason (open, over_capacity, caller_share)',
       labelNames: ['service', 'reason'] as const,
       registers,
     }),

@@ -1,6 +1,7 @@
 import CircuitBreaker from 'opossum';
 import { BREAKER_STATE_VALUE, type BreakerState, breakerStateOf } from './breaker-state.js';
-import type { HttpClient } from './http-client.js';
+import { CallerShares, type Release, ShareRefused } from './caller-share.js';
+import type { HttpClient, RequestOptions } from './http-client.js';
 import { type NoAnswerReason, UpstreamError } from './upstream-error.js';
 import type { UpstreamMetrics } from './upstream-metrics.js';
 import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './upstream-policy.js';
@@ -10,6 +11,8 @@ export type BreakerOptions = Partial<
     UpstreamPolicy,
     | 'timeoutMs'
     | 'capacity'
+    | 'callerShare'
+    | 'callerQueue'
     | 'errorThresholdPercentage'
     | 'volumeThreshold'
     | 'resetTimeoutMs'
@@ -88,8 +91,40 @@ export function withBreaker(client: HttpClient, options: BreakerOptions = {}): G
     return new UpstreamError(service, 0, message, undefined, undefined, 'over_capacity');
   };
 
-  const guarded = async <T>(call: () => Promise<T>): Promise<T> => {
-    if (inFlight >= capacity && !breaker.opened) throw overCapacity();
+  /**
+   * Each caller's calls in flight are bounded too, below the capacity: one GraphQL request fans
+   * out into a call per alias and per batched operation, so one user within the edge's
+   * in-flight cap held all 128 slots (and every other user was refused). Calls past the share
+   * wait for the caller's own slots, never anyone else's; the wait is not counted against the
+   * upstream, so a flood cannot open the breaker through it either.
+   */
+  const shares = new CallerShares({
+    share: options.callerShare ?? DEFAULT_UPSTREAM_POLICY.callerShare,
+    queue: options.callerQueue ?? DEFAULT_UPSTREAM_POLICY.callerQueue,
+    maxWaitMs: timeoutMs,
+  });
+  const shareRefused = (err: unknown): unknown => {
+    if (!(err instanceof ShareRefused)) return err;
+    metrics?.breakerRejections.inc({ service, reason: 'caller_share' });
+    const message = `${service}: caller's share of calls in flight in use (${err.message})`;
+    return new UpstreamError(service, 0, message, undefined, undefined, 'caller_share');
+  };
+  const slotOf = async (caller: string | undefined): Promise<Release | undefined> => {
+    // An open breaker refuses at once; waiting for a share first would only delay that.
+    if (caller === undefined || breaker.opened) return undefined;
+    try {
+      return shares.tryTake(caller) ?? (await shares.wait(caller));
+    } catch (err) {
+      throw shareRefused(err);
+    }
+  };
+
+  const guarded = async <T>(call: () => Promise<T>, caller?: string): Promise<T> => {
+    const release = await slotOf(caller);
+    if (inFlight >= capacity && !breaker.opened) {
+      release?.();
+      throw overCapacity();
+    }
     inFlight++;
     try {
       return (await breaker.fire(call)) as T;
@@ -102,14 +137,15 @@ export function withBreaker(client: HttpClient, options: BreakerOptions = {}): G
       throw new UpstreamError(service, 0, message, undefined, undefined, reason);
     } finally {
       inFlight--;
+      release?.();
     }
   };
   return {
     service,
     breaker,
     state,
-    get: (path, opts) => guarded(() => client.get(path, opts)),
-    post: (path, opts) => guarded(() => client.post(path, opts)),
+    get: (path, opts?: RequestOptions) => guarded(() => client.get(path, opts), opts?.caller),
+    post: (path, opts?: RequestOptions) => guarded(() => client.post(path, opts), opts?.caller),
     close: async () => {
       breaker.shutdown();
       await client.close();

@@ -24,7 +24,7 @@ export function withStaleCache<A, T>(
     const key = keyOf(arg);
     try {
       const value = await read(arg, call);
-      cache.remember(key, value);
+      cache.remember(key, value, call.caller);
       return value;
     } catch (err) {
       if (!upstreamFailed(err)) throw err;

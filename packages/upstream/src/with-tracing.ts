@@ -24,7 +24,10 @@ export function withTracing<A, R>(
       },
     });
     let cacheHit = false;
+    // Spread, so the caller and `mayServeStale` reach the read: built field by field, a traced
+    // read lost the stale-value ownership check and the caller's share.
     const traced: CallOptions = {
+      ...call,
       headers: { ...call.headers, traceparent: traceparentOf(span) },
       onStale: (mark: StaleMark) => {
         cacheHit = true;

@@ -164,3 +164,85 @@ describe('withBreaker', () => {
     expect(text.values.find((v) => v.labels['reason'] === 'over_capacity')?.value).toBe(196);
   });
 });
+
+describe('withBreaker, caller shares', () => {
+  /** An upstream that holds every request until `open()`, then answers all of them. */
+  async function gatedUpstream() {
+    let waiting: (() => void)[] = [];
+    let gateOpen = false;
+    const upstream = await scriptedUpstream((res) => {
+      const send = () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+      };
+      if (gateOpen) send();
+      else waiting.push(send);
+    });
+    const open = () => {
+      gateOpen = true;
+      for (const send of waiting) send();
+      waiting = [];
+    };
+    return { ...upstream, open, held: () => waiting.length };
+  }
+
+  it("one caller's calls past its share wait for its own slots, past its queue are refused, and another caller is served at once; the breaker stays closed", async () => {
+    const upstream = await gatedUpstream();
+    const metrics = createUpstreamMetrics();
+    const client = withBreaker(createHttpClient({ service: 'order', baseUrl: upstream.url }), {
+      capacity: 16,
+      callerShare: 2,
+      callerQueue: 3,
+      timeoutMs: 5_000,
+      volumeThreshold: 1,
+      metrics,
+    });
+    cleanups.push(upstream.close, client.close);
+    const outcome = (p: Promise<unknown>) =>
+      p.then(
+        () => 'ok',
+        (e: unknown) => (e instanceof UpstreamError ? (e.reason ?? String(e.status)) : String(e)),
+      );
+
+    // Ten calls of one caller: two reach the upstream, three wait, five are refused at once.
+    const greedy = Array.from({ length: 10 }, () =>
+      outcome(client.get('/x', { caller: 'user:greedy' })),
+    );
+    await until(() => upstream.held() === 2);
+    const other = outcome(client.get('/x', { caller: 'user:other' }));
+    const uncounted = outcome(client.get('/x'));
+    await until(() => upstream.held() === 4);
+    expect(upstream.seen.requests).toBe(4);
+    upstream.open();
+    expect(await other).toBe('ok');
+    expect(await uncounted).toBe('ok');
+    const greedyOutcomes = await Promise.all(greedy);
+    expect(greedyOutcomes.filter((o) => o === 'ok')).toHaveLength(5);
+    expect(greedyOutcomes.filter((o) => o === 'caller_share')).toHaveLength(5);
+    expect(upstream.seen.requests).toBe(2 + 3 + 2);
+    expect(client.state()).toBe('closed');
+    const text = await metrics.breakerRejections.get();
+    expect(text.values.find((v) => v.labels['reason'] === 'caller_share')?.value).toBe(5);
+  });
+
+  it('a call that waits longer than the deadline for its share is refused, and its place in the queue is given up', async () => {
+    const upstream = await gatedUpstream();
+    const client = withBreaker(createHttpClient({ service: 'order', baseUrl: upstream.url }), {
+      callerShare: 1,
+      callerQueue: 1,
+      timeoutMs: 250,
+      volumeThreshold: 1000,
+    });
+    cleanups.push(upstream.close, client.close);
+    const first = client.get('/x', { caller: 'user:a' });
+    await until(() => upstream.held() === 1);
+    await expect(client.get('/x', { caller: 'user:a' })).rejects.toMatchObject({
+      reason: 'caller_share',
+    });
+    // The queue's one place is free again: this call waits rather than being refused at once.
+    const third = client.get('/x', { caller: 'user:a' });
+    upstream.open();
+    await expect(first).resolves.toEqual({ ok: true });
+    await expect(third).resolves.toEqual({ ok: true });
+  });
+});

@@ -77,6 +77,37 @@ describe('withStaleBatch', () => {
 });
 
 describe('withStaleCache', () => {
+  it("one caller varying its keys replaces only its own values: another caller's last good value survives, and a value both remembered stays", async () => {
+    const cache = new StaleCache<{ page: number }>({
+      service: 'order',
+      maxEntries: 10,
+      maxEntriesPerCaller: 3,
+    });
+    let fail = false;
+    const read = withStaleCache(
+      async (page: number) => {
+        if (fail) throw down;
+        return { page };
+      },
+      cache,
+      (page) => `first=${page}`,
+    );
+    const victim = { headers: {}, caller: 'user:victim' };
+    const flood = { headers: {}, caller: 'user:flood' };
+    await read(1, victim);
+    await read(2, flood);
+    await read(2, victim);
+    // Fifty page sizes from one caller, five times the whole cache.
+    for (let page = 3; page <= 52; page++) await read(page, flood);
+    fail = true;
+    // Before, the least recently used of everyone went first: the victim's pages with them.
+    await expect(read(1, victim)).resolves.toEqual({ page: 1 });
+    await expect(read(2, victim)).resolves.toEqual({ page: 2 });
+    await expect(read(52, flood)).resolves.toEqual({ page: 52 });
+    await expect(read(50, flood)).resolves.toEqual({ page: 50 });
+    await expect(read(49, flood)).rejects.toBe(down);
+  });
+
   it('a 4xx answer is passed through, never replaced by a stale value', async () => {
     const cache = new StaleCache<string>({ service: 'order' });
     let status = 0;
