@@ -141,4 +141,22 @@ describe('walking skeleton through every layer', () => {
     );
     expect(metrics).toMatch(/edge_partner_cost_total\{[^}]*partner="partner-acme"[^}]*\} [1-9]/);
   });
+
+  it('one user cannot take the operation labels: past 5 new names of its own, its names count as __other', async () => {
+    const token = await stack.token('web', 'u-77');
+    for (let i = 1; i <= 6; i++) {
+      const res = await fetch(`${stack.urls.gateway}/web/graphql`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: `query Named${i} { me { id } }`,
+          operationName: `Named${i}`,
+        }),
+      });
+      expect(res.status).toBe(200);
+    }
+    const metrics = await (await fetch(`${stack.urls.gateway}/metrics`)).text();
+    expect(metrics).toMatch(/surface="web",operation="Named5",code="OK"/);
+    expect(metrics).not.toContain('operation="Named6"');
+  });
 });

@@ -1,7 +1,17 @@
 import { Counter, Histogram, type Registry } from '@edge/common';
 
-/** Distinct operation names kept per surface before the rest count as `__other`. */
-export const DEFAULT_MAX_OPERATION_NAMES = 100;
+export const DEFAULT_EDGE_METRICS_OPTIONS = Object.freeze({
+  /** Distinct operation names kept per surface before the rest count as `__other`. */
+  maxOperationNames: 100,
+  /**
+   * Names one caller may add to a surface's set: with none, one signed-in user sending 100 junk
+   * names took every slot for the life of the process and blinded each per-operation dashboard
+   * (an attacker review's finding); now that takes 20 accounts, racing the real clients' names.
+   */
+  maxNamesPerCaller: 5,
+});
+
+export type EdgeMetricsOptions = Partial<typeof DEFAULT_EDGE_METRICS_OPTIONS>;
 /**
  * A GraphQL name of at most 64 characters: a client chooses the name, and a label is repeated
  * on every bucket line of every scrape (a 120 KB name made /metrics 15 MB after ten requests).
@@ -13,6 +23,8 @@ export interface EdgeOutcome {
   surface: string;
   /** The operation name the client sent (one operation); `batch` or `anonymous` otherwise. */
   operation: string;
+  /** Who sent it (limit class and id), once known: whose quota a new name is taken from. */
+  caller?: string;
   /** `OK`, or the code the edge answered with (`RATE_LIMITED`, `UNAUTHENTICATED`, ...). */
   code: string;
   seconds: number;
@@ -31,8 +43,9 @@ export interface EdgeMetrics {
  */
 export function createEdgeMetrics(
   registry: Registry,
-  maxOperationNames = DEFAULT_MAX_OPERATION_NAMES,
+  options: EdgeMetricsOptions = {},
 ): EdgeMetrics {
+  const { maxOperationNames, maxNamesPerCaller } = { ...DEFAULT_EDGE_METRICS_OPTIONS, ...options };
   const duration = new Histogram({
     name: 'edge_request_duration_seconds',
     help: 'GraphQL requests through the edge by surface, operation (bounded) and answer code',
@@ -58,17 +71,27 @@ export function createEdgeMetrics(
     labelNames: ['partner'] as const,
     registers: [registry],
   });
-  const seen = new Map<string, Set<string>>();
-  /** A name is kept once an answer under it succeeded: refused requests cannot claim the slots. */
-  const bounded = ({ surface, operation, code }: EdgeOutcome): string => {
-    let names = seen.get(surface);
-    if (!names) {
-      names = new Set();
-      seen.set(surface, names);
+  const seen = new Map<string, { names: Set<string>; addedBy: Map<string, number> }>();
+  /**
+   * A name is kept once an answer under it succeeded (refused requests cannot claim the slots),
+   * within its caller's quota. The quota map holds only callers that added a name: at most
+   * `maxOperationNames` entries per surface.
+   */
+  const bounded = ({ surface, operation, code, caller }: EdgeOutcome): string => {
+    let kept = seen.get(surface);
+    if (!kept) {
+      kept = { names: new Set(), addedBy: new Map() };
+      seen.set(surface, kept);
     }
+    const { names, addedBy } = kept;
     if (names.has(operation)) return operation;
     if (code !== 'OK' || names.size >= maxOperationNames || !LABELLED_NAME.test(operation)) {
       return '__other';
+    }
+    if (caller !== undefined) {
+      const added = addedBy.get(caller) ?? 0;
+      if (added >= maxNamesPerCaller) return '__other';
+      addedBy.set(caller, added + 1);
     }
     names.add(operation);
     return operation;

@@ -203,6 +203,7 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
     let operation = 'unknown';
     let code = 'OK';
     let partnerUsage: EdgeOutcome['partner'];
+    let callerKey: string | undefined;
     let leave: (() => void) | undefined;
     try {
       for (const [name, value] of Object.entries(deps.fixedHeaders)) ctx.res.setHeader(name, value);
@@ -210,6 +211,7 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
       requireJson(ctx);
       const identity = await authenticate(ctx);
       const caller = subjectOf(deps.surface, identity, 0);
+      callerKey = `${caller.class}:${caller.id}`;
       deps.rateLimiter.refuseIfSpent(caller);
       // Held until this request's work is done: the answer sent, or the BFF's answer in after
       // the client hung up. Given back when the client hung up, it let one user with sockets
@@ -262,6 +264,7 @@ export function edgeRoute(deps: EdgeRouteDeps): Handler {
       deps.metrics.observe({
         surface: deps.surface.name,
         operation,
+        ...(callerKey === undefined ? {} : { caller: callerKey }),
         code,
         seconds: Number(process.hrtime.bigint() - started) / 1e9,
         ...(partnerUsage ? { partner: partnerUsage } : {}),
