@@ -11,7 +11,10 @@ export const DEFAULT_EDGE_METRICS_OPTIONS = Object.freeze({
   maxNamesPerCaller: 5,
 });
 
-export type EdgeMetricsOptions = Partial<typeof DEFAULT_EDGE_METRICS_OPTIONS>;
+export interface EdgeMetricsOptions {
+  maxOperationNames?: number;
+  maxNamesPerCaller?: number;
+}
 /**
  * A GraphQL name of at most 64 characters: a client chooses the name, and a label is repeated
  * on every bucket line of every scrape (a 120 KB name made /metrics 15 MB after ten requests).
