@@ -28,6 +28,8 @@ export interface ConsumerOutageReport {
   /** Calls that reached the email provider's send route (proof the outage was met). */
   emailCalls: number;
   deadLetters: Record<string, number>;
+  /** The distinct errors the dead letters hold, with how many hold each (what an operator reads). */
+  deadLetterErrors: Record<string, number>;
   /** The consumers' own page for an event waiting longer than the default 2 min. */
   oldestEventAlert: { fired: number; resolved: number };
   /** The largest oldest-unprocessed age the groups reported, in seconds. */
@@ -249,10 +251,22 @@ async function check(
     }
   }
   const deadLetters: Record<string, number> = {};
+  const deadLetterErrors: Record<string, number> = {};
+  const viewer = await w.operatorToken('viewer');
   for (const group of GROUPS) {
     const depth = (await w.metric(survivor, 'events_consumer_dlq_depth', group)) ?? -1;
     deadLetters[group] = depth;
     if (depth !== 0) failures.push(`${group}: ${depth} dead letters`);
+    const res = await fetch(
+      `http://127.0.0.1:${String(survivor.ready['port'])}/dead-letters/${group}`,
+      { headers: { authorization: `Bearer ${viewer}` } },
+    );
+    const { items = [] } = (await res.json()) as { items?: { error: string }[] };
+    for (const { error } of items) {
+      // Ids and counts vary per entry; the kind of error is what matters here.
+      const kind = `${group}: ${error.replace(/[0-9a-f-]{8,}|\d+/g, 'N').slice(0, 160)}`;
+      deadLetterErrors[kind] = (deadLetterErrors[kind] ?? 0) + 1;
+    }
   }
   const alerts = w.alerts.received.map((a) => a.body);
   const oldest = alerts.filter((a) => a['alert'] === 'events_consumer_oldest_event_age');
@@ -282,6 +296,7 @@ async function check(
     cancelledPickLists: lists.filter((l) => l.status === 'cancelled').length,
     emailCalls: calls,
     deadLetters,
+    deadLetterErrors,
     oldestEventAlert,
     maxOldestAgeS: run.maxOldestAgeS,
     caughtUpAfterOutageMs: run.caughtUpAfterOutageMs,

@@ -284,6 +284,38 @@ describe('consumer runtime over the Redis event log (real Redis)', () => {
     expect(calls).toBe(0);
   });
 
+  it('claimed entries carry their true delivery count however many entries the consumer holds between them (a long outage holds hundreds)', async () => {
+    const w = openWorld();
+    await w.log.ensureGroup('notification');
+    for (let i = 1; i <= 300; i++) await w.publish('OrderConfirmed', i);
+    const read = await w.log.readNew('notification', 'c-1', 300, 0);
+    expect(read).toHaveLength(300);
+    const now = Date.now();
+    const parked = (delivery: Delivery, dueAt: number) => ({
+      entryId: delivery.entryId,
+      retry: { failures: 1, rejections: 0, firstFailedAt: now, dueAt, settled: 1 },
+    });
+    // All but the first and the last wait a minute; those two are due now (idle = claim time).
+    await w.log.retryLater(
+      'notification',
+      'c-1',
+      read.slice(1, 299).map((d) => parked(d, now + 60_000)),
+      60_000,
+      30_000,
+    );
+    const due = [read[0], read[299]] as Delivery[];
+    await w.log.retryLater(
+      'notification',
+      'c-1',
+      due.map((d) => parked(d, now)),
+      0,
+      30_000,
+    );
+    // The consumer claims its own due entries back, as it does every round.
+    const claimed = await w.log.claimIdle('notification', 'c-1', 30_000, 10);
+    expect(claimed.map((d) => [d.entryId, d.deliveries])).toEqual(due.map((d) => [d.entryId, 2]));
+  });
+
   it('a replayed undecodable entry addressed to one group is skipped by the others, before any decoding: no dead letter there', async () => {
     const w = openWorld();
     await w.append(['event', '{"not":"an order event"', 'group', 'notification']);
