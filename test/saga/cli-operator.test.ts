@@ -1,7 +1,7 @@
 /**
  * The operator CLI against an orchestrator split as compose and Kubernetes run it (OPERATOR_PORT):
  * pointed at the order port it says where the operator API is; on the operator port its list
- * shows each saga's step and last provider answer, and `replay --all` never advises running it
+ * shows each saga's step and last problem, and `replay --all` never advises running it
  * again for sagas it could not help.
  */
 import { execFile } from 'node:child_process';
@@ -93,7 +93,7 @@ describe('the operator CLI and the saga ports', () => {
     expect(missing.err).toMatch(/^error: NOT_FOUND: /);
   });
 
-  it('lists the step and last provider answer, and replay --all does not advise a loop for sagas it could not help', async () => {
+  it('lists the step and last problem, and replay --all does not advise a loop for sagas it could not help', async () => {
     const items = await stockedItems(mock);
     // Every refund is refused outright: each saga dead-letters at once, and again after a replay.
     await injectFault(mock.urls.shipping, { route: 'POST /shipments', mode: 'error', status: 409 });
@@ -118,7 +118,7 @@ describe('the operator CLI and the saga ports', () => {
     const listed = await cli(service.operatorUrl, 'sagas', 'list', '--dlq');
     expect(listed.code, listed.err).toBe(0);
     const [header, ...rows] = listed.out.trim().split('\n');
-    expect(header).toMatch(/^ID\s+STATUS\s+ORDERID\s+STEP\s+LASTANSWER\s+COMPENSATINGSINCE\s+/);
+    expect(header).toMatch(/^ID\s+STATUS\s+ORDERID\s+STEP\s+LASTPROBLEM\s+COMPENSATINGSINCE\s+/);
     expect(rows).toHaveLength(2);
     for (const row of rows) expect(row).toMatch(/refund_payment\s+payment answered 400/);
     const badSort = await cli(service.operatorUrl, 'sagas', 'list', '--sort', 'loudest');

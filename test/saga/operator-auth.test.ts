@@ -29,6 +29,16 @@ let saga: SagaService;
 let dataDir: string;
 let creds: ReturnType<typeof testCredentials>;
 let items: Awaited<ReturnType<typeof stockedItems>>;
+/** Where no consumers process answers: a port just freed (a running stack holds 4040). */
+let noConsumersUrl: string;
+
+async function freedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
+}
 
 async function call(
   path: string,
@@ -59,6 +69,7 @@ beforeAll(async () => {
   items = await stockedItems(mock);
   dataDir = mkdtempSync(join(tmpdir(), 'operator-auth-'));
   creds = testCredentials(dataDir);
+  noConsumersUrl = await freedPortUrl();
   saga = await startSagaService(
     loadSagaConfig({
       SAGA_PORT: '0',
@@ -69,6 +80,7 @@ beforeAll(async () => {
       PAYMENT_SERVICE_URL: mock.urls.payment,
       SHIPPING_SERVICE_URL: mock.urls.shipping,
       USER_SERVICE_URL: mock.urls.user,
+      CONSUMERS_URL: noConsumersUrl,
       SAGA_POLL_INTERVAL_MS: '20',
       LOG_LEVEL: 'silent',
     }),
@@ -303,6 +315,21 @@ describe('the page session', () => {
     expect(unknown.text).toContain('404: NOT_FOUND');
     // The id is shown escaped, never as markup.
     expect(unknown.text).toContain('No saga &lt;b&gt;nope');
+  });
+
+  it('the events page with no consumers process answering is an error page in the frame naming CONSUMERS_URL and the runbook', async () => {
+    const cookie = await viewerSessionCookie();
+    const page = await call('/remediation/events', { headers: { cookie } });
+    expect(page.status).toBe(503);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.text).toContain('503: UPSTREAM_UNAVAILABLE');
+    expect(page.text).toContain(
+      `No consumers process answers at ${noConsumersUrl} (CONSUMERS_URL)`,
+    );
+    expect(page.text).toContain('EdgeOrderEventsNoLiveConsumer');
+    // The signed-in frame: navigation and who is signed in.
+    expect(page.text).toContain('(viewer)');
+    expect(page.text).toContain('href="/remediation"');
   });
 
   it('a sign-in posted as a form is refused with 415', async () => {

@@ -58,7 +58,7 @@ export function createEventDeadLetters(
     }).catch(() => {
       throw new AppError(
         ErrorCode.UPSTREAM_UNAVAILABLE,
-        `No consumers process answers at ${baseUrl}`,
+        `No consumers process answers at ${baseUrl} (CONSUMERS_URL)`,
       );
     });
     const body = (await res.json().catch(() => ({}))) as {

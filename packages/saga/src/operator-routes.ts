@@ -15,7 +15,7 @@ import { newNonce, sendPage } from './page-security.js';
 import { refundOwed } from './refund-owed.js';
 import {
   type PageFrame,
-  type ReconciliationFinding,
+  type ReconciliationPanel,
   renderAuditPage,
   renderEventsPage,
   renderProblemPage,
@@ -39,8 +39,8 @@ export interface OperatorRoutesOptions {
   secureCookies: boolean;
   /** Say how to get a dev token on the sign-in page (the dev stack is its own IdP). */
   devStack: boolean;
-  /** Reconciliation findings, once a reconciliation exists; the page shows them when given. */
-  findings?: () => Promise<ReconciliationFinding[] | undefined>;
+  /** The reconciliation panel: the last report and the newest failed run, when given. */
+  reconciliation?: () => Promise<ReconciliationPanel | undefined>;
   /** The order event consumers' dead letters (a consumers process), listed and replayed here. */
   events: EventDeadLetters;
 }
@@ -78,10 +78,19 @@ export function createOperatorRoutes(options: OperatorRoutesOptions): Route[] {
       try {
         page = await render(ctx, frame, who);
       } catch (error) {
-        // A browser asked for a page: a refusal of the client's input reads as one, not as JSON.
-        if (!isAppError(error) || error.status >= 500) throw error;
+        // A browser asked for a page: a refusal of the client's input, or a service behind the
+        // page that does not answer, reads as one in the frame, not as JSON.
+        if (!isAppError(error) || (error.status >= 500 && error.status !== 503)) throw error;
         const { status, code, message } = error;
-        sendPage(ctx.res, status, renderProblemPage(frame, { status, code, message }), nonce);
+        const runbook =
+          typeof error.details?.['runbook'] === 'string' ? error.details['runbook'] : undefined;
+        sendPage(
+          ctx.res,
+          status,
+          renderProblemPage(frame, { status, code, message, runbook }),
+          nonce,
+          error.headers,
+        );
         return;
       }
       sendPage(ctx.res, 200, page, nonce);
@@ -94,9 +103,9 @@ export function createOperatorRoutes(options: OperatorRoutesOptions): Route[] {
       handler: framed(async (ctx, frame) => {
         const q = parse(searchQuery, query(ctx));
         const now = Date.now();
-        const [result, findings] = await Promise.all([
+        const [result, reconciliation] = await Promise.all([
           searchSagas(store, isStuck, q, now),
-          options.findings?.(),
+          options.reconciliation?.(),
         ]);
         return renderRemediationPage({
           frame,
@@ -107,7 +116,7 @@ export function createOperatorRoutes(options: OperatorRoutesOptions): Route[] {
           rawQuery: ctx.url.searchParams,
           result,
           now,
-          findings,
+          reconciliation,
         });
       }),
     },
@@ -132,14 +141,24 @@ export function createOperatorRoutes(options: OperatorRoutesOptions): Route[] {
       method: 'GET',
       path: '/remediation/events',
       handler: framed(async (_ctx, frame, who) => {
-        const groups = await options.events.groups(who.token);
-        const deadLetters = await Promise.all(
-          groups.map(async (g) => ({
-            ...g,
-            items: await options.events.list(g.group, DEAD_LETTERS_SHOWN, who.token),
-          })),
-        );
-        return renderEventsPage(frame, deadLetters);
+        try {
+          const groups = await options.events.groups(who.token);
+          const deadLetters = await Promise.all(
+            groups.map(async (g) => ({
+              ...g,
+              items: await options.events.list(g.group, DEAD_LETTERS_SHOWN, who.token),
+            })),
+          );
+          return renderEventsPage(frame, deadLetters);
+        } catch (error) {
+          if (isAppError(error) && error.code === ErrorCode.UPSTREAM_UNAVAILABLE) {
+            throw new AppError(error.code, error.message, {
+              details: { runbook: 'EdgeOrderEventsNoLiveConsumer' },
+              cause: error,
+            });
+          }
+          throw error;
+        }
       }),
     },
     {

@@ -57,6 +57,16 @@ const ORDER_BATCH = 200;
  */
 const MAX_PACED_READ_WAIT_MS = 2_000;
 
+export interface RunOptions {
+  /**
+   * How long this run's reads may wait in all for a provider paused by pacing (a 429's
+   * Retry-After on any of its endpoints pauses every call to it): the scheduled run, which nobody
+   * waits on, waits the pause out rather than failing and leaving the page on an old report
+   * while a refund is dead-lettered. Default: each read waits at most 2 s.
+   */
+  pacedWaitMs?: number;
+}
+
 /**
  * What an operator chose not to refund, so the rest of the charge is not drift to repair: what
  * a resolve acknowledged keeping (all the provider held then), else what an edited, smaller
@@ -119,25 +129,37 @@ export class Reconciler {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
-  /** A call that waits out short pacing waits (reads are no emergency) and answers the reply. */
-  private async send(request: Omit<ProviderRequest, 'timeoutMs'>): Promise<CallOutcome> {
-    let waitedMs = 0;
+  /**
+   * A call that waits out pacing waits that end by `waitUntil` (reads are no emergency; without
+   * it, 2 s from now) and answers the reply.
+   */
+  private async send(
+    request: Omit<ProviderRequest, 'timeoutMs'>,
+    waitUntil?: number,
+  ): Promise<CallOutcome> {
+    const deadline = Math.max(waitUntil ?? 0, Date.now() + MAX_PACED_READ_WAIT_MS);
     for (;;) {
       const outcome = await this.options.providers.call({ ...request, timeoutMs: this.timeoutMs });
       if (outcome.kind !== 'not_sent') return outcome;
-      if (waitedMs + outcome.retryAfterMs > MAX_PACED_READ_WAIT_MS) return outcome;
+      if (Date.now() + outcome.retryAfterMs > deadline) return outcome;
       await new Promise((resolve) => setTimeout(resolve, outcome.retryAfterMs));
-      waitedMs += outcome.retryAfterMs;
     }
   }
 
-  private async read<T>(provider: ProviderRequest['provider'], path: string): Promise<T> {
-    const outcome = await this.send({ provider, method: 'GET', path, priority: 'forward' });
+  private async read<T>(
+    provider: ProviderRequest['provider'],
+    path: string,
+    waitUntil?: number,
+  ): Promise<T> {
+    const outcome = await this.send(
+      { provider, method: 'GET', path, priority: 'forward' },
+      waitUntil,
+    );
     if (outcome.kind !== 'ok') throw new ReconciliationReadError(`${provider} ${path}`, outcome);
     return outcome.answer.body as T;
   }
 
-  private async records(): Promise<ProviderRecords> {
+  private async records(waitUntil?: number): Promise<ProviderRecords> {
     const [ledger, inventory, shipping] = await Promise.all([
       this.read<{
         orders: Record<
@@ -147,9 +169,13 @@ export class Reconciler {
             refunds: Array<{ id: string; chargeId: string; amountCents: number }>;
           }
         >;
-      }>('payment', '/__ledger'),
-      this.read<{ reservations: ProviderRecords['reservations'] }>('inventory', '/__reservations'),
-      this.read<{ shipments: ProviderRecords['shipments'] }>('shipping', '/__shipments'),
+      }>('payment', '/__ledger', waitUntil),
+      this.read<{ reservations: ProviderRecords['reservations'] }>(
+        'inventory',
+        '/__reservations',
+        waitUntil,
+      ),
+      this.read<{ shipments: ProviderRecords['shipments'] }>('shipping', '/__shipments', waitUntil),
     ]);
     const entries = Object.entries(ledger.orders);
     return {
@@ -160,7 +186,10 @@ export class Reconciler {
     };
   }
 
-  private async orderStatuses(orderIds: string[]): Promise<Map<string, string>> {
+  private async orderStatuses(
+    orderIds: string[],
+    waitUntil?: number,
+  ): Promise<Map<string, string>> {
     const statuses = new Map<string, string>();
     for (let i = 0; i < orderIds.length; i += ORDER_BATCH) {
       const ids = orderIds
@@ -170,6 +199,7 @@ export class Reconciler {
       const { items } = await this.read<{ items: Array<{ id: string; status: string }> }>(
         'order',
         `/orders?ids=${ids}`,
+        waitUntil,
       );
       for (const order of items) statuses.set(order.id, order.status);
     }
@@ -184,9 +214,11 @@ export class Reconciler {
    * missing and the fix would have refunded the part the operator kept. Orders new in the
    * second read wait for the next run: nothing was read about them.
    */
-  async run(now = Date.now()): Promise<ReconciliationReport> {
-    const orderIds = [...ordersOf(await this.records())];
-    const statuses = await this.orderStatuses(orderIds);
+  async run(now = Date.now(), options: RunOptions = {}): Promise<ReconciliationReport> {
+    const waitUntil =
+      options.pacedWaitMs === undefined ? undefined : Date.now() + options.pacedWaitMs;
+    const orderIds = [...ordersOf(await this.records(waitUntil))];
+    const statuses = await this.orderStatuses(orderIds, waitUntil);
     const facts = new Map<string, OrderFacts>();
     for (const orderId of orderIds) {
       const saga = await this.options.store.getByOrderId(orderId);
@@ -205,7 +237,7 @@ export class Reconciler {
       });
     }
     const known = new Set(orderIds);
-    const records = onlyOrders(await this.records(), known);
+    const records = onlyOrders(await this.records(waitUntil), known);
     const findings = findDrift(
       records,
       (orderId) =>

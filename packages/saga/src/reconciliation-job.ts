@@ -1,11 +1,24 @@
 import { type Logger, type Periodic, startPeriodic } from '@edge/common';
 import type { Leadership } from './leader-lease.js';
-import type { FixResult, Reconciler, ReconciliationReport } from './reconciler.js';
+import type { FixResult, Reconciler, ReconciliationReport, RunOptions } from './reconciler.js';
 import type { Finding } from './reconciliation.js';
-import type { ReconciliationReports } from './reconciliation-reports.js';
+import type { LastFailure, ReconciliationReports } from './reconciliation-reports.js';
 
 /** How often the leader reconciles sagas with providers: every 5 minutes. */
 export const DEFAULT_RECONCILE_INTERVAL_MS = 5 * 60_000;
+
+/**
+ * How long a scheduled run's reads may wait in all for a provider paused by pacing: a payment
+ * 429 with a 30 s Retry-After failed every scheduled run during a refund incident, the one time
+ * its report matters. Capped at half the interval so a run ends before the next one is due.
+ */
+export const SCHEDULED_PACED_WAIT_MS = 60_000;
+
+/** What the page shows: the last report, and the newest run that failed. */
+export interface ReconciliationStatus {
+  report: ReconciliationReport | undefined;
+  lastFailure: LastFailure | undefined;
+}
 
 export interface ReconciliationJobOptions {
   reconciler: Reconciler;
@@ -31,7 +44,12 @@ export class ReconciliationJob {
     this.periodic = startPeriodic(
       this.options.intervalMs,
       async () => {
-        if (this.options.leadership.isLeader()) await this.runOnce();
+        if (!this.options.leadership.isLeader()) return;
+        // A run in flight (an operator's) stores its report: no second one behind it.
+        if (this.running) return;
+        await this.startRun({
+          pacedWaitMs: Math.min(SCHEDULED_PACED_WAIT_MS, this.options.intervalMs / 2),
+        });
       },
       (err) => this.options.log.warn({ err }, 'reconciliation failed'),
     );
@@ -44,6 +62,15 @@ export class ReconciliationJob {
   /** The last report, whichever process made it. */
   report(): Promise<ReconciliationReport | undefined> {
     return this.options.reports.latest();
+  }
+
+  /** The last report and the newest run that failed. */
+  async status(): Promise<ReconciliationStatus> {
+    const [report, lastFailure] = await Promise.all([
+      this.options.reports.latest(),
+      this.options.reports.lastFailure(),
+    ]);
+    return { report, lastFailure };
   }
 
   /** Send the safe repairs of `findings` (compensations: they go before forward work). */
@@ -72,17 +99,29 @@ export class ReconciliationJob {
   private running: Promise<ReconciliationReport> | undefined;
   private queued: Promise<ReconciliationReport> | undefined;
 
-  private startRun(): Promise<ReconciliationReport> {
-    const run = this.reconcile().finally(() => {
+  private startRun(options: RunOptions = {}): Promise<ReconciliationReport> {
+    const run = this.reconcile(options).finally(() => {
       if (this.running === run) this.running = undefined;
     });
     this.running = run;
     return run;
   }
 
-  private async reconcile(): Promise<ReconciliationReport> {
+  private async reconcile(options: RunOptions): Promise<ReconciliationReport> {
     const run = await this.options.reports.begin();
-    const report = await this.options.reconciler.run();
+    const at = new Date().toISOString();
+    let report: ReconciliationReport;
+    try {
+      report = await this.options.reconciler.run(Date.now(), options);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await this.options.reports
+        .failed({ at, error: message }, run)
+        .catch((err: unknown) =>
+          this.options.log.warn({ err }, 'could not record a failed reconciliation'),
+        );
+      throw error;
+    }
     await this.options.reports.save(report, run);
     return report;
   }

@@ -4,6 +4,18 @@ import type { ReconciliationReport } from './reconciler.js';
 /** What every orchestrator exports and alerts on: when the last report was made, and its counts. */
 export type ReportCounts = Pick<ReconciliationReport, 'at' | 'counts'> & { findings: number };
 
+/** A run that made no report, and why: the page must not go on saying "no drift" silently. */
+export interface RunFailure {
+  at: string;
+  error: string;
+}
+
+/** The newest failed run, and whether it began after the held report's run. */
+export interface LastFailure extends RunFailure {
+  /** The held report is older than this failed attempt to replace it. */
+  afterReport: boolean;
+}
+
 /**
  * The last reconciliation's report, one for all orchestrators: whichever process ran it (the
  * leader's schedule, an operator's run or fix on any pod), every page shows it and every process
@@ -21,6 +33,10 @@ export interface ReconciliationReports {
   /** Keep `report` unless a run that began after its own already stored one. */
   save(report: ReconciliationReport, run: number): Promise<void>;
   latest(): Promise<ReconciliationReport | undefined>;
+  /** Record that run `run` failed; kept unless a run that began after it failed too. */
+  failed(failure: RunFailure, run: number): Promise<void>;
+  /** The newest failed run, whichever process ran it. */
+  lastFailure(): Promise<LastFailure | undefined>;
   /** The latest report without its findings: what every process reads on each alert tick. */
   latestCounts(): Promise<ReportCounts | undefined>;
 }
@@ -36,6 +52,7 @@ export function inProcessReports(): ReconciliationReports {
   let held: ReconciliationReport | undefined;
   let heldRun = 0;
   let runs = 0;
+  let failure: { failure: RunFailure; run: number } | undefined;
   return {
     begin: async () => ++runs,
     async save(report, run) {
@@ -44,6 +61,10 @@ export function inProcessReports(): ReconciliationReports {
       heldRun = run;
     },
     latest: async () => held,
+    async failed(f, run) {
+      if (!failure || failure.run < run) failure = { failure: f, run };
+    },
+    lastFailure: async () => failure && { ...failure.failure, afterReport: failure.run > heldRun },
     latestCounts: async () => (held ? countsOf(held) : undefined),
   };
 }
@@ -56,10 +77,19 @@ redis.call('HSET', KEYS[1], 'at', ARGV[1], 'counts', ARGV[2], 'findings', ARGV[3
 return 1
 `;
 
+// A failed run is kept unless a later-begun run's failure is held (`failedRun`).
+const FAIL_IF_NEWER = `
+local held = tonumber(redis.call('HGET', KEYS[1], 'failedRun') or '0')
+if held > tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[1], 'failedAt', ARGV[1], 'failedError', ARGV[2], 'failedRun', ARGV[3])
+return 1
+`;
+
 /**
  * The report in one hash of the saga store (`<prefix>{saga}:reconciliation`): `at`, `counts` and
  * `total` for the alert ticks, `findings` (JSON) for the page and `GET /reconciliation` readers,
- * `runs` (runs begun) and `run` (the held report's).
+ * `runs` (runs begun) and `run` (the held report's); `failedAt`, `failedError` and `failedRun`
+ * for the newest failed run.
  */
 export function redisReports(redis: RedisClient, key: string): ReconciliationReports {
   return {
@@ -81,6 +111,20 @@ export function redisReports(redis: RedisClient, key: string): ReconciliationRep
       const [at, counts, findings] = await redis.hmget(key, 'at', 'counts', 'findings');
       if (!at || !counts || !findings) return undefined;
       return { at, counts: JSON.parse(counts), findings: JSON.parse(findings) };
+    },
+    async failed(failure, run) {
+      await redis.eval(FAIL_IF_NEWER, 1, key, failure.at, failure.error, String(run));
+    },
+    async lastFailure() {
+      const [at, error, failedRun, run] = await redis.hmget(
+        key,
+        'failedAt',
+        'failedError',
+        'failedRun',
+        'run',
+      );
+      if (!at || error === null || error === undefined) return undefined;
+      return { at, error, afterReport: Number(failedRun) > Number(run ?? 0) };
     },
     async latestCounts() {
       const [at, counts, total] = await redis.hmget(key, 'at', 'counts', 'total');

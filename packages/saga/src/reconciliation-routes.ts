@@ -36,7 +36,14 @@ export function createReconciliationRoutes(options: {
       path: '/reconciliation',
       handler: guarded(async (ctx) => {
         await auth.operator(ctx, 'viewer');
-        sendJson(ctx.res, 200, await reconciled(() => job.runOnce()));
+        const report = await reconciled(() => job.runOnce());
+        // The newest run that failed (the schedule's, or another caller's), so a reader learns
+        // that scheduled runs fail even when this one got through.
+        const { lastFailure } = await job.status();
+        sendJson(ctx.res, 200, {
+          ...report,
+          lastFailure: lastFailure ? { at: lastFailure.at, error: lastFailure.error } : null,
+        });
       }),
     },
     {

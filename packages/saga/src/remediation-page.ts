@@ -96,6 +96,7 @@ form.filters label { display: flex; flex-direction: column; font-size: 12px; col
 .status-dead_lettered { color: #b91c1c; font-weight: 600; }
 .status-resolved, .status-compensated, .status-completed { color: #15803d; }
 .problem { color: #92400e; }
+.warning { color: #92400e; background: #fef3c7; padding: .4rem .6rem; border-radius: .3rem; }
 .bar { display: flex; gap: .6rem; align-items: center; margin: .6rem 0; }
 dialog { border: 1px solid #999; border-radius: .4rem; max-width: 34rem; }
 dialog label { display: block; margin: .5rem 0; }
@@ -365,13 +366,16 @@ ${body}
  */
 export function renderProblemPage(
   frame: PageFrame,
-  problem: { status: number; code: string; message: string },
+  problem: { status: number; code: string; message: string; runbook?: string | undefined },
 ): string {
+  const runbook = problem.runbook
+    ? `<p id="runbook">Runbook: <strong>${esc(problem.runbook)}</strong> in docs/operations.md, "Alerts and runbooks".</p>`
+    : '';
   return layout(
     `${problem.status}: ${problem.code}`,
     frame,
     `<p class="problem">${esc(problem.message)}</p>
-<p><a href="/remediation">Back to the sagas needing attention</a></p>`,
+${runbook}<p><a href="/remediation">Back to the sagas needing attention</a></p>`,
   );
 }
 
@@ -491,7 +495,7 @@ function rows(items: SagaSummary[], role: OperatorRole, now: number, owed: OwedB
 </tr>`,
     )
     .join('');
-  return `<table class="sagas"><thead><tr><th>saga</th><th>status</th><th>amount</th><th>step</th><th>reason / last provider answer</th><th>updated</th><th>actions</th></tr></thead><tbody>${body}</tbody></table>`;
+  return `<table class="sagas"><thead><tr><th>saga</th><th>status</th><th>amount</th><th>step</th><th>reason / last problem</th><th>updated</th><th>actions</th></tr></thead><tbody>${body}</tbody></table>`;
 }
 
 function pageLinks(q: SearchQuery, result: SearchResult, query: URLSearchParams): string {
@@ -515,6 +519,14 @@ export interface ReconciliationFinding {
 /** Per saga id, the steps an operator may edit before replaying it (the replay dialog's form). */
 export type EditableBySaga = Record<string, EditableStep[]>;
 
+/** The reconciliation panel: the last report's time and findings, and the newest failed run. */
+export interface ReconciliationPanel {
+  /** When the shown report's run began; undefined before any report. */
+  at: string | undefined;
+  findings: ReconciliationFinding[] | undefined;
+  lastFailure?: { at: string; error: string; afterReport: boolean } | undefined;
+}
+
 export interface RemediationPageData {
   frame: PageFrame;
   editable: EditableBySaga;
@@ -522,11 +534,25 @@ export interface RemediationPageData {
   rawQuery: URLSearchParams;
   result: SearchResult;
   now: number;
-  findings?: ReconciliationFinding[] | undefined;
+  reconciliation?: ReconciliationPanel | undefined;
 }
 
-function findingsSection(findings: ReconciliationFinding[] | undefined): string {
-  if (!findings) return '';
+/**
+ * The findings with the time of their report, and a run that failed after it: "No drift" on
+ * its own was read as "nothing owed" while the scheduled runs failed and a dead-lettered refund
+ * held a customer's money.
+ */
+function findingsSection(panel: ReconciliationPanel | undefined, now: number): string {
+  if (!panel) return '';
+  const { findings, lastFailure } = panel;
+  const failed =
+    lastFailure?.afterReport === true
+      ? `<p class="warning" id="reconciliation-failed">The last reconciliation run, at ${esc(lastFailure.at)} (${esc(age(lastFailure.at, now))}), failed: ${esc(lastFailure.error)}. ${findings ? 'The findings below are older than that run' : 'No run has made a report yet'}; run <code>npm run -s cli -- reconcile</code> for a fresh one.</p>`
+      : '';
+  if (!findings) return failed ? `<h2>Reconciliation findings</h2>${failed}` : '';
+  const asOf = panel.at
+    ? `<p class="as-of" id="reconciliation-as-of">As of ${esc(panel.at)} (${esc(age(panel.at, now))}).</p>`
+    : '';
   const body = findings.length
     ? `<table class="findings"><thead><tr><th>finding</th><th>order</th><th>saga</th><th>detail</th></tr></thead><tbody>${findings
         .map(
@@ -535,7 +561,7 @@ function findingsSection(findings: ReconciliationFinding[] | undefined): string 
         )
         .join('')}</tbody></table>`
     : '<p class="empty">No drift between sagas and providers.</p>';
-  return `<h2>Reconciliation findings (${findings.length})</h2>${body}`;
+  return `<h2>Reconciliation findings (${findings.length})</h2>${asOf}${failed}${body}`;
 }
 
 /** Said above a list that shows only part of what matches, and what to do about it. */
@@ -585,7 +611,7 @@ ${truncationNote(result)}
   <span id="progress-box" hidden><progress id="progress" value="0" max="1"></progress> <span id="progress-text"></span></span></div>
 ${rows(result.items, frame.role, now, owedOf(result.sagas))}
 ${pageLinks(query, result, data.rawQuery)}
-${findingsSection(data.findings)}
+${findingsSection(data.reconciliation, now)}
 ${jsonBlock('replayable', frame.nonce, result.replayable.ids)}
 ${jsonBlock('editable', frame.nonce, frame.role === 'operator' ? data.editable : {})}`;
   return layout('Sagas', frame, body);

@@ -25,6 +25,7 @@ import {
   LeaseLostError,
   type SagaStore,
 } from './saga-store.js';
+import { compensationReason } from './saga-timeline.js';
 import { acceptsReplay } from './saga-view.js';
 import { traceStep } from './step-span.js';
 
@@ -355,7 +356,11 @@ export class SagaEngine {
         state.status === 'dead_lettered'
           ? state.phase === 'forward'
             ? { status: 'running' }
-            : { status: 'compensating', cause: state.cause ?? 'failure', reason: state.reason }
+            : {
+                status: 'compensating',
+                cause: state.cause ?? 'failure',
+                reason: compensationReason(saga) ?? state.reason,
+              }
           : state;
       return {
         state: resumed,

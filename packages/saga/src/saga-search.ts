@@ -5,7 +5,13 @@ import { ACTIVE_STATUSES, SAGA_STATUSES, type Saga, type SagaStatus } from './sa
 import { type SagaListState, STATUS_FILTERS } from './saga-api-schemas.js';
 import { compensatingSince } from './saga-retention.js';
 import type { SagaStore } from './saga-store.js';
-import { currentStep, lastProblem, STEP_PROVIDER, type TimelineEntry } from './saga-timeline.js';
+import {
+  compensationReason,
+  currentStep,
+  lastProblem,
+  STEP_PROVIDER,
+  type TimelineEntry,
+} from './saga-timeline.js';
 import { acceptsReplay, parkedUntil } from './saga-view.js';
 
 /**
@@ -77,6 +83,7 @@ export interface SagaSummary {
   step: string | null;
   provider: ProviderName | null;
   reason: string | null;
+  /** The last provider answer or local refusal that went wrong; null once completed or compensated. */
   lastProblem: TimelineEntry | null;
   /** Set while a step waits past its horizon because the provider asked (Retry-After). */
   parkedUntil: string | null;
@@ -131,7 +138,13 @@ export function summarize(saga: Saga, stuck: boolean): SagaSummary {
     currency: saga.context.currency ?? null,
     step: step ?? null,
     provider: step ? STEP_PROVIDER[step] : null,
-    reason: 'reason' in state ? state.reason : null,
+    // Sagas compensated before the engine kept the cause across a replay still hold the refusal.
+    reason:
+      state.status === 'compensating' || state.status === 'compensated'
+        ? (compensationReason(saga) ?? state.reason)
+        : 'reason' in state
+          ? state.reason
+          : null,
     lastProblem: lastProblem(saga) ?? null,
     parkedUntil: parkedUntil(saga) ?? null,
     compensatingSince: isoOrNull(compensatingSince(saga)),

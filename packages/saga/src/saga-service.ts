@@ -220,7 +220,10 @@ export async function startSagaService(
     auth,
     secureCookies: config.production,
     devStack: config.auth.operatorKeys.kind === 'dev-key-file',
-    findings: async () => (await reconciliation.report())?.findings,
+    reconciliation: async () => {
+      const { report, lastFailure } = await reconciliation.status();
+      return { at: report?.at, findings: report?.findings, lastFailure };
+    },
     events: createEventDeadLetters(config.consumersUrl),
   });
   const isReady = async () => {

@@ -114,8 +114,14 @@ export function timelineOf(saga: Saga): TimelineEntry[] {
   return saga.history.map(entryOf);
 }
 
-/** The last provider answer that was not a success: what the operator needs to know first. */
+/**
+ * The last provider answer that was not a success: what the operator needs to know first. None
+ * once the saga completed or compensated: whatever went wrong on the way was overcome, and a
+ * compensated saga listed with "refund rejected with 422" (a refund that a replay then made)
+ * read as a refund that failed.
+ */
 export function lastProblem(saga: Saga): TimelineEntry | undefined {
+  if (saga.state.status === 'completed' || saga.state.status === 'compensated') return undefined;
   for (let i = saga.history.length - 1; i >= 0; i--) {
     const event = saga.history[i];
     if (
@@ -143,6 +149,19 @@ export function currentStep(saga: Saga): ForwardStep | CompensationStep | undefi
   for (let i = saga.history.length - 1; i >= 0; i--) {
     const event = saga.history[i];
     if (event && 'step' in event) return event.step;
+  }
+  return undefined;
+}
+
+/**
+ * Why the saga compensates: the reason of its last `compensation_required`. A dead letter during
+ * the compensation replaces the state's reason with the step's refusal; once replayed, the
+ * original cause is what is true again.
+ */
+export function compensationReason(saga: Saga): string | undefined {
+  for (let i = saga.history.length - 1; i >= 0; i--) {
+    const event = saga.history[i];
+    if (event?.type === 'compensation_required') return event.reason;
   }
   return undefined;
 }

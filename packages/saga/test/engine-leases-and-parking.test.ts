@@ -172,3 +172,31 @@ describe('engine: a Retry-After beyond the horizon parks the step', () => {
     expect(refunds).toBe(1);
   });
 });
+
+describe('engine: a replayed compensation keeps its cause', () => {
+  it('a refund dead-lettered on a 422 and replayed compensates for the shipment refusal, not the 422', async () => {
+    const store = new ClockedSagaStore(() => Date.now());
+    let refundRefused = true;
+    const providers = new ScriptedProvider((request) => {
+      if (request.path === '/shipments')
+        return { kind: 'rejected', answer: { status: 409, body: {} } };
+      if (request.path === '/refunds' && refundRefused)
+        return { kind: 'rejected', answer: { status: 422, body: {} } };
+      return undefined;
+    });
+    const engine = new SagaEngine({ store, providers, policies: resolvePolicies(), log });
+    const { saga } = await engine.start('replayed-refund', input);
+    await engine.drive(saga.id);
+    const dead = await store.get(saga.id);
+    expect(dead?.state.status).toBe('dead_lettered');
+    const cause = dead?.history.find((e) => e.type === 'compensation_required');
+    expect(cause && 'reason' in cause ? cause.reason : '').toMatch(/create_shipment/);
+
+    refundRefused = false;
+    await engine.replay(saga.id, 'ops@example.com', 'provider fixed');
+    await engine.drive(saga.id);
+    const done = await store.get(saga.id);
+    expect(done?.state).toMatchObject({ status: 'compensated' });
+    expect(done && 'reason' in done.state ? done.state.reason : '').toMatch(/create_shipment/);
+  });
+});

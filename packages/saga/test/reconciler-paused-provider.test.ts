@@ -28,3 +28,39 @@ describe('reconciliation while a provider is paused', () => {
     expect(providers.calls).toBeLessThanOrEqual(3);
   });
 });
+
+/** Every provider paused by pacing until `until`, then answering empty lists. */
+class PausedUntil implements ProviderClient {
+  calls = 0;
+  constructor(private readonly until: number) {}
+  async call(request: { path: string }): Promise<CallOutcome> {
+    this.calls++;
+    const left = this.until - Date.now();
+    if (left > 0) return { kind: 'not_sent', reason: 'paced', retryAfterMs: left };
+    const body =
+      request.path === '/__ledger' ? { orders: {} } : { reservations: [], shipments: [] };
+    return { kind: 'ok', answer: { status: 200, body } };
+  }
+  async close(): Promise<void> {}
+}
+
+describe('the scheduled reconciliation while a provider is paused', () => {
+  it('waits the pause out within its budget and reports, instead of failing on the local refusal', async () => {
+    // A payment 429 paused every call for 30 s: each scheduled run failed on its ledger read.
+    const providers = new PausedUntil(Date.now() + 2_500);
+    const reconciler = new Reconciler({ store: new ClockedSagaStore(Date.now), providers });
+    const report = await reconciler.run(Date.now(), { pacedWaitMs: 5_000 });
+    expect(report.findings).toEqual([]);
+    expect(providers.calls).toBeLessThanOrEqual(12);
+  });
+
+  it('still fails, with the pause as its Retry-After, when the pause outlasts the budget', async () => {
+    const providers = new PausedUntil(Date.now() + 60_000);
+    const reconciler = new Reconciler({ store: new ClockedSagaStore(Date.now), providers });
+    const failure = await reconciler.run(Date.now(), { pacedWaitMs: 1_000 }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(failure).toBeInstanceOf(ReconciliationReadError);
+  });
+});

@@ -60,3 +60,38 @@ describe('reconciliation job', () => {
     expect((await later).at).toBe(new Date(3).toISOString());
   });
 });
+
+describe('a reconciliation run that fails', () => {
+  it('is recorded with its time and why, after the report it could not replace', async () => {
+    let fail = false;
+    const reconciler = {
+      run: async () => {
+        if (fail) {
+          throw new Error('could not read payment /__ledger: {"kind":"not_sent","reason":"paced"}');
+        }
+        return { at: '2026-12-01T04:50:00.000Z', findings: [], counts: {} } as never;
+      },
+    } as unknown as Reconciler;
+    const job = new ReconciliationJob({
+      reconciler,
+      leadership: { isLeader: () => false, stop: async () => {} },
+      reports: inProcessReports(),
+      log: createLogger({ service: 'saga-test', level: 'silent' }),
+      intervalMs: 3_600_000,
+    });
+    await job.runOnce();
+    expect((await job.status()).lastFailure).toBeUndefined();
+    fail = true;
+    await expect(job.runOnce()).rejects.toThrow(/paced/);
+    const { report, lastFailure } = await job.status();
+    expect(report?.at).toBe('2026-12-01T04:50:00.000Z');
+    expect(lastFailure).toMatchObject({
+      afterReport: true,
+      error: expect.stringMatching(/ledger/),
+    });
+    // A later run that reports: the failure stays readable, but is no longer after the report.
+    fail = false;
+    await job.runOnce();
+    expect((await job.status()).lastFailure?.afterReport).toBe(false);
+  });
+});

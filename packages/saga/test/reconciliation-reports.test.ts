@@ -49,4 +49,20 @@ describe.each<[string, () => ReconciliationReports]>([
       findings: 0,
     });
   });
+
+  it('keeps the newest failed run and says whether it began after the held report', async () => {
+    const reports = make();
+    const ok = await reports.begin();
+    const failed = await reports.begin();
+    await reports.failed({ at: '2026-12-01T12:00:05.000Z', error: 'paced' }, failed);
+    await reports.save(report('2026-12-01T12:00:00.000Z', 0), ok);
+    expect(await reports.lastFailure()).toEqual({
+      at: '2026-12-01T12:00:05.000Z',
+      error: 'paced',
+      afterReport: true,
+    });
+    const later = await reports.begin();
+    await reports.save(report('2026-12-01T12:05:00.000Z', 0), later);
+    expect((await reports.lastFailure())?.afterReport).toBe(false);
+  });
 });

@@ -53,10 +53,35 @@ const render = (role: 'viewer' | 'operator', shown: SearchResult = result) =>
     rawQuery: new URLSearchParams(),
     result: shown,
     now: Date.parse('2026-01-01T00:05:00.000Z'),
-    findings: undefined,
+    reconciliation: undefined,
   });
 
 describe('operator page rendering', () => {
+  it('the reconciliation panel says as of when, and that the last run failed and why', () => {
+    const html = renderRemediationPage({
+      frame: { nonce: 'n0nce', csrf: 'c5rf', subject: 'alice@example.com', role: 'viewer' },
+      editable: {},
+      query: searchQuery.parse({}),
+      rawQuery: new URLSearchParams(),
+      result,
+      now: Date.parse('2026-01-01T00:05:00.000Z'),
+      reconciliation: {
+        at: '2026-01-01T00:00:00.000Z',
+        findings: [],
+        lastFailure: {
+          at: '2026-01-01T00:04:00.000Z',
+          error: 'could not read payment /__ledger: paced',
+          afterReport: true,
+        },
+      },
+    });
+    expect(html).toContain('No drift between sagas and providers.');
+    expect(html).toContain('As of 2026-01-01T00:00:00.000Z (5 min ago).');
+    expect(html).toMatch(
+      /The last reconciliation run, at 2026-01-01T00:04:00.000Z \(60 s ago\), failed: could not read payment \/__ledger: paced\. The findings below are older than that run/,
+    );
+  });
+
   it('operators get replay, resolve and the bulk replay stating count and total', () => {
     const html = render('operator');
     expect(html).toContain('data-action="replay"');

@@ -93,7 +93,7 @@ async function list(ctx: CommandContext, client: SagaClient, rest: string[]) {
   const sagas = await client.list(state, limit, sortFrom(values));
   const rows = sagas.map(({ history, lastProblem, ...summary }) => ({
     ...summary,
-    lastAnswer: lastProblem?.summary ?? null,
+    lastProblem: lastProblem?.summary ?? null,
     steps: history.length,
   }));
   ctx.list(rows, LIST_COLUMNS);
@@ -105,7 +105,7 @@ const LIST_COLUMNS = [
   'status',
   'orderId',
   'step',
-  'lastAnswer',
+  'lastProblem',
   'compensatingSince',
   'reason',
   'updatedAt',
