@@ -4,6 +4,12 @@ import type { Logger } from './logger.js';
 
 export type AlertState = 'firing' | 'resolved';
 
+/**
+ * An age alert fires at its threshold and resolves below this share of it: the hysteresis that
+ * keeps a draining backlog from paging, resolving and paging again.
+ */
+export const AGE_ALERT_RESOLVE_SHARE = 0.8;
+
 export interface ThresholdAlertOptions {
   /** Log message of the alert, e.g. `saga DLQ alert`; `resolved` is appended when it clears. */
   name: string;
@@ -35,7 +41,18 @@ export class ThresholdAlert {
 
   constructor(private readonly options: ThresholdAlertOptions) {}
 
-  async update(crossed: boolean, now: number, payload: (state: AlertState) => object) {
+  /**
+   * `cleared` (by default: not crossed) is what resolves a firing alert. An alert on the age of
+   * the oldest waiting item passes a lower bar there: while a backlog drains, the next oldest is
+   * often just under the threshold and crosses it again seconds later (two pages and two
+   * resolves in 33 s, an operator review found).
+   */
+  async update(
+    crossed: boolean,
+    now: number,
+    payload: (state: AlertState) => object,
+    cleared = !crossed,
+  ) {
     const { name, log, repeatMs, memory } = this.options;
     const { firing, lastSentAt } = memory ? await memory.read() : this.local;
     if (crossed && (!firing || now - lastSentAt >= repeatMs)) {
@@ -43,7 +60,7 @@ export class ThresholdAlert {
       log.error(unbound(log, body), name);
       if (await this.deliver('firing', body))
         await this.remember({ firing: true, lastSentAt: now });
-    } else if (!crossed && firing) {
+    } else if (cleared && firing) {
       const body = payload('resolved');
       log.info(unbound(log, body), `${name} resolved`);
       if (await this.deliver('resolved', body))

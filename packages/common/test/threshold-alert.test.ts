@@ -4,7 +4,7 @@ import { redisAlertMemory } from '../src/alert-memory';
 import type { AlertChannel } from '../src/alerts';
 import { createLogger } from '../src/logger';
 import { DEFAULT_REDIS_URL, Redis } from '../src/redis';
-import { startPeriodic, ThresholdAlert } from '../src/threshold-alert';
+import { AGE_ALERT_RESOLVE_SHARE, startPeriodic, ThresholdAlert } from '../src/threshold-alert';
 
 function recordingChannel(failFirst = 0) {
   const sent: object[] = [];
@@ -35,6 +35,23 @@ describe('threshold alert', () => {
     await alert.update(false, 1100, payload);
     await alert.update(false, 1200, payload);
     expect(sent).toEqual([{ state: 'firing' }, { state: 'firing' }, { state: 'resolved' }]);
+  });
+
+  it('an alert given a lower bar to clear stays firing until it clears it (a draining backlog pages once)', async () => {
+    const { channel, sent } = recordingChannel();
+    const alert = new ThresholdAlert({ name: 'age alert', channel, log, repeatMs: 60_000 });
+    const payload = (state: string) => ({ state });
+    // Oldest age against a 300 s threshold resolving below 240 s, as refunds drain.
+    for (const [t, age] of [
+      [0, 301],
+      [1_000, 296],
+      [2_000, 301],
+      [3_000, 250],
+      [4_000, 200],
+    ] as const) {
+      await alert.update(age >= 300, t, payload, age < 300 * AGE_ALERT_RESOLVE_SHARE);
+    }
+    expect(sent).toEqual([{ state: 'firing' }, { state: 'resolved' }]);
   });
 
   it('a failed delivery is tried again on the next evaluation, not counted as sent', async () => {

@@ -1,4 +1,5 @@
 import {
+  AGE_ALERT_RESOLVE_SHARE,
   type AlertChannel,
   type AlertMemories,
   type AlertState,
@@ -171,12 +172,14 @@ export class GroupMonitor {
     const live = this.liveCount(stats);
     // Right after start nobody has had the chance to beat yet: no verdict before one window.
     const settled = now - this.startedAt > this.o.deadAfterMs;
-    const checks: [ConsumerAlertKind, boolean][] = [
-      ['no_live_consumer', settled && live === 0],
-      ['oldest_event_age', stats.oldestUnprocessedAgeMs > this.o.maxAgeMs],
-      ['dead_letters', stats.dlqDepth >= this.o.dlqThreshold],
+    const age = stats.oldestUnprocessedAgeMs;
+    // [kind, crossed, cleared]: the age alert resolves below a lower bar (hysteresis).
+    const checks: [ConsumerAlertKind, boolean, boolean][] = [
+      ['no_live_consumer', settled && live === 0, !(settled && live === 0)],
+      ['oldest_event_age', age > this.o.maxAgeMs, age < this.o.maxAgeMs * AGE_ALERT_RESOLVE_SHARE],
+      ['dead_letters', stats.dlqDepth >= this.o.dlqThreshold, stats.dlqDepth < this.o.dlqThreshold],
     ];
-    for (const [kind, crossed] of checks) {
+    for (const [kind, crossed, cleared] of checks) {
       await this.alertFor(group, kind).update(
         crossed,
         now,
@@ -191,6 +194,7 @@ export class GroupMonitor {
           at: new Date(now).toISOString(),
           service: this.options.service,
         }),
+        cleared,
       );
     }
   }

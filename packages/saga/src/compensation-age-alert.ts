@@ -1,4 +1,4 @@
-import type { ThresholdAlert } from '@edge/common';
+import { AGE_ALERT_RESOLVE_SHARE, type ThresholdAlert } from '@edge/common';
 import {
   checkAlert,
   type SagaAlertCheck,
@@ -41,8 +41,9 @@ export class CompensationAgeAlertCheck implements SagaAlertCheck {
     metrics.compensationsPending.set(stats.pending);
     metrics.compensationOldestAgeSeconds.set(oldestAgeMs / 1000);
     if (!deliver) return;
+    const waiting = stats.oldestSince !== null;
     await this.alert.update(
-      stats.oldestSince !== null && oldestAgeMs >= thresholdMs,
+      waiting && oldestAgeMs >= thresholdMs,
       now,
       (state): CompensationAgeAlert => ({
         alert: 'saga_compensation_pending_too_long',
@@ -53,6 +54,7 @@ export class CompensationAgeAlertCheck implements SagaAlertCheck {
         at: new Date(now).toISOString(),
         service: 'saga',
       }),
+      !waiting || oldestAgeMs < thresholdMs * AGE_ALERT_RESOLVE_SHARE,
     );
   }
 }
