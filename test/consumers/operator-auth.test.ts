@@ -91,6 +91,14 @@ describe('consumers operator routes', () => {
     expect((groups.body['groups'] as { group: string }[]).map((g) => g.group)).toContain(
       'notification',
     );
+    // Each consumer says whether it is live (CONSUMER_DEAD_AFTER_MS), and each group how many are.
+    for (const g of groups.body['groups'] as {
+      liveConsumers: number;
+      consumers: { live: unknown }[];
+    }[]) {
+      expect(typeof g.liveConsumers).toBe('number');
+      for (const c of g.consumers) expect(typeof c.live).toBe('boolean');
+    }
     const letters = await call('/dead-letters/notification', { method: 'GET', headers: viewer });
     expect(letters.status).toBe(200);
     expect(letters.body['items']).toEqual([]);

@@ -8,7 +8,7 @@ import {
   sendJson,
   z,
 } from '@edge/common';
-import type { EventLog } from './event-log.js';
+import type { EventLog, GroupStats } from './event-log.js';
 
 export interface ConsumerRoutesOptions {
   log: EventLog;
@@ -16,6 +16,33 @@ export interface ConsumerRoutesOptions {
   groups: readonly string[];
   /** Checks the Bearer operator token every route needs (the saga's issuer, audience, keys). */
   verifyOperator: OperatorVerifier;
+  /** A consumer whose last heartbeat is older is dead (`CONSUMER_DEAD_AFTER_MS`). */
+  deadAfterMs: number;
+}
+
+/** A group's stats as `GET /groups` answers them: each consumer marked live or dead. */
+export type GroupView = Omit<GroupStats, 'consumers'> & {
+  group: string;
+  /** Consumers whose last heartbeat is within `deadAfterMs`: what the no-live-consumer alert counts. */
+  liveConsumers: number;
+  /** Live ones first, then the dead, each newest heartbeat first. */
+  consumers: { consumer: string; heartbeatAgeMs: number; live: boolean }[];
+};
+
+/**
+ * Marks each consumer live or dead by the alert's own rule. Heartbeats are kept for a day, so
+ * every restart or pod roll added a name that the list showed beside the live one, unlabelled.
+ */
+export function groupView(group: string, stats: GroupStats, deadAfterMs: number): GroupView {
+  const consumers = stats.consumers
+    .map((c) => ({ ...c, live: c.heartbeatAgeMs <= deadAfterMs }))
+    .sort((a, b) => Number(b.live) - Number(a.live) || a.heartbeatAgeMs - b.heartbeatAgeMs);
+  return {
+    group,
+    ...stats,
+    liveConsumers: consumers.filter((c) => c.live).length,
+    consumers,
+  };
 }
 
 const ID_PART_LIMIT = 2n ** 64n;
@@ -59,7 +86,7 @@ function groupOf(params: Record<string, string>, groups: readonly string[]): str
  * not even the group names); Bearer only, never a cookie, so no browser sends one on its own.
  */
 export function createConsumerRoutes(options: ConsumerRoutesOptions): Route[] {
-  const { log, groups, verifyOperator } = options;
+  const { log, groups, verifyOperator, deadAfterMs } = options;
   return [
     {
       method: 'GET',
@@ -67,7 +94,7 @@ export function createConsumerRoutes(options: ConsumerRoutesOptions): Route[] {
       handler: async ({ req, res }) => {
         await bearerOperator(verifyOperator, req, 'viewer');
         const stats = await Promise.all(
-          groups.map(async (group) => ({ group, ...(await log.stats(group)) })),
+          groups.map(async (group) => groupView(group, await log.stats(group), deadAfterMs)),
         );
         sendJson(res, 200, { groups: stats });
       },

@@ -139,7 +139,12 @@ export async function startConsumersService(
     metrics,
     port: config.port,
     host: config.host,
-    routes: createConsumerRoutes({ log, groups: CONSUMER_GROUPS, verifyOperator }),
+    routes: createConsumerRoutes({
+      log,
+      groups: CONSUMER_GROUPS,
+      verifyOperator,
+      deadAfterMs: config.monitor.deadAfterMs,
+    }),
   });
   logger.info(
     { groups: config.groups, consumer: config.consumerName, port: server.port },

@@ -15,8 +15,18 @@ const groupsAnswer = z.object({
       oldestUnprocessedAgeMs: z.number(),
       /** Dead letters the group holds. */
       dlqDepth: z.number(),
-      /** Every consumer that ever beat for the group, with the age of its last heartbeat. */
-      consumers: z.array(z.object({ consumer: z.string(), heartbeatAgeMs: z.number() })),
+      /**
+       * Every consumer that beat for the group in the last day, with the age of its last
+       * heartbeat and whether that is within `CONSUMER_DEAD_AFTER_MS` (`live`; absent from a
+       * consumers process older than the field).
+       */
+      consumers: z.array(
+        z.object({
+          consumer: z.string(),
+          heartbeatAgeMs: z.number(),
+          live: z.boolean().optional(),
+        }),
+      ),
     }),
   ),
 });

@@ -672,7 +672,14 @@ export type EventGroupView = EventGroupStats & { items: Record<string, unknown>[
 function groupNumbers(stats: EventGroupStats): string {
   const consumers = stats.consumers.length
     ? stats.consumers
-        .map((c) => `${esc(c.consumer)} (heartbeat ${esc(duration(c.heartbeatAgeMs))} ago)`)
+        .map((c) => {
+          const ago = `heartbeat ${esc(duration(c.heartbeatAgeMs))} ago`;
+          if (c.live === undefined) return `${esc(c.consumer)} (${ago})`;
+          // Heartbeats are kept a day: a restarted consumer's old name stays listed, as dead.
+          return c.live
+            ? `<span data-consumer="live">${esc(c.consumer)} (live, ${ago})</span>`
+            : `<span class="muted" data-consumer="dead">${esc(c.consumer)} (dead, last ${ago})</span>`;
+        })
         .join(', ')
     : 'none yet';
   const stat = (key: string, label: string, html: string) =>

@@ -214,4 +214,24 @@ describe('event dead letters page rendering', () => {
     expect(stats('fraud')).toContain('consumers: <strong>none yet</strong>');
     expect(html).not.toContain(HOSTILE);
   });
+
+  it('marks each consumer live or dead as the consumers process reports it', () => {
+    const html = renderEventsPage(frame, [
+      {
+        group: 'notification',
+        lag: 0,
+        oldestUnprocessedAgeMs: 0,
+        dlqDepth: 0,
+        consumers: [
+          { consumer: 'vm-4070', heartbeatAgeMs: 2_000, live: true },
+          { consumer: 'vm-7721', heartbeatAgeMs: 25 * 60_000, live: false },
+        ],
+        items: [],
+      },
+    ]);
+    expect(html).toContain('<span data-consumer="live">vm-4070 (live, heartbeat 2 s ago)</span>');
+    expect(html).toContain(
+      '<span class="muted" data-consumer="dead">vm-7721 (dead, last heartbeat 25 min ago)</span>',
+    );
+  });
 });
