@@ -52,6 +52,8 @@ export interface SagaHistoryEvent {
   /** `call_deferred`: how many times this attempt was refused locally, since when. */
   times?: number;
   since?: string;
+  /** `call_deferred` / `paced`: the route whose 429 holds the call (`POST /refunds`). */
+  throttledRoute?: string;
 }
 
 /** The short answer of actions: enough to poll on. */

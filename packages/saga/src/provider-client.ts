@@ -39,7 +39,16 @@ export type CallOutcome =
       /** False when the request provably had no effect (429, refused connection). */
       maybeApplied: boolean;
     }
-  | { kind: 'not_sent'; reason: NotSentReason; retryAfterMs: number };
+  | {
+      kind: 'not_sent';
+      reason: NotSentReason;
+      retryAfterMs: number;
+      /**
+       * Paced because this route (`POST /refunds`) answered 429 and is paused or slowed after
+       * it; absent when paced to the configured rate. The operator's fix differs.
+       */
+      throttledRoute?: string;
+    };
 
 /** Port through which the saga talks to services; it never retries (the engine does). */
 export interface ProviderClient {

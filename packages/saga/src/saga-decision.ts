@@ -373,6 +373,7 @@ export function onStepOutcome(input: OutcomeInput): OutcomeResult {
       step,
       attempt,
       reason: outcome.reason,
+      ...(outcome.throttledRoute ? { throttledRoute: outcome.throttledRoute } : {}),
       delayMs: plan.kind === 'exhausted' ? 0 : plan.delayMs,
       dueAt: new Date(plan.kind === 'exhausted' ? now : plan.dueAt).toISOString(),
       times: (earlier?.times ?? 0) + 1,
@@ -382,7 +383,10 @@ export function onStepOutcome(input: OutcomeInput): OutcomeResult {
     const replaces = earlier ? 2 : 1;
     if (plan.kind === 'exhausted') {
       return {
-        ...giveUp(`${outcome.reason.replace('_', ' ')}: ${plan.reason}`, [deferred]),
+        ...giveUp(
+          `${outcome.reason.replace('_', ' ')}${outcome.throttledRoute ? ` after a 429 of ${outcome.throttledRoute}` : ''}: ${plan.reason}`,
+          [deferred],
+        ),
         replaces,
       };
     }

@@ -17,7 +17,7 @@ export interface SagaMetrics {
   compensationOldestAgeSeconds: Gauge;
   /** Calls held back by provider pacing, and 429s that paused a provider. */
   pacedCalls: Counter<'provider' | 'priority'>;
-  throttles: Counter<'provider'>;
+  throttles: Counter<'provider' | 'route'>;
   /** Findings of the last reconciliation (whichever process ran it), by drift kind. */
   reconciliationFindings: Gauge<'kind'>;
   breakerState: Gauge<'provider'>;
@@ -79,8 +79,9 @@ export function createSagaMetrics(registry: Registry): SagaMetrics {
     }),
     throttles: new Counter({
       name: 'saga_provider_throttled_total',
-      help: 'Provider 429 answers that paused every worker calling that provider',
-      labelNames: ['provider'] as const,
+      // route is method and first path segment (POST /refunds): bounded by the paths we call.
+      help: 'Provider 429 answers, by route (method and first path segment); each pauses that route for every worker',
+      labelNames: ['provider', 'route'] as const,
       registers: [registry],
     }),
     reconciliationFindings: new Gauge({

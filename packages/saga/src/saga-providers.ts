@@ -19,7 +19,7 @@ export interface SagaProviders {
 
 /**
  * The provider client every worker uses: HTTP behind one breaker per provider, paced by one
- * token bucket per provider (and account). With Redis the buckets are shared by every process;
+ * token bucket per provider (and account) and one per route (paused by that route's 429s). With Redis the buckets are shared by every process;
  * embedded, this process is the only caller and keeps them in memory.
  */
 export function createSagaProviders(options: {
@@ -57,9 +57,12 @@ export function createSagaProviders(options: {
     limits: resolveRateLimits(config.rateLimits),
     log,
     onPaced: (provider, priority) => metrics.pacedCalls.inc({ provider, priority }),
-    onThrottled: (provider, pauseMs) => {
-      metrics.throttles.inc({ provider });
-      log.warn({ provider, pauseMs }, 'provider answered 429: every worker paused');
+    onThrottled: (provider, route, pauseMs) => {
+      metrics.throttles.inc({ provider, route });
+      log.warn(
+        { provider, route, pauseMs },
+        `provider answered 429 on ${route}: that route paused for every worker, other routes go on`,
+      );
     },
   });
   return {

@@ -93,7 +93,9 @@ function entryOf(event: SagaEvent): TimelineEntry {
     entry.summary =
       event.reason === 'breaker_open'
         ? `${provider ?? 'provider'} not called: its breaker is open; deferred ${seconds(event.delayMs)} s from then`
-        : `${provider ?? 'provider'} not called yet: paced to its rate limit; deferred ${seconds(event.delayMs)} s from then`;
+        : event.throttledRoute
+          ? `${provider ?? 'provider'} not called yet: ${event.throttledRoute} answered 429: that endpoint is paused until its Retry-After (not our configured rate); deferred ${seconds(event.delayMs)} s from then`
+          : `${provider ?? 'provider'} not called yet: paced to our configured rate limit; deferred ${seconds(event.delayMs)} s from then`;
     if (event.times > 1) entry.summary += ` (refused ${event.times} times since ${event.since})`;
     entry.nextAt = event.dueAt;
     return entry;

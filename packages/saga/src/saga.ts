@@ -160,6 +160,8 @@ export type SagaEvent =
       step: ForwardStep | CompensationStep;
       attempt: number;
       reason: 'breaker_open' | 'paced';
+      /** Paced after a 429 of this route (`POST /refunds`), not to the configured rate. */
+      throttledRoute?: string;
       delayMs: number;
       dueAt: string;
       times: number;

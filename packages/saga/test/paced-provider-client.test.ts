@@ -4,8 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { createLogger, Redis } from '@edge/common';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { HttpProviderClient } from '../src/http-provider-client';
-import { PacedProviderClient } from '../src/paced-provider-client';
-import { MAX_THROTTLE_PAUSE_MS, resolveRateLimits } from '../src/pacing-policy';
+import { PacedProviderClient, routeOf } from '../src/paced-provider-client';
+import {
+  MAX_THROTTLE_PAUSE_MS,
+  type ProviderRateLimit,
+  resolveRateLimits,
+} from '../src/pacing-policy';
 import type { CallOutcome, ProviderRequest } from '../src/provider-client';
 import { RedisTokenBucket } from '../src/redis-token-bucket';
 import { DEFAULT_BREAKER_POLICY } from '../src/saga-policies';
@@ -111,5 +115,99 @@ describe('paced provider client over a shared Redis bucket', () => {
     const { workers, calls } = await rateLimitedProvider({ 'retry-after': '86400' });
     expectAllPaced(await afterThrottle(workers), 60_000, MAX_THROTTLE_PAUSE_MS);
     expect(calls()).toBe(1);
+  });
+});
+
+/** A payment provider whose refund endpoint answers 429 (Retry-After 60) to every call. */
+async function refundsThrottled(payment?: ProviderRateLimit) {
+  const calls: string[] = [];
+  const server = createServer((req, res) => {
+    calls.push(`${req.method} ${req.url}`);
+    if (req.method === 'POST' && req.url === '/refunds') {
+      res.writeHead(429, { 'retry-after': '60' }).end('{"error":"rate_limited"}');
+    } else res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"ch_1"}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const baseUrls = { order: url, inventory: url, payment: url, shipping: url };
+  const bucketPrefix = `${prefix}${randomUUID()}:`;
+  const throttles: string[] = [];
+  const workers = Array.from(
+    { length: 2 },
+    () =>
+      new PacedProviderClient({
+        inner: new HttpProviderClient({ baseUrls, breaker: DEFAULT_BREAKER_POLICY }),
+        buckets: new RedisTokenBucket({ redis, prefix: bucketPrefix }),
+        limits: resolveRateLimits(payment ? { payment } : {}),
+        log,
+        onThrottled: (provider, route) => throttles.push(`${provider} ${route}`),
+      }),
+  ) as [PacedProviderClient, PacedProviderClient];
+  cleanups.push(async () => {
+    for (const w of workers) await w.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return { workers, calls, throttles };
+}
+
+const refund = (i: number): ProviderRequest => ({
+  provider: 'payment',
+  method: 'POST',
+  path: '/refunds',
+  body: { chargeId: `ch_${i}` },
+  timeoutMs: 2_000,
+  priority: 'compensation',
+});
+const charge = (i: number): ProviderRequest => ({
+  provider: 'payment',
+  method: 'POST',
+  path: '/charges',
+  body: { orderId: `o_${i}` },
+  timeoutMs: 2_000,
+  priority: 'forward',
+});
+
+describe('a 429 pauses the route that answered it, not the provider', () => {
+  it('routes are method and first path segment, never ids or queries', () => {
+    expect(routeOf({ method: 'GET', path: '/charges/ch_1/refunds?x=1' })).toBe('GET /charges');
+    expect(routeOf({ method: 'POST', path: '/refunds' })).toBe('POST /refunds');
+    expect(routeOf({ method: 'GET', path: '/__ledger?since=1' })).toBe('GET /__ledger');
+    expect(routeOf({ method: 'GET', path: '/' })).toBe('GET /');
+  });
+
+  it("after POST /refunds answered 429, refunds wait on every worker (said as that route's 429) while charges and lookups go on", async () => {
+    const { workers, calls, throttles } = await refundsThrottled();
+    expect(await workers[0].call(refund(0))).toMatchObject({ kind: 'retryable' });
+    expect(throttles).toEqual(['payment POST /refunds']);
+    const refunds = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => workers[i % 2 ? 1 : 0].call(refund(i + 1))),
+    );
+    for (const outcome of refunds) {
+      expect(outcome).toMatchObject({
+        kind: 'not_sent',
+        reason: 'paced',
+        throttledRoute: 'POST /refunds',
+      });
+    }
+    const others = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        workers[i % 2 ? 1 : 0].call(i % 3 ? charge(i) : lookup(i)),
+      ),
+    );
+    for (const outcome of others) expect(outcome).toMatchObject({ kind: 'ok' });
+    expect(calls.filter((c) => c === 'POST /refunds')).toHaveLength(1);
+  });
+
+  it('every route still takes from the provider bucket: across routes no more than its burst leaves at once, said as our rate', async () => {
+    const { workers, calls } = await refundsThrottled({ ratePerSec: 2, burst: 4 });
+    const outcomes = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        workers[i % 2 ? 1 : 0].call(i % 3 ? charge(i) : lookup(i)),
+      ),
+    );
+    expect(calls).toHaveLength(4);
+    const paced = outcomes.filter((o) => o.kind === 'not_sent');
+    expect(paced).toHaveLength(8);
+    for (const outcome of paced) expect(outcome).not.toHaveProperty('throttledRoute');
   });
 });
