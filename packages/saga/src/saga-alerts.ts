@@ -117,7 +117,14 @@ export class SagaAlertEvaluator {
   constructor(private readonly options: SagaAlertEvaluatorOptions) {
     this.now = options.now ?? Date.now;
     this.unreadableAfterMs = options.unreadableAfterMs ?? DEFAULT_STORE_UNREADABLE_AFTER_MS;
-    this.unreadable = checkAlert(options, 'saga store unreadable', 'saga_store_unreadable');
+    // Its memory stays in this process: the shared one lives in the store it reports unreadable
+    // (and a caller may pass the checks' context, memories included).
+    const { channel, log, repeatMs, metrics } = options;
+    this.unreadable = checkAlert(
+      { channel, log, repeatMs, metrics },
+      'saga store unreadable',
+      'saga_store_unreadable',
+    );
     for (const check of options.checks) {
       options.metrics.alertCheckLastSuccess.set({ check: check.name }, 0);
     }
