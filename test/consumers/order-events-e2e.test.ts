@@ -208,7 +208,7 @@ describe('post-checkout events on the whole stack', () => {
     const shown = await (await page(viewer)).text();
     expect(shown).not.toContain('data-action="events"');
     // The live consumers' figures, read as they answer them, are shown in words.
-    expect(shown).toMatch(/\(heartbeat \d+ (s|min) ago\)/);
+    expect(shown).toMatch(/\(live, heartbeat \d+ (s|min) ago\)/);
     expect(shown).not.toContain('[object Object]');
     const replay = (bearer: string, contentType = 'application/json') =>
       fetch(`${stack.urls.saga}/events/notification/replay`, {
