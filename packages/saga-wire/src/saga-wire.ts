@@ -181,9 +181,15 @@ export interface Finding {
 
 /** One reconciliation run: what drifted, counted per kind. */
 export interface ReconciliationReport {
+  /** When the run began. */
   at: string;
   findings: Finding[];
   counts: Record<Finding['kind'], number>;
+  /**
+   * `GET /reconciliation` only: the newest run that failed (scheduled or asked for, on any
+   * orchestrator) with its error, null when none did.
+   */
+  lastFailure?: { at: string; error: string } | null;
 }
 
 /** What a fix did with one finding. */
