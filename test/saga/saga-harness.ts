@@ -11,6 +11,7 @@ import {
   loadOrCreateSigningKey,
   mintDevToken,
   Redis,
+  STOP_WITH_PARENT_ENV,
   signInternalToken,
 } from '@edge/common';
 import { createSagaClient, type SagaClient } from '@edge/saga-client';
@@ -94,8 +95,16 @@ export function orchestratorEnv(
 export async function spawnOrchestrator(env: Record<string, string>): Promise<Orchestrator> {
   const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['packages/saga/src/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      HOME: process.env['HOME'] ?? '',
+      // Its stdin is a pipe from this process: when the test worker goes away without stopping
+      // it (a hook that timed out, a killed run), it stops too, as the launcher's children do;
+      // CI left orchestrators running for hours otherwise.
+      [STOP_WITH_PARENT_ENV]: '1',
+      ...env,
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
     // Own process group: tsx runs the program in a child node process, and a SIGKILL cannot be
     // relayed, so "kill -9 the orchestrator" means killing the whole group.
     detached: true,
