@@ -1,16 +1,6 @@
-import type { ServicesMock } from '@edge/services-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  defaultsEnv,
-  injectFault,
-  ledger,
-  type Orchestrator,
-  spawnOrchestrator,
-  startMock,
-  stockedItems,
-  testPrefix,
-  waitUntil,
-} from './saga-harness';
+import { describe, expect, it } from 'vitest';
+import { withDefaultsWorld } from './defaults-world';
+import { injectFault, ledger, waitUntil } from './saga-harness';
 
 // Night review (newcomer finding 1): POST /refunds answered 429 with Retry-After 30, and the
 // pause it set held the whole payment provider: 5 of 8 new checkouts were undone uncharged with
@@ -20,35 +10,24 @@ import {
 const CHECKOUTS = 4;
 
 describe('one payment endpoint throttled with a long Retry-After', () => {
-  let mock: ServicesMock;
-  let items: Awaited<ReturnType<typeof stockedItems>>;
-  let orchestrator: Orchestrator;
-  const { prefix, cleanup } = testPrefix();
-
-  beforeAll(async () => {
-    mock = await startMock();
-    items = await stockedItems(mock);
-    orchestrator = await spawnOrchestrator(defaultsEnv(mock, prefix));
-  });
-
-  afterAll(async () => {
-    await orchestrator?.stop();
-    await mock?.close();
-    await cleanup();
-  });
+  const world = withDefaultsWorld();
 
   const place = async (key: string, n: number) =>
-    orchestrator.client.placeOrder(
-      { idempotencyKey: key, items: items(n) },
+    world.orchestrator.client.placeOrder(
+      { idempotencyKey: key, items: world.items(n) },
       undefined,
-      await orchestrator.asUser(`u-${n + 1}`),
+      await world.orchestrator.asUser(`u-${n + 1}`),
     );
 
   it('checkouts placed after a refund met the 429 complete while the refunds wait', async () => {
-    await injectFault(mock.urls.payment, { route: 'POST /refunds', mode: '429', retryAfterS: 30 });
+    await injectFault(world.mock.urls.payment, {
+      route: 'POST /refunds',
+      mode: '429',
+      retryAfterS: 30,
+    });
     // An order that fails at shipment after its charge: its refund meets the 429.
     const failShipment = () =>
-      injectFault(mock.urls.shipping, {
+      injectFault(world.mock.urls.shipping, {
         route: 'POST /shipments',
         mode: 'error',
         status: 409,
@@ -59,7 +38,7 @@ describe('one payment endpoint throttled with a long Retry-After', () => {
     await waitUntil(
       'the first refund to meet the 429',
       async () => {
-        const view = await orchestrator.client.get(first.id);
+        const view = await world.orchestrator.client.get(first.id);
         return view.history.some(
           (e) =>
             e.type === 'compensation_failed' &&
@@ -80,7 +59,7 @@ describe('one payment endpoint throttled with a long Retry-After', () => {
     const settled = await waitUntil(
       'every checkout to settle',
       async () => {
-        const views = await Promise.all(checkouts.map((c) => orchestrator.client.get(c.id)));
+        const views = await Promise.all(checkouts.map((c) => world.orchestrator.client.get(c.id)));
         return views.every((v) => v.status === 'completed' || v.status === 'compensated')
           ? views
           : undefined;
@@ -92,7 +71,7 @@ describe('one payment endpoint throttled with a long Retry-After', () => {
     expect(settled.map((v) => [v.status, v.reason ?? null])).toEqual(
       settled.map(() => ['completed', null]),
     );
-    const orders = await ledger(mock);
+    const orders = await ledger(world.mock);
     for (const view of settled) {
       expect(orders[view.orderId ?? '']?.charges ?? []).toHaveLength(1);
       expect(
@@ -107,7 +86,7 @@ describe('one payment endpoint throttled with a long Retry-After', () => {
     const held = await waitUntil(
       'the second refund to be held by the refund route pause',
       async () => {
-        const listed = await orchestrator.client.list('compensating');
+        const listed = await world.orchestrator.client.list('compensating');
         const item = listed.find((s) => s.id === second.id);
         return item?.history.some((e) => e.type === 'call_deferred' && e.step === 'refund_payment')
           ? item
@@ -121,14 +100,14 @@ describe('one payment endpoint throttled with a long Retry-After', () => {
     );
 
     // The refunds still wait for the Retry-After: compensating, charged, nothing refunded yet.
-    const now = await ledger(mock);
+    const now = await ledger(world.mock);
     for (const ref of [first, second]) {
-      const view = await orchestrator.client.get(ref.id);
+      const view = await world.orchestrator.client.get(ref.id);
       expect(view.status).toBe('compensating');
       expect(now[view.orderId ?? '']?.charges ?? []).toHaveLength(1);
       expect(now[view.orderId ?? '']?.refunds ?? []).toHaveLength(0);
     }
-    const throttleLog = orchestrator.lines
+    const throttleLog = world.orchestrator.lines
       .filter((line) => line.includes('provider answered 429'))
       .map((line) => JSON.parse(line) as { route?: string; provider?: string });
     expect(throttleLog.length).toBeGreaterThanOrEqual(1);

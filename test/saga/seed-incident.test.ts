@@ -1,14 +1,6 @@
-import type { ServicesMock } from '@edge/services-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { withDefaultsWorld } from './defaults-world';
 import { runRefundOutage } from './refund-outage';
-import {
-  defaultsEnv,
-  type Orchestrator,
-  spawnOrchestrator,
-  startMock,
-  stockedItems,
-  testPrefix,
-} from './saga-harness';
 
 // The incident: refunds answered 429 while shipments failed; the refund was not retried and went
 // to an unwatched DLQ. Replayed here with the shipped default policies and no overrides: the
@@ -19,25 +11,10 @@ const OUTAGE_MS = 30_000;
 const ORDERS = 120;
 
 describe('seed incident replayed with default policies', () => {
-  let mock: ServicesMock;
-  let items: Awaited<ReturnType<typeof stockedItems>>;
-  let orchestrator: Orchestrator;
-  const { prefix, cleanup } = testPrefix();
-
-  beforeAll(async () => {
-    mock = await startMock();
-    items = await stockedItems(mock);
-    orchestrator = await spawnOrchestrator(defaultsEnv(mock, prefix));
-  });
-
-  afterAll(async () => {
-    await orchestrator?.stop();
-    await mock?.close();
-    await cleanup();
-  });
+  const world = withDefaultsWorld();
 
   it('every charged customer whose order failed is refunded exactly once and nothing is dead-lettered', async () => {
-    const report = await runRefundOutage(mock, orchestrator, items, {
+    const report = await runRefundOutage(world.mock, world.orchestrator, world.items, {
       outageMs: OUTAGE_MS,
       orders: ORDERS,
       retryAfterS: 1,

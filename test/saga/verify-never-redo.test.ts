@@ -1,45 +1,18 @@
 import { isTerminal } from '@edge/saga';
-import type { ServicesMock } from '@edge/services-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  callCounts,
-  clearFaults,
-  defaultsEnv,
-  injectFault,
-  ledger,
-  type Orchestrator,
-  spawnOrchestrator,
-  startMock,
-  stockedItems,
-  testPrefix,
-  waitUntil,
-} from './saga-harness';
+import { describe, expect, it } from 'vitest';
+import { withDefaultsWorld } from './defaults-world';
+import { callCounts, clearFaults, injectFault, ledger, waitUntil } from './saga-harness';
 
 // An ambiguous charge is verified by its idempotency key, never re-sent by a compensation.
 // Default policies: the forward horizon (10 s) ends while the charge's fate is unknown.
 describe('verify, never redo: ambiguous charges on real processes', () => {
-  let mock: ServicesMock;
-  let items: Awaited<ReturnType<typeof stockedItems>>;
-  let orchestrator: Orchestrator;
-  const { prefix, cleanup } = testPrefix();
-
-  beforeAll(async () => {
-    mock = await startMock();
-    items = await stockedItems(mock);
-    orchestrator = await spawnOrchestrator(defaultsEnv(mock, prefix));
-  });
-
-  afterAll(async () => {
-    await orchestrator?.stop();
-    await mock?.close();
-    await cleanup();
-  });
+  const world = withDefaultsWorld();
 
   const settle = (sagaId: string) =>
     waitUntil(
       `saga ${sagaId} to settle`,
       async () => {
-        const view = await orchestrator.client.get(sagaId);
+        const view = await world.orchestrator.client.get(sagaId);
         return isTerminal(view.status) || view.status === 'dead_lettered' ? view : undefined;
       },
       90_000,
@@ -47,28 +20,28 @@ describe('verify, never redo: ambiguous charges on real processes', () => {
     );
 
   const place = async (key: string, n: number) =>
-    orchestrator.client.placeOrder(
-      { idempotencyKey: key, items: items(n) },
+    world.orchestrator.client.placeOrder(
+      { idempotencyKey: key, items: world.items(n) },
       undefined,
-      await orchestrator.asUser('u-11'),
+      await world.orchestrator.asUser('u-11'),
     );
 
   it('a charge whose connection reset before the provider saw it is never created by compensation', async () => {
     // Resets for longer than the forward horizon: the charge is never answered.
-    await injectFault(mock.urls.payment, {
+    await injectFault(world.mock.urls.payment, {
       route: 'POST /charges',
       mode: 'down',
       durationMs: 14_000,
     });
     const ref = await place('reset-charge', 1);
     const saga = await settle(ref.id);
-    await clearFaults(mock.urls.payment);
+    await clearFaults(world.mock.urls.payment);
     expect(saga.status).toBe('compensated');
-    const orders = await ledger(mock);
+    const orders = await ledger(world.mock);
     expect(orders[saga.orderId ?? '']?.charges ?? []).toHaveLength(0);
     // The compensation looked the charge up by its key; every POST /charges was the forward
     // step's own (each reset), none came after compensation began.
-    const calls = await callCounts(mock.urls.payment);
+    const calls = await callCounts(world.mock.urls.payment);
     expect(calls['GET /charges']).toBeGreaterThanOrEqual(1);
     // (A call refused by the open breaker leaves no start event: it was never sent.)
     const sent = saga.history.filter(
@@ -86,7 +59,7 @@ describe('verify, never redo: ambiguous charges on real processes', () => {
   it('a charge applied although its answer came too late is refunded exactly once', async () => {
     // Applied at once, answered after 15 s: every forward retry meanwhile hears "in progress",
     // the forward horizon ends, and the compensation must find the charge and refund it.
-    await injectFault(mock.urls.payment, {
+    await injectFault(world.mock.urls.payment, {
       route: 'POST /charges',
       mode: 'applied_late',
       latencyMs: 15_000,
@@ -95,7 +68,7 @@ describe('verify, never redo: ambiguous charges on real processes', () => {
     const ref = await place('late-charge', 2);
     const saga = await settle(ref.id);
     expect(saga.status).toBe('compensated');
-    const entry = (await ledger(mock))[saga.orderId ?? ''];
+    const entry = (await ledger(world.mock))[saga.orderId ?? ''];
     expect(entry?.charges).toHaveLength(1);
     expect(entry?.refunds).toHaveLength(1);
     expect(entry?.refunds[0]?.amountCents).toBe(entry?.charges[0]?.amountCents);
