@@ -59,8 +59,8 @@ const MAX_PACED_READ_WAIT_MS = 2_000;
 
 export interface RunOptions {
   /**
-   * How long this run's reads may wait in all for a provider paused by pacing (a 429's
-   * Retry-After on any of its endpoints pauses every call to it): the scheduled run, which nobody
+   * How long this run's reads may wait in all for a route paused by pacing (a 429's Retry-After
+   * on the endpoint it reads) or for the provider's rate: the scheduled run, which nobody
    * waits on, waits the pause out rather than failing and leaving the page on an old report
    * while a refund is dead-lettered. Default: each read waits at most 2 s.
    */

@@ -8,9 +8,9 @@ import type { LastFailure, ReconciliationReports } from './reconciliation-report
 export const DEFAULT_RECONCILE_INTERVAL_MS = 5 * 60_000;
 
 /**
- * How long a scheduled run's reads may wait in all for a provider paused by pacing: a payment
- * 429 with a 30 s Retry-After failed every scheduled run during a refund incident, the one time
- * its report matters. Capped at half the interval so a run ends before the next one is due.
+ * How long a scheduled run's reads may wait in all for pacing (a route paused by its 429, or
+ * the provider's rate): while a payment 429 with a 30 s Retry-After paused the whole provider, it
+ * failed every scheduled run during a refund incident, the one time its report matters. Capped at half the interval so a run ends before the next one is due.
  */
 export const SCHEDULED_PACED_WAIT_MS = 60_000;
 
